@@ -1,0 +1,15 @@
+//! One file per page.
+
+mod dashboard;
+mod detect;
+mod home;
+mod not_found;
+mod reports;
+mod upload;
+
+pub use dashboard::DashboardPage;
+pub use detect::DetectPage;
+pub use home::HomePage;
+pub use not_found::NotFound;
+pub use reports::ReportsPage;
+pub use upload::UploadPage;

@@ -1,0 +1,110 @@
+//! A dataset's vital signs: what an analyst checks before trusting an analysis.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::{IngestError, IngestOptions, Ingested, read_csv};
+
+/// How many rejected rows a profile lists; the count is always complete.
+pub const MAX_LISTED_REJECTIONS: usize = 100;
+
+/// Counts and ranges of one input. Shared by the CLI, the server and the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataProfile {
+    /// Data rows read; always `accepted + rejected`.
+    pub rows_read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// The first [`MAX_LISTED_REJECTIONS`] rejected rows, in file order.
+    pub rejected_rows: Vec<RejectedRow>,
+    pub distinct_users: u64,
+    pub distinct_ips: u64,
+    pub first_timestamp_ms: Option<i64>,
+    pub last_timestamp_ms: Option<i64>,
+    pub successes: u64,
+    pub failures: u64,
+    pub columns: Vec<String>,
+    pub extra_columns: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedRow {
+    pub line: u64,
+    pub reason: String,
+}
+
+impl DataProfile {
+    pub fn of(ingested: &Ingested) -> Self {
+        let events = &ingested.events;
+        Self {
+            rows_read: ingested.rows_read,
+            accepted: events.len() as u64,
+            rejected: ingested.rejections.len() as u64,
+            rejected_rows: ingested
+                .rejections
+                .iter()
+                .take(MAX_LISTED_REJECTIONS)
+                .map(|rejection| RejectedRow {
+                    line: rejection.line,
+                    reason: rejection.reason.to_string(),
+                })
+                .collect(),
+            distinct_users: ingested.distinct_users() as u64,
+            distinct_ips: ingested.distinct_ips() as u64,
+            first_timestamp_ms: events.iter().map(|event| event.timestamp_ms).min(),
+            last_timestamp_ms: events.iter().map(|event| event.timestamp_ms).max(),
+            successes: events.iter().filter(|event| event.success == Some(true)).count() as u64,
+            failures: events.iter().filter(|event| event.success == Some(false)).count() as u64,
+            columns: ingested.columns.clone(),
+            extra_columns: ingested.extra_columns.clone(),
+        }
+    }
+
+    /// Accepted rows whose outcome the file does not say.
+    pub fn outcome_unknown(&self) -> u64 {
+        self.accepted - self.successes - self.failures
+    }
+}
+
+/// Reads a CSV and profiles it: the one function the CLI, the server and the browser all call.
+pub fn profile_csv(input: &[u8], options: &IngestOptions) -> Result<DataProfile, IngestError> {
+    read_csv(input, options).map(|ingested| DataProfile::of(&ingested))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_add_up_and_rejections_are_capped() {
+        let mut csv = String::from("timestamp,user_id,ip_address,user_agent,success\n");
+        for i in 0..150 {
+            csv.push_str(&format!("2026-03-02T08:{:02}:00Z,u{},10.0.0.{},UA,true\n", i % 60, i % 7, i % 5));
+            csv.push_str("not a time,bob,10.0.0.1,UA,false\n");
+        }
+        csv.push_str("2026-03-01T00:00:00Z,zoe,2001:db8::1,UA,false\n");
+        let profile = profile_csv(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        assert_eq!(profile.rows_read, 301);
+        assert_eq!(profile.accepted, 151);
+        assert_eq!(profile.rejected, 150);
+        assert_eq!(profile.rows_read, profile.accepted + profile.rejected);
+        assert_eq!(profile.rejected_rows.len(), MAX_LISTED_REJECTIONS);
+        assert_eq!(profile.rejected_rows[0].line, 3);
+        assert!(profile.rejected_rows[0].reason.contains("not a time"));
+        assert_eq!(profile.distinct_users, 8);
+        assert_eq!(profile.distinct_ips, 6);
+        assert_eq!(profile.successes, 150);
+        assert_eq!(profile.failures, 1);
+        assert_eq!(profile.outcome_unknown(), 0);
+        assert_eq!(profile.first_timestamp_ms, Some(1_772_323_200_000));
+        assert_eq!(crate::time::format_utc(profile.last_timestamp_ms.unwrap()), "2026-03-02T08:59:00Z");
+    }
+
+    #[test]
+    fn profile_survives_a_json_round_trip() {
+        let csv = "timestamp,user_id,ip_address,user_agent\n2026-03-02T08:00:00Z,ann,192.0.2.1,UA\n";
+        let profile = profile_csv(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let json = serde_json::to_string(&profile).unwrap();
+        assert_eq!(serde_json::from_str::<DataProfile>(&json).unwrap(), profile);
+        assert_eq!(profile.outcome_unknown(), 1);
+    }
+}

@@ -1,0 +1,144 @@
+//! `skytrace serve`: the Leptos app on axum.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use app::{App, ServerSettings, format::bytes, shell};
+use axum::{
+    Router,
+    body::Body,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+
+use crate::cli::ServeArgs;
+
+/// Name under which cargo-leptos writes the browser bundle (`pkg/skytrace.{js,wasm,css}`).
+const OUTPUT_NAME: &str = "skytrace";
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create data directory {}", args.data_dir.display()))?;
+    let site_root = args.site_root.clone().unwrap_or_else(default_site_root);
+    if !site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %site_root.display(),
+            "no built site here (pkg/ missing): pages render but will not hydrate; build with `cargo leptos build --release`"
+        );
+    }
+    let settings = ServerSettings {
+        max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
+    };
+    let router = app(&site_root, args.addr, settings);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let listener = tokio::net::TcpListener::bind(args.addr)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.addr))?;
+            tracing::info!(
+                "Sky Trace listening on http://{} (data in {}, uploads up to {})",
+                args.addr,
+                args.data_dir.display(),
+                bytes(settings.max_upload_bytes)
+            );
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+            tracing::info!("stopped");
+            Ok(ExitCode::SUCCESS)
+        })
+}
+
+/// `target/site` next to the `target/<profile>/skytrace` binary, else `./target/site`.
+fn default_site_root() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("site")))
+        .filter(|site| site.is_dir())
+        .unwrap_or_else(|| PathBuf::from("target/site"))
+}
+
+/// The whole web application: pages, server functions, static files, health check.
+pub fn app(site_root: &Path, addr: SocketAddr, settings: ServerSettings) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let routes = generate_route_list(App);
+    let upload_limit = usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(&options, routes, move || provide_context(settings), {
+            let options = options.clone();
+            move || shell(options.clone(), settings)
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            move || provide_context(settings),
+            move |options| shell(options, settings),
+        ))
+        .layer(RequestBodyLimitLayer::new(upload_limit))
+        .layer(axum::middleware::map_response(move |response: Response| async move {
+            explain_payload_too_large(response, settings.max_upload_bytes)
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(options)
+}
+
+/// The body-limit layer answers 413 with a terse body; say what the limit is and how to change it.
+fn explain_payload_too_large(response: Response, limit: u64) -> Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE
+        || response.headers().get(header::CONTENT_TYPE).is_some()
+    {
+        return response;
+    }
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        Body::from(format!(
+            "File too large: uploads are limited to {}. Start the server with --max-upload-mb to change the limit.\n",
+            bytes(limit)
+        )),
+    )
+        .into_response()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests;
