@@ -25,7 +25,9 @@ fn describe(error: JsValue) -> String {
 
 /// The whole file, as bytes.
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer()).await.map_err(describe)?;
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(describe)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
@@ -81,7 +83,10 @@ pub fn toggle_theme() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Some(root) = window.document().and_then(|document| document.document_element()) else {
+    let Some(root) = window
+        .document()
+        .and_then(|document| document.document_element())
+    else {
         return;
     };
     let next = if root.get_attribute("data-theme").as_deref() == Some("dark") {

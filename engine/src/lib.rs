@@ -5,12 +5,22 @@
 //! input and get the same answer.
 //!
 //! Stages, each a typed value:
-//! raw CSV row → [`LoginEvent`] (validated, [`ingest`]) → dataset facts ([`profile`]).
+//! raw CSV row → [`LoginEvent`] (validated, [`ingest`]) → enriched (user agent, network, and
+//! geolocation through [`enrich::GeoLookup`]) → causal per-user features ([`analysis`]) →
+//! detectors ([`detectors`]: Isolation Forest, DBSCAN, statistical, rules) → findings and a
+//! calibrated 0–1 risk ([`risk`]). [`profile`] summarises a file without scoring it.
 
+pub mod analysis;
+pub mod detectors;
+pub mod enrich;
 pub mod event;
 pub mod ingest;
 pub mod profile;
+pub mod risk;
 pub mod time;
+
+pub use analysis::{Analysis, AnalysisConfig, Analyzer, ScoredEvent, UserRisk, analyze};
+pub use risk::{Finding, FindingKind, RiskLevel};
 
 pub use event::LoginEvent;
 pub use ingest::{IngestError, IngestOptions, Ingested, RejectReason, Rejection, read_csv};

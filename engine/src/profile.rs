@@ -52,8 +52,14 @@ impl DataProfile {
             distinct_ips: ingested.distinct_ips() as u64,
             first_timestamp_ms: events.iter().map(|event| event.timestamp_ms).min(),
             last_timestamp_ms: events.iter().map(|event| event.timestamp_ms).max(),
-            successes: events.iter().filter(|event| event.success == Some(true)).count() as u64,
-            failures: events.iter().filter(|event| event.success == Some(false)).count() as u64,
+            successes: events
+                .iter()
+                .filter(|event| event.success == Some(true))
+                .count() as u64,
+            failures: events
+                .iter()
+                .filter(|event| event.success == Some(false))
+                .count() as u64,
             columns: ingested.columns.clone(),
             extra_columns: ingested.extra_columns.clone(),
         }
@@ -78,7 +84,12 @@ mod tests {
     fn counts_add_up_and_rejections_are_capped() {
         let mut csv = String::from("timestamp,user_id,ip_address,user_agent,success\n");
         for i in 0..150 {
-            csv.push_str(&format!("2026-03-02T08:{:02}:00Z,u{},10.0.0.{},UA,true\n", i % 60, i % 7, i % 5));
+            csv.push_str(&format!(
+                "2026-03-02T08:{:02}:00Z,u{},10.0.0.{},UA,true\n",
+                i % 60,
+                i % 7,
+                i % 5
+            ));
             csv.push_str("not a time,bob,10.0.0.1,UA,false\n");
         }
         csv.push_str("2026-03-01T00:00:00Z,zoe,2001:db8::1,UA,false\n");
@@ -96,12 +107,16 @@ mod tests {
         assert_eq!(profile.failures, 1);
         assert_eq!(profile.outcome_unknown(), 0);
         assert_eq!(profile.first_timestamp_ms, Some(1_772_323_200_000));
-        assert_eq!(crate::time::format_utc(profile.last_timestamp_ms.unwrap()), "2026-03-02T08:59:00Z");
+        assert_eq!(
+            crate::time::format_utc(profile.last_timestamp_ms.unwrap()),
+            "2026-03-02T08:59:00Z"
+        );
     }
 
     #[test]
     fn profile_survives_a_json_round_trip() {
-        let csv = "timestamp,user_id,ip_address,user_agent\n2026-03-02T08:00:00Z,ann,192.0.2.1,UA\n";
+        let csv =
+            "timestamp,user_id,ip_address,user_agent\n2026-03-02T08:00:00Z,ann,192.0.2.1,UA\n";
         let profile = profile_csv(csv.as_bytes(), &IngestOptions::default()).unwrap();
         let json = serde_json::to_string(&profile).unwrap();
         assert_eq!(serde_json::from_str::<DataProfile>(&json).unwrap(), profile);

@@ -14,7 +14,9 @@ const EPOCH_MILLIS_FROM: f64 = 1e11;
 pub enum TimestampError {
     #[error("empty timestamp")]
     Empty,
-    #[error("unrecognised timestamp {0:?} (expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds/milliseconds)")]
+    #[error(
+        "unrecognised timestamp {0:?} (expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds/milliseconds)"
+    )]
     Unrecognised(String),
     #[error("timestamp {0:?} is out of range")]
     OutOfRange(String),
@@ -112,7 +114,9 @@ mod tests {
     #[test]
     fn garbage_is_rejected_with_the_text() {
         assert_eq!(utc(""), Err(TimestampError::Empty));
-        assert!(matches!(utc("yesterday"), Err(TimestampError::Unrecognised(t)) if t == "yesterday"));
+        assert!(
+            matches!(utc("yesterday"), Err(TimestampError::Unrecognised(t)) if t == "yesterday")
+        );
         assert!(utc("2026-13-45 10:00:00").is_err());
         assert!(utc("1.2.3").is_err());
         assert!(utc("99999999999999999999999").is_err());
@@ -121,6 +125,9 @@ mod tests {
     #[test]
     fn formats_back_to_rfc3339() {
         assert_eq!(format_utc(T), "2026-03-02T08:15:03Z");
-        assert_eq!(parse_timestamp(&format_utc(T + 7), &TimeZone::UTC), Ok(T + 7));
+        assert_eq!(
+            parse_timestamp(&format_utc(T + 7), &TimeZone::UTC),
+            Ok(T + 7)
+        );
     }
 }

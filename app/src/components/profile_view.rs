@@ -21,7 +21,9 @@ pub struct ProfileOutcome {
 #[component]
 pub fn ProfileView(outcome: ProfileOutcome) -> impl IntoView {
     let badge = match outcome.analysed {
-        Analysed::OnServer => view! { <span class="badge" data-testid="analysed-where">"Analysed on the server"</span> },
+        Analysed::OnServer => {
+            view! { <span class="badge" data-testid="analysed-where">"Analysed on the server"</span> }
+        }
         Analysed::InBrowser => view! {
             <span class="badge local" data-testid="analysed-where">"Analysed locally — nothing left your browser"</span>
         },
@@ -60,8 +62,16 @@ fn ProfileStats(profile: DataProfile) -> impl IntoView {
         ("ips", "Distinct IP addresses", count(profile.distinct_ips)),
         ("successes", "Successful logins", count(profile.successes)),
         ("failures", "Failed logins", count(profile.failures)),
-        ("first-seen", "First login", time_or_dash(profile.first_timestamp_ms)),
-        ("last-seen", "Last login", time_or_dash(profile.last_timestamp_ms)),
+        (
+            "first-seen",
+            "First login",
+            time_or_dash(profile.first_timestamp_ms),
+        ),
+        (
+            "last-seen",
+            "Last login",
+            time_or_dash(profile.last_timestamp_ms),
+        ),
     ];
     view! {
         <dl class="stats">

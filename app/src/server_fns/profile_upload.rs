@@ -9,48 +9,62 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 /// layer, which rejects oversized requests before they reach this function).
 #[server(input = MultipartFormData, prefix = "/api", endpoint = "profile")]
 pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFnError> {
-    use crate::settings::ServerSettings;
     use crate::format::bytes;
+    use crate::settings::ServerSettings;
     use axum::http::StatusCode;
     use leptos_axum::ResponseOptions;
 
-    let limit = use_context::<ServerSettings>().unwrap_or_default().max_upload_bytes;
+    let limit = use_context::<ServerSettings>()
+        .unwrap_or_default()
+        .max_upload_bytes;
     let response = expect_context::<ResponseOptions>();
     let fail = |status: StatusCode, message: String| {
         response.set_status(status);
         ServerFnError::new(message)
     };
 
-    let mut multipart = data
-        .into_inner()
-        .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "expected a multipart upload".into()))?;
+    let mut multipart = data.into_inner().ok_or_else(|| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            "expected a multipart upload".into(),
+        )
+    })?;
     let mut upload = None;
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|error| fail(StatusCode::BAD_REQUEST, format!("unreadable upload: {error}")))?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(|error| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            format!("unreadable upload: {error}"),
+        )
+    })? {
         if field.name() != Some("file") {
             continue;
         }
         let mut content = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|error| fail(StatusCode::BAD_REQUEST, format!("unreadable upload: {error}")))?
-        {
+        while let Some(chunk) = field.chunk().await.map_err(|error| {
+            fail(
+                StatusCode::BAD_REQUEST,
+                format!("unreadable upload: {error}"),
+            )
+        })? {
             if (content.len() + chunk.len()) as u64 > limit {
                 return Err(fail(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the file is larger than the upload limit of {}", bytes(limit)),
+                    format!(
+                        "the file is larger than the upload limit of {}",
+                        bytes(limit)
+                    ),
                 ));
             }
             content.extend_from_slice(&chunk);
         }
         upload = Some(content);
     }
-    let content =
-        upload.ok_or_else(|| fail(StatusCode::BAD_REQUEST, "the upload has no `file` field".into()))?;
+    let content = upload.ok_or_else(|| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            "the upload has no `file` field".into(),
+        )
+    })?;
 
     let profile = tokio::task::spawn_blocking(move || {
         engine::profile_csv(&content, &engine::IngestOptions::default())
@@ -58,7 +72,10 @@ pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFn
     .await
     .map_err(|error| {
         tracing::error!(%error, "profiling task failed");
-        fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error while profiling".into())
+        fail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error while profiling".into(),
+        )
     })?;
     profile.map_err(|error| fail(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))
 }

@@ -133,13 +133,23 @@ impl ColumnMap {
         if !missing.is_empty() {
             return Err(IngestError::MissingColumns {
                 missing,
-                found: header.iter().filter(|name| !name.is_empty()).cloned().collect(),
+                found: header
+                    .iter()
+                    .filter(|name| !name.is_empty())
+                    .cloned()
+                    .collect(),
             });
         }
         let [timestamp, user_id, ip_address, user_agent] =
             [found[0], found[1], found[2], found[3]].map(|index| index.unwrap_or_default());
         let success = find(SUCCESS_ALIASES);
-        let used = [Some(timestamp), Some(user_id), Some(ip_address), Some(user_agent), success];
+        let used = [
+            Some(timestamp),
+            Some(user_id),
+            Some(ip_address),
+            Some(user_agent),
+            success,
+        ];
         let extra = (0..header.len())
             .filter(|index| !used.contains(&Some(*index)))
             .collect();

@@ -196,7 +196,8 @@ fn parse_row(
             found: record.len(),
         });
     }
-    let field = |index: usize| std::str::from_utf8(&record[index]).map_err(|_| RejectReason::NotUtf8);
+    let field =
+        |index: usize| std::str::from_utf8(&record[index]).map_err(|_| RejectReason::NotUtf8);
 
     let user_id = field(map.user_id)?.trim();
     if user_id.is_empty() {

@@ -106,16 +106,24 @@ fn bom_bracketed_ipv6_and_invalid_utf8_rows() {
     input.extend_from_slice(b"2026-03-02T08:15:03Z,b\xffb,10.1.1.1,UA\n");
     let ingested = read_csv(&input, &IngestOptions::default()).unwrap();
     assert_eq!(ingested.events.len(), 1);
-    assert_eq!(ingested.events[0].ip, "2001:db8::7".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        ingested.events[0].ip,
+        "2001:db8::7".parse::<IpAddr>().unwrap()
+    );
     assert_eq!(ingested.rejections[0].reason, RejectReason::NotUtf8);
     assert_eq!(ingested.rejections[0].line, 3);
 }
 
 #[test]
 fn an_unclosed_quote_loses_no_count() {
-    let input = format!("{HEADER}2026-03-02T08:15:03Z,ann,10.0.0.1,UA,true\n2026-03-02T08:15:03Z,\"bob,10.0.0.1,UA,true\n2026-03-02T08:15:04Z,cid,10.0.0.2,UA,true\n");
+    let input = format!(
+        "{HEADER}2026-03-02T08:15:03Z,ann,10.0.0.1,UA,true\n2026-03-02T08:15:03Z,\"bob,10.0.0.1,UA,true\n2026-03-02T08:15:04Z,cid,10.0.0.2,UA,true\n"
+    );
     let ingested = read(&input).unwrap();
-    assert_eq!(ingested.rows_read, ingested.events.len() as u64 + ingested.rejections.len() as u64);
+    assert_eq!(
+        ingested.rows_read,
+        ingested.events.len() as u64 + ingested.rejections.len() as u64
+    );
     assert_eq!(ingested.events.len(), 1);
     assert_eq!(ingested.rejections[0].line, 3);
 }

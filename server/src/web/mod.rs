@@ -87,18 +87,19 @@ pub fn app(site_root: &Path, addr: SocketAddr, settings: ServerSettings) -> Rout
             move |options| shell(options, settings),
         ))
         .layer(RequestBodyLimitLayer::new(upload_limit))
-        .layer(axum::middleware::map_response(move |response: Response| async move {
-            explain_payload_too_large(response, settings.max_upload_bytes)
-        }))
+        .layer(axum::middleware::map_response(
+            move |response: Response| async move {
+                explain_payload_too_large(response, settings.max_upload_bytes)
+            },
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(options)
 }
 
-/// The body-limit layer answers 413 with a terse body; say what the limit is and how to change it.
+/// A 413 (from the body-limit layer or from a server function reading past the limit) always
+/// says what the limit is and how to change it, instead of a terse "length limit exceeded".
 fn explain_payload_too_large(response: Response, limit: u64) -> Response {
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE
-        || response.headers().get(header::CONTENT_TYPE).is_some()
-    {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return response;
     }
     (

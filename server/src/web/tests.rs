@@ -36,7 +36,10 @@ fn multipart_upload(content: &[u8]) -> Request<Body> {
     body.extend_from_slice(content);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     Request::post("/api/profile")
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .header(header::ACCEPT, "application/json")
         .header(header::CONTENT_LENGTH, body.len())
         .body(Body::from(body))
@@ -45,7 +48,10 @@ fn multipart_upload(content: &[u8]) -> Request<Body> {
 
 #[tokio::test]
 async fn health_check() {
-    assert_eq!(get_page("/healthz").await, (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(
+        get_page("/healthz").await,
+        (StatusCode::OK, "ok".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -60,8 +66,14 @@ async fn every_page_renders_on_the_server() {
         let (status, html) = get_page(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(html.contains(text), "{path} lacks {text:?}");
-        assert!(html.contains(r#"href="/dashboard""#), "{path} lacks the navigation");
-        assert!(html.contains("/pkg/skytrace.js"), "{path} lacks the hydration script");
+        assert!(
+            html.contains(r#"href="/dashboard""#),
+            "{path} lacks the navigation"
+        );
+        assert!(
+            html.contains("/pkg/skytrace.js"),
+            "{path} lacks the hydration script"
+        );
         assert!(
             html.contains(r#"name="skytrace-max-upload-bytes" content="65536""#),
             "{path} lacks the upload limit"
@@ -85,7 +97,10 @@ async fn upload_is_profiled_by_the_server_function() {
     let (status, body) = send(multipart_upload(csv.as_bytes())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let profile: engine::DataProfile = serde_json::from_str(&body).unwrap();
-    assert_eq!((profile.rows_read, profile.accepted, profile.rejected), (3, 2, 1));
+    assert_eq!(
+        (profile.rows_read, profile.accepted, profile.rejected),
+        (3, 2, 1)
+    );
     assert_eq!(profile.rejected_rows[0].line, 4);
     assert_eq!(profile.distinct_users, 2);
 }

@@ -1,0 +1,64 @@
+import { defineConfig } from '@playwright/test';
+import { UPLOAD_LIMIT_MB } from './tests/support';
+
+// The release-built server (`cargo leptos build --release`) and the Trunk CSR build are started by
+// Playwright on ports of their own, so a running `./dev start` on :3000 does not interfere.
+const SERVER_PORT = Number(process.env.SKYTRACE_E2E_PORT ?? 3107);
+const CSR_PORT = SERVER_PORT + 1;
+
+const chromium = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  },
+};
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
+  use: { trace: 'retain-on-failure', screenshot: 'only-on-failure' },
+  projects: [
+    {
+      name: 'server',
+      testIgnore: /csr\.spec\.ts/,
+      use: { ...chromium, baseURL: `http://127.0.0.1:${SERVER_PORT}` },
+    },
+    {
+      name: 'csr',
+      testMatch: /csr\.spec\.ts/,
+      use: { ...chromium, baseURL: `http://127.0.0.1:${CSR_PORT}` },
+    },
+  ],
+  webServer: [
+    {
+      command:
+        `../target/release/skytrace serve --addr 127.0.0.1:${SERVER_PORT} ` +
+        `--data-dir ../target/e2e-data --max-upload-mb ${UPLOAD_LIMIT_MB}`,
+      url: `http://127.0.0.1:${SERVER_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { RUST_LOG: 'warn' },
+    },
+    {
+      command: `node static-server.mjs ../target/trunk-dist ${CSR_PORT}`,
+      url: `http://127.0.0.1:${CSR_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+  ],
+});

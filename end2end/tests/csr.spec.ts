@@ -1,0 +1,24 @@
+import { expect, test } from '@playwright/test';
+import { collectErrors, keepScreenshot, sampleDataRows } from './support';
+
+// The Trunk build, served as plain static files: no Sky Trace server anywhere.
+test('the offline build opens and profiles the sample in the browser', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/upload');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Upload sign-in logs');
+  await expect(page.getByTestId('profile-server')).toHaveCount(0);
+  await page.getByTestId('use-sample').click();
+  await expect(page.getByTestId('selected-file')).toContainText('sample-logins.csv');
+  await page.getByTestId('profile-local').click();
+  await expect(page.getByTestId('analysed-where')).toHaveText(/Analysed locally/);
+  await expect(page.getByTestId('rows-read')).toHaveText(sampleDataRows().toLocaleString('en-US'));
+  await keepScreenshot(page, 'csr-upload');
+  expect(errors).toEqual([]);
+});
+
+test('the offline build navigates between pages', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId('empty-state')).toContainText('No analysis yet — upload a file');
+});

@@ -1,0 +1,63 @@
+import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The server under test is started with this upload limit; the "too large" test exceeds it. */
+export const UPLOAD_LIMIT_MB = 1;
+
+export const SAMPLE_PATH = join(__dirname, '..', '..', 'public', 'sample', 'sample-logins.csv');
+
+/** Data rows in the bundled sample (lines after the header, ignoring a final newline). */
+export function sampleDataRows(): number {
+  const lines = readFileSync(SAMPLE_PATH, 'utf8').split('\n').filter((line) => line.length > 0);
+  return lines.length - 1;
+}
+
+export const ROUTES = [
+  { path: '/', heading: 'Find account takeovers in your sign-in logs' },
+  { path: '/upload', heading: 'Upload sign-in logs' },
+  { path: '/detect', heading: 'Detection' },
+  { path: '/dashboard', heading: 'Dashboard' },
+  { path: '/reports', heading: 'Reports' },
+];
+
+export const STAT_IDS = [
+  'rows-read',
+  'accepted',
+  'rejected',
+  'users',
+  'ips',
+  'successes',
+  'failures',
+  'first-seen',
+  'last-seen',
+];
+
+/** Waits until the WebAssembly side has taken over the page. */
+export async function expectHydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** The profile's figures, keyed by their test id. */
+export async function readStats(page: Page): Promise<Record<string, string>> {
+  const stats: Record<string, string> = {};
+  for (const id of STAT_IDS) {
+    stats[id] = (await page.getByTestId(id).textContent())?.trim() ?? '';
+  }
+  return stats;
+}
+
+/** Full-page screenshot kept as a test artifact under end2end/screenshots/. */
+export async function keepScreenshot(page: Page, name: string) {
+  await page.screenshot({ path: join(__dirname, '..', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+/** Records console errors and failed page errors so a test can assert there were none. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}

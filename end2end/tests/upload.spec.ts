@@ -1,0 +1,130 @@
+import { expect, test, type Page } from '@playwright/test';
+import {
+  expectHydrated,
+  keepScreenshot,
+  readStats,
+  SAMPLE_PATH,
+  sampleDataRows,
+  UPLOAD_LIMIT_MB,
+} from './support';
+
+const thousands = (value: number) => value.toLocaleString('en-US');
+
+async function openUpload(page: Page) {
+  await page.goto('/upload');
+  await expectHydrated(page);
+}
+
+async function chooseFile(page: Page, name: string, content: string | Buffer) {
+  await page.getByTestId('file-input').setInputFiles({
+    name,
+    mimeType: 'text/csv',
+    buffer: typeof content === 'string' ? Buffer.from(content) : content,
+  });
+  await expect(page.getByTestId('selected-file')).toContainText(name);
+}
+
+test('the sample is profiled by the server function', async ({ page }) => {
+  await openUpload(page);
+  await page.getByTestId('use-sample').click();
+  await expect(page.getByTestId('selected-file')).toContainText('sample-logins.csv');
+  const upload = page.waitForRequest((request) => request.url().endsWith('/api/profile'));
+  await page.getByTestId('profile-server').click();
+  expect((await upload).method()).toBe('POST');
+  await expect(page.getByTestId('analysed-where')).toHaveText('Analysed on the server');
+  const rows = sampleDataRows();
+  await expect(page.getByTestId('rows-read')).toHaveText(thousands(rows));
+  await expect(page.getByTestId('accepted')).toHaveText(thousands(rows));
+  await expect(page.getByTestId('rejected')).toHaveText('0');
+  await expect(page.getByTestId('no-rejections')).toBeVisible();
+  await keepScreenshot(page, 'upload-profiled-on-server');
+});
+
+test('"check locally" gives the same profile with every network request blocked', async ({ page }) => {
+  await openUpload(page);
+  await page.getByTestId('file-input').setInputFiles(SAMPLE_PATH);
+  await page.getByTestId('profile-server').click();
+  await expect(page.getByTestId('analysed-where')).toHaveText('Analysed on the server');
+  const fromServer = await readStats(page);
+
+  const attempted: string[] = [];
+  await page.route('**/*', (route) => {
+    attempted.push(route.request().url());
+    return route.abort();
+  });
+  await page.getByTestId('profile-local').click();
+  await expect(page.getByTestId('analysed-where')).toHaveText(/Analysed locally/);
+  expect(await readStats(page)).toEqual(fromServer);
+  expect(attempted).toEqual([]);
+  await keepScreenshot(page, 'upload-profiled-locally');
+});
+
+test('rejected rows are listed with line number and reason, and the counts add up', async ({ page }) => {
+  await openUpload(page);
+  const csv = [
+    'timestamp,user_id,ip_address,user_agent,success',
+    '2026-03-02T08:15:03Z,alice,84.208.20.17,Mozilla/5.0,true',
+    'yesterday,bob,84.208.20.18,Mozilla/5.0,true',
+    '2026-03-02T08:17:03Z,carol,999.1.1.1,Mozilla/5.0,false',
+    '2026-03-02T08:18:03Z,dave,2001:db8::1,Mozilla/5.0,maybe',
+    '2026-03-02T08:19:03Z,erin,10.0.0.1,curl/8.0,0',
+  ].join('\n');
+  await chooseFile(page, 'mixed.csv', csv);
+  await page.getByTestId('profile-server').click();
+  await expect(page.getByTestId('rows-read')).toHaveText('5');
+  await expect(page.getByTestId('accepted')).toHaveText('2');
+  await expect(page.getByTestId('rejected')).toHaveText('3');
+  const rows = page.getByTestId('rejections').locator('tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText('3');
+  await expect(rows.nth(0)).toContainText('bad timestamp');
+  await expect(rows.nth(1)).toContainText('bad ip_address "999.1.1.1"');
+  await expect(rows.nth(2)).toContainText('bad success value "maybe"');
+});
+
+const badFiles: [string, string | Buffer, RegExp][] = [
+  ['empty.csv', '', /the file is empty/],
+  ['header-only.csv', 'timestamp,user_id,ip_address,user_agent\n', /header but no data rows/],
+  ['missing.csv', 'time,user\n2026-01-01T00:00:00Z,alice\n', /missing required columns: ip_address, user_agent/],
+  ['binary.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]), /not a text CSV file/],
+];
+
+for (const [name, content, message] of badFiles) {
+  for (const where of ['server', 'local'] as const) {
+    test(`${name} gets one clear message (${where})`, async ({ page }) => {
+      await openUpload(page);
+      await chooseFile(page, name, content);
+      await page.getByTestId(where === 'server' ? 'profile-server' : 'profile-local').click();
+      await expect(page.getByTestId('profile-error')).toContainText(message);
+      await expect(page.getByTestId('profile')).toHaveCount(0);
+      await expectHydrated(page);
+    });
+  }
+}
+
+test('a file over the upload limit is refused with the limit named', async ({ page }) => {
+  await openUpload(page);
+  const header = 'timestamp,user_id,ip_address,user_agent\n';
+  const row = '2026-03-02T08:15:03Z,alice,84.208.20.17,Mozilla/5.0 (X11; Linux x86_64)\n';
+  const big = header + row.repeat(Math.ceil((UPLOAD_LIMIT_MB * 1024 * 1024 * 1.2) / row.length));
+  await chooseFile(page, 'big.csv', big);
+  await page.getByTestId('profile-server').click();
+  await expect(page.getByTestId('profile-error')).toContainText(
+    `the server accepts uploads up to ${UPLOAD_LIMIT_MB}.0 MB`,
+  );
+  await keepScreenshot(page, 'upload-too-large');
+});
+
+test('the server answers an oversized upload with a clear 413', async ({ request }) => {
+  const response = await request.post('/api/profile', {
+    multipart: {
+      file: {
+        name: 'big.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.alloc(UPLOAD_LIMIT_MB * 1024 * 1024 + 1024, 'a'),
+      },
+    },
+  });
+  expect(response.status()).toBe(413);
+  expect(await response.text()).toContain(`uploads are limited to ${UPLOAD_LIMIT_MB}.0 MB`);
+});

@@ -1,0 +1,245 @@
+//! What the engine has learnt so far: each user's own history, and the population of all users
+//! (the "attacker" distribution of Freeman et al. 2016: an intruder looks like a random member
+//! of the population, not like this user).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+
+use super::counts::CountMap;
+use crate::enrich::DeviceType;
+
+/// One level of a categorical hierarchy, as a compact key (interned ids and packed values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    Country([u8; 2]),
+    Asn(u32),
+    Prefix(u128),
+    Ip(IpAddr),
+    Device(DeviceType),
+    Os(&'static str),
+    Browser(&'static str),
+    Agent(u32),
+}
+
+/// A user's learnt behaviour. Only logins that were accepted as legitimate (successful or of
+/// unknown outcome, and not themselves judged risky) are learnt.
+#[derive(Clone, Debug, Default)]
+pub struct UserBaseline {
+    /// Learnt logins.
+    pub logins: u32,
+    pub countries: CountMap<[u8; 2]>,
+    pub asns: CountMap<u32>,
+    pub prefixes: CountMap<u128>,
+    pub ips: CountMap<IpAddr>,
+    pub devices: CountMap<DeviceType>,
+    pub oses: CountMap<&'static str>,
+    pub browsers: CountMap<&'static str>,
+    pub agents: CountMap<u32>,
+    pub cities: CountMap<u32>,
+    /// Logins per hour of day and weekday (UTC); compared circularly and smoothed.
+    pub hours: [u32; 24],
+    pub weekdays: [u32; 7],
+    /// The latest learnt login, for travel and gaps.
+    pub last: Option<LastLogin>,
+    /// Every attempt seen, learnt or not (so an unknown account name is recognised as such).
+    pub attempts: u32,
+    pub successes: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct LastLogin {
+    pub timestamp_ms: i64,
+    pub ip: IpAddr,
+    /// Index into the analysis' table of distinct source addresses, for place and network.
+    pub source: u32,
+    pub agent: u32,
+}
+
+impl UserBaseline {
+    pub fn count(&self, key: &Key) -> u32 {
+        match key {
+            Key::Country(code) => self.countries.count(code),
+            Key::Asn(asn) => self.asns.count(asn),
+            Key::Prefix(prefix) => self.prefixes.count(prefix),
+            Key::Ip(ip) => self.ips.count(ip),
+            Key::Device(device) => self.devices.count(device),
+            Key::Os(os) => self.oses.count(os),
+            Key::Browser(browser) => self.browsers.count(browser),
+            Key::Agent(agent) => self.agents.count(agent),
+        }
+    }
+
+    pub fn learn(&mut self, key: &Key) {
+        match key {
+            Key::Country(code) => self.countries.add(code),
+            Key::Asn(asn) => self.asns.add(asn),
+            Key::Prefix(prefix) => self.prefixes.add(prefix),
+            Key::Ip(ip) => self.ips.add(ip),
+            Key::Device(device) => self.devices.add(device),
+            Key::Os(os) => self.oses.add(os),
+            Key::Browser(browser) => self.browsers.add(browser),
+            Key::Agent(agent) => self.agents.add(agent),
+        }
+    }
+
+    /// Smoothed share of this user's logins at `hour`, relative to a uniform day (1.0 = as
+    /// likely as any hour). The histogram is smoothed with a circular kernel (weights 1-2-1 over
+    /// neighbouring hours), so 08:59 and 09:01 are alike and a daylight-saving shift is not news.
+    pub fn hour_likelihood(&self, hour: usize, prior_weight: f64) -> f64 {
+        circular_likelihood(&self.hours, hour, prior_weight)
+    }
+
+    pub fn weekday_likelihood(&self, weekday: usize, prior_weight: f64) -> f64 {
+        circular_likelihood(&self.weekdays, weekday, prior_weight)
+    }
+}
+
+fn circular_likelihood<const N: usize>(
+    histogram: &[u32; N],
+    index: usize,
+    prior_weight: f64,
+) -> f64 {
+    let total: u32 = histogram.iter().sum();
+    let at = |offset: isize| {
+        let position = (index as isize + offset).rem_euclid(N as isize) as usize;
+        f64::from(histogram[position])
+    };
+    // Kernel mass around `index`, as a share of all logins; the prior spreads `prior_weight`
+    // logins uniformly, so a new user's hours are all ordinary.
+    let smoothed = (at(-1) + 2.0 * at(0) + at(1)) / 4.0;
+    let share = (smoothed + prior_weight / N as f64) / (f64::from(total) + prior_weight);
+    share * N as f64
+}
+
+/// Counts over everyone, for the population side of the likelihood ratio.
+#[derive(Debug, Default)]
+pub struct Population {
+    counts: HashMap<Key, u32>,
+    /// Distinct children seen under each parent key (e.g. IPs within a /24), for smoothing.
+    children: HashMap<Key, u32>,
+    roots: u32,
+    pub logins: u32,
+}
+
+impl Population {
+    pub fn count(&self, key: &Key) -> u32 {
+        self.counts.get(key).copied().unwrap_or(0)
+    }
+
+    /// Probability of `key` given its parent (or among all logins at the root), add-one smoothed
+    /// over the parent's known children plus one unseen.
+    pub fn conditional(&self, key: &Key, parent: Option<&Key>) -> f64 {
+        let (parent_count, siblings) = match parent {
+            Some(parent) => (
+                self.count(parent),
+                self.children.get(parent).copied().unwrap_or(0),
+            ),
+            None => (self.logins, self.roots),
+        };
+        (f64::from(self.count(key)) + 1.0) / (f64::from(parent_count) + f64::from(siblings) + 1.0)
+    }
+
+    pub fn learn(&mut self, key: &Key, parent: Option<&Key>) {
+        let count = self.counts.entry(*key).or_insert(0);
+        if *count == 0 {
+            match parent {
+                Some(parent) => *self.children.entry(*parent).or_insert(0) += 1,
+                None => self.roots += 1,
+            }
+        }
+        *count += 1;
+    }
+}
+
+/// Freeman et al. (2016)-style surprise of one login along a hierarchy (coarse to fine, e.g.
+/// country → ASN → /24 → IP): the sum over levels of ln(p_population / p_user), where the user's
+/// probability of each level given its parent is smoothed towards the population's. A new
+/// country costs about ln(1 + n/α) for a user with n learnt logins; the finer levels under a new
+/// parent cost nothing more, so one novelty is not counted four times. Each level's term is
+/// weighted (a new IP inside a known /24 matters less than a new country).
+pub fn hierarchy_surprise(
+    user: &UserBaseline,
+    population: &Population,
+    levels: &[(Key, f64)],
+    smoothing_weight: f64,
+) -> f64 {
+    let mut total = 0.0;
+    let mut parent: Option<&Key> = None;
+    for (key, weight) in levels {
+        let population_p = population.conditional(key, parent);
+        let user_parent = parent.map_or(user.logins, |parent| user.count(parent));
+        let user_p = (f64::from(user.count(key)) + smoothing_weight * population_p)
+            / (f64::from(user_parent) + smoothing_weight);
+        total += weight * (population_p / user_p).ln();
+        parent = Some(key);
+    }
+    total.max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn learn_all(user: &mut UserBaseline, population: &mut Population, levels: &[Key]) {
+        user.logins += 1;
+        population.logins += 1;
+        let mut parent = None;
+        for key in levels {
+            user.learn(key);
+            population.learn(key, parent.as_ref());
+            parent = Some(*key);
+        }
+    }
+
+    #[test]
+    fn novelty_costs_once_per_hierarchy() {
+        let mut alice = UserBaseline::default();
+        let mut population = Population::default();
+        let home = [
+            Key::Country(*b"NO"),
+            Key::Asn(2119),
+            Key::Prefix(1),
+            Key::Ip("84.208.20.17".parse().unwrap()),
+        ];
+        for _ in 0..40 {
+            learn_all(&mut alice, &mut population, &home);
+        }
+        let other = [
+            Key::Country(*b"BR"),
+            Key::Asn(28573),
+            Key::Prefix(2),
+            Key::Ip("177.1.2.3".parse().unwrap()),
+        ];
+        for _ in 0..40 {
+            learn_all(&mut UserBaseline::default(), &mut population, &other);
+        }
+        let weights = |keys: &[Key; 4]| keys.map(|key| (key, 1.0));
+        let familiar = hierarchy_surprise(&alice, &population, &weights(&home), 1.0);
+        let foreign = hierarchy_surprise(&alice, &population, &weights(&other), 1.0);
+        assert!(familiar < 0.1, "{familiar}");
+        assert!((foreign - (41.0f64).ln()).abs() < 0.7, "{foreign}");
+        let new_ip_same_prefix = [
+            home[0],
+            home[1],
+            home[2],
+            Key::Ip("84.208.20.99".parse().unwrap()),
+        ];
+        let churn = hierarchy_surprise(&alice, &population, &weights(&new_ip_same_prefix), 1.0);
+        assert!(churn > 0.5 && churn < foreign, "{churn}");
+    }
+
+    #[test]
+    fn hours_are_smoothed_circularly() {
+        let mut user = UserBaseline::default();
+        for _ in 0..30 {
+            user.hours[23] += 1;
+        }
+        let midnight = user.hour_likelihood(0, 1.0);
+        let noon = user.hour_likelihood(12, 1.0);
+        assert!(midnight > 3.0, "{midnight}");
+        assert!(noon < 0.1, "{noon}");
+        let newcomer = UserBaseline::default();
+        assert!((newcomer.hour_likelihood(3, 1.0) - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,103 @@
+//! Per-login features. Every value is computed from the user's and the population's history
+//! *before* this login (causal), so a login scores the same whatever follows it in the file.
+
+use super::windows::WindowCounts;
+use crate::enrich::NetworkType;
+
+/// Movement from the user's previous login.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Travel {
+    pub distance_km: f64,
+    pub elapsed_secs: f64,
+    pub speed_kmh: f64,
+    /// Either end is only known to country level, or hides the person's location (hosting, VPN,
+    /// Tor): the speed is not evidence on its own.
+    pub uncertain: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoginFeatures {
+    /// Learnt logins of this user before this one.
+    pub prior_logins: u32,
+    /// 0 for a new user, rising to 1 once the baseline has `learning_logins` logins.
+    pub confidence: f64,
+    /// Freeman-style surprise (nats) of the source along country → ASN → /24 → IP (or /24 → IP
+    /// without geolocation).
+    pub network_surprise: f64,
+    /// Same along device type → OS → browser → exact user agent.
+    pub device_surprise: f64,
+    /// −ln of the smoothed relative likelihood of this hour / weekday for the user (0 = usual).
+    pub hour_surprise: f64,
+    pub weekday_surprise: f64,
+    /// Robust z-score (median/MAD) of ln(time since previous login) against the user's gaps.
+    pub pace_z: f64,
+    pub secs_since_previous: Option<f64>,
+    pub travel: Option<Travel>,
+    pub new_country: Option<bool>,
+    pub new_asn: Option<bool>,
+    pub new_prefix: bool,
+    pub new_ip: bool,
+    pub new_device_type: bool,
+    pub new_os: bool,
+    pub new_browser: bool,
+    pub network: Option<NetworkType>,
+    pub scripted_client: bool,
+    /// The account had no successful login before this attempt.
+    pub unknown_account: bool,
+    /// Failures on this account within the rule window, and consecutive failures just before.
+    pub account_failures: u32,
+    pub failures_before: u32,
+    /// Attempts from this address within the rule window.
+    pub source: WindowCounts,
+    /// Attempts from this /24 (/48) within the spray window.
+    pub network_long: WindowCounts,
+    pub success: Option<bool>,
+}
+
+/// Number of columns of [`LoginFeatures::forest_vector`].
+pub const FOREST_DIMENSIONS: usize = 11;
+/// Number of columns of [`LoginFeatures::cluster_vector`].
+pub const CLUSTER_DIMENSIONS: usize = 5;
+
+impl LoginFeatures {
+    /// Behavioural features for the Isolation Forest (no scaling needed: splits are per column).
+    pub fn forest_vector(&self) -> [f64; FOREST_DIMENSIONS] {
+        let travel = self
+            .travel
+            .as_ref()
+            .filter(|travel| !travel.uncertain)
+            .map_or(0.0, |travel| (travel.speed_kmh / 100.0).ln_1p());
+        [
+            self.network_surprise * self.confidence,
+            self.device_surprise * self.confidence,
+            self.hour_surprise * self.confidence,
+            self.weekday_surprise * self.confidence,
+            f64::from(self.account_failures).ln_1p(),
+            f64::from(self.source.failed_accounts).ln_1p(),
+            f64::from(self.source.accounts).ln_1p(),
+            f64::from(u8::from(self.unknown_account)),
+            travel,
+            f64::from(u8::from(
+                self.network.is_some_and(NetworkType::hides_location) || self.scripted_client,
+            )),
+            match self.success {
+                Some(true) => 1.0,
+                Some(false) => 0.0,
+                None => 0.5,
+            },
+        ]
+    }
+
+    /// A low-dimensional, fixed-scale view for density clustering (units chosen so that 1.0 is
+    /// "clearly unusual" on every axis; fixed, not fitted per batch, so distances mean the same
+    /// in every run).
+    pub fn cluster_vector(&self) -> [f64; CLUSTER_DIMENSIONS] {
+        [
+            (self.network_surprise * self.confidence / 4.0).min(2.0),
+            (self.device_surprise * self.confidence / 4.0).min(2.0),
+            (self.hour_surprise * self.confidence / 3.0).min(2.0),
+            (f64::from(self.source.failed_accounts).ln_1p() / 3.0).min(2.0),
+            (f64::from(self.account_failures).ln_1p() / 3.0).min(2.0),
+        ]
+    }
+}

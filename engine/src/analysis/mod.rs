@@ -1,0 +1,619 @@
+//! The analysis pipeline: enriched events → causal features → detectors → findings → risk.
+//!
+//! [`Analyzer`] is incremental: it keeps what it has learnt (baselines, population counts,
+//! attempt windows, population models) and scores each login against the past only. Events must
+//! be fed in time order; [`analyze`] sorts a batch (stable, by timestamp then row) and returns
+//! the scores in input order.
+
+pub mod baseline;
+mod config;
+mod counts;
+pub mod features;
+mod windows;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use baseline::{Key, LastLogin, Population, UserBaseline, hierarchy_surprise};
+pub use config::{
+    AnalysisConfig, BaselineParams, ClusterParams, ConfigError, ForestParams, RiskParams,
+    RuleParams,
+};
+use features::{CLUSTER_DIMENSIONS, FOREST_DIMENSIONS, LoginFeatures, Travel};
+use windows::{AccountFailures, SourceWindows};
+
+use crate::detectors::evidence::{Evidence, SourceInfo};
+use crate::detectors::population::{PopulationClusters, PopulationForest};
+use crate::detectors::{rules, statistical};
+use crate::enrich::{
+    DeviceType, GeoLookup, UserAgentInfo, haversine_km, network_prefix, parse_user_agent,
+};
+use crate::event::LoginEvent;
+use crate::risk::{Finding, FindingKind, RiskLevel, combine};
+
+/// Gaps kept per user for the robust pace statistics.
+const PACE_HISTORY: usize = 32;
+
+/// One login with its score, level, detector scores and reasons.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoredEvent {
+    /// 1-based position of the data row in the input (header excluded).
+    pub row: u64,
+    pub line: u64,
+    pub timestamp_ms: i64,
+    pub user_id: String,
+    pub ip: IpAddr,
+    pub success: Option<bool>,
+    pub risk_score: f64,
+    pub risk_level: RiskLevel,
+    /// Each detector's own 0–1 score; `None` when it abstained (disabled or warming up).
+    pub isolation_forest: Option<f64>,
+    pub dbscan: Option<f64>,
+    pub statistical: f64,
+    /// The strongest rule floor (0 when no rule fired).
+    pub rules: f64,
+    pub findings: Vec<Finding>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub device: String,
+}
+
+impl ScoredEvent {
+    /// The reasons as one line, strongest first.
+    pub fn reasons(&self) -> String {
+        self.findings
+            .iter()
+            .map(|finding| finding.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A user's aggregated risk: the decayed maximum of their logins' scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserRisk {
+    pub user_id: String,
+    pub risk_score: f64,
+    pub risk_level: RiskLevel,
+    pub logins: u32,
+    pub high_or_above: u32,
+    pub last_timestamp_ms: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct UserState {
+    id: String,
+    baseline: UserBaseline,
+    failures: AccountFailures,
+    gaps: Vec<f64>,
+    risk: f64,
+    risk_at_ms: i64,
+    scored: u32,
+    high_or_above: u32,
+}
+
+/// Scores logins one at a time, learning as it goes.
+pub struct Analyzer<'g> {
+    config: AnalysisConfig,
+    geo: &'g dyn GeoLookup,
+    user_ids: HashMap<String, u32>,
+    users: Vec<UserState>,
+    source_ids: HashMap<IpAddr, u32>,
+    sources: Vec<SourceInfo>,
+    agent_ids: HashMap<String, u32>,
+    agents: Vec<UserAgentInfo>,
+    population: Population,
+    address_windows: SourceWindows<u32>,
+    network_windows: SourceWindows<u128>,
+    forest: PopulationForest<FOREST_DIMENSIONS>,
+    clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
+    last_timestamp_ms: i64,
+}
+
+/// Fed an event older than one already scored.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("events must arrive in time order: {timestamp_ms} is before {latest_ms}")]
+pub struct OutOfOrder {
+    pub timestamp_ms: i64,
+    pub latest_ms: i64,
+}
+
+impl<'g> Analyzer<'g> {
+    pub fn new(config: AnalysisConfig, geo: &'g dyn GeoLookup) -> Result<Self, ConfigError> {
+        config.check()?;
+        Ok(Self {
+            forest: PopulationForest::new(&config.isolation_forest),
+            clusters: PopulationClusters::new(&config.dbscan),
+            address_windows: SourceWindows::new(config.rules.window_secs),
+            network_windows: SourceWindows::new(config.rules.spray_window_secs),
+            config,
+            geo,
+            user_ids: HashMap::new(),
+            users: Vec::new(),
+            source_ids: HashMap::new(),
+            sources: Vec::new(),
+            agent_ids: HashMap::new(),
+            agents: Vec::new(),
+            population: Population::default(),
+            last_timestamp_ms: i64::MIN,
+        })
+    }
+
+    pub fn config(&self) -> &AnalysisConfig {
+        &self.config
+    }
+
+    /// Scores one login against everything seen before it, then learns from it.
+    pub fn score(&mut self, event: &LoginEvent) -> Result<ScoredEvent, OutOfOrder> {
+        if event.timestamp_ms < self.last_timestamp_ms {
+            return Err(OutOfOrder {
+                timestamp_ms: event.timestamp_ms,
+                latest_ms: self.last_timestamp_ms,
+            });
+        }
+        self.last_timestamp_ms = event.timestamp_ms;
+        let user = self.intern_user(&event.user_id);
+        let source = self.intern_source(event.ip);
+        let agent = self.intern_agent(&event.user_agent);
+
+        let features = self.features(user, source, agent, event);
+        let forest_row = features.forest_vector();
+        let cluster_row = features.cluster_vector();
+        let forest_score = self.forest.score(&forest_row);
+        let cluster_score = self.clusters.score(&cluster_row);
+        let statistical_score = statistical::score(&features);
+
+        let mut findings = Vec::new();
+        {
+            let state = &self.users[user as usize];
+            let evidence = Evidence {
+                timestamp_ms: event.timestamp_ms,
+                user_id: &state.id,
+                user: &state.baseline,
+                source: &self.sources[source as usize],
+                agent: &self.agents[agent as usize],
+                sources: &self.sources,
+                agents: &self.agents,
+            };
+            rules::evaluate(&features, &self.config.rules, &evidence, &mut findings);
+            statistical::explain(&features, &evidence, &mut findings);
+        }
+        if let Some(score) = forest_score.filter(|score| *score >= 0.5) {
+            findings.push(Finding {
+                kind: FindingKind::Outlier,
+                floor: 0.0,
+                reason: format!(
+                    "Isolation Forest: isolated faster than most logins (score {score:.2})"
+                ),
+            });
+        }
+        if let Some(score) = cluster_score.filter(|score| *score >= 0.5) {
+            findings.push(Finding {
+                kind: FindingKind::OutsideClusters,
+                floor: 0.0,
+                reason: format!(
+                    "DBSCAN: far from every usual pattern of logins (score {score:.2})"
+                ),
+            });
+        }
+        let risk_params = &self.config.risk;
+        let risk_score = combine(
+            &[
+                (forest_score, risk_params.weight_isolation_forest),
+                (cluster_score, risk_params.weight_dbscan),
+                (Some(statistical_score), risk_params.weight_statistical),
+            ],
+            &findings,
+        );
+        let risk_level = RiskLevel::from_score(risk_score, risk_params);
+        let rule_floor = findings
+            .iter()
+            .map(|finding| finding.floor)
+            .fold(0.0, f64::max);
+        findings.sort_by(|a, b| b.floor.total_cmp(&a.floor));
+        if risk_level < RiskLevel::Medium {
+            // Reasons are promised for Medium and above; below that they would be noise.
+            findings.clear();
+        }
+
+        self.learn(user, source, agent, event, &features, risk_score);
+        self.forest.observe(forest_row);
+        self.clusters.observe(cluster_row);
+
+        let geo = self.sources[source as usize].geo.as_ref();
+        Ok(ScoredEvent {
+            row: event.row,
+            line: event.line,
+            timestamp_ms: event.timestamp_ms,
+            user_id: event.user_id.clone(),
+            ip: event.ip,
+            success: event.success,
+            risk_score,
+            risk_level,
+            isolation_forest: forest_score,
+            dbscan: cluster_score,
+            statistical: statistical_score,
+            rules: rule_floor,
+            findings,
+            country: geo.and_then(|geo| geo.country_code.clone()),
+            city: geo.and_then(|geo| geo.city.clone()),
+            device: self.agents[agent as usize].describe(),
+        })
+    }
+
+    /// Per-user risk: each login's score decays with the configured half-life towards the
+    /// user's latest login; the maximum is kept.
+    pub fn user_risks(&self) -> Vec<UserRisk> {
+        self.users
+            .iter()
+            .map(|state| UserRisk {
+                user_id: state.id.clone(),
+                risk_score: state.risk,
+                risk_level: RiskLevel::from_score(state.risk, &self.config.risk),
+                logins: state.scored,
+                high_or_above: state.high_or_above,
+                last_timestamp_ms: state.risk_at_ms,
+            })
+            .collect()
+    }
+
+    /// Fits so far of the population models (for the summary).
+    pub fn model_fits(&self) -> (u32, u32) {
+        (self.forest.fits(), self.clusters.fits())
+    }
+
+    pub fn cluster_eps(&self) -> Option<f64> {
+        self.clusters.eps()
+    }
+
+    fn intern_user(&mut self, user_id: &str) -> u32 {
+        if let Some(&id) = self.user_ids.get(user_id) {
+            return id;
+        }
+        let id = self.users.len() as u32;
+        self.users.push(UserState {
+            id: user_id.to_owned(),
+            risk_at_ms: i64::MIN,
+            ..UserState::default()
+        });
+        self.user_ids.insert(user_id.to_owned(), id);
+        id
+    }
+
+    fn intern_source(&mut self, ip: IpAddr) -> u32 {
+        if let Some(&id) = self.source_ids.get(&ip) {
+            return id;
+        }
+        let id = self.sources.len() as u32;
+        self.sources.push(SourceInfo {
+            ip,
+            prefix: network_prefix(ip),
+            geo: self.geo.lookup(ip),
+        });
+        self.source_ids.insert(ip, id);
+        id
+    }
+
+    fn intern_agent(&mut self, user_agent: &str) -> u32 {
+        if let Some(&id) = self.agent_ids.get(user_agent) {
+            return id;
+        }
+        let id = self.agents.len() as u32;
+        self.agents.push(parse_user_agent(user_agent));
+        self.agent_ids.insert(user_agent.to_owned(), id);
+        id
+    }
+
+    fn network_levels(&self, source: u32) -> Vec<(Key, f64)> {
+        let info = &self.sources[source as usize];
+        let mut levels = Vec::with_capacity(4);
+        if let Some(geo) = &info.geo {
+            if let Some(code) = country_key(geo.country_code.as_deref()) {
+                levels.push((Key::Country(code), 1.0));
+            }
+            if let Some(asn) = geo.asn {
+                levels.push((Key::Asn(asn), 0.8));
+            }
+        }
+        levels.push((Key::Prefix(info.prefix), 0.6));
+        levels.push((Key::Ip(info.ip), 0.25));
+        levels
+    }
+
+    fn device_levels(&self, agent: u32) -> [(Key, f64); 4] {
+        let info = &self.agents[agent as usize];
+        [
+            (Key::Device(info.device), 1.0),
+            (Key::Os(info.os), 0.8),
+            (Key::Browser(info.browser), 0.6),
+            (Key::Agent(agent), 0.15),
+        ]
+    }
+
+    fn features(
+        &mut self,
+        user: u32,
+        source: u32,
+        agent: u32,
+        event: &LoginEvent,
+    ) -> LoginFeatures {
+        let now_ms = event.timestamp_ms;
+        let params = &self.config;
+        let window_ms = params.rules.window_secs.saturating_mul(1000);
+        let network_levels = self.network_levels(source);
+        let device_levels = self.device_levels(agent);
+        let source_counts = self.address_windows.counts(source, now_ms);
+        let info = &self.sources[source as usize];
+        let network_counts = self.network_windows.counts(info.prefix, now_ms);
+        let state = &mut self.users[user as usize];
+        let account_failures = state.failures.in_window(now_ms, window_ms);
+        let baseline = &state.baseline;
+        let smoothing = params.baseline.smoothing_weight;
+
+        let confidence =
+            (f64::from(baseline.logins) / f64::from(params.baseline.learning_logins)).min(1.0);
+        let (hour, weekday) = hour_and_weekday(now_ms);
+        let prior_hours = 2.0;
+        let hour_surprise = (-baseline.hour_likelihood(hour, prior_hours).ln()).max(0.0);
+        let weekday_surprise = (-baseline.weekday_likelihood(weekday, prior_hours).ln()).max(0.0);
+
+        let previous = baseline.last.as_ref();
+        let secs_since_previous =
+            previous.map(|last| (now_ms - last.timestamp_ms).max(0) as f64 / 1000.0);
+        let pace_z = secs_since_previous.map_or(0.0, |gap| robust_z((gap + 1.0).ln(), &state.gaps));
+        let travel = previous.and_then(|last| {
+            let from = self.sources.get(last.source as usize)?.geo.as_ref()?;
+            let to = info.geo.as_ref()?;
+            let distance_km = haversine_km(from.coordinates()?, to.coordinates()?);
+            let elapsed_secs = (now_ms - last.timestamp_ms).max(0) as f64 / 1000.0;
+            // A minute's floor: simultaneous logins are not "infinitely fast".
+            let speed_kmh = distance_km / (elapsed_secs.max(60.0) / 3600.0);
+            let uncertainty_km = from.accuracy_km + to.accuracy_km;
+            Some(Travel {
+                distance_km,
+                elapsed_secs,
+                speed_kmh,
+                uncertain: from.network.hides_location()
+                    || to.network.hides_location()
+                    || uncertainty_km >= distance_km / 2.0,
+            })
+        });
+        let geo = info.geo.as_ref();
+        let agent_info = &self.agents[agent as usize];
+        LoginFeatures {
+            prior_logins: baseline.logins,
+            confidence,
+            network_surprise: hierarchy_surprise(
+                baseline,
+                &self.population,
+                &network_levels,
+                smoothing,
+            ),
+            device_surprise: hierarchy_surprise(
+                baseline,
+                &self.population,
+                &device_levels,
+                smoothing,
+            ),
+            hour_surprise,
+            weekday_surprise,
+            pace_z,
+            secs_since_previous,
+            travel,
+            new_country: geo
+                .and_then(|geo| country_key(geo.country_code.as_deref()))
+                .map(|code| baseline.countries.count(&code) == 0),
+            new_asn: geo
+                .and_then(|geo| geo.asn)
+                .map(|asn| baseline.asns.count(&asn) == 0),
+            new_prefix: baseline.prefixes.count(&info.prefix) == 0,
+            new_ip: baseline.ips.count(&info.ip) == 0,
+            new_device_type: baseline.devices.count(&agent_info.device) == 0,
+            new_os: baseline.oses.count(&agent_info.os) == 0,
+            new_browser: baseline.browsers.count(&agent_info.browser) == 0,
+            network: geo.map(|geo| geo.network),
+            scripted_client: agent_info.device == DeviceType::Script,
+            unknown_account: baseline.successes == 0,
+            account_failures,
+            failures_before: state.failures.consecutive,
+            source: source_counts,
+            network_long: network_counts,
+            success: event.success,
+        }
+    }
+
+    fn learn(
+        &mut self,
+        user: u32,
+        source: u32,
+        agent: u32,
+        event: &LoginEvent,
+        features: &LoginFeatures,
+        risk_score: f64,
+    ) {
+        let now_ms = event.timestamp_ms;
+        let failed = event.success == Some(false);
+        let prefix = self.sources[source as usize].prefix;
+        let state = &self.users[user as usize];
+        let unknown = state.baseline.successes == 0;
+        self.address_windows
+            .record(source, now_ms, user, failed, unknown);
+        self.network_windows
+            .record(prefix, now_ms, user, failed, unknown);
+
+        let half_life_ms = self.config.risk.user_risk_half_life_secs as f64 * 1000.0;
+        let learn_below = self.config.baseline.learn_below_risk;
+        let high = self.config.risk.high;
+        let teaches = !failed && risk_score < learn_below;
+        let network_levels = if teaches {
+            self.network_levels(source)
+        } else {
+            Vec::new()
+        };
+        let device_levels = self.device_levels(agent);
+
+        let state = &mut self.users[user as usize];
+        state.failures.record(now_ms, failed);
+        state.baseline.attempts += 1;
+        state.baseline.successes += u32::from(event.success == Some(true));
+        let decayed = if state.risk_at_ms == i64::MIN {
+            0.0
+        } else {
+            state.risk * 0.5f64.powf((now_ms - state.risk_at_ms) as f64 / half_life_ms)
+        };
+        state.risk = decayed.max(risk_score);
+        state.risk_at_ms = now_ms;
+        state.scored += 1;
+        state.high_or_above += u32::from(risk_score >= high);
+        if !teaches {
+            return;
+        }
+        if let Some(gap) = features.secs_since_previous {
+            if state.gaps.len() == PACE_HISTORY {
+                state.gaps.remove(0);
+            }
+            state.gaps.push((gap + 1.0).ln());
+        }
+        let baseline = &mut state.baseline;
+        baseline.logins += 1;
+        let (hour, weekday) = hour_and_weekday(now_ms);
+        baseline.hours[hour] += 1;
+        baseline.weekdays[weekday] += 1;
+        if let Some(geo) = &self.sources[source as usize].geo
+            && let Some(city) = &geo.city
+        {
+            baseline.cities.add(&city_key(city));
+        }
+        baseline.last = Some(LastLogin {
+            timestamp_ms: now_ms,
+            ip: event.ip,
+            source,
+            agent,
+        });
+        self.population.logins += 1;
+        for levels in [&network_levels[..], &device_levels[..]] {
+            let mut parent = None;
+            for (key, _) in levels {
+                baseline.learn(key);
+                self.population.learn(key, parent.as_ref());
+                parent = Some(*key);
+            }
+        }
+    }
+}
+
+fn country_key(code: Option<&str>) -> Option<[u8; 2]> {
+    let bytes = code?.as_bytes();
+    (bytes.len() == 2).then(|| [bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase()])
+}
+
+/// A stable small key for a city name (FNV-1a); collisions only merge two cities' counts.
+fn city_key(city: &str) -> u32 {
+    city.bytes().fold(0x811c_9dc5u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Hour of day (0–23) and weekday (0 = Monday) in UTC.
+fn hour_and_weekday(timestamp_ms: i64) -> (usize, usize) {
+    let secs = timestamp_ms.div_euclid(1000);
+    let day = secs.div_euclid(86_400);
+    let hour = secs.rem_euclid(86_400) / 3600;
+    // 1970-01-01 was a Thursday (3 when Monday is 0).
+    let weekday = (day + 3).rem_euclid(7);
+    (hour as usize, weekday as usize)
+}
+
+/// |x − median| / (1.4826 · MAD), with a floor on the spread so a very regular user's first
+/// irregularity is not infinite. 0 with fewer than 8 observations.
+fn robust_z(value: f64, history: &[f64]) -> f64 {
+    if history.len() < 8 {
+        return 0.0;
+    }
+    let median = median_of(history.to_vec());
+    let deviations: Vec<f64> = history.iter().map(|x| (x - median).abs()).collect();
+    let mad = median_of(deviations);
+    (value - median).abs() / (1.4826 * mad).max(0.5)
+}
+
+fn median_of(mut values: Vec<f64>) -> f64 {
+    let middle = values.len() / 2;
+    let (_, upper, _) = values.select_nth_unstable_by(middle, f64::total_cmp);
+    let upper = *upper;
+    if values.len() % 2 == 1 {
+        return upper;
+    }
+    let lower = values[..middle]
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    (lower + upper) / 2.0
+}
+
+/// The result of analysing a batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// One per accepted event, in input order.
+    pub events: Vec<ScoredEvent>,
+    /// Riskiest first.
+    pub users: Vec<UserRisk>,
+    pub config: AnalysisConfig,
+    pub geo_data: Option<String>,
+    pub forest_fits: u32,
+    pub cluster_fits: u32,
+    pub cluster_eps: Option<f64>,
+}
+
+impl Analysis {
+    pub fn count_at(&self, level: RiskLevel) -> usize {
+        self.events
+            .iter()
+            .filter(|event| event.risk_level == level)
+            .count()
+    }
+}
+
+/// Analyses a batch of accepted events (as ingested, in input order).
+pub fn analyze(
+    events: &[LoginEvent],
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
+    mut progress: impl FnMut(usize),
+) -> Result<Analysis, ConfigError> {
+    let mut analyzer = Analyzer::new(config.clone(), geo)?;
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&index| (events[index].timestamp_ms, index));
+    let mut scored: Vec<Option<ScoredEvent>> = vec![None; events.len()];
+    for (done, index) in order.into_iter().enumerate() {
+        let event = &events[index];
+        let result = analyzer
+            .score(event)
+            .expect("events are fed in time order after sorting");
+        scored[index] = Some(result);
+        if done % 16_384 == 0 {
+            progress(done);
+        }
+    }
+    progress(events.len());
+    let mut users = analyzer.user_risks();
+    users.sort_by(|a, b| {
+        b.risk_score
+            .total_cmp(&a.risk_score)
+            .then_with(|| a.user_id.cmp(&b.user_id))
+    });
+    let (forest_fits, cluster_fits) = analyzer.model_fits();
+    Ok(Analysis {
+        events: scored.into_iter().flatten().collect(),
+        users,
+        config: config.clone(),
+        geo_data: geo.data_version(),
+        forest_fits,
+        cluster_fits,
+        cluster_eps: analyzer.cluster_eps(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,438 @@
+use std::net::IpAddr;
+
+use super::*;
+use crate::enrich::{GeoInfo, NetworkType, NoGeolocation};
+
+const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+/// 2026-03-02 00:00 UTC, a Monday.
+const START_MS: i64 = 1_772_409_600_000;
+
+fn login(at_ms: i64, user: &str, ip: &str, agent: &str, success: Option<bool>) -> LoginEvent {
+    LoginEvent {
+        row: 0,
+        line: 0,
+        timestamp_ms: at_ms,
+        user_id: user.to_owned(),
+        ip: ip.parse().unwrap(),
+        user_agent: agent.to_owned(),
+        success,
+        extra: Vec::new(),
+    }
+}
+
+fn numbered(mut events: Vec<LoginEvent>) -> Vec<LoginEvent> {
+    for (index, event) in events.iter_mut().enumerate() {
+        event.row = index as u64 + 1;
+        event.line = index as u64 + 2;
+    }
+    events
+}
+
+/// Thirty working days of ordinary logins for a handful of users in Oslo.
+fn routine(users: usize) -> Vec<LoginEvent> {
+    let mut events = Vec::new();
+    for day in 0..30 {
+        for user in 0..users {
+            let at =
+                START_MS + day * DAY_MS + (8 + (user as i64 % 3)) * HOUR_MS + user as i64 * 60_000;
+            let ip = format!("84.208.{}.{}", 20 + user, 10 + (day % 3));
+            events.push(login(
+                at,
+                &format!("user{user}"),
+                &ip,
+                CHROME_WINDOWS,
+                Some(true),
+            ));
+        }
+    }
+    events
+}
+
+fn run(events: &[LoginEvent], geo: &dyn GeoLookup) -> Analysis {
+    analyze(events, &AnalysisConfig::default(), geo, |_| {}).unwrap()
+}
+
+fn kinds(event: &ScoredEvent) -> Vec<FindingKind> {
+    event.findings.iter().map(|finding| finding.kind).collect()
+}
+
+#[test]
+fn routine_logins_stay_low() {
+    let analysis = run(&numbered(routine(8)), &NoGeolocation);
+    let high = analysis
+        .events
+        .iter()
+        .filter(|event| event.risk_level >= RiskLevel::High)
+        .count();
+    assert_eq!(high, 0);
+    assert!(
+        analysis
+            .events
+            .iter()
+            .all(|event| (0.0..=1.0).contains(&event.risk_score))
+    );
+}
+
+#[test]
+fn output_keeps_input_order_and_rows() {
+    let mut events = routine(3);
+    events.reverse();
+    let events = numbered(events);
+    let analysis = run(&events, &NoGeolocation);
+    let rows: Vec<u64> = analysis.events.iter().map(|event| event.row).collect();
+    assert_eq!(rows, (1..=events.len() as u64).collect::<Vec<_>>());
+}
+
+#[test]
+fn same_input_same_scores() {
+    let events = numbered(routine(6));
+    assert_eq!(run(&events, &NoGeolocation), run(&events, &NoGeolocation));
+}
+
+#[test]
+fn scores_do_not_depend_on_later_events() {
+    let mut events = routine(20);
+    events.sort_by_key(|event| event.timestamp_ms);
+    let events = numbered(events);
+    let half = events.len() / 2;
+    let whole = run(&events, &NoGeolocation);
+    let prefix = run(&events[..half], &NoGeolocation);
+    assert_eq!(&whole.events[..half], &prefix.events[..]);
+}
+
+#[test]
+fn new_device_and_network_for_a_known_user_is_explained() {
+    let mut events = routine(4);
+    events.push(login(
+        START_MS + 30 * DAY_MS + 3 * HOUR_MS,
+        "user1",
+        "45.33.10.20",
+        "python-requests/2.32.3",
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &NoGeolocation);
+    let takeover = analysis.events.last().unwrap();
+    assert!(takeover.risk_level >= RiskLevel::Medium, "{takeover:?}");
+    let found = kinds(takeover);
+    assert!(found.contains(&FindingKind::NewNetwork), "{found:?}");
+    assert!(found.contains(&FindingKind::NewDevice), "{found:?}");
+    assert!(found.contains(&FindingKind::ScriptedClient), "{found:?}");
+    assert!(
+        takeover.reasons().contains("45.33.10.0/24"),
+        "{}",
+        takeover.reasons()
+    );
+}
+
+#[test]
+fn brute_force_then_success_is_critical() {
+    let mut events = routine(4);
+    let attack_at = START_MS + 30 * DAY_MS + 2 * HOUR_MS;
+    for attempt in 0..12 {
+        events.push(login(
+            attack_at + attempt * 20_000,
+            "user2",
+            "203.0.113.9",
+            CHROME_WINDOWS,
+            Some(false),
+        ));
+    }
+    events.push(login(
+        attack_at + 12 * 20_000,
+        "user2",
+        "203.0.113.9",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &NoGeolocation);
+    let attack: Vec<&ScoredEvent> = analysis.events.iter().rev().take(13).collect();
+    let success = attack[0];
+    assert_eq!(success.risk_level, RiskLevel::Critical, "{success:?}");
+    assert!(
+        success
+            .reasons()
+            .contains("after 12 consecutive failed attempts")
+    );
+    let tenth_failure = attack[3];
+    assert!(kinds(tenth_failure).contains(&FindingKind::BruteForce));
+    assert!(tenth_failure.risk_level >= RiskLevel::High);
+    // The first failures are not yet brute force.
+    assert!(!kinds(attack[12]).contains(&FindingKind::BruteForce));
+}
+
+#[test]
+fn credential_stuffing_flags_the_source_and_its_hit() {
+    let mut events = routine(4);
+    let attack_at = START_MS + 30 * DAY_MS + HOUR_MS;
+    for attempt in 0..40 {
+        let user = format!("leaked{attempt}@example.com");
+        events.push(login(
+            attack_at + attempt * 5_000,
+            &user,
+            "198.51.100.77",
+            "python-requests/2.31.0",
+            Some(false),
+        ));
+    }
+    events.push(login(
+        attack_at + 41 * 5_000,
+        "user3",
+        "198.51.100.77",
+        "python-requests/2.31.0",
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &NoGeolocation);
+    let hit = analysis.events.last().unwrap();
+    assert_eq!(hit.risk_level, RiskLevel::Critical, "{hit:?}");
+    assert!(kinds(hit).contains(&FindingKind::CredentialStuffing));
+    let late_attempt = &analysis.events[analysis.events.len() - 2];
+    assert!(kinds(late_attempt).contains(&FindingKind::CredentialStuffing));
+    assert!(late_attempt.risk_level >= RiskLevel::High);
+}
+
+#[test]
+fn password_spray_is_low_and_slow() {
+    let mut events = routine(14);
+    let attack_at = START_MS + 30 * DAY_MS;
+    for (attempt, user) in (0..14).enumerate() {
+        let ip = format!("192.0.2.{}", 10 + attempt % 4);
+        events.push(login(
+            attack_at + attempt as i64 * 40 * 60_000,
+            &format!("user{user}"),
+            &ip,
+            CHROME_WINDOWS,
+            Some(false),
+        ));
+    }
+    let analysis = run(&numbered(events), &NoGeolocation);
+    let last = analysis.events.last().unwrap();
+    assert!(
+        kinds(last).contains(&FindingKind::PasswordSpray),
+        "{last:?}"
+    );
+    assert!(last.reasons().contains("192.0.2.0/24"));
+}
+
+#[test]
+fn a_typo_then_success_at_home_is_not_an_alarm() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 8 * HOUR_MS;
+    events.push(login(
+        at,
+        "user0",
+        "84.208.20.10",
+        CHROME_WINDOWS,
+        Some(false),
+    ));
+    events.push(login(
+        at + 20_000,
+        "user0",
+        "84.208.20.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &NoGeolocation);
+    assert!(
+        analysis
+            .events
+            .iter()
+            .rev()
+            .take(2)
+            .all(|event| event.risk_level == RiskLevel::Low)
+    );
+}
+
+/// Fixture geolocation: two cities and a hosting range.
+struct FixtureGeo;
+
+impl GeoLookup for FixtureGeo {
+    fn lookup(&self, ip: IpAddr) -> Option<GeoInfo> {
+        let text = ip.to_string();
+        let (country, city, latitude, longitude, asn, network) = if text.starts_with("84.208.") {
+            (
+                "NO",
+                "Oslo",
+                59.9139,
+                10.7522,
+                2119,
+                NetworkType::Residential,
+            )
+        } else if text.starts_with("177.") {
+            (
+                "BR",
+                "São Paulo",
+                -23.5505,
+                -46.6333,
+                28573,
+                NetworkType::Residential,
+            )
+        } else if text.starts_with("45.33.") {
+            (
+                "US",
+                "Fremont",
+                37.5485,
+                -121.9886,
+                63949,
+                NetworkType::Hosting,
+            )
+        } else {
+            return None;
+        };
+        Some(GeoInfo {
+            country_code: Some(country.to_owned()),
+            region: None,
+            city: Some(city.to_owned()),
+            latitude: Some(latitude),
+            longitude: Some(longitude),
+            accuracy_km: 20.0,
+            asn: Some(asn),
+            as_org: None,
+            network,
+            network_source: (network == NetworkType::Hosting)
+                .then(|| "fixture hosting list".to_owned()),
+        })
+    }
+
+    fn data_version(&self) -> Option<String> {
+        Some("fixture".to_owned())
+    }
+}
+
+#[test]
+fn impossible_travel_names_both_logins() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    events.push(login(
+        at + 38 * 60_000,
+        "user1",
+        "177.10.20.30",
+        SAFARI_IPHONE,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &FixtureGeo);
+    assert_eq!(analysis.geo_data.as_deref(), Some("fixture"));
+    let jump = analysis.events.last().unwrap();
+    assert!(jump.risk_level >= RiskLevel::High, "{jump:?}");
+    let reasons = jump.reasons();
+    assert!(reasons.contains("impossible travel: 84.208.21.10 (Oslo, NO) at 09:00 UTC → 177.10.20.30 (São Paulo, BR) at 09:38 UTC"), "{reasons}");
+    assert!(
+        reasons.contains("new country for this user: São Paulo, BR (last 31 logins: NO 31)"),
+        "{reasons}"
+    );
+    assert_eq!(jump.country.as_deref(), Some("BR"));
+}
+
+#[test]
+fn travel_through_a_hosting_network_is_only_uncertain() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    events.push(login(
+        at + 10 * 60_000,
+        "user1",
+        "45.33.10.20",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let jump = analysis.events.last().unwrap();
+    let travel = jump
+        .findings
+        .iter()
+        .find(|finding| finding.kind == FindingKind::ImpossibleTravel)
+        .expect("travel is explained");
+    assert_eq!(travel.floor, 0.0);
+    assert!(
+        travel
+            .reason
+            .starts_with("fast travel, but a location is uncertain")
+    );
+    assert!(jump.reasons().contains(
+        "login from a hosting network: 45.33.10.20 (Fremont, US) (fixture hosting list)"
+    ));
+}
+
+#[test]
+fn risky_logins_do_not_teach_the_baseline() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 3 * HOUR_MS;
+    for minute in 0..5 {
+        events.push(login(
+            at + minute * 60_000,
+            "user1",
+            "45.33.10.20",
+            "python-requests/2.32.3",
+            Some(true),
+        ));
+    }
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let intruder: Vec<&ScoredEvent> = analysis.events.iter().rev().take(5).collect();
+    assert!(
+        intruder
+            .iter()
+            .all(|event| event.risk_level >= RiskLevel::Medium),
+        "{intruder:?}"
+    );
+}
+
+#[test]
+fn per_user_risk_ranks_the_victim_first() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 3 * HOUR_MS;
+    events.push(login(
+        at,
+        "user2",
+        "177.10.20.30",
+        "python-requests/2.32.3",
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &FixtureGeo);
+    assert_eq!(analysis.users[0].user_id, "user2");
+    assert!(analysis.users[0].risk_score > analysis.users[1].risk_score);
+}
+
+#[test]
+fn out_of_order_events_are_refused_by_the_incremental_analyzer() {
+    let geo = NoGeolocation;
+    let mut analyzer = Analyzer::new(AnalysisConfig::default(), &geo).unwrap();
+    analyzer
+        .score(&login(START_MS, "a", "192.0.2.1", "", Some(true)))
+        .unwrap();
+    let error = analyzer
+        .score(&login(START_MS - 1, "a", "192.0.2.1", "", Some(true)))
+        .unwrap_err();
+    assert_eq!(error.latest_ms, START_MS);
+}
+
+#[test]
+fn robust_z_uses_median_and_mad() {
+    let history: Vec<f64> = (0..10).map(|i| 10.0 + f64::from(i % 2)).collect();
+    assert!(robust_z(10.5, &history) < 1.0);
+    assert!(robust_z(20.0, &history) > 5.0);
+    assert_eq!(robust_z(20.0, &history[..3]), 0.0);
+}
+
+#[test]
+fn weekday_is_computed_from_the_epoch() {
+    assert_eq!(hour_and_weekday(START_MS), (0, 0));
+    assert_eq!(
+        hour_and_weekday(START_MS + 6 * DAY_MS + 23 * HOUR_MS),
+        (23, 6)
+    );
+}

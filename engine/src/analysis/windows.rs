@@ -1,0 +1,211 @@
+//! Sliding-window counts of attempts: per account, per source address, per source network.
+//! Each window holds only the attempts inside it, so memory follows the attack rate, not the file.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+
+/// One attempt as the windows remember it.
+#[derive(Clone, Copy, Debug)]
+struct Attempt {
+    timestamp_ms: i64,
+    account: u32,
+    failed: bool,
+    /// The account had never logged in successfully before this attempt.
+    unknown_account: bool,
+}
+
+/// What a window says about the attempts before the current one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowCounts {
+    pub attempts: u32,
+    pub failures: u32,
+    pub accounts: u32,
+    pub failed_accounts: u32,
+    pub unknown_accounts: u32,
+}
+
+/// Attempts from one source (an address or a network) within a time window.
+#[derive(Debug, Default)]
+struct SourceWindow {
+    attempts: VecDeque<Attempt>,
+    per_account: HashMap<u32, AccountTally>,
+    failures: u32,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct AccountTally {
+    attempts: u32,
+    failures: u32,
+    unknown: bool,
+}
+
+impl SourceWindow {
+    fn expire(&mut self, now_ms: i64, window_ms: i64) {
+        while let Some(oldest) = self.attempts.front().copied() {
+            if now_ms - oldest.timestamp_ms < window_ms {
+                break;
+            }
+            self.attempts.pop_front();
+            self.failures -= u32::from(oldest.failed);
+            if let Some(tally) = self.per_account.get_mut(&oldest.account) {
+                tally.attempts -= 1;
+                tally.failures -= u32::from(oldest.failed);
+                if tally.attempts == 0 {
+                    self.per_account.remove(&oldest.account);
+                }
+            }
+        }
+    }
+
+    fn counts(&self) -> WindowCounts {
+        let mut counts = WindowCounts {
+            attempts: self.attempts.len() as u32,
+            failures: self.failures,
+            accounts: self.per_account.len() as u32,
+            ..WindowCounts::default()
+        };
+        for tally in self.per_account.values() {
+            counts.failed_accounts += u32::from(tally.failures > 0);
+            counts.unknown_accounts += u32::from(tally.unknown);
+        }
+        counts
+    }
+
+    fn push(&mut self, attempt: Attempt) {
+        self.failures += u32::from(attempt.failed);
+        let tally = self.per_account.entry(attempt.account).or_default();
+        tally.attempts += 1;
+        tally.failures += u32::from(attempt.failed);
+        tally.unknown |= attempt.unknown_account;
+        self.attempts.push_back(attempt);
+    }
+}
+
+/// Windows keyed by a source (IP address, network prefix, …).
+#[derive(Debug)]
+pub struct SourceWindows<K> {
+    window_ms: i64,
+    windows: HashMap<K, SourceWindow>,
+    pushes_since_sweep: usize,
+}
+
+impl<K: Eq + Hash + Copy> SourceWindows<K> {
+    pub fn new(window_secs: i64) -> Self {
+        Self {
+            window_ms: window_secs.saturating_mul(1000),
+            windows: HashMap::new(),
+            pushes_since_sweep: 0,
+        }
+    }
+
+    /// Counts of the attempts from `source` in the window ending now (before this attempt).
+    pub fn counts(&mut self, source: K, now_ms: i64) -> WindowCounts {
+        match self.windows.get_mut(&source) {
+            Some(window) => {
+                window.expire(now_ms, self.window_ms);
+                window.counts()
+            }
+            None => WindowCounts::default(),
+        }
+    }
+
+    pub fn record(
+        &mut self,
+        source: K,
+        now_ms: i64,
+        account: u32,
+        failed: bool,
+        unknown_account: bool,
+    ) {
+        self.windows.entry(source).or_default().push(Attempt {
+            timestamp_ms: now_ms,
+            account,
+            failed,
+            unknown_account,
+        });
+        self.pushes_since_sweep += 1;
+        // Sources that went quiet would otherwise keep their last attempts forever.
+        if self.pushes_since_sweep >= 65_536 {
+            self.pushes_since_sweep = 0;
+            let window_ms = self.window_ms;
+            self.windows.retain(|_, window| {
+                window.expire(now_ms, window_ms);
+                !window.attempts.is_empty()
+            });
+        }
+    }
+}
+
+/// An account's recent failures.
+#[derive(Debug, Default, Clone)]
+pub struct AccountFailures {
+    recent: VecDeque<i64>,
+    /// Failures since the last success, however old.
+    pub consecutive: u32,
+}
+
+impl AccountFailures {
+    /// Failures within the window before `now_ms`.
+    pub fn in_window(&mut self, now_ms: i64, window_ms: i64) -> u32 {
+        while self
+            .recent
+            .front()
+            .is_some_and(|&oldest| now_ms - oldest >= window_ms)
+        {
+            self.recent.pop_front();
+        }
+        self.recent.len() as u32
+    }
+
+    pub fn record(&mut self, now_ms: i64, failed: bool) {
+        if failed {
+            self.recent.push_back(now_ms);
+            self.consecutive += 1;
+        } else {
+            self.consecutive = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_only_attempts_inside_the_window() {
+        let mut windows = SourceWindows::new(60);
+        for (second, account, failed) in
+            [(0, 1, true), (10, 2, true), (20, 2, false), (65, 3, true)]
+        {
+            windows.record("203.0.113.9", second * 1000, account, failed, account == 3);
+        }
+        let counts = windows.counts("203.0.113.9", 70_000);
+        // The attempt at 0 s and at 10 s have left the 60 s window.
+        assert_eq!(
+            counts,
+            WindowCounts {
+                attempts: 2,
+                failures: 1,
+                accounts: 2,
+                failed_accounts: 1,
+                unknown_accounts: 1
+            }
+        );
+        assert_eq!(
+            windows.counts("198.51.100.1", 70_000),
+            WindowCounts::default()
+        );
+    }
+
+    #[test]
+    fn account_failures_reset_on_success() {
+        let mut failures = AccountFailures::default();
+        for second in 0..5 {
+            failures.record(second * 1000, true);
+        }
+        assert_eq!(failures.consecutive, 5);
+        assert_eq!(failures.in_window(5_000, 3_000), 2);
+        failures.record(6_000, false);
+        assert_eq!(failures.consecutive, 0);
+    }
+}

@@ -1,0 +1,155 @@
+//! DBSCAN (Ester, Kriegel, Sander & Xu, KDD 1996) over login features.
+//!
+//! **Purpose.** Ordinary logins form dense regions in feature space (familiar place, device and
+//! hour; no failures around). A login far from every dense region is unusual in a way that
+//! single features may not show.
+//!
+//! **Method.** Points with at least `min_points` neighbours within `eps` (Euclidean, on the
+//! fixed-scale features of [`crate::analysis::features::LoginFeatures::cluster_vector`]) are
+//! *core points*; points within `eps` of a core point belong to its cluster (border points); the
+//! rest is noise. Fitting uses a uniform grid of `eps`-sized cells, so each point compares only
+//! with the 3^D neighbouring cells. When `eps` is not given it is read off the sorted
+//! k-distance curve (k = `min_points` − 1) at its knee, the point farthest from the chord
+//! between the curve's ends (the heuristic of §4.2 of the paper, made automatic).
+//!
+//! **Bounded cost.** The model is fitted on a sample (see
+//! [`crate::detectors::population`]) and kept as its core points, thinned to one per half-radius
+//! cell; every login is then graded by its distance to the nearest of them, 0 inside a
+//! cluster's reach and rising to 1 at three radii. Fitting is O(n · neighbours) on the sample;
+//! grading is a grid lookup.
+//!
+//! **Known false positives.** A user's rare but legitimate behaviour (first login after a
+//! holiday, a new phone) is noise too; small organisations give sparse samples where eps from
+//! the knee is large and little is noise. The rules and the per-user statistics carry the
+//! specific evidence; DBSCAN adds weight when a login is unusual on several axes at once.
+
+mod index;
+
+use std::collections::HashMap;
+
+pub use index::ClusterIndex;
+use index::squared_distance;
+
+/// DBSCAN's two parameters; `eps: None` picks the radius from the k-distance knee.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbscanParams {
+    pub eps: Option<f64>,
+    pub min_points: usize,
+}
+
+/// Rows used to draw the k-distance curve (each compared with every row of the sample).
+const KNEE_PROBES: usize = 1024;
+/// Radius used when the k-distance curve is flat zero (identical points).
+const FALLBACK_EPS: f64 = 0.05;
+
+/// A uniform grid over D-dimensional space.
+pub(crate) struct Grid;
+
+impl Grid {
+    pub(crate) fn cell<const D: usize>(row: &[f64; D], size: f64) -> [i64; D] {
+        row.map(|value| (value / size).floor() as i64)
+    }
+
+    /// Calls `visit` with the cell itself and its 3^D − 1 neighbours.
+    pub(crate) fn for_each_neighbour_cell<const D: usize>(
+        center: &[i64; D],
+        mut visit: impl FnMut(&[i64; D]),
+    ) {
+        let mut offsets = [-1i64; D];
+        loop {
+            let mut cell = *center;
+            for (coordinate, offset) in cell.iter_mut().zip(&offsets) {
+                *coordinate += offset;
+            }
+            visit(&cell);
+            // Odometer increment over {-1, 0, 1}^D.
+            let mut position = 0;
+            loop {
+                if position == D {
+                    return;
+                }
+                if offsets[position] < 1 {
+                    offsets[position] += 1;
+                    break;
+                }
+                offsets[position] = -1;
+                position += 1;
+            }
+        }
+    }
+}
+
+/// Which rows are core points: at least `min_points` rows (itself included) within `eps`.
+pub fn core_flags<const D: usize>(rows: &[[f64; D]], eps: f64, min_points: usize) -> Vec<bool> {
+    let mut cells: HashMap<[i64; D], Vec<u32>> = HashMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        cells
+            .entry(Grid::cell(row, eps))
+            .or_default()
+            .push(index as u32);
+    }
+    let eps_sq = eps * eps;
+    rows.iter()
+        .map(|row| {
+            let mut neighbours = 0;
+            Grid::for_each_neighbour_cell(&Grid::cell(row, eps), |cell| {
+                if neighbours >= min_points {
+                    return;
+                }
+                if let Some(members) = cells.get(cell) {
+                    neighbours += members
+                        .iter()
+                        .filter(|&&member| squared_distance(row, &rows[member as usize]) <= eps_sq)
+                        .count();
+                }
+            });
+            neighbours >= min_points
+        })
+        .collect()
+}
+
+/// `eps` at the knee of the sorted k-distance curve of (a deterministic subset of) `rows`.
+pub fn knee_eps<const D: usize>(rows: &[[f64; D]], min_points: usize) -> f64 {
+    let k = min_points.saturating_sub(1).max(1);
+    let stride = rows.len().div_ceil(KNEE_PROBES).max(1);
+    let mut distances: Vec<f64> = rows
+        .iter()
+        .step_by(stride)
+        .map(|probe| {
+            let mut nearest: Vec<f64> = rows
+                .iter()
+                .map(|other| squared_distance(probe, other))
+                .collect();
+            // Index k: the probe itself is at distance 0 (index 0).
+            let k = k.min(nearest.len() - 1);
+            let (_, kth, _) = nearest.select_nth_unstable_by(k, f64::total_cmp);
+            kth.sqrt()
+        })
+        .collect();
+    distances.sort_by(f64::total_cmp);
+    let last = distances.len() - 1;
+    let (first_value, last_value) = (distances[0], distances[last]);
+    if last == 0 || last_value <= first_value {
+        return if last_value > 0.0 {
+            last_value
+        } else {
+            FALLBACK_EPS
+        };
+    }
+    // Normalise both axes to [0, 1]; the knee is farthest below the chord.
+    let knee = (0..=last)
+        .max_by(|&a, &b| {
+            let gap = |index: usize| {
+                let x = index as f64 / last as f64;
+                let y = (distances[index] - first_value) / (last_value - first_value);
+                x - y
+            };
+            gap(a).total_cmp(&gap(b))
+        })
+        .unwrap_or(last);
+    let eps = distances[knee];
+    if eps > 0.0 { eps } else { FALLBACK_EPS }
+}
+
+#[cfg(test)]
+mod tests;

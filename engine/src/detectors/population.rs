@@ -1,0 +1,174 @@
+//! Population models that learn from earlier logins only.
+//!
+//! The Isolation Forest and DBSCAN are fitted on a reservoir sample of the feature vectors of
+//! logins seen *before* the one being scored, and refitted on a doubling schedule (at 512, 1024,
+//! 2048, … logins, then every 65,536). A login's score therefore never depends on what comes
+//! after it, and a stream can be scored incrementally. Until the first fit (the warm-up) the
+//! model abstains and its weight goes to the other detectors.
+
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::dbscan::{ClusterIndex, DbscanParams};
+use super::isolation_forest::{IsolationForest, IsolationForestParams, Matrix, fit};
+use crate::analysis::{ClusterParams, ForestParams};
+
+/// Largest gap between refits once the data is large.
+const MAX_REFIT_INTERVAL: usize = 65_536;
+
+/// Algorithm R reservoir sampling (Vitter 1985) over fixed-width rows, seeded.
+#[derive(Debug)]
+struct Reservoir<const D: usize> {
+    rows: Vec<[f64; D]>,
+    capacity: usize,
+    seen: usize,
+    rng: Xoshiro256PlusPlus,
+    next_fit_at: usize,
+}
+
+impl<const D: usize> Reservoir<D> {
+    fn new(capacity: usize, seed: u64, first_fit_at: usize) -> Self {
+        Self {
+            rows: Vec::with_capacity(capacity.min(1 << 16)),
+            capacity,
+            seen: 0,
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            next_fit_at: first_fit_at.max(1),
+        }
+    }
+
+    /// Adds a row; returns true when the schedule says to refit now.
+    fn add(&mut self, row: [f64; D]) -> bool {
+        self.seen += 1;
+        if self.rows.len() < self.capacity {
+            self.rows.push(row);
+        } else {
+            let slot = self.rng.next_u64() % self.seen as u64;
+            if let Some(kept) = self.rows.get_mut(slot as usize) {
+                *kept = row;
+            }
+        }
+        if self.seen >= self.next_fit_at {
+            self.next_fit_at = self.seen + self.seen.min(MAX_REFIT_INTERVAL);
+            return true;
+        }
+        false
+    }
+
+    fn flat(&self) -> Vec<f64> {
+        self.rows.iter().flatten().copied().collect()
+    }
+}
+
+/// The Isolation Forest over login features, refitted as logins arrive.
+#[derive(Debug)]
+pub struct PopulationForest<const D: usize> {
+    params: ForestParams,
+    reservoir: Reservoir<D>,
+    model: Option<IsolationForest>,
+    fits: u32,
+}
+
+impl<const D: usize> PopulationForest<D> {
+    pub fn new(params: &ForestParams) -> Self {
+        Self {
+            reservoir: Reservoir::new(
+                params.reservoir_size,
+                params.seed ^ 0x5EED,
+                params.warmup_logins,
+            ),
+            params: params.clone(),
+            model: None,
+            fits: 0,
+        }
+    }
+
+    /// The forest's path-length score s(x) mapped to 0–1 by the fixed ramp between
+    /// `normal_score` and `anomalous_score`; `None` while warming up.
+    pub fn score(&self, row: &[f64; D]) -> Option<f64> {
+        let raw = self.model.as_ref()?.score(row);
+        let ramp = (raw - self.params.normal_score)
+            / (self.params.anomalous_score - self.params.normal_score);
+        Some(ramp.clamp(0.0, 1.0))
+    }
+
+    pub fn raw_score(&self, row: &[f64; D]) -> Option<f64> {
+        Some(self.model.as_ref()?.score(row))
+    }
+
+    /// Learns from a scored login (call after scoring it).
+    pub fn observe(&mut self, row: [f64; D]) {
+        if !self.params.enabled || !self.reservoir.add(row) {
+            return;
+        }
+        let data = self.reservoir.flat();
+        let params = IsolationForestParams::default()
+            .n_trees(self.params.n_trees)
+            .sample_size(self.params.sample_size)
+            .seed(self.params.seed.wrapping_add(u64::from(self.fits)));
+        // The rows are finite by construction and the parameters were checked with the config,
+        // so a fit cannot fail; if it ever did, keeping the previous model is the safe choice.
+        if let Ok(model) = Matrix::new(&data, D).and_then(|matrix| fit(&params, matrix)) {
+            self.model = Some(model);
+            self.fits += 1;
+        }
+    }
+
+    pub fn fits(&self) -> u32 {
+        self.fits
+    }
+}
+
+/// DBSCAN over the cluster features, refitted on a sample of earlier logins; new logins are
+/// graded by their distance to the nearest core point.
+#[derive(Debug)]
+pub struct PopulationClusters<const D: usize> {
+    params: ClusterParams,
+    reservoir: Reservoir<D>,
+    index: Option<ClusterIndex<D>>,
+    fits: u32,
+}
+
+impl<const D: usize> PopulationClusters<D> {
+    pub fn new(params: &ClusterParams) -> Self {
+        Self {
+            reservoir: Reservoir::new(
+                params.sample_size,
+                params.seed ^ 0xD85C,
+                params.warmup_logins,
+            ),
+            params: params.clone(),
+            index: None,
+            fits: 0,
+        }
+    }
+
+    /// 0 inside a dense region, rising to 1 at three neighbourhood radii from any core point;
+    /// `None` while warming up.
+    pub fn score(&self, row: &[f64; D]) -> Option<f64> {
+        self.index.as_ref().map(|index| index.noise_score(row))
+    }
+
+    /// The radius used by the current fit.
+    pub fn eps(&self) -> Option<f64> {
+        self.index.as_ref().map(ClusterIndex::eps)
+    }
+
+    pub fn observe(&mut self, row: [f64; D]) {
+        if !self.params.enabled || !self.reservoir.add(row) {
+            return;
+        }
+        let params = DbscanParams {
+            eps: self.params.eps,
+            min_points: self.params.min_points,
+        };
+        if let Some(index) = ClusterIndex::fit(&self.reservoir.rows, &params) {
+            self.index = Some(index);
+            self.fits += 1;
+        }
+    }
+
+    pub fn fits(&self) -> u32 {
+        self.fits
+    }
+}

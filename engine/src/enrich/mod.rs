@@ -1,0 +1,173 @@
+//! Second stage: a validated [`LoginEvent`] gains what the detectors compare — the parsed user
+//! agent, the network prefix, and (through the [`GeoLookup`] trait) place, ASN and network type.
+//!
+//! The engine does no lookups of its own: the server plugs in the offline databases, tests plug
+//! in fixtures, and without a lookup the geo features are absent rather than guessed.
+
+mod user_agent;
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+pub use user_agent::{DeviceType, UserAgentInfo, parse_user_agent};
+
+/// What kind of network a source address belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkType {
+    /// Consumer or business access networks (ISPs, mobile carriers).
+    Residential,
+    /// Data centres and cloud providers.
+    Hosting,
+    /// Commercial VPN endpoints.
+    Vpn,
+    /// Tor exit relays.
+    Tor,
+    /// Private, loopback, link-local, CGNAT and other non-routable ranges.
+    Private,
+    Unknown,
+}
+
+impl NetworkType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Residential => "residential",
+            Self::Hosting => "hosting",
+            Self::Vpn => "vpn",
+            Self::Tor => "tor",
+            Self::Private => "private",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Sources where the location says little about where the person is.
+    pub fn hides_location(self) -> bool {
+        matches!(self, Self::Hosting | Self::Vpn | Self::Tor)
+    }
+}
+
+/// Where an address is, as far as the data knows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GeoInfo {
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country_code: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Radius within which the true location probably lies; large for country-only records.
+    pub accuracy_km: f64,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
+    pub network: NetworkType,
+    /// Why `network` has its value ("ASN 14061 DigitalOcean in the hosting list").
+    pub network_source: Option<String>,
+}
+
+impl GeoInfo {
+    /// "Oslo, NO", "NO", or "unknown place".
+    pub fn place(&self) -> String {
+        match (&self.city, &self.country_code) {
+            (Some(city), Some(country)) => format!("{city}, {country}"),
+            (None, Some(country)) => country.clone(),
+            (Some(city), None) => city.clone(),
+            (None, None) => "unknown place".to_owned(),
+        }
+    }
+
+    pub fn coordinates(&self) -> Option<(f64, f64)> {
+        Some((self.latitude?, self.longitude?))
+    }
+}
+
+/// Geolocation and network intelligence for source addresses.
+pub trait GeoLookup: Sync {
+    fn lookup(&self, ip: IpAddr) -> Option<GeoInfo>;
+    /// Names and versions of the data behind the answers, recorded in every analysis result.
+    fn data_version(&self) -> Option<String> {
+        None
+    }
+}
+
+/// No geolocation: place, ASN and network features are absent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoGeolocation;
+
+impl GeoLookup for NoGeolocation {
+    fn lookup(&self, _ip: IpAddr) -> Option<GeoInfo> {
+        None
+    }
+}
+
+/// The network a user's address most likely stays within: the /24 for IPv4, the /48 for IPv6
+/// (the usual customer allocation), as a comparable key.
+pub fn network_prefix(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => u128::from(u32::from(v4) & 0xFFFF_FF00),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return network_prefix(IpAddr::V4(v4));
+            }
+            (u128::from(v6) & !((1u128 << 80) - 1)) | (1 << 127)
+        }
+    }
+}
+
+/// Great-circle distance on the mean Earth sphere (IUGG mean radius 6371.0088 km).
+pub fn haversine_km(from: (f64, f64), to: (f64, f64)) -> f64 {
+    const EARTH_RADIUS_KM: f64 = 6371.0088;
+    let (lat1, lon1) = (from.0.to_radians(), from.1.to_radians());
+    let (lat2, lon2) = (to.0.to_radians(), to.1.to_radians());
+    let half_chord = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * half_chord.sqrt().min(1.0).asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_group_neighbours() {
+        let a: IpAddr = "84.208.20.17".parse().unwrap();
+        let b: IpAddr = "84.208.20.200".parse().unwrap();
+        let c: IpAddr = "84.208.21.1".parse().unwrap();
+        assert_eq!(network_prefix(a), network_prefix(b));
+        assert_ne!(network_prefix(a), network_prefix(c));
+        let mapped: IpAddr = "::ffff:84.208.20.9".parse().unwrap();
+        assert_eq!(network_prefix(mapped), network_prefix(a));
+        let v6a: IpAddr = "2001:db8:1234:1::1".parse().unwrap();
+        let v6b: IpAddr = "2001:db8:1234:ff::2".parse().unwrap();
+        let v6c: IpAddr = "2001:db8:1235::1".parse().unwrap();
+        assert_eq!(network_prefix(v6a), network_prefix(v6b));
+        assert_ne!(network_prefix(v6a), network_prefix(v6c));
+    }
+
+    #[test]
+    fn known_distances() {
+        // London to New York is 5,570 km by great circle.
+        let london = (51.5074, -0.1278);
+        let new_york = (40.7128, -74.0060);
+        let distance = haversine_km(london, new_york);
+        assert!((distance - 5_570.0).abs() < 10.0, "{distance}");
+        assert_eq!(haversine_km(london, london), 0.0);
+        let antipode = haversine_km((0.0, 0.0), (0.0, 180.0));
+        assert!((antipode - std::f64::consts::PI * 6371.0088).abs() < 1e-6);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn haversine_is_a_bounded_symmetric_distance(
+            lat1 in -90.0f64..=90.0, lon1 in -180.0f64..=180.0,
+            lat2 in -90.0f64..=90.0, lon2 in -180.0f64..=180.0,
+            lat3 in -90.0f64..=90.0, lon3 in -180.0f64..=180.0,
+        ) {
+            let (a, b, c) = ((lat1, lon1), (lat2, lon2), (lat3, lon3));
+            let ab = haversine_km(a, b);
+            proptest::prop_assert!((0.0..=std::f64::consts::PI * 6371.0089).contains(&ab));
+            proptest::prop_assert!((ab - haversine_km(b, a)).abs() < 1e-6);
+            proptest::prop_assert!(ab <= haversine_km(a, c) + haversine_km(c, b) + 1e-6);
+        }
+    }
+}

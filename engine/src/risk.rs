@@ -1,0 +1,150 @@
+//! The last stage: findings (each with its reason) and the 0–1 risk score with its level.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::RiskParams;
+
+/// Risk levels: Low < medium ≤ Medium < high ≤ High < critical ≤ Critical.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl RiskLevel {
+    pub const ALL: [RiskLevel; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn from_score(score: f64, params: &RiskParams) -> Self {
+        if score >= params.critical {
+            Self::Critical
+        } else if score >= params.high {
+            Self::High
+        } else if score >= params.medium {
+            Self::Medium
+        } else {
+            Self::Low
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "Low",
+            Self::Medium => "Medium",
+            Self::High => "High",
+            Self::Critical => "Critical",
+        }
+    }
+}
+
+impl std::fmt::Display for RiskLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    NewLocation,
+    NewNetwork,
+    NewDevice,
+    UnusualTime,
+    UnusualPace,
+    ImpossibleTravel,
+    AnonymisingNetwork,
+    ScriptedClient,
+    BruteForce,
+    PasswordSpray,
+    CredentialStuffing,
+    FailuresThenSuccess,
+    UnknownAccount,
+    Outlier,
+    OutsideClusters,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NewLocation => "new_location",
+            Self::NewNetwork => "new_network",
+            Self::NewDevice => "new_device",
+            Self::UnusualTime => "unusual_time",
+            Self::UnusualPace => "unusual_pace",
+            Self::ImpossibleTravel => "impossible_travel",
+            Self::AnonymisingNetwork => "anonymising_network",
+            Self::ScriptedClient => "scripted_client",
+            Self::BruteForce => "brute_force",
+            Self::PasswordSpray => "password_spray",
+            Self::CredentialStuffing => "credential_stuffing",
+            Self::FailuresThenSuccess => "failures_then_success",
+            Self::UnknownAccount => "unknown_account",
+            Self::Outlier => "isolation_forest_outlier",
+            Self::OutsideClusters => "dbscan_noise",
+        }
+    }
+}
+
+/// One reason a login looks risky, with how strongly it alone should count.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// The least risk this finding alone justifies (rule evidence), or 0 for findings that only
+    /// explain a detector's score.
+    pub floor: f64,
+    /// A sentence for a person: what was seen, compared with what is usual.
+    pub reason: String,
+}
+
+/// Combined risk from the detectors that gave a score: their weighted mean, raised to the
+/// strongest rule floor. Scores are absolute (no per-batch rescaling), so they compare across runs.
+pub fn combine(detector_scores: &[(Option<f64>, f64)], findings: &[Finding]) -> f64 {
+    let (weighted, weights) = detector_scores
+        .iter()
+        .filter_map(|(score, weight)| score.map(|score| (score * weight, *weight)))
+        .fold((0.0, 0.0), |(sum, total), (value, weight)| {
+            (sum + value, total + weight)
+        });
+    let blended = if weights > 0.0 {
+        weighted / weights
+    } else {
+        0.0
+    };
+    let floor = findings
+        .iter()
+        .map(|finding| finding.floor)
+        .fold(0.0, f64::max);
+    blended.max(floor).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_follow_the_documented_boundaries() {
+        let params = RiskParams::default();
+        let level = |score| RiskLevel::from_score(score, &params);
+        assert_eq!(level(0.0), RiskLevel::Low);
+        assert_eq!(level(0.399), RiskLevel::Low);
+        assert_eq!(level(0.4), RiskLevel::Medium);
+        assert_eq!(level(0.6), RiskLevel::High);
+        assert_eq!(level(0.8), RiskLevel::Critical);
+        assert_eq!(level(1.0), RiskLevel::Critical);
+    }
+
+    #[test]
+    fn abstaining_detectors_leave_their_weight() {
+        let score = combine(&[(None, 0.4), (Some(0.5), 0.3), (Some(1.0), 0.3)], &[]);
+        assert!((score - 0.75).abs() < 1e-12);
+        let floor = Finding {
+            kind: FindingKind::BruteForce,
+            floor: 0.9,
+            reason: String::new(),
+        };
+        assert_eq!(combine(&[(Some(0.1), 1.0)], &[floor]), 0.9);
+        assert_eq!(combine(&[], &[]), 0.0);
+    }
+}
