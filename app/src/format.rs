@@ -2,15 +2,7 @@
 
 /// `1234567` → `"1,234,567"`.
 pub fn count(value: u64) -> String {
-    let digits = value.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
+    engine::detectors::evidence::thousands(value as f64)
 }
 
 /// Bytes in binary units with one decimal: `1536` → `"1.5 KB"`, `104857600` → `"100.0 MB"`.

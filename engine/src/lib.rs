@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod detectors;
 pub mod enrich;
+pub mod evaluation;
 pub mod event;
 pub mod ingest;
 pub mod profile;

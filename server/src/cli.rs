@@ -26,6 +26,14 @@ pub enum Command {
     /// reason), users, IP addresses, time range. Exits with status 2 when the file cannot be read
     /// as a sign-in log at all.
     Profile(ProfileArgs),
+    /// Score every login of a sign-in CSV (0–1, Low/Medium/High/Critical, with reasons). Writes
+    /// one row per accepted event in input order (--out) and a JSON summary (--summary).
+    Analyze(AnalyzeArgs),
+    /// Run the Isolation Forest on any numeric CSV table and write `row,score` (higher = more
+    /// anomalous).
+    Outliers(OutliersArgs),
+    /// Print the analysis settings (defaults, or a config file's values) as TOML.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -55,4 +63,51 @@ pub struct ProfileArgs {
     /// Time zone for timestamps without an offset (IANA name, e.g. Europe/Oslo).
     #[arg(long, default_value = "UTC")]
     pub timezone: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The CSV file (`timestamp,user_id,ip_address,user_agent[,success]`, extra columns kept).
+    pub input: PathBuf,
+    /// Scores, one row per accepted event: row, timestamp, user_id, ip_address, risk_score,
+    /// risk_level, detector scores, reasons, then the input's extra columns.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// JSON summary: counts by level, rejected rows, top users, findings, settings used.
+    #[arg(long)]
+    pub summary: Option<PathBuf>,
+    /// TOML file with thresholds and weights (`skytrace config` prints the defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Time zone for timestamps without an offset (IANA name, e.g. Europe/Oslo).
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
+}
+
+#[derive(Debug, Args)]
+pub struct OutliersArgs {
+    /// A CSV table with a header; every column not excluded must be numeric.
+    pub table: PathBuf,
+    /// Columns to leave out (labels, identifiers), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Number of isolation trees.
+    #[arg(long, default_value_t = 100)]
+    pub trees: usize,
+    /// Sub-sample size per tree (ψ).
+    #[arg(long, default_value_t = 256)]
+    pub sample: usize,
+    /// Random seed; the same seed gives the same scores.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Where to write `row,score`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Show this file's settings (validated) instead of the defaults.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }

@@ -1,6 +1,8 @@
 //! `skytrace`: the Sky Trace web server and command-line interface.
 
+mod analyze;
 mod cli;
+mod outliers;
 mod profile;
 mod web;
 
@@ -16,6 +18,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => web::serve(args),
         Command::Profile(args) => profile::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Outliers(args) => outliers::run(&args),
+        Command::Config(args) => print_config(&args),
     };
     match outcome {
         Ok(code) => code,
@@ -24,6 +29,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_config(args: &cli::ConfigArgs) -> anyhow::Result<ExitCode> {
+    let config = analyze::load_config(args.config.as_deref())?;
+    print!("{}", toml::to_string_pretty(&config)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: info).

@@ -71,7 +71,7 @@ impl<K: PartialEq + Clone> CountMap<K> {
     /// Values with their counts, most frequent first (ties in insertion order).
     pub fn ranked(&self) -> Vec<(&K, u32)> {
         let mut ranked: Vec<(&K, u32)> = self.entries.iter().map(|(k, c)| (k, *c)).collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1));
+        ranked.sort_by_key(|entry| std::cmp::Reverse(entry.1));
         ranked
     }
 }

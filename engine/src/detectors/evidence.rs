@@ -79,12 +79,12 @@ pub fn clock_utc(timestamp_ms: i64) -> String {
     )
 }
 
-/// 16500 → "16,500".
+/// 16500 → "16,500" (rounded to a whole number; exact for integers below 2^53).
 pub fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.abs());
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);

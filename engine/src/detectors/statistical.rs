@@ -96,7 +96,7 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
     }
     if well_known && features.hour_surprise >= 2.0 {
         let mut hours: Vec<(usize, u32)> = user.hours.iter().copied().enumerate().collect();
-        hours.sort_by(|a, b| b.1.cmp(&a.1));
+        hours.sort_by_key(|entry| std::cmp::Reverse(entry.1));
         let usual: Vec<String> = hours
             .iter()
             .take(3)

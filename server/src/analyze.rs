@@ -1,0 +1,273 @@
+//! `skytrace analyze`: score every login of a file and explain the risky ones.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use app::format::count;
+use engine::{
+    Analysis, AnalysisConfig, IngestOptions, Ingested, RiskLevel, enrich::GeoLookup,
+    time::format_utc,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::cli::AnalyzeArgs;
+use crate::profile::EXIT_UNUSABLE_INPUT;
+
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(args.config.as_deref())?;
+    let timezone = jiff::tz::TimeZone::get(&args.timezone)
+        .with_context(|| format!("unknown time zone {:?}", args.timezone))?;
+    let content = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let started = Instant::now();
+    let ingested = match engine::read_csv(&content, &IngestOptions { timezone }) {
+        Ok(ingested) => ingested,
+        Err(error) => {
+            eprintln!("skytrace: cannot analyse {}: {error}", args.input.display());
+            return Ok(ExitCode::from(EXIT_UNUSABLE_INPUT));
+        }
+    };
+    drop(content);
+    let geo = engine::enrich::NoGeolocation;
+    let analysis = analyze_with_progress(&ingested, &config, &geo)?;
+    let elapsed = started.elapsed();
+
+    if let Some(path) = &args.out {
+        write_scores(path, &ingested, &analysis)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.summary {
+        let summary = Summary::new(&args.input, &ingested, &analysis);
+        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print_summary(&args.input, &ingested, &analysis, elapsed.as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The TOML config file, or the defaults; every value is validated before use.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<AnalysisConfig> {
+    let config: AnalysisConfig = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?
+        }
+        None => AnalysisConfig::default(),
+    };
+    config.check()?;
+    Ok(config)
+}
+
+pub fn analyze_with_progress(
+    ingested: &Ingested,
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
+) -> anyhow::Result<Analysis> {
+    let total = ingested.events.len() as u64;
+    let bar = if std::io::stderr().is_terminal() && total >= 50_000 {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} scoring {pos}/{len} logins [{bar:30}] {eta}")?
+                .progress_chars("=> "),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let analysis = engine::analyze(&ingested.events, config, geo, |done| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    Ok(analysis)
+}
+
+/// One row per accepted event, in input order; extra input columns are passed through.
+fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    let mut header = vec![
+        "row",
+        "timestamp",
+        "user_id",
+        "ip_address",
+        "success",
+        "risk_score",
+        "risk_level",
+        "isolation_forest",
+        "dbscan",
+        "statistical",
+        "rules",
+        "country",
+        "city",
+        "device",
+        "reasons",
+    ];
+    header.extend(ingested.extra_columns.iter().map(String::as_str));
+    writer.write_record(&header)?;
+    let optional =
+        |score: Option<f64>| score.map(|score| format!("{score:.4}")).unwrap_or_default();
+    for (scored, event) in analysis.events.iter().zip(&ingested.events) {
+        let mut record = vec![
+            scored.row.to_string(),
+            format_utc(scored.timestamp_ms),
+            neutralise(&scored.user_id),
+            scored.ip.to_string(),
+            scored
+                .success
+                .map(|success| success.to_string())
+                .unwrap_or_default(),
+            format!("{:.4}", scored.risk_score),
+            scored.risk_level.to_string(),
+            optional(scored.isolation_forest),
+            optional(scored.dbscan),
+            format!("{:.4}", scored.statistical),
+            format!("{:.4}", scored.rules),
+            scored.country.clone().unwrap_or_default(),
+            neutralise(scored.city.as_deref().unwrap_or_default()),
+            neutralise(&scored.device),
+            neutralise(&scored.reasons()),
+        ];
+        record.extend(event.extra.iter().map(|value| neutralise(value)));
+        writer.write_record(&record)?;
+    }
+    writer.into_inner()?.flush()?;
+    Ok(())
+}
+
+/// Cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV
+/// injection guidance): `=`, `+`, `-`, `@`, tab and carriage return.
+pub fn neutralise(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_owned(),
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    input: String,
+    rows_read: u64,
+    accepted: usize,
+    rejected: usize,
+    rejected_rows: Vec<RejectedRow>,
+    levels: BTreeMap<&'static str, usize>,
+    top_users: &'a [engine::UserRisk],
+    findings: BTreeMap<&'static str, usize>,
+    isolation_forest_fits: u32,
+    dbscan_fits: u32,
+    dbscan_eps: Option<f64>,
+    geo_data: Option<String>,
+    config: &'a AnalysisConfig,
+}
+
+#[derive(Serialize)]
+struct RejectedRow {
+    line: u64,
+    reason: String,
+}
+
+impl<'a> Summary<'a> {
+    fn new(input: &Path, ingested: &Ingested, analysis: &'a Analysis) -> Self {
+        let mut findings = BTreeMap::new();
+        for event in &analysis.events {
+            for finding in &event.findings {
+                *findings.entry(finding.kind.as_str()).or_insert(0) += 1;
+            }
+        }
+        Self {
+            input: input.display().to_string(),
+            rows_read: ingested.rows_read,
+            accepted: ingested.events.len(),
+            rejected: ingested.rejections.len(),
+            rejected_rows: ingested
+                .rejections
+                .iter()
+                .map(|rejection| RejectedRow {
+                    line: rejection.line,
+                    reason: rejection.reason.to_string(),
+                })
+                .collect(),
+            levels: RiskLevel::ALL
+                .iter()
+                .map(|level| (level.as_str(), analysis.count_at(*level)))
+                .collect(),
+            top_users: &analysis.users[..analysis.users.len().min(10)],
+            findings,
+            isolation_forest_fits: analysis.forest_fits,
+            dbscan_fits: analysis.cluster_fits,
+            dbscan_eps: analysis.cluster_eps,
+            geo_data: analysis.geo_data.clone(),
+            config: &analysis.config,
+        }
+    }
+}
+
+fn print_summary(input: &Path, ingested: &Ingested, analysis: &Analysis, secs: f64) {
+    println!("{}", input.display());
+    println!(
+        "  rows read {}  =  accepted {}  +  rejected {}",
+        count(ingested.rows_read),
+        count(ingested.events.len() as u64),
+        count(ingested.rejections.len() as u64)
+    );
+    for rejection in ingested.rejections.iter().take(10) {
+        println!("    line {}: {}", rejection.line, rejection.reason);
+    }
+    if ingested.rejections.len() > 10 {
+        println!(
+            "    … {} more (all in --summary)",
+            count(ingested.rejections.len() as u64 - 10)
+        );
+    }
+    let levels: Vec<String> = RiskLevel::ALL
+        .iter()
+        .rev()
+        .map(|level| format!("{level} {}", count(analysis.count_at(*level) as u64)))
+        .collect();
+    println!("  logins by level: {}", levels.join(", "));
+    let risky: Vec<&engine::UserRisk> = analysis
+        .users
+        .iter()
+        .filter(|user| user.risk_level >= RiskLevel::High)
+        .take(5)
+        .collect();
+    if !risky.is_empty() {
+        println!("  riskiest users:");
+        for user in risky {
+            println!(
+                "    {:<32} {:.2} {:<8} ({} of {} logins High or above)",
+                user.user_id, user.risk_score, user.risk_level, user.high_or_above, user.logins
+            );
+        }
+    }
+    println!(
+        "  analysed in {secs:.2} s{}",
+        analysis
+            .geo_data
+            .as_ref()
+            .map(|data| format!("; geolocation: {data}"))
+            .unwrap_or_else(|| "; no geolocation data".to_owned())
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+1"), "'+1");
+        assert_eq!(neutralise("-2"), "'-2");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("alice"), "alice");
+        assert_eq!(neutralise(""), "");
+    }
+}
