@@ -18,6 +18,7 @@ pub mod event;
 pub mod ingest;
 pub mod profile;
 pub mod risk;
+pub mod scenario;
 pub mod time;
 
 pub use analysis::{Analysis, AnalysisConfig, Analyzer, ScoredEvent, UserRisk, analyze};

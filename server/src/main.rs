@@ -4,6 +4,7 @@ mod analyze;
 mod cli;
 mod outliers;
 mod profile;
+mod scenario;
 mod web;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Outliers(args) => outliers::run(&args),
         Command::Config(args) => print_config(&args),
+        Command::Generate(args) => scenario::generate(&args),
+        Command::Evaluate(args) => scenario::evaluate(&args),
     };
     match outcome {
         Ok(code) => code,
