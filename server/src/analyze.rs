@@ -34,8 +34,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     drop(content);
-    let geo = engine::enrich::NoGeolocation;
-    let analysis = analyze_with_progress(&ingested, &config, &geo)?;
+    let geo = crate::geo::open_for(&args.geo)?;
+    let analysis = analyze_with_progress(&ingested, &config, geo.as_ref())?;
     let elapsed = started.elapsed();
 
     if let Some(path) = &args.out {
@@ -105,6 +105,10 @@ fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow
         "rules",
         "country",
         "city",
+        "asn",
+        "network_type",
+        "travel_km",
+        "travel_kmh",
         "device",
         "reasons",
     ];
@@ -130,6 +134,19 @@ fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow
             format!("{:.4}", scored.rules),
             scored.country.clone().unwrap_or_default(),
             neutralise(scored.city.as_deref().unwrap_or_default()),
+            scored.asn.map(|asn| asn.to_string()).unwrap_or_default(),
+            scored
+                .network
+                .map(|network| network.as_str().to_owned())
+                .unwrap_or_default(),
+            scored
+                .travel_km
+                .map(|km| format!("{km:.0}"))
+                .unwrap_or_default(),
+            scored
+                .travel_kmh
+                .map(|kmh| format!("{kmh:.0}"))
+                .unwrap_or_default(),
             neutralise(&scored.device),
             neutralise(&scored.reasons()),
         ];

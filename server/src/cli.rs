@@ -34,6 +34,9 @@ pub enum Command {
     Outliers(OutliersArgs),
     /// Print the analysis settings (defaults, or a config file's values) as TOML.
     Config(ConfigArgs),
+    /// Geolocate IP addresses offline: country, region, city, coordinates, ASN, organisation,
+    /// network type and why.
+    Lookup(LookupArgs),
     /// Write realistic, labelled sign-in logs from the seeded scenario generator.
     Generate(GenerateArgs),
     /// Measure detection accuracy on a generated, labelled scenario: ROC-AUC, average
@@ -87,6 +90,34 @@ pub struct AnalyzeArgs {
     /// Time zone for timestamps without an offset (IANA name, e.g. Europe/Oslo).
     #[arg(long, default_value = "UTC")]
     pub timezone: String,
+    #[command(flatten)]
+    pub geo: GeoArgs,
+}
+
+/// Offline geolocation data and network lists.
+#[derive(Debug, Args)]
+pub struct GeoArgs {
+    /// Directory with the @ip-location-db packages (default: geodata/node_modules/@ip-location-db,
+    /// installed by ./dev).
+    #[arg(long, env = "SKYTRACE_GEO_DIR")]
+    pub geo_dir: Option<PathBuf>,
+    /// A named list of CIDRs, addresses or AS numbers (one per line). The name says what it is:
+    /// tor…, vpn…, hosting…/cloud… classify the network; office…/corporate…/allow…/trusted…
+    /// mark your own egress; any other name (e.g. threat-intel) is quoted in reasons.
+    #[arg(long = "ip-list", value_name = "NAME=FILE")]
+    pub ip_lists: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// IPv4 or IPv6 addresses.
+    #[arg(required = true)]
+    pub ips: Vec<std::net::IpAddr>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub geo: GeoArgs,
 }
 
 #[derive(Debug, Args)]
@@ -155,4 +186,6 @@ pub struct EvaluateArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub geo: GeoArgs,
 }

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod cli;
+mod geo;
 mod outliers;
 mod profile;
 mod scenario;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Outliers(args) => outliers::run(&args),
         Command::Config(args) => print_config(&args),
+        Command::Lookup(args) => geo::lookup_command(&args),
         Command::Generate(args) => scenario::generate(&args),
         Command::Evaluate(args) => scenario::evaluate(&args),
     };

@@ -115,8 +115,8 @@ fn evaluate_rows(
             event.success = None;
         }
     }
-    let geo = engine::enrich::NoGeolocation;
-    let analysis = analyze_with_progress(&ingested, &config, &geo)?;
+    let geo = crate::geo::open_for(&args.geo)?;
+    let analysis = analyze_with_progress(&ingested, &config, geo.as_ref())?;
     let analysis_secs = started.elapsed().as_secs_f64();
 
     let scores: Vec<f64> = analysis

@@ -8,6 +8,10 @@ pub fn Footer() -> impl IntoView {
                 "Sky Trace " {env!("CARGO_PKG_VERSION")}
                 " · Logs are analysed on this server or in your browser; nothing is sent anywhere else."
             </p>
+            <p class="attribution" data-testid="attribution">
+                <a href="https://db-ip.com">"IP geolocation by DB-IP"</a>
+                " (CC BY 4.0) · ASN data from RouteViews and DB-IP via ip-location-db (CC BY 4.0)"
+            </p>
         </footer>
     }
 }

@@ -120,6 +120,8 @@ pub struct Population {
     children: HashMap<Key, u32>,
     roots: u32,
     pub logins: u32,
+    /// Newest major version seen per browser family, to recognise outdated browsers.
+    newest_browser: HashMap<&'static str, u32>,
 }
 
 impl Population {
@@ -138,6 +140,21 @@ impl Population {
             None => (self.logins, self.roots),
         };
         (f64::from(self.count(key)) + 1.0) / (f64::from(parent_count) + f64::from(siblings) + 1.0)
+    }
+
+    /// How many major versions `major` is behind the newest seen for the family.
+    pub fn versions_behind(&self, browser: &'static str, major: Option<u32>) -> u32 {
+        match (self.newest_browser.get(browser), major) {
+            (Some(newest), Some(major)) => newest.saturating_sub(major),
+            _ => 0,
+        }
+    }
+
+    pub fn learn_browser(&mut self, browser: &'static str, major: Option<u32>) {
+        if let Some(major) = major {
+            let newest = self.newest_browser.entry(browser).or_insert(major);
+            *newest = (*newest).max(major);
+        }
     }
 
     pub fn learn(&mut self, key: &Key, parent: Option<&Key>) {

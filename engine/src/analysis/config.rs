@@ -53,8 +53,11 @@ pub struct BaselineParams {
     /// Weight of the population prior when smoothing a user's probabilities (Freeman et al. 2016
     /// smooth per-user estimates towards the global distribution).
     pub smoothing_weight: f64,
-    /// Logins at or above this level do not teach the baseline, so an intruder who got in does
-    /// not become "familiar" (risk-gated learning).
+    /// Logins below this risk always teach the baseline.
+    pub learn_freely_below_risk: f64,
+    /// Logins at or above this risk never teach the baseline; between the two thresholds they
+    /// teach only if the network or the browser and OS is already known. So an intruder who
+    /// got in does not become "familiar" by logging in again (risk-gated learning).
     pub learn_below_risk: f64,
 }
 
@@ -63,6 +66,7 @@ impl Default for BaselineParams {
         Self {
             learning_logins: 10,
             smoothing_weight: 1.0,
+            learn_freely_below_risk: 0.3,
             learn_below_risk: 0.6,
         }
     }
@@ -81,9 +85,11 @@ impl BaselineParams {
             "must be a positive number",
         )?;
         require(
-            (0.0..=1.0).contains(&self.learn_below_risk),
+            (0.0..=1.0).contains(&self.learn_freely_below_risk)
+                && self.learn_freely_below_risk <= self.learn_below_risk
+                && self.learn_below_risk <= 1.0,
             "baseline.learn_below_risk",
-            "must be between 0 and 1",
+            "must satisfy 0 <= learn_freely_below_risk <= learn_below_risk <= 1",
         )
     }
 }
@@ -118,7 +124,7 @@ impl Default for ForestParams {
             warmup_logins: 512,
             reservoir_size: 8192,
             normal_score: 0.5,
-            anomalous_score: 0.72,
+            anomalous_score: 0.8,
         }
     }
 }

@@ -11,8 +11,11 @@ pub struct Travel {
     pub elapsed_secs: f64,
     pub speed_kmh: f64,
     /// Either end is only known to country level, or hides the person's location (hosting, VPN,
-    /// Tor): the speed is not evidence on its own.
+    /// Tor), or is allow-listed: the speed is not evidence on its own.
     pub uncertain: bool,
+    /// The destination is a network (/24 or ASN in a known country) the user already uses, as
+    /// when a roaming phone's traffic comes home through its carrier: not a new place.
+    pub to_familiar_network: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -40,8 +43,13 @@ pub struct LoginFeatures {
     pub new_device_type: bool,
     pub new_os: bool,
     pub new_browser: bool,
+    /// This exact user-agent string is new for the user.
+    pub new_user_agent: bool,
     pub network: Option<NetworkType>,
     pub scripted_client: bool,
+    /// Major versions this browser is behind the newest one seen in the population (outdated
+    /// browsers are typical of attack tooling and old stolen-session kits).
+    pub browser_versions_behind: u32,
     /// The account had no successful login before this attempt.
     pub unknown_account: bool,
     /// Failures on this account within the rule window, and consecutive failures just before.

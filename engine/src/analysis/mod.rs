@@ -28,7 +28,8 @@ use crate::detectors::evidence::{Evidence, SourceInfo};
 use crate::detectors::population::{PopulationClusters, PopulationForest};
 use crate::detectors::{rules, statistical};
 use crate::enrich::{
-    DeviceType, GeoLookup, UserAgentInfo, haversine_km, network_prefix, parse_user_agent,
+    DeviceType, GeoLookup, NetworkType, UserAgentInfo, haversine_km, network_prefix,
+    parse_user_agent,
 };
 use crate::event::LoginEvent;
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
@@ -57,6 +58,11 @@ pub struct ScoredEvent {
     pub findings: Vec<Finding>,
     pub country: Option<String>,
     pub city: Option<String>,
+    pub asn: Option<u32>,
+    pub network: Option<NetworkType>,
+    /// Distance and speed from the user's previous learnt login, when both are located.
+    pub travel_km: Option<f64>,
+    pub travel_kmh: Option<f64>,
     pub device: String,
 }
 
@@ -239,6 +245,10 @@ impl<'g> Analyzer<'g> {
             findings,
             country: geo.and_then(|geo| geo.country_code.clone()),
             city: geo.and_then(|geo| geo.city.clone()),
+            asn: geo.and_then(|geo| geo.asn),
+            network: geo.map(|geo| geo.network),
+            travel_km: features.travel.as_ref().map(|travel| travel.distance_km),
+            travel_kmh: features.travel.as_ref().map(|travel| travel.speed_kmh),
             device: self.agents[agent as usize].describe(),
         })
     }
@@ -377,7 +387,13 @@ impl<'g> Analyzer<'g> {
                 speed_kmh,
                 uncertain: from.network.hides_location()
                     || to.network.hides_location()
+                    || from.trusted
+                    || to.trusted
                     || uncertainty_km >= distance_km / 2.0,
+                to_familiar_network: baseline.prefixes.count(&info.prefix) > 0
+                    || (to.asn.is_some_and(|asn| baseline.asns.count(&asn) > 0)
+                        && country_key(to.country_code.as_deref())
+                            .is_some_and(|code| baseline.countries.count(&code) > 0)),
             })
         });
         let geo = info.geo.as_ref();
@@ -413,8 +429,12 @@ impl<'g> Analyzer<'g> {
             new_device_type: baseline.devices.count(&agent_info.device) == 0,
             new_os: baseline.oses.count(&agent_info.os) == 0,
             new_browser: baseline.browsers.count(&agent_info.browser) == 0,
+            new_user_agent: baseline.agents.count(&agent) == 0,
             network: geo.map(|geo| geo.network),
             scripted_client: agent_info.device == DeviceType::Script,
+            browser_versions_behind: self
+                .population
+                .versions_behind(agent_info.browser, agent_info.browser_major),
             unknown_account: baseline.successes == 0,
             account_failures,
             failures_before: state.failures.consecutive,
@@ -446,7 +466,13 @@ impl<'g> Analyzer<'g> {
         let half_life_ms = self.config.risk.user_risk_half_life_secs as f64 * 1000.0;
         let learn_below = self.config.baseline.learn_below_risk;
         let high = self.config.risk.high;
-        let teaches = !failed && risk_score < learn_below;
+        // A login teaches the baseline when it is clearly ordinary, or when it is only somewhat
+        // unusual and keeps one anchor — a known network or a known browser and OS. An intruder
+        // on a new network with a new device does not become familiar by logging in again.
+        let anchored = !features.new_prefix || !(features.new_os || features.new_browser);
+        let teaches = !failed
+            && (risk_score < self.config.baseline.learn_freely_below_risk
+                || (risk_score < learn_below && anchored));
         let network_levels = if teaches {
             self.network_levels(source)
         } else {
@@ -493,6 +519,9 @@ impl<'g> Analyzer<'g> {
             agent,
         });
         self.population.logins += 1;
+        let agent_info = &self.agents[agent as usize];
+        self.population
+            .learn_browser(agent_info.browser, agent_info.browser_major);
         for levels in [&network_levels[..], &device_levels[..]] {
             let mut parent = None;
             for (key, _) in levels {

@@ -251,7 +251,16 @@ struct FixtureGeo;
 impl GeoLookup for FixtureGeo {
     fn lookup(&self, ip: IpAddr) -> Option<GeoInfo> {
         let text = ip.to_string();
-        let (country, city, latitude, longitude, asn, network) = if text.starts_with("84.208.") {
+        let (country, city, latitude, longitude, asn, network) = if text.starts_with("84.209.") {
+            (
+                "NO",
+                "Bergen",
+                60.3913,
+                5.3221,
+                2119,
+                NetworkType::Residential,
+            )
+        } else if text.starts_with("84.208.") {
             (
                 "NO",
                 "Oslo",
@@ -293,6 +302,8 @@ impl GeoLookup for FixtureGeo {
             network,
             network_source: (network == NetworkType::Hosting)
                 .then(|| "fixture hosting list".to_owned()),
+            lists: Vec::new(),
+            trusted: false,
         })
     }
 
@@ -434,5 +445,124 @@ fn weekday_is_computed_from_the_epoch() {
     assert_eq!(
         hour_and_weekday(START_MS + 6 * DAY_MS + 23 * HOUR_MS),
         (23, 6)
+    );
+}
+
+fn travel_findings(event: &ScoredEvent) -> Vec<&Finding> {
+    event
+        .findings
+        .iter()
+        .filter(|finding| finding.kind == FindingKind::ImpossibleTravel)
+        .collect()
+}
+
+#[test]
+fn a_flight_with_a_realistic_gap_is_not_impossible_travel() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    // Oslo to São Paulo is 10,600 km: a 14-hour gap is a plausible flight.
+    events.push(login(
+        at + 14 * HOUR_MS,
+        "user1",
+        "177.10.20.30",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let arrival = analysis.events.last().unwrap();
+    assert!(travel_findings(arrival).is_empty(), "{arrival:?}");
+    assert!(arrival.travel_kmh.unwrap() < 1000.0);
+    assert!(arrival.risk_level < RiskLevel::High, "{arrival:?}");
+}
+
+#[test]
+fn moving_within_a_country_is_not_travel() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        SAFARI_IPHONE,
+        Some(true),
+    ));
+    // A carrier address that geolocates to Bergen half an hour later: 300 km, under the
+    // minimum distance for travel.
+    events.push(login(
+        at + 30 * 60_000,
+        "user1",
+        "84.209.3.4",
+        SAFARI_IPHONE,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let churn = analysis.events.last().unwrap();
+    assert!(travel_findings(churn).is_empty(), "{churn:?}");
+    assert!(churn.travel_km.unwrap() > 250.0);
+}
+
+#[test]
+fn a_fast_jump_back_to_a_known_network_is_no_alarm() {
+    let mut events = routine(4);
+    let trip = START_MS + 30 * DAY_MS;
+    // Earlier business trips made São Paulo familiar.
+    for day in 0..3 {
+        events.push(login(
+            trip + day * DAY_MS + 12 * HOUR_MS,
+            "user1",
+            "177.10.20.30",
+            CHROME_WINDOWS,
+            Some(true),
+        ));
+    }
+    let at = trip + 5 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    events.push(login(
+        at + 20 * 60_000,
+        "user1",
+        "177.10.20.31",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let jump = analysis.events.last().unwrap();
+    assert!(jump.travel_kmh.unwrap() > 10_000.0);
+    assert_eq!(jump.rules, 0.0, "{jump:?}");
+    assert!(jump.risk_level < RiskLevel::Medium, "{jump:?}");
+}
+
+#[test]
+fn an_intruder_does_not_become_familiar_by_logging_in_again() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 3 * HOUR_MS;
+    for hour in 0..4 {
+        events.push(login(
+            at + hour * HOUR_MS,
+            "user2",
+            "177.10.20.30",
+            "python-requests/2.32.3",
+            Some(true),
+        ));
+    }
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let intruder: Vec<&ScoredEvent> = analysis.events.iter().rev().take(4).collect();
+    assert!(
+        intruder
+            .iter()
+            .all(|event| event.risk_level >= RiskLevel::High),
+        "{intruder:?}"
     );
 }

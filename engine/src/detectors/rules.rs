@@ -150,7 +150,13 @@ pub fn evaluate(
             Finding {
                 kind: FindingKind::ImpossibleTravel,
                 floor: 0.0,
-                reason: format!("fast travel, but a location is uncertain (country-level or anonymising network): {sentence}"),
+                reason: format!("fast travel, but a location is uncertain (country-level, anonymising or allow-listed network): {sentence}"),
+            }
+        } else if travel.to_familiar_network {
+            Finding {
+                kind: FindingKind::ImpossibleTravel,
+                floor: 0.0,
+                reason: format!("fast travel back to a network this user already uses (a roaming phone or a VPN looks like this): {sentence}"),
             }
         } else {
             Finding {

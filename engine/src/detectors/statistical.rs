@@ -28,6 +28,10 @@ use crate::risk::{Finding, FindingKind};
 /// Evidence (nats) at which the statistical score is 0.5.
 const HALF_SCORE_NATS: f64 = 6.0;
 
+/// Major versions behind the newest seen that make a browser outdated: Chrome, Edge and Firefox
+/// release every four weeks, so eight versions is about eight months without updates.
+const OUTDATED_VERSIONS: u32 = 8;
+
 pub fn score(features: &LoginFeatures) -> f64 {
     let anonymising = features
         .network
@@ -39,7 +43,12 @@ pub fn score(features: &LoginFeatures) -> f64 {
             + 0.3 * features.weekday_surprise
             + 0.3 * (features.pace_z - 3.0).max(0.0))
         + if anonymising { 1.5 } else { 0.0 }
-        + if features.scripted_client { 2.0 } else { 0.0 };
+        + if features.scripted_client { 2.0 } else { 0.0 }
+        + if features.browser_versions_behind >= OUTDATED_VERSIONS && features.new_user_agent {
+            1.5
+        } else {
+            0.0
+        };
     evidence / (evidence + HALF_SCORE_NATS)
 }
 
@@ -122,6 +131,16 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
                 "unusual pace: previous login {} earlier (robust z = {:.1} against this user's gaps)",
                 duration(gap),
                 features.pace_z
+            ),
+        ));
+    }
+    if features.browser_versions_behind >= OUTDATED_VERSIONS && features.new_user_agent {
+        findings.push(explanation(
+            FindingKind::NewDevice,
+            format!(
+                "outdated browser, new for this user: {} is {} versions behind the newest seen",
+                evidence.agent.describe(),
+                features.browser_versions_behind
             ),
         ));
     }

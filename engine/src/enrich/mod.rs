@@ -4,6 +4,7 @@
 //! The engine does no lookups of its own: the server plugs in the offline databases, tests plug
 //! in fixtures, and without a lookup the geo features are absent rather than guessed.
 
+pub mod networks;
 mod user_agent;
 
 use std::net::IpAddr;
@@ -11,6 +12,10 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use user_agent::{DeviceType, UserAgentInfo, parse_user_agent};
+
+/// The attribution the geolocation data's CC BY 4.0 licences require; shown in the app's footer,
+/// the README, reports and every analysis result that used the data.
+pub const GEO_ATTRIBUTION: &str = "IP geolocation by DB-IP (db-ip.com, CC BY 4.0); ASN data from RouteViews and DB-IP via ip-location-db (CC BY 4.0)";
 
 /// What kind of network a source address belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,8 +66,12 @@ pub struct GeoInfo {
     pub asn: Option<u32>,
     pub as_org: Option<String>,
     pub network: NetworkType,
-    /// Why `network` has its value ("ASN 14061 DigitalOcean in the hosting list").
+    /// Why `network` has its value ("AS14061 DigitalOcean in Sky Trace's hosting list").
     pub network_source: Option<String>,
+    /// User lists (`--ip-list NAME=FILE`) the address is on.
+    pub lists: Vec<String>,
+    /// On an office, corporate or allow list: its location and novelty are not evidence.
+    pub trusted: bool,
 }
 
 impl GeoInfo {

