@@ -132,7 +132,7 @@ fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow
             optional(scored.dbscan),
             format!("{:.4}", scored.statistical),
             format!("{:.4}", scored.rules),
-            scored.country.clone().unwrap_or_default(),
+            scored.country.as_deref().unwrap_or_default().to_owned(),
             neutralise(scored.city.as_deref().unwrap_or_default()),
             scored.asn.map(|asn| asn.to_string()).unwrap_or_default(),
             scored

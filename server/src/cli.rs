@@ -39,6 +39,9 @@ pub enum Command {
     Lookup(LookupArgs),
     /// Write realistic, labelled sign-in logs from the seeded scenario generator.
     Generate(GenerateArgs),
+    /// Measure throughput: end to end on generated logs, geolocation lookups, and the Isolation
+    /// Forest against scikit-learn (when python3 has it).
+    Bench(BenchArgs),
     /// Measure detection accuracy on a generated, labelled scenario: ROC-AUC, average
     /// precision and recall at 1% false-positive rate, per attack type.
     Evaluate(EvaluateArgs),
@@ -186,6 +189,21 @@ pub struct EvaluateArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub geo: GeoArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Sizes for the end-to-end runs (approximate events).
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
+    pub events: Vec<usize>,
+    /// Repetitions; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Directory for the table shared with scikit-learn.
+    #[arg(long, default_value = "target/bench")]
+    pub scratch: PathBuf,
     #[command(flatten)]
     pub geo: GeoArgs,
 }

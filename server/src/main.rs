@@ -1,6 +1,7 @@
 //! `skytrace`: the Sky Trace web server and command-line interface.
 
 mod analyze;
+mod bench;
 mod cli;
 mod geo;
 mod outliers;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Command::Lookup(args) => geo::lookup_command(&args),
         Command::Generate(args) => scenario::generate(&args),
         Command::Evaluate(args) => scenario::evaluate(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -2,7 +2,7 @@
 //! (the "attacker" distribution of Freeman et al. 2016: an intruder looks like a random member
 //! of the population, not like this user).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 

@@ -186,7 +186,7 @@ impl Default for ClusterParams {
             enabled: true,
             eps: None,
             min_points: 10,
-            sample_size: 4096,
+            sample_size: 2048,
             warmup_logins: 512,
             seed: 7,
         }

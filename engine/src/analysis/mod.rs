@@ -11,8 +11,9 @@ mod counts;
 pub mod features;
 mod windows;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +45,7 @@ pub struct ScoredEvent {
     pub row: u64,
     pub line: u64,
     pub timestamp_ms: i64,
-    pub user_id: String,
+    pub user_id: Arc<str>,
     pub ip: IpAddr,
     pub success: Option<bool>,
     pub risk_score: f64,
@@ -56,14 +57,14 @@ pub struct ScoredEvent {
     /// The strongest rule floor (0 when no rule fired).
     pub rules: f64,
     pub findings: Vec<Finding>,
-    pub country: Option<String>,
-    pub city: Option<String>,
+    pub country: Option<Arc<str>>,
+    pub city: Option<Arc<str>>,
     pub asn: Option<u32>,
     pub network: Option<NetworkType>,
     /// Distance and speed from the user's previous learnt login, when both are located.
     pub travel_km: Option<f64>,
     pub travel_kmh: Option<f64>,
-    pub device: String,
+    pub device: Arc<str>,
 }
 
 impl ScoredEvent {
@@ -90,7 +91,7 @@ pub struct UserRisk {
 
 #[derive(Clone, Debug, Default)]
 struct UserState {
-    id: String,
+    id: Arc<str>,
     baseline: UserBaseline,
     failures: AccountFailures,
     gaps: Vec<f64>,
@@ -110,6 +111,10 @@ pub struct Analyzer<'g> {
     sources: Vec<SourceInfo>,
     agent_ids: HashMap<String, u32>,
     agents: Vec<UserAgentInfo>,
+    /// `UserAgentInfo::describe` of each agent, and country/city of each source, shared by all
+    /// scored events instead of copied into each.
+    agent_descriptions: Vec<Arc<str>>,
+    source_places: Vec<(Option<Arc<str>>, Option<Arc<str>>)>,
     population: Population,
     address_windows: SourceWindows<u32>,
     network_windows: SourceWindows<u128>,
@@ -136,12 +141,14 @@ impl<'g> Analyzer<'g> {
             network_windows: SourceWindows::new(config.rules.spray_window_secs),
             config,
             geo,
-            user_ids: HashMap::new(),
+            user_ids: HashMap::default(),
             users: Vec::new(),
-            source_ids: HashMap::new(),
+            source_ids: HashMap::default(),
             sources: Vec::new(),
-            agent_ids: HashMap::new(),
+            agent_ids: HashMap::default(),
             agents: Vec::new(),
+            agent_descriptions: Vec::new(),
+            source_places: Vec::new(),
             population: Population::default(),
             last_timestamp_ms: i64::MIN,
         })
@@ -233,7 +240,7 @@ impl<'g> Analyzer<'g> {
             row: event.row,
             line: event.line,
             timestamp_ms: event.timestamp_ms,
-            user_id: event.user_id.clone(),
+            user_id: Arc::clone(&self.users[user as usize].id),
             ip: event.ip,
             success: event.success,
             risk_score,
@@ -243,13 +250,13 @@ impl<'g> Analyzer<'g> {
             statistical: statistical_score,
             rules: rule_floor,
             findings,
-            country: geo.and_then(|geo| geo.country_code.clone()),
-            city: geo.and_then(|geo| geo.city.clone()),
+            country: self.source_places[source as usize].0.clone(),
+            city: self.source_places[source as usize].1.clone(),
             asn: geo.and_then(|geo| geo.asn),
             network: geo.map(|geo| geo.network),
             travel_km: features.travel.as_ref().map(|travel| travel.distance_km),
             travel_kmh: features.travel.as_ref().map(|travel| travel.speed_kmh),
-            device: self.agents[agent as usize].describe(),
+            device: Arc::clone(&self.agent_descriptions[agent as usize]),
         })
     }
 
@@ -259,7 +266,7 @@ impl<'g> Analyzer<'g> {
         self.users
             .iter()
             .map(|state| UserRisk {
-                user_id: state.id.clone(),
+                user_id: state.id.to_string(),
                 risk_score: state.risk,
                 risk_level: RiskLevel::from_score(state.risk, &self.config.risk),
                 logins: state.scored,
@@ -284,7 +291,7 @@ impl<'g> Analyzer<'g> {
         }
         let id = self.users.len() as u32;
         self.users.push(UserState {
-            id: user_id.to_owned(),
+            id: Arc::from(user_id),
             risk_at_ms: i64::MIN,
             ..UserState::default()
         });
@@ -297,10 +304,15 @@ impl<'g> Analyzer<'g> {
             return id;
         }
         let id = self.sources.len() as u32;
+        let geo = self.geo.lookup(ip);
+        self.source_places.push((
+            geo.as_ref().and_then(|geo| geo.country_code.as_deref()).map(Arc::from),
+            geo.as_ref().and_then(|geo| geo.city.as_deref()).map(Arc::from),
+        ));
         self.sources.push(SourceInfo {
             ip,
             prefix: network_prefix(ip),
-            geo: self.geo.lookup(ip),
+            geo,
         });
         self.source_ids.insert(ip, id);
         id
@@ -311,7 +323,9 @@ impl<'g> Analyzer<'g> {
             return id;
         }
         let id = self.agents.len() as u32;
-        self.agents.push(parse_user_agent(user_agent));
+        let info = parse_user_agent(user_agent);
+        self.agent_descriptions.push(Arc::from(info.describe()));
+        self.agents.push(info);
         self.agent_ids.insert(user_agent.to_owned(), id);
         id
     }

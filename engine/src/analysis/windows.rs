@@ -1,7 +1,9 @@
 //! Sliding-window counts of attempts: per account, per source address, per source network.
 //! Each window holds only the attempts inside it, so memory follows the attack rate, not the file.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 
 /// One attempt as the windows remember it.
@@ -30,6 +32,10 @@ struct SourceWindow {
     attempts: VecDeque<Attempt>,
     per_account: HashMap<u32, AccountTally>,
     failures: u32,
+    /// Accounts in the window with at least one failure / marked unknown, kept up to date on
+    /// every push and expiry so counting is O(1) however many accounts a source touches.
+    failed_accounts: u32,
+    unknown_accounts: u32,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -49,8 +55,12 @@ impl SourceWindow {
             self.failures -= u32::from(oldest.failed);
             if let Some(tally) = self.per_account.get_mut(&oldest.account) {
                 tally.attempts -= 1;
-                tally.failures -= u32::from(oldest.failed);
+                if oldest.failed {
+                    tally.failures -= 1;
+                    self.failed_accounts -= u32::from(tally.failures == 0);
+                }
                 if tally.attempts == 0 {
+                    self.unknown_accounts -= u32::from(tally.unknown);
                     self.per_account.remove(&oldest.account);
                 }
             }
@@ -58,25 +68,27 @@ impl SourceWindow {
     }
 
     fn counts(&self) -> WindowCounts {
-        let mut counts = WindowCounts {
+        WindowCounts {
             attempts: self.attempts.len() as u32,
             failures: self.failures,
             accounts: self.per_account.len() as u32,
-            ..WindowCounts::default()
-        };
-        for tally in self.per_account.values() {
-            counts.failed_accounts += u32::from(tally.failures > 0);
-            counts.unknown_accounts += u32::from(tally.unknown);
+            failed_accounts: self.failed_accounts,
+            unknown_accounts: self.unknown_accounts,
         }
-        counts
     }
 
     fn push(&mut self, attempt: Attempt) {
         self.failures += u32::from(attempt.failed);
         let tally = self.per_account.entry(attempt.account).or_default();
         tally.attempts += 1;
-        tally.failures += u32::from(attempt.failed);
-        tally.unknown |= attempt.unknown_account;
+        if attempt.failed {
+            self.failed_accounts += u32::from(tally.failures == 0);
+            tally.failures += 1;
+        }
+        if attempt.unknown_account && !tally.unknown {
+            tally.unknown = true;
+            self.unknown_accounts += 1;
+        }
         self.attempts.push_back(attempt);
     }
 }
@@ -93,7 +105,7 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
     pub fn new(window_secs: i64) -> Self {
         Self {
             window_ms: window_secs.saturating_mul(1000),
-            windows: HashMap::new(),
+            windows: HashMap::default(),
             pushes_since_sweep: 0,
         }
     }

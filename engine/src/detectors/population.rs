@@ -2,7 +2,7 @@
 //!
 //! The Isolation Forest and DBSCAN are fitted on a reservoir sample of the feature vectors of
 //! logins seen *before* the one being scored, and refitted on a doubling schedule (at 512, 1024,
-//! 2048, … logins, then every 65,536). A login's score therefore never depends on what comes
+//! 2048, … logins, then every 131,072). A login's score therefore never depends on what comes
 //! after it, and a stream can be scored incrementally. Until the first fit (the warm-up) the
 //! model abstains and its weight goes to the other detectors.
 
@@ -14,7 +14,7 @@ use super::isolation_forest::{IsolationForest, IsolationForestParams, Matrix, fi
 use crate::analysis::{ClusterParams, ForestParams};
 
 /// Largest gap between refits once the data is large.
-const MAX_REFIT_INTERVAL: usize = 65_536;
+const MAX_REFIT_INTERVAL: usize = 131_072;
 
 /// Algorithm R reservoir sampling (Vitter 1985) over fixed-width rows, seeded.
 #[derive(Debug)]

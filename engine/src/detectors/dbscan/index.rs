@@ -1,6 +1,6 @@
 //! DBSCAN fitted on a sample, kept as an index of core points to grade new points.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{DbscanParams, Grid, core_flags, knee_eps};
 
@@ -9,8 +9,8 @@ use super::{DbscanParams, Grid, core_flags, knee_eps};
 #[derive(Clone, Debug)]
 pub struct ClusterIndex<const D: usize> {
     eps: f64,
+    /// Densest first, so the common case (a login inside the main cluster) stops at once.
     representatives: Vec<[f64; D]>,
-    cells: HashMap<[i64; D], Vec<u32>>,
 }
 
 /// A new point's grade rises linearly from 0 at one radius from the nearest core point to 1 at
@@ -30,30 +30,24 @@ impl<const D: usize> ClusterIndex<D> {
             .eps
             .unwrap_or_else(|| knee_eps(rows, params.min_points));
         let core = core_flags(rows, eps, params.min_points);
-        let thin = eps / 2.0;
-        let mut seen_cells = HashMap::new();
-        let mut representatives = Vec::new();
+        let mut cells: HashMap<[i64; D], ([f64; D], u32)> = HashMap::default();
+        let mut order = Vec::new();
         for (row, _) in rows.iter().zip(&core).filter(|(_, is_core)| **is_core) {
-            let cell = row.map(|value| (value / thin).floor() as i64);
-            seen_cells.entry(cell).or_insert_with(|| {
-                representatives.push(*row);
+            let cell = Grid::cell(row, eps / 2.0);
+            let entry = cells.entry(cell).or_insert_with(|| {
+                order.push(cell);
+                (*row, 0)
             });
+            entry.1 += 1;
         }
-        if representatives.is_empty() {
+        if order.is_empty() {
             return None;
         }
-        let mut cells: HashMap<[i64; D], Vec<u32>> = HashMap::new();
-        let reach = eps * SATURATION_RADII;
-        for (index, row) in representatives.iter().enumerate() {
-            cells
-                .entry(Grid::cell(row, reach))
-                .or_default()
-                .push(index as u32);
-        }
+        // Stable sort: equal populations keep first-seen order, so the index is deterministic.
+        order.sort_by_key(|cell| std::cmp::Reverse(cells[cell].1));
         Some(Self {
             eps,
-            representatives,
-            cells,
+            representatives: order.iter().map(|cell| cells[cell].0).collect(),
         })
     }
 
@@ -65,18 +59,19 @@ impl<const D: usize> ClusterIndex<D> {
         self.representatives.len()
     }
 
-    /// 0 within `eps` of a core point, rising linearly to 1 at three radii.
+    /// 0 within `eps` of a core point, rising linearly to 1 at three radii. (Representatives
+    /// stand for the core points of their half-radius cell, so "within eps" is judged to within
+    /// half a radius.)
     pub fn noise_score(&self, row: &[f64; D]) -> f64 {
-        let reach = self.eps * SATURATION_RADII;
+        let eps_sq = self.eps * self.eps;
         let mut nearest_sq = f64::INFINITY;
-        Grid::for_each_neighbour_cell(&Grid::cell(row, reach), |cell| {
-            if let Some(members) = self.cells.get(cell) {
-                for &member in members {
-                    let distance_sq = squared_distance(row, &self.representatives[member as usize]);
-                    nearest_sq = nearest_sq.min(distance_sq);
-                }
+        for representative in &self.representatives {
+            let distance_sq = squared_distance(row, representative);
+            if distance_sq <= eps_sq {
+                return 0.0;
             }
-        });
+            nearest_sq = nearest_sq.min(distance_sq);
+        }
         let radii = nearest_sq.sqrt() / self.eps;
         ((radii - 1.0) / (SATURATION_RADII - 1.0)).clamp(0.0, 1.0)
     }

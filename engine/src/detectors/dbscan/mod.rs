@@ -25,7 +25,7 @@
 
 mod index;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub use index::ClusterIndex;
 use index::squared_distance;
@@ -38,7 +38,7 @@ pub struct DbscanParams {
 }
 
 /// Rows used to draw the k-distance curve (each compared with every row of the sample).
-const KNEE_PROBES: usize = 1024;
+const KNEE_PROBES: usize = 512;
 /// Radius used when the k-distance curve is flat zero (identical points).
 const FALLBACK_EPS: f64 = 0.05;
 
@@ -81,7 +81,7 @@ impl Grid {
 
 /// Which rows are core points: at least `min_points` rows (itself included) within `eps`.
 pub fn core_flags<const D: usize>(rows: &[[f64; D]], eps: f64, min_points: usize) -> Vec<bool> {
-    let mut cells: HashMap<[i64; D], Vec<u32>> = HashMap::new();
+    let mut cells: HashMap<[i64; D], Vec<u32>> = HashMap::default();
     for (index, row) in rows.iter().enumerate() {
         cells
             .entry(Grid::cell(row, eps))
