@@ -18,7 +18,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::cli::BenchArgs;
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    println!("Sky Trace benchmarks (median of {} runs; 2-core machines are noisy)", args.runs);
+    println!(
+        "Sky Trace benchmarks (median of {} runs; 2-core machines are noisy)",
+        args.runs
+    );
     let geo = crate::geo::open_for(&args.geo)?;
     for &events in &args.events {
         end_to_end(events, args.runs, geo.as_ref())?;
@@ -95,14 +98,21 @@ fn geolocation(geo: &dyn GeoLookup, runs: usize) {
     let mut uncached = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        let found = addresses.iter().filter(|ip| geo.lookup(**ip).is_some()).count();
+        let found = addresses
+            .iter()
+            .filter(|ip| geo.lookup(**ip).is_some())
+            .count();
         uncached.push(addresses.len() as f64 / started.elapsed().as_secs_f64());
         std::hint::black_box(found);
     }
     // The analyzer looks each distinct address up once and keeps the answer: a repeat costs a
     // hash-map probe, which is what "cached" measures.
     let cache: std::collections::HashMap<std::net::IpAddr, Option<engine::enrich::GeoInfo>> =
-        addresses.iter().take(10_000).map(|ip| (*ip, geo.lookup(*ip))).collect();
+        addresses
+            .iter()
+            .take(10_000)
+            .map(|ip| (*ip, geo.lookup(*ip)))
+            .collect();
     let mut cached = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
@@ -157,7 +167,9 @@ fn isolation_forest(runs: usize, scratch: &Path) -> anyhow::Result<()> {
         let forest = fit(&IsolationForestParams::default().seed(seed), matrix)?;
         let scores = forest.score_many(matrix);
         timings.push(started.elapsed().as_secs_f64());
-        auc += ranking_metrics(&scores, &labels).context("both classes present")?.roc_auc;
+        auc += ranking_metrics(&scores, &labels)
+            .context("both classes present")?
+            .roc_auc;
     }
     let ours = median(timings);
     println!(
@@ -166,7 +178,12 @@ fn isolation_forest(runs: usize, scratch: &Path) -> anyhow::Result<()> {
         auc / runs as f64
     );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/iforest_sklearn.py");
-    match Command::new("python3").arg(&script).arg(&table).arg(runs.to_string()).output() {
+    match Command::new("python3")
+        .arg(&script)
+        .arg(&table)
+        .arg(runs.to_string())
+        .output()
+    {
         Ok(output) if output.status.success() => {
             let text = String::from_utf8_lossy(&output.stdout);
             print!("{text}");
@@ -180,7 +197,10 @@ fn isolation_forest(runs: usize, scratch: &Path) -> anyhow::Result<()> {
         }
         Ok(output) => println!(
             "scikit-learn comparison skipped: {}",
-            String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("python3 failed")
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .unwrap_or("python3 failed")
         ),
         Err(error) => println!("scikit-learn comparison skipped: {error}"),
     }

@@ -170,6 +170,9 @@ pub struct GenerateArgs {
     /// Add the ground-truth `label` column.
     #[arg(long)]
     pub labels: bool,
+    /// Number of users instead of the preset's (about 120 logins per user over 60 days).
+    #[arg(long)]
+    pub users: Option<usize>,
     #[arg(long)]
     pub out: PathBuf,
 }

@@ -27,7 +27,11 @@ fn params(preset: Preset, seed: Option<u64>) -> ScenarioParams {
 }
 
 pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
-    let rows = scenario::generate(&params(args.preset, args.seed))?;
+    let mut params = params(args.preset, args.seed);
+    if let Some(users) = args.users {
+        params.users = users;
+    }
+    let rows = scenario::generate(&params)?;
     let file = std::fs::File::create(&args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     let mut out = BufWriter::new(file);

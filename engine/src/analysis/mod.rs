@@ -25,8 +25,9 @@ pub use config::{
 use features::{CLUSTER_DIMENSIONS, FOREST_DIMENSIONS, LoginFeatures, Travel};
 use windows::{AccountFailures, SourceWindows};
 
+use crate::detectors::dbscan::ClusterIndex;
 use crate::detectors::evidence::{Evidence, SourceInfo};
-use crate::detectors::population::{PopulationClusters, PopulationForest};
+use crate::detectors::population::{ForestSnapshot, PopulationClusters, PopulationForest};
 use crate::detectors::{rules, statistical};
 use crate::enrich::{
     DeviceType, GeoLookup, NetworkType, UserAgentInfo, haversine_km, network_prefix,
@@ -75,6 +76,82 @@ impl ScoredEvent {
             .map(|finding| finding.reason.as_str())
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+/// A login after the sequential stage: everything but the population models' scores.
+pub struct Observed {
+    forest: Option<ForestSnapshot>,
+    clusters: Option<Arc<ClusterIndex<CLUSTER_DIMENSIONS>>>,
+    forest_row: [f64; FOREST_DIMENSIONS],
+    cluster_row: [f64; CLUSTER_DIMENSIONS],
+    statistical: f64,
+    findings: Vec<Finding>,
+    user: u32,
+    event: ScoredEvent,
+}
+
+impl Observed {
+    /// Scores with the model snapshots taken when the login arrived, combines, and explains.
+    pub fn finish(self, risk_params: &RiskParams) -> ScoredEvent {
+        let Observed {
+            forest,
+            clusters,
+            forest_row,
+            cluster_row,
+            statistical,
+            mut findings,
+            mut event,
+            ..
+        } = self;
+        let forest_score = forest.map(|forest| forest.score(&forest_row));
+        let cluster_score = clusters.map(|index| index.noise_score(&cluster_row));
+        if let Some(score) = forest_score.filter(|score| *score >= 0.5) {
+            findings.push(Finding {
+                kind: FindingKind::Outlier,
+                floor: 0.0,
+                reason: format!(
+                    "Isolation Forest: isolated faster than most logins (score {score:.2})"
+                ),
+            });
+        }
+        if let Some(score) = cluster_score.filter(|score| *score >= 0.5) {
+            findings.push(Finding {
+                kind: FindingKind::OutsideClusters,
+                floor: 0.0,
+                reason: format!(
+                    "DBSCAN: far from every usual pattern of logins (score {score:.2})"
+                ),
+            });
+        }
+        let risk_score = combine(
+            &[
+                (forest_score, risk_params.weight_isolation_forest),
+                (cluster_score, risk_params.weight_dbscan),
+                (Some(statistical), risk_params.weight_statistical),
+            ],
+            &findings,
+        );
+        let risk_level = RiskLevel::from_score(risk_score, risk_params);
+        findings.sort_by(|a, b| b.floor.total_cmp(&a.floor));
+        event.rules = findings
+            .iter()
+            .map(|finding| finding.floor)
+            .fold(0.0, f64::max);
+        if risk_level < RiskLevel::Medium {
+            // Reasons are promised for Medium and above; below that they would be noise.
+            findings.clear();
+        }
+        event.risk_score = risk_score;
+        event.risk_level = risk_level;
+        event.isolation_forest = forest_score;
+        event.dbscan = cluster_score;
+        event.findings = findings;
+        event
+    }
+
+    pub fn user(&self) -> u32 {
+        self.user
     }
 }
 
@@ -160,6 +237,17 @@ impl<'g> Analyzer<'g> {
 
     /// Scores one login against everything seen before it, then learns from it.
     pub fn score(&mut self, event: &LoginEvent) -> Result<ScoredEvent, OutOfOrder> {
+        let observed = self.observe(event)?;
+        let user = observed.user;
+        let scored = observed.finish(&self.config.risk);
+        self.record_user_risk(user, &scored);
+        Ok(scored)
+    }
+
+    /// The sequential part of scoring: features, the statistical detector and the rules
+    /// against the state so far, then learning. The population models' scores are left to
+    /// [`Observed::finish`], which needs only the model snapshots and can run in parallel.
+    pub fn observe(&mut self, event: &LoginEvent) -> Result<Observed, OutOfOrder> {
         if event.timestamp_ms < self.last_timestamp_ms {
             return Err(OutOfOrder {
                 timestamp_ms: event.timestamp_ms,
@@ -174,8 +262,6 @@ impl<'g> Analyzer<'g> {
         let features = self.features(user, source, agent, event);
         let forest_row = features.forest_vector();
         let cluster_row = features.cluster_vector();
-        let forest_score = self.forest.score(&forest_row);
-        let cluster_score = self.clusters.score(&cluster_row);
         let statistical_score = statistical::score(&features);
 
         let mut findings = Vec::new();
@@ -193,71 +279,65 @@ impl<'g> Analyzer<'g> {
             rules::evaluate(&features, &self.config.rules, &evidence, &mut findings);
             statistical::explain(&features, &evidence, &mut findings);
         }
-        if let Some(score) = forest_score.filter(|score| *score >= 0.5) {
-            findings.push(Finding {
-                kind: FindingKind::Outlier,
-                floor: 0.0,
-                reason: format!(
-                    "Isolation Forest: isolated faster than most logins (score {score:.2})"
-                ),
-            });
-        }
-        if let Some(score) = cluster_score.filter(|score| *score >= 0.5) {
-            findings.push(Finding {
-                kind: FindingKind::OutsideClusters,
-                floor: 0.0,
-                reason: format!(
-                    "DBSCAN: far from every usual pattern of logins (score {score:.2})"
-                ),
-            });
-        }
-        let risk_params = &self.config.risk;
-        let risk_score = combine(
-            &[
-                (forest_score, risk_params.weight_isolation_forest),
-                (cluster_score, risk_params.weight_dbscan),
-                (Some(statistical_score), risk_params.weight_statistical),
-            ],
-            &findings,
-        );
-        let risk_level = RiskLevel::from_score(risk_score, risk_params);
-        let rule_floor = findings
-            .iter()
-            .map(|finding| finding.floor)
-            .fold(0.0, f64::max);
-        findings.sort_by(|a, b| b.floor.total_cmp(&a.floor));
-        if risk_level < RiskLevel::Medium {
-            // Reasons are promised for Medium and above; below that they would be noise.
-            findings.clear();
-        }
-
-        self.learn(user, source, agent, event, &features, risk_score);
+        // Learning is gated on the per-user evidence (statistics and rules), which is known
+        // now; the population models only add weight to the final score.
+        let behavioural_risk = combine(&[(Some(statistical_score), 1.0)], &findings);
+        let observed = Observed {
+            forest: self.forest.snapshot(),
+            clusters: self.clusters.snapshot(),
+            forest_row,
+            cluster_row,
+            statistical: statistical_score,
+            findings,
+            user,
+            event: ScoredEvent {
+                row: event.row,
+                line: event.line,
+                timestamp_ms: event.timestamp_ms,
+                user_id: Arc::clone(&self.users[user as usize].id),
+                ip: event.ip,
+                success: event.success,
+                risk_score: 0.0,
+                risk_level: RiskLevel::Low,
+                isolation_forest: None,
+                dbscan: None,
+                statistical: statistical_score,
+                rules: 0.0,
+                findings: Vec::new(),
+                country: self.source_places[source as usize].0.clone(),
+                city: self.source_places[source as usize].1.clone(),
+                asn: self.sources[source as usize]
+                    .geo
+                    .as_ref()
+                    .and_then(|geo| geo.asn),
+                network: self.sources[source as usize]
+                    .geo
+                    .as_ref()
+                    .map(|geo| geo.network),
+                travel_km: features.travel.as_ref().map(|travel| travel.distance_km),
+                travel_kmh: features.travel.as_ref().map(|travel| travel.speed_kmh),
+                device: Arc::clone(&self.agent_descriptions[agent as usize]),
+            },
+        };
+        self.learn(user, source, agent, event, &features, behavioural_risk);
         self.forest.observe(forest_row);
         self.clusters.observe(cluster_row);
+        Ok(observed)
+    }
 
-        let geo = self.sources[source as usize].geo.as_ref();
-        Ok(ScoredEvent {
-            row: event.row,
-            line: event.line,
-            timestamp_ms: event.timestamp_ms,
-            user_id: Arc::clone(&self.users[user as usize].id),
-            ip: event.ip,
-            success: event.success,
-            risk_score,
-            risk_level,
-            isolation_forest: forest_score,
-            dbscan: cluster_score,
-            statistical: statistical_score,
-            rules: rule_floor,
-            findings,
-            country: self.source_places[source as usize].0.clone(),
-            city: self.source_places[source as usize].1.clone(),
-            asn: geo.and_then(|geo| geo.asn),
-            network: geo.map(|geo| geo.network),
-            travel_km: features.travel.as_ref().map(|travel| travel.distance_km),
-            travel_kmh: features.travel.as_ref().map(|travel| travel.speed_kmh),
-            device: Arc::clone(&self.agent_descriptions[agent as usize]),
-        })
+    /// Folds a finished login into its user's aggregated risk (in time order).
+    fn record_user_risk(&mut self, user: u32, scored: &ScoredEvent) {
+        let half_life_ms = self.config.risk.user_risk_half_life_secs as f64 * 1000.0;
+        let state = &mut self.users[user as usize];
+        let decayed = if state.risk_at_ms == i64::MIN {
+            0.0
+        } else {
+            state.risk * 0.5f64.powf((scored.timestamp_ms - state.risk_at_ms) as f64 / half_life_ms)
+        };
+        state.risk = decayed.max(scored.risk_score);
+        state.risk_at_ms = scored.timestamp_ms;
+        state.scored += 1;
+        state.high_or_above += u32::from(scored.risk_level >= RiskLevel::High);
     }
 
     /// Per-user risk: each login's score decays with the configured half-life towards the
@@ -306,8 +386,12 @@ impl<'g> Analyzer<'g> {
         let id = self.sources.len() as u32;
         let geo = self.geo.lookup(ip);
         self.source_places.push((
-            geo.as_ref().and_then(|geo| geo.country_code.as_deref()).map(Arc::from),
-            geo.as_ref().and_then(|geo| geo.city.as_deref()).map(Arc::from),
+            geo.as_ref()
+                .and_then(|geo| geo.country_code.as_deref())
+                .map(Arc::from),
+            geo.as_ref()
+                .and_then(|geo| geo.city.as_deref())
+                .map(Arc::from),
         ));
         self.sources.push(SourceInfo {
             ip,
@@ -477,9 +561,7 @@ impl<'g> Analyzer<'g> {
         self.network_windows
             .record(prefix, now_ms, user, failed, unknown);
 
-        let half_life_ms = self.config.risk.user_risk_half_life_secs as f64 * 1000.0;
         let learn_below = self.config.baseline.learn_below_risk;
-        let high = self.config.risk.high;
         // A login teaches the baseline when it is clearly ordinary, or when it is only somewhat
         // unusual and keeps one anchor — a known network or a known browser and OS. An intruder
         // on a new network with a new device does not become familiar by logging in again.
@@ -498,15 +580,6 @@ impl<'g> Analyzer<'g> {
         state.failures.record(now_ms, failed);
         state.baseline.attempts += 1;
         state.baseline.successes += u32::from(event.success == Some(true));
-        let decayed = if state.risk_at_ms == i64::MIN {
-            0.0
-        } else {
-            state.risk * 0.5f64.powf((now_ms - state.risk_at_ms) as f64 / half_life_ms)
-        };
-        state.risk = decayed.max(risk_score);
-        state.risk_at_ms = now_ms;
-        state.scored += 1;
-        state.high_or_above += u32::from(risk_score >= high);
         if !teaches {
             return;
         }
@@ -595,6 +668,43 @@ fn median_of(mut values: Vec<f64>) -> f64 {
     (lower + upper) / 2.0
 }
 
+/// Logins per block in the batch pipeline.
+const FINISH_BLOCK: usize = 32_768;
+
+fn finish_all(block: Vec<Observed>, risk_params: &RiskParams) -> Vec<ScoredEvent> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        block
+            .into_par_iter()
+            .map(|login| login.finish(risk_params))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        block
+            .into_iter()
+            .map(|login| login.finish(risk_params))
+            .collect()
+    }
+}
+
+/// Finishes `block` while `observe_next` runs (on another thread when `parallel` is on).
+fn finish_while(
+    block: Vec<Observed>,
+    risk_params: &RiskParams,
+    observe_next: impl FnOnce() -> Vec<Observed> + Send,
+) -> (Vec<ScoredEvent>, Vec<Observed>) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(|| finish_all(block, risk_params), observe_next)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (finish_all(block, risk_params), observe_next())
+    }
+}
+
 /// The result of analysing a batch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
@@ -628,18 +738,47 @@ pub fn analyze(
     let mut analyzer = Analyzer::new(config.clone(), geo)?;
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&index| (events[index].timestamp_ms, index));
-    let mut scored: Vec<Option<ScoredEvent>> = vec![None; events.len()];
-    for (done, index) in order.into_iter().enumerate() {
-        let event = &events[index];
-        let result = analyzer
-            .score(event)
-            .expect("events are fed in time order after sorting");
-        scored[index] = Some(result);
-        if done % 16_384 == 0 {
-            progress(done);
-        }
+    // Logins are observed in blocks; while one block is finished (population-model scores,
+    // in parallel), the next is observed. Memory for observed-but-unfinished logins stays
+    // bounded by two blocks.
+    let risk_params = &config.risk;
+    let mut finished: Vec<ScoredEvent> = Vec::with_capacity(events.len());
+    let mut users_in_order: Vec<u32> = Vec::with_capacity(events.len());
+    let mut pending: Vec<Observed> = Vec::new();
+    for (block, indices) in order.chunks(FINISH_BLOCK).enumerate() {
+        let observe_block = |analyzer: &mut Analyzer<'_>| -> Vec<Observed> {
+            indices
+                .iter()
+                .map(|&index| {
+                    analyzer
+                        .observe(&events[index])
+                        .expect("events are fed in time order after sorting")
+                })
+                .collect()
+        };
+        let previous = std::mem::take(&mut pending);
+        users_in_order.extend(previous.iter().map(Observed::user));
+        let (done, next) = finish_while(previous, risk_params, || observe_block(&mut analyzer));
+        finished.extend(done);
+        pending = next;
+        progress(block * FINISH_BLOCK);
+    }
+    users_in_order.extend(pending.iter().map(Observed::user));
+    finished.extend(finish_all(pending, risk_params));
+    for (user, scored) in users_in_order.into_iter().zip(&finished) {
+        analyzer.record_user_risk(user, scored);
     }
     progress(events.len());
+    // Back to input order in place: finished[k] belongs at order[k] (cycle-following swaps,
+    // so a large result is never held twice).
+    let mut target = order;
+    for start in 0..finished.len() {
+        while target[start] != start {
+            let destination = target[start];
+            finished.swap(start, destination);
+            target.swap(start, destination);
+        }
+    }
     let mut users = analyzer.user_risks();
     users.sort_by(|a, b| {
         b.risk_score
@@ -648,7 +787,7 @@ pub fn analyze(
     });
     let (forest_fits, cluster_fits) = analyzer.model_fits();
     Ok(Analysis {
-        events: scored.into_iter().flatten().collect(),
+        events: finished,
         users,
         config: config.clone(),
         geo_data: geo.data_version(),

@@ -566,3 +566,38 @@ fn an_intruder_does_not_become_familiar_by_logging_in_again() {
         "{intruder:?}"
     );
 }
+
+#[test]
+fn the_incremental_analyzer_matches_the_batch_pipeline() {
+    let mut events = routine(12);
+    events.push(login(
+        START_MS + 30 * DAY_MS + 3 * HOUR_MS,
+        "user2",
+        "177.10.20.30",
+        "python-requests/2.32.3",
+        Some(true),
+    ));
+    events.sort_by_key(|event| event.timestamp_ms);
+    let events = numbered(events);
+    let config = AnalysisConfig {
+        isolation_forest: ForestParams {
+            warmup_logins: 64,
+            sample_size: 64,
+            ..ForestParams::default()
+        },
+        dbscan: ClusterParams {
+            warmup_logins: 64,
+            ..ClusterParams::default()
+        },
+        ..AnalysisConfig::default()
+    };
+    let batch = analyze(&events, &config, &FixtureGeo, |_| {}).unwrap();
+    assert!(batch.forest_fits > 0 && batch.cluster_fits > 0);
+    let mut analyzer = Analyzer::new(config, &FixtureGeo).unwrap();
+    let one_by_one: Vec<ScoredEvent> = events
+        .iter()
+        .map(|event| analyzer.score(event).unwrap())
+        .collect();
+    assert_eq!(batch.events, one_by_one);
+    assert_eq!(batch.users.len(), analyzer.user_risks().len());
+}

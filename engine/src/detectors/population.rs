@@ -6,6 +6,8 @@
 //! after it, and a stream can be scored incrementally. Until the first fit (the warm-up) the
 //! model abstains and its weight goes to the other detectors.
 
+use std::sync::Arc;
+
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -60,12 +62,31 @@ impl<const D: usize> Reservoir<D> {
     }
 }
 
+/// A fitted forest as it stood when a login arrived; scoring with it needs no access to the
+/// live model, so scores can be computed later and in parallel.
+#[derive(Clone, Debug)]
+pub struct ForestSnapshot {
+    model: Arc<IsolationForest>,
+    normal_score: f64,
+    anomalous_score: f64,
+}
+
+impl ForestSnapshot {
+    /// The forest's path-length score s(x) mapped to 0–1 by the fixed ramp between
+    /// `normal_score` and `anomalous_score`.
+    pub fn score(&self, row: &[f64]) -> f64 {
+        let ramp = (self.model.score(row) - self.normal_score)
+            / (self.anomalous_score - self.normal_score);
+        ramp.clamp(0.0, 1.0)
+    }
+}
+
 /// The Isolation Forest over login features, refitted as logins arrive.
 #[derive(Debug)]
 pub struct PopulationForest<const D: usize> {
     params: ForestParams,
     reservoir: Reservoir<D>,
-    model: Option<IsolationForest>,
+    model: Option<Arc<IsolationForest>>,
     fits: u32,
 }
 
@@ -83,17 +104,13 @@ impl<const D: usize> PopulationForest<D> {
         }
     }
 
-    /// The forest's path-length score s(x) mapped to 0–1 by the fixed ramp between
-    /// `normal_score` and `anomalous_score`; `None` while warming up.
-    pub fn score(&self, row: &[f64; D]) -> Option<f64> {
-        let raw = self.model.as_ref()?.score(row);
-        let ramp = (raw - self.params.normal_score)
-            / (self.params.anomalous_score - self.params.normal_score);
-        Some(ramp.clamp(0.0, 1.0))
-    }
-
-    pub fn raw_score(&self, row: &[f64; D]) -> Option<f64> {
-        Some(self.model.as_ref()?.score(row))
+    /// The current model; `None` while warming up.
+    pub fn snapshot(&self) -> Option<ForestSnapshot> {
+        Some(ForestSnapshot {
+            model: Arc::clone(self.model.as_ref()?),
+            normal_score: self.params.normal_score,
+            anomalous_score: self.params.anomalous_score,
+        })
     }
 
     /// Learns from a scored login (call after scoring it).
@@ -109,7 +126,7 @@ impl<const D: usize> PopulationForest<D> {
         // The rows are finite by construction and the parameters were checked with the config,
         // so a fit cannot fail; if it ever did, keeping the previous model is the safe choice.
         if let Ok(model) = Matrix::new(&data, D).and_then(|matrix| fit(&params, matrix)) {
-            self.model = Some(model);
+            self.model = Some(Arc::new(model));
             self.fits += 1;
         }
     }
@@ -125,7 +142,7 @@ impl<const D: usize> PopulationForest<D> {
 pub struct PopulationClusters<const D: usize> {
     params: ClusterParams,
     reservoir: Reservoir<D>,
-    index: Option<ClusterIndex<D>>,
+    index: Option<Arc<ClusterIndex<D>>>,
     fits: u32,
 }
 
@@ -143,15 +160,15 @@ impl<const D: usize> PopulationClusters<D> {
         }
     }
 
-    /// 0 inside a dense region, rising to 1 at three neighbourhood radii from any core point;
-    /// `None` while warming up.
-    pub fn score(&self, row: &[f64; D]) -> Option<f64> {
-        self.index.as_ref().map(|index| index.noise_score(row))
+    /// The current clustering (graded with [`ClusterIndex::noise_score`]); `None` while
+    /// warming up.
+    pub fn snapshot(&self) -> Option<Arc<ClusterIndex<D>>> {
+        self.index.clone()
     }
 
     /// The radius used by the current fit.
     pub fn eps(&self) -> Option<f64> {
-        self.index.as_ref().map(ClusterIndex::eps)
+        self.index.as_ref().map(|index| index.eps())
     }
 
     pub fn observe(&mut self, row: [f64; D]) {
@@ -163,7 +180,7 @@ impl<const D: usize> PopulationClusters<D> {
             min_points: self.params.min_points,
         };
         if let Some(index) = ClusterIndex::fit(&self.reservoir.rows, &params) {
-            self.index = Some(index);
+            self.index = Some(Arc::new(index));
             self.fits += 1;
         }
     }
