@@ -191,13 +191,20 @@ pub struct Analyzer<'g> {
     /// `UserAgentInfo::describe` of each agent, and country/city of each source, shared by all
     /// scored events instead of copied into each.
     agent_descriptions: Vec<Arc<str>>,
-    source_places: Vec<(Option<Arc<str>>, Option<Arc<str>>)>,
+    source_places: Vec<Place>,
     population: Population,
     address_windows: SourceWindows<u32>,
     network_windows: SourceWindows<u128>,
     forest: PopulationForest<FOREST_DIMENSIONS>,
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
+}
+
+/// Country code and city of a source, shared by the events from it.
+#[derive(Clone, Debug, Default)]
+struct Place {
+    country: Option<Arc<str>>,
+    city: Option<Arc<str>>,
 }
 
 /// Fed an event older than one already scored.
@@ -304,8 +311,8 @@ impl<'g> Analyzer<'g> {
                 statistical: statistical_score,
                 rules: 0.0,
                 findings: Vec::new(),
-                country: self.source_places[source as usize].0.clone(),
-                city: self.source_places[source as usize].1.clone(),
+                country: self.source_places[source as usize].country.clone(),
+                city: self.source_places[source as usize].city.clone(),
                 asn: self.sources[source as usize]
                     .geo
                     .as_ref()
