@@ -392,14 +392,16 @@ impl<'g> Analyzer<'g> {
         }
         let id = self.sources.len() as u32;
         let geo = self.geo.lookup(ip);
-        self.source_places.push((
-            geo.as_ref()
+        self.source_places.push(Place {
+            country: geo
+                .as_ref()
                 .and_then(|geo| geo.country_code.as_deref())
                 .map(Arc::from),
-            geo.as_ref()
+            city: geo
+                .as_ref()
                 .and_then(|geo| geo.city.as_deref())
                 .map(Arc::from),
-        ));
+        });
         self.sources.push(SourceInfo {
             ip,
             prefix: network_prefix(ip),
