@@ -118,7 +118,9 @@ fn geolocation(geo: &dyn GeoLookup, runs: usize) {
         let started = Instant::now();
         let mut found = 0;
         for ip in addresses.iter().cycle().take(2_000_000) {
-            found += usize::from(cache.get(ip).is_some());
+            if let Some(Some(info)) = cache.get(ip) {
+                found += usize::from(info.asn.is_some());
+            }
         }
         std::hint::black_box(found);
         cached.push(2_000_000.0 / started.elapsed().as_secs_f64());
