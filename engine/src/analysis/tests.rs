@@ -380,29 +380,6 @@ fn travel_through_a_hosting_network_is_only_uncertain() {
 }
 
 #[test]
-fn risky_logins_do_not_teach_the_baseline() {
-    let mut events = routine(4);
-    let at = START_MS + 30 * DAY_MS + 3 * HOUR_MS;
-    for minute in 0..5 {
-        events.push(login(
-            at + minute * 60_000,
-            "user1",
-            "45.33.10.20",
-            "python-requests/2.32.3",
-            Some(true),
-        ));
-    }
-    let analysis = run(&numbered(events), &FixtureGeo);
-    let intruder: Vec<&ScoredEvent> = analysis.events.iter().rev().take(5).collect();
-    assert!(
-        intruder
-            .iter()
-            .all(|event| event.risk_level >= RiskLevel::Medium),
-        "{intruder:?}"
-    );
-}
-
-#[test]
 fn per_user_risk_ranks_the_victim_first() {
     let mut events = routine(4);
     let at = START_MS + 30 * DAY_MS + 3 * HOUR_MS;
