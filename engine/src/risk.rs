@@ -147,4 +147,23 @@ mod tests {
         assert_eq!(combine(&[(Some(0.1), 1.0)], &[floor]), 0.9);
         assert_eq!(combine(&[], &[]), 0.0);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn combined_scores_stay_in_the_unit_interval(
+            forest in proptest::option::of(0.0f64..=1.0),
+            cluster in proptest::option::of(0.0f64..=1.0),
+            statistical in 0.0f64..=1.0,
+            weights in proptest::array::uniform3(0.0f64..=10.0),
+            floor in 0.0f64..=1.0,
+        ) {
+            let finding = Finding { kind: FindingKind::BruteForce, floor, reason: String::new() };
+            let score = combine(
+                &[(forest, weights[0]), (cluster, weights[1]), (Some(statistical), weights[2])],
+                &[finding],
+            );
+            proptest::prop_assert!((0.0..=1.0).contains(&score));
+            proptest::prop_assert!(score >= floor);
+        }
+    }
 }

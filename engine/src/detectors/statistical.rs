@@ -218,4 +218,28 @@ mod tests {
         };
         assert_eq!(score(&newcomer), 0.0);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn scores_stay_in_the_unit_interval(
+            confidence in 0.0f64..=1.0,
+            network in 0.0f64..1e6,
+            device in 0.0f64..1e6,
+            hour in 0.0f64..50.0,
+            pace in 0.0f64..1e3,
+            scripted in proptest::bool::ANY,
+        ) {
+            let features = LoginFeatures {
+                confidence,
+                network_surprise: network,
+                device_surprise: device,
+                hour_surprise: hour,
+                pace_z: pace,
+                scripted_client: scripted,
+                ..LoginFeatures::default()
+            };
+            let score = score(&features);
+            proptest::prop_assert!((0.0..1.0).contains(&score), "{}", score);
+        }
+    }
 }
