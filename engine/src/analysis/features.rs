@@ -55,6 +55,10 @@ pub struct LoginFeatures {
     /// Failures on this account within the rule window, and consecutive failures just before.
     pub account_failures: u32,
     pub failures_before: u32,
+    /// Attempts on this account within the rule window whose outcome the log does not record.
+    pub account_unresolved: u32,
+    /// How much history the analysis has seen before this login.
+    pub data_span_secs: f64,
     /// Attempts from this address within the rule window.
     pub source: WindowCounts,
     /// Attempts from this /24 (/48) within the spray window.

@@ -198,6 +198,7 @@ pub struct Analyzer<'g> {
     forest: PopulationForest<FOREST_DIMENSIONS>,
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
+    first_timestamp_ms: i64,
 }
 
 /// Country code and city of a source, shared by the events from it.
@@ -235,6 +236,7 @@ impl<'g> Analyzer<'g> {
             source_places: Vec::new(),
             population: Population::default(),
             last_timestamp_ms: i64::MIN,
+            first_timestamp_ms: i64::MIN,
         })
     }
 
@@ -262,6 +264,9 @@ impl<'g> Analyzer<'g> {
             });
         }
         self.last_timestamp_ms = event.timestamp_ms;
+        if self.first_timestamp_ms == i64::MIN {
+            self.first_timestamp_ms = event.timestamp_ms;
+        }
         let user = self.intern_user(&event.user_id);
         let source = self.intern_source(event.ip);
         let agent = self.intern_agent(&event.user_agent);
@@ -465,7 +470,7 @@ impl<'g> Analyzer<'g> {
         let info = &self.sources[source as usize];
         let network_counts = self.network_windows.counts(info.prefix, now_ms);
         let state = &mut self.users[user as usize];
-        let account_failures = state.failures.in_window(now_ms, window_ms);
+        let (account_failures, account_unresolved) = state.failures.in_window(now_ms, window_ms);
         let baseline = &state.baseline;
         let smoothing = params.baseline.smoothing_weight;
 
@@ -542,8 +547,15 @@ impl<'g> Analyzer<'g> {
             browser_versions_behind: self
                 .population
                 .versions_behind(agent_info.browser, agent_info.browser_major),
-            unknown_account: baseline.successes == 0,
+            // Without outcomes, "unknown" can only mean never seen before.
+            unknown_account: if event.success.is_some() {
+                baseline.successes == 0
+            } else {
+                baseline.attempts == 0
+            },
             account_failures,
+            account_unresolved,
+            data_span_secs: (now_ms - self.first_timestamp_ms) as f64 / 1000.0,
             failures_before: state.failures.consecutive,
             source: source_counts,
             network_long: network_counts,
@@ -563,8 +575,7 @@ impl<'g> Analyzer<'g> {
         let now_ms = event.timestamp_ms;
         let failed = event.success == Some(false);
         let prefix = self.sources[source as usize].prefix;
-        let state = &self.users[user as usize];
-        let unknown = state.baseline.successes == 0;
+        let unknown = features.unknown_account;
         self.address_windows
             .record(source, now_ms, user, failed, unknown);
         self.network_windows
@@ -586,7 +597,7 @@ impl<'g> Analyzer<'g> {
         let device_levels = self.device_levels(agent);
 
         let state = &mut self.users[user as usize];
-        state.failures.record(now_ms, failed);
+        state.failures.record(now_ms, event.success);
         state.baseline.attempts += 1;
         state.baseline.successes += u32::from(event.success == Some(true));
         if !teaches {

@@ -578,3 +578,77 @@ fn the_incremental_analyzer_matches_the_batch_pipeline() {
     assert_eq!(batch.events, one_by_one);
     assert_eq!(batch.users.len(), analyzer.user_risks().len());
 }
+
+fn without_outcomes(mut events: Vec<LoginEvent>) -> Vec<LoginEvent> {
+    for event in &mut events {
+        event.success = None;
+    }
+    events
+}
+
+#[test]
+fn without_outcomes_volume_on_one_account_is_brute_force() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 2 * HOUR_MS;
+    for attempt in 0..25 {
+        events.push(login(
+            at + attempt * 20_000,
+            "user2",
+            "192.0.2.50",
+            CHROME_WINDOWS,
+            None,
+        ));
+    }
+    let analysis = run(&numbered(without_outcomes(events)), &NoGeolocation);
+    let last = analysis.events.last().unwrap();
+    assert!(kinds(last).contains(&FindingKind::BruteForce), "{last:?}");
+    assert!(last.reasons().contains("outcomes not recorded"));
+    // Ordinary logins without outcomes raise nothing.
+    assert!(
+        analysis.events[..analysis.events.len() - 25]
+            .iter()
+            .all(|event| event.rules == 0.0)
+    );
+}
+
+#[test]
+fn without_outcomes_many_new_names_from_one_source_is_stuffing() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + HOUR_MS;
+    for attempt in 0..30 {
+        let user = format!("leaked{attempt}@example.com");
+        events.push(login(
+            at + attempt * 5_000,
+            &user,
+            "192.0.2.77",
+            "python-requests/2.31.0",
+            None,
+        ));
+    }
+    let analysis = run(&numbered(without_outcomes(events)), &NoGeolocation);
+    let last = analysis.events.last().unwrap();
+    assert!(
+        kinds(last).contains(&FindingKind::CredentialStuffing),
+        "{last:?}"
+    );
+    assert!(last.risk_level >= RiskLevel::High);
+}
+
+#[test]
+fn without_outcomes_an_office_of_known_users_is_not_stuffing() {
+    let mut events = Vec::new();
+    for day in 0..5 {
+        for user in 0..30 {
+            let at = START_MS + day * DAY_MS + 8 * HOUR_MS + user * 60_000;
+            events.push(login(
+                at,
+                &format!("user{user}"),
+                "84.208.20.1",
+                CHROME_WINDOWS,
+                None,
+            ));
+        }
+    }
+    let analysis = run(&numbered(events), &NoGeolocation);
+    assert!(analysis.events.iter().all(|event| event.rules == 0.0));
+}

@@ -152,29 +152,34 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
 #[derive(Debug, Default, Clone)]
 pub struct AccountFailures {
     recent: VecDeque<i64>,
+    /// Attempts whose outcome the log does not say (no success column).
+    unresolved: VecDeque<i64>,
     /// Failures since the last success, however old.
     pub consecutive: u32,
 }
 
 impl AccountFailures {
-    /// Failures within the window before `now_ms`.
-    pub fn in_window(&mut self, now_ms: i64, window_ms: i64) -> u32 {
-        while self
-            .recent
-            .front()
-            .is_some_and(|&oldest| now_ms - oldest >= window_ms)
-        {
-            self.recent.pop_front();
+    /// Failures, and attempts of unknown outcome, within the window before `now_ms`.
+    pub fn in_window(&mut self, now_ms: i64, window_ms: i64) -> (u32, u32) {
+        for times in [&mut self.recent, &mut self.unresolved] {
+            while times
+                .front()
+                .is_some_and(|&oldest| now_ms - oldest >= window_ms)
+            {
+                times.pop_front();
+            }
         }
-        self.recent.len() as u32
+        (self.recent.len() as u32, self.unresolved.len() as u32)
     }
 
-    pub fn record(&mut self, now_ms: i64, failed: bool) {
-        if failed {
-            self.recent.push_back(now_ms);
-            self.consecutive += 1;
-        } else {
-            self.consecutive = 0;
+    pub fn record(&mut self, now_ms: i64, success: Option<bool>) {
+        match success {
+            Some(false) => {
+                self.recent.push_back(now_ms);
+                self.consecutive += 1;
+            }
+            Some(true) => self.consecutive = 0,
+            None => self.unresolved.push_back(now_ms),
         }
     }
 }
@@ -213,11 +218,12 @@ mod tests {
     fn account_failures_reset_on_success() {
         let mut failures = AccountFailures::default();
         for second in 0..5 {
-            failures.record(second * 1000, true);
+            failures.record(second * 1000, Some(false));
         }
+        failures.record(4_500, None);
         assert_eq!(failures.consecutive, 5);
-        assert_eq!(failures.in_window(5_000, 3_000), 2);
-        failures.record(6_000, false);
+        assert_eq!(failures.in_window(5_000, 3_000), (2, 1));
+        failures.record(6_000, Some(true));
         assert_eq!(failures.consecutive, 0);
     }
 }

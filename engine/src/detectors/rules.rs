@@ -22,6 +22,9 @@ use crate::analysis::RuleParams;
 use crate::analysis::features::LoginFeatures;
 use crate::risk::{Finding, FindingKind};
 
+/// Before a day of history every account name is new, so name novelty says nothing yet.
+const MIN_HISTORY_FOR_NAME_NOVELTY_SECS: f64 = 86_400.0;
+
 /// Share of failures among a source's attempts above which its breadth looks like an attack.
 const ATTACK_FAILURE_SHARE: f64 = 0.6;
 
@@ -75,6 +78,37 @@ pub fn evaluate(
                 }
             ),
         });
+    }
+
+    // Logs without outcomes: volume on one account, and breadth over names never seen before.
+    if features.success.is_none() {
+        let attempts = features.account_unresolved + 1;
+        if attempts >= 2 * params.brute_force_failures {
+            findings.push(Finding {
+                kind: FindingKind::BruteForce,
+                floor: 0.65,
+                reason: format!(
+                    "{attempts} attempts on this account in {window} (outcomes not recorded; brute force?), this one from {}",
+                    evidence.source.describe()
+                ),
+            });
+        }
+        let source = &features.source;
+        let accounts = source.accounts + 1;
+        let first_seen = source.unknown_accounts + u32::from(features.unknown_account);
+        if features.data_span_secs >= MIN_HISTORY_FOR_NAME_NOVELTY_SECS
+            && accounts >= params.stuffing_accounts
+            && f64::from(first_seen) >= 0.6 * f64::from(accounts)
+        {
+            findings.push(Finding {
+                kind: FindingKind::CredentialStuffing,
+                floor: 0.7,
+                reason: format!(
+                    "{} tried {accounts} accounts in {window}, {first_seen} of them never seen before (credential stuffing?)",
+                    evidence.source.describe()
+                ),
+            });
+        }
     }
 
     let attacking_share = |failures: u32, attempts: u32| {
