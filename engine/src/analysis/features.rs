@@ -32,6 +32,9 @@ pub struct LoginFeatures {
     /// −ln of the smoothed relative likelihood of this hour / weekday for the user (0 = usual).
     pub hour_surprise: f64,
     pub weekday_surprise: f64,
+    /// Hour (0–23) and weekday (0 = Monday) on the user's usual clock.
+    pub local_hour: usize,
+    pub local_weekday: usize,
     /// Robust z-score (median/MAD) of ln(time since previous login) against the user's gaps.
     pub pace_z: f64,
     pub secs_since_previous: Option<f64>,

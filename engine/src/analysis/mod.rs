@@ -15,6 +15,8 @@ use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use jiff::tz::TimeZone;
+
 use serde::{Deserialize, Serialize};
 
 use baseline::{Key, LastLogin, Population, UserBaseline, hierarchy_surprise};
@@ -169,6 +171,9 @@ pub struct UserRisk {
 #[derive(Clone, Debug, Default)]
 struct UserState {
     id: Arc<str>,
+    /// The user's usual time zone: that of their first learnt login with a located source.
+    /// Hour and weekday histograms are kept in it (UTC until it is known).
+    zone: Option<u32>,
     baseline: UserBaseline,
     failures: AccountFailures,
     gaps: Vec<f64>,
@@ -192,6 +197,8 @@ pub struct Analyzer<'g> {
     /// scored events instead of copied into each.
     agent_descriptions: Vec<Arc<str>>,
     source_places: Vec<Place>,
+    zone_ids: HashMap<String, u32>,
+    zones: Vec<TimeZone>,
     population: Population,
     address_windows: SourceWindows<u32>,
     network_windows: SourceWindows<u128>,
@@ -234,6 +241,8 @@ impl<'g> Analyzer<'g> {
             agents: Vec::new(),
             agent_descriptions: Vec::new(),
             source_places: Vec::new(),
+            zone_ids: HashMap::default(),
+            zones: Vec::new(),
             population: Population::default(),
             last_timestamp_ms: i64::MIN,
             first_timestamp_ms: i64::MIN,
@@ -287,6 +296,7 @@ impl<'g> Analyzer<'g> {
                 agent: &self.agents[agent as usize],
                 sources: &self.sources,
                 agents: &self.agents,
+                user_zone: state.zone.and_then(|zone| self.zones.get(zone as usize)),
             };
             rules::evaluate(&features, &self.config.rules, &evidence, &mut findings);
             statistical::explain(&features, &evidence, &mut findings);
@@ -407,13 +417,37 @@ impl<'g> Analyzer<'g> {
                 .and_then(|geo| geo.city.as_deref())
                 .map(Arc::from),
         });
+        let zone = geo
+            .as_ref()
+            .and_then(|geo| geo.timezone.as_deref())
+            .and_then(|name| self.intern_zone(name));
         self.sources.push(SourceInfo {
             ip,
             prefix: network_prefix(ip),
             geo,
+            zone,
         });
         self.source_ids.insert(ip, id);
         id
+    }
+
+    /// A time zone by IANA name, once per name; unknown names are ignored (UTC is used).
+    fn intern_zone(&mut self, name: &str) -> Option<u32> {
+        if let Some(&id) = self.zone_ids.get(name) {
+            return Some(id);
+        }
+        let zone = TimeZone::get(name).ok()?;
+        let id = self.zones.len() as u32;
+        self.zones.push(zone);
+        self.zone_ids.insert(name.to_owned(), id);
+        Some(id)
+    }
+
+    /// Hour of day and weekday of `timestamp_ms` on the user's usual clock.
+    fn user_clock(&self, zone: Option<u32>, timestamp_ms: i64) -> (usize, usize) {
+        zone.and_then(|zone| self.zones.get(zone as usize))
+            .and_then(|zone| local_hour_and_weekday(timestamp_ms, zone))
+            .unwrap_or_else(|| hour_and_weekday(timestamp_ms))
     }
 
     fn intern_agent(&mut self, user_agent: &str) -> u32 {
@@ -469,6 +503,7 @@ impl<'g> Analyzer<'g> {
         let source_counts = self.address_windows.counts(source, now_ms);
         let info = &self.sources[source as usize];
         let network_counts = self.network_windows.counts(info.prefix, now_ms);
+        let (hour, weekday) = self.user_clock(self.users[user as usize].zone, now_ms);
         let state = &mut self.users[user as usize];
         let (account_failures, account_unresolved) = state.failures.in_window(now_ms, window_ms);
         let baseline = &state.baseline;
@@ -476,7 +511,6 @@ impl<'g> Analyzer<'g> {
 
         let confidence =
             (f64::from(baseline.logins) / f64::from(params.baseline.learning_logins)).min(1.0);
-        let (hour, weekday) = hour_and_weekday(now_ms);
         let prior_hours = 2.0;
         let hour_surprise = (-baseline.hour_likelihood(hour, prior_hours).ln()).max(0.0);
         let weekday_surprise = (-baseline.weekday_likelihood(weekday, prior_hours).ln()).max(0.0);
@@ -527,6 +561,8 @@ impl<'g> Analyzer<'g> {
             ),
             hour_surprise,
             weekday_surprise,
+            local_hour: hour,
+            local_weekday: weekday,
             pace_z,
             secs_since_previous,
             travel,
@@ -609,9 +645,17 @@ impl<'g> Analyzer<'g> {
             }
             state.gaps.push((gap + 1.0).ln());
         }
+        let (hour, weekday) = match (state.zone, self.sources[source as usize].zone) {
+            (None, Some(zone)) => {
+                // The first located login sets the user's clock.
+                state.zone = Some(zone);
+                self.user_clock(Some(zone), now_ms)
+            }
+            _ => (features.local_hour, features.local_weekday),
+        };
+        let state = &mut self.users[user as usize];
         let baseline = &mut state.baseline;
         baseline.logins += 1;
-        let (hour, weekday) = hour_and_weekday(now_ms);
         baseline.hours[hour] += 1;
         baseline.weekdays[weekday] += 1;
         if let Some(geo) = &self.sources[source as usize].geo
@@ -650,6 +694,15 @@ fn city_key(city: &str) -> u32 {
     city.bytes().fold(0x811c_9dc5u32, |hash, byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
     })
+}
+
+/// Hour of day (0–23) and weekday (0 = Monday) on a local clock (daylight saving included).
+fn local_hour_and_weekday(timestamp_ms: i64, zone: &TimeZone) -> Option<(usize, usize)> {
+    let local = zone.to_datetime(jiff::Timestamp::from_millisecond(timestamp_ms).ok()?);
+    Some((
+        usize::try_from(local.hour()).ok()?,
+        usize::try_from(local.weekday().to_monday_zero_offset()).ok()?,
+    ))
 }
 
 /// Hour of day (0–23) and weekday (0 = Monday) in UTC.

@@ -304,6 +304,14 @@ impl GeoLookup for FixtureGeo {
                 .then(|| "fixture hosting list".to_owned()),
             lists: Vec::new(),
             trusted: false,
+            timezone: Some(
+                match country {
+                    "NO" => "Europe/Oslo",
+                    "BR" => "America/Sao_Paulo",
+                    _ => "America/Los_Angeles",
+                }
+                .to_owned(),
+            ),
         })
     }
 
@@ -651,4 +659,28 @@ fn without_outcomes_an_office_of_known_users_is_not_stuffing() {
     }
     let analysis = run(&numbered(events), &NoGeolocation);
     assert!(analysis.events.iter().all(|event| event.rules == 0.0));
+}
+
+#[test]
+fn hours_are_judged_on_the_users_local_clock() {
+    // user1 logs in at 09:00 UTC: 10:00 in Oslo before 29 March, 11:00 after (daylight saving).
+    // On 1 April, 01:30 UTC is 03:30 in Oslo.
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + HOUR_MS + 30 * 60_000;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        SAFARI_IPHONE,
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let night = analysis.events.last().unwrap();
+    let reasons = night.reasons();
+    assert!(
+        reasons.contains(
+            "unusual time for this user: 03:30 Europe/Oslo (most logins at 10h, 11h Europe/Oslo)"
+        ),
+        "{reasons}"
+    );
 }

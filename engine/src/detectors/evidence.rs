@@ -2,6 +2,8 @@
 
 use std::net::IpAddr;
 
+use jiff::tz::TimeZone;
+
 use crate::analysis::baseline::UserBaseline;
 use crate::enrich::{GeoInfo, UserAgentInfo};
 
@@ -11,6 +13,8 @@ pub struct SourceInfo {
     pub ip: IpAddr,
     pub prefix: u128,
     pub geo: Option<GeoInfo>,
+    /// Index of the location's time zone in the analysis' zone table.
+    pub zone: Option<u32>,
 }
 
 impl SourceInfo {
@@ -46,9 +50,37 @@ pub struct Evidence<'a> {
     pub agent: &'a UserAgentInfo,
     pub sources: &'a [SourceInfo],
     pub agents: &'a [UserAgentInfo],
+    /// The user's usual time zone, in which their hour histogram is kept (UTC when unknown).
+    pub user_zone: Option<&'a TimeZone>,
 }
 
 impl Evidence<'_> {
+    /// Name of the clock the user's hour histogram uses: an IANA zone, or "UTC".
+    pub fn user_clock_name(&self) -> &str {
+        self.user_zone
+            .and_then(TimeZone::iana_name)
+            .unwrap_or("UTC")
+    }
+
+    /// "02:30 Europe/Oslo": this login's time on the user's usual clock.
+    pub fn local_clock(&self) -> String {
+        let Some(zone) = self.user_zone else {
+            return clock_utc(self.timestamp_ms);
+        };
+        match jiff::Timestamp::from_millisecond(self.timestamp_ms) {
+            Ok(instant) => {
+                let local = zone.to_datetime(instant);
+                format!(
+                    "{:02}:{:02} {}",
+                    local.hour(),
+                    local.minute(),
+                    self.user_clock_name()
+                )
+            }
+            Err(_) => clock_utc(self.timestamp_ms),
+        }
+    }
+
     pub fn previous_source(&self) -> Option<&SourceInfo> {
         let last = self.user.last.as_ref()?;
         self.sources.get(last.source as usize)

@@ -21,7 +21,7 @@
 //! carrier hands out addresses across the country, and anyone with little history. Weekday and
 //! hour patterns of shift workers.
 
-use super::evidence::{Evidence, clock_utc, duration};
+use super::evidence::{Evidence, duration};
 use crate::analysis::features::LoginFeatures;
 use crate::risk::{Finding, FindingKind};
 
@@ -115,9 +115,10 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
         findings.push(explanation(
             FindingKind::UnusualTime,
             format!(
-                "unusual time for this user: {} (most logins at {} UTC)",
-                clock_utc(evidence.timestamp_ms),
-                usual.join(", ")
+                "unusual time for this user: {} (most logins at {} {})",
+                evidence.local_clock(),
+                usual.join(", "),
+                evidence.user_clock_name()
             ),
         ));
     }

@@ -72,6 +72,8 @@ pub struct GeoInfo {
     pub lists: Vec<String>,
     /// On an office, corporate or allow list: its location and novelty are not evidence.
     pub trusted: bool,
+    /// IANA time zone of the location (e.g. `Europe/Oslo`), when the data has one.
+    pub timezone: Option<String>,
 }
 
 impl GeoInfo {

@@ -30,6 +30,7 @@ struct CityRecord<'a> {
     city: Option<&'a str>,
     latitude: Option<f32>,
     longitude: Option<f32>,
+    timezone: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -216,6 +217,7 @@ impl GeoLookup for GeoDatabase {
                 network_source: class.source,
                 lists: class.lists,
                 trusted: class.trusted,
+                timezone: None,
             });
         }
         let city = self.city(ip);
@@ -252,6 +254,10 @@ impl GeoLookup for GeoDatabase {
             network_source: class.source,
             lists: class.lists,
             trusted: class.trusted,
+            timezone: city
+                .as_ref()
+                .and_then(|record| record.timezone)
+                .map(str::to_owned),
         })
     }
 
