@@ -85,8 +85,8 @@ test('rejected rows are listed with line number and reason, and the counts add u
 const badFiles: [string, string | Buffer, RegExp][] = [
   ['empty.csv', '', /the file is empty/],
   ['header-only.csv', 'timestamp,user_id,ip_address,user_agent\n', /header but no data rows/],
-  ['missing.csv', 'time,user\n2026-01-01T00:00:00Z,alice\n', /missing required columns: ip_address, user_agent/],
-  ['binary.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]), /not a text CSV file/],
+  ['missing.csv', 'time,user\n2026-01-01T00:00:00Z,alice\n', /missing required column: ip_address/],
+  ['binary.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]), /not a text log file/],
 ];
 
 for (const [name, content, message] of badFiles) {

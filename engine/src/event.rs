@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 /// One sign-in attempt, validated: a real instant, a non-empty user, a parseable IP address.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoginEvent {
     /// 1-based position of the data row in the input (the header is not counted).
     pub row: u64,
@@ -17,7 +17,32 @@ pub struct LoginEvent {
     pub user_agent: String,
     /// `None` when the input has no success column or the cell is empty.
     pub success: Option<bool>,
+    /// Why the attempt failed, as the source says it ("50126: invalid username or password").
+    pub failure_reason: Option<String>,
+    /// Whether a second factor was used, when the source records it.
+    pub mfa: Option<bool>,
+    /// Where the source itself placed the address (Entra's location, the RBA dataset's columns);
+    /// it takes precedence over the offline geolocation data.
+    pub reported_location: Option<ReportedLocation>,
     /// Values of the columns Sky Trace does not interpret, in the order of
     /// [`crate::Ingested::extra_columns`]; kept so they can be passed through.
     pub extra: Vec<String>,
+}
+
+/// Location and network fields a log brings along with the address.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportedLocation {
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country_code: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub asn: Option<u32>,
+}
+
+impl ReportedLocation {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }

@@ -5,7 +5,7 @@
 //! input and get the same answer.
 //!
 //! Stages, each a typed value:
-//! raw CSV row → [`LoginEvent`] (validated, [`ingest`]) → enriched (user agent, network, and
+//! raw log record (CSV, JSON or syslog) → [`LoginEvent`] (validated, [`ingest`]) → enriched (user agent, network, and
 //! geolocation through [`enrich::GeoLookup`]) → causal per-user features ([`analysis`]) →
 //! detectors ([`detectors`]: Isolation Forest, DBSCAN, statistical, rules) → findings and a
 //! calibrated 0–1 risk ([`risk`]). [`profile`] summarises a file without scoring it.
@@ -24,6 +24,9 @@ pub mod time;
 pub use analysis::{Analysis, AnalysisConfig, Analyzer, ScoredEvent, UserRisk, analyze};
 pub use risk::{Finding, FindingKind, RiskLevel};
 
-pub use event::LoginEvent;
-pub use ingest::{IngestError, IngestOptions, Ingested, RejectReason, Rejection, read_csv};
-pub use profile::{DataProfile, RejectedRow, profile_csv};
+pub use event::{LoginEvent, ReportedLocation};
+pub use ingest::{
+    Format, IngestError, IngestOptions, Ingested, ReadProgress, RejectReason, Rejection, read,
+    read_slice,
+};
+pub use profile::{DataProfile, RejectedRow, profile_bytes};

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{IngestError, IngestOptions, Ingested, read_csv};
+use std::collections::BTreeMap;
+
+use crate::ingest::{Format, IngestError, IngestOptions, Ingested, TextEncoding, read_slice};
 
 /// How many rejected rows a profile lists; the count is always complete.
 pub const MAX_LISTED_REJECTIONS: usize = 100;
@@ -10,10 +12,15 @@ pub const MAX_LISTED_REJECTIONS: usize = 100;
 /// Counts and ranges of one input. Shared by the CLI, the server and the browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataProfile {
-    /// Data rows read; always `accepted + rejected`.
+    pub format: Format,
+    pub encoding: TextEncoding,
+    pub gzip: bool,
+    /// Records read; always `accepted + rejected + skipped`.
     pub rows_read: u64,
     pub accepted: u64,
     pub rejected: u64,
+    /// Records that are not sign-ins, by event type or program.
+    pub skipped: BTreeMap<String, u64>,
     /// The first [`MAX_LISTED_REJECTIONS`] rejected rows, in file order.
     pub rejected_rows: Vec<RejectedRow>,
     pub distinct_users: u64,
@@ -28,22 +35,40 @@ pub struct DataProfile {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedRow {
-    pub line: u64,
+    /// 1-based record number.
+    pub row: u64,
+    /// Line where the record starts; `None` inside a JSON array.
+    pub line: Option<u64>,
     pub reason: String,
+}
+
+impl RejectedRow {
+    /// "line 12" or "record 7".
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(line) => format!("line {line}"),
+            None => format!("record {}", self.row),
+        }
+    }
 }
 
 impl DataProfile {
     pub fn of(ingested: &Ingested) -> Self {
         let events = &ingested.events;
         Self {
+            format: ingested.format,
+            encoding: ingested.encoding,
+            gzip: ingested.gzip,
             rows_read: ingested.rows_read,
             accepted: events.len() as u64,
             rejected: ingested.rejections.len() as u64,
+            skipped: ingested.skipped.clone(),
             rejected_rows: ingested
                 .rejections
                 .iter()
                 .take(MAX_LISTED_REJECTIONS)
                 .map(|rejection| RejectedRow {
+                    row: rejection.row,
                     line: rejection.line,
                     reason: rejection.reason.to_string(),
                 })
@@ -69,11 +94,15 @@ impl DataProfile {
     pub fn outcome_unknown(&self) -> u64 {
         self.accepted - self.successes - self.failures
     }
+
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
 }
 
-/// Reads a CSV and profiles it: the one function the CLI, the server and the browser all call.
-pub fn profile_csv(input: &[u8], options: &IngestOptions) -> Result<DataProfile, IngestError> {
-    read_csv(input, options).map(|ingested| DataProfile::of(&ingested))
+/// Reads a log and profiles it: the one function the CLI, the server and the browser all call.
+pub fn profile_bytes(input: &[u8], options: &IngestOptions) -> Result<DataProfile, IngestError> {
+    read_slice(input, options).map(|ingested| DataProfile::of(&ingested))
 }
 
 #[cfg(test)]
@@ -93,13 +122,13 @@ mod tests {
             csv.push_str("not a time,bob,10.0.0.1,UA,false\n");
         }
         csv.push_str("2026-03-01T00:00:00Z,zoe,2001:db8::1,UA,false\n");
-        let profile = profile_csv(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let profile = profile_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
         assert_eq!(profile.rows_read, 301);
         assert_eq!(profile.accepted, 151);
         assert_eq!(profile.rejected, 150);
         assert_eq!(profile.rows_read, profile.accepted + profile.rejected);
         assert_eq!(profile.rejected_rows.len(), MAX_LISTED_REJECTIONS);
-        assert_eq!(profile.rejected_rows[0].line, 3);
+        assert_eq!(profile.rejected_rows[0].line, Some(3));
         assert!(profile.rejected_rows[0].reason.contains("not a time"));
         assert_eq!(profile.distinct_users, 8);
         assert_eq!(profile.distinct_ips, 6);
@@ -117,7 +146,7 @@ mod tests {
     fn profile_survives_a_json_round_trip() {
         let csv =
             "timestamp,user_id,ip_address,user_agent\n2026-03-02T08:00:00Z,ann,192.0.2.1,UA\n";
-        let profile = profile_csv(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let profile = profile_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
         let json = serde_json::to_string(&profile).unwrap();
         assert_eq!(serde_json::from_str::<DataProfile>(&json).unwrap(), profile);
         assert_eq!(profile.outcome_unknown(), 1);

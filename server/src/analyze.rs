@@ -9,31 +9,24 @@ use std::time::Instant;
 
 use anyhow::Context;
 use app::format::count;
-use engine::{
-    Analysis, AnalysisConfig, IngestOptions, Ingested, RiskLevel, enrich::GeoLookup,
-    time::format_utc,
-};
+use engine::{Analysis, AnalysisConfig, Ingested, RiskLevel, enrich::GeoLookup, time::format_utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::AnalyzeArgs;
+use crate::csv_safety::neutralise;
 use crate::profile::EXIT_UNUSABLE_INPUT;
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;
-    let timezone = jiff::tz::TimeZone::get(&args.timezone)
-        .with_context(|| format!("unknown time zone {:?}", args.timezone))?;
-    let content = std::fs::read(&args.input)
-        .with_context(|| format!("cannot read {}", args.input.display()))?;
     let started = Instant::now();
-    let ingested = match engine::read_csv(&content, &IngestOptions { timezone }) {
+    let ingested = match crate::input::read(&args.reading, &args.input)? {
         Ok(ingested) => ingested,
         Err(error) => {
             eprintln!("skytrace: cannot analyse {}: {error}", args.input.display());
             return Ok(ExitCode::from(EXIT_UNUSABLE_INPUT));
         }
     };
-    drop(content);
     let geo = crate::geo::open_for(&args.geo)?;
     let analysis = analyze_with_progress(&ingested, &config, geo.as_ref())?;
     let elapsed = started.elapsed();
@@ -157,21 +150,16 @@ fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow
     Ok(())
 }
 
-/// Cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV
-/// injection guidance): `=`, `+`, `-`, `@`, tab and carriage return.
-pub fn neutralise(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_owned(),
-    }
-}
-
 #[derive(Serialize)]
 struct Summary<'a> {
     input: String,
+    format: engine::Format,
+    encoding: engine::ingest::TextEncoding,
+    gzip: bool,
     rows_read: u64,
     accepted: usize,
     rejected: usize,
+    skipped: &'a BTreeMap<String, u64>,
     rejected_rows: Vec<RejectedRow>,
     levels: BTreeMap<&'static str, usize>,
     top_users: &'a [engine::UserRisk],
@@ -185,12 +173,13 @@ struct Summary<'a> {
 
 #[derive(Serialize)]
 struct RejectedRow {
-    line: u64,
+    record: u64,
+    line: Option<u64>,
     reason: String,
 }
 
 impl<'a> Summary<'a> {
-    fn new(input: &Path, ingested: &Ingested, analysis: &'a Analysis) -> Self {
+    fn new(input: &Path, ingested: &'a Ingested, analysis: &'a Analysis) -> Self {
         let mut findings = BTreeMap::new();
         for event in &analysis.events {
             for finding in &event.findings {
@@ -199,13 +188,18 @@ impl<'a> Summary<'a> {
         }
         Self {
             input: input.display().to_string(),
+            format: ingested.format,
+            encoding: ingested.encoding,
+            gzip: ingested.gzip,
             rows_read: ingested.rows_read,
             accepted: ingested.events.len(),
             rejected: ingested.rejections.len(),
+            skipped: &ingested.skipped,
             rejected_rows: ingested
                 .rejections
                 .iter()
                 .map(|rejection| RejectedRow {
+                    record: rejection.row,
                     line: rejection.line,
                     reason: rejection.reason.to_string(),
                 })
@@ -226,22 +220,12 @@ impl<'a> Summary<'a> {
 }
 
 fn print_summary(input: &Path, ingested: &Ingested, analysis: &Analysis, secs: f64) {
-    println!("{}", input.display());
     println!(
-        "  rows read {}  =  accepted {}  +  rejected {}",
-        count(ingested.rows_read),
-        count(ingested.events.len() as u64),
-        count(ingested.rejections.len() as u64)
+        "{}  [{}]",
+        input.display(),
+        crate::input::describe_format(ingested)
     );
-    for rejection in ingested.rejections.iter().take(10) {
-        println!("    line {}: {}", rejection.line, rejection.reason);
-    }
-    if ingested.rejections.len() > 10 {
-        println!(
-            "    … {} more (all in --summary)",
-            count(ingested.rejections.len() as u64 - 10)
-        );
-    }
+    print!("{}", crate::input::counts(ingested));
     let levels: Vec<String> = RiskLevel::ALL
         .iter()
         .rev()
@@ -271,20 +255,4 @@ fn print_summary(input: &Path, ingested: &Ingested, analysis: &Analysis, secs: f
             .map(|data| format!("; geolocation: {data}"))
             .unwrap_or_else(|| "; no geolocation data".to_owned())
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("+1"), "'+1");
-        assert_eq!(neutralise("-2"), "'-2");
-        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralise("\tx"), "'\tx");
-        assert_eq!(neutralise("alice"), "alice");
-        assert_eq!(neutralise(""), "");
-    }
 }

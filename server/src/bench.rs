@@ -59,7 +59,7 @@ fn end_to_end(events: usize, runs: usize, geo: &dyn GeoLookup) -> anyhow::Result
     let mut count = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        let ingested = engine::read_csv(&csv, &IngestOptions::default())?;
+        let ingested = engine::read_slice(&csv, &IngestOptions::default())?;
         let ingested_at = started.elapsed().as_secs_f64();
         let analysis = engine::analyze(&ingested.events, &config, geo, |_| {})?;
         total_secs.push(started.elapsed().as_secs_f64());

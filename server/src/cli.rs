@@ -22,11 +22,11 @@ pub struct Cli {
 pub enum Command {
     /// Start the web app.
     Serve(ServeArgs),
-    /// Read a sign-in CSV and print its profile: rows read, accepted and rejected (with line and
-    /// reason), users, IP addresses, time range. Exits with status 2 when the file cannot be read
-    /// as a sign-in log at all.
+    /// Read a sign-in log and print its profile: format, records read, accepted, rejected (with
+    /// line and reason) and skipped (by event type), users, IP addresses, time range. Exits with
+    /// status 2 when the file cannot be read as a sign-in log at all.
     Profile(ProfileArgs),
-    /// Score every login of a sign-in CSV (0–1, Low/Medium/High/Critical, with reasons). Writes
+    /// Score every login of a sign-in log (0–1, Low/Medium/High/Critical, with reasons). Writes
     /// one row per accepted event in input order (--out) and a JSON summary (--summary).
     Analyze(AnalyzeArgs),
     /// Run the Isolation Forest on any numeric CSV table and write `row,score` (higher = more
@@ -64,21 +64,65 @@ pub struct ServeArgs {
     pub max_upload_mb: u64,
 }
 
+/// How to read a sign-in log.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Log format: auto (sniffed from the first bytes), csv, entra-csv, entra-json, okta,
+    /// cloudtrail, auth-log or rba. Gzipped input is unpacked for every format.
+    #[arg(long, default_value = "auto", value_parser = parse_format)]
+    pub format: FormatChoice,
+    /// Column mapping for CSV input, FIELD=COLUMN (repeat, or separate with commas), e.g.
+    /// --map user_id="User Principal Name",timestamp=When. Fields: timestamp, user_id,
+    /// ip_address, user_agent, success, failure_reason, error_code, location, country, region,
+    /// city, asn, latitude, longitude, mfa.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub map: Vec<String>,
+    /// Time zone for timestamps without an offset, and of year-less auth.log lines (IANA name,
+    /// e.g. Europe/Oslo).
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
+    /// Year of auth.log lines (they carry none); default: inferred from the file's modification
+    /// time.
+    #[arg(long)]
+    pub year: Option<i16>,
+    /// Write every rejected record (file, line, record, reason) to this CSV.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+}
+
+/// `auto` or a named format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatChoice(pub Option<engine::Format>);
+
+fn parse_format(text: &str) -> Result<FormatChoice, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(FormatChoice(None));
+    }
+    engine::Format::from_name(text)
+        .map(|format| FormatChoice(Some(format)))
+        .ok_or_else(|| {
+            let names: Vec<&str> = engine::Format::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown format {text:?}; expected auto, {}",
+                names.join(", ")
+            )
+        })
+}
+
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
-    /// The CSV file (`timestamp,user_id,ip_address,user_agent[,success]`).
+    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted).
     pub file: PathBuf,
     /// Print the profile as JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Time zone for timestamps without an offset (IANA name, e.g. Europe/Oslo).
-    #[arg(long, default_value = "UTC")]
-    pub timezone: String,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// The CSV file (`timestamp,user_id,ip_address,user_agent[,success]`, extra columns kept).
+    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted).
     pub input: PathBuf,
     /// Scores, one row per accepted event: row, timestamp, user_id, ip_address, risk_score,
     /// risk_level, detector scores, reasons, then the input's extra columns.
@@ -90,9 +134,8 @@ pub struct AnalyzeArgs {
     /// TOML file with thresholds and weights (`skytrace config` prints the defaults).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Time zone for timestamps without an offset (IANA name, e.g. Europe/Oslo).
-    #[arg(long, default_value = "UTC")]
-    pub timezone: String,
+    #[command(flatten)]
+    pub reading: InputArgs,
     #[command(flatten)]
     pub geo: GeoArgs,
 }

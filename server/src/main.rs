@@ -3,7 +3,9 @@
 mod analyze;
 mod bench;
 mod cli;
+mod csv_safety;
 mod geo;
+mod input;
 mod outliers;
 mod profile;
 mod scenario;

@@ -3,9 +3,8 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use app::format::count;
-use engine::{DataProfile, IngestOptions, time::format_utc};
+use engine::{DataProfile, time::format_utc};
 
 use crate::cli::ProfileArgs;
 
@@ -13,12 +12,8 @@ use crate::cli::ProfileArgs;
 pub const EXIT_UNUSABLE_INPUT: u8 = 2;
 
 pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
-    let timezone = jiff::tz::TimeZone::get(&args.timezone)
-        .with_context(|| format!("unknown time zone {:?}", args.timezone))?;
-    let content = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let profile = match engine::profile_csv(&content, &IngestOptions { timezone }) {
-        Ok(profile) => profile,
+    let profile = match crate::input::read(&args.input, &args.file)? {
+        Ok(ingested) => DataProfile::of(&ingested),
         Err(error) => {
             eprintln!("skytrace: cannot analyse {}: {error}", args.file.display());
             return Ok(ExitCode::from(EXIT_UNUSABLE_INPUT));
@@ -34,10 +29,19 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
 
 fn render(name: &str, profile: &DataProfile) -> String {
     let time = |ms: Option<i64>| ms.map(format_utc).unwrap_or_else(|| "—".into());
+    let mut format = profile.format.name().to_owned();
+    if profile.gzip {
+        format.push_str(", gzip");
+    }
+    if profile.encoding != engine::ingest::TextEncoding::Utf8 {
+        format = format!("{format}, {}", profile.encoding.as_str());
+    }
     let rows = [
-        ("rows read", count(profile.rows_read)),
+        ("format", format),
+        ("records read", count(profile.rows_read)),
         ("accepted", count(profile.accepted)),
         ("rejected", count(profile.rejected)),
+        ("skipped", count(profile.skipped_total())),
         ("users", count(profile.distinct_users)),
         ("IP addresses", count(profile.distinct_ips)),
         ("successful logins", count(profile.successes)),
@@ -53,12 +57,18 @@ fn render(name: &str, profile: &DataProfile) -> String {
     if !profile.rejected_rows.is_empty() {
         let _ = writeln!(
             out,
-            "rejected rows (showing {} of {}):",
+            "rejected records (showing {} of {}):",
             count(profile.rejected_rows.len() as u64),
             count(profile.rejected)
         );
         for row in &profile.rejected_rows {
-            let _ = writeln!(out, "  line {}: {}", row.line, row.reason);
+            let _ = writeln!(out, "  {}: {}", row.location(), row.reason);
+        }
+    }
+    if !profile.skipped.is_empty() {
+        let _ = writeln!(out, "skipped records (not sign-ins), by type:");
+        for (kind, number) in &profile.skipped {
+            let _ = writeln!(out, "  {kind:<40} {:>12}", count(*number));
         }
     }
     out

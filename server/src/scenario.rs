@@ -109,7 +109,7 @@ fn evaluate_rows(
     let mut csv = Vec::new();
     scenario::write_csv(rows, &mut csv, false)?;
     let started = Instant::now();
-    let mut ingested = engine::read_csv(&csv, &IngestOptions::default())?;
+    let mut ingested = engine::read_slice(&csv, &IngestOptions::default())?;
     anyhow::ensure!(
         ingested.events.len() == rows.len(),
         "the generator wrote rows the engine rejected"

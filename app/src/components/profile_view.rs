@@ -54,10 +54,23 @@ pub fn ProfileView(outcome: ProfileOutcome) -> impl IntoView {
 #[component]
 fn ProfileStats(profile: DataProfile) -> impl IntoView {
     let time_or_dash = |ms: Option<i64>| ms.map(format_utc).unwrap_or_else(|| "—".to_owned());
+    let mut format = profile.format.description().to_owned();
+    if profile.gzip {
+        format.push_str(", gzip");
+    }
+    if profile.encoding != engine::ingest::TextEncoding::Utf8 {
+        format = format!("{format}, {}", profile.encoding.as_str());
+    }
     let stats = [
-        ("rows-read", "Rows read", count(profile.rows_read)),
+        ("format", "Format", format),
+        ("rows-read", "Records read", count(profile.rows_read)),
         ("accepted", "Accepted", count(profile.accepted)),
         ("rejected", "Rejected", count(profile.rejected)),
+        (
+            "skipped",
+            "Skipped (not sign-ins)",
+            count(profile.skipped_total()),
+        ),
         ("users", "Distinct users", count(profile.distinct_users)),
         ("ips", "Distinct IP addresses", count(profile.distinct_ips)),
         ("successes", "Successful logins", count(profile.successes)),
@@ -87,35 +100,56 @@ fn ProfileStats(profile: DataProfile) -> impl IntoView {
                 })
                 .collect_view()}
         </dl>
-        <p class="muted">
-            "Columns: " {profile.columns.join(", ")}
-            {(!profile.extra_columns.is_empty())
-                .then(|| format!(" (passed through: {})", profile.extra_columns.join(", ")))}
-        </p>
+        {(!profile.columns.is_empty())
+            .then(|| {
+                view! {
+                    <p class="muted">
+                        "Columns: " {profile.columns.join(", ")}
+                        {(!profile.extra_columns.is_empty())
+                            .then(|| {
+                                format!(" (passed through: {})", profile.extra_columns.join(", "))
+                            })}
+                    </p>
+                }
+            })}
+        {(!profile.skipped.is_empty())
+            .then(|| {
+                let kinds = profile
+                    .skipped
+                    .iter()
+                    .map(|(kind, number)| format!("{kind} ({})", count(*number)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                view! {
+                    <p class="muted" data-testid="skipped-kinds">
+                        "Skipped, by event type: " {kinds}
+                    </p>
+                }
+            })}
     }
 }
 
 #[component]
 fn RejectedRows(profile: DataProfile) -> impl IntoView {
     if profile.rejected == 0 {
-        return view! { <p class="ok" data-testid="no-rejections">"Every row was accepted."</p> }
+        return view! { <p class="ok" data-testid="no-rejections">"Every record was accepted."</p> }
             .into_any();
     }
     let shown = profile.rejected_rows.len() as u64;
     view! {
-        <h3>"Rejected rows"</h3>
+        <h3>"Rejected records"</h3>
         <p class="muted">
             {if shown < profile.rejected {
-                format!("The first {} of {} rejected rows:", count(shown), count(profile.rejected))
+                format!("The first {} of {} rejected records:", count(shown), count(profile.rejected))
             } else {
-                format!("All {} rejected rows:", count(profile.rejected))
+                format!("All {} rejected records:", count(profile.rejected))
             }}
         </p>
         <div class="table-scroll">
             <table class="rejections" data-testid="rejections">
                 <thead>
                     <tr>
-                        <th scope="col">"Line"</th>
+                        <th scope="col">"Where"</th>
                         <th scope="col">"Reason"</th>
                     </tr>
                 </thead>
@@ -123,7 +157,14 @@ fn RejectedRows(profile: DataProfile) -> impl IntoView {
                     {profile
                         .rejected_rows
                         .into_iter()
-                        .map(|row| view! { <tr><td>{row.line}</td><td>{row.reason}</td></tr> })
+                        .map(|row| {
+                            view! {
+                                <tr>
+                                    <td>{row.location()}</td>
+                                    <td>{row.reason}</td>
+                                </tr>
+                            }
+                        })
                         .collect_view()}
                 </tbody>
             </table>

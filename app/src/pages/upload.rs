@@ -89,9 +89,12 @@ pub fn UploadPage() -> impl IntoView {
         };
         busy.set(Some("Profiling in your browser…"));
         spawn_local(async move {
+            let options = engine::IngestOptions {
+                reference_ms: Some(file.last_modified() as i64),
+                ..engine::IngestOptions::default()
+            };
             let result = read_file(&file).await.and_then(|content| {
-                engine::profile_csv(&content, &engine::IngestOptions::default())
-                    .map_err(|error| error.to_string())
+                engine::profile_bytes(&content, &options).map_err(|error| error.to_string())
             });
             outcome.set(Some(ProfileOutcome {
                 file_name: file.name(),

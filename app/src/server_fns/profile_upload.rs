@@ -67,7 +67,15 @@ pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFn
     })?;
 
     let profile = tokio::task::spawn_blocking(move || {
-        engine::profile_csv(&content, &engine::IngestOptions::default())
+        let options = engine::IngestOptions {
+            // Year-less auth.log lines are dated relative to the upload.
+            reference_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|elapsed| elapsed.as_millis() as i64),
+            ..engine::IngestOptions::default()
+        };
+        engine::profile_bytes(&content, &options)
     })
     .await
     .map_err(|error| {

@@ -33,9 +33,9 @@ use crate::detectors::population::{ForestSnapshot, PopulationClusters, Populatio
 use crate::detectors::{rules, statistical};
 use crate::enrich::{
     DeviceType, GeoLookup, NetworkType, UserAgentInfo, haversine_km, network_prefix,
-    parse_user_agent,
+    parse_user_agent, with_reported,
 };
-use crate::event::LoginEvent;
+use crate::event::{LoginEvent, ReportedLocation};
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
 
 /// Gaps kept per user for the robust pace statistics.
@@ -277,7 +277,7 @@ impl<'g> Analyzer<'g> {
             self.first_timestamp_ms = event.timestamp_ms;
         }
         let user = self.intern_user(&event.user_id);
-        let source = self.intern_source(event.ip);
+        let source = self.intern_source(event.ip, event.reported_location.as_ref());
         let agent = self.intern_agent(&event.user_agent);
 
         let features = self.features(user, source, agent, event);
@@ -401,12 +401,13 @@ impl<'g> Analyzer<'g> {
         id
     }
 
-    fn intern_source(&mut self, ip: IpAddr) -> u32 {
+    /// The source's id; its place comes from the first login that uses it.
+    fn intern_source(&mut self, ip: IpAddr, reported: Option<&ReportedLocation>) -> u32 {
         if let Some(&id) = self.source_ids.get(&ip) {
             return id;
         }
         let id = self.sources.len() as u32;
-        let geo = self.geo.lookup(ip);
+        let geo = with_reported(self.geo.lookup(ip), reported);
         self.source_places.push(Place {
             country: geo
                 .as_ref()

@@ -19,6 +19,9 @@ fn login(at_ms: i64, user: &str, ip: &str, agent: &str, success: Option<bool>) -
         ip: ip.parse().unwrap(),
         user_agent: agent.to_owned(),
         success,
+        failure_reason: None,
+        mfa: None,
+        reported_location: None,
         extra: Vec::new(),
     }
 }

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::event::ReportedLocation;
+
 pub use user_agent::{DeviceType, UserAgentInfo, parse_user_agent};
 
 /// The attribution the geolocation data's CC BY 4.0 licences require; shown in the app's footer,
@@ -109,6 +111,70 @@ impl GeoLookup for NoGeolocation {
     fn lookup(&self, _ip: IpAddr) -> Option<GeoInfo> {
         None
     }
+}
+
+/// Accuracy given to coordinates a log reports itself (city-level, like Entra's).
+const REPORTED_ACCURACY_KM: f64 = 50.0;
+
+/// The offline answer corrected by what the log itself reports: the identity provider saw the
+/// address when it was used, so its country, place and ASN win. A reported country that differs
+/// from the data's also discards the data's coordinates and zone, which belong to another place.
+pub fn with_reported(geo: Option<GeoInfo>, reported: Option<&ReportedLocation>) -> Option<GeoInfo> {
+    let Some(reported) = reported else {
+        return geo;
+    };
+    let mut info = geo.unwrap_or(GeoInfo {
+        country_code: None,
+        region: None,
+        city: None,
+        latitude: None,
+        longitude: None,
+        accuracy_km: f64::INFINITY,
+        asn: None,
+        as_org: None,
+        network: NetworkType::Unknown,
+        network_source: None,
+        lists: Vec::new(),
+        trusted: false,
+        timezone: None,
+    });
+    if let Some(country) = &reported.country_code
+        && info.country_code.as_ref() != Some(country)
+    {
+        info.country_code = Some(country.clone());
+        info.region = None;
+        info.city = None;
+        info.latitude = None;
+        info.longitude = None;
+        info.accuracy_km = f64::INFINITY;
+        info.timezone = None;
+    }
+    if reported.region.is_some() {
+        info.region.clone_from(&reported.region);
+    }
+    if reported.city.is_some() {
+        info.city.clone_from(&reported.city);
+    }
+    if let (Some(latitude), Some(longitude)) = (reported.latitude, reported.longitude) {
+        info.latitude = Some(latitude);
+        info.longitude = Some(longitude);
+        info.accuracy_km = REPORTED_ACCURACY_KM;
+    }
+    if let Some(asn) = reported.asn
+        && info.asn != Some(asn)
+    {
+        info.asn = Some(asn);
+        info.as_org = None;
+        if info.lists.is_empty() && info.network != NetworkType::Private {
+            let (network, source) = networks::classify_asn(asn, None).unwrap_or((
+                NetworkType::Residential,
+                format!("AS{asn} is not a hosting or VPN network"),
+            ));
+            info.network = network;
+            info.network_source = Some(format!("{source} (ASN as the log reports it)"));
+        }
+    }
+    Some(info)
 }
 
 /// The network a user's address most likely stays within: the /24 for IPv4, the /48 for IPv6

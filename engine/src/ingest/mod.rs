@@ -1,33 +1,55 @@
-//! Raw CSV bytes → validated [`LoginEvent`]s, without side effects.
+//! Sign-in logs → validated [`LoginEvent`]s, streamed, without side effects.
 //!
-//! A file that cannot be read at all (empty, not text, no data rows, required columns missing) is
-//! an [`IngestError`]. Anything wrong with a single row is a [`Rejection`] carrying the row's line
-//! number and reason; reading goes on, and `rows_read == events.len() + rejections.len()` always.
+//! An input may be gzipped, UTF-8 (with or without a byte-order mark) or UTF-16; its format is
+//! sniffed from the first bytes ([`Format`]) unless the caller names one. A file that cannot be
+//! read at all (empty, not text, unknown format, required columns missing) is an
+//! [`IngestError`]. Anything wrong with a single record is a [`Rejection`] carrying its line (or
+//! record number) and reason; records that are not sign-ins (other event types in JSON logs,
+//! other programs in `auth.log`) are counted as skipped. Reading goes on, and
+//! `rows_read == events + rejections + skipped` always.
 
 mod columns;
+mod csv_input;
+mod detect;
+mod json_input;
+mod source;
+mod syslog;
+mod values;
 
-use std::collections::HashSet;
-use std::net::IpAddr;
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
 
 use jiff::tz::TimeZone;
 
 use crate::LoginEvent;
-use crate::time::{TimestampError, parse_timestamp};
-pub use columns::{ColumnMap, RequiredColumn};
-
-/// How many leading bytes are checked for NUL bytes to tell binary input from text.
-const BINARY_SNIFF_BYTES: usize = 8 * 1024;
+use crate::time::TimestampError;
+pub use columns::{ColumnMap, ColumnMapping, Field, normalise, parse_mapping};
+pub use detect::{Format, sniff};
+pub use source::TextEncoding;
 
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
     /// Zone in which timestamps without an offset are read (UTC by default).
     pub timezone: TimeZone,
+    /// `None` sniffs the format from the first bytes.
+    pub format: Option<Format>,
+    /// Explicit field → column choices for CSV input; they win over names and aliases.
+    pub column_map: ColumnMapping,
+    /// Year of year-less syslog lines (`auth.log`).
+    pub syslog_year: Option<i16>,
+    /// When the log was last written (the file's modification time, or now), to infer the year
+    /// of year-less syslog lines when [`Self::syslog_year`] is not given.
+    pub reference_ms: Option<i64>,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
         Self {
             timezone: TimeZone::UTC,
+            format: None,
+            column_map: ColumnMapping::new(),
+            syslog_year: None,
+            reference_ms: None,
         }
     }
 }
@@ -37,14 +59,14 @@ impl Default for IngestOptions {
 pub enum IngestError {
     #[error("the file is empty")]
     Empty,
-    #[error("this is not a text CSV file (binary data at byte {offset})")]
+    #[error("this is not a text log file (binary data at byte {offset})")]
     NotText { offset: usize },
     #[error("the header is not valid UTF-8 text")]
     HeaderNotUtf8,
     #[error("the file has a header but no data rows")]
     NoDataRows,
     #[error(
-        "missing required column{plural}: {missing}; found: {found}; expected timestamp, user_id, ip_address, user_agent (and optionally success)",
+        "missing required column{plural}: {missing}; found: {found}; expected timestamp, user_id and ip_address (and optionally user_agent, success, …), or map them with --map field=column",
         plural = if missing.len() > 1 { "s" } else { "" },
         missing = missing.join(", "),
         found = if found.is_empty() { "(none)".to_owned() } else { found.join(", ") },
@@ -53,25 +75,59 @@ pub enum IngestError {
         missing: Vec<&'static str>,
         found: Vec<String>,
     },
-    #[error("cannot read the CSV: {0}")]
-    Csv(String),
+    #[error(
+        "the header has a single column ({header:?}), so the delimiter is not one of , ; tab |, or the file is not a CSV; missing: {}",
+        missing.join(", ")
+    )]
+    OneColumn {
+        missing: Vec<&'static str>,
+        header: String,
+    },
+    #[error("the mapping names column {column:?} for {field}, but the header has: {}", found.join(", "))]
+    MappedColumnMissing {
+        field: &'static str,
+        column: String,
+        found: Vec<String>,
+    },
+    #[error(
+        "this JSON is not a sign-in log Sky Trace knows (Entra ID sign-ins, Okta System Log, CloudTrail); name the format with --format"
+    )]
+    UnknownJson,
+    #[error("the gzip data is damaged: {0}")]
+    Gzip(String),
+    #[error("cannot read the input: {0}")]
+    Read(String),
 }
 
-/// A data row that was read but not accepted.
+/// A record that was read but not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    /// 1-based data row (header excluded), as in [`LoginEvent::row`].
+    /// 1-based record number (CSV data row, log line or JSON record; headers not counted).
     pub row: u64,
-    /// 1-based line of the input where the record starts.
-    pub line: u64,
+    /// 1-based line of the input where the record starts; `None` inside a JSON array.
+    pub line: Option<u64>,
     pub reason: RejectReason,
+}
+
+impl Rejection {
+    /// "line 12" or "record 7".
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(line) => format!("line {line}"),
+            None => format!("record {}", self.row),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RejectReason {
     #[error("expected {expected} fields, found {found}")]
     FieldCount { expected: usize, found: usize },
-    #[error("the row is not valid UTF-8 text")]
+    #[error(
+        "expected {expected} fields, found {found}: a quote opened here is never closed, so the lines after it were read as one field"
+    )]
+    UnclosedQuote { expected: usize, found: usize },
+    #[error("the record is not valid UTF-8 text")]
     NotUtf8,
     #[error("empty user_id")]
     EmptyUser,
@@ -81,24 +137,58 @@ pub enum RejectReason {
     IpAddress(String),
     #[error("bad success value {0:?} (expected true/false, 1/0, yes/no, success/failure)")]
     Success(String),
+    #[error("bad error code {0:?} (expected a number)")]
+    ErrorCode(String),
+    #[error("missing {0}")]
+    MissingField(String),
+    #[error("not a syslog line (expected 'Mon DD HH:MM:SS host program[pid]: message')")]
+    NotSyslog,
+    #[error("the line has no year and none was given (--year)")]
+    NoYear,
     #[error("unreadable record: {0}")]
     Malformed(String),
+    #[error("the input stops being readable here: {0}")]
+    Unreadable(String),
 }
 
 /// Everything read from one input.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Ingested {
+    pub format: Format,
+    pub encoding: TextEncoding,
+    pub gzip: bool,
     pub events: Vec<LoginEvent>,
     pub rejections: Vec<Rejection>,
-    /// Data rows read (header excluded; blank lines are not rows).
+    /// Records that are not sign-ins, by event type or program.
+    pub skipped: BTreeMap<String, u64>,
+    /// Records read (CSV header excluded; blank lines are not records):
+    /// `events + rejections + skipped`.
     pub rows_read: u64,
-    /// The header as written in the file.
+    /// The CSV header as written in the file (empty for other formats).
     pub columns: Vec<String>,
     /// Header names of the columns passed through in [`LoginEvent::extra`].
     pub extra_columns: Vec<String>,
 }
 
 impl Ingested {
+    fn new(format: Format, encoding: TextEncoding, gzip: bool) -> Self {
+        Self {
+            format,
+            encoding,
+            gzip,
+            events: Vec::new(),
+            rejections: Vec::new(),
+            skipped: BTreeMap::new(),
+            rows_read: 0,
+            columns: Vec::new(),
+            extra_columns: Vec::new(),
+        }
+    }
+
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+
     pub fn distinct_users(&self) -> usize {
         self.events
             .iter()
@@ -114,142 +204,115 @@ impl Ingested {
             .collect::<HashSet<_>>()
             .len()
     }
-}
 
-/// Reads a CSV in Sky Trace's format (`timestamp,user_id,ip_address,user_agent[,success]`, common
-/// aliases accepted, extra columns kept).
-pub fn read_csv(input: &[u8], options: &IngestOptions) -> Result<Ingested, IngestError> {
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    if input.iter().all(u8::is_ascii_whitespace) {
-        return Err(IngestError::Empty);
-    }
-    let sniffed = &input[..input.len().min(BINARY_SNIFF_BYTES)];
-    if let Some(offset) = sniffed.iter().position(|&byte| byte == 0) {
-        return Err(IngestError::NotText { offset });
-    }
-
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(input);
-    let header = reader
-        .byte_headers()
-        .map_err(|error| IngestError::Csv(error.to_string()))?
-        .clone();
-    let columns = header
-        .iter()
-        .map(|name| std::str::from_utf8(name).map(|name| name.trim().to_owned()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| IngestError::HeaderNotUtf8)?;
-    let map = ColumnMap::from_header(&columns)?;
-
-    let mut ingested = Ingested {
-        extra_columns: map.extra.iter().map(|&i| columns[i].clone()).collect(),
-        columns,
-        ..Ingested::default()
-    };
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                ingested.rows_read += 1;
-                let row = ingested.rows_read;
-                let line = record.position().map_or(0, |position| position.line());
-                match parse_row(&record, &map, options) {
-                    Ok(mut event) => {
-                        event.row = row;
-                        event.line = line;
-                        ingested.events.push(event);
-                    }
-                    Err(reason) => ingested.rejections.push(Rejection { row, line, reason }),
-                }
+    fn push(&mut self, record: Result<LoginEvent, RejectReason>, line: Option<u64>) {
+        self.rows_read += 1;
+        let row = self.rows_read;
+        match record {
+            Ok(mut event) => {
+                event.row = row;
+                event.line = line.unwrap_or(0);
+                self.events.push(event);
             }
-            Err(error) => {
-                let line = error.position().map_or(0, |position| position.line());
-                if matches!(error.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(IngestError::Csv(error.to_string()));
-                }
-                ingested.rows_read += 1;
-                ingested.rejections.push(Rejection {
-                    row: ingested.rows_read,
-                    line,
-                    reason: RejectReason::Malformed(error.to_string()),
-                });
-            }
+            Err(reason) => self.rejections.push(Rejection { row, line, reason }),
         }
     }
+
+    fn skip(&mut self, kind: String) {
+        self.rows_read += 1;
+        *self.skipped.entry(kind).or_default() += 1;
+    }
+
+    /// The rest of the input cannot be read (truncated, broken JSON, I/O error): what was read
+    /// is kept and the rest is one rejected record.
+    fn stop_early(&mut self, line: Option<u64>, reason: String) {
+        self.push(Err(RejectReason::Unreadable(reason)), line);
+    }
+}
+
+/// How far reading has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadProgress {
+    /// Bytes taken from the input as given (compressed bytes for gzip).
+    pub bytes_read: u64,
+    pub records: u64,
+}
+
+/// Records between progress reports.
+const PROGRESS_EVERY_RECORDS: u64 = 16_384;
+
+struct Progress<'a> {
+    consumed: std::rc::Rc<std::cell::Cell<u64>>,
+    report: &'a mut dyn FnMut(ReadProgress),
+    next_at: u64,
+}
+
+impl Progress<'_> {
+    fn tick(&mut self, ingested: &Ingested) {
+        if ingested.rows_read >= self.next_at {
+            self.next_at = ingested.rows_read + PROGRESS_EVERY_RECORDS;
+            (self.report)(ReadProgress {
+                bytes_read: self.consumed.get(),
+                records: ingested.rows_read,
+            });
+        }
+    }
+}
+
+/// Reads a whole log from memory.
+pub fn read_slice(input: &[u8], options: &IngestOptions) -> Result<Ingested, IngestError> {
+    read(input, options, &mut |_| {})
+}
+
+/// Reads a log in one pass with bounded memory beyond the events kept, reporting progress.
+pub fn read(
+    input: impl Read,
+    options: &IngestOptions,
+    report: &mut dyn FnMut(ReadProgress),
+) -> Result<Ingested, IngestError> {
+    let (input, consumed) = source::CountingReader::new(input);
+    let mut text = source::open(input)?;
+    let format = match options.format {
+        Some(format) => format,
+        None => sniff(&text.head)?,
+    };
+    let mut ingested = Ingested::new(format, text.encoding, text.gzip);
+    let mut progress = Progress {
+        consumed,
+        report,
+        next_at: 0,
+    };
+    match format {
+        Format::Csv | Format::EntraCsv | Format::Rba => {
+            let head = String::from_utf8_lossy(&text.head);
+            let delimiter = detect::delimiter(head.lines().next().unwrap_or_default());
+            csv_input::read(
+                &mut text.reader,
+                delimiter,
+                format,
+                options,
+                &mut ingested,
+                &mut progress,
+            )?;
+        }
+        Format::EntraJson | Format::Okta | Format::CloudTrail => json_input::read(
+            &mut text.reader,
+            &text.head,
+            format,
+            options,
+            &mut ingested,
+            &mut progress,
+        )?,
+        Format::AuthLog => syslog::read(&mut text.reader, options, &mut ingested, &mut progress),
+    }
+    (progress.report)(ReadProgress {
+        bytes_read: progress.consumed.get(),
+        records: ingested.rows_read,
+    });
     if ingested.rows_read == 0 {
         return Err(IngestError::NoDataRows);
     }
     Ok(ingested)
-}
-
-fn parse_row(
-    record: &csv::ByteRecord,
-    map: &ColumnMap,
-    options: &IngestOptions,
-) -> Result<LoginEvent, RejectReason> {
-    if record.len() != map.width {
-        return Err(RejectReason::FieldCount {
-            expected: map.width,
-            found: record.len(),
-        });
-    }
-    let field =
-        |index: usize| std::str::from_utf8(&record[index]).map_err(|_| RejectReason::NotUtf8);
-
-    let user_id = field(map.user_id)?.trim();
-    if user_id.is_empty() {
-        return Err(RejectReason::EmptyUser);
-    }
-    let timestamp_ms = parse_timestamp(field(map.timestamp)?, &options.timezone)?;
-    let ip_text = field(map.ip_address)?.trim();
-    let ip = parse_ip(ip_text).ok_or_else(|| RejectReason::IpAddress(ip_text.to_owned()))?;
-    let success = match map.success {
-        Some(index) => parse_success(field(index)?)?,
-        None => None,
-    };
-    let extra = map
-        .extra
-        .iter()
-        .map(|&index| field(index).map(str::to_owned))
-        .collect::<Result<_, _>>()?;
-    Ok(LoginEvent {
-        row: 0,
-        line: 0,
-        timestamp_ms,
-        user_id: user_id.to_owned(),
-        ip,
-        user_agent: field(map.user_agent)?.trim().to_owned(),
-        success,
-        extra,
-    })
-}
-
-/// IPv4, IPv6, and the bracketed or zone-suffixed forms some exporters write (`[2001:db8::1]`,
-/// `fe80::1%eth0`).
-fn parse_ip(text: &str) -> Option<IpAddr> {
-    let unbracketed = text
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-        .unwrap_or(text);
-    let without_zone = unbracketed.split('%').next().unwrap_or(unbracketed);
-    without_zone.parse().ok()
-}
-
-fn parse_success(text: &str) -> Result<Option<bool>, RejectReason> {
-    let value = text.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "t" | "1" | "yes" | "y" | "success" | "succeeded" | "successful" | "ok"
-        | "pass" | "passed" | "allowed" => Ok(Some(true)),
-        "false" | "f" | "0" | "no" | "n" | "failure" | "failed" | "fail" | "error" | "denied"
-        | "blocked" => Ok(Some(false)),
-        _ => Err(RejectReason::Success(value.to_owned())),
-    }
 }
 
 #[cfg(test)]

@@ -101,7 +101,7 @@ async fn upload_is_profiled_by_the_server_function() {
         (profile.rows_read, profile.accepted, profile.rejected),
         (3, 2, 1)
     );
-    assert_eq!(profile.rejected_rows[0].line, 4);
+    assert_eq!(profile.rejected_rows[0].line, Some(4));
     assert_eq!(profile.distinct_users, 2);
 }
 

@@ -1,0 +1,206 @@
+//! Which log format an input is, told from its first bytes.
+
+use serde::{Deserialize, Serialize};
+
+use super::IngestError;
+use super::columns::normalise;
+
+/// The log formats Sky Trace reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Sky Trace's `timestamp,user_id,ip_address,user_agent[,success]`, or any CSV/TSV whose
+    /// columns are found by name, alias or an explicit mapping.
+    Csv,
+    /// Microsoft Entra ID sign-in logs as downloaded from the portal (CSV).
+    EntraCsv,
+    /// Microsoft Entra ID sign-ins from Microsoft Graph or Log Analytics (JSON).
+    EntraJson,
+    /// Okta System Log events (JSON array or one object per line).
+    Okta,
+    /// AWS CloudTrail records; `ConsoleLogin` events are sign-ins.
+    CloudTrail,
+    /// sshd lines of a Linux `auth.log` or `secure` file.
+    AuthLog,
+    /// The public RBA login dataset (Wiefling et al.).
+    Rba,
+}
+
+impl Format {
+    pub const ALL: [Format; 7] = [
+        Self::Csv,
+        Self::EntraCsv,
+        Self::EntraJson,
+        Self::Okta,
+        Self::CloudTrail,
+        Self::AuthLog,
+        Self::Rba,
+    ];
+
+    /// The name used by `--format` and in summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::EntraCsv => "entra-csv",
+            Self::EntraJson => "entra-json",
+            Self::Okta => "okta",
+            Self::CloudTrail => "cloudtrail",
+            Self::AuthLog => "auth-log",
+            Self::Rba => "rba",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Csv => "CSV/TSV (Sky Trace columns or a column mapping)",
+            Self::EntraCsv => "Microsoft Entra ID sign-in log, portal CSV download",
+            Self::EntraJson => "Microsoft Entra ID sign-in log, Graph / Log Analytics JSON",
+            Self::Okta => "Okta System Log JSON",
+            Self::CloudTrail => "AWS CloudTrail JSON (ConsoleLogin events)",
+            Self::AuthLog => "Linux auth.log / secure (sshd)",
+            Self::Rba => "RBA login dataset CSV (Wiefling et al.)",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|format| format.name() == name)
+    }
+
+    pub fn is_csv(self) -> bool {
+        matches!(self, Self::Csv | Self::EntraCsv | Self::Rba)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Tells the format from the first bytes of the (decoded) text.
+pub fn sniff(head: &[u8]) -> Result<Format, IngestError> {
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return sniff_json(trimmed);
+    }
+    let first_line = trimmed.lines().next().unwrap_or_default();
+    if looks_like_syslog(first_line) {
+        return Ok(Format::AuthLog);
+    }
+    let header: Vec<String> = split_header(first_line, delimiter(first_line))
+        .iter()
+        .map(|name| normalise(name))
+        .collect();
+    let has = |name: &str| header.iter().any(|column| column == name);
+    if has("login_timestamp")
+        && has("user_id")
+        && (has("is_account_takeover") || has("round_trip_time_[ms]"))
+    {
+        return Ok(Format::Rba);
+    }
+    if has("date_(utc)")
+        && has("ip_address")
+        && (has("username") || has("user"))
+        && (has("status") || has("sign_in_error_code"))
+    {
+        return Ok(Format::EntraCsv);
+    }
+    Ok(Format::Csv)
+}
+
+fn sniff_json(text: &str) -> Result<Format, IngestError> {
+    let has = |key: &str| text.contains(&format!("\"{key}\""));
+    if has("eventName") && has("eventTime") && (has("eventSource") || has("Records")) {
+        return Ok(Format::CloudTrail);
+    }
+    if has("eventType") && has("published") && has("actor") {
+        return Ok(Format::Okta);
+    }
+    let entra_time = has("createdDateTime") || has("TimeGenerated");
+    let entra_user = has("userPrincipalName") || has("UserPrincipalName");
+    if entra_time && entra_user {
+        return Ok(Format::EntraJson);
+    }
+    Err(IngestError::UnknownJson)
+}
+
+/// `Mar  3 14:02:11 host prog[pid]: …` or `2026-03-03T14:02:11.123+00:00 host prog[pid]: …`.
+pub fn looks_like_syslog(line: &str) -> bool {
+    super::syslog::split_prefix(line).is_some()
+}
+
+/// The most frequent of `,` `\t` `;` `|` outside quotes in the header line (`,` on a tie or when
+/// none occurs).
+pub fn delimiter(header_line: &str) -> u8 {
+    let mut counts = [(b',', 0usize), (b'\t', 0), (b';', 0), (b'|', 0)];
+    let mut quoted = false;
+    for byte in header_line.bytes() {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (candidate, count) in &mut counts {
+                if byte == *candidate {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .fold((b',', 0), |best, &(candidate, count)| {
+            if count > best.1 {
+                (candidate, count)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
+/// Header names of one line, honouring simple quoting; good enough for sniffing.
+pub fn split_header(line: &str, delimiter: u8) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|record| record.iter().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_delimiter_outside_quotes() {
+        assert_eq!(delimiter("a,b,c"), b',');
+        assert_eq!(delimiter("a;b;c"), b';');
+        assert_eq!(delimiter("a\tb\tc"), b'\t');
+        assert_eq!(delimiter("\"a;b\",c"), b',');
+        assert_eq!(delimiter("\"a,b,c\";d;e"), b';');
+        assert_eq!(delimiter("single"), b',');
+    }
+
+    #[test]
+    fn names_and_parses_every_format() {
+        for format in Format::ALL {
+            assert_eq!(Format::from_name(format.name()), Some(format));
+        }
+        assert_eq!(Format::from_name("nope"), None);
+    }
+
+    #[test]
+    fn unknown_json_is_an_error() {
+        assert!(matches!(
+            sniff(br#"[{"a": 1}]"#),
+            Err(IngestError::UnknownJson)
+        ));
+    }
+}

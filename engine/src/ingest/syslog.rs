@@ -1,0 +1,291 @@
+//! sshd sign-ins from a Linux `auth.log` (Debian, Ubuntu) or `secure` (RHEL) file.
+//!
+//! Lines look like `Mar  3 14:02:11 web1 sshd[812]: Failed password for root from 203.0.113.5
+//! port 40022 ssh2`, or start with an RFC 3339 time when rsyslog is set to high precision.
+//! Classic lines carry no year and no zone: the zone is the caller's (`--timezone`, the host's
+//! zone) and the year is the caller's (`--year`), or else the year of the reference time (the
+//! file's modification time) — the previous year when that would put the line more than a week
+//! after the reference.
+//!
+//! A login is `Accepted …`, `Failed …` or `Invalid user … from …`. sshd writes `Invalid user`
+//! once per connection and `Failed password for invalid user` once per guess; the notice counts
+//! as an attempt only when no guess from the same sshd process follows it, so nothing is
+//! counted twice. `message repeated N times: [ … ]` expands into its N attempts. Other lines
+//! are skipped and counted by program.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+
+use super::values::parse_ip;
+use super::{IngestOptions, Ingested, Progress, RejectReason};
+use crate::LoginEvent;
+use crate::time::TimestampError;
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+/// How far past the reference time a year-less line may fall before it is put in the year before.
+const FUTURE_TOLERANCE_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Connections with an `Invalid user` notice waiting for a guess; beyond this they are emitted.
+const MAX_PENDING_NOTICES: usize = 65_536;
+
+/// The time part of a line.
+pub enum Stamp<'a> {
+    /// `Mar  3 14:02:11`: month (1-based), day, hour, minute, second.
+    Classic([i8; 5]),
+    Rfc3339(&'a str),
+}
+
+pub struct Prefix<'a> {
+    pub stamp: Stamp<'a>,
+    pub program: &'a str,
+    pub pid: Option<u32>,
+    pub message: &'a str,
+}
+
+/// Splits a syslog line into time, program, pid and message.
+pub fn split_prefix(line: &str) -> Option<Prefix<'_>> {
+    let (stamp, rest) = if line.len() >= 16 && MONTHS.contains(&line.get(..3)?) {
+        let month = MONTHS.iter().position(|m| *m == &line[..3])? as i8 + 1;
+        let day: i8 = line.get(4..6)?.trim().parse().ok()?;
+        let clock = line.get(7..15)?;
+        let mut parts = clock.split(':').map(|part| part.parse::<i8>().ok());
+        let (hour, minute, second) = (parts.next()??, parts.next()??, parts.next()??);
+        if line.as_bytes()[15] != b' ' {
+            return None;
+        }
+        (
+            Stamp::Classic([month, day, hour, minute, second]),
+            &line[16..],
+        )
+    } else {
+        let (stamp, rest) = line.split_once(' ')?;
+        let looks_iso = stamp.len() >= 19
+            && stamp.as_bytes()[4] == b'-'
+            && stamp.as_bytes()[10] == b'T'
+            && stamp.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+        if !looks_iso {
+            return None;
+        }
+        (Stamp::Rfc3339(stamp), rest)
+    };
+    let (_host, rest) = rest.split_once(' ')?;
+    let (tag, message) = rest.split_once(": ")?;
+    let (program, pid) = match tag.split_once('[') {
+        Some((program, pid)) => (program, pid.strip_suffix(']')?.parse().ok()),
+        None => (tag, None),
+    };
+    if program.is_empty() || program.contains(' ') {
+        return None;
+    }
+    Some(Prefix {
+        stamp,
+        program,
+        pid,
+        message,
+    })
+}
+
+struct Attempt<'a> {
+    success: bool,
+    user: &'a str,
+    ip: &'a str,
+    reason: Option<String>,
+    invalid_notice: bool,
+    repeats: u32,
+}
+
+/// The sign-in in an sshd message, if it is one.
+fn attempt(message: &str) -> Option<Attempt<'_>> {
+    let (message, repeats) = match message
+        .strip_prefix("message repeated ")
+        .and_then(|rest| rest.split_once(" times: [ "))
+    {
+        Some((count, inner)) => (inner.trim_end_matches(']').trim_end(), count.parse().ok()?),
+        None => (message, 1),
+    };
+    if let Some(rest) = message.strip_prefix("Invalid user ") {
+        let (user, rest) = rest.rsplit_once(" from ")?;
+        let ip = rest.split(' ').next()?;
+        return Some(Attempt {
+            success: false,
+            user,
+            ip,
+            reason: Some("invalid user".to_owned()),
+            invalid_notice: true,
+            repeats,
+        });
+    }
+    let (success, rest) = if let Some(rest) = message.strip_prefix("Accepted ") {
+        (true, rest)
+    } else {
+        (false, message.strip_prefix("Failed ")?)
+    };
+    let (method, rest) = rest.split_once(" for ")?;
+    let (user, rest) = rest.rsplit_once(" from ")?;
+    let ip = rest.split(' ').next()?;
+    let (user, invalid) = match user.strip_prefix("invalid user ") {
+        Some(user) => (user, true),
+        None => (user, false),
+    };
+    let reason = (!success).then(|| {
+        if invalid {
+            format!("failed {method} for invalid user")
+        } else {
+            format!("failed {method}")
+        }
+    });
+    Some(Attempt {
+        success,
+        user,
+        ip,
+        reason,
+        invalid_notice: false,
+        repeats,
+    })
+}
+
+pub fn read(
+    reader: &mut dyn BufRead,
+    options: &IngestOptions,
+    ingested: &mut Ingested,
+    progress: &mut Progress<'_>,
+) {
+    let mut pending: HashMap<u32, (LoginEvent, u64)> = HashMap::new();
+    let mut raw = Vec::new();
+    let mut number = 0u64;
+    loop {
+        raw.clear();
+        match reader.read_until(b'\n', &mut raw) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                ingested.stop_early(Some(number + 1), error.to_string());
+                break;
+            }
+        }
+        number += 1;
+        progress.tick(ingested);
+        let Ok(line) = std::str::from_utf8(&raw) else {
+            ingested.push(Err(RejectReason::NotUtf8), Some(number));
+            continue;
+        };
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some(prefix) = split_prefix(line) else {
+            ingested.push(Err(RejectReason::NotSyslog), Some(number));
+            continue;
+        };
+        if prefix.program != "sshd" {
+            ingested.skip(prefix.program.to_owned());
+            continue;
+        }
+        let Some(attempt) = attempt(prefix.message) else {
+            ingested.skip("sshd (not a sign-in)".to_owned());
+            continue;
+        };
+        let guess_after_notice = |(event, _): &(LoginEvent, u64)| {
+            !attempt.success
+                && !attempt.invalid_notice
+                && attempt
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.ends_with("invalid user"))
+                && event.user_id == attempt.user
+                && parse_ip(attempt.ip) == Some(event.ip)
+        };
+        if let Some(pid) = prefix.pid
+            && pending.get(&pid).is_some_and(guess_after_notice)
+        {
+            pending.remove(&pid);
+            ingested.skip("sshd invalid-user notice (followed by a guess)".to_owned());
+        } else if let Some(pid) = prefix.pid
+            && let Some((event, line)) = pending.remove(&pid)
+        {
+            ingested.push(Ok(event), Some(line));
+        }
+        let event = timestamp(&prefix.stamp, options).and_then(|timestamp_ms| {
+            let ip = parse_ip(attempt.ip)
+                .ok_or_else(|| RejectReason::IpAddress(attempt.ip.to_owned()))?;
+            if attempt.user.trim().is_empty() {
+                return Err(RejectReason::EmptyUser);
+            }
+            Ok(LoginEvent {
+                row: 0,
+                line: 0,
+                timestamp_ms,
+                user_id: attempt.user.to_owned(),
+                ip,
+                user_agent: String::new(),
+                success: Some(attempt.success),
+                failure_reason: attempt.reason.clone(),
+                mfa: None,
+                reported_location: None,
+                extra: Vec::new(),
+            })
+        });
+        match (event, prefix.pid) {
+            (Ok(event), Some(pid)) if attempt.invalid_notice => {
+                if pending.len() >= MAX_PENDING_NOTICES {
+                    flush(&mut pending, ingested);
+                }
+                pending.insert(pid, (event, number));
+            }
+            (Ok(event), _) => {
+                for _ in 1..attempt.repeats {
+                    ingested.push(Ok(event.clone()), Some(number));
+                }
+                ingested.push(Ok(event), Some(number));
+            }
+            (Err(reason), _) => ingested.push(Err(reason), Some(number)),
+        }
+    }
+    flush(&mut pending, ingested);
+}
+
+fn flush(pending: &mut HashMap<u32, (LoginEvent, u64)>, ingested: &mut Ingested) {
+    let mut waiting: Vec<(LoginEvent, u64)> = pending.drain().map(|(_, entry)| entry).collect();
+    waiting.sort_by_key(|(_, line)| *line);
+    for (event, line) in waiting {
+        ingested.push(Ok(event), Some(line));
+    }
+}
+
+fn timestamp(stamp: &Stamp<'_>, options: &IngestOptions) -> Result<i64, RejectReason> {
+    match stamp {
+        Stamp::Rfc3339(text) => Ok(crate::time::parse_timestamp(text, &options.timezone)?),
+        Stamp::Classic([month, day, hour, minute, second]) => {
+            let at = |year: i16| -> Option<i64> {
+                let civil = DateTime::new(year, *month, *day, *hour, *minute, *second, 0).ok()?;
+                let zone: &TimeZone = &options.timezone;
+                zone.to_ambiguous_timestamp(civil)
+                    .compatible()
+                    .ok()
+                    .map(|instant| instant.as_millisecond())
+            };
+            let invalid = || {
+                RejectReason::Timestamp(TimestampError::Unrecognised(format!(
+                    "{} {day} {hour:02}:{minute:02}:{second:02}",
+                    MONTHS[(*month as usize).saturating_sub(1) % 12]
+                )))
+            };
+            if let Some(year) = options.syslog_year {
+                return at(year).ok_or_else(invalid);
+            }
+            let reference_ms = options.reference_ms.ok_or(RejectReason::NoYear)?;
+            let year = jiff::Timestamp::from_millisecond(reference_ms)
+                .map(|instant| options.timezone.to_datetime(instant).year())
+                .map_err(|_| RejectReason::NoYear)?;
+            match at(year) {
+                Some(ms) if ms <= reference_ms + FUTURE_TOLERANCE_MS => Ok(ms),
+                // Past the reference, or 29 February in a common year: the year before.
+                _ => at(year - 1).ok_or_else(invalid),
+            }
+        }
+    }
+}

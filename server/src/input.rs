@@ -1,0 +1,154 @@
+//! Reading a sign-in log from a file for the CLI: options from the command line, progress on the
+//! terminal, rejected records to a CSV.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use engine::ingest::parse_mapping;
+use engine::{IngestError, IngestOptions, Ingested};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::InputArgs;
+use crate::csv_safety::neutralise;
+
+/// Files from this size get a progress bar on a terminal.
+const PROGRESS_FROM_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Options for the engine from the command line; the file's modification time stands in for
+/// "when the log was written" to date year-less auth.log lines.
+pub fn options(args: &InputArgs, path: &Path) -> anyhow::Result<IngestOptions> {
+    let timezone = jiff::tz::TimeZone::get(&args.timezone)
+        .with_context(|| format!("unknown time zone {:?}", args.timezone))?;
+    let mut column_map = Vec::new();
+    for text in &args.map {
+        for (field, column) in
+            parse_mapping(text).map_err(|error| anyhow::anyhow!("--map: {error}"))?
+        {
+            column_map.retain(|(existing, _)| *existing != field);
+            column_map.push((field, column));
+        }
+    }
+    let modified = std::fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .unwrap_or_else(|_| std::time::SystemTime::now());
+    let reference_ms = jiff::Timestamp::try_from(modified)
+        .map(|instant| instant.as_millisecond())
+        .ok();
+    Ok(IngestOptions {
+        timezone,
+        format: args.format.0,
+        column_map,
+        syslog_year: args.year,
+        reference_ms,
+    })
+}
+
+/// Reads the log; `Ok(Err(_))` is input that cannot be analysed (reported, exit status 2).
+pub fn read(args: &InputArgs, path: &Path) -> anyhow::Result<Result<Ingested, IngestError>> {
+    let options = options(args, path)?;
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let bar = if std::io::stderr().is_terminal() && size >= PROGRESS_FROM_BYTES {
+        let bar = ProgressBar::new(size);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {msg} {eta}",
+            )?
+            .progress_chars("=> "),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let result = engine::read(file, &options, &mut |progress| {
+        bar.set_position(progress.bytes_read);
+        bar.set_message(format!("{} records", app::format::count(progress.records)));
+    });
+    bar.finish_and_clear();
+    if let (Ok(ingested), Some(rejects)) = (&result, &args.rejects) {
+        write_rejects(rejects, path, ingested)
+            .with_context(|| format!("cannot write {}", rejects.display()))?;
+    }
+    Ok(result)
+}
+
+fn write_rejects(out: &Path, input: &Path, ingested: &Ingested) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(out)?));
+    writer.write_record(["file", "line", "record", "reason"])?;
+    let file = neutralise(&input.display().to_string());
+    for rejection in &ingested.rejections {
+        writer.write_record([
+            file.as_str(),
+            &rejection
+                .line
+                .map(|line| line.to_string())
+                .unwrap_or_default(),
+            &rejection.row.to_string(),
+            &neutralise(&rejection.reason.to_string()),
+        ])?;
+    }
+    writer.into_inner()?.flush()?;
+    Ok(())
+}
+
+/// "entra-json (gzip, UTF-16 LE)": how the input was read.
+pub fn describe_format(ingested: &Ingested) -> String {
+    let mut details = Vec::new();
+    if ingested.gzip {
+        details.push("gzip");
+    }
+    if ingested.encoding != engine::ingest::TextEncoding::Utf8 {
+        details.push(ingested.encoding.as_str());
+    }
+    if details.is_empty() {
+        ingested.format.name().to_owned()
+    } else {
+        format!("{} ({})", ingested.format.name(), details.join(", "))
+    }
+}
+
+/// Records read = accepted + rejected + skipped, the first rejections, and what was skipped.
+pub fn counts(ingested: &Ingested) -> String {
+    use app::format::count;
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "  records read {}  =  accepted {}  +  rejected {}  +  skipped {}\n",
+        count(ingested.rows_read),
+        count(ingested.events.len() as u64),
+        count(ingested.rejections.len() as u64),
+        count(ingested.skipped_total()),
+    );
+    for rejection in ingested.rejections.iter().take(10) {
+        let _ = writeln!(out, "    {}: {}", rejection.location(), rejection.reason);
+    }
+    if ingested.rejections.len() > 10 {
+        let _ = writeln!(
+            out,
+            "    … {} more rejected (all with --rejects FILE)",
+            count(ingested.rejections.len() as u64 - 10)
+        );
+    }
+    if !ingested.skipped.is_empty() {
+        let mut kinds: Vec<(&String, &u64)> = ingested.skipped.iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let listed: Vec<String> = kinds
+            .iter()
+            .take(8)
+            .map(|(kind, number)| format!("{kind} {}", count(**number)))
+            .collect();
+        let more = kinds.len().saturating_sub(8);
+        let _ = writeln!(
+            out,
+            "    skipped (not sign-ins): {}{}",
+            listed.join(", "),
+            if more > 0 {
+                format!(", … {more} more kinds")
+            } else {
+                String::new()
+            }
+        );
+    }
+    out
+}
