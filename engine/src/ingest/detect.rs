@@ -19,6 +19,7 @@ pub enum Format {
     /// Okta System Log events (JSON array or one object per line).
     Okta,
     /// AWS CloudTrail records; `ConsoleLogin` events are sign-ins.
+    #[serde(rename = "cloudtrail")]
     CloudTrail,
     /// sshd lines of a Linux `auth.log` or `secure` file.
     AuthLog,
@@ -192,6 +193,8 @@ mod tests {
     fn names_and_parses_every_format() {
         for format in Format::ALL {
             assert_eq!(Format::from_name(format.name()), Some(format));
+            let json = serde_json::to_string(&format).unwrap();
+            assert_eq!(json, format!("\"{}\"", format.name()));
         }
         assert_eq!(Format::from_name("nope"), None);
     }

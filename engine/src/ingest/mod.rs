@@ -145,6 +145,8 @@ pub enum RejectReason {
     NotSyslog,
     #[error("the line has no year and none was given (--year)")]
     NoYear,
+    #[error("'message repeated {0} times' is beyond any real syslog repeat count")]
+    Repeats(u32),
     #[error("unreadable record: {0}")]
     Malformed(String),
     #[error("the input stops being readable here: {0}")]

@@ -75,27 +75,27 @@ impl<R: Read> Read for CountingReader<R> {
 pub fn open<'a, R: Read + 'a>(raw: R) -> Result<Text<'a>, IngestError> {
     let mut raw = BufReader::with_capacity(SNIFF_BYTES, raw);
     let gzip = raw.fill_buf().map_err(io_error)?.starts_with(&GZIP_MAGIC);
-    let mut bytes: Box<dyn Read + 'a> = if gzip {
+    let bytes: Box<dyn Read + 'a> = if gzip {
         Box::new(MultiGzDecoder::new(raw))
     } else {
         Box::new(raw)
     };
-    let mut head = read_head(&mut bytes, gzip)?;
+    let (mut head, rest) = read_head(bytes, gzip)?;
     let encoding = detect_encoding(&head);
     let text: Box<dyn Read + 'a> = match encoding {
-        TextEncoding::Utf8 => Box::new(Cursor::new(head).chain(bytes)),
+        TextEncoding::Utf8 => Box::new(Cursor::new(head).chain(rest)),
         TextEncoding::Utf8Bom => {
             head.drain(..3);
-            Box::new(Cursor::new(head).chain(bytes))
+            Box::new(Cursor::new(head).chain(rest))
         }
         TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
             let little_endian = encoding == TextEncoding::Utf16Le;
             if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
                 head.drain(..2);
             }
-            let mut utf8 = Utf16Reader::new(Cursor::new(head).chain(bytes), little_endian);
-            let head = read_head(&mut utf8, gzip)?;
-            Box::new(Cursor::new(head).chain(utf8))
+            let utf8 = Utf16Reader::new(Cursor::new(head).chain(rest), little_endian);
+            let (head, rest) = read_head(Box::new(utf8), gzip)?;
+            Box::new(Cursor::new(head).chain(rest))
         }
     };
     let mut reader = BufReader::with_capacity(SNIFF_BYTES, text);
@@ -115,14 +115,34 @@ pub fn open<'a, R: Read + 'a>(raw: R) -> Result<Text<'a>, IngestError> {
     })
 }
 
-/// Reads up to [`SNIFF_BYTES`] (fewer only at the end of the input).
-fn read_head(reader: &mut dyn Read, gzip: bool) -> Result<Vec<u8>, IngestError> {
+/// Reads up to [`SNIFF_BYTES`] (fewer only at the end of the input). A read error after some
+/// bytes (a truncated gzip stream) is kept for the parser to meet after those bytes, so the
+/// records before it are not lost.
+fn read_head<'a>(
+    mut reader: Box<dyn Read + 'a>,
+    gzip: bool,
+) -> Result<(Vec<u8>, Box<dyn Read + 'a>), IngestError> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    reader
+    match (&mut reader)
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)
-        .map_err(|error| read_error(error, gzip))?;
-    Ok(head)
+    {
+        Ok(_) => Ok((head, reader)),
+        Err(error) if head.is_empty() => Err(read_error(error, gzip)),
+        Err(error) => Ok((head, Box::new(FailAfter(Some(error))))),
+    }
+}
+
+/// A reader that has nothing more but the error that stopped the input.
+struct FailAfter(Option<io::Error>);
+
+impl Read for FailAfter {
+    fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(error) => Err(error),
+            None => Ok(0),
+        }
+    }
 }
 
 /// The buffered text at the start, without consuming it. The reader is built on a cursor holding

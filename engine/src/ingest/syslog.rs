@@ -29,6 +29,9 @@ const MONTHS: [&str; 12] = [
 ];
 /// How far past the reference time a year-less line may fall before it is put in the year before.
 const FUTURE_TOLERANCE_MS: i64 = 7 * 24 * 3600 * 1000;
+/// rsyslog folds repeats within a flush interval (seconds), so real counts are small; a larger
+/// count is a damaged or forged line and is rejected rather than expanded.
+const MAX_REPEATS: u32 = 10_000;
 /// Connections with an `Invalid user` notice waiting for a guess; beyond this they are emitted.
 const MAX_PENDING_NOTICES: usize = 65_536;
 
@@ -189,6 +192,10 @@ pub fn read(
             ingested.skip("sshd (not a sign-in)".to_owned());
             continue;
         };
+        if attempt.repeats > MAX_REPEATS {
+            ingested.push(Err(RejectReason::Repeats(attempt.repeats)), Some(number));
+            continue;
+        }
         let guess_after_notice = |(event, _): &(LoginEvent, u64)| {
             !attempt.success
                 && !attempt.invalid_notice

@@ -1,0 +1,18 @@
+//! Arbitrary bytes read as `Some(Format::Rba)`: never a panic, and the counts always add up.
+#![no_main]
+
+use engine::ingest::Format;
+use engine::{IngestOptions, read_slice};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let options = IngestOptions {
+        format: Some(Format::Rba),
+        syslog_year: Some(2026),
+        ..IngestOptions::default()
+    };
+    if let Ok(ingested) = read_slice(data, &options) {
+        let kept = ingested.events.len() + ingested.rejections.len();
+        assert_eq!(ingested.rows_read, kept as u64 + ingested.skipped_total());
+    }
+});
