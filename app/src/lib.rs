@@ -7,6 +7,7 @@ pub mod browser;
 pub mod components;
 pub mod format;
 pub mod pages;
+pub mod reading;
 pub mod server_fns;
 pub mod settings;
 

@@ -1,3 +1,4 @@
+use engine::ingest::Format;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use web_sys::File;
@@ -5,6 +6,7 @@ use web_sys::File;
 use crate::browser::{fetch_sample, read_file, upload_form, upload_limit_bytes};
 use crate::components::{Analysed, ProfileOutcome, ProfileView};
 use crate::format::bytes;
+use crate::reading::{AUTO, ingest_options};
 use crate::server_fns::profile_upload;
 
 /// The client-only build has no server to upload to.
@@ -18,6 +20,8 @@ pub fn UploadPage() -> impl IntoView {
     let selected = RwSignal::new_local(None::<File>);
     let busy = RwSignal::new(None::<&'static str>);
     let outcome = RwSignal::new(None::<ProfileOutcome>);
+    let format = RwSignal::new(AUTO.to_owned());
+    let mapping = RwSignal::new(String::new());
 
     let choose = move |file: Option<File>| {
         outcome.set(None);
@@ -71,7 +75,8 @@ pub fn UploadPage() -> impl IntoView {
         }
         busy.set(Some("Uploading and profiling on the server…"));
         spawn_local(async move {
-            let result = match upload_form(&file) {
+            let form = upload_form(&file, &format.get_untracked(), &mapping.get_untracked());
+            let result = match form {
                 Ok(form) => profile_upload(form.into()).await.map_err(server_message),
                 Err(message) => Err(message),
             };
@@ -89,13 +94,17 @@ pub fn UploadPage() -> impl IntoView {
         };
         busy.set(Some("Profiling in your browser…"));
         spawn_local(async move {
-            let options = engine::IngestOptions {
-                reference_ms: Some(file.last_modified() as i64),
-                ..engine::IngestOptions::default()
+            let options = ingest_options(
+                &format.get_untracked(),
+                &mapping.get_untracked(),
+                Some(file.last_modified() as i64),
+            );
+            let result = match options {
+                Ok(options) => read_file(&file).await.and_then(|content| {
+                    engine::profile_bytes(&content, &options).map_err(|error| error.to_string())
+                }),
+                Err(message) => Err(message),
             };
-            let result = read_file(&file).await.and_then(|content| {
-                engine::profile_bytes(&content, &options).map_err(|error| error.to_string())
-            });
             outcome.set(Some(ProfileOutcome {
                 file_name: file.name(),
                 analysed: Analysed::InBrowser,
@@ -110,17 +119,17 @@ pub fn UploadPage() -> impl IntoView {
         <Title text="Upload" />
         <h1>"Upload sign-in logs"</h1>
         <p class="lead">
-            "A CSV file with the columns " <code>"timestamp"</code> ", " <code>"user_id"</code> ", "
-            <code>"ip_address"</code> " and " <code>"user_agent"</code> ", and optionally "
-            <code>"success"</code> ". Column names are matched case-insensitively, with common aliases."
+            "Microsoft Entra ID sign-ins (portal CSV, Graph or Log Analytics JSON), Okta System Log, "
+            "AWS CloudTrail, a Linux auth.log, the RBA dataset, or any CSV/TSV with a time, user and "
+            "IP address column. The format is recognised by itself; gzip is fine."
         </p>
         <div class="dropzone" on:dragover=|event| event.prevent_default() on:drop=on_drop>
-            <label for="log-file">"Choose a CSV file or drop it here"</label>
+            <label for="log-file">"Choose a log file or drop it here"</label>
             <input
                 id="log-file"
                 type="file"
                 name="file"
-                accept=".csv,.tsv,.txt,text/csv"
+                accept=".csv,.tsv,.txt,.json,.jsonl,.ndjson,.log,.gz,text/csv,application/json"
                 data-testid="file-input"
                 on:change=on_pick
             />
@@ -142,6 +151,34 @@ pub fn UploadPage() -> impl IntoView {
                         .unwrap_or_else(|| "No file selected.".to_owned())
                 }}
             </p>
+        </div>
+        <div class="reading-options">
+            <label>
+                "Format "
+                <select
+                    data-testid="format-select"
+                    prop:value=move || format.get()
+                    on:change=move |event| format.set(event_target_value(&event))
+                >
+                    <option value=AUTO>"Recognise automatically"</option>
+                    {Format::ALL
+                        .into_iter()
+                        .map(|format| {
+                            view! { <option value=format.name()>{format.description()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Column mapping (CSV) "
+                <input
+                    type="text"
+                    data-testid="mapping-input"
+                    placeholder="user_id=User Principal Name, timestamp=When"
+                    prop:value=move || mapping.get()
+                    on:input=move |event| mapping.set(event_target_value(&event))
+                />
+            </label>
         </div>
         <div class="actions">
             {SERVER_AVAILABLE
@@ -180,9 +217,11 @@ pub fn UploadPage() -> impl IntoView {
         <details class="format-help">
             <summary>"File format"</summary>
             <p>
-                "One login per row. Timestamps in ISO 8601 (with or without an offset; without one they are UTC), "
+                "For CSV, one login per row, with columns found by name or alias, or named in the column "
+                "mapping. Timestamps in ISO 8601 (with or without an offset; without one they are UTC), "
                 <code>"YYYY-MM-DD HH:MM:SS"</code> ", or Unix epoch seconds or milliseconds. IPv4 and IPv6. "
-                "Extra columns are kept. Rows that cannot be read are listed with their line number and reason."
+                "Extra columns are kept. Records that cannot be read are listed with their line (or record) "
+                "number and reason; events that are not sign-ins are counted as skipped."
             </p>
             <pre>{EXAMPLE_CSV}</pre>
         </details>

@@ -2,7 +2,8 @@ use engine::DataProfile;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
-/// Profiles an uploaded CSV (multipart field `file`) with the engine.
+/// Profiles an uploaded log (multipart field `file`, with optional `format` and `map` fields
+/// before it) with the engine.
 ///
 /// A file that cannot be analysed answers 422 with the engine's message; a file over the upload
 /// limit answers 413 (the limit is also enforced, for every route, by the server's body-limit
@@ -30,12 +31,28 @@ pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFn
         )
     })?;
     let mut upload = None;
+    let mut format = String::new();
+    let mut mapping = String::new();
     while let Some(mut field) = multipart.next_field().await.map_err(|error| {
         fail(
             StatusCode::BAD_REQUEST,
             format!("unreadable upload: {error}"),
         )
     })? {
+        if matches!(field.name(), Some("format" | "map")) {
+            let target = if field.name() == Some("format") {
+                &mut format
+            } else {
+                &mut mapping
+            };
+            *target = field.text().await.map_err(|error| {
+                fail(
+                    StatusCode::BAD_REQUEST,
+                    format!("unreadable upload: {error}"),
+                )
+            })?;
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -66,24 +83,21 @@ pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFn
         )
     })?;
 
-    let profile = tokio::task::spawn_blocking(move || {
-        let options = engine::IngestOptions {
-            // Year-less auth.log lines are dated relative to the upload.
-            reference_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()
-                .map(|elapsed| elapsed.as_millis() as i64),
-            ..engine::IngestOptions::default()
-        };
-        engine::profile_bytes(&content, &options)
-    })
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "profiling task failed");
-        fail(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error while profiling".into(),
-        )
-    })?;
+    // Year-less auth.log lines are dated relative to the upload.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|elapsed| elapsed.as_millis() as i64);
+    let options = crate::reading::ingest_options(&format, &mapping, now_ms)
+        .map_err(|message| fail(StatusCode::BAD_REQUEST, message))?;
+    let profile = tokio::task::spawn_blocking(move || engine::profile_bytes(&content, &options))
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "profiling task failed");
+            fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error while profiling".into(),
+            )
+        })?;
     profile.map_err(|error| fail(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))
 }

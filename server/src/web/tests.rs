@@ -1,5 +1,6 @@
 use super::*;
 use axum::http::Request;
+use engine::ingest::Format;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -27,12 +28,28 @@ async fn get_page(path: &str) -> (StatusCode, String) {
 }
 
 fn multipart_upload(content: &[u8]) -> Request<Body> {
+    multipart_upload_with(&[], content)
+}
+
+/// An upload with text fields (`format`, `map`) before the file.
+fn multipart_upload_with(fields: &[(&str, &str)], content: &[u8]) -> Request<Body> {
     let boundary = "skytrace-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"logins.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"logins.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
     body.extend_from_slice(content);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     Request::post("/api/profile")
@@ -103,6 +120,73 @@ async fn upload_is_profiled_by_the_server_function() {
     );
     assert_eq!(profile.rejected_rows[0].line, Some(4));
     assert_eq!(profile.distinct_users, 2);
+}
+
+/// (records read, accepted, rejected, skipped) and the format, as the upload page shows them.
+async fn profile_fixture(name: &str, fields: &[(&str, &str)]) -> (u64, u64, u64, u64, Format) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/formats")
+        .join(name);
+    let (status, body) = send(multipart_upload_with(fields, &std::fs::read(path).unwrap())).await;
+    assert_eq!(status, StatusCode::OK, "{name}: {body}");
+    let profile: engine::DataProfile = serde_json::from_str(&body).unwrap();
+    (
+        profile.rows_read,
+        profile.accepted,
+        profile.rejected,
+        profile.skipped_total(),
+        profile.format,
+    )
+}
+
+#[tokio::test]
+async fn every_format_fixture_through_the_upload() {
+    for (name, fields, expected) in [
+        ("entra-signins.csv", &[][..], (8, 7, 1, 0, Format::EntraCsv)),
+        (
+            "entra-signins-excel.txt",
+            &[],
+            (8, 7, 1, 0, Format::EntraCsv),
+        ),
+        ("entra-graph.json", &[], (5, 4, 1, 0, Format::EntraJson)),
+        (
+            "entra-loganalytics.json",
+            &[],
+            (5, 4, 0, 1, Format::EntraJson),
+        ),
+        ("okta-systemlog.jsonl", &[], (10, 5, 2, 3, Format::Okta)),
+        (
+            "cloudtrail-consolelogin.json.gz",
+            &[],
+            (9, 5, 1, 3, Format::CloudTrail),
+        ),
+        ("auth.log", &[], (21, 11, 1, 9, Format::AuthLog)),
+        ("rba-sample.csv", &[], (7, 6, 1, 0, Format::Rba)),
+        (
+            "vpn-export.tsv",
+            &[
+                ("format", "csv"),
+                (
+                    "map",
+                    "timestamp=Event Time, user_id=Account, ip_address=Client Address",
+                ),
+            ],
+            (5, 4, 1, 0, Format::Csv),
+        ),
+    ] {
+        assert_eq!(profile_fixture(name, fields).await, expected, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_reading_choice_is_400_with_the_reason() {
+    let (status, body) = send(multipart_upload_with(
+        &[("map", "who=Login")],
+        b"a,b\n1,2\n",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("unknown field \"who\""), "{body}");
 }
 
 #[tokio::test]
