@@ -128,3 +128,46 @@ test('the server answers an oversized upload with a clear 413', async ({ request
   expect(response.status()).toBe(413);
   expect(await response.text()).toContain(`uploads are limited to ${UPLOAD_LIMIT_MB}.0 MB`);
 });
+
+const FIXTURES = `${__dirname}/../../fixtures/formats`;
+
+for (const [file, format, read, accepted, rejected, skipped] of [
+  ['entra-signins-excel.txt', 'Microsoft Entra ID sign-in log, portal CSV download, UTF-16 LE', '8', '7', '1', '0'],
+  ['okta-systemlog.jsonl', 'Okta System Log JSON', '10', '5', '2', '3'],
+  ['cloudtrail-consolelogin.json.gz', 'AWS CloudTrail JSON (ConsoleLogin events), gzip', '9', '5', '1', '3'],
+] as const) {
+  test(`${file} is recognised and profiled the same on the server and locally`, async ({ page }) => {
+    await openUpload(page);
+    await page.getByTestId('file-input').setInputFiles(`${FIXTURES}/${file}`);
+    for (const where of ['profile-server', 'profile-local']) {
+      await page.getByTestId(where).click();
+      await expect(page.getByTestId('analysed-where')).toHaveText(
+        where === 'profile-server' ? 'Analysed on the server' : /Analysed locally/,
+      );
+      await expect(page.getByTestId('format')).toHaveText(format);
+      await expect(page.getByTestId('rows-read')).toHaveText(read);
+      await expect(page.getByTestId('accepted')).toHaveText(accepted);
+      await expect(page.getByTestId('rejected')).toHaveText(rejected);
+      await expect(page.getByTestId('skipped')).toHaveText(skipped);
+    }
+    if (file.startsWith('okta')) {
+      await expect(page.getByTestId('skipped-kinds')).toContainText('user.account.lock (1)');
+      await expect(page.getByTestId('rejections')).toContainText('line 6');
+    }
+  });
+}
+
+test('a CSV with unusual column names is read with the column mapping', async ({ page }) => {
+  await openUpload(page);
+  await page.getByTestId('file-input').setInputFiles(`${FIXTURES}/vpn-export.tsv`);
+  await page.getByTestId('profile-server').click();
+  await expect(page.getByTestId('profile-error')).toContainText('missing required column: ip_address');
+  await page.getByTestId('mapping-input').fill('ip_address=Client Address, user_id=Account');
+  await page.getByTestId('profile-server').click();
+  await expect(page.getByTestId('accepted')).toHaveText('4');
+  await expect(page.getByTestId('rejected')).toHaveText('1');
+  await page.getByTestId('profile-local').click();
+  await expect(page.getByTestId('analysed-where')).toHaveText(/Analysed locally/);
+  await expect(page.getByTestId('accepted')).toHaveText('4');
+  await keepScreenshot(page, 'upload-mapped-columns');
+});
