@@ -61,7 +61,7 @@ impl DataProfile {
             gzip: ingested.gzip,
             rows_read: ingested.rows_read,
             accepted: events.len() as u64,
-            rejected: ingested.rejections.len() as u64,
+            rejected: ingested.rejected,
             skipped: ingested.skipped.clone(),
             rejected_rows: ingested
                 .rejections

@@ -158,7 +158,7 @@ struct Summary<'a> {
     gzip: bool,
     rows_read: u64,
     accepted: usize,
-    rejected: usize,
+    rejected: u64,
     skipped: &'a BTreeMap<String, u64>,
     rejected_rows: Vec<RejectedRow>,
     levels: BTreeMap<&'static str, usize>,
@@ -193,7 +193,7 @@ impl<'a> Summary<'a> {
             gzip: ingested.gzip,
             rows_read: ingested.rows_read,
             accepted: ingested.events.len(),
-            rejected: ingested.rejections.len(),
+            rejected: ingested.rejected,
             skipped: &ingested.skipped,
             rejected_rows: ingested
                 .rejections

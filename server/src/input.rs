@@ -7,7 +7,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use engine::ingest::parse_mapping;
-use engine::{IngestError, IngestOptions, Ingested};
+use engine::ingest::{ReadObserver, ReadProgress};
+use engine::{IngestError, IngestOptions, Ingested, Rejection};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::InputArgs;
@@ -62,35 +63,92 @@ pub fn read(args: &InputArgs, path: &Path) -> anyhow::Result<Result<Ingested, In
     } else {
         ProgressBar::hidden()
     };
-    let result = engine::read(file, &options, &mut |progress| {
-        bar.set_position(progress.bytes_read);
-        bar.set_message(format!("{} records", app::format::count(progress.records)));
-    });
+    let mut rejects = match &args.rejects {
+        Some(out) => Some(
+            RejectsWriter::create(out, path)
+                .with_context(|| format!("cannot write {}", out.display()))?,
+        ),
+        None => None,
+    };
+    let mut observer = Observer {
+        bar: &bar,
+        rejects: rejects.as_mut(),
+    };
+    let result = engine::read(file, &options, &mut observer);
     bar.finish_and_clear();
-    if let (Ok(ingested), Some(rejects)) = (&result, &args.rejects) {
-        write_rejects(rejects, path, ingested)
-            .with_context(|| format!("cannot write {}", rejects.display()))?;
+    if let Some(rejects) = rejects {
+        rejects.finish().with_context(|| {
+            format!(
+                "cannot write {}",
+                args.rejects.as_deref().unwrap_or(path).display()
+            )
+        })?;
     }
     Ok(result)
 }
 
-fn write_rejects(out: &Path, input: &Path, ingested: &Ingested) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(out)?));
-    writer.write_record(["file", "line", "record", "reason"])?;
-    let file = neutralise(&input.display().to_string());
-    for rejection in &ingested.rejections {
-        writer.write_record([
-            file.as_str(),
+/// The progress bar and the rejects file, fed while the log is read.
+struct Observer<'a> {
+    bar: &'a ProgressBar,
+    rejects: Option<&'a mut RejectsWriter>,
+}
+
+impl ReadObserver for Observer<'_> {
+    fn progress(&mut self, progress: ReadProgress) {
+        self.bar.set_position(progress.bytes_read);
+        self.bar
+            .set_message(format!("{} records", app::format::count(progress.records)));
+    }
+
+    fn rejected(&mut self, rejection: &Rejection) {
+        if let Some(rejects) = self.rejects.as_deref_mut() {
+            rejects.write(rejection);
+        }
+    }
+}
+
+/// Every rejected record as `file,line,record,reason`, written as it is found (the engine keeps
+/// only the first ones in memory).
+struct RejectsWriter {
+    writer: csv::Writer<BufWriter<File>>,
+    file: String,
+    error: Option<csv::Error>,
+}
+
+impl RejectsWriter {
+    fn create(out: &Path, input: &Path) -> anyhow::Result<Self> {
+        let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(out)?));
+        writer.write_record(["file", "line", "record", "reason"])?;
+        Ok(Self {
+            writer,
+            file: neutralise(&input.display().to_string()),
+            error: None,
+        })
+    }
+
+    fn write(&mut self, rejection: &Rejection) {
+        if self.error.is_some() {
+            return;
+        }
+        let result = self.writer.write_record([
+            self.file.as_str(),
             &rejection
                 .line
                 .map(|line| line.to_string())
                 .unwrap_or_default(),
             &rejection.row.to_string(),
             &neutralise(&rejection.reason.to_string()),
-        ])?;
+        ]);
+        self.error = result.err();
     }
-    writer.into_inner()?.flush()?;
-    Ok(())
+
+    fn finish(self) -> anyhow::Result<()> {
+        if let Some(error) = self.error {
+            return Err(error.into());
+        }
+        self.writer.into_inner()?.flush()?;
+        Ok(())
+    }
 }
 
 /// "entra-json (gzip, UTF-16 LE)": how the input was read.
@@ -117,17 +175,17 @@ pub fn counts(ingested: &Ingested) -> String {
         "  records read {}  =  accepted {}  +  rejected {}  +  skipped {}\n",
         count(ingested.rows_read),
         count(ingested.events.len() as u64),
-        count(ingested.rejections.len() as u64),
+        count(ingested.rejected),
         count(ingested.skipped_total()),
     );
     for rejection in ingested.rejections.iter().take(10) {
         let _ = writeln!(out, "    {}: {}", rejection.location(), rejection.reason);
     }
-    if ingested.rejections.len() > 10 {
+    if ingested.rejected > 10 {
         let _ = writeln!(
             out,
             "    … {} more rejected (all with --rejects FILE)",
-            count(ingested.rejections.len() as u64 - 10)
+            count(ingested.rejected - 10)
         );
     }
     if !ingested.skipped.is_empty() {

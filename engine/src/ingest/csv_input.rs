@@ -11,7 +11,7 @@ use super::values::{
     entra_outcome, parse_asn, parse_coordinate, parse_country, parse_ip, parse_mfa, parse_success,
     present,
 };
-use super::{Format, IngestError, IngestOptions, Ingested, Progress, RejectReason};
+use super::{Collector, Format, IngestError, IngestOptions, RejectReason};
 use crate::LoginEvent;
 use crate::event::ReportedLocation;
 use crate::time::parse_timestamp;
@@ -63,8 +63,7 @@ pub fn read(
     delimiter: u8,
     format: Format,
     options: &IngestOptions,
-    ingested: &mut Ingested,
-    progress: &mut Progress<'_>,
+    out: &mut Collector<'_>,
 ) -> Result<(), IngestError> {
     let breaks = Rc::new(RefCell::new(VecDeque::new()));
     let mut lines = LineCounter {
@@ -99,13 +98,12 @@ pub fn read(
             }
             error => error,
         })?;
-    ingested.extra_columns = map.extra.iter().map(|&i| columns[i].clone()).collect();
-    ingested.columns = columns;
+    out.ingested.extra_columns = map.extra.iter().map(|&i| columns[i].clone()).collect();
+    out.ingested.columns = columns;
 
     let mut record = csv::ByteRecord::new();
     loop {
         let result = reader.read_byte_record(&mut record);
-        progress.tick(ingested);
         match result {
             Ok(false) => break,
             Ok(true) => {
@@ -119,15 +117,15 @@ pub fn read(
                     }
                     reason => reason,
                 });
-                ingested.push(parsed, Some(line));
+                out.push(parsed, Some(line));
             }
             Err(error) => {
                 let line = lines.line_at(error.position().map_or(0, |position| position.byte()));
                 if let csv::ErrorKind::Io(io) = error.kind() {
-                    ingested.stop_early(Some(line), io.to_string());
+                    out.stop_early(Some(line), io.to_string());
                     break;
                 }
-                ingested.push(Err(RejectReason::Malformed(error.to_string())), Some(line));
+                out.push(Err(RejectReason::Malformed(error.to_string())), Some(line));
             }
         }
     }

@@ -14,7 +14,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::values::{entra_outcome, parse_asn, parse_country, parse_ip, parse_mfa, present};
-use super::{Format, IngestError, IngestOptions, Ingested, Progress, RejectReason};
+use super::{Collector, Format, IngestError, IngestOptions, RejectReason};
 use crate::LoginEvent;
 use crate::event::ReportedLocation;
 use crate::time::parse_timestamp;
@@ -37,8 +37,7 @@ pub fn read(
     head: &[u8],
     format: Format,
     options: &IngestOptions,
-    ingested: &mut Ingested,
-    progress: &mut Progress<'_>,
+    out: &mut Collector<'_>,
 ) -> Result<(), IngestError> {
     let mapper: Mapper = match format {
         Format::EntraJson => entra,
@@ -49,8 +48,7 @@ pub fn read(
     let mut sink = Sink {
         mapper,
         options,
-        ingested,
-        progress,
+        out,
     };
     if is_json_lines(head) {
         read_lines(reader, &mut sink);
@@ -69,7 +67,7 @@ pub fn read(
         } else {
             format!("invalid JSON, the rest of the input cannot be read: {error}")
         };
-        sink.ingested.stop_early(line, reason);
+        sink.out.stop_early(line, reason);
     }
     Ok(())
 }
@@ -98,8 +96,7 @@ fn read_lines(reader: &mut dyn BufRead, sink: &mut Sink<'_, '_>) {
             Ok(0) => break,
             Ok(_) => {}
             Err(error) => {
-                sink.ingested
-                    .stop_early(Some(number + 1), error.to_string());
+                sink.out.stop_early(Some(number + 1), error.to_string());
                 break;
             }
         }
@@ -111,28 +108,25 @@ fn read_lines(reader: &mut dyn BufRead, sink: &mut Sink<'_, '_>) {
             Ok(value) => sink.accept(&value, Some(number)),
             Err(error) => {
                 let reason = RejectReason::Malformed(format!("invalid JSON: {error}"));
-                sink.ingested.push(Err(reason), Some(number));
+                sink.out.push(Err(reason), Some(number));
             }
         }
-        sink.progress.tick(sink.ingested);
     }
 }
 
 struct Sink<'s, 'p> {
     mapper: Mapper,
     options: &'s IngestOptions,
-    ingested: &'s mut Ingested,
-    progress: &'s mut Progress<'p>,
+    out: &'s mut Collector<'p>,
 }
 
 impl Sink<'_, '_> {
     fn accept(&mut self, value: &Value, line: Option<u64>) {
         match (self.mapper)(value, self.options) {
-            Record::Login(event) => self.ingested.push(Ok(*event), line),
-            Record::Rejected(reason) => self.ingested.push(Err(reason), line),
-            Record::Skipped(kind) => self.ingested.skip(kind),
+            Record::Login(event) => self.out.push(Ok(*event), line),
+            Record::Rejected(reason) => self.out.push(Err(reason), line),
+            Record::Skipped(kind) => self.out.skip(kind),
         }
-        self.progress.tick(self.ingested);
     }
 }
 

@@ -6,7 +6,9 @@
 //! [`IngestError`]. Anything wrong with a single record is a [`Rejection`] carrying its line (or
 //! record number) and reason; records that are not sign-ins (other event types in JSON logs,
 //! other programs in `auth.log`) are counted as skipped. Reading goes on, and
-//! `rows_read == events + rejections + skipped` always.
+//! `rows_read == events + rejected + skipped` always. The first [`MAX_KEPT_REJECTIONS`] rejections
+//! are kept in [`Ingested`]; a [`ReadObserver`] sees every one as it happens (to write them all to
+//! a file), so a file of millions of bad records does not fill memory.
 
 mod columns;
 mod csv_input;
@@ -25,6 +27,7 @@ use crate::LoginEvent;
 use crate::time::TimestampError;
 pub use columns::{ColumnMap, ColumnMapping, Field, normalise, parse_mapping};
 pub use detect::{Format, sniff};
+
 pub use source::TextEncoding;
 
 #[derive(Clone, Debug)]
@@ -160,11 +163,14 @@ pub struct Ingested {
     pub encoding: TextEncoding,
     pub gzip: bool,
     pub events: Vec<LoginEvent>,
+    /// The first [`MAX_KEPT_REJECTIONS`] rejected records, in input order.
     pub rejections: Vec<Rejection>,
+    /// All rejected records (also those beyond the kept list).
+    pub rejected: u64,
     /// Records that are not sign-ins, by event type or program.
     pub skipped: BTreeMap<String, u64>,
     /// Records read (CSV header excluded; blank lines are not records):
-    /// `events + rejections + skipped`.
+    /// `events + rejected + skipped`.
     pub rows_read: u64,
     /// The CSV header as written in the file (empty for other formats).
     pub columns: Vec<String>,
@@ -180,6 +186,7 @@ impl Ingested {
             gzip,
             events: Vec::new(),
             rejections: Vec::new(),
+            rejected: 0,
             skipped: BTreeMap::new(),
             rows_read: 0,
             columns: Vec::new(),
@@ -206,30 +213,6 @@ impl Ingested {
             .collect::<HashSet<_>>()
             .len()
     }
-
-    fn push(&mut self, record: Result<LoginEvent, RejectReason>, line: Option<u64>) {
-        self.rows_read += 1;
-        let row = self.rows_read;
-        match record {
-            Ok(mut event) => {
-                event.row = row;
-                event.line = line.unwrap_or(0);
-                self.events.push(event);
-            }
-            Err(reason) => self.rejections.push(Rejection { row, line, reason }),
-        }
-    }
-
-    fn skip(&mut self, kind: String) {
-        self.rows_read += 1;
-        *self.skipped.entry(kind).or_default() += 1;
-    }
-
-    /// The rest of the input cannot be read (truncated, broken JSON, I/O error): what was read
-    /// is kept and the rest is one rejected record.
-    fn stop_early(&mut self, line: Option<u64>, reason: String) {
-        self.push(Err(RejectReason::Unreadable(reason)), line);
-    }
 }
 
 /// How far reading has got.
@@ -242,35 +225,95 @@ pub struct ReadProgress {
 
 /// Records between progress reports.
 const PROGRESS_EVERY_RECORDS: u64 = 16_384;
+/// Rejected records kept in [`Ingested::rejections`]; the rest are counted (and seen by the
+/// [`ReadObserver`]).
+pub const MAX_KEPT_REJECTIONS: usize = 100_000;
 
-struct Progress<'a> {
-    consumed: std::rc::Rc<std::cell::Cell<u64>>,
-    report: &'a mut dyn FnMut(ReadProgress),
-    next_at: u64,
+/// Sees the reading as it goes: progress, and every rejected record.
+pub trait ReadObserver {
+    fn progress(&mut self, _progress: ReadProgress) {}
+    fn rejected(&mut self, _rejection: &Rejection) {}
 }
 
-impl Progress<'_> {
-    fn tick(&mut self, ingested: &Ingested) {
-        if ingested.rows_read >= self.next_at {
-            self.next_at = ingested.rows_read + PROGRESS_EVERY_RECORDS;
-            (self.report)(ReadProgress {
-                bytes_read: self.consumed.get(),
-                records: ingested.rows_read,
-            });
+/// Nobody watching.
+impl ReadObserver for () {}
+
+/// Progress reports only.
+impl<F: FnMut(ReadProgress)> ReadObserver for F {
+    fn progress(&mut self, progress: ReadProgress) {
+        self(progress)
+    }
+}
+
+/// Where the parsers put what they read; keeps the counts and tells the observer.
+struct Collector<'a> {
+    ingested: Ingested,
+    observer: &'a mut dyn ReadObserver,
+    consumed: std::rc::Rc<std::cell::Cell<u64>>,
+    next_report_at: u64,
+}
+
+impl Collector<'_> {
+    fn push(&mut self, record: Result<LoginEvent, RejectReason>, line: Option<u64>) {
+        let ingested = &mut self.ingested;
+        ingested.rows_read += 1;
+        let row = ingested.rows_read;
+        match record {
+            Ok(mut event) => {
+                event.row = row;
+                event.line = line.unwrap_or(0);
+                ingested.events.push(event);
+            }
+            Err(reason) => {
+                ingested.rejected += 1;
+                let rejection = Rejection { row, line, reason };
+                self.observer.rejected(&rejection);
+                if ingested.rejections.len() < MAX_KEPT_REJECTIONS {
+                    ingested.rejections.push(rejection);
+                }
+            }
         }
+        self.tick();
+    }
+
+    fn skip(&mut self, kind: String) {
+        self.ingested.rows_read += 1;
+        *self.ingested.skipped.entry(kind).or_default() += 1;
+        self.tick();
+    }
+
+    /// The rest of the input cannot be read (truncated, broken JSON, I/O error): what was read
+    /// is kept and the rest is one rejected record.
+    fn stop_early(&mut self, line: Option<u64>, reason: String) {
+        self.push(Err(RejectReason::Unreadable(reason)), line);
+    }
+
+    fn tick(&mut self) {
+        if self.ingested.rows_read >= self.next_report_at {
+            self.next_report_at = self.ingested.rows_read + PROGRESS_EVERY_RECORDS;
+            self.report();
+        }
+    }
+
+    fn report(&mut self) {
+        self.observer.progress(ReadProgress {
+            bytes_read: self.consumed.get(),
+            records: self.ingested.rows_read,
+        });
     }
 }
 
 /// Reads a whole log from memory.
 pub fn read_slice(input: &[u8], options: &IngestOptions) -> Result<Ingested, IngestError> {
-    read(input, options, &mut |_| {})
+    read(input, options, &mut ())
 }
 
-/// Reads a log in one pass with bounded memory beyond the events kept, reporting progress.
+/// Reads a log in one pass with bounded memory beyond the events kept, telling `observer` how far
+/// it has got and every record it rejects.
 pub fn read(
     input: impl Read,
     options: &IngestOptions,
-    report: &mut dyn FnMut(ReadProgress),
+    observer: &mut dyn ReadObserver,
 ) -> Result<Ingested, IngestError> {
     let (input, consumed) = source::CountingReader::new(input);
     let mut text = source::open(input)?;
@@ -278,39 +321,25 @@ pub fn read(
         Some(format) => format,
         None => sniff(&text.head)?,
     };
-    let mut ingested = Ingested::new(format, text.encoding, text.gzip);
-    let mut progress = Progress {
+    let mut out = Collector {
+        ingested: Ingested::new(format, text.encoding, text.gzip),
+        observer,
         consumed,
-        report,
-        next_at: 0,
+        next_report_at: 0,
     };
     match format {
         Format::Csv | Format::EntraCsv | Format::Rba => {
             let head = String::from_utf8_lossy(&text.head);
             let delimiter = detect::delimiter(head.lines().next().unwrap_or_default());
-            csv_input::read(
-                &mut text.reader,
-                delimiter,
-                format,
-                options,
-                &mut ingested,
-                &mut progress,
-            )?;
+            csv_input::read(&mut text.reader, delimiter, format, options, &mut out)?;
         }
-        Format::EntraJson | Format::Okta | Format::CloudTrail => json_input::read(
-            &mut text.reader,
-            &text.head,
-            format,
-            options,
-            &mut ingested,
-            &mut progress,
-        )?,
-        Format::AuthLog => syslog::read(&mut text.reader, options, &mut ingested, &mut progress),
+        Format::EntraJson | Format::Okta | Format::CloudTrail => {
+            json_input::read(&mut text.reader, &text.head, format, options, &mut out)?
+        }
+        Format::AuthLog => syslog::read(&mut text.reader, options, &mut out),
     }
-    (progress.report)(ReadProgress {
-        bytes_read: progress.consumed.get(),
-        records: ingested.rows_read,
-    });
+    out.report();
+    let ingested = out.ingested;
     if ingested.rows_read == 0 {
         return Err(IngestError::NoDataRows);
     }

@@ -20,7 +20,7 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
 use super::values::parse_ip;
-use super::{IngestOptions, Ingested, Progress, RejectReason};
+use super::{Collector, IngestOptions, RejectReason};
 use crate::LoginEvent;
 use crate::time::TimestampError;
 
@@ -151,12 +151,7 @@ fn attempt(message: &str) -> Option<Attempt<'_>> {
     })
 }
 
-pub fn read(
-    reader: &mut dyn BufRead,
-    options: &IngestOptions,
-    ingested: &mut Ingested,
-    progress: &mut Progress<'_>,
-) {
+pub fn read(reader: &mut dyn BufRead, options: &IngestOptions, out: &mut Collector<'_>) {
     let mut pending: HashMap<u32, (LoginEvent, u64)> = HashMap::new();
     let mut raw = Vec::new();
     let mut number = 0u64;
@@ -166,14 +161,13 @@ pub fn read(
             Ok(0) => break,
             Ok(_) => {}
             Err(error) => {
-                ingested.stop_early(Some(number + 1), error.to_string());
+                out.stop_early(Some(number + 1), error.to_string());
                 break;
             }
         }
         number += 1;
-        progress.tick(ingested);
         let Ok(line) = std::str::from_utf8(&raw) else {
-            ingested.push(Err(RejectReason::NotUtf8), Some(number));
+            out.push(Err(RejectReason::NotUtf8), Some(number));
             continue;
         };
         let line = line.trim_end_matches(['\n', '\r']);
@@ -181,19 +175,19 @@ pub fn read(
             continue;
         }
         let Some(prefix) = split_prefix(line) else {
-            ingested.push(Err(RejectReason::NotSyslog), Some(number));
+            out.push(Err(RejectReason::NotSyslog), Some(number));
             continue;
         };
         if prefix.program != "sshd" {
-            ingested.skip(prefix.program.to_owned());
+            out.skip(prefix.program.to_owned());
             continue;
         }
         let Some(attempt) = attempt(prefix.message) else {
-            ingested.skip("sshd (not a sign-in)".to_owned());
+            out.skip("sshd (not a sign-in)".to_owned());
             continue;
         };
         if attempt.repeats > MAX_REPEATS {
-            ingested.push(Err(RejectReason::Repeats(attempt.repeats)), Some(number));
+            out.push(Err(RejectReason::Repeats(attempt.repeats)), Some(number));
             continue;
         }
         let guess_after_notice = |(event, _): &(LoginEvent, u64)| {
@@ -210,11 +204,11 @@ pub fn read(
             && pending.get(&pid).is_some_and(guess_after_notice)
         {
             pending.remove(&pid);
-            ingested.skip("sshd invalid-user notice (followed by a guess)".to_owned());
+            out.skip("sshd invalid-user notice (followed by a guess)".to_owned());
         } else if let Some(pid) = prefix.pid
             && let Some((event, line)) = pending.remove(&pid)
         {
-            ingested.push(Ok(event), Some(line));
+            out.push(Ok(event), Some(line));
         }
         let event = timestamp(&prefix.stamp, options).and_then(|timestamp_ms| {
             let ip = parse_ip(attempt.ip)
@@ -239,27 +233,27 @@ pub fn read(
         match (event, prefix.pid) {
             (Ok(event), Some(pid)) if attempt.invalid_notice => {
                 if pending.len() >= MAX_PENDING_NOTICES {
-                    flush(&mut pending, ingested);
+                    flush(&mut pending, out);
                 }
                 pending.insert(pid, (event, number));
             }
             (Ok(event), _) => {
                 for _ in 1..attempt.repeats {
-                    ingested.push(Ok(event.clone()), Some(number));
+                    out.push(Ok(event.clone()), Some(number));
                 }
-                ingested.push(Ok(event), Some(number));
+                out.push(Ok(event), Some(number));
             }
-            (Err(reason), _) => ingested.push(Err(reason), Some(number)),
+            (Err(reason), _) => out.push(Err(reason), Some(number)),
         }
     }
-    flush(&mut pending, ingested);
+    flush(&mut pending, out);
 }
 
-fn flush(pending: &mut HashMap<u32, (LoginEvent, u64)>, ingested: &mut Ingested) {
+fn flush(pending: &mut HashMap<u32, (LoginEvent, u64)>, out: &mut Collector<'_>) {
     let mut waiting: Vec<(LoginEvent, u64)> = pending.drain().map(|(_, entry)| entry).collect();
     waiting.sort_by_key(|(_, line)| *line);
     for (event, line) in waiting {
-        ingested.push(Ok(event), Some(line));
+        out.push(Ok(event), Some(line));
     }
 }
 

@@ -2,7 +2,7 @@ use std::net::IpAddr;
 
 use super::*;
 
-fn read(text: &str) -> Result<Ingested, IngestError> {
+fn read_text(text: &str) -> Result<Ingested, IngestError> {
     read_slice(text.as_bytes(), &IngestOptions::default())
 }
 
@@ -14,7 +14,7 @@ fn reads_valid_rows_with_positions() {
         "{HEADER}2026-03-02T08:15:03Z,alice,84.208.1.2,Mozilla/5.0,true\n\
          2026-03-02 08:16:00,bob,2a02:2121::1,curl/8.0,0\n"
     );
-    let ingested = read(&input).unwrap();
+    let ingested = read_text(&input).unwrap();
     assert_eq!(ingested.rows_read, 2);
     assert!(ingested.rejections.is_empty());
     let [alice, bob] = &ingested.events[..] else {
@@ -42,7 +42,7 @@ fn every_bad_row_is_rejected_with_line_and_reason() {
          \"2026-03-02T08:15:03Z\",\"multi\nline\",84.208.1.2,UA,true\n\
          2026-03-02T08:15:03Z,carol,84.208.1.3,UA,\n"
     );
-    let ingested = read(&input).unwrap();
+    let ingested = read_text(&input).unwrap();
     assert_eq!(ingested.rows_read, 8);
     assert_eq!(ingested.events.len() + ingested.rejections.len(), 8);
     let lines: Vec<(u64, String)> = ingested
@@ -71,7 +71,7 @@ fn every_bad_row_is_rejected_with_line_and_reason() {
 fn aliases_case_and_extra_columns() {
     let input = "Login Timestamp,User ID,Country,IP Address,User Agent String,Login Successful\n\
                  1772439303,U1,NO,84.208.1.2,Mozilla,False\n";
-    let ingested = read(input).unwrap();
+    let ingested = read_text(input).unwrap();
     assert!(ingested.extra_columns.is_empty());
     let event = &ingested.events[0];
     assert_eq!(event.user_id, "U1");
@@ -90,9 +90,9 @@ fn aliases_case_and_extra_columns() {
 
 #[test]
 fn whole_file_errors_are_clear() {
-    assert_eq!(read("").unwrap_err(), IngestError::Empty);
-    assert_eq!(read(" \n\n").unwrap_err(), IngestError::Empty);
-    assert_eq!(read(HEADER).unwrap_err(), IngestError::NoDataRows);
+    assert_eq!(read_text("").unwrap_err(), IngestError::Empty);
+    assert_eq!(read_text(" \n\n").unwrap_err(), IngestError::Empty);
+    assert_eq!(read_text(HEADER).unwrap_err(), IngestError::NoDataRows);
     assert!(matches!(
         read_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", &IngestOptions::default()),
         Err(IngestError::NotText { offset: 8 })
@@ -101,7 +101,7 @@ fn whole_file_errors_are_clear() {
         read_slice(b"time\xff,user\n1,2\n", &IngestOptions::default()).unwrap_err(),
         IngestError::HeaderNotUtf8
     );
-    let missing = read("timestamp,user,agent\n2026-03-02T08:15:03Z,a,b\n").unwrap_err();
+    let missing = read_text("timestamp,user,agent\n2026-03-02T08:15:03Z,a,b\n").unwrap_err();
     assert_eq!(
         missing.to_string(),
         "missing required column: ip_address; found: timestamp, user, agent; expected \
@@ -130,7 +130,7 @@ fn an_unclosed_quote_loses_no_count() {
     let input = format!(
         "{HEADER}2026-03-02T08:15:03Z,ann,10.0.0.1,UA,true\n2026-03-02T08:15:03Z,\"bob,10.0.0.1,UA,true\n2026-03-02T08:15:04Z,cid,10.0.0.2,UA,true\n"
     );
-    let ingested = read(&input).unwrap();
+    let ingested = read_text(&input).unwrap();
     assert_eq!(
         ingested.rows_read,
         ingested.events.len() as u64 + ingested.rejections.len() as u64
@@ -148,9 +148,31 @@ fn line_numbers_are_right_with_crlf_line_ends() {
     let input = "timestamp,user_id,ip_address\r\n2026-03-02T08:15:03Z,ann,10.0.0.1\r\n\
                  2026-03-02T08:15:04Z,bob,x\r\n2026-03-02T08:15:05Z,\"c\r\nd\",10.0.0.2\r\n\
                  2026-03-02T08:15:06Z,eve,y\r\n";
-    let ingested = read(input).unwrap();
+    let ingested = read_text(input).unwrap();
     let lines: Vec<Option<u64>> = ingested.rejections.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![Some(3), Some(6)]);
     assert_eq!(ingested.events[0].line, 2);
     assert_eq!(ingested.events[1].line, 4);
+}
+
+#[test]
+fn rejections_beyond_the_kept_ones_are_counted_and_observed() {
+    struct Seen(u64);
+    impl ReadObserver for Seen {
+        fn rejected(&mut self, _rejection: &Rejection) {
+            self.0 += 1;
+        }
+    }
+    let extra = 7;
+    let mut input = String::from(HEADER);
+    for _ in 0..MAX_KEPT_REJECTIONS + extra {
+        input.push_str("2026-03-02T08:15:03Z,ann,not-an-ip,UA,true\n");
+    }
+    input.push_str("2026-03-02T08:15:03Z,ann,10.0.0.1,UA,true\n");
+    let mut seen = Seen(0);
+    let ingested = read(input.as_bytes(), &IngestOptions::default(), &mut seen).unwrap();
+    assert_eq!(ingested.rejections.len(), MAX_KEPT_REJECTIONS);
+    assert_eq!(ingested.rejected, (MAX_KEPT_REJECTIONS + extra) as u64);
+    assert_eq!(seen.0, ingested.rejected);
+    assert_eq!(ingested.rows_read, ingested.rejected + 1);
 }
