@@ -18,12 +18,12 @@ pub struct LoginEvent {
     /// `None` when the input has no success column or the cell is empty.
     pub success: Option<bool>,
     /// Why the attempt failed, as the source says it ("50126: invalid username or password").
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<Box<str>>,
     /// Whether a second factor was used, when the source records it.
     pub mfa: Option<bool>,
     /// Where the source itself placed the address (Entra's location, the RBA dataset's columns);
     /// it takes precedence over the offline geolocation data.
-    pub reported_location: Option<ReportedLocation>,
+    pub reported_location: Option<Box<ReportedLocation>>,
     /// Values of the columns Sky Trace does not interpret, in the order of
     /// [`crate::Ingested::extra_columns`]; kept so they can be passed through.
     pub extra: Vec<String>,

@@ -277,7 +277,7 @@ impl<'g> Analyzer<'g> {
             self.first_timestamp_ms = event.timestamp_ms;
         }
         let user = self.intern_user(&event.user_id);
-        let source = self.intern_source(event.ip, event.reported_location.as_ref());
+        let source = self.intern_source(event.ip, event.reported_location.as_deref());
         let agent = self.intern_agent(&event.user_agent);
 
         let features = self.features(user, source, agent, event);

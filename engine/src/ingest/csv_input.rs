@@ -230,10 +230,10 @@ fn parse_row(
         failure_reason: if success == Some(true) {
             None
         } else {
-            failure_reason
+            failure_reason.map(String::into_boxed_str)
         },
         mfa: field(Field::Mfa)?.and_then(parse_mfa),
-        reported_location: (!location.is_empty()).then_some(location),
+        reported_location: (!location.is_empty()).then(|| Box::new(location)),
         extra,
     })
 }

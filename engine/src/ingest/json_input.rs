@@ -282,10 +282,10 @@ fn login(
         failure_reason: if success == Some(true) {
             None
         } else {
-            failure_reason
+            failure_reason.map(String::into_boxed_str)
         },
         mfa,
-        reported_location: (!location.is_empty()).then_some(location),
+        reported_location: (!location.is_empty()).then(|| Box::new(location)),
         extra: Vec::new(),
     }))
 }

@@ -224,7 +224,7 @@ pub fn read(reader: &mut dyn BufRead, options: &IngestOptions, out: &mut Collect
                 ip,
                 user_agent: String::new(),
                 success: Some(attempt.success),
-                failure_reason: attempt.reason.clone(),
+                failure_reason: attempt.reason.as_deref().map(Box::from),
                 mfa: None,
                 reported_location: None,
                 extra: Vec::new(),
