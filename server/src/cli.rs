@@ -111,7 +111,8 @@ fn parse_format(text: &str) -> Result<FormatChoice, String> {
 
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
-    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted).
+    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted), or
+    /// - for standard input.
     pub file: PathBuf,
     /// Print the profile as JSON instead of text.
     #[arg(long)]
@@ -122,7 +123,8 @@ pub struct ProfileArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted).
+    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted), or
+    /// - for standard input.
     pub input: PathBuf,
     /// Scores, one row per accepted event: row, timestamp, user_id, ip_address, risk_score,
     /// risk_level, detector scores, reasons, then the input's extra columns.

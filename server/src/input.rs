@@ -14,6 +14,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::InputArgs;
 use crate::csv_safety::neutralise;
 
+/// The file name that means standard input (`zcat logs.gz | skytrace analyze -`).
+const STDIN: &str = "-";
 /// Files from this size get a progress bar on a terminal.
 const PROGRESS_FROM_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -49,8 +51,13 @@ pub fn options(args: &InputArgs, path: &Path) -> anyhow::Result<IngestOptions> {
 /// Reads the log; `Ok(Err(_))` is input that cannot be analysed (reported, exit status 2).
 pub fn read(args: &InputArgs, path: &Path) -> anyhow::Result<Result<Ingested, IngestError>> {
     let options = options(args, path)?;
-    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let (input, size): (Box<dyn std::io::Read>, u64) = if path == Path::new(STDIN) {
+        (Box::new(std::io::stdin().lock()), 0)
+    } else {
+        let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+        (Box::new(file), size)
+    };
     let bar = if std::io::stderr().is_terminal() && size >= PROGRESS_FROM_BYTES {
         let bar = ProgressBar::new(size);
         bar.set_style(
@@ -74,7 +81,7 @@ pub fn read(args: &InputArgs, path: &Path) -> anyhow::Result<Result<Ingested, In
         bar: &bar,
         rejects: rejects.as_mut(),
     };
-    let result = engine::read(file, &options, &mut observer);
+    let result = engine::read(input, &options, &mut observer);
     bar.finish_and_clear();
     if let Some(rejects) = rejects {
         rejects.finish().with_context(|| {

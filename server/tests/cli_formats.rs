@@ -151,3 +151,20 @@ fn unusable_input_exits_with_status_2() {
     assert_eq!(bad_format.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_format.stderr).contains("unknown format \"syslog\""));
 }
+
+#[test]
+fn a_log_can_be_piped_in() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skytrace"))
+        .args(["profile", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let gzipped = std::fs::read(fixture("cloudtrail-consolelogin.json.gz")).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &gzipped).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let profile: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(profile["format"], "cloudtrail");
+    assert_eq!(profile["accepted"], 5);
+}
