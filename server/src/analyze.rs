@@ -20,7 +20,8 @@ use crate::profile::EXIT_UNUSABLE_INPUT;
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;
     let started = Instant::now();
-    let ingested = match crate::input::read(&args.reading, &args.input)? {
+    let settings = crate::config_file::input(args.config.as_deref())?;
+    let ingested = match crate::input::read(&args.reading, &settings, &args.input)? {
         Ok(ingested) => ingested,
         Err(error) => {
             eprintln!("skytrace: cannot analyse {}: {error}", args.input.display());
@@ -44,18 +45,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The TOML config file, or the defaults; every value is validated before use.
+/// The analysis settings of the TOML config file, or the defaults, validated.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<AnalysisConfig> {
-    let config: AnalysisConfig = match path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read config {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?
-        }
-        None => AnalysisConfig::default(),
-    };
-    config.check()?;
-    Ok(config)
+    crate::config_file::analysis(path)
 }
 
 pub fn analyze_with_progress(

@@ -67,10 +67,10 @@ pub struct ServeArgs {
 /// How to read a sign-in log.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log format: auto (sniffed from the first bytes), csv, entra-csv, entra-json, okta,
-    /// cloudtrail, auth-log or rba. Gzipped input is unpacked for every format.
-    #[arg(long, default_value = "auto", value_parser = parse_format)]
-    pub format: FormatChoice,
+    /// Log format: auto (sniffed from the first bytes; the default), csv, entra-csv, entra-json,
+    /// okta, cloudtrail, auth-log or rba. Gzipped input is unpacked for every format.
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<FormatChoice>,
     /// Column mapping for CSV input, FIELD=COLUMN (repeat, or separate with commas), e.g.
     /// --map user_id="User Principal Name",timestamp=When. Fields: timestamp, user_id,
     /// ip_address, user_agent, success, failure_reason, error_code, location, country, region,
@@ -78,9 +78,9 @@ pub struct InputArgs {
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     pub map: Vec<String>,
     /// Time zone for timestamps without an offset, and of year-less auth.log lines (IANA name,
-    /// e.g. Europe/Oslo).
-    #[arg(long, default_value = "UTC")]
-    pub timezone: String,
+    /// e.g. Europe/Oslo; default UTC).
+    #[arg(long)]
+    pub timezone: Option<String>,
     /// Year of auth.log lines (they carry none); default: inferred from the file's modification
     /// time.
     #[arg(long)]
@@ -94,7 +94,7 @@ pub struct InputArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormatChoice(pub Option<engine::Format>);
 
-fn parse_format(text: &str) -> Result<FormatChoice, String> {
+pub fn parse_format(text: &str) -> Result<FormatChoice, String> {
     if text.eq_ignore_ascii_case("auto") {
         return Ok(FormatChoice(None));
     }
@@ -117,6 +117,9 @@ pub struct ProfileArgs {
     /// Print the profile as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// TOML config file; its [input] table says how to read logs (the options here win).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -133,7 +136,8 @@ pub struct AnalyzeArgs {
     /// JSON summary: counts by level, rejected rows, top users, findings, settings used.
     #[arg(long)]
     pub summary: Option<PathBuf>,
-    /// TOML file with thresholds and weights (`skytrace config` prints the defaults).
+    /// TOML file with thresholds and weights (`skytrace config` prints the defaults) and an
+    /// optional [input] table saying how to read logs (the options here win).
     #[arg(long)]
     pub config: Option<PathBuf>,
     #[command(flatten)]

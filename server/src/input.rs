@@ -6,12 +6,13 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use engine::ingest::parse_mapping;
+use engine::ingest::{Field, parse_mapping};
 use engine::ingest::{ReadObserver, ReadProgress};
 use engine::{IngestError, IngestOptions, Ingested, Rejection};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::InputArgs;
+use crate::cli::{InputArgs, parse_format};
+use crate::config_file::InputSettings;
 use crate::csv_safety::neutralise;
 
 /// The file name that means standard input (`zcat logs.gz | skytrace analyze -`).
@@ -19,12 +20,35 @@ const STDIN: &str = "-";
 /// Files from this size get a progress bar on a terminal.
 const PROGRESS_FROM_BYTES: u64 = 32 * 1024 * 1024;
 
-/// Options for the engine from the command line; the file's modification time stands in for
-/// "when the log was written" to date year-less auth.log lines.
-pub fn options(args: &InputArgs, path: &Path) -> anyhow::Result<IngestOptions> {
-    let timezone = jiff::tz::TimeZone::get(&args.timezone)
-        .with_context(|| format!("unknown time zone {:?}", args.timezone))?;
+/// Options for the engine from the command line over the config file's `[input]`; the file's
+/// modification time stands in for "when the log was written" to date year-less auth.log lines.
+pub fn options(
+    args: &InputArgs,
+    settings: &InputSettings,
+    path: &Path,
+) -> anyhow::Result<IngestOptions> {
+    let zone_name = args
+        .timezone
+        .as_deref()
+        .or(settings.timezone.as_deref())
+        .unwrap_or("UTC");
+    let timezone = jiff::tz::TimeZone::get(zone_name)
+        .with_context(|| format!("unknown time zone {zone_name:?}"))?;
+    let format = match (args.format, &settings.format) {
+        (Some(choice), _) => choice.0,
+        (None, Some(name)) => {
+            parse_format(name)
+                .map_err(|error| anyhow::anyhow!("config [input] format: {error}"))?
+                .0
+        }
+        (None, None) => None,
+    };
     let mut column_map = Vec::new();
+    for (field, column) in &settings.map {
+        let field = Field::from_name(field)
+            .with_context(|| format!("config [input] map: unknown field {field:?}"))?;
+        column_map.push((field, column.clone()));
+    }
     for text in &args.map {
         for (field, column) in
             parse_mapping(text).map_err(|error| anyhow::anyhow!("--map: {error}"))?
@@ -41,16 +65,20 @@ pub fn options(args: &InputArgs, path: &Path) -> anyhow::Result<IngestOptions> {
         .ok();
     Ok(IngestOptions {
         timezone,
-        format: args.format.0,
+        format,
         column_map,
-        syslog_year: args.year,
+        syslog_year: args.year.or(settings.year),
         reference_ms,
     })
 }
 
 /// Reads the log; `Ok(Err(_))` is input that cannot be analysed (reported, exit status 2).
-pub fn read(args: &InputArgs, path: &Path) -> anyhow::Result<Result<Ingested, IngestError>> {
-    let options = options(args, path)?;
+pub fn read(
+    args: &InputArgs,
+    settings: &InputSettings,
+    path: &Path,
+) -> anyhow::Result<Result<Ingested, IngestError>> {
+    let options = options(args, settings, path)?;
     let (input, size): (Box<dyn std::io::Read>, u64) = if path == Path::new(STDIN) {
         (Box::new(std::io::stdin().lock()), 0)
     } else {

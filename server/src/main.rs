@@ -3,6 +3,7 @@
 mod analyze;
 mod bench;
 mod cli;
+mod config_file;
 mod csv_safety;
 mod geo;
 mod input;

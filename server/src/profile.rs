@@ -12,7 +12,8 @@ use crate::cli::ProfileArgs;
 pub const EXIT_UNUSABLE_INPUT: u8 = 2;
 
 pub fn run(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
-    let profile = match crate::input::read(&args.input, &args.file)? {
+    let settings = crate::config_file::input(args.config.as_deref())?;
+    let profile = match crate::input::read(&args.input, &settings, &args.file)? {
         Ok(ingested) => DataProfile::of(&ingested),
         Err(error) => {
             eprintln!("skytrace: cannot analyse {}: {error}", args.file.display());

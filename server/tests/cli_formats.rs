@@ -168,3 +168,30 @@ fn a_log_can_be_piped_in() {
     assert_eq!(profile["format"], "cloudtrail");
     assert_eq!(profile["accepted"], 5);
 }
+
+#[test]
+fn the_config_file_can_say_how_to_read_logs() {
+    let config = scratch("vpn.toml");
+    std::fs::write(
+        &config,
+        "[risk]\nhigh = 0.72\n\n[input]\nformat = \"csv\"\ntimezone = \"Europe/Oslo\"\n\
+         map = { timestamp = \"Event Time\", user_id = \"Account\", ip_address = \"Client Address\" }\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let run = analyze("vpn-export.tsv", &["--config", config]);
+    assert_eq!(counts(&run), (5, 4, 1, 0, "csv"));
+    assert_eq!(run.summary["config"]["risk"]["high"], 0.72);
+    // 07:58:12 in Oslo is 06:58:12 UTC; a command-line zone wins over the file's.
+    assert!(
+        run.scores.contains("2026-03-02T06:58:12Z"),
+        "{}",
+        run.scores
+    );
+    let run = analyze("vpn-export.tsv", &["--config", config, "--timezone", "UTC"]);
+    assert!(
+        run.scores.contains("2026-03-02T07:58:12Z"),
+        "{}",
+        run.scores
+    );
+}
