@@ -132,9 +132,9 @@ test('the server answers an oversized upload with a clear 413', async ({ request
 const FIXTURES = `${__dirname}/../../fixtures/formats`;
 
 for (const [file, format, read, accepted, rejected, skipped] of [
-  ['entra-signins-excel.txt', 'Microsoft Entra ID sign-in log, portal CSV download, UTF-16 LE', '8', '7', '1', '0'],
-  ['okta-systemlog.jsonl', 'Okta System Log JSON', '10', '5', '2', '3'],
-  ['cloudtrail-consolelogin.json.gz', 'AWS CloudTrail JSON (ConsoleLogin events), gzip', '9', '5', '1', '3'],
+  ['entra-signins-excel.txt', 'Entra ID CSV, UTF-16 LE', '8', '7', '1', '0'],
+  ['okta-systemlog.jsonl', 'Okta System Log', '10', '5', '2', '3'],
+  ['cloudtrail-consolelogin.json.gz', 'AWS CloudTrail, gzip', '9', '5', '1', '3'],
 ] as const) {
   test(`${file} is recognised and profiled the same on the server and locally`, async ({ page }) => {
     await openUpload(page);

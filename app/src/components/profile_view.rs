@@ -54,7 +54,7 @@ pub fn ProfileView(outcome: ProfileOutcome) -> impl IntoView {
 #[component]
 fn ProfileStats(profile: DataProfile) -> impl IntoView {
     let time_or_dash = |ms: Option<i64>| ms.map(format_utc).unwrap_or_else(|| "—".to_owned());
-    let mut format = profile.format.description().to_owned();
+    let mut format = profile.format.label().to_owned();
     if profile.gzip {
         format.push_str(", gzip");
     }

@@ -51,6 +51,19 @@ impl Format {
         }
     }
 
+    /// A short name for people ("Okta System Log").
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Csv => "CSV/TSV",
+            Self::EntraCsv => "Entra ID CSV",
+            Self::EntraJson => "Entra ID JSON",
+            Self::Okta => "Okta System Log",
+            Self::CloudTrail => "AWS CloudTrail",
+            Self::AuthLog => "auth.log (sshd)",
+            Self::Rba => "RBA dataset",
+        }
+    }
+
     pub fn description(self) -> &'static str {
         match self {
             Self::Csv => "CSV/TSV (Sky Trace columns or a column mapping)",
