@@ -60,16 +60,16 @@ pub async fn fetch_sample() -> Result<web_sys::File, String> {
 }
 
 /// Multipart form with the file under the field name `file`, as the upload server function reads it.
-/// The upload: how to read it first (`format`, `map`), then the file, so the server knows the
-/// options before the bytes arrive.
+/// The upload: its text fields first (how to read it, what to run), then the file, so the server
+/// knows the options before the bytes arrive.
 pub fn upload_form(
     file: &web_sys::File,
-    format: &str,
-    mapping: &str,
+    fields: &[(&str, &str)],
 ) -> Result<web_sys::FormData, String> {
     let form = web_sys::FormData::new().map_err(describe)?;
-    form.append_with_str("format", format).map_err(describe)?;
-    form.append_with_str("map", mapping).map_err(describe)?;
+    for (name, value) in fields {
+        form.append_with_str(name, value).map_err(describe)?;
+    }
     form.append_with_blob_and_filename("file", file, &file.name())
         .map_err(describe)?;
     Ok(form)

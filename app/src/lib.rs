@@ -5,6 +5,9 @@
 
 pub mod browser;
 pub mod components;
+pub mod detection;
+#[cfg(feature = "ssr")]
+pub mod detection_service;
 pub mod format;
 pub mod pages;
 pub mod reading;

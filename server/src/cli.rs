@@ -62,6 +62,11 @@ pub struct ServeArgs {
     /// Largest accepted upload, in megabytes (MiB).
     #[arg(long, env = "SKYTRACE_MAX_UPLOAD_MB", default_value_t = 100)]
     pub max_upload_mb: u64,
+    /// TOML file with the analysis settings used for uploads (`skytrace config` prints them).
+    #[arg(long, env = "SKYTRACE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub geo: GeoArgs,
 }
 
 /// How to read a sign-in log.

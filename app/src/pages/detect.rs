@@ -1,13 +1,497 @@
-use leptos::prelude::*;
-use leptos_meta::Title;
+use std::sync::Arc;
 
-use crate::components::EmptyState;
+use engine::enrich::NoGeolocation;
+use engine::{RiskLevel, ScoredEvent, time::format_utc};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use web_sys::File;
+
+use crate::browser::{read_file, upload_form};
+use crate::components::{EmptyState, FilePicker, ReadingOptions};
+use crate::detection::{
+    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS, query,
+    summarise,
+};
+use crate::format::count;
+use crate::reading::{AUTO, ingest_options};
+use crate::server_fns::{detection_events, run_detection, server_message};
+
+/// The client-only build has no server to run on.
+const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");
+
+/// Where a run's logins are: on the server (paged by a server function) or in this browser.
+#[derive(Clone)]
+enum Run {
+    Server(DetectionSummary),
+    Local(DetectionSummary, Arc<Vec<ScoredEvent>>),
+}
+
+impl Run {
+    fn summary(&self) -> &DetectionSummary {
+        match self {
+            Self::Server(summary) | Self::Local(summary, _) => summary,
+        }
+    }
+}
 
 #[component]
 pub fn DetectPage() -> impl IntoView {
+    let selected = RwSignal::new_local(None::<File>);
+    let busy = RwSignal::new(None::<&'static str>);
+    let format = RwSignal::new(AUTO.to_owned());
+    let mapping = RwSignal::new(String::new());
+    let choices = RwSignal::new(DetectionChoices::default());
+    let run = RwSignal::new_local(None::<Result<Run, String>>);
+
+    let reset = move |()| run.set(None);
+    let sample_failed = move |message: String| run.set(Some(Err(message)));
+    let run_on_server = move |_| {
+        let Some(file) = selected.get_untracked() else {
+            return;
+        };
+        busy.set(Some("Uploading and scoring on the server…"));
+        spawn_local(async move {
+            let choices = serde_json::to_string(&choices.get_untracked()).unwrap_or_default();
+            let (format, mapping) = (format.get_untracked(), mapping.get_untracked());
+            let fields = [
+                ("format", &*format),
+                ("map", &*mapping),
+                ("choices", &*choices),
+            ];
+            let outcome = match upload_form(&file, &fields) {
+                Ok(form) => run_detection(form.into())
+                    .await
+                    .map(Run::Server)
+                    .map_err(server_message),
+                Err(message) => Err(message),
+            };
+            run.set(Some(outcome));
+            busy.set(None);
+        });
+    };
+    let run_locally = move |_| {
+        let Some(file) = selected.get_untracked() else {
+            return;
+        };
+        busy.set(Some("Scoring in your browser…"));
+        spawn_local(async move {
+            let outcome = analyse_here(
+                &file,
+                &format.get_untracked(),
+                &mapping.get_untracked(),
+                choices.get_untracked(),
+            )
+            .await;
+            run.set(Some(outcome));
+            busy.set(None);
+        });
+    };
+    let cannot_run = move || selected.with(Option::is_none) || busy.with(Option::is_some);
+
     view! {
         <Title text="Detection" />
         <h1>"Detection"</h1>
-        <EmptyState purpose="Once a file is analysed, this page lists every risky login with its score, level and the reasons behind it." />
+        <p class="lead">
+            "Score every login of a log from 0 to 1 with the detectors you choose, and list the risky ones with the reasons why."
+        </p>
+        <FilePicker selected busy on_choose=reset on_error=sample_failed />
+        <ReadingOptions format mapping />
+        <ChoicesForm choices />
+        <div class="actions">
+            {SERVER_AVAILABLE
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="button primary"
+                            data-testid="detect-server"
+                            disabled=cannot_run
+                            on:click=run_on_server
+                        >
+                            "Run detection"
+                        </button>
+                    }
+                })}
+            <button
+                type="button"
+                class="button"
+                data-testid="detect-local"
+                disabled=cannot_run
+                on:click=run_locally
+            >
+                "Run in this browser"
+            </button>
+            <span class="busy" role="status" aria-live="polite">{move || busy.get()}</span>
+        </div>
+        {move || match run.get() {
+            None => Some(
+                view! {
+                    <EmptyState purpose="Choose a log above and run the detection: every login is scored, and the risky ones are listed with the reasons behind them." />
+                }
+                    .into_any(),
+            ),
+            Some(Err(message)) => Some(
+                view! {
+                    <section class="result error" role="alert" data-testid="detect-error">
+                        <h2>"Cannot run the detection"</h2>
+                        <p>{message}</p>
+                    </section>
+                }
+                    .into_any(),
+            ),
+            Some(Ok(outcome)) => Some(view! { <Results run=outcome /> }.into_any()),
+        }}
+    }
+}
+
+/// The same engine, compiled to WebAssembly, without geolocation data (nothing leaves the page).
+async fn analyse_here(
+    file: &File,
+    format: &str,
+    mapping: &str,
+    choices: DetectionChoices,
+) -> Result<Run, String> {
+    let options = ingest_options(format, mapping, Some(file.last_modified() as i64))?;
+    let config = choices.apply(&engine::AnalysisConfig::default())?;
+    let content = read_file(file).await?;
+    let started = js_sys::Date::now();
+    let ingested = engine::read_slice(&content, &options).map_err(|error| error.to_string())?;
+    let analysis = engine::analyze(&ingested.events, &config, &NoGeolocation, |_| {})
+        .map_err(|error| error.to_string())?;
+    let elapsed_ms = (js_sys::Date::now() - started).max(0.0) as u64;
+    let summary = summarise(
+        "local".to_owned(),
+        file.name(),
+        engine::DataProfile::of(&ingested),
+        DetectionChoices {
+            geolocation: false,
+            ..choices
+        },
+        &analysis,
+        elapsed_ms,
+    );
+    Ok(Run::Local(summary, Arc::new(analysis.events)))
+}
+
+#[component]
+fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
+    let toggle = move |label: &'static str,
+                       id: &'static str,
+                       get: fn(&DetectionChoices) -> bool,
+                       set: fn(&mut DetectionChoices, bool)| {
+        view! {
+            <label class="check">
+                <input
+                    type="checkbox"
+                    data-testid=id
+                    prop:checked=move || choices.with(get)
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        choices.update(|choices| set(choices, on));
+                    }
+                />
+                {label}
+            </label>
+        }
+    };
+    let number = move |label: &'static str,
+                       id: &'static str,
+                       get: fn(&DetectionChoices) -> f64,
+                       set: fn(&mut DetectionChoices, f64)| {
+        view! {
+            <label>
+                {label}
+                <input
+                    type="number"
+                    min="0"
+                    max="1"
+                    step="0.05"
+                    data-testid=id
+                    prop:value=move || choices.with(get).to_string()
+                    on:change=move |event| {
+                        if let Ok(value) = event_target_value(&event).parse::<f64>() {
+                            choices.update(|choices| set(choices, value));
+                        }
+                    }
+                />
+            </label>
+        }
+    };
+    view! {
+        <fieldset class="choices">
+            <legend>"Detectors and weights"</legend>
+            <div class="choice-row">
+                {toggle("Isolation Forest", "use-forest", |c| c.isolation_forest, |c, on| c.isolation_forest = on)}
+                {number("weight", "weight-forest", |c| c.weight_isolation_forest, |c, v| c.weight_isolation_forest = v)}
+            </div>
+            <div class="choice-row">
+                {toggle("DBSCAN", "use-dbscan", |c| c.dbscan, |c, on| c.dbscan = on)}
+                {number("weight", "weight-dbscan", |c| c.weight_dbscan, |c, v| c.weight_dbscan = v)}
+            </div>
+            <div class="choice-row">
+                {toggle("Statistical", "use-statistical", |c| c.statistical, |c, on| c.statistical = on)}
+                {number("weight", "weight-statistical", |c| c.weight_statistical, |c, v| c.weight_statistical = v)}
+            </div>
+            <div class="choice-row">
+                {number("Risk threshold", "threshold", |c| c.threshold, |c, v| c.threshold = v)}
+                {toggle("Geolocation (server)", "use-geo", |c| c.geolocation, |c, on| c.geolocation = on)}
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn Results(run: Run) -> impl IntoView {
+    let summary = run.summary().clone();
+    let where_run = match &run {
+        Run::Server(_) => view! { <span class="badge" data-testid="detected-where">"Scored on the server"</span> }.into_any(),
+        Run::Local(..) => view! { <span class="badge local" data-testid="detected-where">"Analysed locally — nothing left your browser"</span> }.into_any(),
+    };
+    let profile = &summary.profile;
+    view! {
+        <section class="result" data-testid="detection">
+            <header class="result-header">
+                <h2>"Results for " {summary.file_name.clone()}</h2>
+                {where_run}
+            </header>
+            <p class="muted" data-testid="detection-counts">
+                {format!(
+                    "{} logins scored ({} records read, {} rejected, {} skipped) in {} ms{}",
+                    count(profile.accepted),
+                    count(profile.rows_read),
+                    count(profile.rejected),
+                    count(profile.skipped_total()),
+                    count(summary.elapsed_ms),
+                    summary.geo_data.as_ref().map_or(String::from("; no geolocation"), |_| String::from("; with geolocation")),
+                )}
+            </p>
+            <dl class="stats levels">
+                {summary
+                    .levels
+                    .iter()
+                    .rev()
+                    .map(|(level, number)| {
+                        let class = format!("stat level-{}", level.as_str().to_lowercase());
+                        view! {
+                            <div class=class>
+                                <dt>{level.as_str()}</dt>
+                                <dd data-testid=format!("level-{}", level.as_str().to_lowercase())>{count(*number)}</dd>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+            <div class="charts">
+                <Histogram bins=summary.histogram.clone() threshold=summary.choices.threshold />
+                <AgreementView summary=summary.clone() />
+            </div>
+            <TopUsers summary=summary.clone() />
+            <RiskyLogins run />
+        </section>
+    }
+}
+
+/// Logins per score bin, with the threshold drawn across.
+#[component]
+fn Histogram(bins: Vec<u64>, threshold: f64) -> impl IntoView {
+    const WIDTH: f64 = 400.0;
+    const HEIGHT: f64 = 140.0;
+    let tallest = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let bar_width = WIDTH / HISTOGRAM_BINS as f64;
+    // Square-root heights keep the few risky logins visible beside the many ordinary ones.
+    let bars = bins
+        .iter()
+        .enumerate()
+        .map(|(index, &number)| {
+            let height = (number as f64 / tallest).sqrt() * HEIGHT;
+            let from = index as f64 / HISTOGRAM_BINS as f64;
+            let class = match from {
+                f if f >= 0.8 => "bar critical",
+                f if f >= 0.6 => "bar high",
+                f if f >= 0.4 => "bar medium",
+                _ => "bar low",
+            };
+            view! {
+                <rect class=class x=index as f64 * bar_width + 1.0 y=HEIGHT - height width=bar_width - 2.0 height=height>
+                    <title>{format!("{:.2}–{:.2}: {} logins", from, from + 0.05, count(number))}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let x = threshold * WIDTH;
+    view! {
+        <figure class="chart" data-testid="histogram">
+            <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18.0) role="img" aria-label="Histogram of risk scores">
+                {bars}
+                <line class="threshold" x1=x x2=x y1="0" y2=HEIGHT />
+                <text class="axis" x="0" y=HEIGHT + 14.0>"0"</text>
+                <text class="axis" x=WIDTH - 8.0 y=HEIGHT + 14.0>"1"</text>
+                <text class="axis threshold-label" x=x + 3.0 y="12">{format!("threshold {threshold:.2}")}</text>
+            </svg>
+            <figcaption>"Risk scores (bar heights on a square-root scale)"</figcaption>
+        </figure>
+    }
+}
+
+#[component]
+fn AgreementView(summary: DetectionSummary) -> impl IntoView {
+    let agreement = summary.agreement;
+    view! {
+        <figure class="chart agreement" data-testid="agreement">
+            <table>
+                <caption>{format!("Detector agreement on the {} logins at or above {:.2}", count(summary.at_or_above_threshold), summary.choices.threshold)}</caption>
+                <tbody>
+                    {agreement
+                        .flagged_by
+                        .iter()
+                        .map(|(detector, number)| view! { <tr><th scope="row">{detector.label()}</th><td>{count(*number)}</td></tr> })
+                        .collect_view()}
+                    <tr><th scope="row">"All scoring detectors"</th><td>{count(agreement.flagged_by_all)}</td></tr>
+                    <tr><th scope="row">"Rules only"</th><td>{count(agreement.rules_only)}</td></tr>
+                </tbody>
+            </table>
+        </figure>
+    }
+}
+
+#[component]
+fn TopUsers(summary: DetectionSummary) -> impl IntoView {
+    view! {
+        <h3>"Riskiest users"</h3>
+        <div class="table-scroll">
+            <table class="data" data-testid="top-users">
+                <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"High or above"</th><th scope="col">"Logins"</th></tr></thead>
+                <tbody>
+                    {summary
+                        .top_users
+                        .into_iter()
+                        .map(|user| view! {
+                            <tr>
+                                <td>{user.user_id}</td>
+                                <td>{format!("{:.2}", user.risk_score)}</td>
+                                <td><LevelBadge level=user.risk_level /></td>
+                                <td>{count(u64::from(user.high_or_above))}</td>
+                                <td>{count(u64::from(user.logins))}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn LevelBadge(level: RiskLevel) -> impl IntoView {
+    view! { <span class=format!("level-badge level-{}", level.as_str().to_lowercase())>{level.as_str()}</span> }
+}
+
+/// The logins at or above the threshold, filtered and paged (on the server for server runs).
+#[component]
+fn RiskyLogins(run: Run) -> impl IntoView {
+    let threshold = run.summary().choices.threshold;
+    let level = RwSignal::new(None::<RiskLevel>);
+    let user = RwSignal::new(String::new());
+    let order = RwSignal::new(EventOrder::RiskiestFirst);
+    let page_number = RwSignal::new(0usize);
+    let page = RwSignal::new(None::<Result<EventPage, String>>);
+    let run = StoredValue::new_local(run);
+    Effect::new(move |_| {
+        let query_now = EventQuery {
+            min_score: threshold,
+            level: level.get(),
+            user: user.get(),
+            order: order.get(),
+            page: page_number.get(),
+        };
+        match run.get_value() {
+            Run::Local(_, events) => page.set(Some(Ok(query(&events, &query_now)))),
+            Run::Server(summary) => spawn_local(async move {
+                let result = detection_events(summary.id, query_now)
+                    .await
+                    .map_err(server_message);
+                page.set(Some(result));
+            }),
+        }
+    });
+    let pick_level = move |event: leptos::ev::Event| {
+        let value = event_target_value(&event);
+        level.set(
+            RiskLevel::ALL
+                .into_iter()
+                .find(|level| level.as_str() == value),
+        );
+        page_number.set(0);
+    };
+    let pick_order = move |event: leptos::ev::Event| {
+        order.set(match event_target_value(&event).as_str() {
+            "newest" => EventOrder::NewestFirst,
+            "oldest" => EventOrder::OldestFirst,
+            _ => EventOrder::RiskiestFirst,
+        });
+        page_number.set(0);
+    };
+    view! {
+        <h3>{format!("Risky logins (score ≥ {threshold:.2})")}</h3>
+        <div class="filters">
+            <label>"Level "
+                <select data-testid="filter-level" on:change=pick_level>
+                    <option value="">"Any"</option>
+                    {RiskLevel::ALL.into_iter().rev().map(|level| view! { <option value=level.as_str()>{level.as_str()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"User "
+                <input type="search" data-testid="filter-user" placeholder="part of a user name"
+                    on:change=move |event| { user.set(event_target_value(&event)); page_number.set(0); } />
+            </label>
+            <label>"Order "
+                <select data-testid="filter-order" on:change=pick_order>
+                    <option value="riskiest">"Riskiest first"</option>
+                    <option value="newest">"Newest first"</option>
+                    <option value="oldest">"Oldest first"</option>
+                </select>
+            </label>
+        </div>
+        {move || match page.get() {
+            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+            Some(Ok(page_now)) => view! {
+                <div class="table-scroll">
+                    <table class="data" data-testid="risky-logins">
+                        <thead><tr>
+                            <th scope="col">"Time (UTC)"</th><th scope="col">"User"</th><th scope="col">"Address"</th>
+                            <th scope="col">"Place"</th><th scope="col">"Score"</th><th scope="col">"Level"</th><th scope="col">"Reasons"</th>
+                        </tr></thead>
+                        <tbody>
+                            {page_now.rows.into_iter().map(|event| {
+                                let place = match (&event.city, &event.country) {
+                                    (Some(city), Some(country)) => format!("{city}, {country}"),
+                                    (None, Some(country)) => country.to_string(),
+                                    _ => "—".to_owned(),
+                                };
+                                view! {
+                                    <tr>
+                                        <td class="nowrap">{format_utc(event.timestamp_ms)}</td>
+                                        <td>{event.user_id.to_string()}</td>
+                                        <td>{event.ip.to_string()}</td>
+                                        <td>{place}</td>
+                                        <td>{format!("{:.2}", event.risk_score)}</td>
+                                        <td><LevelBadge level=event.risk_level /></td>
+                                        <td class="reasons">{event.reasons()}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <div class="pager">
+                    <button type="button" class="button" data-testid="page-previous" disabled=page_now.page == 0
+                        on:click=move |_| page_number.update(|page| *page = page.saturating_sub(1))>"Previous"</button>
+                    <span data-testid="page-status">{format!("Page {} of {} · {} logins", page_now.page + 1, page_now.pages, count(page_now.matching))}</span>
+                    <button type="button" class="button" data-testid="page-next" disabled=page_now.page + 1 >= page_now.pages
+                        on:click=move |_| page_number.update(|page| *page += 1)>"Next"</button>
+                </div>
+            }.into_any(),
+        }}
     }
 }

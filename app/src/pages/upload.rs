@@ -1,13 +1,12 @@
-use engine::ingest::Format;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use web_sys::File;
 
-use crate::browser::{fetch_sample, read_file, upload_form, upload_limit_bytes};
-use crate::components::{Analysed, ProfileOutcome, ProfileView};
+use crate::browser::{read_file, upload_form, upload_limit_bytes};
+use crate::components::{Analysed, FilePicker, ProfileOutcome, ProfileView, ReadingOptions};
 use crate::format::bytes;
 use crate::reading::{AUTO, ingest_options};
-use crate::server_fns::profile_upload;
+use crate::server_fns::{profile_upload, server_message};
 
 /// The client-only build has no server to upload to.
 const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");
@@ -23,37 +22,13 @@ pub fn UploadPage() -> impl IntoView {
     let format = RwSignal::new(AUTO.to_owned());
     let mapping = RwSignal::new(String::new());
 
-    let choose = move |file: Option<File>| {
-        outcome.set(None);
-        selected.set(file);
-    };
-    let on_pick = move |event: leptos::ev::Event| {
-        let input = event_target::<web_sys::HtmlInputElement>(&event);
-        choose(input.files().and_then(|files| files.get(0)));
-    };
-    let on_drop = move |event: leptos::ev::DragEvent| {
-        event.prevent_default();
-        let dropped = event
-            .data_transfer()
-            .and_then(|transfer| transfer.files())
-            .and_then(|files| files.get(0));
-        if dropped.is_some() {
-            choose(dropped);
-        }
-    };
-    let use_sample = move |_| {
-        busy.set(Some("Loading the sample…"));
-        spawn_local(async move {
-            match fetch_sample().await {
-                Ok(file) => choose(Some(file)),
-                Err(message) => outcome.set(Some(ProfileOutcome {
-                    file_name: "the sample".into(),
-                    analysed: Analysed::InBrowser,
-                    result: Err(message),
-                })),
-            }
-            busy.set(None);
-        });
+    let reset = move |()| outcome.set(None);
+    let sample_failed = move |message: String| {
+        outcome.set(Some(ProfileOutcome {
+            file_name: "the sample".into(),
+            analysed: Analysed::InBrowser,
+            result: Err(message),
+        }))
     };
     let profile_on_server = move |_| {
         let Some(file) = selected.get_untracked() else {
@@ -75,7 +50,8 @@ pub fn UploadPage() -> impl IntoView {
         }
         busy.set(Some("Uploading and profiling on the server…"));
         spawn_local(async move {
-            let form = upload_form(&file, &format.get_untracked(), &mapping.get_untracked());
+            let (format, mapping) = (format.get_untracked(), mapping.get_untracked());
+            let form = upload_form(&file, &[("format", &format), ("map", &mapping)]);
             let result = match form {
                 Ok(form) => profile_upload(form.into()).await.map_err(server_message),
                 Err(message) => Err(message),
@@ -123,63 +99,8 @@ pub fn UploadPage() -> impl IntoView {
             "AWS CloudTrail, a Linux auth.log, the RBA dataset, or any CSV/TSV with a time, user and "
             "IP address column. The format is recognised by itself; gzip is fine."
         </p>
-        <div class="dropzone" on:dragover=|event| event.prevent_default() on:drop=on_drop>
-            <label for="log-file">"Choose a log file or drop it here"</label>
-            <input
-                id="log-file"
-                type="file"
-                name="file"
-                accept=".csv,.tsv,.txt,.json,.jsonl,.ndjson,.log,.gz,text/csv,application/json"
-                data-testid="file-input"
-                on:change=on_pick
-            />
-            <p class="muted">
-                "No file at hand? "
-                <button type="button" class="link-button" data-testid="use-sample" on:click=use_sample>
-                    "Use sample data"
-                </button>
-            </p>
-            <p class="selected" data-testid="selected-file">
-                {move || {
-                    selected
-                        .with(|file| {
-                            file.as_ref()
-                                .map(|file| {
-                                    format!("Selected: {} ({})", file.name(), bytes(file.size() as u64))
-                                })
-                        })
-                        .unwrap_or_else(|| "No file selected.".to_owned())
-                }}
-            </p>
-        </div>
-        <div class="reading-options">
-            <label>
-                "Format "
-                <select
-                    data-testid="format-select"
-                    prop:value=move || format.get()
-                    on:change=move |event| format.set(event_target_value(&event))
-                >
-                    <option value=AUTO>"Recognise automatically"</option>
-                    {Format::ALL
-                        .into_iter()
-                        .map(|format| {
-                            view! { <option value=format.name()>{format.description()}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
-            <label>
-                "Column mapping (CSV) "
-                <input
-                    type="text"
-                    data-testid="mapping-input"
-                    placeholder="user_id=User Principal Name, timestamp=When"
-                    prop:value=move || mapping.get()
-                    on:input=move |event| mapping.set(event_target_value(&event))
-                />
-            </label>
-        </div>
+        <FilePicker selected busy on_choose=reset on_error=sample_failed />
+        <ReadingOptions format mapping />
         <div class="actions">
             {SERVER_AVAILABLE
                 .then(|| {
@@ -225,13 +146,5 @@ pub fn UploadPage() -> impl IntoView {
             </p>
             <pre>{EXAMPLE_CSV}</pre>
         </details>
-    }
-}
-
-/// The message a person should read, without the transport's wrapping.
-fn server_message(error: ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message,
-        other => other.to_string(),
     }
 }

@@ -1,5 +1,19 @@
 //! Server functions: called from the browser like async functions, run on the server.
 
+mod detection_events;
 mod profile_upload;
+mod run_detection;
+#[cfg(feature = "ssr")]
+mod upload;
 
+pub use detection_events::{DetectionEvents, detection_events};
 pub use profile_upload::{ProfileUpload, profile_upload};
+pub use run_detection::{RunDetection, run_detection};
+
+/// The message a person should read, without the transport's wrapping.
+pub fn server_message(error: leptos::prelude::ServerFnError) -> String {
+    match error {
+        leptos::prelude::ServerFnError::ServerError(message) => message,
+        other => other.to_string(),
+    }
+}

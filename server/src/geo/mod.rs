@@ -328,7 +328,7 @@ fn package_version(dir: &Path) -> String {
 }
 
 /// The lookup for a command: the databases with the user's lists, or none (with a warning).
-pub fn open_for(args: &GeoArgs) -> anyhow::Result<Box<dyn GeoLookup>> {
+pub fn open_for(args: &GeoArgs) -> anyhow::Result<Box<dyn GeoLookup + Send>> {
     let lists = read_lists(&args.ip_lists)?;
     Ok(match open_optional(args.geo_dir.as_deref(), lists)? {
         Some(database) => Box::new(database),

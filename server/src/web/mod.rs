@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
+use app::detection_service::DetectionService;
 use app::{App, ServerSettings, format::bytes, shell};
 use axum::{
     Router,
@@ -13,6 +15,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
+use engine::enrich::GeoLookup;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
@@ -35,7 +38,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = ServerSettings {
         max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
     };
-    let router = app(&site_root, args.addr, settings);
+    let config = crate::analyze::load_config(args.config.as_deref())?;
+    let geo: Arc<dyn GeoLookup + Send> = Arc::from(crate::geo::open_for(&args.geo)?);
+    let detection = Arc::new(DetectionService::new(config, geo));
+    let router = app(&site_root, args.addr, settings, detection);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -67,7 +73,12 @@ fn default_site_root() -> PathBuf {
 }
 
 /// The whole web application: pages, server functions, static files, health check.
-pub fn app(site_root: &Path, addr: SocketAddr, settings: ServerSettings) -> Router {
+pub fn app(
+    site_root: &Path,
+    addr: SocketAddr,
+    settings: ServerSettings,
+    detection: Arc<DetectionService>,
+) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(site_root.to_string_lossy().as_ref())
@@ -76,14 +87,18 @@ pub fn app(site_root: &Path, addr: SocketAddr, settings: ServerSettings) -> Rout
         .build();
     let routes = generate_route_list(App);
     let upload_limit = usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX);
+    let context = move || {
+        provide_context(settings);
+        provide_context(Arc::clone(&detection));
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .leptos_routes_with_context(&options, routes, move || provide_context(settings), {
+        .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone(), settings)
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(
-            move || provide_context(settings),
+            context,
             move |options| shell(options, settings),
         ))
         .layer(RequestBodyLimitLayer::new(upload_limit))

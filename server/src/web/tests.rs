@@ -7,12 +7,18 @@ use tower::ServiceExt;
 const LIMIT_BYTES: u64 = 64 * 1024;
 
 fn test_app() -> Router {
+    test_app_with_limit(LIMIT_BYTES)
+}
+
+fn test_app_with_limit(max_upload_bytes: u64) -> Router {
     app(
         Path::new("target/site-does-not-exist"),
         "127.0.0.1:0".parse().unwrap(),
-        ServerSettings {
-            max_upload_bytes: LIMIT_BYTES,
-        },
+        ServerSettings { max_upload_bytes },
+        Arc::new(DetectionService::new(
+            engine::AnalysisConfig::default(),
+            Arc::new(engine::enrich::NoGeolocation),
+        )),
     )
 }
 
@@ -205,4 +211,49 @@ async fn oversized_upload_is_413_with_a_clear_message() {
         body,
         "File too large: uploads are limited to 64.0 KB. Start the server with --max-upload-mb to change the limit.\n"
     );
+}
+
+#[tokio::test]
+async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
+    let router = test_app_with_limit(8 * 1024 * 1024);
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
+    )
+    .unwrap();
+    let mut request = multipart_upload_with(&[("choices", "")], &sample);
+    *request.uri_mut() = "/api/detect".parse().unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let summary: app::detection::DetectionSummary = serde_json::from_slice(&body).unwrap();
+    assert_eq!(summary.profile.accepted, summary.profile.rows_read);
+    assert!(summary.at_or_above_threshold > 0);
+
+    let query = serde_json::json!({
+        "id": summary.id,
+        "query": {"min_score": 0.7, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
+    });
+    let request = Request::post("/api/detect/events")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(query.to_string()))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let page: app::detection::EventPage = serde_json::from_slice(&body).unwrap();
+    assert_eq!(page.matching, summary.at_or_above_threshold);
+    assert!(page.rows.iter().all(|event| event.risk_score >= 0.7));
+    assert!(!page.rows[0].reasons().is_empty());
+
+    let missing = serde_json::json!({
+        "id": "no-such-run",
+        "query": {"min_score": 0.7, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
+    });
+    let request = Request::post("/api/detect/events")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(missing.to_string()))
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

@@ -1,0 +1,392 @@
+//! The detection page's exchanges: the choices a person makes, the summary of a run, and pages of
+//! scored logins. Built by pure functions, so the server and the browser produce the same values.
+
+use engine::{AnalysisConfig, DataProfile, RiskLevel, ScoredEvent, UserRisk};
+use serde::{Deserialize, Serialize};
+
+/// Score from which a login is listed as risky by default (the original app's threshold).
+pub const DEFAULT_THRESHOLD: f64 = 0.7;
+/// Bins of the score histogram, each 0.05 wide.
+pub const HISTOGRAM_BINS: usize = 20;
+/// Logins per page of the results table.
+pub const PAGE_SIZE: usize = 50;
+/// Users listed as the riskiest.
+const TOP_USERS: usize = 10;
+
+/// What to run, as chosen on the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetectionChoices {
+    pub isolation_forest: bool,
+    pub dbscan: bool,
+    pub statistical: bool,
+    pub weight_isolation_forest: f64,
+    pub weight_dbscan: f64,
+    pub weight_statistical: f64,
+    /// Logins scoring at least this are listed as risky.
+    pub threshold: f64,
+    pub geolocation: bool,
+}
+
+impl Default for DetectionChoices {
+    fn default() -> Self {
+        let risk = engine::analysis::RiskParams::default();
+        Self {
+            isolation_forest: true,
+            dbscan: true,
+            statistical: true,
+            weight_isolation_forest: risk.weight_isolation_forest,
+            weight_dbscan: risk.weight_dbscan,
+            weight_statistical: risk.weight_statistical,
+            threshold: DEFAULT_THRESHOLD,
+            geolocation: true,
+        }
+    }
+}
+
+impl DetectionChoices {
+    /// The server's (or default) settings with these choices applied, validated.
+    pub fn apply(&self, base: &AnalysisConfig) -> Result<AnalysisConfig, String> {
+        if !(self.isolation_forest || self.dbscan || self.statistical) {
+            return Err("choose at least one detector".to_owned());
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(format!(
+                "the threshold must be between 0 and 1, not {}",
+                self.threshold
+            ));
+        }
+        let mut config = base.clone();
+        config.isolation_forest.enabled = self.isolation_forest;
+        config.dbscan.enabled = self.dbscan;
+        config.risk.weight_isolation_forest = self.weight_isolation_forest;
+        config.risk.weight_dbscan = self.weight_dbscan;
+        config.risk.weight_statistical = if self.statistical {
+            self.weight_statistical
+        } else {
+            0.0
+        };
+        config.check().map_err(|error| error.to_string())?;
+        Ok(config)
+    }
+
+    fn enabled(&self) -> Vec<Detector> {
+        [
+            (self.isolation_forest, Detector::IsolationForest),
+            (self.dbscan, Detector::Dbscan),
+            (self.statistical, Detector::Statistical),
+        ]
+        .into_iter()
+        .filter_map(|(on, detector)| on.then_some(detector))
+        .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Detector {
+    IsolationForest,
+    Dbscan,
+    Statistical,
+}
+
+impl Detector {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::IsolationForest => "Isolation Forest",
+            Self::Dbscan => "DBSCAN",
+            Self::Statistical => "Statistical",
+        }
+    }
+
+    fn score(self, event: &ScoredEvent) -> Option<f64> {
+        match self {
+            Self::IsolationForest => event.isolation_forest,
+            Self::Dbscan => event.dbscan,
+            Self::Statistical => Some(event.statistical),
+        }
+    }
+}
+
+/// How far the detectors agree on the logins at or above the threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// Per enabled detector: logins its own score puts at or above the threshold.
+    pub flagged_by: Vec<(Detector, u64)>,
+    /// Logins every enabled detector that gave a score puts at or above the threshold.
+    pub flagged_by_all: u64,
+    /// Logins at or above the threshold only because a rule fired (no detector agrees).
+    pub rules_only: u64,
+}
+
+/// The result of one run, without the logins themselves (they are paged).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetectionSummary {
+    /// Names the run for paging its logins.
+    pub id: String,
+    pub file_name: String,
+    pub profile: DataProfile,
+    pub choices: DetectionChoices,
+    /// Logins per level, Low to Critical.
+    pub levels: Vec<(RiskLevel, u64)>,
+    /// Logins per score bin of width 1 / [`HISTOGRAM_BINS`].
+    pub histogram: Vec<u64>,
+    pub at_or_above_threshold: u64,
+    pub agreement: Agreement,
+    pub top_users: Vec<UserRisk>,
+    pub geo_data: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+/// Summarises scored logins (in any order).
+pub fn summarise(
+    id: String,
+    file_name: String,
+    profile: DataProfile,
+    choices: DetectionChoices,
+    analysis: &engine::Analysis,
+    elapsed_ms: u64,
+) -> DetectionSummary {
+    let events = &analysis.events;
+    let threshold = choices.threshold;
+    let mut histogram = vec![0u64; HISTOGRAM_BINS];
+    for event in events {
+        let bin = ((event.risk_score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+        histogram[bin] += 1;
+    }
+    let risky: Vec<&ScoredEvent> = events
+        .iter()
+        .filter(|event| event.risk_score >= threshold)
+        .collect();
+    let detectors = choices.enabled();
+    let flags = |event: &ScoredEvent, detector: Detector| {
+        detector
+            .score(event)
+            .is_some_and(|score| score >= threshold)
+    };
+    let flagged_by = detectors
+        .iter()
+        .map(|&detector| {
+            let count = risky.iter().filter(|event| flags(event, detector)).count();
+            (detector, count as u64)
+        })
+        .collect();
+    let flagged_by_all = risky
+        .iter()
+        .filter(|event| {
+            let scored: Vec<Detector> = detectors
+                .iter()
+                .copied()
+                .filter(|&detector| detector.score(event).is_some())
+                .collect();
+            !scored.is_empty() && scored.iter().all(|&detector| flags(event, detector))
+        })
+        .count() as u64;
+    let rules_only = risky
+        .iter()
+        .filter(|event| !detectors.iter().any(|&detector| flags(event, detector)))
+        .count() as u64;
+    DetectionSummary {
+        id,
+        file_name,
+        profile,
+        levels: RiskLevel::ALL
+            .iter()
+            .map(|&level| (level, analysis.count_at(level) as u64))
+            .collect(),
+        histogram,
+        at_or_above_threshold: risky.len() as u64,
+        agreement: Agreement {
+            flagged_by,
+            flagged_by_all,
+            rules_only,
+        },
+        top_users: analysis.users.iter().take(TOP_USERS).cloned().collect(),
+        geo_data: analysis.geo_data.clone(),
+        elapsed_ms,
+        choices,
+    }
+}
+
+/// Order of the logins table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventOrder {
+    #[default]
+    RiskiestFirst,
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Which logins to show: at or above a score, optionally one level and users matching a text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventQuery {
+    pub min_score: f64,
+    pub level: Option<RiskLevel>,
+    /// Case-insensitive part of the user name; empty for everyone.
+    pub user: String,
+    pub order: EventOrder,
+    /// 0-based.
+    pub page: usize,
+}
+
+/// One page of logins and how many match in all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub matching: u64,
+    pub page: usize,
+    pub pages: usize,
+    pub rows: Vec<ScoredEvent>,
+}
+
+/// The page of logins `query` asks for.
+pub fn query(events: &[ScoredEvent], query: &EventQuery) -> EventPage {
+    let needle = query.user.trim().to_lowercase();
+    let mut matching: Vec<&ScoredEvent> = events
+        .iter()
+        .filter(|event| event.risk_score >= query.min_score)
+        .filter(|event| query.level.is_none_or(|level| event.risk_level == level))
+        .filter(|event| needle.is_empty() || event.user_id.to_lowercase().contains(&needle))
+        .collect();
+    match query.order {
+        EventOrder::RiskiestFirst => matching.sort_by(|a, b| {
+            b.risk_score
+                .total_cmp(&a.risk_score)
+                .then(a.timestamp_ms.cmp(&b.timestamp_ms))
+                .then(a.row.cmp(&b.row))
+        }),
+        EventOrder::NewestFirst => {
+            matching.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms).then(a.row.cmp(&b.row)))
+        }
+        EventOrder::OldestFirst => {
+            matching.sort_by(|a, b| a.timestamp_ms.cmp(&b.timestamp_ms).then(a.row.cmp(&b.row)))
+        }
+    }
+    let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
+    let page = query.page.min(pages - 1);
+    EventPage {
+        matching: matching.len() as u64,
+        page,
+        pages,
+        rows: matching
+            .into_iter()
+            .skip(page * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .cloned()
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::enrich::NoGeolocation;
+
+    fn sample_analysis() -> (engine::Ingested, engine::Analysis) {
+        let csv = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../public/sample/sample-logins.csv"
+        ))
+        .unwrap();
+        let ingested = engine::read_slice(&csv, &engine::IngestOptions::default()).unwrap();
+        let config = DetectionChoices::default()
+            .apply(&AnalysisConfig::default())
+            .unwrap();
+        let analysis = engine::analyze(&ingested.events, &config, &NoGeolocation, |_| {}).unwrap();
+        (ingested, analysis)
+    }
+
+    #[test]
+    fn summary_counts_match_the_scores() {
+        let (ingested, analysis) = sample_analysis();
+        let profile = DataProfile::of(&ingested);
+        let summary = summarise(
+            "run".into(),
+            "sample".into(),
+            profile,
+            DetectionChoices::default(),
+            &analysis,
+            1,
+        );
+        let total: u64 = summary.levels.iter().map(|(_, count)| count).sum();
+        assert_eq!(total, analysis.events.len() as u64);
+        assert_eq!(summary.histogram.iter().sum::<u64>(), total);
+        let risky = analysis
+            .events
+            .iter()
+            .filter(|e| e.risk_score >= 0.7)
+            .count() as u64;
+        assert_eq!(summary.at_or_above_threshold, risky);
+        assert!(risky > 0, "the sample has attacks");
+        for (_, flagged) in &summary.agreement.flagged_by {
+            assert!(*flagged <= risky);
+        }
+        assert!(summary.agreement.flagged_by_all <= risky);
+    }
+
+    #[test]
+    fn pages_filter_and_sort() {
+        let (_, analysis) = sample_analysis();
+        let mut q = EventQuery {
+            min_score: 0.0,
+            level: None,
+            user: String::new(),
+            order: EventOrder::RiskiestFirst,
+            page: 0,
+        };
+        let first = query(&analysis.events, &q);
+        assert_eq!(first.matching, analysis.events.len() as u64);
+        assert_eq!(first.rows.len(), PAGE_SIZE);
+        assert!(
+            first
+                .rows
+                .windows(2)
+                .all(|w| w[0].risk_score >= w[1].risk_score)
+        );
+        q.page = 10_000;
+        assert_eq!(query(&analysis.events, &q).page, first.pages - 1);
+        q.page = 0;
+        q.level = Some(RiskLevel::Critical);
+        let critical = query(&analysis.events, &q);
+        assert!(
+            critical
+                .rows
+                .iter()
+                .all(|e| e.risk_level == RiskLevel::Critical)
+        );
+        let user = analysis.events[0].user_id.to_uppercase();
+        q.level = None;
+        q.user = user.clone();
+        q.order = EventOrder::OldestFirst;
+        let mine = query(&analysis.events, &q);
+        assert!(
+            mine.rows
+                .iter()
+                .all(|e| e.user_id.to_uppercase().contains(&user))
+        );
+        assert!(
+            mine.rows
+                .windows(2)
+                .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms)
+        );
+    }
+
+    #[test]
+    fn choices_are_validated() {
+        let base = AnalysisConfig::default();
+        let none = DetectionChoices {
+            isolation_forest: false,
+            dbscan: false,
+            statistical: false,
+            ..DetectionChoices::default()
+        };
+        assert!(none.apply(&base).is_err());
+        let off = DetectionChoices {
+            dbscan: false,
+            ..DetectionChoices::default()
+        };
+        assert!(!off.apply(&base).unwrap().dbscan.enabled);
+        let bad = DetectionChoices {
+            threshold: 1.5,
+            ..DetectionChoices::default()
+        };
+        assert!(bad.apply(&base).is_err());
+    }
+}

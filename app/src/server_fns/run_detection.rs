@@ -1,0 +1,53 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+
+use crate::detection::DetectionSummary;
+
+/// Scores an uploaded log (multipart: `format`, `map`, `choices` as JSON, then `file`) with the
+/// server's settings and geolocation, keeps the scored logins for paging, and returns the summary.
+#[server(input = MultipartFormData, prefix = "/api", endpoint = "detect")]
+pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, ServerFnError> {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use super::upload::{blocking, fail, read_upload};
+    use crate::detection::{DetectionChoices, summarise};
+    use crate::detection_service::{DetectionService, run_id};
+    use axum::http::StatusCode;
+    use engine::enrich::NoGeolocation;
+
+    let service = expect_context::<Arc<DetectionService>>();
+    let upload = read_upload(data).await?;
+    let options = upload.ingest_options()?;
+    let choices_json = upload.field("choices").to_owned();
+    let choices: DetectionChoices = if choices_json.is_empty() {
+        DetectionChoices::default()
+    } else {
+        serde_json::from_str(&choices_json)
+            .map_err(|error| fail(StatusCode::BAD_REQUEST, format!("bad choices: {error}")))?
+    };
+    let config = choices
+        .apply(&service.config)
+        .map_err(|message| fail(StatusCode::BAD_REQUEST, message))?;
+    let id = run_id(&upload.content, &choices_json);
+    let file_name = upload.file_name.clone();
+    let worker = Arc::clone(&service);
+    let outcome = blocking(move || {
+        let started = Instant::now();
+        let ingested = engine::read_slice(&upload.content, &options).map_err(|e| e.to_string())?;
+        let geo: &dyn engine::enrich::GeoLookup = if choices.geolocation {
+            worker.geo.as_ref()
+        } else {
+            &NoGeolocation
+        };
+        let analysis = engine::analyze(&ingested.events, &config, geo, |_| {})
+            .map_err(|error| error.to_string())?;
+        let profile = engine::DataProfile::of(&ingested);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
+        worker.keep(&summary.id, analysis.events);
+        Ok::<_, String>(summary)
+    })
+    .await?;
+    outcome.map_err(|message| fail(StatusCode::UNPROCESSABLE_ENTITY, message))
+}

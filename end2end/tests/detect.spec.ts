@@ -1,0 +1,70 @@
+import { expect, test, type Page } from '@playwright/test';
+import { expectHydrated, keepScreenshot, SAMPLE_PATH } from './support';
+
+const LEVELS = ['critical', 'high', 'medium', 'low'] as const;
+
+async function openWithSample(page: Page) {
+  await page.goto('/detect');
+  await expectHydrated(page);
+  await page.getByTestId('file-input').setInputFiles(SAMPLE_PATH);
+}
+
+async function levelCounts(page: Page): Promise<string[]> {
+  const counts: string[] = [];
+  for (const level of LEVELS) {
+    counts.push((await page.getByTestId(`level-${level}`).textContent())?.trim() ?? '');
+  }
+  return counts;
+}
+
+test('detection on the server lists risky logins with their reasons', async ({ page }) => {
+  await openWithSample(page);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  await expect(page.getByTestId('histogram').locator('rect')).toHaveCount(20);
+  await expect(page.getByTestId('agreement')).toContainText('Isolation Forest');
+  const rows = page.getByTestId('risky-logins').locator('tbody tr');
+  await expect(rows.first()).toBeVisible();
+  expect(Number((await page.getByTestId('level-critical').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
+  await expect(page.getByTestId('page-status')).toContainText('Page 1 of');
+  await keepScreenshot(page, 'detect-results');
+
+  await page.getByTestId('filter-user').fill('lena.neumann');
+  await page.getByTestId('filter-user').press('Enter');
+  await expect(rows.first()).toContainText('lena.neumann');
+  await expect(page.getByTestId('risky-logins')).toContainText('brute force succeeded');
+
+  await page.getByTestId('filter-user').fill('');
+  await page.getByTestId('filter-user').press('Enter');
+  await page.getByTestId('page-next').click();
+  await expect(page.getByTestId('page-status')).toContainText('Page 2 of');
+});
+
+test('the in-browser run matches the server with geolocation off, with every request blocked', async ({ page }) => {
+  await openWithSample(page);
+  await page.getByTestId('use-geo').uncheck();
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  const fromServer = await levelCounts(page);
+  const firstFromServer = await page.getByTestId('risky-logins').locator('tbody tr').first().textContent();
+
+  const attempted: string[] = [];
+  await page.route('**/*', (route) => {
+    attempted.push(route.request().url());
+    return route.abort();
+  });
+  await page.getByTestId('detect-local').click();
+  await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally/);
+  expect(await levelCounts(page)).toEqual(fromServer);
+  await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toHaveText(firstFromServer ?? '');
+  expect(attempted).toEqual([]);
+});
+
+test('choosing no detector is refused with a reason', async ({ page }) => {
+  await openWithSample(page);
+  for (const id of ['use-forest', 'use-dbscan', 'use-statistical']) {
+    await page.getByTestId(id).uncheck();
+  }
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detect-error')).toContainText('choose at least one detector');
+});
