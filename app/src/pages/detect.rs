@@ -485,10 +485,10 @@ fn RiskyLogins(run: Run) -> impl IntoView {
                     </table>
                 </div>
                 <div class="pager">
-                    <button type="button" class="button" data-testid="page-previous" disabled=page_now.page == 0
+                    <button type="button" class="button" data-testid="page-previous" disabled={page_now.page == 0}
                         on:click=move |_| page_number.update(|page| *page = page.saturating_sub(1))>"Previous"</button>
                     <span data-testid="page-status">{format!("Page {} of {} · {} logins", page_now.page + 1, page_now.pages, count(page_now.matching))}</span>
-                    <button type="button" class="button" data-testid="page-next" disabled=page_now.page + 1 >= page_now.pages
+                    <button type="button" class="button" data-testid="page-next" disabled={page_now.page + 1 >= page_now.pages}
                         on:click=move |_| page_number.update(|page| *page += 1)>"Next"</button>
                 </div>
             }.into_any(),
