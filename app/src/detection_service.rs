@@ -1,52 +1,40 @@
-//! The server's side of detection: the settings and geolocation it analyses with, and the last
-//! runs' scored logins, kept in memory so their pages can be served.
+//! The server's side of detection: the settings and geolocation it analyses with, and where runs
+//! are kept (the server's database) so their pages and deep links work after a restart.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use engine::enrich::GeoLookup;
-use engine::{AnalysisConfig, ScoredEvent};
+use engine::{AnalysisConfig, Rejection, ScoredEvent};
 
-/// Runs whose logins are kept for paging; older ones must be run again.
-const KEPT_RUNS: usize = 8;
+use crate::detection::{DetectionSummary, EventPage, EventQuery};
+
+/// Everything kept of one run.
+pub struct SavedRun {
+    pub summary: DetectionSummary,
+    /// The settings the run used (the server's, with the page's choices applied).
+    pub settings: AnalysisConfig,
+    /// The rejected records the engine kept (all of them up to its limit).
+    pub rejections: Vec<Rejection>,
+    pub events: Vec<ScoredEvent>,
+    pub created_ms: i64,
+}
+
+type Stored<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// Where runs are kept. Errors are messages for the page; implementations log the details.
+pub trait RunStore: Send + Sync {
+    fn save(&self, run: SavedRun) -> Stored<'_, ()>;
+    fn summary<'a>(&'a self, id: &'a str) -> Stored<'a, Option<DetectionSummary>>;
+    fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Stored<'a, Option<EventPage>>;
+}
 
 pub struct DetectionService {
     /// The server's analysis settings (`--config`), before the page's choices.
     pub config: AnalysisConfig,
     pub geo: Arc<dyn GeoLookup + Send>,
-    runs: Mutex<VecDeque<(String, Arc<Vec<ScoredEvent>>)>>,
-}
-
-impl DetectionService {
-    pub fn new(config: AnalysisConfig, geo: Arc<dyn GeoLookup + Send>) -> Self {
-        Self {
-            config,
-            geo,
-            runs: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    pub fn keep(&self, id: &str, events: Vec<ScoredEvent>) {
-        let mut runs = self
-            .runs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        runs.retain(|(kept, _)| kept != id);
-        if runs.len() == KEPT_RUNS {
-            runs.pop_front();
-        }
-        runs.push_back((id.to_owned(), Arc::new(events)));
-    }
-
-    pub fn events(&self, id: &str) -> Option<Arc<Vec<ScoredEvent>>> {
-        let runs = self
-            .runs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        runs.iter()
-            .find(|(kept, _)| kept == id)
-            .map(|(_, events)| Arc::clone(events))
-    }
+    pub runs: Arc<dyn RunStore>,
 }
 
 /// A run's name from what it analysed: the same file with the same choices gets the same id.
@@ -65,17 +53,12 @@ pub fn run_id(content: &[u8], choices: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use engine::enrich::NoGeolocation;
 
     #[test]
-    fn keeps_the_latest_runs() {
-        let service = DetectionService::new(AnalysisConfig::default(), Arc::new(NoGeolocation));
-        for run in 0..=KEPT_RUNS {
-            service.keep(&run.to_string(), Vec::new());
-        }
-        assert!(service.events("0").is_none());
-        assert!(service.events(&KEPT_RUNS.to_string()).is_some());
+    fn run_ids_follow_the_content_and_choices() {
         assert_eq!(run_id(b"a", "x"), run_id(b"a", "x"));
         assert_ne!(run_id(b"a", "x"), run_id(b"a", "y"));
+        assert_ne!(run_id(b"a", "x"), run_id(b"b", "x"));
+        assert_eq!(run_id(b"", "").len(), 16);
     }
 }

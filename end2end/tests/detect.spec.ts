@@ -68,3 +68,16 @@ test('choosing no detector is refused with a reason', async ({ page }) => {
   await page.getByTestId('detect-server').click();
   await expect(page.getByTestId('detect-error')).toContainText('choose at least one detector');
 });
+
+test('a run is kept: its address opens it again after a reload', async ({ page }) => {
+  await openWithSample(page);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  await expect(page).toHaveURL(/\/detect\?run=[0-9a-f]{16}$/);
+  const counts = await levelCounts(page);
+  await page.reload();
+  await expectHydrated(page);
+  await expect(page.getByTestId('detection')).toBeVisible();
+  expect(await levelCounts(page)).toEqual(counts);
+  await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toBeVisible();
+});

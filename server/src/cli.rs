@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// TOML file with the analysis settings used for uploads (`skytrace config` prints them).
     #[arg(long, env = "SKYTRACE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Where runs are kept: postgres://… for PostgreSQL; default: SQLite file skytrace.db in
+    /// the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database: Option<String>,
     #[command(flatten)]
     pub geo: GeoArgs,
 }

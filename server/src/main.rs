@@ -10,6 +10,7 @@ mod input;
 mod outliers;
 mod profile;
 mod scenario;
+mod store;
 mod web;
 
 use std::process::ExitCode;

@@ -4,6 +4,8 @@ use engine::enrich::NoGeolocation;
 use engine::{RiskLevel, ScoredEvent, time::format_utc};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use web_sys::File;
 
 use crate::browser::{read_file, upload_form};
@@ -14,7 +16,7 @@ use crate::detection::{
 };
 use crate::format::count;
 use crate::reading::{AUTO, ingest_options};
-use crate::server_fns::{detection_events, run_detection, server_message};
+use crate::server_fns::{detection_events, load_detection, run_detection, server_message};
 
 /// The client-only build has no server to run on.
 const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");
@@ -41,11 +43,34 @@ pub fn DetectPage() -> impl IntoView {
     let format = RwSignal::new(AUTO.to_owned());
     let mapping = RwSignal::new(String::new());
     let choices = RwSignal::new(DetectionChoices::default());
-    let run = RwSignal::new_local(None::<Result<Run, String>>);
+    let run = RwSignal::new(None::<Result<Run, String>>);
+    // A kept run named in the address (`/detect?run=ID`): a deep link that survives restarts.
+    // Loaded in the browser: the results are interactive (paging) and need it anyway.
+    let query_map = use_query_map();
+    let saved_id = move || query_map.with(|query| query.get("run"));
+    Effect::new(move |_| {
+        let Some(id) = saved_id() else {
+            return;
+        };
+        let shown = run.with_untracked(
+            |run| matches!(run, Some(Ok(Run::Server(summary))) if summary.id == id),
+        );
+        if !shown {
+            spawn_local(async move {
+                let loaded = load_detection(id)
+                    .await
+                    .map(Run::Server)
+                    .map_err(server_message);
+                run.set(Some(loaded));
+            });
+        }
+    });
+    let navigate = use_navigate();
 
     let reset = move |()| run.set(None);
     let sample_failed = move |message: String| run.set(Some(Err(message)));
     let run_on_server = move |_| {
+        let navigate = navigate.clone();
         let Some(file) = selected.get_untracked() else {
             return;
         };
@@ -65,6 +90,16 @@ pub fn DetectPage() -> impl IntoView {
                     .map_err(server_message),
                 Err(message) => Err(message),
             };
+            if let Ok(Run::Server(summary)) = &outcome {
+                navigate(
+                    &format!("/detect?run={}", summary.id),
+                    NavigateOptions {
+                        replace: true,
+                        scroll: false,
+                        ..NavigateOptions::default()
+                    },
+                );
+            }
             run.set(Some(outcome));
             busy.set(None);
         });
@@ -124,6 +159,10 @@ pub fn DetectPage() -> impl IntoView {
             <span class="busy" role="status" aria-live="polite">{move || busy.get()}</span>
         </div>
         {move || match run.get() {
+            None if saved_id().is_some() => Some(
+                view! { <p class="muted" data-testid="loading-run">"Loading the saved run…"</p> }
+                    .into_any(),
+            ),
             None => Some(
                 view! {
                     <EmptyState purpose="Choose a log above and run the detection: every login is scored, and the risky ones are listed with the reasons behind them." />
@@ -395,7 +434,7 @@ fn RiskyLogins(run: Run) -> impl IntoView {
     let order = RwSignal::new(EventOrder::RiskiestFirst);
     let page_number = RwSignal::new(0usize);
     let page = RwSignal::new(None::<Result<EventPage, String>>);
-    let run = StoredValue::new_local(run);
+    let run = StoredValue::new(run);
     Effect::new(move |_| {
         let query_now = EventQuery {
             min_score: threshold,

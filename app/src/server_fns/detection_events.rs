@@ -3,7 +3,7 @@ use leptos::server_fn::codec::Json;
 
 use crate::detection::{EventPage, EventQuery};
 
-/// One page of a run's scored logins; 404 when the run is no longer kept (run it again).
+/// One page of a kept run's scored logins; 404 for an unknown run.
 #[server(input = Json, prefix = "/api", endpoint = "detect/events")]
 pub async fn detection_events(id: String, query: EventQuery) -> Result<EventPage, ServerFnError> {
     use std::sync::Arc;
@@ -13,11 +13,10 @@ pub async fn detection_events(id: String, query: EventQuery) -> Result<EventPage
     use axum::http::StatusCode;
 
     let service = expect_context::<Arc<DetectionService>>();
-    let events = service.events(&id).ok_or_else(|| {
-        fail(
-            StatusCode::NOT_FOUND,
-            "this run is no longer kept on the server; run the detection again".into(),
-        )
-    })?;
-    Ok(crate::detection::query(&events, &query))
+    service
+        .runs
+        .page(&id, &query)
+        .await
+        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?
+        .ok_or_else(|| fail(StatusCode::NOT_FOUND, format!("no run {id:?} is kept")))
 }

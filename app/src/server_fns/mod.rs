@@ -1,12 +1,14 @@
 //! Server functions: called from the browser like async functions, run on the server.
 
 mod detection_events;
+mod load_detection;
 mod profile_upload;
 mod run_detection;
 #[cfg(feature = "ssr")]
 mod upload;
 
 pub use detection_events::{DetectionEvents, detection_events};
+pub use load_detection::{LoadDetection, load_detection};
 pub use profile_upload::{ProfileUpload, profile_upload};
 pub use run_detection::{RunDetection, run_detection};
 

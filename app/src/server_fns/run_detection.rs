@@ -4,7 +4,7 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use crate::detection::DetectionSummary;
 
 /// Scores an uploaded log (multipart: `format`, `map`, `choices` as JSON, then `file`) with the
-/// server's settings and geolocation, keeps the scored logins for paging, and returns the summary.
+/// server's settings and geolocation, keeps the run in the database, and returns its summary.
 #[server(input = MultipartFormData, prefix = "/api", endpoint = "detect")]
 pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, ServerFnError> {
     use std::sync::Arc;
@@ -12,7 +12,7 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
 
     use super::upload::{blocking, fail, read_upload};
     use crate::detection::{DetectionChoices, summarise};
-    use crate::detection_service::{DetectionService, run_id};
+    use crate::detection_service::{DetectionService, SavedRun, run_id};
     use axum::http::StatusCode;
     use engine::enrich::NoGeolocation;
 
@@ -32,6 +32,9 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
     let id = run_id(&upload.content, &choices_json);
     let file_name = upload.file_name.clone();
     let worker = Arc::clone(&service);
+    let created_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64);
     let outcome = blocking(move || {
         let started = Instant::now();
         let ingested = engine::read_slice(&upload.content, &options).map_err(|e| e.to_string())?;
@@ -45,9 +48,21 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
         let profile = engine::DataProfile::of(&ingested);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
-        worker.keep(&summary.id, analysis.events);
-        Ok::<_, String>(summary)
+        Ok::<_, String>(SavedRun {
+            summary,
+            settings: config,
+            rejections: ingested.rejections,
+            events: analysis.events,
+            created_ms,
+        })
     })
     .await?;
-    outcome.map_err(|message| fail(StatusCode::UNPROCESSABLE_ENTITY, message))
+    let run = outcome.map_err(|message| fail(StatusCode::UNPROCESSABLE_ENTITY, message))?;
+    let summary = run.summary.clone();
+    service
+        .runs
+        .save(run)
+        .await
+        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?;
+    Ok(summary)
 }

@@ -21,6 +21,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 use crate::cli::ServeArgs;
+use crate::store::Store;
 
 /// Name under which cargo-leptos writes the browser bundle (`pkg/skytrace.{js,wasm,css}`).
 const OUTPUT_NAME: &str = "skytrace";
@@ -40,12 +41,21 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let config = crate::analyze::load_config(args.config.as_deref())?;
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(crate::geo::open_for(&args.geo)?);
-    let detection = Arc::new(DetectionService::new(config, geo));
-    let router = app(&site_root, args.addr, settings, detection);
+    let database = args
+        .database
+        .clone()
+        .unwrap_or_else(|| Store::sqlite_url(&args.data_dir));
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(async move {
+            let store = Store::open(&database).await?;
+            let detection = Arc::new(DetectionService {
+                config,
+                geo,
+                runs: Arc::new(store),
+            });
+            let router = app(&site_root, args.addr, settings, detection);
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -6,24 +6,27 @@ use tower::ServiceExt;
 
 const LIMIT_BYTES: u64 = 64 * 1024;
 
-fn test_app() -> Router {
-    test_app_with_limit(LIMIT_BYTES)
+async fn test_app() -> Router {
+    test_app_with_limit(LIMIT_BYTES).await
 }
 
-fn test_app_with_limit(max_upload_bytes: u64) -> Router {
+/// The app on a fresh SQLite database of its own.
+async fn test_app_with_limit(max_upload_bytes: u64) -> Router {
+    let store = crate::store::tests::fresh_sqlite().await;
     app(
         Path::new("target/site-does-not-exist"),
         "127.0.0.1:0".parse().unwrap(),
         ServerSettings { max_upload_bytes },
-        Arc::new(DetectionService::new(
-            engine::AnalysisConfig::default(),
-            Arc::new(engine::enrich::NoGeolocation),
-        )),
+        Arc::new(DetectionService {
+            config: engine::AnalysisConfig::default(),
+            geo: Arc::new(engine::enrich::NoGeolocation),
+            runs: Arc::new(store),
+        }),
     )
 }
 
 async fn send(request: Request<Body>) -> (StatusCode, String) {
-    let response = test_app().oneshot(request).await.unwrap();
+    let response = test_app().await.oneshot(request).await.unwrap();
     let status = response.status();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&body).into_owned())
@@ -215,7 +218,7 @@ async fn oversized_upload_is_413_with_a_clear_message() {
 
 #[tokio::test]
 async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
-    let router = test_app_with_limit(8 * 1024 * 1024);
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
     let sample = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
     )

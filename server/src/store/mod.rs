@@ -1,0 +1,295 @@
+//! Kept results: each detection run's dataset profile, rejected records, settings, summary and
+//! scored logins, in SQLite (a file under the data directory, WAL mode) or PostgreSQL
+//! (`--database postgres://…`), with the same migrations and queries.
+//!
+//! A run is written in one transaction: a crash or a kill mid-way leaves the whole run or none
+//! of it.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+
+use anyhow::Context;
+use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE};
+use app::detection_service::{RunStore, SavedRun};
+use engine::ScoredEvent;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+/// Schema versions, applied in order, each once.
+const MIGRATIONS: [(i64, &str, &str); 1] = [(1, "runs", include_str!("migrations/0001_runs.sql"))];
+/// Logins per INSERT statement (8 values each; well under SQLite's and PostgreSQL's limits).
+const EVENTS_PER_INSERT: usize = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database behind the web app.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// The embedded default: `skytrace.db` in the data directory.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("skytrace.db").display()
+        )
+    }
+
+    /// Connects (creating the SQLite file if needed) and brings the schema up to date.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("unsupported database URL (expected sqlite:// or postgres://)");
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::raw_sql(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .execute(&mut *connection)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .context("cannot open the database")?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations \
+             (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for (version, name, sql) in MIGRATIONS {
+            let applied = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+            if applied.is_some() {
+                continue;
+            }
+            let mut transaction = self.pool.begin().await?;
+            sqlx::raw_sql(sql)
+                .execute(&mut *transaction)
+                .await
+                .with_context(|| format!("migration {version} ({name}) failed"))?;
+            sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+                .bind(version)
+                .bind(name)
+                .execute(&mut *transaction)
+                .await?;
+            transaction.commit().await?;
+            tracing::info!(version, name, "database schema updated");
+        }
+        Ok(())
+    }
+
+    async fn save_run(&self, run: SavedRun) -> anyhow::Result<()> {
+        let id = run.summary.id.clone();
+        let mut transaction = self.pool.begin().await?;
+        // The same file with the same choices is the same run: replace it.
+        sqlx::query("DELETE FROM datasets WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query(
+            "INSERT INTO datasets (id, source_name, profile, created_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(&run.summary.file_name)
+        .bind(serde_json::to_string(&run.summary.profile)?)
+        .bind(run.created_ms)
+        .execute(&mut *transaction)
+        .await?;
+        for rejection in &run.rejections {
+            sqlx::query(
+                "INSERT INTO rejected_records (dataset_id, record, line, reason) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&id)
+            .bind(rejection.row as i64)
+            .bind(rejection.line.map(|line| line as i64))
+            .bind(rejection.reason.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO analyses (id, dataset_id, settings, summary, created_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(&id)
+        .bind(serde_json::to_string(&run.settings)?)
+        .bind(serde_json::to_string(&run.summary)?)
+        .bind(run.created_ms)
+        .execute(&mut *transaction)
+        .await?;
+        for chunk in run.events.chunks(EVENTS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let first = row * 8;
+                    let places: Vec<String> = (1..=8).map(|n| format!("${}", first + n)).collect();
+                    format!("({})", places.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO scored_events (analysis_id, record, timestamp_ms, user_id, user_key, \
+                 risk_score, risk_level, event) VALUES {}",
+                values.join(", ")
+            );
+            // Built from constant fragments and numbered placeholders only.
+            let mut insert = sqlx::query(AssertSqlSafe(sql));
+            for event in chunk {
+                insert = insert
+                    .bind(id.clone())
+                    .bind(event.row as i64)
+                    .bind(event.timestamp_ms)
+                    .bind(event.user_id.to_string())
+                    .bind(event.user_id.to_lowercase())
+                    .bind(event.risk_score)
+                    .bind(event.risk_level.as_str())
+                    .bind(serde_json::to_string(event)?);
+            }
+            insert.execute(&mut *transaction).await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn load_summary(&self, id: &str) -> anyhow::Result<Option<DetectionSummary>> {
+        let row = sqlx::query("SELECT summary FROM analyses WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let text: String = row.try_get("summary")?;
+            Ok(serde_json::from_str(&text)?)
+        })
+        .transpose()
+    }
+
+    async fn load_page(&self, id: &str, query: &EventQuery) -> anyhow::Result<Option<EventPage>> {
+        if self.load_summary(id).await?.is_none() {
+            return Ok(None);
+        }
+        let mut conditions = vec!["analysis_id = $1".to_owned(), "risk_score >= $2".to_owned()];
+        let mut next = 3;
+        if query.level.is_some() {
+            conditions.push(format!("risk_level = ${next}"));
+            next += 1;
+        }
+        let needle = query.user.trim().to_lowercase();
+        if !needle.is_empty() {
+            conditions.push(format!("user_key LIKE ${next} ESCAPE '\\'"));
+            next += 1;
+        }
+        let filter = conditions.join(" AND ");
+        // The SQL below is built from constant fragments and numbered placeholders only.
+        let bind_filters = |sql: String| {
+            let mut statement = sqlx::query(AssertSqlSafe(sql))
+                .bind(id.to_owned())
+                .bind(query.min_score);
+            if let Some(level) = query.level {
+                statement = statement.bind(level.as_str());
+            }
+            if !needle.is_empty() {
+                statement = statement.bind(format!("%{}%", escape_like(&needle)));
+            }
+            statement
+        };
+        let counted = bind_filters(format!(
+            "SELECT COUNT(*) AS matching FROM scored_events WHERE {filter}"
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        let matching = counted.try_get::<i64, _>("matching")? as usize;
+        let pages = matching.div_ceil(PAGE_SIZE).max(1);
+        let page = query.page.min(pages - 1);
+        let order = match query.order {
+            EventOrder::RiskiestFirst => "risk_score DESC, timestamp_ms ASC, record ASC",
+            EventOrder::NewestFirst => "timestamp_ms DESC, record ASC",
+            EventOrder::OldestFirst => "timestamp_ms ASC, record ASC",
+        };
+        let sql = format!(
+            "SELECT event FROM scored_events WHERE {filter} ORDER BY {order} \
+             LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        let rows = bind_filters(sql)
+            .bind(PAGE_SIZE as i64)
+            .bind((page * PAGE_SIZE) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        let rows = rows
+            .iter()
+            .map(decode_event)
+            .collect::<anyhow::Result<Vec<ScoredEvent>>>()?;
+        Ok(Some(EventPage {
+            matching: matching as u64,
+            page,
+            pages,
+            rows,
+        }))
+    }
+}
+
+fn decode_event(row: &AnyRow) -> anyhow::Result<ScoredEvent> {
+    let text: String = row.try_get("event")?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// `%`, `_` and `\` in a user's search text match themselves.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// Errors reach the page as one line; the details go to the log.
+fn logged<T>(result: anyhow::Result<T>) -> Result<T, String> {
+    result.map_err(|error| {
+        tracing::error!(error = format!("{error:#}"), "database error");
+        "the results database could not be used (see the server log)".to_owned()
+    })
+}
+
+impl RunStore for Store {
+    fn save(&self, run: SavedRun) -> Boxed<'_, ()> {
+        Box::pin(async move { logged(self.save_run(run).await) })
+    }
+
+    fn summary<'a>(&'a self, id: &'a str) -> Boxed<'a, Option<DetectionSummary>> {
+        Box::pin(async move { logged(self.load_summary(id).await) })
+    }
+
+    fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Boxed<'a, Option<EventPage>> {
+        Box::pin(async move { logged(self.load_page(id, query).await) })
+    }
+}
+
+#[cfg(test)]
+pub mod tests;

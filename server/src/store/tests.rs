@@ -1,0 +1,174 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use app::detection::{DetectionChoices, EventOrder, EventQuery, summarise};
+use app::detection_service::{RunStore, SavedRun};
+use engine::enrich::NoGeolocation;
+use engine::{AnalysisConfig, IngestOptions, RiskLevel};
+
+use super::*;
+
+/// A store on a new SQLite file under the test's scratch directory.
+pub async fn fresh_sqlite() -> Store {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "skytrace-store-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join("skytrace.db"));
+    Store::open(&Store::sqlite_url(&dir)).await.unwrap()
+}
+
+fn sample_run(csv: &[u8], name: &str) -> SavedRun {
+    let ingested = engine::read_slice(csv, &IngestOptions::default()).unwrap();
+    let config = AnalysisConfig::default();
+    let analysis = engine::analyze(&ingested.events, &config, &NoGeolocation, |_| {}).unwrap();
+    let summary = summarise(
+        app::detection_service::run_id(csv, name),
+        name.to_owned(),
+        engine::DataProfile::of(&ingested),
+        DetectionChoices::default(),
+        &analysis,
+        5,
+    );
+    SavedRun {
+        summary,
+        settings: config,
+        rejections: ingested.rejections,
+        events: analysis.events,
+        created_ms: 1_772_409_600_000,
+    }
+}
+
+fn sample_csv() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/sample/sample-logins.csv"
+    ))
+    .unwrap()
+}
+
+fn everything(order: EventOrder) -> EventQuery {
+    EventQuery {
+        min_score: 0.0,
+        level: None,
+        user: String::new(),
+        order,
+        page: 0,
+    }
+}
+
+#[tokio::test]
+async fn a_run_is_kept_and_paged_like_in_memory() {
+    let store = fresh_sqlite().await;
+    let csv = sample_csv();
+    let run = sample_run(&csv, "sample.csv");
+    let id = run.summary.id.clone();
+    let expected_summary = run.summary.clone();
+    let events = run.events.clone();
+    store.save(run).await.unwrap();
+
+    assert_eq!(store.summary(&id).await.unwrap(), Some(expected_summary));
+    for query in [
+        everything(EventOrder::RiskiestFirst),
+        everything(EventOrder::NewestFirst),
+        EventQuery {
+            min_score: 0.7,
+            level: Some(RiskLevel::Critical),
+            ..everything(EventOrder::OldestFirst)
+        },
+        EventQuery {
+            user: "AVA.".to_owned(),
+            page: 1,
+            ..everything(EventOrder::RiskiestFirst)
+        },
+        EventQuery {
+            page: 10_000,
+            ..everything(EventOrder::RiskiestFirst)
+        },
+    ] {
+        let stored = store.page(&id, &query).await.unwrap().unwrap();
+        assert_eq!(stored, app::detection::query(&events, &query), "{query:?}");
+    }
+    assert_eq!(store.summary("nope").await.unwrap(), None);
+    assert_eq!(
+        store
+            .page("nope", &everything(EventOrder::NewestFirst))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn like_wildcards_in_a_search_match_themselves() {
+    let store = fresh_sqlite().await;
+    let csv = b"timestamp,user_id,ip_address,user_agent\n\
+                2026-03-02T08:00:00Z,first_last,10.0.0.1,UA\n\
+                2026-03-02T08:01:00Z,firstXlast,10.0.0.2,UA\n\
+                2026-03-02T08:02:00Z,100%sure,10.0.0.3,UA\n";
+    let run = sample_run(csv, "wild.csv");
+    let id = run.summary.id.clone();
+    store.save(run).await.unwrap();
+    let find = |user: &str| EventQuery {
+        user: user.to_owned(),
+        ..everything(EventOrder::OldestFirst)
+    };
+    let underscore = store.page(&id, &find("first_")).await.unwrap().unwrap();
+    assert_eq!(underscore.matching, 1);
+    assert_eq!(&*underscore.rows[0].user_id, "first_last");
+    let percent = store.page(&id, &find("0%s")).await.unwrap().unwrap();
+    assert_eq!(percent.matching, 1);
+}
+
+#[tokio::test]
+async fn the_same_run_again_replaces_it_and_reopening_keeps_everything() {
+    let dir = std::env::temp_dir().join(format!("skytrace-store-reopen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join("skytrace.db"));
+    let url = Store::sqlite_url(&dir);
+    let csv = sample_csv();
+    let id = {
+        let store = Store::open(&url).await.unwrap();
+        store.save(sample_run(&csv, "a.csv")).await.unwrap();
+        let run = sample_run(&csv, "a.csv");
+        let id = run.summary.id.clone();
+        store.save(run).await.unwrap();
+        id
+    };
+    let reopened = Store::open(&url).await.unwrap();
+    let page = reopened
+        .page(&id, &everything(EventOrder::NewestFirst))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.matching, 4_519);
+    let rejected: i64 = sqlx::query("SELECT COUNT(*) AS n FROM analyses")
+        .fetch_one(&reopened.pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(rejected, 1);
+}
+
+#[tokio::test]
+async fn rejected_records_are_kept_with_the_dataset() {
+    let store = fresh_sqlite().await;
+    let csv = b"timestamp,user_id,ip_address,user_agent\n\
+                2026-03-02T08:00:00Z,ann,10.0.0.1,UA\n\
+                soon,bob,10.0.0.2,UA\n";
+    let run = sample_run(csv, "bad.csv");
+    let id = run.summary.id.clone();
+    store.save(run).await.unwrap();
+    let row =
+        sqlx::query("SELECT record, line, reason FROM rejected_records WHERE dataset_id = $1")
+            .bind(&id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(row.try_get::<i64, _>("record").unwrap(), 2);
+    assert_eq!(row.try_get::<Option<i64>, _>("line").unwrap(), Some(3));
+    assert!(row.try_get::<String, _>("reason").unwrap().contains("soon"));
+}
