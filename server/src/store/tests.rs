@@ -172,3 +172,45 @@ async fn rejected_records_are_kept_with_the_dataset() {
     assert_eq!(row.try_get::<Option<i64>, _>("line").unwrap(), Some(3));
     assert!(row.try_get::<String, _>("reason").unwrap().contains("soon"));
 }
+
+/// The same store code on a real PostgreSQL: `./dev test` starts one and runs this with
+/// `--ignored`, giving its URL in SKYTRACE_TEST_POSTGRES.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run by ./dev test"]
+async fn postgres_keeps_and_pages_runs_like_sqlite() {
+    let url = std::env::var("SKYTRACE_TEST_POSTGRES")
+        .expect("SKYTRACE_TEST_POSTGRES must name a PostgreSQL database (./dev test starts one)");
+    let store = Store::open(&url).await.unwrap();
+    // Opening again finds the schema up to date.
+    let store_again = Store::open(&url).await.unwrap();
+    let sqlite = fresh_sqlite().await;
+    let csv = sample_csv();
+    let run = sample_run(&csv, "postgres.csv");
+    let id = run.summary.id.clone();
+    store.save(sample_run(&csv, "postgres.csv")).await.unwrap();
+    sqlite.save(run).await.unwrap();
+    assert_eq!(
+        store_again.summary(&id).await.unwrap(),
+        sqlite.summary(&id).await.unwrap()
+    );
+    for query in [
+        everything(EventOrder::RiskiestFirst),
+        EventQuery {
+            min_score: 0.7,
+            level: Some(RiskLevel::High),
+            user: "a_".to_owned(),
+            ..everything(EventOrder::NewestFirst)
+        },
+        EventQuery {
+            user: "AVA".to_owned(),
+            page: 2,
+            ..everything(EventOrder::OldestFirst)
+        },
+    ] {
+        assert_eq!(
+            store.page(&id, &query).await.unwrap(),
+            sqlite.page(&id, &query).await.unwrap(),
+            "{query:?}"
+        );
+    }
+}
