@@ -136,6 +136,30 @@ pub struct DetectionSummary {
     pub elapsed_ms: u64,
 }
 
+/// A kept run in the list of recent runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunListing {
+    pub id: String,
+    pub file_name: String,
+    pub created_ms: i64,
+    pub logins: u64,
+    pub at_or_above_threshold: u64,
+    pub threshold: f64,
+}
+
+impl RunListing {
+    pub fn of(summary: &DetectionSummary, created_ms: i64) -> Self {
+        Self {
+            id: summary.id.clone(),
+            file_name: summary.file_name.clone(),
+            created_ms,
+            logins: summary.profile.accepted,
+            at_or_above_threshold: summary.at_or_above_threshold,
+            threshold: summary.choices.threshold,
+        }
+    }
+}
+
 /// Summarises scored logins (in any order).
 pub fn summarise(
     id: String,

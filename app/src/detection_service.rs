@@ -8,7 +8,7 @@ use std::sync::Arc;
 use engine::enrich::GeoLookup;
 use engine::{AnalysisConfig, Rejection, ScoredEvent};
 
-use crate::detection::{DetectionSummary, EventPage, EventQuery};
+use crate::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
 
 /// Everything kept of one run.
 pub struct SavedRun {
@@ -26,6 +26,8 @@ type Stored<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>
 /// Where runs are kept. Errors are messages for the page; implementations log the details.
 pub trait RunStore: Send + Sync {
     fn save(&self, run: SavedRun) -> Stored<'_, ()>;
+    /// The latest runs, newest first.
+    fn recent(&self, limit: usize) -> Stored<'_, Vec<RunListing>>;
     fn summary<'a>(&'a self, id: &'a str) -> Stored<'a, Option<DetectionSummary>>;
     fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Stored<'a, Option<EventPage>>;
 }

@@ -81,3 +81,16 @@ test('a run is kept: its address opens it again after a reload', async ({ page }
   expect(await levelCounts(page)).toEqual(counts);
   await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toBeVisible();
 });
+
+test('earlier runs are listed and open from the list', async ({ page }) => {
+  await openWithSample(page);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  await page.goto('/detect');
+  await expectHydrated(page);
+  const recent = page.getByTestId('recent-runs');
+  await expect(recent).toContainText('sample-logins.csv');
+  await recent.getByRole('link', { name: 'sample-logins.csv' }).first().click();
+  await expect(page).toHaveURL(/\/detect\?run=/);
+  await expect(page.getByTestId('detection')).toBeVisible();
+});

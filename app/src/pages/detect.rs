@@ -11,12 +11,14 @@ use web_sys::File;
 use crate::browser::{read_file, upload_form};
 use crate::components::{EmptyState, FilePicker, ReadingOptions};
 use crate::detection::{
-    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS, query,
-    summarise,
+    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
+    RunListing, query, summarise,
 };
 use crate::format::count;
 use crate::reading::{AUTO, ingest_options};
-use crate::server_fns::{detection_events, load_detection, run_detection, server_message};
+use crate::server_fns::{
+    detection_events, load_detection, recent_runs, run_detection, server_message,
+};
 
 /// The client-only build has no server to run on.
 const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");
@@ -166,6 +168,7 @@ pub fn DetectPage() -> impl IntoView {
             None => Some(
                 view! {
                     <EmptyState purpose="Choose a log above and run the detection: every login is scored, and the risky ones are listed with the reasons behind them." />
+                    <RecentRuns />
                 }
                     .into_any(),
             ),
@@ -210,6 +213,53 @@ async fn analyse_here(
         elapsed_ms,
     );
     Ok(Run::Local(summary, Arc::new(analysis.events)))
+}
+
+/// Earlier runs kept on the server, each a link to its results.
+#[component]
+fn RecentRuns() -> impl IntoView {
+    let runs = RwSignal::new(Vec::<RunListing>::new());
+    Effect::new(move |_| {
+        if SERVER_AVAILABLE {
+            spawn_local(async move {
+                if let Ok(listed) = recent_runs().await {
+                    runs.set(listed);
+                }
+            });
+        }
+    });
+    move || {
+        let listed = runs.get();
+        (!listed.is_empty()).then(|| {
+            view! {
+                <section data-testid="recent-runs">
+                    <h2>"Recent runs"</h2>
+                    <ul class="recent-runs">
+                        {listed
+                            .into_iter()
+                            .map(|run| {
+                                let href = format!("/detect?run={}", run.id);
+                                view! {
+                                    <li>
+                                        <a href=href>{run.file_name}</a>
+                                        <span class="muted">
+                                            {format!(
+                                                " · {} · {} logins, {} at or above {:.2}",
+                                                format_utc(run.created_ms),
+                                                count(run.logins),
+                                                count(run.at_or_above_threshold),
+                                                run.threshold,
+                                            )}
+                                        </span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    }
 }
 
 #[component]

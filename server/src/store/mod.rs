@@ -10,7 +10,7 @@ use std::path::Path;
 use std::pin::Pin;
 
 use anyhow::Context;
-use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE};
+use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE, RunListing};
 use app::detection_service::{RunStore, SavedRun};
 use engine::ScoredEvent;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -178,6 +178,22 @@ impl Store {
         Ok(())
     }
 
+    async fn load_recent(&self, limit: usize) -> anyhow::Result<Vec<RunListing>> {
+        let rows = sqlx::query(
+            "SELECT summary, created_ms FROM analyses ORDER BY created_ms DESC, id LIMIT $1",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let summary: DetectionSummary =
+                    serde_json::from_str(&row.try_get::<String, _>("summary")?)?;
+                Ok(RunListing::of(&summary, row.try_get("created_ms")?))
+            })
+            .collect()
+    }
+
     async fn load_summary(&self, id: &str) -> anyhow::Result<Option<DetectionSummary>> {
         let row = sqlx::query("SELECT summary FROM analyses WHERE id = $1")
             .bind(id)
@@ -280,6 +296,10 @@ fn logged<T>(result: anyhow::Result<T>) -> Result<T, String> {
 impl RunStore for Store {
     fn save(&self, run: SavedRun) -> Boxed<'_, ()> {
         Box::pin(async move { logged(self.save_run(run).await) })
+    }
+
+    fn recent(&self, limit: usize) -> Boxed<'_, Vec<RunListing>> {
+        Box::pin(async move { logged(self.load_recent(limit).await) })
     }
 
     fn summary<'a>(&'a self, id: &'a str) -> Boxed<'a, Option<DetectionSummary>> {

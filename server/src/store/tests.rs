@@ -214,3 +214,25 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
         );
     }
 }
+
+#[tokio::test]
+async fn recent_runs_are_listed_newest_first() {
+    let store = fresh_sqlite().await;
+    let mut older = sample_run(
+        b"timestamp,user_id,ip_address\n2026-03-02T08:00:00Z,a,10.0.0.1\n",
+        "old.csv",
+    );
+    older.created_ms = 1;
+    let mut newer = sample_run(
+        b"timestamp,user_id,ip_address\n2026-03-02T08:00:00Z,b,10.0.0.2\n",
+        "new.csv",
+    );
+    newer.created_ms = 2;
+    store.save(older).await.unwrap();
+    store.save(newer).await.unwrap();
+    let listed = store.recent(10).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|run| run.file_name.as_str()).collect();
+    assert_eq!(names, ["new.csv", "old.csv"]);
+    assert_eq!((listed[0].logins, listed[0].created_ms), (1, 2));
+    assert_eq!(store.recent(1).await.unwrap().len(), 1);
+}
