@@ -1,0 +1,186 @@
+//! What is notified: one `Alert` per incident, and the grouping that builds alerts from an
+//! analysis (one per flagged user until incidents take over the keys).
+
+use std::collections::BTreeMap;
+
+use engine::{Analysis, RiskLevel, ScoredEvent};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// One notification-worthy incident, with the enrichment a person needs to act on it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alert {
+    /// Deduplication key: the same key is never sent twice to the same channel.
+    pub key: String,
+    pub severity: RiskLevel,
+    /// Short description ("impossible travel"), used in subjects.
+    pub title: String,
+    pub users: Vec<String>,
+    pub source_ips: Vec<String>,
+    /// Locations and networks seen ("Lagos, NG · hosting").
+    pub locations: Vec<String>,
+    /// The user's login before the incident, as text, when there was one.
+    pub previous_login: Option<String>,
+    pub reasons: Vec<String>,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    /// Where to read more (the incident in the web app).
+    pub link: Option<String>,
+}
+
+impl Alert {
+    /// "alice@example.com" or "alice@example.com and 2 more".
+    pub fn users_label(&self) -> String {
+        match self.users.as_slice() {
+            [] => "unknown user".to_owned(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+        }
+    }
+}
+
+/// When an analysis produces alerts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AlertRules {
+    /// Events at or above this level are alerted.
+    pub min_level: RiskLevel,
+    /// Users whose aggregated risk score (0–1) reaches this are alerted even without such events.
+    pub user_risk_threshold: Option<f64>,
+}
+
+/// Alerts for an analysis: one per user with events at or above `min_level` or a risk at or
+/// above the threshold. The key is a digest of the user and their first flagged login, so
+/// re-running the same analysis gives the same keys.
+pub fn alerts_from_analysis(analysis: &Analysis, rules: &AlertRules) -> Vec<Alert> {
+    let mut flagged: BTreeMap<&str, Vec<&ScoredEvent>> = BTreeMap::new();
+    for event in &analysis.events {
+        if event.risk_level >= rules.min_level {
+            flagged.entry(&event.user_id).or_default().push(event);
+        }
+    }
+    if let Some(threshold) = rules.user_risk_threshold {
+        for user in &analysis.users {
+            if user.risk_score >= threshold && !flagged.contains_key(user.user_id.as_str()) {
+                let riskiest = analysis
+                    .events
+                    .iter()
+                    .filter(|event| *event.user_id == *user.user_id)
+                    .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score));
+                if let Some(event) = riskiest {
+                    flagged.insert(&user.user_id, vec![event]);
+                }
+            }
+        }
+    }
+    let mut alerts: Vec<Alert> = flagged
+        .into_iter()
+        .map(|(user, events)| user_alert(analysis, user, &events))
+        .collect();
+    alerts.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.first_ms.cmp(&b.first_ms))
+    });
+    alerts
+}
+
+fn user_alert(analysis: &Analysis, user: &str, events: &[&ScoredEvent]) -> Alert {
+    let first = events
+        .iter()
+        .min_by_key(|event| (event.timestamp_ms, event.row));
+    let first_ms = first.map_or(0, |event| event.timestamp_ms);
+    let last_ms = events
+        .iter()
+        .map(|event| event.timestamp_ms)
+        .max()
+        .unwrap_or(first_ms);
+    let severity = events
+        .iter()
+        .map(|event| event.risk_level)
+        .max()
+        .unwrap_or(RiskLevel::Low);
+    let strongest = events
+        .iter()
+        .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score))
+        .and_then(|event| {
+            event
+                .findings
+                .iter()
+                .max_by(|a, b| a.floor.total_cmp(&b.floor))
+        });
+    let title = strongest.map_or_else(
+        || "risky sign-in".to_owned(),
+        |finding| finding.kind.as_str().replace('_', " "),
+    );
+    let mut source_ips = Vec::new();
+    let mut locations = Vec::new();
+    let mut reasons = Vec::new();
+    for event in events {
+        push_unique(&mut source_ips, event.ip.to_string());
+        push_unique(&mut locations, location(event));
+        for finding in &event.findings {
+            push_unique(&mut reasons, finding.reason.clone());
+        }
+    }
+    let previous_login = first.and_then(|first| previous_login(analysis, first));
+    let mut hasher = Sha256::new();
+    hasher.update(user.as_bytes());
+    hasher.update([0]);
+    hasher.update(first_ms.to_be_bytes());
+    let key = format!("user-{}", &hex::encode(hasher.finalize())[..24]);
+    Alert {
+        key,
+        severity,
+        title,
+        users: vec![user.to_owned()],
+        source_ips,
+        locations,
+        previous_login,
+        reasons,
+        first_ms,
+        last_ms,
+        link: None,
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, item: String) {
+    if !item.is_empty() && !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// "Lagos, NG · hosting", with the parts that are known.
+fn location(event: &ScoredEvent) -> String {
+    let place = match (&event.city, &event.country) {
+        (Some(city), Some(country)) => format!("{city}, {country}"),
+        (None, Some(country)) => country.to_string(),
+        (Some(city), None) => city.to_string(),
+        (None, None) => "unknown location".to_owned(),
+    };
+    match (event.network, event.asn) {
+        (Some(network), Some(asn)) => format!("{place} · {} (AS{asn})", network.as_str()),
+        (Some(network), None) => format!("{place} · {}", network.as_str()),
+        (None, Some(asn)) => format!("{place} · AS{asn}"),
+        (None, None) => place,
+    }
+}
+
+/// The same user's latest login before `first`, as "time from IP (place)".
+fn previous_login(analysis: &Analysis, first: &ScoredEvent) -> Option<String> {
+    analysis
+        .events
+        .iter()
+        .filter(|event| {
+            event.user_id == first.user_id
+                && (event.timestamp_ms, event.row) < (first.timestamp_ms, first.row)
+        })
+        .max_by_key(|event| (event.timestamp_ms, event.row))
+        .map(|event| {
+            format!(
+                "{} from {} ({})",
+                engine::time::format_utc(event.timestamp_ms),
+                event.ip,
+                location(event)
+            )
+        })
+}
