@@ -184,3 +184,154 @@ fn previous_login(analysis: &Analysis, first: &ScoredEvent) -> Option<String> {
             )
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use engine::{AnalysisConfig, Finding, FindingKind, UserRisk};
+
+    use super::*;
+
+    fn event(
+        row: u64,
+        user: &str,
+        minute: i64,
+        level: RiskLevel,
+        finding: Option<FindingKind>,
+    ) -> ScoredEvent {
+        let score = match level {
+            RiskLevel::Low => 0.1,
+            RiskLevel::Medium => 0.5,
+            RiskLevel::High => 0.8,
+            RiskLevel::Critical => 0.95,
+        };
+        ScoredEvent {
+            row,
+            line: row + 1,
+            timestamp_ms: 1_772_439_300_000 + minute * 60_000,
+            user_id: Arc::from(user),
+            ip: format!("203.0.113.{row}").parse().expect("ip"),
+            success: Some(true),
+            risk_score: score,
+            risk_level: level,
+            isolation_forest: None,
+            dbscan: None,
+            statistical: 0.0,
+            rules: 0.0,
+            findings: finding
+                .map(|kind| Finding {
+                    kind,
+                    floor: score,
+                    reason: format!("{} seen", kind.as_str()),
+                })
+                .into_iter()
+                .collect(),
+            country: Some(Arc::from("NG")),
+            city: Some(Arc::from("Lagos")),
+            asn: Some(64500),
+            network: Some(engine::enrich::NetworkType::Hosting),
+            travel_km: None,
+            travel_kmh: None,
+            device: Arc::from("Firefox on Linux"),
+        }
+    }
+
+    fn analysis() -> Analysis {
+        Analysis {
+            events: vec![
+                event(1, "alice", 0, RiskLevel::Low, None),
+                event(2, "bob", 1, RiskLevel::Medium, Some(FindingKind::NewDevice)),
+                event(
+                    3,
+                    "alice",
+                    2,
+                    RiskLevel::High,
+                    Some(FindingKind::ImpossibleTravel),
+                ),
+                event(
+                    4,
+                    "alice",
+                    3,
+                    RiskLevel::Critical,
+                    Some(FindingKind::AnonymisingNetwork),
+                ),
+                event(5, "carol", 4, RiskLevel::Low, None),
+            ],
+            users: vec![
+                UserRisk {
+                    user_id: "alice".to_owned(),
+                    risk_score: 0.95,
+                    risk_level: RiskLevel::Critical,
+                    logins: 3,
+                    high_or_above: 2,
+                    last_timestamp_ms: 0,
+                },
+                UserRisk {
+                    user_id: "bob".to_owned(),
+                    risk_score: 0.6,
+                    risk_level: RiskLevel::Medium,
+                    logins: 1,
+                    high_or_above: 0,
+                    last_timestamp_ms: 0,
+                },
+            ],
+            config: AnalysisConfig::default(),
+            geo_data: None,
+            forest_fits: 0,
+            cluster_fits: 0,
+            cluster_eps: None,
+        }
+    }
+
+    #[test]
+    fn one_alert_per_flagged_user_with_enrichment() {
+        let rules = AlertRules {
+            min_level: RiskLevel::High,
+            user_risk_threshold: None,
+        };
+        let alerts = alerts_from_analysis(&analysis(), &rules);
+        assert_eq!(alerts.len(), 1);
+        let alert = &alerts[0];
+        assert_eq!(alert.users, ["alice"]);
+        assert_eq!(alert.severity, RiskLevel::Critical);
+        assert_eq!(alert.title, "anonymising network");
+        assert_eq!(alert.source_ips, ["203.0.113.3", "203.0.113.4"]);
+        assert_eq!(alert.locations, ["Lagos, NG · hosting (AS64500)"]);
+        assert_eq!(
+            alert.reasons,
+            ["impossible_travel seen", "anonymising_network seen"]
+        );
+        assert_eq!(
+            alert.previous_login.as_deref(),
+            Some("2026-03-02T08:15:00Z from 203.0.113.1 (Lagos, NG · hosting (AS64500))")
+        );
+        assert_eq!(
+            (alert.first_ms, alert.last_ms),
+            (1_772_439_420_000, 1_772_439_480_000)
+        );
+        assert!(
+            alert.key.starts_with("user-") && alert.key.len() == 29,
+            "{}",
+            alert.key
+        );
+        assert_eq!(
+            alerts,
+            alerts_from_analysis(&analysis(), &rules),
+            "stable keys"
+        );
+    }
+
+    #[test]
+    fn user_risk_threshold_adds_users_without_high_events() {
+        let rules = AlertRules {
+            min_level: RiskLevel::High,
+            user_risk_threshold: Some(0.5),
+        };
+        let alerts = alerts_from_analysis(&analysis(), &rules);
+        let users: Vec<&str> = alerts.iter().map(|alert| alert.users[0].as_str()).collect();
+        assert_eq!(users, ["alice", "bob"]);
+        assert_eq!(alerts[1].title, "new device");
+        assert_ne!(alerts[0].key, alerts[1].key);
+    }
+}

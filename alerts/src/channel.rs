@@ -3,11 +3,13 @@
 //! carry secrets or webhook URLs.
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::json;
 use sha2::Sha256;
@@ -63,6 +65,9 @@ pub enum SendError {
     Message(String),
     #[error("cannot connect: {0}")]
     Connect(String),
+    /// The TLS handshake failed (untrusted or mismatched certificate): retrying cannot help.
+    #[error("TLS failed: {0}")]
+    Tls(String),
     #[error("no answer within {0} s")]
     Timeout(u64),
     #[error("HTTP status {status}: {body}")]
@@ -78,7 +83,7 @@ impl SendError {
             Self::Connect(_) | Self::Timeout(_) => true,
             Self::Status { status, .. } => *status == 429 || *status >= 500,
             Self::Smtp { permanent, .. } => !permanent,
-            Self::MissingSecret(_) | Self::Message(_) => false,
+            Self::MissingSecret(_) | Self::Message(_) | Self::Tls(_) => false,
         }
     }
 }
@@ -114,15 +119,26 @@ pub(crate) async fn send_smtp(
 
     let timeout = Duration::from_secs(timeout_secs);
     let relay_error = |error: lettre::transport::smtp::Error| SendError::Connect(error.to_string());
-    let builder = match config.security {
-        SmtpSecurity::Starttls => {
+    let builder = match (&config.ca_cert_file, config.security) {
+        (_, SmtpSecurity::None) => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+        }
+        (None, SmtpSecurity::Starttls) => {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
                 .map_err(relay_error)?
         }
-        SmtpSecurity::Tls => {
+        (None, SmtpSecurity::Tls) => {
             AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(relay_error)?
         }
-        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+        (Some(path), security) => {
+            let parameters = tls_with_ca(&config.host, path)?;
+            let tls = if security == SmtpSecurity::Tls {
+                Tls::Wrapper(parameters)
+            } else {
+                Tls::Required(parameters)
+            };
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host).tls(tls)
+        }
     };
     let mut builder = builder.port(config.port()).timeout(Some(timeout));
     if let (Some(username), Some(password_env)) = (&config.username, &config.password_env) {
@@ -134,12 +150,42 @@ pub(crate) async fn send_smtp(
         Err(_) => Err(SendError::Timeout(timeout_secs)),
         Ok(Ok(_)) => Ok(()),
         Ok(Err(error)) if error.is_timeout() => Err(SendError::Timeout(timeout_secs)),
+        Ok(Err(error)) if error.is_tls() || caused_by_tls(&error) => {
+            Err(SendError::Tls(error.to_string()))
+        }
         Ok(Err(error)) if error.is_permanent() || error.is_transient() => Err(SendError::Smtp {
             message: error.to_string(),
             permanent: error.is_permanent(),
         }),
         Ok(Err(error)) => Err(SendError::Connect(error.to_string())),
     }
+}
+
+/// True when a rustls error (a refused certificate, a failed handshake) is in the chain.
+fn caused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let inner_io = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| inner.is::<rustls::Error>());
+        if error.is::<rustls::Error>() || inner_io {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// TLS that also trusts the certificates in the PEM file at `path`.
+fn tls_with_ca(host: &str, path: &Path) -> Result<TlsParameters, SendError> {
+    let bad = |error: String| SendError::Message(format!("CA file {}: {error}", path.display()));
+    let pem = std::fs::read(path).map_err(|error| bad(error.to_string()))?;
+    let certificate = Certificate::from_pem(&pem).map_err(|error| bad(error.to_string()))?;
+    TlsParameters::builder(host.to_owned())
+        .add_root_certificate(certificate)
+        .build_rustls()
+        .map_err(|error| bad(error.to_string()))
 }
 
 pub(crate) async fn send_sendgrid(

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use engine::RiskLevel;
 use serde::Deserialize;
@@ -84,6 +85,9 @@ pub struct SmtpConfig {
     pub password_env: Option<String>,
     pub from: String,
     pub to: Vec<String>,
+    /// PEM file with the CA (or self-signed certificate) of a relay with a private certificate;
+    /// trusted in addition to the system's roots.
+    pub ca_cert_file: Option<PathBuf>,
 }
 
 fn default_security() -> SmtpSecurity {
@@ -221,7 +225,7 @@ impl NotificationsConfig {
         if let Some(sendgrid) = &self.sendgrid {
             check_url("sendgrid.base_url", &sendgrid.base_url)?;
             check_env_name("sendgrid.api_key_env", &sendgrid.api_key_env)?;
-            check_addresses("sendgrid", &sendgrid.from, &sendgrid.to)?;
+            check_addresses("sendgrid", &sendgrid.from, &sendgrid.to, looks_like_address)?;
         }
         if let Some(webhook) = &self.webhook {
             check_url("webhook.url", &webhook.url)?;
@@ -246,6 +250,11 @@ fn check_smtp(smtp: &SmtpConfig) -> Result<(), ConfigError> {
             smtp.host
         )));
     }
+    if smtp.security == SmtpSecurity::None && smtp.ca_cert_file.is_some() {
+        return Err(invalid(
+            "smtp.ca_cert_file needs security = \"starttls\" or \"tls\"",
+        ));
+    }
     if smtp.password_env.is_some() != smtp.username.is_some() {
         return Err(invalid(
             "smtp.username and smtp.password_env must be given together",
@@ -254,7 +263,7 @@ fn check_smtp(smtp: &SmtpConfig) -> Result<(), ConfigError> {
     if let Some(name) = &smtp.password_env {
         check_env_name("smtp.password_env", name)?;
     }
-    check_addresses("smtp", &smtp.from, &smtp.to)
+    check_addresses("smtp", &smtp.from, &smtp.to, looks_like_mailbox)
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -283,8 +292,13 @@ fn check_env_name(field: &str, name: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn check_addresses(channel: &str, from: &str, to: &[String]) -> Result<(), ConfigError> {
-    if !looks_like_address(from) {
+fn check_addresses(
+    channel: &str,
+    from: &str,
+    to: &[String],
+    valid: fn(&str) -> bool,
+) -> Result<(), ConfigError> {
+    if !valid(from) {
         return Err(invalid(format!(
             "{channel}.from is not an email address: {from:?}"
         )));
@@ -292,12 +306,128 @@ fn check_addresses(channel: &str, from: &str, to: &[String]) -> Result<(), Confi
     if to.is_empty() {
         return Err(invalid(format!("{channel}.to needs at least one address")));
     }
-    match to.iter().find(|address| !looks_like_address(address)) {
+    match to.iter().find(|address| !valid(address)) {
         Some(bad) => Err(invalid(format!("{channel}.to has a bad address: {bad:?}"))),
         None => Ok(()),
     }
 }
 
+/// "alice@example.com" or "Alice <alice@example.com>".
+fn looks_like_mailbox(address: &str) -> bool {
+    address.parse::<lettre::message::Mailbox>().is_ok()
+}
+
 fn looks_like_address(address: &str) -> bool {
     address.parse::<lettre::Address>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<NotificationsConfig, String> {
+        let config: NotificationsConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+
+    #[test]
+    fn defaults_are_high_and_valid() {
+        let config = parse("").expect("empty section is valid");
+        assert_eq!(config.min_level, RiskLevel::High);
+        assert!(!config.has_channels());
+    }
+
+    #[test]
+    fn full_example_parses() {
+        let config = parse(
+            r#"
+            min_level = "Critical"
+            user_risk_threshold = 0.8
+            max_alerts_per_hour = 5
+            [retry]
+            max_attempts = 3
+            [smtp]
+            host = "smtp.example.com"
+            username = "skytrace"
+            password_env = "SMTP_PASSWORD"
+            from = "Sky Trace <skytrace@example.com>"
+            to = ["soc@example.com"]
+            [sendgrid]
+            from = "skytrace@example.com"
+            to = ["soc@example.com"]
+            [webhook]
+            url = "https://hooks.slack.com/services/T0/B0/XYZ"
+            style = "slack"
+            "#,
+        )
+        .expect("valid");
+        let smtp = config.smtp.as_ref().expect("smtp");
+        assert_eq!((smtp.security, smtp.port()), (SmtpSecurity::Starttls, 587));
+        let sendgrid = config.sendgrid.as_ref().expect("sendgrid");
+        assert_eq!(sendgrid.api_key_env, "SENDGRID_API_KEY");
+        assert_eq!(sendgrid.base_url, "https://api.sendgrid.com");
+        assert_eq!(config.retry.timeout_secs, 15);
+    }
+
+    #[test]
+    fn plain_smtp_only_on_loopback() {
+        let smtp = |host: &str| {
+            format!(
+                "[smtp]\nhost = \"{host}\"\nsecurity = \"none\"\nfrom = \"a@example.com\"\nto = [\"b@example.com\"]\n"
+            )
+        };
+        for host in ["127.0.0.1", "localhost", "::1", "[::1]"] {
+            parse(&smtp(host)).unwrap_or_else(|error| panic!("{host}: {error}"));
+        }
+        let error = parse(&smtp("smtp.example.com")).expect_err("remote plain SMTP");
+        assert!(error.contains("only allowed for loopback"), "{error}");
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for (text, expected) in [
+            ("colour = \"red\"", "unknown field"),
+            (
+                "[smtp]\nhost = \"h\"\nfrom = \"a@example.com\"\nto = []\npassword = \"x\"",
+                "unknown field",
+            ),
+            ("user_risk_threshold = 1.5", "between 0 and 1"),
+            ("max_alerts_per_hour = 0", "at least 1"),
+            ("[retry]\nmax_attempts = 0", "max_attempts"),
+            ("[webhook]\nurl = \"ftp://example.com\"", "http(s) URL"),
+            (
+                "[webhook]\nurl = \"https://example.com\"\nsecret_env = \"s3cr3t value!\"",
+                "environment variable",
+            ),
+            (
+                "[sendgrid]\nfrom = \"nobody\"\nto = [\"a@example.com\"]",
+                "not an email address",
+            ),
+            (
+                "[sendgrid]\nfrom = \"a@example.com\"\nto = []",
+                "at least one address",
+            ),
+            (
+                "[smtp]\nhost = \"h\"\nusername = \"u\"\nfrom = \"a@example.com\"\nto = [\"b@example.com\"]",
+                "together",
+            ),
+        ] {
+            let error = parse(text).expect_err(text);
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_webhook_token() {
+        let config =
+            parse("[webhook]\nurl = \"https://hooks.example.com:8443/services/T0/B0/TOKEN?x=1\"")
+                .expect("valid");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("TOKEN"), "{debug}");
+        assert!(
+            debug.contains("https://hooks.example.com:8443/…"),
+            "{debug}"
+        );
+    }
 }
