@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use engine::{Analysis, RiskLevel, ScoredEvent};
+use engine::{Analysis, Finding, FindingKind, RiskLevel, ScoredEvent};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -99,29 +99,36 @@ fn user_alert(analysis: &Analysis, user: &str, events: &[&ScoredEvent]) -> Alert
         .map(|event| event.risk_level)
         .max()
         .unwrap_or(RiskLevel::Low);
-    let strongest = events
-        .iter()
-        .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score))
-        .and_then(|event| {
-            event
-                .findings
-                .iter()
-                .max_by(|a, b| a.floor.total_cmp(&b.floor))
-        });
-    let title = strongest.map_or_else(
-        || "risky sign-in".to_owned(),
-        |finding| finding.kind.as_str().replace('_', " "),
-    );
+    // Each kind of finding once, with its strongest reason; rule evidence first.
+    let mut strongest: BTreeMap<FindingKind, (&Finding, f64)> = BTreeMap::new();
     let mut source_ips = Vec::new();
     let mut locations = Vec::new();
-    let mut reasons = Vec::new();
     for event in events {
         push_unique(&mut source_ips, event.ip.to_string());
         push_unique(&mut locations, location(event));
         for finding in &event.findings {
-            push_unique(&mut reasons, finding.reason.clone());
+            let entry = strongest
+                .entry(finding.kind)
+                .or_insert((finding, event.risk_score));
+            if (finding.floor, event.risk_score) > (entry.0.floor, entry.1) {
+                *entry = (finding, event.risk_score);
+            }
         }
     }
+    let mut findings: Vec<(&Finding, f64)> = strongest.into_values().collect();
+    findings.sort_by(|a, b| {
+        (b.0.floor, b.1)
+            .partial_cmp(&(a.0.floor, a.1))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let title = findings
+        .first()
+        .map_or("risky sign-in", |(finding, _)| kind_title(finding.kind))
+        .to_owned();
+    let reasons = findings
+        .iter()
+        .map(|(finding, _)| finding.reason.clone())
+        .collect();
     let previous_login = first.and_then(|first| previous_login(analysis, first));
     let mut hasher = Sha256::new();
     hasher.update(user.as_bytes());
@@ -140,6 +147,27 @@ fn user_alert(analysis: &Analysis, user: &str, events: &[&ScoredEvent]) -> Alert
         first_ms,
         last_ms,
         link: None,
+    }
+}
+
+/// A finding kind as words for subjects.
+pub fn kind_title(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::NewLocation => "new location",
+        FindingKind::NewNetwork => "new network",
+        FindingKind::NewDevice => "new device",
+        FindingKind::UnusualTime => "unusual time",
+        FindingKind::UnusualPace => "unusual pace",
+        FindingKind::ImpossibleTravel => "impossible travel",
+        FindingKind::AnonymisingNetwork => "anonymising network",
+        FindingKind::ScriptedClient => "scripted client",
+        FindingKind::BruteForce => "brute force",
+        FindingKind::PasswordSpray => "password spray",
+        FindingKind::CredentialStuffing => "credential stuffing",
+        FindingKind::FailuresThenSuccess => "success after failures",
+        FindingKind::UnknownAccount => "unknown account",
+        FindingKind::Outlier => "outlier login",
+        FindingKind::OutsideClusters => "unusual login pattern",
     }
 }
 
@@ -189,7 +217,7 @@ fn previous_login(analysis: &Analysis, first: &ScoredEvent) -> Option<String> {
 mod tests {
     use std::sync::Arc;
 
-    use engine::{AnalysisConfig, Finding, FindingKind, UserRisk};
+    use engine::{AnalysisConfig, UserRisk};
 
     use super::*;
 
@@ -300,7 +328,7 @@ mod tests {
         assert_eq!(alert.locations, ["Lagos, NG · hosting (AS64500)"]);
         assert_eq!(
             alert.reasons,
-            ["impossible_travel seen", "anonymising_network seen"]
+            ["anonymising_network seen", "impossible_travel seen"]
         );
         assert_eq!(
             alert.previous_login.as_deref(),

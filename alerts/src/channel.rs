@@ -270,7 +270,15 @@ fn http_error(error: reqwest::Error, timeout_secs: u64) -> SendError {
     if error.is_timeout() {
         SendError::Timeout(timeout_secs)
     } else {
-        // The URL may hold a webhook token.
-        SendError::Connect(error.without_url().to_string())
+        // The URL may hold a webhook token, so it is left out; the causes name none.
+        let error = error.without_url();
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        SendError::Connect(message)
     }
 }

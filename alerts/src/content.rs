@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 use crate::alert::Alert;
 use crate::config::WebhookStyle;
 
+/// Alerts listed in a digest's text; generic webhooks get all of them as JSON.
+const DIGEST_LINES: usize = 50;
+
 /// One message to deliver.
 #[derive(Clone, Copy, Debug)]
 pub enum Notice<'a> {
@@ -65,8 +68,11 @@ impl Notice<'_> {
                     "{} alerts arrived after this channel's hourly limit was reached:\n",
                     alerts.len()
                 );
-                for alert in *alerts {
+                for alert in alerts.iter().take(DIGEST_LINES) {
                     let _ = writeln!(out, "- {}", one_line(alert));
+                }
+                if alerts.len() > DIGEST_LINES {
+                    let _ = writeln!(out, "- … and {} more", alerts.len() - DIGEST_LINES);
                 }
             }
             Notice::Test { sent_at_ms } => {
@@ -92,8 +98,11 @@ impl Notice<'_> {
                      limit was reached:</p><ul style=\"margin:0;padding-left:20px\">",
                     alerts.len()
                 );
-                for alert in *alerts {
+                for alert in alerts.iter().take(DIGEST_LINES) {
                     let _ = write!(body, "<li>{}</li>", escape(&one_line(alert)));
+                }
+                if alerts.len() > DIGEST_LINES {
+                    let _ = write!(body, "<li>… and {} more</li>", alerts.len() - DIGEST_LINES);
                 }
                 body.push_str("</ul>");
             }
@@ -139,13 +148,24 @@ impl Notice<'_> {
 
 fn one_line(alert: &Alert) -> String {
     format!(
-        "{}: {} for {} ({} – {})",
+        "{}: {} for {} ({})",
         alert.severity,
         alert.title,
         alert.users.join(", "),
-        format_utc(alert.first_ms),
-        format_utc(alert.last_ms)
+        time_range(alert)
     )
+}
+
+fn time_range(alert: &Alert) -> String {
+    if alert.first_ms == alert.last_ms {
+        format_utc(alert.first_ms)
+    } else {
+        format!(
+            "{} – {}",
+            format_utc(alert.first_ms),
+            format_utc(alert.last_ms)
+        )
+    }
 }
 
 fn fields(alert: &Alert) -> Vec<(&'static str, String)> {

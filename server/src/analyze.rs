@@ -20,7 +20,15 @@ use crate::cli::AnalyzeArgs;
 use crate::profile::EXIT_UNUSABLE_INPUT;
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(args.config.as_deref())?;
+    let config_file = crate::notify::load_config_file(args.config.as_deref())?;
+    let notifications = match (args.notify, config_file.notifications) {
+        (false, _) => None,
+        (true, Some(notifications)) if notifications.has_channels() => Some(notifications),
+        (true, _) => anyhow::bail!(
+            "--notify needs a config file (--config) with a [notifications] section and at least one channel"
+        ),
+    };
+    let config = config_file.analysis;
     let timezone = jiff::tz::TimeZone::get(&args.timezone)
         .with_context(|| format!("unknown time zone {:?}", args.timezone))?;
     let content = std::fs::read(&args.input)
@@ -48,21 +56,15 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     print_summary(&args.input, &ingested, &analysis, elapsed.as_secs_f64());
+    if let Some(notifications) = &notifications {
+        crate::notify::notify_analysis(notifications, &analysis, &args.data_dir);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The TOML config file, or the defaults; every value is validated before use.
+/// The TOML config file's analysis settings, or the defaults; every value is validated before use.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<AnalysisConfig> {
-    let config: AnalysisConfig = match path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read config {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?
-        }
-        None => AnalysisConfig::default(),
-    };
-    config.check()?;
-    Ok(config)
+    Ok(crate::notify::load_config_file(path)?.analysis)
 }
 
 pub fn analyze_with_progress(

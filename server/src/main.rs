@@ -4,6 +4,7 @@ mod analyze;
 mod bench;
 mod cli;
 mod geo;
+mod notify;
 mod outliers;
 mod profile;
 mod scenario;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => scenario::generate(&args),
         Command::Evaluate(args) => scenario::evaluate(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::NotifyTest(args) => notify::notify_test(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,177 @@
+//! Notifications from the command line: the config file's `[notifications]` section,
+//! `skytrace notify-test`, and sending alerts after `skytrace analyze --notify`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use alerts::{DeliveryReport, Dispatcher, JsonSentLog, NotificationsConfig};
+use anyhow::Context;
+use engine::{Analysis, AnalysisConfig};
+use serde::Deserialize as _;
+
+use crate::cli::NotifyTestArgs;
+
+/// The sent-log's file name inside the data directory.
+const SENT_LOG_FILE: &str = "notifications-sent.json";
+
+/// The TOML config file: the analysis settings at the top level, plus an optional
+/// `[notifications]` table.
+#[derive(Debug, Default)]
+pub struct ConfigFile {
+    pub analysis: AnalysisConfig,
+    pub notifications: Option<NotificationsConfig>,
+}
+
+/// Reads and validates the config file, or gives the defaults without one.
+pub fn load_config_file(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
+    let Some(path) = path else {
+        return Ok(ConfigFile::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config {}", path.display()))?;
+    let config =
+        parse_config_file(&text).with_context(|| format!("invalid config {}", path.display()))?;
+    config.analysis.check()?;
+    if let Some(notifications) = &config.notifications {
+        notifications
+            .check()
+            .with_context(|| format!("invalid config {}", path.display()))?;
+    }
+    Ok(config)
+}
+
+fn parse_config_file(text: &str) -> anyhow::Result<ConfigFile> {
+    let mut table: toml::Table = toml::from_str(text)?;
+    let notifications = match table.remove("notifications") {
+        Some(value) => Some(NotificationsConfig::deserialize(value)?),
+        None => None,
+    };
+    // Without the notifications table the file is exactly what the analysis settings accept
+    // (its deny_unknown_fields included), so re-parse the text to keep line numbers in errors.
+    let analysis = if notifications.is_none() {
+        toml::from_str(text)?
+    } else {
+        AnalysisConfig::deserialize(toml::Value::Table(table))?
+    };
+    Ok(ConfigFile {
+        analysis,
+        notifications,
+    })
+}
+
+/// `skytrace notify-test`: a test message on every configured channel.
+pub fn notify_test(args: &NotifyTestArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config_file(Some(&args.config))?;
+    let notifications = config
+        .notifications
+        .filter(NotificationsConfig::has_channels)
+        .with_context(|| {
+            format!(
+                "{} has no [notifications.smtp], [notifications.sendgrid] or [notifications.webhook] section",
+                args.config.display()
+            )
+        })?;
+    let dispatcher = Dispatcher::new(notifications);
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let report = runtime()?.block_on(dispatcher.send_test(now_ms));
+    for line in report.lines() {
+        println!("{line}");
+    }
+    Ok(if report.failures() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Sends the analysis's alerts; delivery problems are printed, never returned.
+pub fn notify_analysis(
+    notifications: &NotificationsConfig,
+    analysis: &Analysis,
+    data_dir: &Path,
+) -> DeliveryReport {
+    let alerts = alerts::alerts_from_analysis(analysis, &notifications.rules());
+    let mut report = DeliveryReport::default();
+    if alerts.is_empty() {
+        println!(
+            "notifications: nothing at or above {}",
+            notifications.min_level
+        );
+        return report;
+    }
+    let path = data_dir.join(SENT_LOG_FILE);
+    let sent = (|| -> anyhow::Result<DeliveryReport> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        let mut log = JsonSentLog::open(&path)?;
+        let dispatcher = Dispatcher::new(notifications.clone());
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        Ok(runtime()?.block_on(dispatcher.dispatch(&alerts, now_ms, &mut log)))
+    })();
+    match sent {
+        Ok(sent) => report = sent,
+        Err(error) => {
+            eprintln!("skytrace: notifications not sent: {error:#}");
+            return report;
+        }
+    }
+    println!("notifications: {} alerts", alerts.len());
+    for line in report.lines() {
+        println!("  {line}");
+    }
+    if report.failures() > 0 {
+        eprintln!(
+            "skytrace: {} notification deliveries failed (they are retried on the next run)",
+            report.failures()
+        );
+    }
+    report
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analysis_only_files_still_load() {
+        let config = parse_config_file("[risk]\nhigh = 0.7\n").expect("valid");
+        assert_eq!(config.analysis.risk.high, 0.7);
+        assert!(config.notifications.is_none());
+    }
+
+    #[test]
+    fn notifications_table_sits_beside_the_analysis_settings() {
+        let config = parse_config_file(
+            "[risk]\nhigh = 0.7\n[notifications]\nmin_level = \"Critical\"\n\
+             [notifications.webhook]\nurl = \"https://hooks.example.com/x\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.analysis.risk.high, 0.7);
+        let notifications = config.notifications.expect("notifications");
+        assert_eq!(notifications.min_level, engine::RiskLevel::Critical);
+        assert!(notifications.webhook.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_are_still_rejected() {
+        for text in [
+            "[notifications]\ncolour = 1\n",
+            "[risk]\nhihg = 0.7\n",
+            "[risk]\nhihg = 0.7\n[notifications]\n",
+            "[notification]\n",
+        ] {
+            let error = parse_config_file(text).expect_err(text);
+            assert!(
+                format!("{error:#}").contains("unknown field"),
+                "{text}: {error:#}"
+            );
+        }
+    }
+}
