@@ -193,13 +193,14 @@ fn location(event: &ScoredEvent) -> String {
     }
 }
 
-/// The same user's latest login before `first`, as "time from IP (place)".
+/// The same user's latest login before `first` that did not fail, as "time from IP (place)".
 fn previous_login(analysis: &Analysis, first: &ScoredEvent) -> Option<String> {
     analysis
         .events
         .iter()
         .filter(|event| {
             event.user_id == first.user_id
+                && event.success != Some(false)
                 && (event.timestamp_ms, event.row) < (first.timestamp_ms, first.row)
         })
         .max_by_key(|event| (event.timestamp_ms, event.row))

@@ -159,6 +159,88 @@ mod tests {
         assert!(notifications.webhook.is_some());
     }
 
+    /// A webhook receiver on loopback in its own thread; returns its address and the bodies.
+    fn webhook_receiver() -> (
+        std::net::SocketAddr,
+        std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    ) {
+        use std::sync::{Arc, Mutex};
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&bodies);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = runtime().expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                sender
+                    .send(listener.local_addr().expect("address"))
+                    .expect("send");
+                let app = axum::Router::new().fallback(move |body: String| {
+                    let recorded = Arc::clone(&recorded);
+                    async move {
+                        recorded.lock().expect("lock").push(body);
+                        "ok"
+                    }
+                });
+                axum::serve(listener, app).await
+            })
+        });
+        (receiver.recv().expect("address"), bodies)
+    }
+
+    #[test]
+    fn analysis_alerts_are_sent_once() {
+        let rows = engine::scenario::generate(&engine::scenario::ScenarioParams::sample())
+            .expect("scenario");
+        let mut csv = Vec::new();
+        engine::scenario::write_csv(&rows, &mut csv, false).expect("csv");
+        let ingested = engine::read_csv(&csv, &engine::IngestOptions::default()).expect("ingest");
+        let analysis = engine::analyze(
+            &ingested.events,
+            &AnalysisConfig::default(),
+            &engine::enrich::NoGeolocation,
+            |_| {},
+        )
+        .expect("analysis");
+
+        let (address, bodies) = webhook_receiver();
+        let config = parse_config_file(&format!(
+            "[notifications]\nmax_alerts_per_hour = 1000\n\
+             [notifications.retry]\nmax_attempts = 2\ninitial_backoff_ms = 10\ntimeout_secs = 5\n\
+             [notifications.webhook]\nurl = \"http://{address}/hook\"\n"
+        ))
+        .expect("config");
+        let notifications = config.notifications.expect("notifications");
+        notifications.check().expect("valid");
+        let data_dir = tempfile::tempdir().expect("temp dir");
+
+        let first = notify_analysis(&notifications, &analysis, data_dir.path());
+        let alerts = alerts::alerts_from_analysis(&analysis, &notifications.rules());
+        assert!(!alerts.is_empty(), "the sample scenario has attacks");
+        assert_eq!(first.deliveries.len(), alerts.len());
+        assert!(
+            first
+                .deliveries
+                .iter()
+                .all(|d| d.outcome == alerts::Outcome::Sent),
+            "{first:#?}"
+        );
+        assert_eq!(bodies.lock().expect("lock").len(), alerts.len());
+        assert!(data_dir.path().join(SENT_LOG_FILE).is_file());
+
+        let second = notify_analysis(&notifications, &analysis, data_dir.path());
+        assert!(
+            second
+                .deliveries
+                .iter()
+                .all(|d| d.outcome == alerts::Outcome::Deduplicated),
+            "{second:#?}"
+        );
+        assert_eq!(bodies.lock().expect("lock").len(), alerts.len());
+    }
+
     #[test]
     fn unknown_keys_are_still_rejected() {
         for text in [
