@@ -235,18 +235,18 @@ pub(crate) async fn send_webhook(
         let key = secret(secrets, name)?;
         request = request.header(
             SIGNATURE_HEADER,
-            signature(key.0.as_bytes(), body.as_bytes()),
+            signature(key.0.as_bytes(), body.as_bytes())?,
         );
     }
     execute(request.body(body), timeout_secs).await
 }
 
-/// `sha256=<hex>` of HMAC-SHA256(key, body).
-pub fn signature(key: &[u8], body: &[u8]) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+/// `sha256=<hex>` of HMAC-SHA256(key, body), the value of [`SIGNATURE_HEADER`].
+pub fn signature(key: &[u8], body: &[u8]) -> Result<String, SendError> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .map_err(|_| SendError::Message("the webhook secret cannot be an HMAC key".to_owned()))?;
     mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    Ok(format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
 }
 
 async fn execute(request: reqwest::RequestBuilder, timeout_secs: u64) -> Result<(), SendError> {
