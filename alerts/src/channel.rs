@@ -246,7 +246,10 @@ pub fn signature(key: &[u8], body: &[u8]) -> Result<String, SendError> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
         .map_err(|_| SendError::Message("the webhook secret cannot be an HMAC key".to_owned()))?;
     mac.update(body);
-    Ok(format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+    Ok(format!(
+        "sha256={}",
+        hex::encode(mac.finalize().into_bytes())
+    ))
 }
 
 async fn execute(request: reqwest::RequestBuilder, timeout_secs: u64) -> Result<(), SendError> {

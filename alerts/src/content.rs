@@ -209,7 +209,25 @@ fn alert_text(out: &mut String, alert: &Alert) {
     let _ = writeln!(out, "\nAlert key: {}", alert.key);
 }
 
+/// Text colour for a severity, readable on white.
+fn severity_colour(level: engine::RiskLevel) -> &'static str {
+    match level {
+        engine::RiskLevel::Critical => "#cf222e",
+        engine::RiskLevel::High => "#bc4c00",
+        engine::RiskLevel::Medium => "#9a6700",
+        engine::RiskLevel::Low => "#59636e",
+    }
+}
+
 fn alert_html(out: &mut String, alert: &Alert) {
+    let _ = write!(
+        out,
+        "<p style=\"margin:0 0 16px\"><span style=\"display:inline-block;padding:2px 10px;\
+         border-radius:12px;border:1px solid {0};color:{0};font-weight:600;font-size:13px\">{1}\
+         </span></p>",
+        severity_colour(alert.severity),
+        alert.severity
+    );
     out.push_str("<table style=\"border-collapse:collapse;width:100%;font-size:14px\">");
     for (name, value) in fields(alert) {
         let _ = write!(
