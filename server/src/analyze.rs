@@ -19,6 +19,16 @@ use crate::profile::EXIT_UNUSABLE_INPUT;
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;
+    let notifications = match (
+        args.notify,
+        crate::config_file::notifications(args.config.as_deref())?,
+    ) {
+        (false, _) => None,
+        (true, Some(notifications)) if notifications.has_channels() => Some(notifications),
+        (true, _) => anyhow::bail!(
+            "--notify needs a config file (--config) with a [notifications] section and at least one channel"
+        ),
+    };
     let started = Instant::now();
     let settings = crate::config_file::input(args.config.as_deref())?;
     let ingested = match crate::input::read(&args.reading, &settings, &args.input)? {
@@ -42,6 +52,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     print_summary(&args.input, &ingested, &analysis, elapsed.as_secs_f64());
+    if let Some(notifications) = &notifications {
+        crate::notify::notify_analysis(notifications, &analysis, &args.data_dir);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

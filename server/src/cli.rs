@@ -45,6 +45,16 @@ pub enum Command {
     /// Measure detection accuracy on a generated, labelled scenario: ROC-AUC, average
     /// precision and recall at 1% false-positive rate, per attack type.
     Evaluate(EvaluateArgs),
+    /// Send a test notification on every channel of the config file's [notifications]
+    /// section and print what happened. Exits with status 1 when a delivery failed.
+    NotifyTest(NotifyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyTestArgs {
+    /// TOML config file with a [notifications] section.
+    #[arg(long)]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +161,13 @@ pub struct AnalyzeArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub reading: InputArgs,
+    /// Send alerts as set in the config file's [notifications] section; deliveries are
+    /// recorded in the data directory so an alert is sent once.
+    #[arg(long)]
+    pub notify: bool,
+    /// Directory for the notifications sent-log (created if missing); the same as `serve`'s.
+    #[arg(long, env = "SKYTRACE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
     #[command(flatten)]
     pub geo: GeoArgs,
 }

@@ -1,5 +1,6 @@
-//! The TOML config file: analysis settings at the top level (`skytrace config` prints them), and
-//! an `[input]` table with how to read logs (format, time zone, year, column mapping).
+//! The TOML config file: analysis settings at the top level (`skytrace config` prints them), an
+//! `[input]` table with how to read logs (format, time zone, year, column mapping), and a
+//! `[notifications]` table with alert rules and channels.
 //!
 //! ```toml
 //! [input]
@@ -11,12 +12,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use alerts::NotificationsConfig;
 use anyhow::Context;
 use engine::AnalysisConfig;
 use serde::Deserialize;
 
 /// Tables of the file that are not analysis settings.
-const SECTIONS: [&str; 1] = ["input"];
+const SECTIONS: [&str; 2] = ["input", "notifications"];
 
 /// How to read logs, as the config file says; command-line options win over it.
 #[derive(Debug, Default, Deserialize, PartialEq)]
@@ -67,6 +69,23 @@ pub fn input(path: Option<&Path>) -> anyhow::Result<InputSettings> {
     }
 }
 
+/// The `[notifications]` table, validated; `None` without a file or table.
+pub fn notifications(path: Option<&Path>) -> anyhow::Result<Option<NotificationsConfig>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let Some(value) = read_table(path)?.remove("notifications") else {
+        return Ok(None);
+    };
+    let notifications: NotificationsConfig = value
+        .try_into()
+        .with_context(|| format!("invalid [notifications] in config {}", path.display()))?;
+    notifications
+        .check()
+        .with_context(|| format!("invalid [notifications] in config {}", path.display()))?;
+    Ok(Some(notifications))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +110,39 @@ mod tests {
         assert_eq!(input.format.as_deref(), Some("csv"));
         assert_eq!(input.timezone.as_deref(), Some("Europe/Oslo"));
         assert_eq!(input.map["user_id"], "User Principal Name");
+    }
+
+    #[test]
+    fn notifications_table_sits_beside_the_analysis_settings() {
+        let path = write(
+            "alerts.toml",
+            "[risk]\nhigh = 0.7\n[notifications]\nmin_level = \"Critical\"\n\
+             [notifications.webhook]\nurl = \"https://hooks.example.com/x\"\n",
+        );
+        assert_eq!(analysis(Some(&path)).unwrap().risk.high, 0.7);
+        let notifications = notifications(Some(&path)).unwrap().expect("notifications");
+        assert_eq!(notifications.min_level, engine::RiskLevel::Critical);
+        assert!(notifications.webhook.is_some());
+        let plain = write("plain.toml", "[risk]\nhigh = 0.7\n");
+        assert!(super::notifications(Some(&plain)).unwrap().is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_in_every_table() {
+        for (name, text) in [
+            ("n1.toml", "[notifications]\ncolour = 1\n"),
+            ("n2.toml", "[notification]\n"),
+        ] {
+            let path = write(name, text);
+            let error = match notifications(Some(&path)) {
+                Err(error) => error,
+                Ok(_) => analysis(Some(&path)).unwrap_err(),
+            };
+            assert!(
+                format!("{error:#}").contains("unknown field"),
+                "{text}: {error:#}"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod config_file;
 mod csv_safety;
 mod geo;
 mod input;
+mod notify;
 mod outliers;
 mod profile;
 mod scenario;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => scenario::generate(&args),
         Command::Evaluate(args) => scenario::evaluate(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::NotifyTest(args) => notify::notify_test(&args),
     };
     match outcome {
         Ok(code) => code,
