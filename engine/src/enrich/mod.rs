@@ -79,6 +79,26 @@ pub struct GeoInfo {
 }
 
 impl GeoInfo {
+    /// An address with no known place or network owner (a private address, or one the data
+    /// does not cover).
+    pub fn placeless(network: NetworkType) -> Self {
+        Self {
+            country_code: None,
+            region: None,
+            city: None,
+            latitude: None,
+            longitude: None,
+            accuracy_km: f64::INFINITY,
+            asn: None,
+            as_org: None,
+            network,
+            network_source: None,
+            lists: Vec::new(),
+            trusted: false,
+            timezone: None,
+        }
+    }
+
     /// "Oslo, NO", "NO", or "unknown place".
     pub fn place(&self) -> String {
         match (&self.city, &self.country_code) {
@@ -123,21 +143,7 @@ pub fn with_reported(geo: Option<GeoInfo>, reported: Option<&ReportedLocation>) 
     let Some(reported) = reported else {
         return geo;
     };
-    let mut info = geo.unwrap_or(GeoInfo {
-        country_code: None,
-        region: None,
-        city: None,
-        latitude: None,
-        longitude: None,
-        accuracy_km: f64::INFINITY,
-        asn: None,
-        as_org: None,
-        network: NetworkType::Unknown,
-        network_source: None,
-        lists: Vec::new(),
-        trusted: false,
-        timezone: None,
-    });
+    let mut info = geo.unwrap_or_else(|| GeoInfo::placeless(NetworkType::Unknown));
     if let Some(country) = &reported.country_code
         && info.country_code.as_ref() != Some(country)
     {

@@ -205,19 +205,10 @@ impl GeoLookup for GeoDatabase {
         );
         if class.network == engine::enrich::NetworkType::Private {
             return Some(GeoInfo {
-                country_code: None,
-                region: None,
-                city: None,
-                latitude: None,
-                longitude: None,
-                accuracy_km: f64::INFINITY,
-                asn: None,
-                as_org: None,
-                network: class.network,
                 network_source: class.source,
                 lists: class.lists,
                 trusted: class.trusted,
-                timezone: None,
+                ..GeoInfo::placeless(class.network)
             });
         }
         let city = self.city(ip);
