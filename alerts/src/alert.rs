@@ -1,11 +1,10 @@
-//! What is notified: one `Alert` per incident, and the grouping that builds alerts from an
-//! analysis (one per flagged user until incidents take over the keys).
+//! What is notified: one `Alert` per incident of an analysis.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use engine::{Analysis, Finding, FindingKind, RiskLevel, ScoredEvent};
+use engine::incidents::incidents_where;
+use engine::{Analysis, Incident, IncidentParams, RiskLevel, ScoredEvent};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// One notification-worthy incident, with the enrichment a person needs to act on it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -48,177 +47,88 @@ pub struct AlertRules {
     pub user_risk_threshold: Option<f64>,
 }
 
-/// Alerts for an analysis: one per user with events at or above `min_level` or a risk at or
-/// above the threshold. The key is a digest of the user and their first flagged login, so
-/// re-running the same analysis gives the same keys.
+/// Alerts for an analysis: one per incident (see [`engine::incidents`]) of the logins at or
+/// above `min_level`, plus each user whose risk reaches the threshold through their riskiest
+/// login. The key is the incident ID, derived from the content, so re-running the same analysis
+/// gives the same keys and an incident is notified once.
 pub fn alerts_from_analysis(analysis: &Analysis, rules: &AlertRules) -> Vec<Alert> {
-    let mut flagged: BTreeMap<&str, Vec<&ScoredEvent>> = BTreeMap::new();
-    for event in &analysis.events {
-        if event.risk_level >= rules.min_level {
-            flagged.entry(&event.user_id).or_default().push(event);
-        }
-    }
+    let gap_secs = IncidentParams::default().gap_secs;
+    let mut riskiest: BTreeMap<&str, &ScoredEvent> = BTreeMap::new();
     if let Some(threshold) = rules.user_risk_threshold {
-        for user in &analysis.users {
-            if user.risk_score >= threshold && !flagged.contains_key(user.user_id.as_str()) {
-                let riskiest = analysis
-                    .events
-                    .iter()
-                    .filter(|event| *event.user_id == *user.user_id)
-                    .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score));
-                if let Some(event) = riskiest {
-                    flagged.insert(&user.user_id, vec![event]);
-                }
-            }
+        let risky: BTreeSet<&str> = analysis
+            .users
+            .iter()
+            .filter(|user| user.risk_score >= threshold)
+            .map(|user| user.user_id.as_str())
+            .collect();
+        for event in analysis
+            .events
+            .iter()
+            .filter(|e| risky.contains(&*e.user_id))
+        {
+            riskiest
+                .entry(&event.user_id)
+                .and_modify(|best| {
+                    if event.risk_score > best.risk_score {
+                        *best = event;
+                    }
+                })
+                .or_insert(event);
         }
     }
-    let mut alerts: Vec<Alert> = flagged
-        .into_iter()
-        .map(|(user, events)| user_alert(analysis, user, &events))
+    let chosen = |event: &ScoredEvent| {
+        event.risk_level >= rules.min_level
+            || riskiest
+                .get(&*event.user_id)
+                .is_some_and(|best| std::ptr::eq(*best, event))
+    };
+    let mut alerts: Vec<Alert> = incidents_where(&analysis.events, gap_secs, chosen)
+        .iter()
+        .map(Alert::from_incident)
         .collect();
     alerts.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.first_ms.cmp(&b.first_ms))
+            .then_with(|| a.key.cmp(&b.key))
     });
     alerts
 }
 
-fn user_alert(analysis: &Analysis, user: &str, events: &[&ScoredEvent]) -> Alert {
-    let first = events
-        .iter()
-        .min_by_key(|event| (event.timestamp_ms, event.row));
-    let first_ms = first.map_or(0, |event| event.timestamp_ms);
-    let last_ms = events
-        .iter()
-        .map(|event| event.timestamp_ms)
-        .max()
-        .unwrap_or(first_ms);
-    let severity = events
-        .iter()
-        .map(|event| event.risk_level)
-        .max()
-        .unwrap_or(RiskLevel::Low);
-    // Each kind of finding once, with its strongest reason; rule evidence first.
-    let mut strongest: BTreeMap<FindingKind, (&Finding, f64)> = BTreeMap::new();
-    let mut source_ips = Vec::new();
-    let mut locations = Vec::new();
-    for event in events {
-        push_unique(&mut source_ips, event.ip.to_string());
-        push_unique(&mut locations, location(event));
-        for finding in &event.findings {
-            let entry = strongest
-                .entry(finding.kind)
-                .or_insert((finding, event.risk_score));
-            if (finding.floor, event.risk_score) > (entry.0.floor, entry.1) {
-                *entry = (finding, event.risk_score);
-            }
+impl Alert {
+    pub fn from_incident(incident: &Incident) -> Self {
+        Alert {
+            key: incident.id.clone(),
+            severity: incident.severity,
+            title: incident.title.clone(),
+            users: incident.users.clone(),
+            source_ips: incident.ips.iter().map(ToString::to_string).collect(),
+            locations: incident.places.clone(),
+            previous_login: incident.previous_login.as_ref().map(|login| {
+                format!(
+                    "{} from {} ({})",
+                    engine::time::format_utc(login.timestamp_ms),
+                    login.ip,
+                    login.place
+                )
+            }),
+            reasons: incident
+                .findings
+                .iter()
+                .map(|finding| finding.reason.clone())
+                .collect(),
+            first_ms: incident.first_ms,
+            last_ms: incident.last_ms,
+            link: None,
         }
     }
-    let mut findings: Vec<(&Finding, f64)> = strongest.into_values().collect();
-    findings.sort_by(|a, b| {
-        (b.0.floor, b.1)
-            .partial_cmp(&(a.0.floor, a.1))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let title = findings
-        .first()
-        .map_or("risky sign-in", |(finding, _)| kind_title(finding.kind))
-        .to_owned();
-    let reasons = findings
-        .iter()
-        .map(|(finding, _)| finding.reason.clone())
-        .collect();
-    let previous_login = first.and_then(|first| previous_login(analysis, first));
-    let mut hasher = Sha256::new();
-    hasher.update(user.as_bytes());
-    hasher.update([0]);
-    hasher.update(first_ms.to_be_bytes());
-    let key = format!("user-{}", &hex::encode(hasher.finalize())[..24]);
-    Alert {
-        key,
-        severity,
-        title,
-        users: vec![user.to_owned()],
-        source_ips,
-        locations,
-        previous_login,
-        reasons,
-        first_ms,
-        last_ms,
-        link: None,
-    }
-}
-
-/// A finding kind as words for subjects.
-pub fn kind_title(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::NewLocation => "new location",
-        FindingKind::NewNetwork => "new network",
-        FindingKind::NewDevice => "new device",
-        FindingKind::UnusualTime => "unusual time",
-        FindingKind::UnusualPace => "unusual pace",
-        FindingKind::ImpossibleTravel => "impossible travel",
-        FindingKind::AnonymisingNetwork => "anonymising network",
-        FindingKind::ScriptedClient => "scripted client",
-        FindingKind::BruteForce => "brute force",
-        FindingKind::PasswordSpray => "password spray",
-        FindingKind::CredentialStuffing => "credential stuffing",
-        FindingKind::FailuresThenSuccess => "success after failures",
-        FindingKind::UnknownAccount => "unknown account",
-        FindingKind::Outlier => "outlier login",
-        FindingKind::OutsideClusters => "unusual login pattern",
-    }
-}
-
-fn push_unique(list: &mut Vec<String>, item: String) {
-    if !item.is_empty() && !list.contains(&item) {
-        list.push(item);
-    }
-}
-
-/// "Lagos, NG · hosting", with the parts that are known.
-fn location(event: &ScoredEvent) -> String {
-    let place = match (&event.city, &event.country) {
-        (Some(city), Some(country)) => format!("{city}, {country}"),
-        (None, Some(country)) => country.to_string(),
-        (Some(city), None) => city.to_string(),
-        (None, None) => "unknown location".to_owned(),
-    };
-    match (event.network, event.asn) {
-        (Some(network), Some(asn)) => format!("{place} · {} (AS{asn})", network.as_str()),
-        (Some(network), None) => format!("{place} · {}", network.as_str()),
-        (None, Some(asn)) => format!("{place} · AS{asn}"),
-        (None, None) => place,
-    }
-}
-
-/// The same user's latest login before `first` that did not fail, as "time from IP (place)".
-fn previous_login(analysis: &Analysis, first: &ScoredEvent) -> Option<String> {
-    analysis
-        .events
-        .iter()
-        .filter(|event| {
-            event.user_id == first.user_id
-                && event.success != Some(false)
-                && (event.timestamp_ms, event.row) < (first.timestamp_ms, first.row)
-        })
-        .max_by_key(|event| (event.timestamp_ms, event.row))
-        .map(|event| {
-            format!(
-                "{} from {} ({})",
-                engine::time::format_utc(event.timestamp_ms),
-                event.ip,
-                location(event)
-            )
-        })
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
-    use engine::{AnalysisConfig, UserRisk};
+    use engine::{AnalysisConfig, Finding, FindingKind, UserRisk};
 
     use super::*;
 
@@ -324,7 +234,7 @@ mod tests {
         let alert = &alerts[0];
         assert_eq!(alert.users, ["alice"]);
         assert_eq!(alert.severity, RiskLevel::Critical);
-        assert_eq!(alert.title, "anonymising network");
+        assert_eq!(alert.title, "Anonymising network: alice (signed in)");
         assert_eq!(alert.source_ips, ["203.0.113.3", "203.0.113.4"]);
         assert_eq!(alert.locations, ["Lagos, NG · hosting (AS64500)"]);
         assert_eq!(
@@ -340,7 +250,7 @@ mod tests {
             (1_772_439_420_000, 1_772_439_480_000)
         );
         assert!(
-            alert.key.starts_with("user-") && alert.key.len() == 29,
+            alert.key.starts_with("INC-") && alert.key.len() == 16,
             "{}",
             alert.key
         );
@@ -360,7 +270,7 @@ mod tests {
         let alerts = alerts_from_analysis(&analysis(), &rules);
         let users: Vec<&str> = alerts.iter().map(|alert| alert.users[0].as_str()).collect();
         assert_eq!(users, ["alice", "bob"]);
-        assert_eq!(alerts[1].title, "new device");
+        assert_eq!(alerts[1].title, "New device: bob (signed in)");
         assert_ne!(alerts[0].key, alerts[1].key);
     }
 }

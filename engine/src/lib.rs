@@ -15,13 +15,17 @@ pub mod detectors;
 pub mod enrich;
 pub mod evaluation;
 pub mod event;
+pub mod incidents;
 pub mod ingest;
 pub mod profile;
 pub mod risk;
 pub mod scenario;
 pub mod time;
 
-pub use analysis::{Analysis, AnalysisConfig, Analyzer, ScoredEvent, UserRisk, analyze};
+pub use analysis::{
+    Analysis, AnalysisConfig, Analyzer, ScoredEvent, UserRisk, analyze, user_risks,
+};
+pub use incidents::{Incident, IncidentKind, IncidentParams, incidents};
 pub use risk::{Finding, FindingKind, RiskLevel};
 
 pub use event::{LoginEvent, ReportedLocation};

@@ -351,12 +351,7 @@ impl<'g> Analyzer<'g> {
     fn record_user_risk(&mut self, user: u32, scored: &ScoredEvent) {
         let half_life_ms = self.config.risk.user_risk_half_life_secs as f64 * 1000.0;
         let state = &mut self.users[user as usize];
-        let decayed = if state.risk_at_ms == i64::MIN {
-            0.0
-        } else {
-            state.risk * 0.5f64.powf((scored.timestamp_ms - state.risk_at_ms) as f64 / half_life_ms)
-        };
-        state.risk = decayed.max(scored.risk_score);
+        state.risk = decayed_max(state.risk, state.risk_at_ms, scored, half_life_ms);
         state.risk_at_ms = scored.timestamp_ms;
         state.scored += 1;
         state.high_or_above += u32::from(scored.risk_level >= RiskLevel::High);
@@ -802,6 +797,57 @@ impl Analysis {
     }
 }
 
+/// A user's risk after `scored`: the risk so far (at `risk_at_ms`, `i64::MIN` for none) halved
+/// every half-life, or the new login's score when higher.
+fn decayed_max(risk: f64, risk_at_ms: i64, scored: &ScoredEvent, half_life_ms: f64) -> f64 {
+    let decayed = if risk_at_ms == i64::MIN {
+        0.0
+    } else {
+        risk * 0.5f64.powf((scored.timestamp_ms - risk_at_ms) as f64 / half_life_ms)
+    };
+    decayed.max(scored.risk_score)
+}
+
+/// Per-user risk recomputed from scored logins (any order), as [`analyze`] reports it: riskiest
+/// first. For results read back from storage, which keep the logins but not the users.
+pub fn user_risks(events: &[ScoredEvent], params: &RiskParams) -> Vec<UserRisk> {
+    let half_life_ms = params.user_risk_half_life_secs as f64 * 1000.0;
+    let mut order: Vec<&ScoredEvent> = events.iter().collect();
+    order.sort_by_key(|event| (event.timestamp_ms, event.row));
+    let mut users: rustc_hash::FxHashMap<&str, UserRisk> = rustc_hash::FxHashMap::default();
+    for event in order {
+        let user = users.entry(&event.user_id).or_insert_with(|| UserRisk {
+            user_id: event.user_id.to_string(),
+            risk_score: 0.0,
+            risk_level: RiskLevel::Low,
+            logins: 0,
+            high_or_above: 0,
+            last_timestamp_ms: i64::MIN,
+        });
+        user.risk_score = decayed_max(user.risk_score, user.last_timestamp_ms, event, half_life_ms);
+        user.last_timestamp_ms = event.timestamp_ms;
+        user.logins += 1;
+        user.high_or_above += u32::from(event.risk_level >= RiskLevel::High);
+    }
+    let mut users: Vec<UserRisk> = users
+        .into_values()
+        .map(|mut user| {
+            user.risk_level = RiskLevel::from_score(user.risk_score, params);
+            user
+        })
+        .collect();
+    sort_users(&mut users);
+    users
+}
+
+fn sort_users(users: &mut [UserRisk]) {
+    users.sort_by(|a, b| {
+        b.risk_score
+            .total_cmp(&a.risk_score)
+            .then_with(|| a.user_id.cmp(&b.user_id))
+    });
+}
+
 /// Analyses a batch of accepted events (as ingested, in input order).
 pub fn analyze(
     events: &[LoginEvent],
@@ -854,11 +900,7 @@ pub fn analyze(
         }
     }
     let mut users = analyzer.user_risks();
-    users.sort_by(|a, b| {
-        b.risk_score
-            .total_cmp(&a.risk_score)
-            .then_with(|| a.user_id.cmp(&b.user_id))
-    });
+    sort_users(&mut users);
     let (forest_fits, cluster_fits) = analyzer.model_fits();
     Ok(Analysis {
         events: finished,

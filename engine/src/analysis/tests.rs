@@ -687,3 +687,19 @@ fn hours_are_judged_on_the_users_local_clock() {
         "{reasons}"
     );
 }
+
+#[test]
+fn user_risks_from_stored_logins_match_the_analysis() {
+    let mut events = routine(6);
+    events.push(login(
+        events.last().unwrap().timestamp_ms + 60_000,
+        "user0@example.com",
+        "203.0.113.50",
+        "curl/8.0",
+        Some(true),
+    ));
+    let analysis = run(&numbered(events), &NoGeolocation);
+    let mut shuffled = analysis.events.clone();
+    shuffled.reverse();
+    assert_eq!(user_risks(&shuffled, &analysis.config.risk), analysis.users);
+}

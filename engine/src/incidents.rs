@@ -1,0 +1,675 @@
+//! Incidents: scored logins grouped into what an analyst investigates.
+//!
+//! A finding belongs to one login; an attack is usually several. Flagged logins (at or above
+//! [`IncidentParams::min_level`]) are grouped two ways:
+//! - **Source incidents**: logins with a password-spray or credential-stuffing finding, grouped
+//!   by source IP address — one attacker, many accounts.
+//! - **Account incidents**: every other flagged login, grouped by user.
+//!
+//! Within a group, a gap of more than [`IncidentParams::gap_secs`] between consecutive flagged
+//! logins starts a new incident. Each incident gets an ID derived from its content (kind,
+//! subject and first flagged login's time), never from row numbers or the current date, so the
+//! same log gives the same IDs on every run and in every report, export and alert.
+//!
+//! Known limits: an account attacked from several IPs of a spray is in one source incident per
+//! IP; an attacker that pauses for longer than the gap gets two incidents.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::ScoredEvent;
+use crate::risk::{Finding, FindingKind, RiskLevel};
+use crate::time::format_utc;
+
+/// Most timeline entries kept per incident (the strongest are always the first and the
+/// riskiest); `event_count` has the full number.
+pub const MAX_TIMELINE: usize = 200;
+
+/// How flagged logins are grouped into incidents.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentParams {
+    /// Logins at or above this level are flagged (default High: the level alerts use).
+    pub min_level: RiskLevel,
+    /// A longer quiet time between flagged logins of a group starts a new incident (default one
+    /// day, the window Entra ID Protection uses for its offline detections).
+    pub gap_secs: i64,
+}
+
+impl Default for IncidentParams {
+    fn default() -> Self {
+        Self {
+            min_level: RiskLevel::High,
+            gap_secs: 86_400,
+        }
+    }
+}
+
+/// Whether an incident follows an account or an attacking source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentKind {
+    Account,
+    Source,
+}
+
+impl IncidentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Source => "source",
+        }
+    }
+}
+
+/// One login of an incident's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub row: u64,
+    pub timestamp_ms: i64,
+    pub user_id: String,
+    pub ip: IpAddr,
+    /// "Oslo, NO · residential (AS2119)", with the parts that are known.
+    pub place: String,
+    pub device: String,
+    pub success: Option<bool>,
+    pub risk_score: f64,
+    pub risk_level: RiskLevel,
+    pub reasons: String,
+}
+
+/// A finding kind seen in an incident, with how often and its strongest reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingSummary {
+    pub kind: FindingKind,
+    pub count: u64,
+    pub reason: String,
+}
+
+/// A group of related risky logins with its evidence and what to do about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// `INC-` and 12 hex digits, derived from the kind, subject and first flagged login.
+    pub id: String,
+    pub kind: IncidentKind,
+    /// The user (account incidents) or the source IP address (source incidents).
+    pub subject: String,
+    /// One line: what happened to whom.
+    pub title: String,
+    pub severity: RiskLevel,
+    pub peak_score: f64,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    pub event_count: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub users: Vec<String>,
+    pub ips: Vec<IpAddr>,
+    pub places: Vec<String>,
+    pub devices: Vec<String>,
+    /// Strongest first.
+    pub findings: Vec<FindingSummary>,
+    /// The account's last login before the incident that did not fail (account incidents).
+    pub previous_login: Option<TimelineEntry>,
+    /// In time order; at most [`MAX_TIMELINE`] entries.
+    pub timeline: Vec<TimelineEntry>,
+    /// Suggested response, most urgent first, derived from the evidence.
+    pub response: Vec<String>,
+}
+
+impl Incident {
+    /// Whether a login of the incident succeeded: the attacker may be in.
+    pub fn succeeded(&self) -> bool {
+        self.successes > 0
+    }
+
+    pub fn has(&self, kind: FindingKind) -> bool {
+        self.findings.iter().any(|finding| finding.kind == kind)
+    }
+}
+
+/// Groups the flagged logins of `events` (any order) into incidents, most severe first (then
+/// earliest, then by ID).
+pub fn incidents(events: &[ScoredEvent], params: &IncidentParams) -> Vec<Incident> {
+    incidents_where(events, params.gap_secs, |event| {
+        event.risk_level >= params.min_level
+    })
+}
+
+/// Like [`incidents`], with the flagged logins chosen by `flagged` (alerts add each risky
+/// user's riskiest login, whatever its level).
+pub fn incidents_where(
+    events: &[ScoredEvent],
+    gap_secs: i64,
+    flagged: impl Fn(&ScoredEvent) -> bool,
+) -> Vec<Incident> {
+    let mut groups: BTreeMap<(IncidentKind, String), Vec<&ScoredEvent>> = BTreeMap::new();
+    for event in events.iter().filter(|e| flagged(e)) {
+        let key = if is_source_attack(event) {
+            (IncidentKind::Source, event.ip.to_string())
+        } else {
+            (IncidentKind::Account, event.user_id.to_string())
+        };
+        groups.entry(key).or_default().push(event);
+    }
+    let gap_ms = gap_secs.saturating_mul(1000);
+    let history = AccountHistory::new(events, &groups);
+    let mut found = Vec::new();
+    for ((kind, subject), mut flagged) in groups {
+        flagged.sort_by_key(|event| (event.timestamp_ms, event.row));
+        let mut start = 0;
+        for end in 1..=flagged.len() {
+            let split = end == flagged.len()
+                || flagged[end].timestamp_ms - flagged[end - 1].timestamp_ms > gap_ms;
+            if split {
+                found.push(build(kind, &subject, &flagged[start..end], &history));
+                start = end;
+            }
+        }
+    }
+    found.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.first_ms.cmp(&b.first_ms))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    found
+}
+
+fn is_source_attack(event: &ScoredEvent) -> bool {
+    event.findings.iter().any(|finding| {
+        matches!(
+            finding.kind,
+            FindingKind::PasswordSpray | FindingKind::CredentialStuffing
+        )
+    })
+}
+
+/// Logins that did not fail, per account of an account incident, in time order: where the
+/// previous login comes from.
+struct AccountHistory<'a> {
+    by_user: FxHashMap<String, Vec<&'a ScoredEvent>>,
+}
+
+impl<'a> AccountHistory<'a> {
+    fn new(
+        events: &'a [ScoredEvent],
+        groups: &BTreeMap<(IncidentKind, String), Vec<&ScoredEvent>>,
+    ) -> Self {
+        let mut by_user: FxHashMap<String, Vec<&'a ScoredEvent>> = groups
+            .keys()
+            .filter(|(kind, _)| *kind == IncidentKind::Account)
+            .map(|(_, user)| (user.clone(), Vec::new()))
+            .collect();
+        for event in events.iter().filter(|e| e.success != Some(false)) {
+            if let Some(list) = by_user.get_mut(&*event.user_id) {
+                list.push(event);
+            }
+        }
+        for list in by_user.values_mut() {
+            list.sort_by_key(|event| (event.timestamp_ms, event.row));
+        }
+        Self { by_user }
+    }
+
+    /// The latest login of `user` before `first` that did not fail.
+    fn before(&self, user: &str, first: &ScoredEvent) -> Option<&'a ScoredEvent> {
+        let list = self.by_user.get(user)?;
+        let position =
+            list.partition_point(|e| (e.timestamp_ms, e.row) < (first.timestamp_ms, first.row));
+        position.checked_sub(1).map(|index| list[index])
+    }
+}
+
+fn build(
+    kind: IncidentKind,
+    subject: &str,
+    flagged: &[&ScoredEvent],
+    history: &AccountHistory<'_>,
+) -> Incident {
+    let first = flagged[0];
+    let last = flagged[flagged.len() - 1];
+    let mut users = Vec::new();
+    let mut ips = Vec::new();
+    let mut places = Vec::new();
+    let mut devices = Vec::new();
+    let mut strongest: BTreeMap<FindingKind, (u64, &Finding, f64)> = BTreeMap::new();
+    let (mut successes, mut failures) = (0, 0);
+    for event in flagged {
+        push_unique(&mut users, event.user_id.to_string());
+        push_unique(&mut ips, event.ip);
+        push_unique(&mut places, place(event));
+        push_unique(&mut devices, event.device.to_string());
+        match event.success {
+            Some(true) => successes += 1,
+            Some(false) => failures += 1,
+            None => {}
+        }
+        for finding in &event.findings {
+            let entry = strongest
+                .entry(finding.kind)
+                .or_insert((0, finding, event.risk_score));
+            entry.0 += 1;
+            if (finding.floor, event.risk_score) > (entry.1.floor, entry.2) {
+                (entry.1, entry.2) = (finding, event.risk_score);
+            }
+        }
+    }
+    users.sort();
+    let mut ranked: Vec<(u64, &Finding, f64)> = strongest.into_values().collect();
+    ranked.sort_by(|a, b| {
+        (b.1.floor, b.2)
+            .partial_cmp(&(a.1.floor, a.2))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.kind.cmp(&b.1.kind))
+    });
+    let findings: Vec<FindingSummary> = ranked
+        .into_iter()
+        .map(|(count, finding, _)| FindingSummary {
+            kind: finding.kind,
+            count,
+            reason: finding.reason.clone(),
+        })
+        .collect();
+    let severity = flagged
+        .iter()
+        .map(|e| e.risk_level)
+        .max()
+        .unwrap_or(first.risk_level);
+    let peak_score = flagged.iter().map(|e| e.risk_score).fold(0.0, f64::max);
+    let previous_login = match kind {
+        IncidentKind::Account => history.before(subject, first).map(timeline_entry),
+        IncidentKind::Source => None,
+    };
+    let mut incident = Incident {
+        id: incident_id(kind, subject, first.timestamp_ms),
+        kind,
+        subject: subject.to_owned(),
+        title: String::new(),
+        severity,
+        peak_score,
+        first_ms: first.timestamp_ms,
+        last_ms: last.timestamp_ms,
+        event_count: flagged.len() as u64,
+        successes,
+        failures,
+        users,
+        ips,
+        places,
+        devices,
+        findings,
+        previous_login,
+        timeline: timeline(flagged),
+        response: Vec::new(),
+    };
+    incident.title = title(&incident);
+    incident.response = response(&incident);
+    incident
+}
+
+/// The first and last logins always; between them, the riskiest, back in time order.
+fn timeline(flagged: &[&ScoredEvent]) -> Vec<TimelineEntry> {
+    if flagged.len() <= MAX_TIMELINE {
+        return flagged.iter().copied().map(timeline_entry).collect();
+    }
+    let mut middle: Vec<usize> = (1..flagged.len() - 1).collect();
+    middle.sort_by(|&a, &b| {
+        flagged[b]
+            .risk_score
+            .total_cmp(&flagged[a].risk_score)
+            .then(a.cmp(&b))
+    });
+    let mut kept: Vec<usize> = middle[..MAX_TIMELINE - 2].to_vec();
+    kept.extend([0, flagged.len() - 1]);
+    kept.sort_unstable();
+    kept.into_iter()
+        .map(|index| timeline_entry(flagged[index]))
+        .collect()
+}
+
+fn timeline_entry(event: &ScoredEvent) -> TimelineEntry {
+    TimelineEntry {
+        row: event.row,
+        timestamp_ms: event.timestamp_ms,
+        user_id: event.user_id.to_string(),
+        ip: event.ip,
+        place: place(event),
+        device: event.device.to_string(),
+        success: event.success,
+        risk_score: event.risk_score,
+        risk_level: event.risk_level,
+        reasons: event.reasons(),
+    }
+}
+
+/// `INC-` and the first 12 hex digits of a 64-bit FNV-1a digest of the content.
+pub fn incident_id(kind: IncidentKind, subject: &str, first_ms: i64) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let hash = kind
+        .as_str()
+        .as_bytes()
+        .iter()
+        .chain(&[0])
+        .chain(subject.as_bytes())
+        .chain(&[0])
+        .chain(&first_ms.to_be_bytes())
+        .fold(OFFSET, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+        });
+    format!("INC-{:012X}", hash >> 16)
+}
+
+/// "Oslo, NO · residential (AS2119)", with the parts that are known.
+pub fn place(event: &ScoredEvent) -> String {
+    let place = match (&event.city, &event.country) {
+        (Some(city), Some(country)) => format!("{city}, {country}"),
+        (None, Some(country)) => country.to_string(),
+        (Some(city), None) => city.to_string(),
+        (None, None) => "unknown location".to_owned(),
+    };
+    match (event.network, event.asn) {
+        (Some(network), Some(asn)) => format!("{place} · {} (AS{asn})", network.as_str()),
+        (Some(network), None) => format!("{place} · {}", network.as_str()),
+        (None, Some(asn)) => format!("{place} · AS{asn}"),
+        (None, None) => place,
+    }
+}
+
+/// A finding kind in words ("impossible travel").
+pub fn kind_title(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::NewLocation => "new location",
+        FindingKind::NewNetwork => "new network",
+        FindingKind::NewDevice => "new device",
+        FindingKind::UnusualTime => "unusual time",
+        FindingKind::UnusualPace => "unusual pace",
+        FindingKind::ImpossibleTravel => "impossible travel",
+        FindingKind::AnonymisingNetwork => "anonymising network",
+        FindingKind::ScriptedClient => "scripted client",
+        FindingKind::BruteForce => "brute force",
+        FindingKind::PasswordSpray => "password spray",
+        FindingKind::CredentialStuffing => "credential stuffing",
+        FindingKind::FailuresThenSuccess => "success after failures",
+        FindingKind::UnknownAccount => "unknown account",
+        FindingKind::Outlier => "outlier login",
+        FindingKind::OutsideClusters => "unusual login pattern",
+    }
+}
+
+fn title(incident: &Incident) -> String {
+    let what = incident
+        .findings
+        .first()
+        .map_or("risky sign-in", |finding| kind_title(finding.kind));
+    let what = capitalise(what);
+    match incident.kind {
+        IncidentKind::Account => {
+            let outcome = if incident.succeeded() {
+                "signed in"
+            } else {
+                "sign-in attempts"
+            };
+            format!("{what}: {} ({outcome})", incident.subject)
+        }
+        IncidentKind::Source => {
+            let accounts = incident.users.len();
+            let plural = if accounts == 1 { "" } else { "s" };
+            format!(
+                "{what} from {} against {accounts} account{plural}",
+                incident.subject
+            )
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Response steps from the evidence: containment when a login succeeded, then what to check.
+fn response(incident: &Incident) -> Vec<String> {
+    let mut steps = Vec::new();
+    let ips = list(incident.ips.iter().map(IpAddr::to_string), 3);
+    let user = &incident.subject;
+    match incident.kind {
+        IncidentKind::Account => {
+            if incident.succeeded() {
+                steps.push(format!(
+                    "Revoke {user}'s sessions and refresh tokens, and reset the password."
+                ));
+                if !incident.has(FindingKind::FailuresThenSuccess) {
+                    steps.push(format!(
+                        "Ask {user} whether they signed in from {} around {} (UTC); if not, treat the account as compromised.",
+                        list(incident.places.iter().cloned(), 2),
+                        format_utc(incident.first_ms)
+                    ));
+                }
+                steps.push(format!(
+                    "Review what the account did after {} (mailbox rules, MFA methods, app consents, downloads).",
+                    format_utc(incident.first_ms)
+                ));
+            } else {
+                steps.push(format!(
+                    "No sign-in succeeded; confirm {user}'s MFA is enforced and watch for a later success."
+                ));
+            }
+            if incident.has(FindingKind::BruteForce)
+                || incident.has(FindingKind::FailuresThenSuccess)
+            {
+                steps.push(format!(
+                    "Block or rate-limit {ips}, and check the password against known-breached lists."
+                ));
+            }
+            if incident.has(FindingKind::AnonymisingNetwork) {
+                steps.push(
+                    "Require MFA or block sign-ins from Tor, VPN and hosting networks with a conditional access policy."
+                        .to_owned(),
+                );
+            }
+            if incident.has(FindingKind::ImpossibleTravel) {
+                steps.push(
+                    "If the travel is explained (VPN, proxy, a trip), record it on the allow-list so it is not flagged again."
+                        .to_owned(),
+                );
+            }
+            if incident.has(FindingKind::NewDevice) || incident.has(FindingKind::ScriptedClient) {
+                steps.push(format!(
+                    "Check the device ({}) against the user's registered devices.",
+                    list(incident.devices.iter().cloned(), 2)
+                ));
+            }
+        }
+        IncidentKind::Source => {
+            steps.push(format!(
+                "Block {ips} at the edge or in a conditional access policy."
+            ));
+            let accounts = list(incident.users.iter().cloned(), 5);
+            if incident.succeeded() {
+                steps.push(format!(
+                    "{} sign-in(s) from this source succeeded: reset those accounts' passwords and revoke their sessions ({accounts}).",
+                    incident.successes
+                ));
+            } else {
+                steps.push(format!(
+                    "No sign-in from this source succeeded; make sure the targeted accounts ({accounts}) have MFA."
+                ));
+            }
+            steps.push(
+                "Look for the same source in other logs (VPN, mail, web) over the same period."
+                    .to_owned(),
+            );
+        }
+    }
+    steps
+}
+
+/// "a, b, c and 4 more".
+fn list(items: impl Iterator<Item = String>, shown: usize) -> String {
+    let items: Vec<String> = items.collect();
+    match items.len() {
+        0 => "unknown".to_owned(),
+        n if n <= shown => items.join(", "),
+        n => format!("{} and {} more", items[..shown].join(", "), n - shown),
+    }
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn event(row: u64, minute: i64, user: &str, ip: &str, level: RiskLevel) -> ScoredEvent {
+        ScoredEvent {
+            row,
+            line: row + 1,
+            timestamp_ms: minute * 60_000,
+            user_id: Arc::from(user),
+            ip: ip.parse().unwrap(),
+            success: Some(true),
+            risk_score: match level {
+                RiskLevel::Low => 0.1,
+                RiskLevel::Medium => 0.5,
+                RiskLevel::High => 0.7,
+                RiskLevel::Critical => 0.9,
+            },
+            risk_level: level,
+            isolation_forest: None,
+            dbscan: None,
+            statistical: 0.0,
+            rules: 0.0,
+            findings: Vec::new(),
+            country: Some(Arc::from("NO")),
+            city: Some(Arc::from("Oslo")),
+            asn: None,
+            network: None,
+            travel_km: None,
+            travel_kmh: None,
+            device: Arc::from("Firefox on Windows"),
+        }
+    }
+
+    fn with(mut event: ScoredEvent, kind: FindingKind, reason: &str) -> ScoredEvent {
+        event.findings.push(Finding {
+            kind,
+            floor: 0.7,
+            reason: reason.to_owned(),
+        });
+        event
+    }
+
+    #[test]
+    fn account_logins_group_by_user_and_split_on_quiet_days() {
+        let events = vec![
+            event(1, 0, "alice", "192.0.2.1", RiskLevel::Low),
+            with(
+                event(2, 100, "alice", "198.51.100.7", RiskLevel::High),
+                FindingKind::NewLocation,
+                "new country for this user: BR",
+            ),
+            event(3, 160, "alice", "198.51.100.7", RiskLevel::Critical),
+            event(4, 100 + 3 * 1440, "alice", "198.51.100.8", RiskLevel::High),
+            event(5, 50, "bob", "192.0.2.9", RiskLevel::Medium),
+        ];
+        let found = incidents(&events, &IncidentParams::default());
+        assert_eq!(found.len(), 2);
+        let first = &found[0];
+        assert_eq!(first.severity, RiskLevel::Critical);
+        assert_eq!(first.event_count, 2);
+        assert_eq!(first.subject, "alice");
+        assert_eq!(first.previous_login.as_ref().map(|p| p.row), Some(1));
+        assert_eq!(first.title, "New location: alice (signed in)");
+        assert!(first.response[0].starts_with("Revoke alice's sessions"));
+        assert_eq!(found[1].event_count, 1);
+        assert_eq!(found[1].previous_login.as_ref().map(|p| p.row), Some(3));
+    }
+
+    #[test]
+    fn spray_logins_group_by_source_across_accounts() {
+        let spray = |row, user: &str| {
+            let mut event = with(
+                event(row, row as i64, user, "203.0.113.5", RiskLevel::High),
+                FindingKind::PasswordSpray,
+                "one source tried 20 accounts",
+            );
+            event.success = Some(row == 3);
+            event
+        };
+        let events = vec![spray(1, "a"), spray(2, "b"), spray(3, "c")];
+        let found = incidents(&events, &IncidentParams::default());
+        assert_eq!(found.len(), 1);
+        let incident = &found[0];
+        assert_eq!(incident.kind, IncidentKind::Source);
+        assert_eq!(incident.users, ["a", "b", "c"]);
+        assert_eq!(incident.successes, 1);
+        assert_eq!(incident.failures, 2);
+        assert_eq!(
+            incident.title,
+            "Password spray from 203.0.113.5 against 3 accounts"
+        );
+        assert!(incident.response[1].contains("1 sign-in(s) from this source succeeded"));
+    }
+
+    #[test]
+    fn ids_follow_content_not_rows_or_order() {
+        let events = vec![
+            event(1, 10, "alice", "192.0.2.1", RiskLevel::High),
+            event(2, 20, "bob", "192.0.2.2", RiskLevel::High),
+        ];
+        let mut shifted: Vec<ScoredEvent> = events.iter().rev().cloned().collect();
+        for (index, event) in shifted.iter_mut().enumerate() {
+            event.row = 100 + index as u64;
+        }
+        let ids = |events: &[ScoredEvent]| {
+            let mut ids: Vec<String> = incidents(events, &IncidentParams::default())
+                .into_iter()
+                .map(|incident| incident.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(&events), ids(&shifted));
+        assert_eq!(ids(&events)[0].len(), 16);
+        assert_ne!(
+            incident_id(IncidentKind::Account, "alice", 1),
+            incident_id(IncidentKind::Account, "alice", 2)
+        );
+    }
+
+    #[test]
+    fn long_incidents_keep_the_ends_and_the_riskiest_logins() {
+        let events: Vec<ScoredEvent> = (0..500)
+            .map(|row| {
+                let mut event = event(row, row as i64, "alice", "192.0.2.1", RiskLevel::High);
+                event.risk_score = if row == 250 { 0.99 } else { 0.7 };
+                event
+            })
+            .collect();
+        let found = incidents(&events, &IncidentParams::default());
+        let timeline = &found[0].timeline;
+        assert_eq!(found[0].event_count, 500);
+        assert_eq!(timeline.len(), MAX_TIMELINE);
+        assert_eq!(timeline[0].row, 0);
+        assert_eq!(timeline[MAX_TIMELINE - 1].row, 499);
+        assert!(timeline.iter().any(|entry| entry.row == 250));
+        assert!(
+            timeline
+                .windows(2)
+                .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms)
+        );
+    }
+}
