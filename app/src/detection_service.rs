@@ -21,6 +21,29 @@ pub struct SavedRun {
     pub created_ms: i64,
 }
 
+/// A kept run read back for reports.
+pub struct KeptRun {
+    pub summary: DetectionSummary,
+    pub settings: AnalysisConfig,
+    /// In input order.
+    pub events: Vec<ScoredEvent>,
+}
+
+impl KeptRun {
+    /// The report's view of this run.
+    pub fn report_input(&self) -> reports::ReportInput<'_> {
+        reports::ReportInput {
+            source_name: &self.summary.file_name,
+            analysis_id: Some(&self.summary.id),
+            profile: &self.summary.profile,
+            settings: &self.settings,
+            geo_data: self.summary.geo_data.as_deref(),
+            events: &self.events,
+            threshold: self.summary.choices.threshold,
+        }
+    }
+}
+
 type Stored<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
 
 /// Where runs are kept. Errors are messages for the page; implementations log the details.
@@ -30,6 +53,8 @@ pub trait RunStore: Send + Sync {
     fn recent(&self, limit: usize) -> Stored<'_, Vec<RunListing>>;
     fn summary<'a>(&'a self, id: &'a str) -> Stored<'a, Option<DetectionSummary>>;
     fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Stored<'a, Option<EventPage>>;
+    /// Everything kept of a run (for reports), its logins in input order.
+    fn run<'a>(&'a self, id: &'a str) -> Stored<'a, Option<KeptRun>>;
 }
 
 pub struct DetectionService {

@@ -78,6 +78,7 @@ pub struct TimelineEntry {
     pub success: Option<bool>,
     pub risk_score: f64,
     pub risk_level: RiskLevel,
+    pub findings: Vec<FindingKind>,
     pub reasons: String,
 }
 
@@ -310,24 +311,36 @@ fn build(
     incident
 }
 
-/// The first and last logins always; between them, the riskiest, back in time order.
 fn timeline(flagged: &[&ScoredEvent]) -> Vec<TimelineEntry> {
-    if flagged.len() <= MAX_TIMELINE {
-        return flagged.iter().copied().map(timeline_entry).collect();
-    }
-    let mut middle: Vec<usize> = (1..flagged.len() - 1).collect();
-    middle.sort_by(|&a, &b| {
-        flagged[b]
-            .risk_score
-            .total_cmp(&flagged[a].risk_score)
-            .then(a.cmp(&b))
-    });
-    let mut kept: Vec<usize> = middle[..MAX_TIMELINE - 2].to_vec();
-    kept.extend([0, flagged.len() - 1]);
-    kept.sort_unstable();
-    kept.into_iter()
-        .map(|index| timeline_entry(flagged[index]))
+    kept_indices(flagged.len(), MAX_TIMELINE, |index| {
+        flagged[index].risk_score
+    })
+    .into_iter()
+    .map(|index| timeline_entry(flagged[index]))
+    .collect()
+}
+
+/// A timeline cut to `max` entries the same way incidents keep theirs (for shorter listings,
+/// such as a PDF page).
+pub fn condensed(timeline: &[TimelineEntry], max: usize) -> Vec<TimelineEntry> {
+    kept_indices(timeline.len(), max, |index| timeline[index].risk_score)
+        .into_iter()
+        .map(|index| timeline[index].clone())
         .collect()
+}
+
+/// Of `len` logins in time order, at most `max`: the first and last always; between them, the
+/// riskiest; in time order.
+fn kept_indices(len: usize, max: usize, score: impl Fn(usize) -> f64) -> Vec<usize> {
+    if len <= max.max(2) {
+        return (0..len).collect();
+    }
+    let mut middle: Vec<usize> = (1..len - 1).collect();
+    middle.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+    let mut kept: Vec<usize> = middle[..max.max(2) - 2].to_vec();
+    kept.extend([0, len - 1]);
+    kept.sort_unstable();
+    kept
 }
 
 fn timeline_entry(event: &ScoredEvent) -> TimelineEntry {
@@ -341,6 +354,7 @@ fn timeline_entry(event: &ScoredEvent) -> TimelineEntry {
         success: event.success,
         risk_score: event.risk_score,
         risk_level: event.risk_level,
+        findings: event.findings.iter().map(|finding| finding.kind).collect(),
         reasons: event.reasons(),
     }
 }

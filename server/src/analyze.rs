@@ -14,8 +14,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::AnalyzeArgs;
-use crate::csv_safety::neutralise;
 use crate::profile::EXIT_UNUSABLE_INPUT;
+use reports::csv_safety::neutralise;
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;

@@ -45,9 +45,57 @@ pub enum Command {
     /// Measure detection accuracy on a generated, labelled scenario: ROC-AUC, average
     /// precision and recall at 1% false-positive rate, per attack type.
     Evaluate(EvaluateArgs),
+    /// Write an executive, technical or incident report (PDF, CSV or JSON, from --out's
+    /// extension), or the scored logins (--kind events, CSV or JSON), for a log file (analysed
+    /// now) or an analysis kept by the web app (its id, as in /detect?run=ID).
+    Report(ReportArgs),
     /// Send a test notification on every channel of the config file's [notifications]
     /// section and print what happened. Exits with status 1 when a delivery failed.
     NotifyTest(NotifyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// executive, technical, incident or events.
+    #[arg(long, value_parser = parse_report_kind)]
+    pub kind: reports::ReportKind,
+    /// A sign-in log to analyse (any format `analyze` reads), or the id of a kept analysis.
+    pub input: String,
+    /// Where to write: .pdf, .csv or .json (the extension picks the format).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only logins and incidents at or above this level: low, medium, high, critical
+    /// (incidents start at High unless set).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Only logins from this date (YYYY-MM-DD, UTC) or time (RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only logins before this time, or up to the end of this date.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Logins scoring at least this count as risky in the detector agreement (analysed logs).
+    #[arg(long, default_value_t = app::detection::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// TOML file with the analysis settings and [input] table (analysed logs).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub reading: InputArgs,
+    /// Where kept analyses are: the data directory's SQLite file unless --database is given.
+    #[arg(long, env = "SKYTRACE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// postgres://… for analyses kept in PostgreSQL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database: Option<String>,
+    #[command(flatten)]
+    pub geo: GeoArgs,
+}
+
+pub fn parse_report_kind(text: &str) -> Result<reports::ReportKind, String> {
+    reports::ReportKind::from_name(text).ok_or_else(|| {
+        format!("unknown report kind {text:?}; expected executive, technical, incident or events")
+    })
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{InputArgs, parse_format};
 use crate::config_file::InputSettings;
-use crate::csv_safety::neutralise;
+use reports::csv_safety::neutralise;
 
 /// The file name that means standard input (`zcat logs.gz | skytrace analyze -`).
 const STDIN: &str = "-";

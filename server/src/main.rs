@@ -4,12 +4,12 @@ mod analyze;
 mod bench;
 mod cli;
 mod config_file;
-mod csv_safety;
 mod geo;
 mod input;
 mod notify;
 mod outliers;
 mod profile;
+mod report;
 mod scenario;
 mod store;
 mod web;
@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => scenario::generate(&args),
         Command::Evaluate(args) => scenario::evaluate(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::NotifyTest(args) => notify::notify_test(&args),
     };
     match outcome {

@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use anyhow::Context;
 use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE, RunListing};
-use app::detection_service::{RunStore, SavedRun};
+use app::detection_service::{KeptRun, RunStore, SavedRun};
 use engine::ScoredEvent;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
@@ -271,6 +271,36 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Everything kept of a run, its logins in input order; `None` for an unknown id.
+    async fn load_run(&self, id: &str) -> anyhow::Result<Option<KeptRun>> {
+        let Some(row) =
+            sqlx::query("SELECT settings, summary, created_ms FROM analyses WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let summary: DetectionSummary =
+            serde_json::from_str(&row.try_get::<String, _>("summary")?)?;
+        let settings = serde_json::from_str(&row.try_get::<String, _>("settings")?)?;
+        let events =
+            sqlx::query("SELECT event FROM scored_events WHERE analysis_id = $1 ORDER BY record")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(decode_event)
+                .collect::<anyhow::Result<Vec<ScoredEvent>>>()?;
+        Ok(Some(KeptRun {
+            summary,
+            settings,
+            events,
+        }))
+    }
+}
+
 fn decode_event(row: &AnyRow) -> anyhow::Result<ScoredEvent> {
     let text: String = row.try_get("event")?;
     Ok(serde_json::from_str(&text)?)
@@ -308,6 +338,10 @@ impl RunStore for Store {
 
     fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Boxed<'a, Option<EventPage>> {
         Box::pin(async move { logged(self.load_page(id, query).await) })
+    }
+
+    fn run<'a>(&'a self, id: &'a str) -> Boxed<'a, Option<KeptRun>> {
+        Box::pin(async move { logged(self.load_run(id).await) })
     }
 }
 

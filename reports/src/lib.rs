@@ -1,0 +1,190 @@
+//! Reports from an analysis: executive, technical and incident, as PDF, CSV and JSON, plus
+//! exports of the scored logins. The same model ([`model`]) feeds every format and the web
+//! preview, so a report says the same thing however it is asked for.
+
+pub mod charts;
+pub mod csv_safety;
+pub mod export;
+pub mod filter;
+pub mod model;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+
+use serde::{Deserialize, Serialize};
+
+pub use filter::Filter;
+pub use model::{ExecutiveReport, IncidentReport, ReportInput, TechnicalReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Filter(String),
+    #[error("{kind} reports come as {supported}, not {format}")]
+    Unsupported {
+        kind: &'static str,
+        format: &'static str,
+        supported: &'static str,
+    },
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("cannot write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot typeset the PDF: {0}")]
+    Pdf(String),
+}
+
+/// Which report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Executive,
+    Technical,
+    Incident,
+    /// The scored logins themselves (CSV or JSON only).
+    Events,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 4] = [
+        Self::Executive,
+        Self::Technical,
+        Self::Incident,
+        Self::Events,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Executive => "executive",
+            Self::Technical => "technical",
+            Self::Incident => "incident",
+            Self::Events => "events",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Executive => "Executive summary",
+            Self::Technical => "Technical report",
+            Self::Incident => "Incident report",
+            Self::Events => "Scored logins",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    pub fn formats(self) -> &'static [ReportFormat] {
+        match self {
+            Self::Events => &[ReportFormat::Csv, ReportFormat::Json],
+            _ => &[ReportFormat::Pdf, ReportFormat::Csv, ReportFormat::Json],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    Pdf,
+    Csv,
+    Json,
+}
+
+impl ReportFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pdf => "pdf",
+            Self::Csv => "csv",
+            Self::Json => "json",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Pdf, Self::Csv, Self::Json]
+            .into_iter()
+            .find(|format| format.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Json => "application/json",
+        }
+    }
+}
+
+/// Writes the report of `kind` as `format`.
+pub fn render(
+    kind: ReportKind,
+    format: ReportFormat,
+    input: &ReportInput<'_>,
+    filter: &Filter,
+) -> Result<Vec<u8>, ReportError> {
+    if !kind.formats().contains(&format) {
+        return Err(ReportError::Unsupported {
+            kind: kind.name(),
+            format: format.name(),
+            supported: "CSV or JSON",
+        });
+    }
+    let mut out = Vec::new();
+    match (kind, format) {
+        (ReportKind::Events, ReportFormat::Csv) => {
+            export::events_csv(&export::selected_events(input.events, filter), &mut out)?
+        }
+        (ReportKind::Events, _) => {
+            export::json(&export::selected_events(input.events, filter), &mut out)?
+        }
+        (ReportKind::Executive, format) => {
+            let report = ExecutiveReport::build(input, filter);
+            match format {
+                ReportFormat::Csv => export::executive_csv(&report, &mut out)?,
+                ReportFormat::Json => export::json(&report, &mut out)?,
+                ReportFormat::Pdf => out = typeset(Document::Executive(&report))?,
+            }
+        }
+        (ReportKind::Technical, format) => {
+            let report = TechnicalReport::build(input, filter);
+            match format {
+                ReportFormat::Csv => export::technical_csv(&report, &mut out)?,
+                ReportFormat::Json => export::json(&report, &mut out)?,
+                ReportFormat::Pdf => out = typeset(Document::Technical(&report))?,
+            }
+        }
+        (ReportKind::Incident, format) => {
+            let report = IncidentReport::build(input, filter);
+            match format {
+                ReportFormat::Csv => export::incidents_csv(&report, &mut out)?,
+                ReportFormat::Json => export::json(&report, &mut out)?,
+                ReportFormat::Pdf => out = typeset(Document::Incident(&report))?,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A report to typeset.
+pub enum Document<'a> {
+    Executive(&'a ExecutiveReport),
+    Technical(&'a TechnicalReport),
+    Incident(&'a IncidentReport),
+}
+
+fn typeset(document: Document<'_>) -> Result<Vec<u8>, ReportError> {
+    #[cfg(feature = "pdf")]
+    {
+        pdf::typeset(document)
+    }
+    #[cfg(not(feature = "pdf"))]
+    {
+        let _ = document;
+        Err(ReportError::Pdf(
+            "this build has no PDF support (the reports crate's `pdf` feature is off)".to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,781 @@
+//! What each report says, computed once from an analysis; the PDF, CSV, JSON and the web
+//! preview all render these values, so they agree whichever way a report is asked for.
+
+use std::collections::BTreeMap;
+
+use engine::analysis::user_risks;
+use engine::incidents::{IncidentKind, kind_title};
+use engine::profile::RejectedRow;
+use engine::{
+    AnalysisConfig, FindingKind, Incident, IncidentParams, RiskLevel, ScoredEvent, UserRisk,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::filter::Filter;
+
+/// Attribution the geolocation data's licence requires wherever its results are shown.
+pub const GEO_ATTRIBUTION: &str = "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0; ASN data from the @ip-location-db packages (CC BY 4.0).";
+
+/// An analysis and what was read, as a report needs them.
+pub struct ReportInput<'a> {
+    /// The file name (or other label) of the analysed log.
+    pub source_name: &'a str,
+    pub analysis_id: Option<&'a str>,
+    pub profile: &'a engine::DataProfile,
+    pub settings: &'a AnalysisConfig,
+    pub geo_data: Option<&'a str>,
+    /// Every scored login of the analysis, in any order.
+    pub events: &'a [ScoredEvent],
+    /// Logins scoring at least this count as risky in the detector-agreement figures.
+    pub threshold: f64,
+}
+
+/// Names the report: the same on every page, file and preview.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportMeta {
+    pub title: String,
+    pub source_name: String,
+    pub analysis_id: Option<String>,
+    /// The logins covered (after the date filter).
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    pub filter: Filter,
+    pub geo_data: Option<String>,
+    pub attribution: String,
+}
+
+/// Overall posture: Low, Moderate or High, with the rule that decided it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PostureLevel {
+    Low,
+    Moderate,
+    High,
+}
+
+impl PostureLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "Low",
+            Self::Moderate => "Moderate",
+            Self::High => "High",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Posture {
+    pub level: PostureLevel,
+    /// Why, in a sentence that names the evidence.
+    pub rule: String,
+}
+
+/// One period of the trend (a day, or an hour for logs shorter than three days).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    pub start_ms: i64,
+    pub logins: u64,
+    pub high_or_above: u64,
+    pub mean_risk: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountryRow {
+    /// ISO country code, or "unknown".
+    pub country: String,
+    pub logins: u64,
+    pub high_or_above: u64,
+    pub mean_risk: f64,
+}
+
+/// An incident in one line, for summaries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentBrief {
+    pub id: String,
+    pub kind: IncidentKind,
+    pub title: String,
+    pub severity: RiskLevel,
+    pub first_ms: i64,
+    pub accounts: u64,
+    pub logins: u64,
+    pub succeeded: bool,
+}
+
+impl From<&Incident> for IncidentBrief {
+    fn from(incident: &Incident) -> Self {
+        Self {
+            id: incident.id.clone(),
+            kind: incident.kind,
+            title: incident.title.clone(),
+            severity: incident.severity,
+            first_ms: incident.first_ms,
+            accounts: incident.users.len() as u64,
+            logins: incident.event_count,
+            succeeded: incident.succeeded(),
+        }
+    }
+}
+
+/// One page for leadership: how bad, who, since when, what to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExecutiveReport {
+    pub meta: ReportMeta,
+    pub posture: Posture,
+    pub logins: u64,
+    pub users: u64,
+    pub countries: u64,
+    /// Logins per level, Low to Critical.
+    pub levels: Vec<(RiskLevel, u64)>,
+    pub incident_count: u64,
+    pub top_incidents: Vec<IncidentBrief>,
+    pub top_users: Vec<UserRisk>,
+    pub trend: Vec<TrendPoint>,
+    pub trend_unit: String,
+    pub top_countries: Vec<CountryRow>,
+    pub recommendations: Vec<String>,
+}
+
+/// A detector's view of the risky logins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetectorRow {
+    pub detector: String,
+    pub weight: f64,
+    pub enabled: bool,
+    /// Logins it scored (it abstains while warming up).
+    pub scored: u64,
+    pub mean_score: f64,
+    /// Logins its own score puts at or above the threshold.
+    pub flagged: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingRow {
+    pub kind: FindingKind,
+    pub title: String,
+    pub logins: u64,
+    pub users: u64,
+    /// Of those logins, how many are High or Critical.
+    pub high_or_above: u64,
+    pub example: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountRow {
+    pub name: String,
+    pub count: u64,
+}
+
+/// Everything an engineer checks before trusting the result, and the result in detail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TechnicalReport {
+    pub meta: ReportMeta,
+    pub profile: engine::DataProfile,
+    /// The most common rejection reasons, with counts among the listed rejections.
+    pub rejection_reasons: Vec<CountRow>,
+    pub rejected_examples: Vec<RejectedRow>,
+    /// Every setting used, as dotted name and value.
+    pub parameters: Vec<(String, String)>,
+    pub threshold: f64,
+    pub detectors: Vec<DetectorRow>,
+    /// Risky logins every detector that scored them flags.
+    pub flagged_by_all: u64,
+    pub at_or_above_threshold: u64,
+    pub levels: Vec<(RiskLevel, u64)>,
+    /// Logins per score bin of width 0.05.
+    pub histogram: Vec<u64>,
+    pub findings: Vec<FindingRow>,
+    pub countries: Vec<CountryRow>,
+    pub networks: Vec<CountRow>,
+    pub devices: Vec<CountRow>,
+    /// Users at Medium or above, riskiest first (at most [`MAX_USER_ROWS`]).
+    pub users: Vec<UserRisk>,
+    pub users_total: u64,
+}
+
+/// Every incident with its timeline and evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentReport {
+    pub meta: ReportMeta,
+    pub params: IncidentParams,
+    pub counts: Vec<(RiskLevel, u64)>,
+    pub incidents: Vec<Incident>,
+}
+
+pub const HISTOGRAM_BINS: usize = 20;
+pub const MAX_USER_ROWS: usize = 500;
+const TOP: usize = 5;
+
+/// The logins a report covers: those in the filter's date range.
+pub fn covered<'a>(input: &ReportInput<'a>, filter: &Filter) -> Vec<&'a ScoredEvent> {
+    input
+        .events
+        .iter()
+        .filter(|event| filter.in_range(event.timestamp_ms))
+        .collect()
+}
+
+fn meta(
+    title: &str,
+    input: &ReportInput<'_>,
+    filter: &Filter,
+    events: &[&ScoredEvent],
+) -> ReportMeta {
+    ReportMeta {
+        title: title.to_owned(),
+        source_name: input.source_name.to_owned(),
+        analysis_id: input.analysis_id.map(str::to_owned),
+        first_ms: events.iter().map(|e| e.timestamp_ms).min(),
+        last_ms: events.iter().map(|e| e.timestamp_ms).max(),
+        filter: filter.clone(),
+        geo_data: input.geo_data.map(str::to_owned),
+        attribution: GEO_ATTRIBUTION.to_owned(),
+    }
+}
+
+fn owned(events: &[&ScoredEvent]) -> Vec<ScoredEvent> {
+    events.iter().map(|&event| event.clone()).collect()
+}
+
+/// Incidents of the covered logins at or above the filter's level (High by default).
+pub fn incidents_of(events: &[ScoredEvent], filter: &Filter) -> Vec<Incident> {
+    engine::incidents(events, &incident_params(filter))
+}
+
+/// Incidents start at the filter's level (High by default; never below Medium, where every
+/// slightly unusual login would become an incident).
+fn incident_params(filter: &Filter) -> IncidentParams {
+    IncidentParams {
+        min_level: filter
+            .min_level
+            .unwrap_or(RiskLevel::High)
+            .max(RiskLevel::Medium),
+        ..IncidentParams::default()
+    }
+}
+
+fn levels(events: &[&ScoredEvent]) -> Vec<(RiskLevel, u64)> {
+    RiskLevel::ALL
+        .iter()
+        .map(|&level| {
+            let count = events.iter().filter(|e| e.risk_level == level).count();
+            (level, count as u64)
+        })
+        .collect()
+}
+
+impl ExecutiveReport {
+    pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
+        let events = covered(input, filter);
+        let scored = owned(&events);
+        let incidents = incidents_of(&scored, filter);
+        let users = user_risks(&scored, &input.settings.risk);
+        let countries = countries(&events);
+        let levels = levels(&events);
+        let (trend, trend_unit) = trend(&events);
+        Self {
+            meta: meta("Executive summary", input, filter, &events),
+            posture: posture(&incidents, &levels, events.len() as u64),
+            logins: events.len() as u64,
+            users: users.len() as u64,
+            countries: countries.iter().filter(|c| c.country != "unknown").count() as u64,
+            recommendations: recommendations(input, &incidents, &events),
+            levels,
+            incident_count: incidents.len() as u64,
+            top_incidents: incidents
+                .iter()
+                .take(TOP)
+                .map(IncidentBrief::from)
+                .collect(),
+            top_users: users
+                .into_iter()
+                .filter(|user| user.risk_level >= RiskLevel::Medium)
+                .take(TOP)
+                .collect(),
+            trend,
+            trend_unit: trend_unit.to_owned(),
+            top_countries: countries.into_iter().take(TOP).collect(),
+        }
+    }
+}
+
+/// High when an account is probably taken over (a Critical incident, or a High one in which a
+/// sign-in succeeded); Moderate when attacks were seen but nothing got in, or when 5% or more
+/// of logins are Medium or above; otherwise Low.
+fn posture(incidents: &[Incident], levels: &[(RiskLevel, u64)], logins: u64) -> Posture {
+    let ids = |list: &[&Incident]| {
+        let shown: Vec<&str> = list.iter().take(2).map(|i| i.id.as_str()).collect();
+        let more = list.len().saturating_sub(2);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let critical: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.severity == RiskLevel::Critical)
+        .collect();
+    let got_in: Vec<&Incident> = incidents.iter().filter(|i| i.succeeded()).collect();
+    if !critical.is_empty() || !got_in.is_empty() {
+        let mut reasons = Vec::new();
+        if !critical.is_empty() {
+            reasons.push(format!(
+                "{} Critical incident{} ({})",
+                critical.len(),
+                plural(critical.len()),
+                ids(&critical)
+            ));
+        }
+        if !got_in.is_empty() {
+            reasons.push(format!(
+                "{} incident{} with a successful sign-in ({})",
+                got_in.len(),
+                plural(got_in.len()),
+                ids(&got_in)
+            ));
+        }
+        return Posture {
+            level: PostureLevel::High,
+            rule: format!(
+                "High because of {}: an account may be in an attacker's hands.",
+                reasons.join(" and ")
+            ),
+        };
+    }
+    let elevated: u64 = levels
+        .iter()
+        .filter(|(level, _)| *level >= RiskLevel::Medium)
+        .map(|(_, count)| count)
+        .sum();
+    let share = if logins == 0 {
+        0.0
+    } else {
+        elevated as f64 / logins as f64
+    };
+    if !incidents.is_empty() {
+        let all: Vec<&Incident> = incidents.iter().collect();
+        return Posture {
+            level: PostureLevel::Moderate,
+            rule: format!(
+                "Moderate: {} incident{} ({}) but no sign-in in them succeeded.",
+                incidents.len(),
+                plural(incidents.len()),
+                ids(&all)
+            ),
+        };
+    }
+    if share >= 0.05 {
+        return Posture {
+            level: PostureLevel::Moderate,
+            rule: format!(
+                "Moderate: {:.1}% of logins are Medium or above (the rule is 5%), without an incident.",
+                share * 100.0
+            ),
+        };
+    }
+    Posture {
+        level: PostureLevel::Low,
+        rule: format!(
+            "Low: no incident, and {:.1}% of logins are Medium or above (under 5%).",
+            share * 100.0
+        ),
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// Daily buckets, or hourly when the logins span less than three days.
+fn trend(events: &[&ScoredEvent]) -> (Vec<TrendPoint>, &'static str) {
+    let (Some(first), Some(last)) = (
+        events.iter().map(|e| e.timestamp_ms).min(),
+        events.iter().map(|e| e.timestamp_ms).max(),
+    ) else {
+        return (Vec::new(), "day");
+    };
+    const HOUR_MS: i64 = 3_600_000;
+    let (width_ms, unit) = if last - first < 3 * 24 * HOUR_MS {
+        (HOUR_MS, "hour")
+    } else {
+        (24 * HOUR_MS, "day")
+    };
+    let start = first.div_euclid(width_ms) * width_ms;
+    let buckets = ((last - start) / width_ms + 1) as usize;
+    let mut points: Vec<TrendPoint> = (0..buckets)
+        .map(|index| TrendPoint {
+            start_ms: start + index as i64 * width_ms,
+            logins: 0,
+            high_or_above: 0,
+            mean_risk: 0.0,
+        })
+        .collect();
+    for event in events {
+        let point = &mut points[((event.timestamp_ms - start) / width_ms) as usize];
+        point.logins += 1;
+        point.high_or_above += u64::from(event.risk_level >= RiskLevel::High);
+        point.mean_risk += event.risk_score;
+    }
+    for point in &mut points {
+        if point.logins > 0 {
+            point.mean_risk /= point.logins as f64;
+        }
+    }
+    (points, unit)
+}
+
+/// Countries by logins (then risky logins), "unknown" for unlocated sources.
+fn countries(events: &[&ScoredEvent]) -> Vec<CountryRow> {
+    let mut by_country: BTreeMap<&str, (u64, u64, f64)> = BTreeMap::new();
+    for event in events {
+        let entry = by_country
+            .entry(event.country.as_deref().unwrap_or("unknown"))
+            .or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(event.risk_level >= RiskLevel::High);
+        entry.2 += event.risk_score;
+    }
+    let mut rows: Vec<CountryRow> = by_country
+        .into_iter()
+        .map(|(country, (logins, high, sum))| CountryRow {
+            country: country.to_owned(),
+            logins,
+            high_or_above: high,
+            mean_risk: sum / logins as f64,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.high_or_above
+            .cmp(&a.high_or_above)
+            .then(b.logins.cmp(&a.logins))
+            .then_with(|| a.country.cmp(&b.country))
+    });
+    rows
+}
+
+/// What to do, from what was found: containment first, then hardening, then data quality.
+fn recommendations(
+    input: &ReportInput<'_>,
+    incidents: &[Incident],
+    events: &[&ScoredEvent],
+) -> Vec<String> {
+    let mut advice = Vec::new();
+    let names = |list: Vec<&str>| {
+        let shown: Vec<&str> = list.iter().take(4).copied().collect();
+        match list.len().saturating_sub(4) {
+            0 => shown.join(", "),
+            more => format!("{} and {more} more", shown.join(", ")),
+        }
+    };
+    let mut compromised: Vec<&str> = incidents
+        .iter()
+        .filter(|i| i.succeeded() && i.kind == IncidentKind::Account)
+        .map(|i| i.subject.as_str())
+        .collect();
+    compromised.dedup();
+    if !compromised.is_empty() {
+        advice.push(format!(
+            "Contain {} account{} with risky successful sign-ins ({}): revoke sessions, reset passwords and review their activity.",
+            compromised.len(),
+            plural(compromised.len()),
+            names(compromised.clone())
+        ));
+    }
+    let sources: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.kind == IncidentKind::Source)
+        .collect();
+    if !sources.is_empty() {
+        let mut targeted: Vec<&str> = sources
+            .iter()
+            .flat_map(|i| i.users.iter().map(String::as_str))
+            .collect();
+        targeted.sort_unstable();
+        targeted.dedup();
+        advice.push(format!(
+            "Block {} attacking source{} ({}) and make sure the {} targeted account{} have MFA.",
+            sources.len(),
+            plural(sources.len()),
+            names(sources.iter().map(|i| i.subject.as_str()).collect()),
+            targeted.len(),
+            plural(targeted.len())
+        ));
+    }
+    let with_kind = |kinds: &[FindingKind]| {
+        incidents
+            .iter()
+            .filter(|i| kinds.iter().any(|&kind| i.has(kind)))
+            .count()
+    };
+    let guessing = with_kind(&[FindingKind::BruteForce, FindingKind::FailuresThenSuccess]);
+    if guessing > 0 {
+        advice.push(format!(
+            "{guessing} incident{} involve password guessing: turn on smart lockout and check the passwords against breached-password lists.",
+            plural(guessing)
+        ));
+    }
+    let hidden = with_kind(&[FindingKind::AnonymisingNetwork]);
+    if hidden > 0 {
+        advice.push(format!(
+            "{hidden} incident{} came through Tor, VPN or hosting networks: require MFA or block these networks with a conditional access policy.",
+            plural(hidden)
+        ));
+    }
+    let travel = with_kind(&[FindingKind::ImpossibleTravel]);
+    if travel > 0 {
+        advice.push(format!(
+            "Confirm the {travel} impossible-travel incident{} with the users; record corporate VPN egress and known trips on the allow-list to cut false alarms.",
+            plural(travel)
+        ));
+    }
+    let scripted = with_kind(&[FindingKind::ScriptedClient]);
+    if scripted > 0 {
+        advice.push(format!(
+            "{scripted} incident{} used scripted clients: disable legacy authentication protocols where they are not needed.",
+            plural(scripted)
+        ));
+    }
+    if incidents.is_empty() {
+        advice.push(format!(
+            "No incident among {} logins: no action needed; analyse new logs regularly, as baselines improve with history.",
+            events.len()
+        ));
+    }
+    let profile = input.profile;
+    if profile.rows_read > 0 && profile.rejected * 100 >= profile.rows_read {
+        advice.push(format!(
+            "Fix the log export: {} of {} records were rejected ({}), so those logins were not analysed.",
+            profile.rejected,
+            profile.rows_read,
+            rejection_reasons(&profile.rejected_rows)
+                .first()
+                .map_or_else(String::new, |row| format!("most often: {}", row.name))
+        ));
+    }
+    if input.geo_data.is_none() {
+        advice.push(
+            "Run with geolocation data: without it, new-country and impossible-travel checks cannot fire."
+                .to_owned(),
+        );
+    }
+    advice
+}
+
+/// Rejection reasons without their record-specific details, most common first.
+fn rejection_reasons(rows: &[RejectedRow]) -> Vec<CountRow> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for row in rows {
+        let general = row.reason.split(':').next().unwrap_or(&row.reason).trim();
+        *counts.entry(general.to_owned()).or_default() += 1;
+    }
+    sorted_counts(counts)
+}
+
+fn sorted_counts(counts: BTreeMap<String, u64>) -> Vec<CountRow> {
+    let mut rows: Vec<CountRow> = counts
+        .into_iter()
+        .map(|(name, count)| CountRow { name, count })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    rows
+}
+
+impl TechnicalReport {
+    pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
+        let events = covered(input, filter);
+        let scored = owned(&events);
+        let threshold = input.threshold;
+        let risky: Vec<&ScoredEvent> = events
+            .iter()
+            .copied()
+            .filter(|e| e.risk_score >= threshold)
+            .collect();
+        let risk = &input.settings.risk;
+        let detectors = [
+            (
+                "Isolation Forest",
+                risk.weight_isolation_forest,
+                input.settings.isolation_forest.enabled,
+                Box::new(|e: &ScoredEvent| e.isolation_forest)
+                    as Box<dyn Fn(&ScoredEvent) -> Option<f64>>,
+            ),
+            (
+                "DBSCAN",
+                risk.weight_dbscan,
+                input.settings.dbscan.enabled,
+                Box::new(|e: &ScoredEvent| e.dbscan),
+            ),
+            (
+                "Statistical",
+                risk.weight_statistical,
+                true,
+                Box::new(|e: &ScoredEvent| Some(e.statistical)),
+            ),
+        ]
+        .into_iter()
+        .map(|(name, weight, enabled, score)| {
+            let scores: Vec<f64> = events.iter().filter_map(|e| score(e)).collect();
+            DetectorRow {
+                detector: name.to_owned(),
+                weight,
+                enabled,
+                scored: scores.len() as u64,
+                mean_score: mean(&scores),
+                flagged: scores.iter().filter(|&&s| s >= threshold).count() as u64,
+            }
+        })
+        .collect();
+        let flagged_by_all = risky
+            .iter()
+            .filter(|e| {
+                let scores: Vec<f64> = [e.isolation_forest, e.dbscan, Some(e.statistical)]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                scores.iter().all(|&s| s >= threshold)
+            })
+            .count() as u64;
+        let mut histogram = vec![0u64; HISTOGRAM_BINS];
+        for event in &events {
+            let bin = ((event.risk_score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+            histogram[bin] += 1;
+        }
+        let mut networks: BTreeMap<String, u64> = BTreeMap::new();
+        let mut devices: BTreeMap<String, u64> = BTreeMap::new();
+        for event in &events {
+            let network = event.network.map_or("unknown", |n| n.as_str());
+            *networks.entry(network.to_owned()).or_default() += 1;
+            *devices.entry(event.device.to_string()).or_default() += 1;
+        }
+        let mut devices = sorted_counts(devices);
+        devices.truncate(15);
+        let users = user_risks(&scored, risk);
+        let users_total = users.len() as u64;
+        Self {
+            meta: meta("Technical report", input, filter, &events),
+            profile: input.profile.clone(),
+            rejection_reasons: rejection_reasons(&input.profile.rejected_rows),
+            rejected_examples: input
+                .profile
+                .rejected_rows
+                .iter()
+                .take(10)
+                .cloned()
+                .collect(),
+            parameters: parameters(input.settings),
+            threshold,
+            detectors,
+            flagged_by_all,
+            at_or_above_threshold: risky.len() as u64,
+            levels: levels(&events),
+            histogram,
+            findings: findings(&events),
+            countries: countries(&events).into_iter().take(15).collect(),
+            networks: sorted_counts(networks),
+            devices,
+            users: users
+                .into_iter()
+                .filter(|u| u.risk_level >= RiskLevel::Medium)
+                .take(MAX_USER_ROWS)
+                .collect(),
+            users_total,
+        }
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        0.0
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+}
+
+/// Every setting as `section.name = value`, from the settings' own serialisation.
+fn parameters(settings: &AnalysisConfig) -> Vec<(String, String)> {
+    fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    let name = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    flatten(&name, value, out);
+                }
+            }
+            serde_json::Value::Null => out.push((prefix.to_owned(), "auto".to_owned())),
+            other => out.push((prefix.to_owned(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(settings) {
+        flatten("", &value, &mut out);
+    }
+    out
+}
+
+fn findings(events: &[&ScoredEvent]) -> Vec<FindingRow> {
+    struct Tally<'a> {
+        logins: u64,
+        users: std::collections::BTreeSet<&'a str>,
+        high: u64,
+        example: (f64, &'a str),
+    }
+    let mut by_kind: BTreeMap<FindingKind, Tally<'_>> = BTreeMap::new();
+    for event in events {
+        for finding in &event.findings {
+            let tally = by_kind.entry(finding.kind).or_insert(Tally {
+                logins: 0,
+                users: Default::default(),
+                high: 0,
+                example: (-1.0, ""),
+            });
+            tally.logins += 1;
+            tally.users.insert(&event.user_id);
+            tally.high += u64::from(event.risk_level >= RiskLevel::High);
+            if event.risk_score > tally.example.0 {
+                tally.example = (event.risk_score, &finding.reason);
+            }
+        }
+    }
+    let mut rows: Vec<FindingRow> = by_kind
+        .into_iter()
+        .map(|(kind, tally)| FindingRow {
+            kind,
+            title: kind_title(kind).to_owned(),
+            logins: tally.logins,
+            users: tally.users.len() as u64,
+            high_or_above: tally.high,
+            example: tally.example.1.to_owned(),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.high_or_above
+            .cmp(&a.high_or_above)
+            .then(b.logins.cmp(&a.logins))
+            .then(a.kind.cmp(&b.kind))
+    });
+    rows
+}
+
+impl IncidentReport {
+    pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
+        let events = covered(input, filter);
+        let incidents = incidents_of(&owned(&events), filter);
+        let counts = RiskLevel::ALL
+            .iter()
+            .map(|&level| {
+                let count = incidents.iter().filter(|i| i.severity == level).count();
+                (level, count as u64)
+            })
+            .filter(|(level, _)| *level >= RiskLevel::Medium)
+            .collect();
+        Self {
+            meta: meta("Incident report", input, filter, &events),
+            params: incident_params(filter),
+            counts,
+            incidents,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Every report kind in every format, from the bundled sample log analysed without geolocation.
+
+use engine::enrich::NoGeolocation;
+use engine::{AnalysisConfig, DataProfile, IngestOptions, RiskLevel};
+use reports::{Filter, ReportFormat, ReportInput, ReportKind, render};
+
+struct Analysed {
+    profile: DataProfile,
+    analysis: engine::Analysis,
+}
+
+fn sample() -> Analysed {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/sample/sample-logins.csv"
+    ))
+    .expect("sample log");
+    let ingested = engine::read_slice(&bytes, &IngestOptions::default()).expect("readable");
+    let analysis = engine::analyze(
+        &ingested.events,
+        &AnalysisConfig::default(),
+        &NoGeolocation,
+        |_| {},
+    )
+    .expect("valid config");
+    Analysed {
+        profile: DataProfile::of(&ingested),
+        analysis,
+    }
+}
+
+fn input(analysed: &Analysed) -> ReportInput<'_> {
+    ReportInput {
+        source_name: "sample-logins.csv",
+        analysis_id: Some("0123456789abcdef"),
+        profile: &analysed.profile,
+        settings: &analysed.analysis.config,
+        geo_data: None,
+        events: &analysed.analysis.events,
+        threshold: 0.7,
+    }
+}
+
+#[test]
+fn every_kind_in_every_format() {
+    let analysed = sample();
+    let input = input(&analysed);
+    let dump = std::env::var_os("SKYTRACE_REPORT_DUMP");
+    for kind in ReportKind::ALL {
+        for format in [ReportFormat::Pdf, ReportFormat::Csv, ReportFormat::Json] {
+            let result = render(kind, format, &input, &Filter::default());
+            if !kind.formats().contains(&format) {
+                assert!(result.is_err(), "{kind:?} as {format:?}");
+                continue;
+            }
+            let bytes = result.unwrap_or_else(|e| panic!("{kind:?} as {format:?}: {e}"));
+            match format {
+                ReportFormat::Pdf => assert!(bytes.starts_with(b"%PDF-")),
+                ReportFormat::Csv => {
+                    assert!(csv::Reader::from_reader(&bytes[..]).records().count() > 0)
+                }
+                ReportFormat::Json => {
+                    serde_json::from_slice::<serde_json::Value>(&bytes).expect("valid JSON");
+                }
+            }
+            if let Some(dir) = &dump {
+                let path =
+                    std::path::Path::new(dir).join(format!("{}.{}", kind.name(), format.name()));
+                std::fs::write(path, &bytes).expect("dump");
+            }
+        }
+    }
+}
+
+#[test]
+fn same_analysis_same_bytes() {
+    let analysed = sample();
+    let input = input(&analysed);
+    for kind in [ReportKind::Executive, ReportKind::Incident] {
+        let first = render(kind, ReportFormat::Pdf, &input, &Filter::default()).unwrap();
+        let second = render(kind, ReportFormat::Pdf, &input, &Filter::default()).unwrap();
+        assert_eq!(first, second, "{kind:?}");
+    }
+}
+
+#[test]
+fn exports_follow_the_level_and_date_filter() {
+    let analysed = sample();
+    let input = input(&analysed);
+    let events = &analysed.analysis.events;
+    let high = events
+        .iter()
+        .filter(|e| e.risk_level >= RiskLevel::High)
+        .count();
+    assert!(high > 0, "the sample has risky logins");
+    let filter = Filter::parse(Some("high"), None, None).unwrap();
+    let csv = render(ReportKind::Events, ReportFormat::Csv, &input, &filter).unwrap();
+    let mut reader = csv::Reader::from_reader(&csv[..]);
+    let levels: Vec<String> = reader.records().map(|r| r.unwrap()[6].to_owned()).collect();
+    assert_eq!(levels.len(), high);
+    assert!(
+        levels
+            .iter()
+            .all(|level| level == "High" || level == "Critical")
+    );
+
+    let first = events.iter().map(|e| e.timestamp_ms).min().unwrap();
+    let day = engine::time::format_utc(first)[..10].to_owned();
+    let one_day = Filter::parse(None, Some(&day), Some(&day)).unwrap();
+    let json = render(ReportKind::Events, ReportFormat::Json, &input, &one_day).unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
+    let expected = events
+        .iter()
+        .filter(|e| one_day.in_range(e.timestamp_ms))
+        .count();
+    assert_eq!(rows.len(), expected);
+    assert!(expected > 0 && expected < events.len());
+}
