@@ -116,3 +116,100 @@ fn exports_follow_the_level_and_date_filter() {
     assert_eq!(rows.len(), expected);
     assert!(expected > 0 && expected < events.len());
 }
+
+/// A risky login of `user` (High), as the engine would score it.
+fn risky(row: u64, user: &str) -> engine::ScoredEvent {
+    engine::ScoredEvent {
+        row,
+        line: row + 1,
+        timestamp_ms: 1_772_439_300_000 + row as i64 * 60_000,
+        user_id: user.into(),
+        ip: "203.0.113.9".parse().unwrap(),
+        success: Some(true),
+        risk_score: 0.75,
+        risk_level: RiskLevel::High,
+        isolation_forest: None,
+        dbscan: None,
+        statistical: 0.2,
+        rules: 0.75,
+        findings: vec![engine::Finding {
+            kind: engine::FindingKind::NewDevice,
+            floor: 0.75,
+            reason: "=new device for this user".to_owned(),
+        }],
+        country: Some("-NO".into()),
+        city: Some("@Oslo".into()),
+        asn: None,
+        network: None,
+        travel_km: None,
+        travel_kmh: None,
+        device: "+Firefox on Linux".into(),
+    }
+}
+
+#[test]
+fn csv_cells_never_start_a_formula() {
+    let users = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\tcmd",
+        "\rcmd",
+    ];
+    let events: Vec<engine::ScoredEvent> = users
+        .iter()
+        .enumerate()
+        .map(|(index, user)| risky(index as u64 + 1, user))
+        .collect();
+    let profile = DataProfile {
+        format: engine::Format::Csv,
+        encoding: engine::ingest::TextEncoding::Utf8,
+        gzip: false,
+        rows_read: events.len() as u64,
+        accepted: events.len() as u64,
+        rejected: 0,
+        skipped: Default::default(),
+        rejected_rows: Vec::new(),
+        distinct_users: events.len() as u64,
+        distinct_ips: 1,
+        first_timestamp_ms: events.first().map(|e| e.timestamp_ms),
+        last_timestamp_ms: events.last().map(|e| e.timestamp_ms),
+        successes: events.len() as u64,
+        failures: 0,
+        columns: Vec::new(),
+        extra_columns: Vec::new(),
+    };
+    let settings = AnalysisConfig::default();
+    let input = ReportInput {
+        source_name: "=evil.csv",
+        analysis_id: None,
+        profile: &profile,
+        settings: &settings,
+        geo_data: None,
+        events: &events,
+        threshold: 0.7,
+    };
+    for kind in ReportKind::ALL {
+        let csv = render(kind, ReportFormat::Csv, &input, &Filter::default()).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&csv[..]);
+        let mut cells = 0;
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                cells += 1;
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{kind:?}: {cell:?}"
+                );
+            }
+        }
+        assert!(cells > 0);
+        let text = String::from_utf8(csv).unwrap();
+        assert!(
+            text.contains("'=HYPERLINK"),
+            "{kind:?} keeps the value, neutralised"
+        );
+    }
+}

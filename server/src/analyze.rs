@@ -9,13 +9,14 @@ use std::time::Instant;
 
 use anyhow::Context;
 use app::format::count;
-use engine::{Analysis, AnalysisConfig, Ingested, RiskLevel, enrich::GeoLookup, time::format_utc};
+use engine::{Analysis, AnalysisConfig, Ingested, RiskLevel, enrich::GeoLookup};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::AnalyzeArgs;
 use crate::profile::EXIT_UNUSABLE_INPUT;
 use reports::csv_safety::neutralise;
+use reports::export::{EVENT_COLUMNS, event_record};
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;
@@ -89,65 +90,11 @@ pub fn analyze_with_progress(
 /// One row per accepted event, in input order; extra input columns are passed through.
 fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
-    let mut header = vec![
-        "row",
-        "timestamp",
-        "user_id",
-        "ip_address",
-        "success",
-        "risk_score",
-        "risk_level",
-        "isolation_forest",
-        "dbscan",
-        "statistical",
-        "rules",
-        "country",
-        "city",
-        "asn",
-        "network_type",
-        "travel_km",
-        "travel_kmh",
-        "device",
-        "reasons",
-    ];
+    let mut header: Vec<&str> = EVENT_COLUMNS.to_vec();
     header.extend(ingested.extra_columns.iter().map(String::as_str));
     writer.write_record(&header)?;
-    let optional =
-        |score: Option<f64>| score.map(|score| format!("{score:.4}")).unwrap_or_default();
     for (scored, event) in analysis.events.iter().zip(&ingested.events) {
-        let mut record = vec![
-            scored.row.to_string(),
-            format_utc(scored.timestamp_ms),
-            neutralise(&scored.user_id),
-            scored.ip.to_string(),
-            scored
-                .success
-                .map(|success| success.to_string())
-                .unwrap_or_default(),
-            format!("{:.4}", scored.risk_score),
-            scored.risk_level.to_string(),
-            optional(scored.isolation_forest),
-            optional(scored.dbscan),
-            format!("{:.4}", scored.statistical),
-            format!("{:.4}", scored.rules),
-            scored.country.as_deref().unwrap_or_default().to_owned(),
-            neutralise(scored.city.as_deref().unwrap_or_default()),
-            scored.asn.map(|asn| asn.to_string()).unwrap_or_default(),
-            scored
-                .network
-                .map(|network| network.as_str().to_owned())
-                .unwrap_or_default(),
-            scored
-                .travel_km
-                .map(|km| format!("{km:.0}"))
-                .unwrap_or_default(),
-            scored
-                .travel_kmh
-                .map(|kmh| format!("{kmh:.0}"))
-                .unwrap_or_default(),
-            neutralise(&scored.device),
-            neutralise(&scored.reasons()),
-        ];
+        let mut record = event_record(scored);
         record.extend(event.extra.iter().map(|value| neutralise(value)));
         writer.write_record(&record)?;
     }

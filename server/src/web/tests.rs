@@ -260,3 +260,156 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
     let response = router.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+/// Runs detection on the bundled sample through the server function; returns the run's id.
+async fn detect_sample(router: &Router) -> app::detection::DetectionSummary {
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
+    )
+    .unwrap();
+    let mut request = multipart_upload_with(&[("choices", "")], &sample);
+    *request.uri_mut() = "/api/detect".parse().unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&body).unwrap()
+}
+
+async fn get_bytes(router: &Router, uri: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+    let response = router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let disposition = response
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, disposition, body.to_vec())
+}
+
+#[tokio::test]
+async fn reports_of_a_kept_run_download_in_every_format() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let summary = detect_sample(&router).await;
+    let base = format!("/api/v1/analyses/{}/report", summary.id);
+
+    let (status, disposition, pdf) =
+        get_bytes(&router, &format!("{base}?kind=incident&format=pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        disposition.unwrap(),
+        format!(
+            "attachment; filename=\"skytrace-incident-{}.pdf\"",
+            summary.id
+        )
+    );
+
+    let (status, _, csv) = get_bytes(
+        &router,
+        &format!("{base}?kind=events&format=csv&level=critical"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let critical = summary
+        .levels
+        .iter()
+        .find(|(level, _)| *level == engine::RiskLevel::Critical)
+        .unwrap()
+        .1;
+    let rows = csv::Reader::from_reader(&csv[..]).records().count() as u64;
+    assert_eq!(rows, critical);
+
+    let (status, _, json) = get_bytes(&router, &format!("{base}?kind=executive&format=json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let report: reports::ExecutiveReport = serde_json::from_slice(&json).unwrap();
+    assert_eq!(report.logins, summary.profile.accepted);
+    assert_eq!(
+        report.meta.analysis_id.as_deref(),
+        Some(summary.id.as_str())
+    );
+
+    for (query, status, code) in [
+        ("kind=weekly", StatusCode::BAD_REQUEST, "unknown_kind"),
+        (
+            "kind=events&format=pdf",
+            StatusCode::BAD_REQUEST,
+            "unsupported_format",
+        ),
+        (
+            "kind=technical&from=yesterday",
+            StatusCode::BAD_REQUEST,
+            "bad_filter",
+        ),
+    ] {
+        let (got, _, body) = get_bytes(&router, &format!("{base}?{query}")).await;
+        assert_eq!(got, status, "{query}");
+        let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(error["code"], code, "{query}");
+    }
+    let (status, _, body) = get_bytes(&router, "/api/v1/analyses/unknown/report").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("no kept analysis"));
+}
+
+#[tokio::test]
+async fn the_cli_reports_on_a_run_kept_by_the_web_app() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&Store::sqlite_url(data_dir.path()))
+        .await
+        .unwrap();
+    let router = app(
+        Path::new("target/site-does-not-exist"),
+        "127.0.0.1:0".parse().unwrap(),
+        ServerSettings {
+            max_upload_bytes: 8 * 1024 * 1024,
+        },
+        Arc::new(DetectionService {
+            config: engine::AnalysisConfig::default(),
+            geo: Arc::new(engine::enrich::NoGeolocation),
+            runs: Arc::new(store),
+        }),
+    );
+    let summary = detect_sample(&router).await;
+    let out = data_dir.path().join("incidents.json");
+    let args = [
+        "skytrace",
+        "report",
+        "--kind",
+        "incident",
+        &summary.id,
+        "--data-dir",
+        data_dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let crate::cli::Command::Report(args) = <crate::cli::Cli as clap::Parser>::try_parse_from(args)
+        .unwrap()
+        .command
+    else {
+        panic!("parsed as another command");
+    };
+    let code = tokio::task::spawn_blocking(move || crate::report::run(&args).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    let from_cli: reports::IncidentReport =
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let (_, _, from_api) = get_bytes(
+        &router,
+        &format!(
+            "/api/v1/analyses/{}/report?kind=incident&format=json",
+            summary.id
+        ),
+    )
+    .await;
+    let from_api: reports::IncidentReport = serde_json::from_slice(&from_api).unwrap();
+    assert!(!from_cli.incidents.is_empty());
+    assert_eq!(
+        from_cli, from_api,
+        "the CLI and the API give the same report"
+    );
+}
