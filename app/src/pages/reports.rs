@@ -1,13 +1,549 @@
+//! Reports: a kept run's executive, technical or incident report, previewed in the page and
+//! downloadable as PDF, CSV and JSON. Everything is in the address (`/reports?run=ID&kind=…&
+//! level=…&from=…&to=…`), so a report is a link that works on refresh and before hydration.
+
+use engine::RiskLevel;
+use engine::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use reports::charts;
+use reports::export::period;
+use reports::model::ReportMeta;
+use reports::{ExecutiveReport, IncidentReport, ReportKind, TechnicalReport};
 
 use crate::components::EmptyState;
+use crate::format::count;
+use crate::server_fns::{ReportView, recent_runs, report_preview, server_message};
+
+const REPORT_KINDS: [ReportKind; 3] = [
+    ReportKind::Executive,
+    ReportKind::Technical,
+    ReportKind::Incident,
+];
+
+/// What the address asks for.
+#[derive(Clone, Debug, PartialEq)]
+struct Request {
+    run: String,
+    kind: ReportKind,
+    level: String,
+    from: String,
+    to: String,
+}
+
+impl Request {
+    /// The query of a download link: this report (or `kind`) as `format`, same filter.
+    fn download(&self, kind: ReportKind, format: &str) -> String {
+        let mut href = format!(
+            "/api/v1/analyses/{}/report?kind={}&format={format}",
+            encode(&self.run),
+            kind.name()
+        );
+        for (name, value) in [
+            ("level", &self.level),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !value.is_empty() {
+                href.push_str(&format!("&{name}={}", encode(value)));
+            }
+        }
+        href
+    }
+
+    fn with_kind(&self, kind: ReportKind) -> String {
+        let mut href = format!("/reports?run={}&kind={}", encode(&self.run), kind.name());
+        for (name, value) in [
+            ("level", &self.level),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !value.is_empty() {
+                href.push_str(&format!("&{name}={}", encode(value)));
+            }
+        }
+        href
+    }
+}
+
+/// Percent-encodes what is not safe in a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
 
 #[component]
 pub fn ReportsPage() -> impl IntoView {
+    let query = use_query_map();
+    let request = Memo::new(move |_| {
+        query.with(|query| {
+            let text = |name: &str| query.get(name).unwrap_or_default();
+            let run = text("run");
+            (!run.is_empty()).then(|| Request {
+                run,
+                kind: ReportKind::from_name(&text("kind"))
+                    .filter(|kind| REPORT_KINDS.contains(kind))
+                    .unwrap_or(ReportKind::Executive),
+                level: text("level"),
+                from: text("from"),
+                to: text("to"),
+            })
+        })
+    });
     view! {
         <Title text="Reports" />
         <h1>"Reports"</h1>
-        <EmptyState purpose="Once a file is analysed, this page offers executive, technical and incident reports to preview and download." />
+        <p class="lead">
+            "Executive, technical and incident reports of a kept analysis: read them here, download them as PDF, CSV or JSON."
+        </p>
+        {move || match request.get() {
+            None => view! {
+                <EmptyState purpose="Run a detection on the server first; its reports appear here. Pick one of the kept runs:" />
+                <KeptRuns />
+            }
+                .into_any(),
+            Some(request) => view! { <ReportFor request /> }.into_any(),
+        }}
+    }
+}
+
+/// Kept runs, each a link to its reports.
+#[component]
+fn KeptRuns() -> impl IntoView {
+    let runs = Resource::new(|| (), |()| recent_runs());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading kept runs…"</p> }>
+            {move || {
+                runs.get()
+                    .map(|listed| match listed {
+                        Ok(listed) if !listed.is_empty() => view! {
+                            <ul class="recent-runs" data-testid="report-runs">
+                                {listed
+                                    .into_iter()
+                                    .map(|run| {
+                                        let href = format!("/reports?run={}", encode(&run.id));
+                                        view! {
+                                            <li>
+                                                <a href=href>{run.file_name}</a>
+                                                <span class="muted">
+                                                    {format!(
+                                                        " · {} · {} logins",
+                                                        format_utc(run.created_ms),
+                                                        count(run.logins),
+                                                    )}
+                                                </span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any(),
+                        Ok(_) => view! {
+                            <p class="muted">
+                                "No run is kept yet: analyse a log on the "
+                                <a href="/detect">"Detection"</a> " page."
+                            </p>
+                        }
+                            .into_any(),
+                        Err(error) => view! { <p class="error" role="alert">{server_message(error)}</p> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ReportFor(request: Request) -> impl IntoView {
+    let asked = request.clone();
+    let report = Resource::new(
+        move || asked.clone(),
+        |asked| {
+            report_preview(
+                asked.run,
+                asked.kind.name().to_owned(),
+                asked.level,
+                asked.from,
+                asked.to,
+            )
+        },
+    );
+    let tabs = REPORT_KINDS
+        .into_iter()
+        .map(|kind| {
+            let current = kind == request.kind;
+            view! {
+                <a
+                    href=request.with_kind(kind)
+                    class=if current { "tab current" } else { "tab" }
+                    aria-current=current.then_some("page")
+                    data-testid=format!("tab-{}", kind.name())
+                >
+                    {kind.label()}
+                </a>
+            }
+        })
+        .collect_view();
+    let downloads = request
+        .kind
+        .formats()
+        .iter()
+        .map(|format| {
+            let name = format.name();
+            view! {
+                <a class="button" href=request.download(request.kind, name) download data-testid=format!("download-{name}")>
+                    {format!("Download {}", name.to_uppercase())}
+                </a>
+            }
+        })
+        .collect_view();
+    let level_options = RiskLevel::ALL
+        .into_iter()
+        .rev()
+        .map(|level| {
+            let value = level.as_str().to_lowercase();
+            let selected = request.level.eq_ignore_ascii_case(&value);
+            view! { <option value=value.clone() selected=selected>{level.as_str()}</option> }
+        })
+        .collect_view();
+    let events_csv = request.download(ReportKind::Events, "csv");
+    let (run, kind) = (request.run.clone(), request.kind.name());
+    let (from, to) = (request.from.clone(), request.to.clone());
+    view! {
+        <nav class="tabs" aria-label="Report">{tabs}</nav>
+        <Form method="GET" action="/reports">
+            <div class="filters report-filters">
+                <input type="hidden" name="run" value=run.clone() />
+                <input type="hidden" name="kind" value=kind />
+                <label>
+                    "Level "
+                    <select name="level" data-testid="report-level">
+                        <option value="">"Default"</option>
+                        {level_options}
+                    </select>
+                </label>
+                <label>
+                    "From " <input type="date" name="from" value=from.clone() data-testid="report-from" />
+                </label>
+                <label>
+                    "To " <input type="date" name="to" value=to.clone() data-testid="report-to" />
+                </label>
+                <button type="submit" class="button" data-testid="report-apply">"Apply"</button>
+            </div>
+        </Form>
+        <div class="actions downloads">
+            {downloads}
+            <a class="button" href=events_csv download data-testid="download-events-csv">
+                "Scored logins (CSV)"
+            </a>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted" data-testid="report-loading">"Preparing the report…"</p> }>
+            {move || {
+                report.get().map(|result| match result {
+                    Ok(ReportView::Executive(report)) => view! { <ExecutiveView report /> }.into_any(),
+                    Ok(ReportView::Technical(report)) => view! { <TechnicalView report /> }.into_any(),
+                    Ok(ReportView::Incident(report)) => view! { <IncidentView report /> }.into_any(),
+                    Err(error) => view! {
+                        <section class="result error" role="alert" data-testid="report-error">
+                            <h2>"Cannot show this report"</h2>
+                            <p>{server_message(error)}</p>
+                        </section>
+                    }
+                        .into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn level_badge(level: RiskLevel) -> impl IntoView {
+    view! {
+        <span class=format!("level-badge level-{}", level.as_str().to_lowercase())>{level.as_str()}</span>
+    }
+}
+
+/// A chart drawn by the reports crate (its text is escaped there).
+fn chart(svg: String, label: &'static str) -> impl IntoView {
+    view! { <figure class="report-chart" aria-label=label inner_html=svg></figure> }
+}
+
+#[component]
+fn MetaLine(meta: ReportMeta) -> impl IntoView {
+    view! {
+        <header class="result-header">
+            <h2>{format!("{} — {}", meta.title, meta.source_name)}</h2>
+        </header>
+        <p class="muted" data-testid="report-meta">
+            {format!(
+                "{}; {}{}",
+                period(meta.first_ms, meta.last_ms),
+                meta.filter.describe(),
+                meta.geo_data.as_ref().map_or("; no geolocation", |_| "; with geolocation"),
+            )}
+        </p>
+    }
+}
+
+#[component]
+fn ExecutiveView(report: ExecutiveReport) -> impl IntoView {
+    let posture_class = format!(
+        "posture posture-{}",
+        report.posture.level.as_str().to_lowercase()
+    );
+    let high: u64 = report
+        .levels
+        .iter()
+        .filter(|(level, _)| *level >= RiskLevel::High)
+        .map(|(_, number)| number)
+        .sum();
+    view! {
+        <section class="result report" data-testid="report-executive">
+            <MetaLine meta=report.meta.clone() />
+            <div class=posture_class data-testid="posture">
+                <span class="posture-label">"Overall posture "</span>
+                <strong>{report.posture.level.as_str()}</strong>
+                <p>{report.posture.rule.clone()}</p>
+            </div>
+            <dl class="stats">
+                <div class="stat"><dt>"Logins"</dt><dd>{count(report.logins)}</dd></div>
+                <div class="stat"><dt>"Users"</dt><dd>{count(report.users)}</dd></div>
+                <div class="stat"><dt>"Countries"</dt><dd>{count(report.countries)}</dd></div>
+                <div class="stat level-high"><dt>"High or Critical"</dt><dd>{count(high)}</dd></div>
+                <div class="stat level-critical"><dt>"Incidents"</dt><dd data-testid="incident-count">{count(report.incident_count)}</dd></div>
+            </dl>
+            <div class="charts">
+                {chart(charts::levels(&report.levels), "Logins by level")}
+                {chart(charts::trend(&report.trend, &report.trend_unit), "Trend")}
+                {chart(charts::countries(&report.top_countries), "Logins by country")}
+            </div>
+            <h3>"Top incidents"</h3>
+            <IncidentBriefs report=report.clone() />
+            <h3>"Riskiest users"</h3>
+            <div class="table-scroll">
+                <table class="data">
+                    <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"Logins"</th></tr></thead>
+                    <tbody>
+                        {report.top_users.iter().map(|user| view! {
+                            <tr>
+                                <td>{user.user_id.clone()}</td>
+                                <td>{format!("{:.2}", user.risk_score)}</td>
+                                <td>{level_badge(user.risk_level)}</td>
+                                <td>{count(user.logins.into())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <h3>"Recommendations"</h3>
+            <ol data-testid="recommendations">
+                {report.recommendations.iter().map(|advice| view! { <li>{advice.clone()}</li> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn IncidentBriefs(report: ExecutiveReport) -> impl IntoView {
+    if report.top_incidents.is_empty() {
+        return view! { <p class="muted">"No incidents."</p> }.into_any();
+    }
+    view! {
+        <div class="table-scroll">
+            <table class="data" data-testid="top-incidents">
+                <thead><tr><th scope="col">"Incident"</th><th scope="col">"Severity"</th><th scope="col">"What happened"</th><th scope="col">"First seen"</th><th scope="col">"Accounts"</th></tr></thead>
+                <tbody>
+                    {report.top_incidents.iter().map(|incident| view! {
+                        <tr>
+                            <td><code>{incident.id.clone()}</code></td>
+                            <td>{level_badge(incident.severity)}</td>
+                            <td>{incident.title.clone()}</td>
+                            <td>{format_utc(incident.first_ms)}</td>
+                            <td>{count(incident.accounts)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TechnicalView(report: TechnicalReport) -> impl IntoView {
+    let profile = report.profile.clone();
+    let rows = [
+        ("Format", profile.format.label().to_owned()),
+        ("Records read", count(profile.rows_read)),
+        ("Accepted", count(profile.accepted)),
+        ("Rejected", count(profile.rejected)),
+        ("Skipped", count(profile.skipped_total())),
+        ("Users", count(profile.distinct_users)),
+        ("IP addresses", count(profile.distinct_ips)),
+        (
+            "Successful / failed",
+            format!("{} / {}", count(profile.successes), count(profile.failures)),
+        ),
+    ];
+    view! {
+        <section class="result report" data-testid="report-technical">
+            <MetaLine meta=report.meta.clone() />
+            <h3>"Data"</h3>
+            <dl class="facts">
+                {rows.into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
+            </dl>
+            <h3>"Detectors and agreement"</h3>
+            <p>{format!(
+                "{} logins at or above the threshold of {:.2}; {} flagged by every detector that scored them.",
+                count(report.at_or_above_threshold),
+                report.threshold,
+                count(report.flagged_by_all),
+            )}</p>
+            <div class="table-scroll">
+                <table class="data" data-testid="detectors">
+                    <thead><tr><th scope="col">"Detector"</th><th scope="col">"Enabled"</th><th scope="col">"Weight"</th><th scope="col">"Logins scored"</th><th scope="col">"Mean score"</th><th scope="col">"At or above threshold"</th></tr></thead>
+                    <tbody>
+                        {report.detectors.iter().map(|row| view! {
+                            <tr>
+                                <td>{row.detector.clone()}</td>
+                                <td>{if row.enabled { "yes" } else { "no" }}</td>
+                                <td>{format!("{:.2}", row.weight)}</td>
+                                <td>{count(row.scored)}</td>
+                                <td>{format!("{:.3}", row.mean_score)}</td>
+                                <td>{count(row.flagged)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <div class="charts">
+                {chart(charts::levels(&report.levels), "Logins by level")}
+                {chart(charts::histogram(&report.histogram, report.threshold), "Distribution of scores")}
+            </div>
+            <h3>"Findings by type"</h3>
+            <div class="table-scroll">
+                <table class="data" data-testid="findings">
+                    <thead><tr><th scope="col">"Finding"</th><th scope="col">"Logins"</th><th scope="col">"Users"</th><th scope="col">"High or above"</th><th scope="col">"Strongest example"</th></tr></thead>
+                    <tbody>
+                        {report.findings.iter().map(|row| view! {
+                            <tr>
+                                <td>{row.title.clone()}</td>
+                                <td>{count(row.logins)}</td>
+                                <td>{count(row.users)}</td>
+                                <td>{count(row.high_or_above)}</td>
+                                <td>{row.example.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <h3>"Geography and networks"</h3>
+            <div class="table-scroll">
+                <table class="data">
+                    <thead><tr><th scope="col">"Country"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th><th scope="col">"Mean risk"</th></tr></thead>
+                    <tbody>
+                        {report.countries.iter().map(|row| view! {
+                            <tr><td>{row.country.clone()}</td><td>{count(row.logins)}</td><td>{count(row.high_or_above)}</td><td>{format!("{:.3}", row.mean_risk)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p>{report.networks.iter().map(|row| format!("{}: {}", row.name, count(row.count))).collect::<Vec<_>>().join(" · ")}</p>
+            <h3>{format!("Users at Medium risk or above ({} of {})", count(report.users.len() as u64), count(report.users_total))}</h3>
+            <div class="table-scroll">
+                <table class="data">
+                    <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th></tr></thead>
+                    <tbody>
+                        {report.users.iter().take(50).map(|user| view! {
+                            <tr>
+                                <td>{user.user_id.clone()}</td>
+                                <td>{format!("{:.2}", user.risk_score)}</td>
+                                <td>{level_badge(user.risk_level)}</td>
+                                <td>{count(user.logins.into())}</td>
+                                <td>{count(user.high_or_above.into())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <details>
+                <summary>{format!("Parameters used ({})", report.parameters.len())}</summary>
+                <dl class="facts parameters">
+                    {report.parameters.iter().map(|(name, value)| view! { <dt><code>{name.clone()}</code></dt><dd><code>{value.clone()}</code></dd> }).collect_view()}
+                </dl>
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn IncidentView(report: IncidentReport) -> impl IntoView {
+    let summary = format!(
+        "{} incidents from logins at {} or above, grouped by attacking source or by account; IDs come from the content, so the same log gives the same IDs.",
+        count(report.incidents.len() as u64),
+        report.params.min_level,
+    );
+    view! {
+        <section class="result report" data-testid="report-incident">
+            <MetaLine meta=report.meta.clone() />
+            <p>{summary}</p>
+            {report.incidents.into_iter().map(|incident| {
+                let class = format!("incident level-{}", incident.severity.as_str().to_lowercase());
+                let facts = [
+                    ("When", format!("{} to {} ({} flagged logins: {} succeeded, {} failed)", format_utc(incident.first_ms), format_utc(incident.last_ms), count(incident.event_count), count(incident.successes), count(incident.failures))),
+                    ("Accounts", incident.users.join(", ")),
+                    ("Sources", incident.ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+                    ("Places", incident.places.join("; ")),
+                    ("Devices", incident.devices.join("; ")),
+                    ("Before", incident.previous_login.as_ref().map_or_else(|| "—".to_owned(), |login| format!("{} from {} ({}) on {}", format_utc(login.timestamp_ms), login.ip, login.place, login.device))),
+                ];
+                view! {
+                    <article class=class data-testid="incident" id=incident.id.clone()>
+                        <h3>
+                            <code>{incident.id.clone()}</code> " " {incident.title.clone()} " " {level_badge(incident.severity)}
+                        </h3>
+                        <dl class="facts">
+                            {facts.into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
+                        </dl>
+                        <h4>"Evidence"</h4>
+                        <ul>
+                            {incident.findings.iter().map(|finding| view! {
+                                <li>{format!("{} ({} logins): {}", engine::incidents::kind_title(finding.kind), finding.count, finding.reason)}</li>
+                            }).collect_view()}
+                        </ul>
+                        <details>
+                            <summary>{format!("Timeline ({} of {} flagged logins)", incident.timeline.len(), count(incident.event_count))}</summary>
+                            <div class="table-scroll">
+                                <table class="data">
+                                    <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Account"</th><th scope="col">"Source"</th><th scope="col">"Place"</th><th scope="col">"Outcome"</th><th scope="col">"Score"</th></tr></thead>
+                                    <tbody>
+                                        {incident.timeline.iter().map(|entry| view! {
+                                            <tr>
+                                                <td>{format_utc(entry.timestamp_ms)}</td>
+                                                <td>{entry.user_id.clone()}</td>
+                                                <td>{entry.ip.to_string()}</td>
+                                                <td>{entry.place.clone()}</td>
+                                                <td>{match entry.success { Some(true) => "success", Some(false) => "failure", None => "unknown" }}</td>
+                                                <td>{format!("{:.2} ", entry.risk_score)} {level_badge(entry.risk_level)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        </details>
+                        <h4>"Response"</h4>
+                        <ol>{incident.response.iter().map(|step| view! { <li>{step.clone()}</li> }).collect_view()}</ol>
+                    </article>
+                }
+            }).collect_view()}
+        </section>
     }
 }

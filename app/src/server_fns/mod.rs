@@ -4,6 +4,7 @@ mod detection_events;
 mod load_detection;
 mod profile_upload;
 mod recent_runs;
+mod report_preview;
 mod run_detection;
 #[cfg(feature = "ssr")]
 mod upload;
@@ -12,6 +13,7 @@ pub use detection_events::{DetectionEvents, detection_events};
 pub use load_detection::{LoadDetection, load_detection};
 pub use profile_upload::{ProfileUpload, profile_upload};
 pub use recent_runs::{RecentRuns, recent_runs};
+pub use report_preview::{PREVIEW_TIMELINE, ReportPreview, ReportView, report_preview};
 pub use run_detection::{RunDetection, run_detection};
 
 /// The message a person should read, without the transport's wrapping.

@@ -413,3 +413,45 @@ async fn the_cli_reports_on_a_run_kept_by_the_web_app() {
         "the CLI and the API give the same report"
     );
 }
+
+#[tokio::test]
+async fn the_reports_page_renders_a_kept_run_on_the_server() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let summary = detect_sample(&router).await;
+    let (_, _, json) = get_bytes(
+        &router,
+        &format!(
+            "/api/v1/analyses/{}/report?kind=incident&format=json",
+            summary.id
+        ),
+    )
+    .await;
+    let incidents: reports::IncidentReport = serde_json::from_slice(&json).unwrap();
+    let first = &incidents.incidents[0].id;
+
+    let (status, _, page) = get_bytes(
+        &router,
+        &format!("/reports?run={}&kind=incident", summary.id),
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(first.as_str()),
+        "the first incident is on the page"
+    );
+    assert!(page.contains(&format!(
+        "/api/v1/analyses/{}/report?kind=incident&amp;format=pdf",
+        summary.id
+    )));
+
+    let (_, _, page) = get_bytes(&router, &format!("/reports?run={}", summary.id)).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Overall posture"));
+    assert!(page.contains("data-testid=\"recommendations\""));
+
+    let (_, _, page) = get_bytes(&router, "/reports?run=unknown").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Cannot show this report"));
+    assert!(page.contains("no run \"unknown\" is kept"));
+}

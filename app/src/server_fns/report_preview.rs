@@ -1,0 +1,67 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use reports::{ExecutiveReport, Filter, IncidentReport, ReportKind, TechnicalReport};
+
+/// A report as the page previews it (incident timelines cut to [`PREVIEW_TIMELINE`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ReportView {
+    Executive(ExecutiveReport),
+    Technical(TechnicalReport),
+    Incident(IncidentReport),
+}
+
+/// Timeline rows per incident in the preview; the downloads keep more.
+pub const PREVIEW_TIMELINE: usize = 24;
+
+/// A kept run's report of `kind` (executive, technical or incident) for the filter's level
+/// and dates; 404 for an unknown run, 400 for a bad kind or filter.
+#[server(input = Json, prefix = "/api", endpoint = "reports/preview")]
+pub async fn report_preview(
+    id: String,
+    kind: String,
+    level: String,
+    from: String,
+    to: String,
+) -> Result<ReportView, ServerFnError> {
+    use std::sync::Arc;
+
+    use super::upload::{blocking, fail};
+    use crate::detection_service::DetectionService;
+    use axum::http::StatusCode;
+
+    let kind = ReportKind::from_name(&kind)
+        .filter(|kind| *kind != ReportKind::Events)
+        .ok_or_else(|| {
+            fail(
+                StatusCode::BAD_REQUEST,
+                format!("unknown report {kind:?}; expected executive, technical or incident"),
+            )
+        })?;
+    let filter = Filter::parse(Some(&level), Some(&from), Some(&to))
+        .map_err(|error| fail(StatusCode::BAD_REQUEST, error.to_string()))?;
+    let service = expect_context::<Arc<DetectionService>>();
+    let kept = service
+        .runs
+        .run(&id)
+        .await
+        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?
+        .ok_or_else(|| fail(StatusCode::NOT_FOUND, format!("no run {id:?} is kept")))?;
+    blocking(move || {
+        let input = kept.report_input();
+        match kind {
+            ReportKind::Technical => ReportView::Technical(TechnicalReport::build(&input, &filter)),
+            ReportKind::Incident => {
+                let mut report = IncidentReport::build(&input, &filter);
+                for incident in &mut report.incidents {
+                    incident.timeline =
+                        engine::incidents::condensed(&incident.timeline, PREVIEW_TIMELINE);
+                }
+                ReportView::Incident(report)
+            }
+            _ => ReportView::Executive(ExecutiveReport::build(&input, &filter)),
+        }
+    })
+    .await
+}
