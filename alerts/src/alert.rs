@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use engine::incidents::incidents_where;
-use engine::{Analysis, Incident, IncidentParams, RiskLevel, ScoredEvent};
+use engine::{Analysis, Incident, IncidentParams, RiskLevel, ScoredEvent, UserRisk};
 use serde::Serialize;
 
 /// One notification-worthy incident, with the enrichment a person needs to act on it.
@@ -52,20 +52,20 @@ pub struct AlertRules {
 /// login. The key is the incident ID, derived from the content, so re-running the same analysis
 /// gives the same keys and an incident is notified once.
 pub fn alerts_from_analysis(analysis: &Analysis, rules: &AlertRules) -> Vec<Alert> {
+    alerts_from(&analysis.events, &analysis.users, rules)
+}
+
+/// [`alerts_from_analysis`] for scored logins and their users' risks (as kept runs have them).
+pub fn alerts_from(events: &[ScoredEvent], users: &[UserRisk], rules: &AlertRules) -> Vec<Alert> {
     let gap_secs = IncidentParams::default().gap_secs;
     let mut riskiest: BTreeMap<&str, &ScoredEvent> = BTreeMap::new();
     if let Some(threshold) = rules.user_risk_threshold {
-        let risky: BTreeSet<&str> = analysis
-            .users
+        let risky: BTreeSet<&str> = users
             .iter()
             .filter(|user| user.risk_score >= threshold)
             .map(|user| user.user_id.as_str())
             .collect();
-        for event in analysis
-            .events
-            .iter()
-            .filter(|e| risky.contains(&*e.user_id))
-        {
+        for event in events.iter().filter(|e| risky.contains(&*e.user_id)) {
             riskiest
                 .entry(&event.user_id)
                 .and_modify(|best| {
@@ -82,7 +82,7 @@ pub fn alerts_from_analysis(analysis: &Analysis, rules: &AlertRules) -> Vec<Aler
                 .get(&*event.user_id)
                 .is_some_and(|best| std::ptr::eq(*best, event))
     };
-    let mut alerts: Vec<Alert> = incidents_where(&analysis.events, gap_secs, chosen)
+    let mut alerts: Vec<Alert> = incidents_where(events, gap_secs, chosen)
         .iter()
         .map(Alert::from_incident)
         .collect();
@@ -128,7 +128,7 @@ impl Alert {
 mod tests {
     use std::sync::Arc;
 
-    use engine::{AnalysisConfig, Finding, FindingKind, UserRisk};
+    use engine::{AnalysisConfig, Finding, FindingKind};
 
     use super::*;
 

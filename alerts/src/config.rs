@@ -21,9 +21,55 @@ pub struct NotificationsConfig {
     /// Alerts per channel per hour; the excess is sent as one digest message.
     pub max_alerts_per_hour: u32,
     pub retry: RetryConfig,
+    /// The web app's address as recipients reach it (e.g. https://skytrace.example.com): alerts
+    /// from web runs link to their incident there.
+    pub app_url: Option<String>,
     pub smtp: Option<SmtpConfig>,
     pub sendgrid: Option<SendGridConfig>,
     pub webhook: Option<WebhookConfig>,
+}
+
+impl NotificationsConfig {
+    /// Each channel in one line, without secrets: "SMTP smtp.example.com:587 (STARTTLS) to
+    /// soc@example.com".
+    pub fn channel_descriptions(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(smtp) = &self.smtp {
+            let security = match smtp.security {
+                SmtpSecurity::Starttls => "STARTTLS",
+                SmtpSecurity::Tls => "TLS",
+                SmtpSecurity::None => "no encryption",
+            };
+            lines.push(format!(
+                "SMTP {}:{} ({security}) from {} to {}",
+                smtp.host,
+                smtp.port(),
+                smtp.from,
+                smtp.to.join(", ")
+            ));
+        }
+        if let Some(sendgrid) = &self.sendgrid {
+            lines.push(format!(
+                "SendGrid {} (key in ${}) from {} to {}",
+                redact_url(&sendgrid.base_url),
+                sendgrid.api_key_env,
+                sendgrid.from,
+                sendgrid.to.join(", ")
+            ));
+        }
+        if let Some(webhook) = &self.webhook {
+            let signed = match &webhook.secret_env {
+                Some(name) => format!("signed with the key in ${name}"),
+                None => "unsigned".to_owned(),
+            };
+            lines.push(format!(
+                "Webhook {} ({:?} style, {signed})",
+                redact_url(&webhook.url),
+                webhook.style
+            ));
+        }
+        lines
+    }
 }
 
 impl Default for NotificationsConfig {
@@ -33,6 +79,7 @@ impl Default for NotificationsConfig {
             user_risk_threshold: None,
             max_alerts_per_hour: 20,
             retry: RetryConfig::default(),
+            app_url: None,
             smtp: None,
             sendgrid: None,
             webhook: None,
@@ -218,6 +265,9 @@ impl NotificationsConfig {
         }
         if !(1..=300).contains(&retry.timeout_secs) {
             return Err(invalid("retry.timeout_secs must be 1 to 300"));
+        }
+        if let Some(url) = &self.app_url {
+            check_url("app_url", url)?;
         }
         if let Some(smtp) = &self.smtp {
             check_smtp(smtp)?;

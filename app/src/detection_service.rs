@@ -9,6 +9,7 @@ use engine::enrich::GeoLookup;
 use engine::{AnalysisConfig, Rejection, ScoredEvent};
 
 use crate::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
+use crate::server_fns::{NotificationOverview, TestOutcome};
 
 /// Everything kept of one run.
 pub struct SavedRun {
@@ -62,6 +63,29 @@ pub struct DetectionService {
     pub config: AnalysisConfig,
     pub geo: Arc<dyn GeoLookup + Send>,
     pub runs: Arc<dyn RunStore>,
+    /// Alerts after server runs, when the config file has a `[notifications]` section.
+    pub notifier: Option<Arc<dyn Notifier>>,
+}
+
+/// Alerts a kept run's incidents on the configured channels.
+pub trait Notifier: Send + Sync {
+    /// The run's alerts, ready to send (blocking: run it off the async workers); `None` when
+    /// nothing reaches the rules.
+    fn prepare(
+        &self,
+        run_id: &str,
+        events: &[ScoredEvent],
+        settings: &AnalysisConfig,
+    ) -> Option<PendingAlerts>;
+    fn overview(&self) -> NotificationOverview;
+    /// A test message on every channel.
+    fn send_test(&self) -> Pin<Box<dyn Future<Output = TestOutcome> + Send + '_>>;
+}
+
+/// Alerts waiting to be sent: a blocking job (deliveries retry with backoff).
+pub struct PendingAlerts {
+    pub count: usize,
+    pub send: Box<dyn FnOnce() + Send>,
 }
 
 /// A run's name from what it analysed: the same file with the same choices gets the same id.

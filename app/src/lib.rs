@@ -22,7 +22,7 @@ use leptos_router::{
 };
 
 use components::{Footer, NavBar};
-use pages::{DashboardPage, DetectPage, HomePage, NotFound, ReportsPage, UploadPage};
+use pages::{DashboardPage, DetectPage, HomePage, NotFound, ReportsPage, SettingsPage, UploadPage};
 pub use settings::ServerSettings;
 
 /// Runs before the page paints, so a saved theme never flashes the other one.
@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("detect") view=DetectPage />
                     <Route path=path!("dashboard") view=DashboardPage />
                     <Route path=path!("reports") view=ReportsPage />
+                    <Route path=path!("settings") view=SettingsPage />
                 </Routes>
             </main>
             <Footer />

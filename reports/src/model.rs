@@ -691,7 +691,7 @@ fn mean(values: &[f64]) -> f64 {
 }
 
 /// Every setting as `section.name = value`, from the settings' own serialisation.
-fn parameters(settings: &AnalysisConfig) -> Vec<(String, String)> {
+pub fn parameters(settings: &AnalysisConfig) -> Vec<(String, String)> {
     fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
         match value {
             serde_json::Value::Object(map) => {

@@ -1,12 +1,17 @@
-//! Notifications from the command line: the config file's `[notifications]` section,
-//! `skytrace notify-test`, and sending alerts after `skytrace analyze --notify`.
+//! Notifications: `skytrace notify-test`, alerts after `skytrace analyze --notify`, and the web
+//! server's [`WebNotifier`] (alerts after web runs, the settings page's test message).
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use alerts::{DeliveryReport, Dispatcher, JsonSentLog, NotificationsConfig};
 use anyhow::Context;
-use engine::Analysis;
+use app::detection_service::{Notifier, PendingAlerts};
+use app::server_fns::{NotificationOverview, TestOutcome};
+use engine::{Analysis, AnalysisConfig, ScoredEvent};
 
 use crate::cli::NotifyTestArgs;
 
@@ -78,6 +83,108 @@ pub fn notify_analysis(
         );
     }
     report
+}
+
+/// Alerts after web runs: the server's `[notifications]`, with a sent-log in the data
+/// directory shared by every run (so an incident is alerted once across runs and restarts).
+pub struct WebNotifier {
+    config: NotificationsConfig,
+    dispatcher: Arc<Dispatcher>,
+    sent_log: Arc<Mutex<JsonSentLog>>,
+}
+
+impl WebNotifier {
+    pub fn open(config: NotificationsConfig, data_dir: &Path) -> anyhow::Result<Self> {
+        let sent_log = JsonSentLog::open(&data_dir.join(SENT_LOG_FILE))?;
+        Ok(Self {
+            dispatcher: Arc::new(Dispatcher::new(config.clone())),
+            config,
+            sent_log: Arc::new(Mutex::new(sent_log)),
+        })
+    }
+}
+
+impl Notifier for WebNotifier {
+    fn prepare(
+        &self,
+        run_id: &str,
+        events: &[ScoredEvent],
+        settings: &AnalysisConfig,
+    ) -> Option<PendingAlerts> {
+        let users = engine::user_risks(events, &settings.risk);
+        let mut alerts = alerts::alerts_from(events, &users, &self.config.rules());
+        if alerts.is_empty() {
+            return None;
+        }
+        if let Some(app_url) = &self.config.app_url {
+            let base = app_url.trim_end_matches('/');
+            for alert in &mut alerts {
+                alert.link = Some(format!(
+                    "{base}/reports?run={run_id}&kind=incident#{}",
+                    alert.key
+                ));
+            }
+        }
+        let (dispatcher, sent_log) = (Arc::clone(&self.dispatcher), Arc::clone(&self.sent_log));
+        let count = alerts.len();
+        let send = move || {
+            let report = match runtime() {
+                Ok(runtime) => {
+                    let mut log = sent_log.lock().unwrap_or_else(PoisonError::into_inner);
+                    let now_ms = jiff::Timestamp::now().as_millisecond();
+                    runtime.block_on(dispatcher.dispatch(&alerts, now_ms, &mut *log))
+                }
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "alerts not sent");
+                    return;
+                }
+            };
+            for line in report.lines() {
+                tracing::info!("notification: {line}");
+            }
+            if report.failures() > 0 {
+                tracing::warn!(
+                    failures = report.failures(),
+                    "some alerts were not delivered"
+                );
+            }
+        };
+        Some(PendingAlerts {
+            count,
+            send: Box::new(send),
+        })
+    }
+
+    fn overview(&self) -> NotificationOverview {
+        NotificationOverview {
+            min_level: self.config.min_level,
+            user_risk_threshold: self.config.user_risk_threshold,
+            max_alerts_per_hour: self.config.max_alerts_per_hour,
+            app_url: self.config.app_url.clone(),
+            channels: self.config.channel_descriptions(),
+        }
+    }
+
+    fn send_test(&self) -> Pin<Box<dyn Future<Output = TestOutcome> + Send + '_>> {
+        let dispatcher = Arc::clone(&self.dispatcher);
+        Box::pin(async move {
+            let sent = tokio::task::spawn_blocking(move || {
+                let now_ms = jiff::Timestamp::now().as_millisecond();
+                runtime().map(|runtime| runtime.block_on(dispatcher.send_test(now_ms)))
+            })
+            .await;
+            match sent {
+                Ok(Ok(report)) => TestOutcome {
+                    lines: report.lines(),
+                    failures: report.failures(),
+                },
+                _ => TestOutcome {
+                    lines: vec!["the test could not be started (see the server log)".to_owned()],
+                    failures: 1,
+                },
+            }
+        })
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -4,11 +4,12 @@ use leptos_router::components::A;
 use crate::browser::toggle_theme;
 
 /// The pages in workflow order, as the navigation bar lists them.
-pub const PAGES: [(&str, &str); 4] = [
+pub const PAGES: [(&str, &str); 5] = [
     ("/upload", "Upload"),
     ("/detect", "Detection"),
     ("/dashboard", "Dashboard"),
     ("/reports", "Reports"),
+    ("/settings", "Settings"),
 ];
 
 #[component]

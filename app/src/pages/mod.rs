@@ -5,6 +5,7 @@ mod detect;
 mod home;
 mod not_found;
 mod reports;
+mod settings;
 mod upload;
 
 pub use dashboard::DashboardPage;
@@ -12,4 +13,5 @@ pub use detect::DetectPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use reports::ReportsPage;
+pub use settings::SettingsPage;
 pub use upload::UploadPage;

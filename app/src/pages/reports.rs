@@ -249,9 +249,9 @@ fn ReportFor(request: Request) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted" data-testid="report-loading">"Preparing the report…"</p> }>
             {move || {
                 report.get().map(|result| match result {
-                    Ok(ReportView::Executive(report)) => view! { <ExecutiveView report /> }.into_any(),
-                    Ok(ReportView::Technical(report)) => view! { <TechnicalView report /> }.into_any(),
-                    Ok(ReportView::Incident(report)) => view! { <IncidentView report /> }.into_any(),
+                    Ok(ReportView::Executive(report)) => view! { <ExecutiveView report=*report /> }.into_any(),
+                    Ok(ReportView::Technical(report)) => view! { <TechnicalView report=*report /> }.into_any(),
+                    Ok(ReportView::Incident(report)) => view! { <IncidentView report=*report /> }.into_any(),
                     Err(error) => view! {
                         <section class="result error" role="alert" data-testid="report-error">
                             <h2>"Cannot show this report"</h2>

@@ -6,6 +6,7 @@ mod profile_upload;
 mod recent_runs;
 mod report_preview;
 mod run_detection;
+mod settings_overview;
 #[cfg(feature = "ssr")]
 mod upload;
 
@@ -15,6 +16,10 @@ pub use profile_upload::{ProfileUpload, profile_upload};
 pub use recent_runs::{RecentRuns, recent_runs};
 pub use report_preview::{PREVIEW_TIMELINE, ReportPreview, ReportView, report_preview};
 pub use run_detection::{RunDetection, run_detection};
+pub use settings_overview::{
+    NotificationOverview, SendTestNotification, ServerOverview, SettingsOverview, TestOutcome,
+    send_test_notification, settings_overview,
+};
 
 /// The message a person should read, without the transport's wrapping.
 pub fn server_message(error: leptos::prelude::ServerFnError) -> String {

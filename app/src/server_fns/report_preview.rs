@@ -2,14 +2,14 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
-use reports::{ExecutiveReport, Filter, IncidentReport, ReportKind, TechnicalReport};
+use reports::{ExecutiveReport, IncidentReport, TechnicalReport};
 
 /// A report as the page previews it (incident timelines cut to [`PREVIEW_TIMELINE`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ReportView {
-    Executive(ExecutiveReport),
-    Technical(TechnicalReport),
-    Incident(IncidentReport),
+    Executive(Box<ExecutiveReport>),
+    Technical(Box<TechnicalReport>),
+    Incident(Box<IncidentReport>),
 }
 
 /// Timeline rows per incident in the preview; the downloads keep more.
@@ -30,6 +30,7 @@ pub async fn report_preview(
     use super::upload::{blocking, fail};
     use crate::detection_service::DetectionService;
     use axum::http::StatusCode;
+    use reports::{Filter, ReportKind};
 
     let kind = ReportKind::from_name(&kind)
         .filter(|kind| *kind != ReportKind::Events)
@@ -51,16 +52,18 @@ pub async fn report_preview(
     blocking(move || {
         let input = kept.report_input();
         match kind {
-            ReportKind::Technical => ReportView::Technical(TechnicalReport::build(&input, &filter)),
+            ReportKind::Technical => {
+                ReportView::Technical(Box::new(TechnicalReport::build(&input, &filter)))
+            }
             ReportKind::Incident => {
                 let mut report = IncidentReport::build(&input, &filter);
                 for incident in &mut report.incidents {
                     incident.timeline =
                         engine::incidents::condensed(&incident.timeline, PREVIEW_TIMELINE);
                 }
-                ReportView::Incident(report)
+                ReportView::Incident(Box::new(report))
             }
-            _ => ReportView::Executive(ExecutiveReport::build(&input, &filter)),
+            _ => ReportView::Executive(Box::new(ExecutiveReport::build(&input, &filter))),
         }
     })
     .await

@@ -48,21 +48,32 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
         let profile = engine::DataProfile::of(&ingested);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
-        Ok::<_, String>(SavedRun {
+        let alerts = worker
+            .notifier
+            .as_ref()
+            .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
+        let run = SavedRun {
             summary,
             settings: config,
             rejections: ingested.rejections,
             events: analysis.events,
             created_ms,
-        })
+        };
+        Ok::<_, String>((run, alerts))
     })
     .await?;
-    let run = outcome.map_err(|message| fail(StatusCode::UNPROCESSABLE_ENTITY, message))?;
+    let (run, alerts) =
+        outcome.map_err(|message| fail(StatusCode::UNPROCESSABLE_ENTITY, message))?;
     let summary = run.summary.clone();
     service
         .runs
         .save(run)
         .await
         .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?;
+    // Alerts go out once the run is kept (their links point at it), without holding the reply.
+    if let Some(alerts) = alerts {
+        tracing::info!(run = %summary.id, alerts = alerts.count, "sending alerts");
+        tokio::task::spawn_blocking(alerts.send);
+    }
     Ok(summary)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use app::detection_service::DetectionService;
+use app::detection_service::{DetectionService, Notifier};
 use app::{App, ServerSettings, format::bytes, shell};
 use axum::{
     Router,
@@ -41,6 +41,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let config = crate::analyze::load_config(args.config.as_deref())?;
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(crate::geo::open_for(&args.geo)?);
+    let notifier: Option<Arc<dyn Notifier>> =
+        match crate::config_file::notifications(args.config.as_deref())? {
+            Some(notifications) if notifications.has_channels() => Some(Arc::new(
+                crate::notify::WebNotifier::open(notifications, &args.data_dir)?,
+            )),
+            _ => None,
+        };
     let database = args
         .database
         .clone()
@@ -54,6 +61,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 config,
                 geo,
                 runs: Arc::new(store),
+                notifier,
             });
             let router = app(&site_root, args.addr, settings, detection);
             let listener = tokio::net::TcpListener::bind(args.addr)

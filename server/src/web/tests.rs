@@ -21,6 +21,7 @@ async fn test_app_with_limit(max_upload_bytes: u64) -> Router {
             config: engine::AnalysisConfig::default(),
             geo: Arc::new(engine::enrich::NoGeolocation),
             runs: Arc::new(store),
+            notifier: None,
         }),
     )
 }
@@ -88,6 +89,7 @@ async fn every_page_renders_on_the_server() {
         ("/detect", "No analysis yet — upload a file"),
         ("/dashboard", "No analysis yet — upload a file"),
         ("/reports", "No analysis yet — upload a file"),
+        ("/settings", "No notification channel is configured"),
     ] {
         let (status, html) = get_page(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -371,6 +373,7 @@ async fn the_cli_reports_on_a_run_kept_by_the_web_app() {
             config: engine::AnalysisConfig::default(),
             geo: Arc::new(engine::enrich::NoGeolocation),
             runs: Arc::new(store),
+            notifier: None,
         }),
     );
     let summary = detect_sample(&router).await;
@@ -454,4 +457,110 @@ async fn the_reports_page_renders_a_kept_run_on_the_server() {
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("Cannot show this report"));
     assert!(page.contains("no run \"unknown\" is kept"));
+}
+
+/// A webhook receiver on loopback (served by the test's runtime); returns its address and the
+/// bodies received.
+async fn webhook_receiver() -> (SocketAddr, Arc<std::sync::Mutex<Vec<String>>>) {
+    let bodies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&bodies);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let receiver = Router::new().fallback(move |body: String| {
+        let recorded = Arc::clone(&recorded);
+        async move {
+            recorded.lock().unwrap().push(body);
+            "ok"
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    (address, bodies)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_runs_alert_their_incidents_once_with_links() {
+    let (address, bodies) = webhook_receiver().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let notifications: alerts::NotificationsConfig = toml::from_str(&format!(
+        "max_alerts_per_hour = 1000\napp_url = \"https://skytrace.example/\"\n\
+         [retry]\nmax_attempts = 2\ninitial_backoff_ms = 10\ntimeout_secs = 5\n\
+         [webhook]\nurl = \"http://{address}/hook\"\n"
+    ))
+    .unwrap();
+    notifications.check().unwrap();
+    let store = Store::open(&Store::sqlite_url(data_dir.path()))
+        .await
+        .unwrap();
+    let notifier = crate::notify::WebNotifier::open(notifications, data_dir.path()).unwrap();
+    let router = app(
+        Path::new("target/site-does-not-exist"),
+        "127.0.0.1:0".parse().unwrap(),
+        ServerSettings {
+            max_upload_bytes: 8 * 1024 * 1024,
+        },
+        Arc::new(DetectionService {
+            config: engine::AnalysisConfig::default(),
+            geo: Arc::new(engine::enrich::NoGeolocation),
+            runs: Arc::new(store),
+            notifier: Some(Arc::new(notifier)),
+        }),
+    );
+    let summary = detect_sample(&router).await;
+    let (_, _, json) = get_bytes(
+        &router,
+        &format!(
+            "/api/v1/analyses/{}/report?kind=incident&format=json",
+            summary.id
+        ),
+    )
+    .await;
+    let incidents: reports::IncidentReport = serde_json::from_slice(&json).unwrap();
+    let expected = incidents.incidents.len();
+    let received = async {
+        loop {
+            if bodies.lock().unwrap().len() >= expected {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), received)
+        .await
+        .expect("every incident alerted");
+    let first = &incidents.incidents[0].id;
+    let link = format!(
+        "https://skytrace.example/reports?run={}&kind=incident#{first}",
+        summary.id
+    );
+    assert!(
+        bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|body| body.contains(&link)),
+        "an alert links to its incident"
+    );
+
+    // The same log again: the same incidents, not alerted twice.
+    detect_sample(&router).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(bodies.lock().unwrap().len(), expected);
+
+    // The settings page's test message.
+    let request = Request::post("/api/settings/test-notification")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let outcome: app::server_fns::TestOutcome = serde_json::from_slice(&body).unwrap();
+    assert_eq!(outcome.failures, 0, "{:?}", outcome.lines);
+    assert_eq!(bodies.lock().unwrap().len(), expected + 1);
+    let (_, _, page) = get_bytes(&router, "/settings").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains(&format!("Webhook http://{address}/…")),
+        "no secrets, the channel is listed"
+    );
 }

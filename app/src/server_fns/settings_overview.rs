@@ -1,0 +1,69 @@
+use engine::RiskLevel;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How the server analyses and notifies, for the settings page (no secrets).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerOverview {
+    /// Every analysis setting as dotted name and value (`--config`, or the defaults).
+    pub parameters: Vec<(String, String)>,
+    pub max_upload_bytes: u64,
+    pub notifications: Option<NotificationOverview>,
+}
+
+/// The `[notifications]` section as the server runs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationOverview {
+    pub min_level: RiskLevel,
+    pub user_risk_threshold: Option<f64>,
+    pub max_alerts_per_hour: u32,
+    pub app_url: Option<String>,
+    /// One line per channel, without secrets.
+    pub channels: Vec<String>,
+}
+
+/// What a test notification did, one line per channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestOutcome {
+    pub lines: Vec<String>,
+    pub failures: usize,
+}
+
+#[server(prefix = "/api", endpoint = "settings")]
+pub async fn settings_overview() -> Result<ServerOverview, ServerFnError> {
+    use std::sync::Arc;
+
+    use crate::detection_service::DetectionService;
+    use crate::settings::ServerSettings;
+
+    let service = expect_context::<Arc<DetectionService>>();
+    Ok(ServerOverview {
+        parameters: reports::model::parameters(&service.config),
+        max_upload_bytes: use_context::<ServerSettings>()
+            .unwrap_or_default()
+            .max_upload_bytes,
+        notifications: service
+            .notifier
+            .as_ref()
+            .map(|notifier| notifier.overview()),
+    })
+}
+
+/// Sends a test message on every configured channel and says what happened.
+#[server(prefix = "/api", endpoint = "settings/test-notification")]
+pub async fn send_test_notification() -> Result<TestOutcome, ServerFnError> {
+    use std::sync::Arc;
+
+    use super::upload::fail;
+    use crate::detection_service::DetectionService;
+    use axum::http::StatusCode;
+
+    let service = expect_context::<Arc<DetectionService>>();
+    let notifier = service.notifier.as_ref().ok_or_else(|| {
+        fail(
+            StatusCode::CONFLICT,
+            "no notification channel is configured: add a [notifications] section to the server's --config file".to_owned(),
+        )
+    })?;
+    Ok(notifier.send_test().await)
+}
