@@ -234,7 +234,7 @@ mod tests {
         let alert = &alerts[0];
         assert_eq!(alert.users, ["alice"]);
         assert_eq!(alert.severity, RiskLevel::Critical);
-        assert_eq!(alert.title, "Anonymising network: alice (signed in)");
+        assert_eq!(alert.title, "Anonymising network: alice signed in");
         assert_eq!(alert.source_ips, ["203.0.113.3", "203.0.113.4"]);
         assert_eq!(alert.locations, ["Lagos, NG · hosting (AS64500)"]);
         assert_eq!(
@@ -270,7 +270,7 @@ mod tests {
         let alerts = alerts_from_analysis(&analysis(), &rules);
         let users: Vec<&str> = alerts.iter().map(|alert| alert.users[0].as_str()).collect();
         assert_eq!(users, ["alice", "bob"]);
-        assert_eq!(alerts[1].title, "New device: bob (signed in)");
+        assert_eq!(alerts[1].title, "New device: bob signed in");
         assert_ne!(alerts[0].key, alerts[1].key);
     }
 }

@@ -35,12 +35,7 @@ pub struct Email {
 impl Notice<'_> {
     pub fn subject(&self) -> String {
         match self {
-            Notice::Alert(alert) => format!(
-                "[Sky Trace] {}: {} for {}",
-                alert.severity,
-                alert.title,
-                alert.users_label()
-            ),
+            Notice::Alert(alert) => format!("[Sky Trace] {} — {}", alert.severity, alert.title),
             Notice::Digest(alerts) => format!(
                 "[Sky Trace] {} more alerts over the hourly limit",
                 alerts.len()
@@ -283,9 +278,9 @@ mod tests {
 
     fn alert() -> Alert {
         Alert {
-            key: "user-1".to_owned(),
+            key: "INC-000000000001".to_owned(),
             severity: RiskLevel::High,
-            title: "impossible travel".to_owned(),
+            title: "Impossible travel: <script>alert(1)</script>@example.com signed in".to_owned(),
             users: vec!["<script>alert(1)</script>@example.com".to_owned()],
             source_ips: vec!["203.0.113.9".to_owned()],
             locations: vec!["Lagos, NG · hosting".to_owned()],
@@ -321,7 +316,7 @@ mod tests {
         }
         assert_eq!(
             Notice::Alert(&alert()).subject(),
-            "[Sky Trace] High: impossible travel for <script>alert(1)</script>@example.com"
+            "[Sky Trace] High — Impossible travel: <script>alert(1)</script>@example.com signed in"
         );
     }
 
@@ -334,7 +329,7 @@ mod tests {
             object["text"]
                 .as_str()
                 .expect("text")
-                .contains("impossible travel")
+                .contains("Impossible travel")
         );
     }
 }

@@ -93,7 +93,7 @@ fn alert(key: &str, user: &str) -> Alert {
     Alert {
         key: key.to_owned(),
         severity: RiskLevel::High,
-        title: "impossible travel".to_owned(),
+        title: format!("Impossible travel: {user} signed in"),
         users: vec![user.to_owned()],
         source_ips: vec!["203.0.113.9".to_owned()],
         locations: vec!["Lagos, NG · hosting (AS64500)".to_owned()],
@@ -180,7 +180,7 @@ async fn sendgrid_receives_v3_mail_send() {
     assert_eq!(body["from"]["email"], "skytrace@example.com");
     assert_eq!(
         body["subject"],
-        "[Sky Trace] High: impossible travel for alice@example.com"
+        "[Sky Trace] High — Impossible travel: alice@example.com signed in"
     );
     assert_eq!(body["content"][0]["type"], "text/plain");
     assert_eq!(body["content"][1]["type"], "text/html");
@@ -235,7 +235,9 @@ async fn slack_style_sends_a_text_field() {
     let object = body.as_object().expect("object");
     assert_eq!(object.keys().collect::<Vec<_>>(), ["text"]);
     let text = object["text"].as_str().expect("text");
-    assert!(text.starts_with("*[Sky Trace] High: impossible travel for carol@example.com*\n"));
+    assert!(
+        text.starts_with("*[Sky Trace] High — Impossible travel: carol@example.com signed in*\n")
+    );
     assert!(text.contains("Previous login: 2026-03-02T07:55:00Z"));
 }
 

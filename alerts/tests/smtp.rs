@@ -122,7 +122,7 @@ fn alert() -> Alert {
     Alert {
         key: "inc-smtp".to_owned(),
         severity: RiskLevel::Critical,
-        title: "impossible travel".to_owned(),
+        title: "Impossible travel: alice@example.com signed in".to_owned(),
         users: vec!["alice@example.com".to_owned()],
         source_ips: vec!["203.0.113.9".to_owned()],
         locations: vec!["Lagos, NG · hosting (AS64500)".to_owned()],
@@ -159,7 +159,7 @@ fn config(
 fn assert_alert_email(message: &Value) {
     assert_eq!(
         message["subject"],
-        "[Sky Trace] Critical: impossible travel for alice@example.com"
+        "[Sky Trace] Critical — Impossible travel: alice@example.com signed in"
     );
     assert_eq!(message["from"], "\"Sky Trace\" <skytrace@example.com>");
     assert_eq!(message["to"], "soc@example.com, oncall@example.com");

@@ -19,6 +19,7 @@ export const ROUTES = [
   { path: '/detect', heading: 'Detection' },
   { path: '/dashboard', heading: 'Dashboard' },
   { path: '/reports', heading: 'Reports' },
+  { path: '/settings', heading: 'Settings' },
 ];
 
 export const STAT_IDS = [

@@ -421,14 +421,10 @@ fn title(incident: &Incident) -> String {
         .map_or("risky sign-in", |finding| kind_title(finding.kind));
     let what = capitalise(what);
     match incident.kind {
-        IncidentKind::Account => {
-            let outcome = if incident.succeeded() {
-                "signed in"
-            } else {
-                "sign-in attempts"
-            };
-            format!("{what}: {} ({outcome})", incident.subject)
+        IncidentKind::Account if incident.succeeded() => {
+            format!("{what}: {} signed in", incident.subject)
         }
+        IncidentKind::Account => format!("{what}: attempts on {}", incident.subject),
         IncidentKind::Source => {
             let accounts = incident.users.len();
             let plural = if accounts == 1 { "" } else { "s" };
@@ -606,7 +602,7 @@ mod tests {
         assert_eq!(first.event_count, 2);
         assert_eq!(first.subject, "alice");
         assert_eq!(first.previous_login.as_ref().map(|p| p.row), Some(1));
-        assert_eq!(first.title, "New location: alice (signed in)");
+        assert_eq!(first.title, "New location: alice signed in");
         assert!(first.response[0].starts_with("Revoke alice's sessions"));
         assert_eq!(found[1].event_count, 1);
         assert_eq!(found[1].previous_login.as_ref().map(|p| p.row), Some(3));

@@ -333,7 +333,14 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
 fn Results(run: Run) -> impl IntoView {
     let summary = run.summary().clone();
     let where_run = match &run {
-        Run::Server(_) => view! { <span class="badge" data-testid="detected-where">"Scored on the server"</span> }.into_any(),
+        Run::Server(summary) => {
+            let reports = format!("/reports?run={}", summary.id);
+            view! {
+                <span class="badge" data-testid="detected-where">"Scored on the server"</span>
+                <a class="button" href=reports data-testid="open-reports">"Reports for this run"</a>
+            }
+                .into_any()
+        }
         Run::Local(..) => view! { <span class="badge local" data-testid="detected-where">"Analysed locally — nothing left your browser"</span> }.into_any(),
     };
     let profile = &summary.profile;

@@ -1,0 +1,72 @@
+import { expect, test, type Download, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { expectHydrated, keepScreenshot, SAMPLE_PATH } from './support';
+
+/** Scores the bundled sample on the server and opens its reports. */
+async function reportsOfSample(page: Page) {
+  await page.goto('/detect');
+  await expectHydrated(page);
+  await page.getByTestId('file-input').setInputFiles(SAMPLE_PATH);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  await page.getByTestId('open-reports').click();
+  await expect(page).toHaveURL(/\/reports\?run=[0-9a-f]{16}/);
+  await expect(page.getByTestId('report-executive')).toBeVisible();
+}
+
+async function downloaded(page: Page, testId: string): Promise<{ download: Download; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const path = await download.path();
+  return { download, bytes: readFileSync(path) };
+}
+
+test('the executive report previews and downloads as a PDF', async ({ page }) => {
+  await reportsOfSample(page);
+  await expect(page.getByTestId('posture')).toContainText(/Overall posture\s*(High|Moderate|Low)/);
+  await expect(page.getByTestId('recommendations').locator('li').first()).toBeVisible();
+  await expect(page.getByTestId('top-incidents')).toContainText('INC-');
+  await expect(page.locator('.report-chart svg').first()).toBeVisible();
+  await keepScreenshot(page, 'reports-executive');
+
+  const { download, bytes } = await downloaded(page, 'download-pdf');
+  expect(download.suggestedFilename()).toMatch(/^skytrace-executive-[0-9a-f]{16}\.pdf$/);
+  expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+  expect(bytes.length).toBeGreaterThan(20_000);
+});
+
+test('incidents preview with evidence, filter by level, and download as CSV', async ({ page }) => {
+  await reportsOfSample(page);
+  await page.getByTestId('tab-incident').click();
+  const incidents = page.getByTestId('incident');
+  await expect(incidents.first()).toBeVisible();
+  const firstId = (await incidents.first().getAttribute('id')) ?? '';
+  expect(firstId).toMatch(/^INC-[0-9A-F]{12}$/);
+  await expect(incidents.first()).toContainText('Response');
+  await keepScreenshot(page, 'reports-incident');
+
+  const { bytes } = await downloaded(page, 'download-csv');
+  const csv = bytes.toString('utf8');
+  expect(csv.split('\n')[0]).toContain('incident_id,kind,severity');
+  expect(csv).toContain(firstId);
+
+  await page.getByTestId('report-level').selectOption('critical');
+  await page.getByTestId('report-apply').click();
+  await expect(page).toHaveURL(/level=critical/);
+  await expect(incidents.first()).toBeVisible();
+  const severities = await page.locator('[data-testid="incident"] h3 .level-badge').allTextContents();
+  expect(severities.length).toBeGreaterThan(0);
+  expect(new Set(severities)).toEqual(new Set(['Critical']));
+
+  const events = await downloaded(page, 'download-events-csv');
+  const rows = events.bytes.toString('utf8').trim().split('\n').slice(1);
+  expect(rows.length).toBeGreaterThan(0);
+  expect(rows.every((row) => row.includes(',Critical,'))).toBe(true);
+});
+
+test('the settings page lists no channel and the analysis settings', async ({ page }) => {
+  await page.goto('/settings');
+  await expectHydrated(page);
+  await expect(page.getByTestId('no-channels')).toContainText('No notification channel is configured');
+  await page.getByText(/Detection settings/).click();
+  await expect(page.getByTestId('parameters')).toContainText('isolation_forest.n_trees');
+});
