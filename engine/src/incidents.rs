@@ -2,8 +2,8 @@
 //!
 //! A finding belongs to one login; an attack is usually several. Flagged logins (at or above
 //! [`IncidentParams::min_level`]) are grouped two ways:
-//! - **Source incidents**: logins with a password-spray or credential-stuffing finding, grouped
-//!   by source IP address — one attacker, many accounts.
+//! - **Source incidents**: logins from an address with a password-spray or credential-stuffing
+//!   finding, grouped by that address — one attacker, many accounts.
 //! - **Account incidents**: every other flagged login, grouped by user.
 //!
 //! Within a group, a gap of more than [`IncidentParams::gap_secs`] between consecutive flagged
@@ -147,9 +147,17 @@ pub fn incidents_where(
     gap_secs: i64,
     flagged: impl Fn(&ScoredEvent) -> bool,
 ) -> Vec<Incident> {
+    let flagged: Vec<&ScoredEvent> = events.iter().filter(|e| flagged(e)).collect();
+    // An attacking source's other flagged logins (before its spray was recognised, say) belong
+    // to its incident, not to one incident per targeted account.
+    let attackers: rustc_hash::FxHashSet<IpAddr> = flagged
+        .iter()
+        .filter(|event| is_source_attack(event))
+        .map(|event| event.ip)
+        .collect();
     let mut groups: BTreeMap<(IncidentKind, String), Vec<&ScoredEvent>> = BTreeMap::new();
-    for event in events.iter().filter(|e| flagged(e)) {
-        let key = if is_source_attack(event) {
+    for event in flagged {
+        let key = if attackers.contains(&event.ip) {
             (IncidentKind::Source, event.ip.to_string())
         } else {
             (IncidentKind::Account, event.user_id.to_string())
@@ -619,17 +627,23 @@ mod tests {
             event.success = Some(row == 3);
             event
         };
-        let events = vec![spray(1, "a"), spray(2, "b"), spray(3, "c")];
+        let mut early = event(0, 0, "z", "203.0.113.5", RiskLevel::High);
+        early.success = Some(false);
+        let events = vec![early, spray(1, "a"), spray(2, "b"), spray(3, "c")];
         let found = incidents(&events, &IncidentParams::default());
-        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found.len(),
+            1,
+            "the early attempt joins the source's incident"
+        );
         let incident = &found[0];
         assert_eq!(incident.kind, IncidentKind::Source);
-        assert_eq!(incident.users, ["a", "b", "c"]);
+        assert_eq!(incident.users, ["a", "b", "c", "z"]);
         assert_eq!(incident.successes, 1);
-        assert_eq!(incident.failures, 2);
+        assert_eq!(incident.failures, 3);
         assert_eq!(
             incident.title,
-            "Password spray from 203.0.113.5 against 3 accounts"
+            "Password spray from 203.0.113.5 against 4 accounts"
         );
         assert!(incident.response[1].contains("1 sign-in(s) from this source succeeded"));
     }

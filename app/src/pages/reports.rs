@@ -349,6 +349,7 @@ fn ExecutiveView(report: ExecutiveReport) -> impl IntoView {
             </ol>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -482,6 +483,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
             </details>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -495,18 +497,61 @@ fn IncidentView(report: IncidentReport) -> impl IntoView {
         <section class="result report" data-testid="report-incident">
             <MetaLine meta=report.meta.clone() />
             <p>{summary}</p>
-            {report.incidents.into_iter().map(|incident| {
-                let class = format!("incident level-{}", incident.severity.as_str().to_lowercase());
-                let facts = [
-                    ("When", format!("{} to {} ({} flagged logins: {} succeeded, {} failed)", format_utc(incident.first_ms), format_utc(incident.last_ms), count(incident.event_count), count(incident.successes), count(incident.failures))),
-                    ("Accounts", incident.users.join(", ")),
-                    ("Sources", incident.ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
-                    ("Places", incident.places.join("; ")),
-                    ("Devices", incident.devices.join("; ")),
-                    ("Before", incident.previous_login.as_ref().map_or_else(|| "—".to_owned(), |login| format!("{} from {} ({}) on {}", format_utc(login.timestamp_ms), login.ip, login.place, login.device))),
-                ];
-                view! {
-                    <article class=class data-testid="incident" id=incident.id.clone()>
+            {report.incidents.into_iter().map(|incident| view! { <IncidentArticle incident /> }).collect_view()}
+        </section>
+    }
+    .into_any()
+}
+
+/// One incident: facts, evidence, timeline and response.
+#[component]
+fn IncidentArticle(incident: engine::Incident) -> impl IntoView {
+    let class = format!(
+        "incident level-{}",
+        incident.severity.as_str().to_lowercase()
+    );
+    let facts = [
+        (
+            "When",
+            format!(
+                "{} to {} ({} flagged logins: {} succeeded, {} failed)",
+                format_utc(incident.first_ms),
+                format_utc(incident.last_ms),
+                count(incident.event_count),
+                count(incident.successes),
+                count(incident.failures)
+            ),
+        ),
+        ("Accounts", incident.users.join(", ")),
+        (
+            "Sources",
+            incident
+                .ips
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("Places", incident.places.join("; ")),
+        ("Devices", incident.devices.join("; ")),
+        (
+            "Before",
+            incident.previous_login.as_ref().map_or_else(
+                || "—".to_owned(),
+                |login| {
+                    format!(
+                        "{} from {} ({}) on {}",
+                        format_utc(login.timestamp_ms),
+                        login.ip,
+                        login.place,
+                        login.device
+                    )
+                },
+            ),
+        ),
+    ];
+    view! {
+        <article class=class data-testid="incident" id=incident.id.clone()>
                         <h3>
                             <code>{incident.id.clone()}</code> " " {incident.title.clone()} " " {level_badge(incident.severity)}
                         </h3>
@@ -524,26 +569,32 @@ fn IncidentView(report: IncidentReport) -> impl IntoView {
                             <div class="table-scroll">
                                 <table class="data">
                                     <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Account"</th><th scope="col">"Source"</th><th scope="col">"Place"</th><th scope="col">"Outcome"</th><th scope="col">"Score"</th></tr></thead>
-                                    <tbody>
-                                        {incident.timeline.iter().map(|entry| view! {
-                                            <tr>
-                                                <td>{format_utc(entry.timestamp_ms)}</td>
-                                                <td>{entry.user_id.clone()}</td>
-                                                <td>{entry.ip.to_string()}</td>
-                                                <td>{entry.place.clone()}</td>
-                                                <td>{match entry.success { Some(true) => "success", Some(false) => "failure", None => "unknown" }}</td>
-                                                <td>{format!("{:.2} ", entry.risk_score)} {level_badge(entry.risk_level)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
+                                    <TimelineRows timeline=incident.timeline.clone() />
                                 </table>
                             </div>
                         </details>
                         <h4>"Response"</h4>
                         <ol>{incident.response.iter().map(|step| view! { <li>{step.clone()}</li> }).collect_view()}</ol>
                     </article>
-                }
-            }).collect_view()}
-        </section>
     }
+    .into_any()
+}
+
+#[component]
+fn TimelineRows(timeline: Vec<engine::incidents::TimelineEntry>) -> impl IntoView {
+    view! {
+        <tbody>
+            {timeline.into_iter().map(|entry| view! {
+                <tr>
+                    <td>{format_utc(entry.timestamp_ms)}</td>
+                    <td>{entry.user_id}</td>
+                    <td>{entry.ip.to_string()}</td>
+                    <td>{entry.place}</td>
+                    <td>{match entry.success { Some(true) => "success", Some(false) => "failure", None => "unknown" }}</td>
+                    <td>{format!("{:.2} ", entry.risk_score)} {level_badge(entry.risk_level)}</td>
+                </tr>
+            }).collect_view()}
+        </tbody>
+    }
+    .into_any()
 }
