@@ -239,16 +239,39 @@ pub enum EventOrder {
     OldestFirst,
 }
 
-/// Which logins to show: at or above a score, optionally one level and users matching a text.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Which logins to show: at or above a score, optionally one level, users matching a text and
+/// a time range.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventQuery {
     pub min_score: f64,
     pub level: Option<RiskLevel>,
+    /// Only logins at or above this level.
+    #[serde(default)]
+    pub min_level: Option<RiskLevel>,
     /// Case-insensitive part of the user name; empty for everyone.
     pub user: String,
     pub order: EventOrder,
     /// 0-based.
     pub page: usize,
+    /// Logins at or after this time (UTC milliseconds).
+    #[serde(default)]
+    pub from_ms: Option<i64>,
+    /// Logins before this time.
+    #[serde(default)]
+    pub to_ms: Option<i64>,
+}
+
+impl EventQuery {
+    /// Whether `event` is one of the logins asked for (any page).
+    pub fn matches(&self, event: &ScoredEvent) -> bool {
+        let needle = self.user.trim().to_lowercase();
+        event.risk_score >= self.min_score
+            && self.level.is_none_or(|level| event.risk_level == level)
+            && self.min_level.is_none_or(|level| event.risk_level >= level)
+            && (needle.is_empty() || event.user_id.to_lowercase().contains(&needle))
+            && self.from_ms.is_none_or(|from| event.timestamp_ms >= from)
+            && self.to_ms.is_none_or(|to| event.timestamp_ms < to)
+    }
 }
 
 /// One page of logins and how many match in all.
@@ -262,13 +285,7 @@ pub struct EventPage {
 
 /// The page of logins `query` asks for.
 pub fn query(events: &[ScoredEvent], query: &EventQuery) -> EventPage {
-    let needle = query.user.trim().to_lowercase();
-    let mut matching: Vec<&ScoredEvent> = events
-        .iter()
-        .filter(|event| event.risk_score >= query.min_score)
-        .filter(|event| query.level.is_none_or(|level| event.risk_level == level))
-        .filter(|event| needle.is_empty() || event.user_id.to_lowercase().contains(&needle))
-        .collect();
+    let mut matching: Vec<&ScoredEvent> = events.iter().filter(|e| query.matches(e)).collect();
     match query.order {
         EventOrder::RiskiestFirst => matching.sort_by(|a, b| {
             b.risk_score
@@ -354,6 +371,7 @@ mod tests {
             user: String::new(),
             order: EventOrder::RiskiestFirst,
             page: 0,
+            ..EventQuery::default()
         };
         let first = query(&analysis.events, &q);
         assert_eq!(first.matching, analysis.events.len() as u64);

@@ -5,10 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use engine::enrich::GeoLookup;
-use engine::{AnalysisConfig, Rejection, ScoredEvent};
+use engine::enrich::{GeoLookup, NoGeolocation};
+use engine::{AnalysisConfig, IngestOptions, Rejection, ScoredEvent};
 
-use crate::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
+use crate::detection::{
+    DetectionChoices, DetectionSummary, EventPage, EventQuery, RunListing, summarise,
+};
 use crate::server_fns::{NotificationOverview, TestOutcome};
 
 /// Everything kept of one run.
@@ -86,6 +88,102 @@ pub trait Notifier: Send + Sync {
 pub struct PendingAlerts {
     pub count: usize,
     pub send: Box<dyn FnOnce() + Send>,
+}
+
+/// Why a run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("bad choices: {0}")]
+    BadChoices(String),
+    /// The file cannot be read as a sign-in log.
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DetectionService {
+    /// Scores a log with the server's settings and `choices` (JSON of
+    /// [`DetectionChoices`], empty for the defaults), keeps the run, sends its alerts in the
+    /// background, and returns its summary. The same content with the same choices is the same
+    /// run (and replaces it).
+    pub async fn run_and_keep(
+        self: &Arc<Self>,
+        content: Vec<u8>,
+        options: IngestOptions,
+        choices_json: &str,
+        file_name: String,
+    ) -> Result<DetectionSummary, RunError> {
+        let choices: DetectionChoices = if choices_json.trim().is_empty() {
+            DetectionChoices::default()
+        } else {
+            serde_json::from_str(choices_json)
+                .map_err(|error| RunError::BadChoices(error.to_string()))?
+        };
+        let config = choices.apply(&self.config).map_err(RunError::BadChoices)?;
+        let id = run_id(&content, choices_json);
+        let created_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as i64);
+        let service = Arc::clone(self);
+        let (run, alerts) = tokio::task::spawn_blocking(move || {
+            service.analyse(
+                &content, &options, choices, config, id, file_name, created_ms,
+            )
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "analysis task failed");
+            RunError::Internal("internal error while analysing".to_owned())
+        })?
+        .map_err(RunError::Unreadable)?;
+        let summary = run.summary.clone();
+        self.runs.save(run).await.map_err(RunError::Internal)?;
+        // Alerts go out once the run is kept (their links point at it), without holding the reply.
+        if let Some(alerts) = alerts {
+            tracing::info!(run = %summary.id, alerts = alerts.count, "sending alerts");
+            tokio::task::spawn_blocking(alerts.send);
+        }
+        Ok(summary)
+    }
+
+    /// The CPU-bound part of a run: read, score, summarise, prepare alerts.
+    #[allow(clippy::too_many_arguments)]
+    fn analyse(
+        &self,
+        content: &[u8],
+        options: &IngestOptions,
+        choices: DetectionChoices,
+        config: AnalysisConfig,
+        id: String,
+        file_name: String,
+        created_ms: i64,
+    ) -> Result<(SavedRun, Option<PendingAlerts>), String> {
+        let started = std::time::Instant::now();
+        let ingested = engine::read_slice(content, options).map_err(|e| e.to_string())?;
+        let geo: &dyn GeoLookup = if choices.geolocation {
+            self.geo.as_ref()
+        } else {
+            &NoGeolocation
+        };
+        let analysis = engine::analyze(&ingested.events, &config, geo, |_| {})
+            .map_err(|error| error.to_string())?;
+        let profile = engine::DataProfile::of(&ingested);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
+        let alerts = self
+            .notifier
+            .as_ref()
+            .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
+        let run = SavedRun {
+            summary,
+            settings: config,
+            rejections: ingested.rejections,
+            events: analysis.events,
+            created_ms,
+        };
+        Ok((run, alerts))
+    }
 }
 
 /// A run's name from what it analysed: the same file with the same choices gets the same id.

@@ -22,3 +22,14 @@ test('the offline build navigates between pages', async ({ page }) => {
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByTestId('empty-state')).toContainText('No analysis yet — upload a file');
 });
+
+test('the offline build says reports and settings need the server, without failed requests', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Reports' }).click();
+  await expect(page.getByTestId('needs-server')).toContainText('Reports are typeset by the Sky Trace server');
+  await nav.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByTestId('needs-server')).toContainText('This offline build has no server');
+  expect(errors).toEqual([]);
+});

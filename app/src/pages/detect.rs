@@ -499,6 +499,7 @@ fn RiskyLogins(run: Run) -> impl IntoView {
             user: user.get(),
             order: order.get(),
             page: page_number.get(),
+            ..EventQuery::default()
         };
         match run.get_value() {
             Run::Local(_, events) => page.set(Some(Ok(query(&events, &query_now)))),

@@ -106,6 +106,14 @@ pub fn ReportsPage() -> impl IntoView {
             "Executive, technical and incident reports of a kept analysis: read them here, download them as PDF, CSV or JSON."
         </p>
         {move || match request.get() {
+            _ if cfg!(feature = "csr") => view! {
+                <p class="muted" data-testid="needs-server">
+                    "Reports are typeset by the Sky Trace server; this offline build has none. Run "
+                    <code>"./dev start"</code> " (or " <code>"skytrace report"</code>
+                    ") to produce them."
+                </p>
+            }
+                .into_any(),
             None => view! {
                 <EmptyState purpose="Run a detection on the server first; its reports appear here. Pick one of the kept runs:" />
                 <KeptRuns />

@@ -10,7 +10,6 @@ use crate::server_fns::{TestOutcome, send_test_notification, server_message, set
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |()| settings_overview());
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
@@ -19,6 +18,20 @@ pub fn SettingsPage() -> impl IntoView {
             <code>"skytrace serve --config"</code>
             "; secrets stay in environment variables and are never shown."
         </p>
+        {cfg!(feature = "csr").then(|| view! {
+            <p class="muted" data-testid="needs-server">
+                "This offline build has no server: it analyses in your browser with the default settings and sends no notifications."
+            </p>
+        })}
+        {(!cfg!(feature = "csr")).then(|| view! { <ServerSettingsView /> })}
+    }
+}
+
+/// The server's settings, read through a server function.
+#[component]
+fn ServerSettingsView() -> impl IntoView {
+    let overview = Resource::new(|| (), |()| settings_overview());
+    view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
             {move || {
                 overview.get().map(|loaded| match loaded {

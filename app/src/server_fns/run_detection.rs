@@ -8,72 +8,24 @@ use crate::detection::DetectionSummary;
 #[server(input = MultipartFormData, prefix = "/api", endpoint = "detect")]
 pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, ServerFnError> {
     use std::sync::Arc;
-    use std::time::Instant;
 
-    use super::upload::{blocking, fail, read_upload};
-    use crate::detection::{DetectionChoices, summarise};
-    use crate::detection_service::{DetectionService, SavedRun, run_id};
+    use super::upload::{fail, read_upload};
+    use crate::detection_service::{DetectionService, RunError};
     use axum::http::StatusCode;
-    use engine::enrich::NoGeolocation;
 
     let service = expect_context::<Arc<DetectionService>>();
     let upload = read_upload(data).await?;
     let options = upload.ingest_options()?;
-    let choices_json = upload.field("choices").to_owned();
-    let choices: DetectionChoices = if choices_json.is_empty() {
-        DetectionChoices::default()
-    } else {
-        serde_json::from_str(&choices_json)
-            .map_err(|error| fail(StatusCode::BAD_REQUEST, format!("bad choices: {error}")))?
-    };
-    let config = choices
-        .apply(&service.config)
-        .map_err(|message| fail(StatusCode::BAD_REQUEST, message))?;
-    let id = run_id(&upload.content, &choices_json);
-    let file_name = upload.file_name.clone();
-    let worker = Arc::clone(&service);
-    let created_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64);
-    let outcome = blocking(move || {
-        let started = Instant::now();
-        let ingested = engine::read_slice(&upload.content, &options).map_err(|e| e.to_string())?;
-        let geo: &dyn engine::enrich::GeoLookup = if choices.geolocation {
-            worker.geo.as_ref()
-        } else {
-            &NoGeolocation
-        };
-        let analysis = engine::analyze(&ingested.events, &config, geo, |_| {})
-            .map_err(|error| error.to_string())?;
-        let profile = engine::DataProfile::of(&ingested);
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        let summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
-        let alerts = worker
-            .notifier
-            .as_ref()
-            .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
-        let run = SavedRun {
-            summary,
-            settings: config,
-            rejections: ingested.rejections,
-            events: analysis.events,
-            created_ms,
-        };
-        Ok::<_, String>((run, alerts))
-    })
-    .await?;
-    let (run, alerts) =
-        outcome.map_err(|message| fail(StatusCode::UNPROCESSABLE_ENTITY, message))?;
-    let summary = run.summary.clone();
+    let choices = upload.field("choices").to_owned();
     service
-        .runs
-        .save(run)
+        .run_and_keep(upload.content, options, &choices, upload.file_name)
         .await
-        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?;
-    // Alerts go out once the run is kept (their links point at it), without holding the reply.
-    if let Some(alerts) = alerts {
-        tracing::info!(run = %summary.id, alerts = alerts.count, "sending alerts");
-        tokio::task::spawn_blocking(alerts.send);
-    }
-    Ok(summary)
+        .map_err(|error| {
+            let status = match error {
+                RunError::BadChoices(_) => StatusCode::BAD_REQUEST,
+                RunError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                RunError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            fail(status, error.to_string())
+        })
 }

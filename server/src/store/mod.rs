@@ -12,7 +12,7 @@ use std::pin::Pin;
 use anyhow::Context;
 use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE, RunListing};
 use app::detection_service::{KeptRun, RunStore, SavedRun};
-use engine::ScoredEvent;
+use engine::{RiskLevel, ScoredEvent};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
@@ -216,9 +216,31 @@ impl Store {
             conditions.push(format!("risk_level = ${next}"));
             next += 1;
         }
+        let at_or_above: Vec<&str> = query.min_level.map_or_else(Vec::new, |min| {
+            RiskLevel::ALL
+                .iter()
+                .filter(|level| **level >= min)
+                .map(|level| level.as_str())
+                .collect()
+        });
+        if !at_or_above.is_empty() {
+            let places: Vec<String> = (0..at_or_above.len())
+                .map(|index| format!("${}", next + index))
+                .collect();
+            conditions.push(format!("risk_level IN ({})", places.join(", ")));
+            next += at_or_above.len();
+        }
         let needle = query.user.trim().to_lowercase();
         if !needle.is_empty() {
             conditions.push(format!("user_key LIKE ${next} ESCAPE '\\'"));
+            next += 1;
+        }
+        if query.from_ms.is_some() {
+            conditions.push(format!("timestamp_ms >= ${next}"));
+            next += 1;
+        }
+        if query.to_ms.is_some() {
+            conditions.push(format!("timestamp_ms < ${next}"));
             next += 1;
         }
         let filter = conditions.join(" AND ");
@@ -230,8 +252,17 @@ impl Store {
             if let Some(level) = query.level {
                 statement = statement.bind(level.as_str());
             }
+            for level in &at_or_above {
+                statement = statement.bind(*level);
+            }
             if !needle.is_empty() {
                 statement = statement.bind(format!("%{}%", escape_like(&needle)));
+            }
+            if let Some(from) = query.from_ms {
+                statement = statement.bind(from);
+            }
+            if let Some(to) = query.to_ms {
+                statement = statement.bind(to);
             }
             statement
         };

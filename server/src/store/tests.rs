@@ -56,6 +56,7 @@ fn everything(order: EventOrder) -> EventQuery {
         user: String::new(),
         order,
         page: 0,
+        ..EventQuery::default()
     }
 }
 
@@ -86,6 +87,12 @@ async fn a_run_is_kept_and_paged_like_in_memory() {
         EventQuery {
             page: 10_000,
             ..everything(EventOrder::RiskiestFirst)
+        },
+        EventQuery {
+            min_level: Some(RiskLevel::High),
+            from_ms: Some(1_772_928_000_000),
+            to_ms: Some(1_773_532_800_000),
+            ..everything(EventOrder::NewestFirst)
         },
     ] {
         let stored = store.page(&id, &query).await.unwrap().unwrap();
@@ -205,6 +212,12 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
             user: "AVA".to_owned(),
             page: 2,
             ..everything(EventOrder::OldestFirst)
+        },
+        EventQuery {
+            min_level: Some(RiskLevel::Medium),
+            from_ms: Some(1_772_928_000_000),
+            to_ms: Some(1_773_532_800_000),
+            ..everything(EventOrder::RiskiestFirst)
         },
     ] {
         assert_eq!(

@@ -105,17 +105,14 @@ pub fn app(
         .build();
     let routes = generate_route_list(App);
     let upload_limit = usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX);
-    let reports_service = Arc::clone(&detection);
+    let api = api::routes(Arc::clone(&detection));
     let context = move || {
         provide_context(settings);
         provide_context(Arc::clone(&detection));
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/api/v1/analyses/{id}/report",
-            get(move |id, query| report_api::report(Arc::clone(&reports_service), id, query)),
-        )
+        .merge(api)
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone(), settings)
@@ -179,6 +176,6 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-mod report_api;
+mod api;
 #[cfg(test)]
 mod tests;

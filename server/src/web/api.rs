@@ -1,0 +1,447 @@
+//! The versioned REST API under `/api/v1`, described by `/api/v1/openapi.json`: analyses (upload,
+//! list, summary), their scored logins (paged JSON or CSV), incidents and reports. Errors are
+//! JSON with a stable code and a message, never internals.
+
+use std::sync::Arc;
+
+use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, RunListing};
+use app::detection_service::{DetectionService, KeptRun, RunError};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use engine::Incident;
+use reports::{Filter, ReportFormat, ReportKind, render};
+use serde::{Deserialize, Serialize};
+
+const OPENAPI: &str = include_str!("openapi.json");
+/// Analyses listed by `GET /api/v1/analyses`.
+const LISTED: usize = 100;
+
+/// The API's routes, for any router state (handlers take the service they close over).
+pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>) -> Router<S> {
+    let service = move || Arc::clone(&detection);
+    let (list, create, one, events, incidents, report) = (
+        service(),
+        service(),
+        service(),
+        service(),
+        service(),
+        service(),
+    );
+    Router::new()
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .route(
+            "/api/v1/analyses",
+            get(move || list_analyses(Arc::clone(&list)))
+                .post(move |upload| create_analysis(Arc::clone(&create), upload)),
+        )
+        .route(
+            "/api/v1/analyses/{id}",
+            get(move |id| analysis(Arc::clone(&one), id)),
+        )
+        .route(
+            "/api/v1/analyses/{id}/events",
+            get(move |id, query| analysis_events(Arc::clone(&events), id, query)),
+        )
+        .route(
+            "/api/v1/analyses/{id}/incidents",
+            get(move |id, query| analysis_incidents(Arc::clone(&incidents), id, query)),
+        )
+        .route(
+            "/api/v1/analyses/{id}/report",
+            get(move |id, query| analysis_report(Arc::clone(&report), id, query)),
+        )
+}
+
+/// An API error: what went wrong, with a code a client can test.
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    fn storage(message: String) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", message)
+    }
+
+    fn not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no kept analysis {id:?}"),
+        )
+    }
+
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request could not be completed (see the server log)",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self)).into_response()
+    }
+}
+
+/// An analysis as the API returns it.
+#[derive(Debug, Serialize)]
+struct AnalysisResource {
+    id: String,
+    /// Analyses run to completion before they are kept, so a kept one is always `complete`.
+    status: &'static str,
+    summary: DetectionSummary,
+    links: Links,
+}
+
+#[derive(Debug, Serialize)]
+struct Links {
+    events: String,
+    incidents: String,
+    report: String,
+    page: String,
+}
+
+impl AnalysisResource {
+    fn of(summary: DetectionSummary) -> Self {
+        let id = summary.id.clone();
+        Self {
+            status: "complete",
+            links: Links {
+                events: format!("/api/v1/analyses/{id}/events"),
+                incidents: format!("/api/v1/analyses/{id}/incidents"),
+                report: format!("/api/v1/analyses/{id}/report?kind=executive&format=pdf"),
+                page: format!("/detect?run={id}"),
+            },
+            id,
+            summary,
+        }
+    }
+}
+
+async fn list_analyses(service: Arc<DetectionService>) -> Result<Json<Vec<RunListing>>, ApiError> {
+    service
+        .runs
+        .recent(LISTED)
+        .await
+        .map(Json)
+        .map_err(ApiError::storage)
+}
+
+/// `multipart/form-data`: `file` (the log), and optionally `format`, `map` and `choices` (JSON:
+/// detectors, weights, threshold, geolocation) before it.
+async fn create_analysis(
+    service: Arc<DetectionService>,
+    mut upload: Multipart,
+) -> Result<Response, ApiError> {
+    let bad_upload = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                error.body_text(),
+            )
+        } else {
+            ApiError::bad("bad_upload", error.body_text())
+        }
+    };
+    let (mut format, mut map, mut choices) = (String::new(), String::new(), String::new());
+    let mut file = None;
+    while let Some(field) = upload.next_field().await.map_err(bad_upload)? {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                file = Some((name, field.bytes().await.map_err(bad_upload)?.to_vec()));
+            }
+            "format" => format = field.text().await.map_err(bad_upload)?,
+            "map" => map = field.text().await.map_err(bad_upload)?,
+            "choices" => choices = field.text().await.map_err(bad_upload)?,
+            other => {
+                return Err(ApiError::bad(
+                    "bad_upload",
+                    format!("unknown field {other:?}; expected file, format, map or choices"),
+                ));
+            }
+        }
+    }
+    let (file_name, content) =
+        file.ok_or_else(|| ApiError::bad("bad_upload", "no `file` field in the upload"))?;
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let options = app::reading::ingest_options(&format, &map, Some(now_ms))
+        .map_err(|message| ApiError::bad("bad_reading_options", message))?;
+    let summary = service
+        .run_and_keep(content, options, &choices, file_name)
+        .await
+        .map_err(|error| match error {
+            RunError::BadChoices(_) => ApiError::bad("bad_choices", error.to_string()),
+            RunError::Unreadable(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_log",
+                error.to_string(),
+            ),
+            RunError::Internal(message) => ApiError::storage(message),
+        })?;
+    let location = format!("/api/v1/analyses/{}", summary.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(AnalysisResource::of(summary)),
+    )
+        .into_response())
+}
+
+async fn analysis(
+    service: Arc<DetectionService>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let summary = service
+        .runs
+        .summary(&id)
+        .await
+        .map_err(ApiError::storage)?
+        .ok_or_else(|| ApiError::not_found(&id))?;
+    Ok(Json(AnalysisResource::of(summary)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EventsQuery {
+    /// At or above this level.
+    level: Option<String>,
+    min_score: Option<f64>,
+    user: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    /// riskiest (default), newest or oldest.
+    order: Option<String>,
+    page: Option<usize>,
+    /// json (default, paged) or csv (every matching login).
+    format: Option<String>,
+}
+
+async fn analysis_events(
+    service: Arc<DetectionService>,
+    Path(id): Path<String>,
+    Query(params): Query<EventsQuery>,
+) -> Result<Response, ApiError> {
+    let filter = Filter::parse(
+        params.level.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )
+    .map_err(|error| ApiError::bad("bad_filter", error.to_string()))?;
+    let min_score = params.min_score.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&min_score) {
+        return Err(ApiError::bad(
+            "bad_filter",
+            format!("min_score must be between 0 and 1, not {min_score}"),
+        ));
+    }
+    let order = match params.order.as_deref().unwrap_or("riskiest") {
+        "riskiest" => EventOrder::RiskiestFirst,
+        "newest" => EventOrder::NewestFirst,
+        "oldest" => EventOrder::OldestFirst,
+        other => {
+            return Err(ApiError::bad(
+                "bad_filter",
+                format!("unknown order {other:?}; expected riskiest, newest or oldest"),
+            ));
+        }
+    };
+    let query = EventQuery {
+        min_score,
+        min_level: filter.min_level,
+        user: params.user.unwrap_or_default(),
+        order,
+        page: params.page.unwrap_or(0),
+        from_ms: filter.from_ms,
+        to_ms: filter.to_ms,
+        ..EventQuery::default()
+    };
+    match params.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let page: EventPage = service
+                .runs
+                .page(&id, &query)
+                .await
+                .map_err(ApiError::storage)?
+                .ok_or_else(|| ApiError::not_found(&id))?;
+            Ok(Json(page).into_response())
+        }
+        "csv" => {
+            let kept = kept(&service, &id).await?;
+            let bytes = tokio::task::spawn_blocking(move || {
+                let selected: Vec<&engine::ScoredEvent> =
+                    kept.events.iter().filter(|e| query.matches(e)).collect();
+                let mut out = Vec::new();
+                reports::export::events_csv(&selected, &mut out).map(|()| out)
+            })
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|error| {
+                tracing::error!(%error, "events export failed");
+                ApiError::internal()
+            })?;
+            Ok(download(
+                ReportFormat::Csv,
+                &format!("skytrace-events-{}.csv", safe(&id)),
+                bytes,
+            ))
+        }
+        other => Err(ApiError::bad(
+            "unsupported_format",
+            format!("events come as json or csv, not {other:?}"),
+        )),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct IncidentList {
+    analysis_id: String,
+    incidents: Vec<Incident>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IncidentsQuery {
+    level: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn analysis_incidents(
+    service: Arc<DetectionService>,
+    Path(id): Path<String>,
+    Query(params): Query<IncidentsQuery>,
+) -> Result<Json<IncidentList>, ApiError> {
+    let filter = Filter::parse(
+        params.level.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )
+    .map_err(|error| ApiError::bad("bad_filter", error.to_string()))?;
+    let kept = kept(&service, &id).await?;
+    let incidents = tokio::task::spawn_blocking(move || {
+        let covered: Vec<engine::ScoredEvent> = kept
+            .events
+            .into_iter()
+            .filter(|event| filter.in_range(event.timestamp_ms))
+            .collect();
+        reports::model::incidents_of(&covered, &filter)
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    Ok(Json(IncidentList {
+        analysis_id: id,
+        incidents,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    kind: Option<String>,
+    format: Option<String>,
+    level: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn analysis_report(
+    service: Arc<DetectionService>,
+    Path(id): Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let kind_name = query.kind.as_deref().unwrap_or("executive");
+    let kind = ReportKind::from_name(kind_name).ok_or_else(|| {
+        ApiError::bad(
+            "unknown_kind",
+            format!(
+                "unknown report kind {kind_name:?}; expected executive, technical, incident or events"
+            ),
+        )
+    })?;
+    let format_name = query.format.as_deref().unwrap_or("pdf");
+    let format = ReportFormat::from_name(format_name)
+        .filter(|format| kind.formats().contains(format))
+        .ok_or_else(|| {
+            let formats: Vec<&str> = kind.formats().iter().map(|f| f.name()).collect();
+            ApiError::bad(
+                "unsupported_format",
+                format!(
+                    "{} reports come as {}, not {format_name:?}",
+                    kind.name(),
+                    formats.join(", ")
+                ),
+            )
+        })?;
+    let filter = Filter::parse(
+        query.level.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )
+    .map_err(|error| ApiError::bad("bad_filter", error.to_string()))?;
+    let kept = kept(&service, &id).await?;
+    let bytes =
+        tokio::task::spawn_blocking(move || render(kind, format, &kept.report_input(), &filter))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|error| {
+                tracing::error!(%error, "report failed");
+                ApiError::internal()
+            })?;
+    let file_name = format!("skytrace-{}-{}.{}", kind.name(), safe(&id), format.name());
+    Ok(download(format, &file_name, bytes))
+}
+
+async fn kept(service: &DetectionService, id: &str) -> Result<KeptRun, ApiError> {
+    service
+        .runs
+        .run(id)
+        .await
+        .map_err(ApiError::storage)?
+        .ok_or_else(|| ApiError::not_found(id))
+}
+
+fn download(format: ReportFormat, file_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The id as it may appear in a file name.
+fn safe(id: &str) -> String {
+    id.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(32)
+        .collect()
+}
