@@ -8,7 +8,7 @@ use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, RunLis
 use app::detection_service::{DetectionService, KeptRun, RunError};
 use axum::Json;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -57,6 +57,9 @@ pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>
             "/api/v1/analyses/{id}/report",
             get(move |id, query| analysis_report(Arc::clone(&report), id, query)),
         )
+        // The server's upload limit (`--max-upload-mb`, a layer on the whole app) applies, not
+        // axum's 2 MB default for extractors.
+        .layer(DefaultBodyLimit::disable())
 }
 
 /// An API error: what went wrong, with a code a client can test.

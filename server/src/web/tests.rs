@@ -749,3 +749,22 @@ async fn every_documented_operation_is_served() {
         }
     }
 }
+
+/// Regression: the API's multipart upload was capped by axum's 2 MB default instead of the
+/// server's upload limit.
+#[tokio::test]
+async fn api_uploads_up_to_the_server_limit() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let mut params = engine::scenario::ScenarioParams::sample();
+    params.users = 200;
+    let rows = engine::scenario::generate(&params).unwrap();
+    let mut csv = Vec::new();
+    engine::scenario::write_csv(&rows, &mut csv, false).unwrap();
+    assert!(csv.len() > 2 * 1024 * 1024, "{} bytes", csv.len());
+    let (status, created) = json_of(&router, api_upload(&[], &csv)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    let small = test_app_with_limit(64 * 1024).await;
+    let response = small.oneshot(api_upload(&[], &csv)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
