@@ -58,6 +58,19 @@ pub trait RunStore: Send + Sync {
     fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Stored<'a, Option<EventPage>>;
     /// Everything kept of a run (for reports), its logins in input order.
     fn run<'a>(&'a self, id: &'a str) -> Stored<'a, Option<KeptRun>>;
+    /// A user's logins in every kept run (user names compared case-insensitively), newest run
+    /// first.
+    fn user_logins<'a>(&'a self, user: &'a str) -> Stored<'a, Vec<UserLogins>>;
+}
+
+/// One kept run's logins of one user.
+pub struct UserLogins {
+    pub analysis_id: String,
+    pub file_name: String,
+    pub created_ms: i64,
+    pub settings: AnalysisConfig,
+    /// In input order.
+    pub events: Vec<ScoredEvent>,
 }
 
 pub struct DetectionService {

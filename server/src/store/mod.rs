@@ -11,13 +11,20 @@ use std::pin::Pin;
 
 use anyhow::Context;
 use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE, RunListing};
-use app::detection_service::{KeptRun, RunStore, SavedRun};
+use app::detection_service::{KeptRun, RunStore, SavedRun, UserLogins};
 use engine::{RiskLevel, ScoredEvent};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 /// Schema versions, applied in order, each once.
-const MIGRATIONS: [(i64, &str, &str); 1] = [(1, "runs", include_str!("migrations/0001_runs.sql"))];
+const MIGRATIONS: [(i64, &str, &str); 2] = [
+    (1, "runs", include_str!("migrations/0001_runs.sql")),
+    (
+        2,
+        "logins by user",
+        include_str!("migrations/0002_user_index.sql"),
+    ),
+];
 /// Logins per INSERT statement (8 values each; well under SQLite's and PostgreSQL's limits).
 const EVENTS_PER_INSERT: usize = 500;
 
@@ -332,6 +339,48 @@ impl Store {
     }
 }
 
+impl Store {
+    async fn load_user_logins(&self, user: &str) -> anyhow::Result<Vec<UserLogins>> {
+        let key = user.trim().to_lowercase();
+        let rows = sqlx::query(
+            "SELECT analysis_id, event FROM scored_events WHERE user_key = $1 \
+             ORDER BY analysis_id, record",
+        )
+        .bind(&key)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_run: Vec<UserLogins> = Vec::new();
+        for row in &rows {
+            let id: String = row.try_get("analysis_id")?;
+            if by_run.last().is_none_or(|run| run.analysis_id != id) {
+                let run = sqlx::query(
+                    "SELECT a.settings, a.created_ms, d.source_name FROM analyses a \
+                     JOIN datasets d ON d.id = a.dataset_id WHERE a.id = $1",
+                )
+                .bind(&id)
+                .fetch_one(&self.pool)
+                .await?;
+                by_run.push(UserLogins {
+                    analysis_id: id,
+                    file_name: run.try_get("source_name")?,
+                    created_ms: run.try_get("created_ms")?,
+                    settings: serde_json::from_str(&run.try_get::<String, _>("settings")?)?,
+                    events: Vec::new(),
+                });
+            }
+            if let Some(run) = by_run.last_mut() {
+                run.events.push(decode_event(row)?);
+            }
+        }
+        by_run.sort_by(|a, b| {
+            b.created_ms
+                .cmp(&a.created_ms)
+                .then_with(|| a.analysis_id.cmp(&b.analysis_id))
+        });
+        Ok(by_run)
+    }
+}
+
 fn decode_event(row: &AnyRow) -> anyhow::Result<ScoredEvent> {
     let text: String = row.try_get("event")?;
     Ok(serde_json::from_str(&text)?)
@@ -373,6 +422,10 @@ impl RunStore for Store {
 
     fn run<'a>(&'a self, id: &'a str) -> Boxed<'a, Option<KeptRun>> {
         Box::pin(async move { logged(self.load_run(id).await) })
+    }
+
+    fn user_logins<'a>(&'a self, user: &'a str) -> Boxed<'a, Vec<UserLogins>> {
+        Box::pin(async move { logged(self.load_user_logins(user).await) })
     }
 }
 

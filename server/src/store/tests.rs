@@ -226,6 +226,15 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
             "{query:?}"
         );
     }
+    let on_postgres = store.user_logins("AVA.Edwards").await.unwrap();
+    let on_sqlite = sqlite.user_logins("AVA.Edwards").await.unwrap();
+    let events = |runs: &[app::detection_service::UserLogins]| {
+        runs.iter()
+            .find(|run| run.analysis_id == id)
+            .map(|run| run.events.clone())
+    };
+    assert!(events(&on_sqlite).is_some_and(|events| !events.is_empty()));
+    assert_eq!(events(&on_postgres), events(&on_sqlite));
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! The versioned REST API under `/api/v1`, described by `/api/v1/openapi.json`: analyses (upload,
-//! list, summary), their scored logins (paged JSON or CSV), incidents and reports. Errors are
-//! JSON with a stable code and a message, never internals.
+//! list, summary), their scored logins (paged JSON or CSV), incidents, reports, and users. Errors
+//! are JSON with a stable code and a message, never internals.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, RunListing};
@@ -13,6 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use engine::Incident;
+use reports::model::{CountRow, IncidentBrief};
 use reports::{Filter, ReportFormat, ReportKind, render};
 use serde::{Deserialize, Serialize};
 
@@ -23,14 +25,8 @@ const LISTED: usize = 100;
 /// The API's routes, for any router state (handlers take the service they close over).
 pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>) -> Router<S> {
     let service = move || Arc::clone(&detection);
-    let (list, create, one, events, incidents, report) = (
-        service(),
-        service(),
-        service(),
-        service(),
-        service(),
-        service(),
-    );
+    let (list, create, one, events) = (service(), service(), service(), service());
+    let (incidents, report, user) = (service(), service(), service());
     Router::new()
         .route(
             "/api/v1/openapi.json",
@@ -56,6 +52,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>
         .route(
             "/api/v1/analyses/{id}/report",
             get(move |id, query| analysis_report(Arc::clone(&report), id, query)),
+        )
+        .route(
+            "/api/v1/users/{user}",
+            get(move |name| user_profile(Arc::clone(&user), name)),
         )
         // The server's upload limit (`--max-upload-mb`, a layer on the whole app) applies, not
         // axum's 2 MB default for extractors.
@@ -416,6 +416,129 @@ async fn analysis_report(
             })?;
     let file_name = format!("skytrace-{}-{}.{}", kind.name(), safe(&id), format.name());
     Ok(download(format, &file_name, bytes))
+}
+
+/// A user across every kept analysis.
+#[derive(Debug, Serialize)]
+struct UserProfile {
+    user_id: String,
+    logins: u64,
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+    /// Countries and devices of their logins, most frequent first.
+    countries: Vec<CountRow>,
+    devices: Vec<CountRow>,
+    /// Their risk in each analysis, newest analysis first.
+    analyses: Vec<UserInAnalysis>,
+    /// Their riskiest logins anywhere (at most 10).
+    riskiest: Vec<engine::ScoredEvent>,
+    /// Incidents their logins form, per analysis.
+    incidents: Vec<UserIncident>,
+}
+
+#[derive(Debug, Serialize)]
+struct UserInAnalysis {
+    analysis_id: String,
+    file_name: String,
+    created_ms: i64,
+    logins: u32,
+    risk_score: f64,
+    risk_level: engine::RiskLevel,
+    high_or_above: u32,
+}
+
+#[derive(Debug, Serialize)]
+struct UserIncident {
+    analysis_id: String,
+    #[serde(flatten)]
+    incident: IncidentBrief,
+}
+
+async fn user_profile(
+    service: Arc<DetectionService>,
+    Path(user): Path<String>,
+) -> Result<Json<UserProfile>, ApiError> {
+    let runs = service
+        .runs
+        .user_logins(&user)
+        .await
+        .map_err(ApiError::storage)?;
+    if runs.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no kept analysis has logins of {user:?}"),
+        ));
+    }
+    let profile = tokio::task::spawn_blocking(move || {
+        let all: Vec<&engine::ScoredEvent> = runs.iter().flat_map(|run| &run.events).collect();
+        let mut countries: BTreeMap<String, u64> = BTreeMap::new();
+        let mut devices: BTreeMap<String, u64> = BTreeMap::new();
+        for event in &all {
+            *countries
+                .entry(event.country.as_deref().unwrap_or("unknown").to_owned())
+                .or_default() += 1;
+            *devices.entry(event.device.to_string()).or_default() += 1;
+        }
+        let mut riskiest = all.clone();
+        riskiest.sort_by(|a, b| {
+            b.risk_score
+                .total_cmp(&a.risk_score)
+                .then(b.timestamp_ms.cmp(&a.timestamp_ms))
+        });
+        let analyses = runs
+            .iter()
+            .filter_map(|run| {
+                let risk = engine::user_risks(&run.events, &run.settings.risk).pop()?;
+                Some(UserInAnalysis {
+                    analysis_id: run.analysis_id.clone(),
+                    file_name: run.file_name.clone(),
+                    created_ms: run.created_ms,
+                    logins: risk.logins,
+                    risk_score: risk.risk_score,
+                    risk_level: risk.risk_level,
+                    high_or_above: risk.high_or_above,
+                })
+            })
+            .collect();
+        let incidents = runs
+            .iter()
+            .flat_map(|run| {
+                engine::incidents(&run.events, &engine::IncidentParams::default())
+                    .iter()
+                    .map(|incident| UserIncident {
+                        analysis_id: run.analysis_id.clone(),
+                        incident: IncidentBrief::from(incident),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        UserProfile {
+            user_id: all
+                .first()
+                .map_or_else(String::new, |event| event.user_id.to_string()),
+            logins: all.len() as u64,
+            first_ms: all.iter().map(|e| e.timestamp_ms).min(),
+            last_ms: all.iter().map(|e| e.timestamp_ms).max(),
+            countries: counted(countries),
+            devices: counted(devices),
+            analyses,
+            riskiest: riskiest.into_iter().take(10).cloned().collect(),
+            incidents,
+        }
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    Ok(Json(profile))
+}
+
+fn counted(counts: BTreeMap<String, u64>) -> Vec<CountRow> {
+    let mut rows: Vec<CountRow> = counts
+        .into_iter()
+        .map(|(name, count)| CountRow { name, count })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    rows
 }
 
 async fn kept(service: &DetectionService, id: &str) -> Result<KeptRun, ApiError> {

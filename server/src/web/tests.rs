@@ -679,6 +679,28 @@ async fn the_rest_api_round_trip() {
             .all(|incident| incident["severity"] == "Critical")
     );
 
+    // A user across analyses, named in any case.
+    let (status, user) = json_of(&router, get("/api/v1/users/AVA.EDWARDS")).await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(user["user_id"], "ava.edwards");
+    let (_, theirs) = json_of(
+        &router,
+        get(&format!("/api/v1/analyses/{id}/events?user=ava.edwards")),
+    )
+    .await;
+    assert_eq!(user["logins"], theirs["matching"]);
+    assert_eq!(user["analyses"].as_array().unwrap().len(), 1);
+    assert_eq!(user["analyses"][0]["analysis_id"], id.as_str());
+    assert!(user["riskiest"].as_array().unwrap().len() <= 10);
+    assert!(
+        user["incidents"]
+            .as_array()
+            .is_some_and(|list| !list.is_empty())
+    );
+    let (status, missing) = json_of(&router, get("/api/v1/users/nobody")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["code"], "not_found");
+
     // Errors: stable codes, no internals.
     for (request, status, code) in [
         (
@@ -731,9 +753,9 @@ async fn every_documented_operation_is_served() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 6);
+    assert_eq!(paths.len(), 7);
     for (path, operations) in paths {
-        let uri = path.replace("{id}", "unknown");
+        let uri = path.replace("{id}", "unknown").replace("{user}", "unknown");
         for method in operations.as_object().unwrap().keys() {
             let request = Request::builder()
                 .method(method.to_uppercase().as_str())
