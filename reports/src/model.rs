@@ -13,9 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::filter::Filter;
 
-/// Attribution the geolocation data's licence requires wherever its results are shown.
-pub const GEO_ATTRIBUTION: &str = "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0; ASN data from the @ip-location-db packages (CC BY 4.0).";
-
 /// An analysis and what was read, as a report needs them.
 pub struct ReportInput<'a> {
     /// The file name (or other label) of the analysed log.
@@ -227,7 +224,7 @@ fn meta(
         last_ms: events.iter().map(|e| e.timestamp_ms).max(),
         filter: filter.clone(),
         geo_data: input.geo_data.map(str::to_owned),
-        attribution: GEO_ATTRIBUTION.to_owned(),
+        attribution: engine::enrich::GEO_ATTRIBUTION.to_owned(),
     }
 }
 
