@@ -201,14 +201,7 @@ impl DetectionService {
 
 /// A run's name from what it analysed: the same file with the same choices gets the same id.
 pub fn run_id(content: &[u8], choices: &str) -> String {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let hash = content
-        .iter()
-        .chain(choices.as_bytes())
-        .fold(OFFSET, |hash, &byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-        });
+    let hash = engine::digest::fnv1a64(content.iter().chain(choices.as_bytes()));
     format!("{hash:016x}")
 }
 

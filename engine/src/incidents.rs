@@ -21,6 +21,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::ScoredEvent;
+use crate::digest::fnv1a64;
 use crate::risk::{Finding, FindingKind, RiskLevel};
 use crate::time::format_utc;
 
@@ -369,19 +370,15 @@ fn timeline_entry(event: &ScoredEvent) -> TimelineEntry {
 
 /// `INC-` and the first 12 hex digits of a 64-bit FNV-1a digest of the content.
 pub fn incident_id(kind: IncidentKind, subject: &str, first_ms: i64) -> String {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let hash = kind
-        .as_str()
-        .as_bytes()
-        .iter()
-        .chain(&[0])
-        .chain(subject.as_bytes())
-        .chain(&[0])
-        .chain(&first_ms.to_be_bytes())
-        .fold(OFFSET, |hash, &byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-        });
+    let hash = fnv1a64(
+        kind.as_str()
+            .as_bytes()
+            .iter()
+            .chain(&[0])
+            .chain(subject.as_bytes())
+            .chain(&[0])
+            .chain(&first_ms.to_be_bytes()),
+    );
     format!("INC-{:012X}", hash >> 16)
 }
 

@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod detectors;
+pub mod digest;
 pub mod enrich;
 pub mod evaluation;
 pub mod event;

@@ -567,7 +567,8 @@ fn rejection_reasons(rows: &[RejectedRow]) -> Vec<CountRow> {
     sorted_counts(counts)
 }
 
-fn sorted_counts(counts: BTreeMap<String, u64>) -> Vec<CountRow> {
+/// Counted names, most frequent first (then by name).
+pub fn sorted_counts(counts: BTreeMap<String, u64>) -> Vec<CountRow> {
     let mut rows: Vec<CountRow> = counts
         .into_iter()
         .map(|(name, count)| CountRow { name, count })

@@ -36,35 +36,34 @@ struct Request {
 impl Request {
     /// The query of a download link: this report (or `kind`) as `format`, same filter.
     fn download(&self, kind: ReportKind, format: &str) -> String {
-        let mut href = format!(
-            "/api/v1/analyses/{}/report?kind={}&format={format}",
+        format!(
+            "/api/v1/analyses/{}/report?kind={}&format={format}{}",
             encode(&self.run),
-            kind.name()
-        );
-        for (name, value) in [
-            ("level", &self.level),
-            ("from", &self.from),
-            ("to", &self.to),
-        ] {
-            if !value.is_empty() {
-                href.push_str(&format!("&{name}={}", encode(value)));
-            }
-        }
-        href
+            kind.name(),
+            self.filter_query()
+        )
     }
 
     fn with_kind(&self, kind: ReportKind) -> String {
-        let mut href = format!("/reports?run={}&kind={}", encode(&self.run), kind.name());
-        for (name, value) in [
+        format!(
+            "/reports?run={}&kind={}{}",
+            encode(&self.run),
+            kind.name(),
+            self.filter_query()
+        )
+    }
+
+    /// `&level=…&from=…&to=…` for the filters that are set.
+    fn filter_query(&self) -> String {
+        [
             ("level", &self.level),
             ("from", &self.from),
             ("to", &self.to),
-        ] {
-            if !value.is_empty() {
-                href.push_str(&format!("&{name}={}", encode(value)));
-            }
-        }
-        href
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("&{name}={}", encode(value)))
+        .collect()
     }
 }
 

@@ -14,7 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use engine::Incident;
-use reports::model::{CountRow, IncidentBrief};
+use reports::model::{CountRow, IncidentBrief, sorted_counts};
 use reports::{Filter, ReportFormat, ReportKind, render};
 use serde::{Deserialize, Serialize};
 
@@ -250,12 +250,7 @@ async fn analysis_events(
     Path(id): Path<String>,
     Query(params): Query<EventsQuery>,
 ) -> Result<Response, ApiError> {
-    let filter = Filter::parse(
-        params.level.as_deref(),
-        params.from.as_deref(),
-        params.to.as_deref(),
-    )
-    .map_err(|error| ApiError::bad("bad_filter", error.to_string()))?;
+    let filter = filter_of(&params.level, &params.from, &params.to)?;
     let min_score = params.min_score.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&min_score) {
         return Err(ApiError::bad(
@@ -339,12 +334,7 @@ async fn analysis_incidents(
     Path(id): Path<String>,
     Query(params): Query<IncidentsQuery>,
 ) -> Result<Json<IncidentList>, ApiError> {
-    let filter = Filter::parse(
-        params.level.as_deref(),
-        params.from.as_deref(),
-        params.to.as_deref(),
-    )
-    .map_err(|error| ApiError::bad("bad_filter", error.to_string()))?;
+    let filter = filter_of(&params.level, &params.from, &params.to)?;
     let kept = kept(&service, &id).await?;
     let incidents = tokio::task::spawn_blocking(move || {
         let covered: Vec<engine::ScoredEvent> = kept
@@ -399,12 +389,7 @@ async fn analysis_report(
                 ),
             )
         })?;
-    let filter = Filter::parse(
-        query.level.as_deref(),
-        query.from.as_deref(),
-        query.to.as_deref(),
-    )
-    .map_err(|error| ApiError::bad("bad_filter", error.to_string()))?;
+    let filter = filter_of(&query.level, &query.from, &query.to)?;
     let kept = kept(&service, &id).await?;
     let bytes =
         tokio::task::spawn_blocking(move || render(kind, format, &kept.report_input(), &filter))
@@ -520,8 +505,8 @@ async fn user_profile(
             logins: all.len() as u64,
             first_ms: all.iter().map(|e| e.timestamp_ms).min(),
             last_ms: all.iter().map(|e| e.timestamp_ms).max(),
-            countries: counted(countries),
-            devices: counted(devices),
+            countries: sorted_counts(countries),
+            devices: sorted_counts(devices),
             analyses,
             riskiest: riskiest.into_iter().take(10).cloned().collect(),
             incidents,
@@ -532,13 +517,14 @@ async fn user_profile(
     Ok(Json(profile))
 }
 
-fn counted(counts: BTreeMap<String, u64>) -> Vec<CountRow> {
-    let mut rows: Vec<CountRow> = counts
-        .into_iter()
-        .map(|(name, count)| CountRow { name, count })
-        .collect();
-    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-    rows
+/// The `level`, `from` and `to` parameters, or a `bad_filter` error.
+fn filter_of(
+    level: &Option<String>,
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<Filter, ApiError> {
+    Filter::parse(level.as_deref(), from.as_deref(), to.as_deref())
+        .map_err(|error| ApiError::bad("bad_filter", error.to_string()))
 }
 
 async fn kept(service: &DetectionService, id: &str) -> Result<KeptRun, ApiError> {

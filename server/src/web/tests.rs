@@ -13,6 +13,11 @@ async fn test_app() -> Router {
 /// The app on a fresh SQLite database of its own.
 async fn test_app_with_limit(max_upload_bytes: u64) -> Router {
     let store = crate::store::tests::fresh_sqlite().await;
+    app_on(store, None, max_upload_bytes)
+}
+
+/// The app on `store`, without geolocation, alerting through `notifier`.
+fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u64) -> Router {
     app(
         Path::new("target/site-does-not-exist"),
         "127.0.0.1:0".parse().unwrap(),
@@ -21,7 +26,7 @@ async fn test_app_with_limit(max_upload_bytes: u64) -> Router {
             config: engine::AnalysisConfig::default(),
             geo: Arc::new(engine::enrich::NoGeolocation),
             runs: Arc::new(store),
-            notifier: None,
+            notifier,
         }),
     )
 }
@@ -363,19 +368,7 @@ async fn the_cli_reports_on_a_run_kept_by_the_web_app() {
     let store = Store::open(&Store::sqlite_url(data_dir.path()))
         .await
         .unwrap();
-    let router = app(
-        Path::new("target/site-does-not-exist"),
-        "127.0.0.1:0".parse().unwrap(),
-        ServerSettings {
-            max_upload_bytes: 8 * 1024 * 1024,
-        },
-        Arc::new(DetectionService {
-            config: engine::AnalysisConfig::default(),
-            geo: Arc::new(engine::enrich::NoGeolocation),
-            runs: Arc::new(store),
-            notifier: None,
-        }),
-    );
+    let router = app_on(store, None, 8 * 1024 * 1024);
     let summary = detect_sample(&router).await;
     let out = data_dir.path().join("incidents.json");
     let args = [
@@ -492,19 +485,7 @@ async fn web_runs_alert_their_incidents_once_with_links() {
         .await
         .unwrap();
     let notifier = crate::notify::WebNotifier::open(notifications, data_dir.path()).unwrap();
-    let router = app(
-        Path::new("target/site-does-not-exist"),
-        "127.0.0.1:0".parse().unwrap(),
-        ServerSettings {
-            max_upload_bytes: 8 * 1024 * 1024,
-        },
-        Arc::new(DetectionService {
-            config: engine::AnalysisConfig::default(),
-            geo: Arc::new(engine::enrich::NoGeolocation),
-            runs: Arc::new(store),
-            notifier: Some(Arc::new(notifier)),
-        }),
-    );
+    let router = app_on(store, Some(Arc::new(notifier)), 8 * 1024 * 1024);
     let summary = detect_sample(&router).await;
     let (_, _, json) = get_bytes(
         &router,
