@@ -163,6 +163,7 @@ mod tests {
                     kind,
                     floor: score,
                     reason: format!("{} seen", kind.as_str()),
+                    suppressed: None,
                 })
                 .into_iter()
                 .collect(),

@@ -258,7 +258,7 @@ fn build(
             Some(false) => failures += 1,
             None => {}
         }
-        for finding in &event.findings {
+        for finding in event.findings.iter().filter(|finding| finding.is_active()) {
             let entry = strongest
                 .entry(finding.kind)
                 .or_insert((0, finding, event.risk_score));
@@ -363,7 +363,12 @@ fn timeline_entry(event: &ScoredEvent) -> TimelineEntry {
         success: event.success,
         risk_score: event.risk_score,
         risk_level: event.risk_level,
-        findings: event.findings.iter().map(|finding| finding.kind).collect(),
+        findings: event
+            .findings
+            .iter()
+            .filter(|finding| finding.is_active())
+            .map(|finding| finding.kind)
+            .collect(),
         reasons: event.reasons(),
     }
 }
@@ -416,6 +421,8 @@ pub fn kind_title(kind: FindingKind) -> &'static str {
         FindingKind::UnknownAccount => "unknown account",
         FindingKind::Outlier => "outlier login",
         FindingKind::OutsideClusters => "unusual login pattern",
+        FindingKind::ConfirmedCompromised => "confirmed compromise",
+        FindingKind::KnownCompromisedSource => "known compromised source",
     }
 }
 
@@ -583,6 +590,7 @@ mod tests {
             kind,
             floor: 0.7,
             reason: reason.to_owned(),
+            suppressed: None,
         });
         event
     }

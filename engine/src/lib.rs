@@ -16,6 +16,7 @@ pub mod digest;
 pub mod enrich;
 pub mod evaluation;
 pub mod event;
+pub mod feedback;
 pub mod incidents;
 pub mod ingest;
 pub mod profile;
@@ -24,8 +25,10 @@ pub mod scenario;
 pub mod time;
 
 pub use analysis::{
-    Analysis, AnalysisConfig, Analyzer, ScoredEvent, UserRisk, analyze, user_risks,
+    Analysis, AnalysisConfig, Analyzer, History, ScoredEvent, UserRisk, analyze, analyze_with,
+    user_risks,
 };
+pub use feedback::{AllowEntry, AllowScope, Feedback, Verdict, VerdictKind, login_id};
 pub use incidents::{Incident, IncidentKind, IncidentParams, incidents};
 pub use risk::{Finding, FindingKind, RiskLevel};
 

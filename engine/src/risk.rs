@@ -63,6 +63,10 @@ pub enum FindingKind {
     UnknownAccount,
     Outlier,
     OutsideClusters,
+    /// An analyst confirmed this login compromised.
+    ConfirmedCompromised,
+    /// From the address of a login an analyst confirmed compromised.
+    KnownCompromisedSource,
 }
 
 impl FindingKind {
@@ -83,6 +87,8 @@ impl FindingKind {
             Self::UnknownAccount => "unknown_account",
             Self::Outlier => "isolation_forest_outlier",
             Self::OutsideClusters => "dbscan_noise",
+            Self::ConfirmedCompromised => "confirmed_compromised",
+            Self::KnownCompromisedSource => "known_compromised_source",
         }
     }
 }
@@ -96,10 +102,30 @@ pub struct Finding {
     pub floor: f64,
     /// A sentence for a person: what was seen, compared with what is usual.
     pub reason: String,
+    /// Why this finding does not count, when an allow-list entry or an analyst's verdict
+    /// vouches for the login ("allow-list: office VPN 198.51.100.0/24"). Suppressed findings are
+    /// shown, never silently dropped, and add nothing to the score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+impl Finding {
+    /// Counts towards the score.
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none()
+    }
+
+    /// The reason with its suppression, as shown to people.
+    pub fn explained(&self) -> String {
+        match &self.suppressed {
+            Some(why) => format!("{} (suppressed by {why})", self.reason),
+            None => self.reason.clone(),
+        }
+    }
 }
 
 /// Combined risk from the detectors that gave a score: their weighted mean, raised to the
-/// strongest rule floor. Scores are absolute (no per-batch rescaling), so they compare across runs.
+/// strongest floor among the findings that are not suppressed. Scores are absolute (no per-batch rescaling), so they compare across runs.
 pub fn combine(detector_scores: &[(Option<f64>, f64)], findings: &[Finding]) -> f64 {
     let (weighted, weights) = detector_scores
         .iter()
@@ -114,6 +140,7 @@ pub fn combine(detector_scores: &[(Option<f64>, f64)], findings: &[Finding]) -> 
     };
     let floor = findings
         .iter()
+        .filter(|finding| finding.is_active())
         .map(|finding| finding.floor)
         .fold(0.0, f64::max);
     blended.max(floor).clamp(0.0, 1.0)
@@ -143,6 +170,7 @@ mod tests {
             kind: FindingKind::BruteForce,
             floor: 0.9,
             reason: String::new(),
+            suppressed: None,
         };
         assert_eq!(combine(&[(Some(0.1), 1.0)], &[floor]), 0.9);
         assert_eq!(combine(&[], &[]), 0.0);
@@ -157,7 +185,7 @@ mod tests {
             weights in proptest::array::uniform3(0.0f64..=10.0),
             floor in 0.0f64..=1.0,
         ) {
-            let finding = Finding { kind: FindingKind::BruteForce, floor, reason: String::new() };
+            let finding = Finding { kind: FindingKind::BruteForce, floor, reason: String::new(), suppressed: None };
             let score = combine(
                 &[(forest, weights[0]), (cluster, weights[1]), (Some(statistical), weights[2])],
                 &[finding],

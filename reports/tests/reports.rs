@@ -136,6 +136,7 @@ fn risky(row: u64, user: &str) -> engine::ScoredEvent {
             kind: engine::FindingKind::NewDevice,
             floor: 0.75,
             reason: "=new device for this user".to_owned(),
+            suppressed: None,
         }],
         country: Some("-NO".into()),
         city: Some("@Oslo".into()),

@@ -241,6 +241,11 @@ pub struct RuleParams {
     pub max_speed_kmh: f64,
     /// Shorter jumps are treated as geolocation jitter, not travel.
     pub min_travel_km: f64,
+    /// Least risk of a login an analyst confirmed compromised (Critical by default).
+    pub confirmed_compromised_floor: f64,
+    /// Least risk of a later login from the address of a confirmed compromise (High by default:
+    /// the address may be shared, e.g. a hotel or carrier NAT).
+    pub known_compromised_source_floor: f64,
 }
 
 impl Default for RuleParams {
@@ -254,6 +259,8 @@ impl Default for RuleParams {
             failures_before_success: 3,
             max_speed_kmh: 1000.0,
             min_travel_km: 500.0,
+            confirmed_compromised_floor: 0.95,
+            known_compromised_source_floor: 0.75,
         }
     }
 }
@@ -299,6 +306,16 @@ impl RuleParams {
             self.min_travel_km.is_finite() && self.min_travel_km >= 0.0,
             "rules.min_travel_km",
             "must be zero or more",
+        )?;
+        require(
+            (0.0..=1.0).contains(&self.confirmed_compromised_floor),
+            "rules.confirmed_compromised_floor",
+            "must be between 0 and 1",
+        )?;
+        require(
+            (0.0..=1.0).contains(&self.known_compromised_source_floor),
+            "rules.known_compromised_source_floor",
+            "must be between 0 and 1",
         )
     }
 }

@@ -75,6 +75,21 @@ pub const FOREST_DIMENSIONS: usize = 11;
 pub const CLUSTER_DIMENSIONS: usize = 5;
 
 impl LoginFeatures {
+    /// The same login with its source treated as familiar: an allow-list entry vouches for the
+    /// network, so where it comes from is no evidence (how it behaves still is).
+    pub fn with_vouched_network(&self) -> Self {
+        Self {
+            network_surprise: 0.0,
+            travel: None,
+            new_country: self.new_country.map(|_| false),
+            new_asn: self.new_asn.map(|_| false),
+            new_prefix: false,
+            new_ip: false,
+            network: None,
+            ..self.clone()
+        }
+    }
+
     /// Behavioural features for the Isolation Forest (no scaling needed: splits are per column).
     pub fn forest_vector(&self) -> [f64; FOREST_DIMENSIONS] {
         let travel = self

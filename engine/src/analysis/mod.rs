@@ -36,6 +36,10 @@ use crate::enrich::{
     parse_user_agent, with_reported,
 };
 use crate::event::{LoginEvent, ReportedLocation};
+use crate::feedback::{
+    CompromisedSource, Feedback, FeedbackIndex, SourceFacts, VerdictKind, allow_list_covers,
+    login_id,
+};
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
 
 /// Gaps kept per user for the robust pace statistics.
@@ -75,7 +79,7 @@ impl ScoredEvent {
     pub fn reasons(&self) -> String {
         self.findings
             .iter()
-            .map(|finding| finding.reason.as_str())
+            .map(Finding::explained)
             .collect::<Vec<_>>()
             .join("; ")
     }
@@ -90,6 +94,9 @@ pub struct Observed {
     statistical: f64,
     findings: Vec<Finding>,
     user: u32,
+    /// The allow-list entry vouching for the source ("office VPN 198.51.100.0/24").
+    allowed_by: Option<Arc<str>>,
+    confirmed_safe: bool,
     event: ScoredEvent,
 }
 
@@ -103,6 +110,8 @@ impl Observed {
             cluster_row,
             statistical,
             mut findings,
+            allowed_by,
+            confirmed_safe,
             mut event,
             ..
         } = self;
@@ -115,6 +124,7 @@ impl Observed {
                 reason: format!(
                     "Isolation Forest: isolated faster than most logins (score {score:.2})"
                 ),
+                suppressed: None,
             });
         }
         if let Some(score) = cluster_score.filter(|score| *score >= 0.5) {
@@ -124,25 +134,46 @@ impl Observed {
                 reason: format!(
                     "DBSCAN: far from every usual pattern of logins (score {score:.2})"
                 ),
+                suppressed: None,
             });
         }
-        let risk_score = combine(
-            &[
-                (forest_score, risk_params.weight_isolation_forest),
-                (cluster_score, risk_params.weight_dbscan),
-                (Some(statistical), risk_params.weight_statistical),
-            ],
-            &findings,
-        );
+        if let Some(entry) = &allowed_by {
+            suppress(
+                &mut findings,
+                allow_list_covers,
+                &format!("allow-list: {entry}"),
+            );
+        }
+        if confirmed_safe {
+            suppress(&mut findings, |_| true, "an analyst: confirmed safe");
+        }
+        let risk_score = if confirmed_safe {
+            0.0
+        } else {
+            combine(
+                &[
+                    (forest_score, risk_params.weight_isolation_forest),
+                    (cluster_score, risk_params.weight_dbscan),
+                    (Some(statistical), risk_params.weight_statistical),
+                ],
+                &findings,
+            )
+        };
         let risk_level = RiskLevel::from_score(risk_score, risk_params);
-        findings.sort_by(|a, b| b.floor.total_cmp(&a.floor));
+        findings.sort_by(|a, b| {
+            b.is_active()
+                .cmp(&a.is_active())
+                .then(b.floor.total_cmp(&a.floor))
+        });
         event.rules = findings
             .iter()
+            .filter(|finding| finding.is_active())
             .map(|finding| finding.floor)
             .fold(0.0, f64::max);
         if risk_level < RiskLevel::Medium {
-            // Reasons are promised for Medium and above; below that they would be noise.
-            findings.clear();
+            // Reasons are promised for Medium and above; below that they would be noise, except
+            // the suppressed ones, which explain why the login is not higher.
+            findings.retain(|finding| !finding.is_active());
         }
         event.risk_score = risk_score;
         event.risk_level = risk_level;
@@ -154,6 +185,16 @@ impl Observed {
 
     pub fn user(&self) -> u32 {
         self.user
+    }
+}
+
+/// Marks the active findings `applies` to as suppressed by `by`.
+fn suppress(findings: &mut [Finding], applies: impl Fn(FindingKind) -> bool, by: &str) {
+    for finding in findings
+        .iter_mut()
+        .filter(|finding| finding.is_active() && applies(finding.kind))
+    {
+        finding.suppressed = Some(by.to_owned());
     }
 }
 
@@ -206,6 +247,7 @@ pub struct Analyzer<'g> {
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
     first_timestamp_ms: i64,
+    feedback: FeedbackIndex,
 }
 
 /// Country code and city of a source, shared by the events from it.
@@ -246,7 +288,14 @@ impl<'g> Analyzer<'g> {
             population: Population::default(),
             last_timestamp_ms: i64::MIN,
             first_timestamp_ms: i64::MIN,
+            feedback: FeedbackIndex::default(),
         })
+    }
+
+    /// Applies what analysts have taught (allow-list entries in force and verdicts on logins).
+    pub fn with_feedback(mut self, feedback: &Feedback) -> Self {
+        self.feedback = FeedbackIndex::new(feedback);
+        self
     }
 
     pub fn config(&self) -> &AnalysisConfig {
@@ -281,10 +330,7 @@ impl<'g> Analyzer<'g> {
         let agent = self.intern_agent(&event.user_agent);
 
         let features = self.features(user, source, agent, event);
-        let forest_row = features.forest_vector();
-        let cluster_row = features.cluster_vector();
-        let statistical_score = statistical::score(&features);
-
+        let (allowed_by, verdict) = self.feedback_for(user, source, event);
         let mut findings = Vec::new();
         {
             let state = &self.users[user as usize];
@@ -301,9 +347,31 @@ impl<'g> Analyzer<'g> {
             rules::evaluate(&features, &self.config.rules, &evidence, &mut findings);
             statistical::explain(&features, &evidence, &mut findings);
         }
+        self.apply_verdicts(event, verdict, &mut findings);
+        let confirmed_safe = verdict == Some(VerdictKind::ConfirmedSafe);
+        // Findings explain what was seen; an allow-listed source is scored as familiar.
+        let scored_features = if allowed_by.is_some() {
+            features.with_vouched_network()
+        } else {
+            features.clone()
+        };
+        let forest_row = scored_features.forest_vector();
+        let cluster_row = scored_features.cluster_vector();
+        let statistical_score = statistical::score(&scored_features);
+        if let Some(entry) = &allowed_by {
+            suppress(
+                &mut findings,
+                allow_list_covers,
+                &format!("allow-list: {entry}"),
+            );
+        }
         // Learning is gated on the per-user evidence (statistics and rules), which is known
         // now; the population models only add weight to the final score.
-        let behavioural_risk = combine(&[(Some(statistical_score), 1.0)], &findings);
+        let behavioural_risk = if confirmed_safe {
+            0.0
+        } else {
+            combine(&[(Some(statistical_score), 1.0)], &findings)
+        };
         let observed = Observed {
             forest: self.forest.snapshot(),
             clusters: self.clusters.snapshot(),
@@ -312,6 +380,8 @@ impl<'g> Analyzer<'g> {
             statistical: statistical_score,
             findings,
             user,
+            allowed_by,
+            confirmed_safe,
             event: ScoredEvent {
                 row: event.row,
                 line: event.line,
@@ -341,10 +411,89 @@ impl<'g> Analyzer<'g> {
                 device: Arc::clone(&self.agent_descriptions[agent as usize]),
             },
         };
-        self.learn(user, source, agent, event, &features, behavioural_risk);
+        self.learn(
+            user,
+            source,
+            agent,
+            event,
+            &scored_features,
+            behavioural_risk,
+        );
         self.forest.observe(forest_row);
         self.clusters.observe(cluster_row);
         Ok(observed)
+    }
+
+    /// The allow-list entry covering this login's source, and the analyst's verdict on it.
+    fn feedback_for(
+        &self,
+        user: u32,
+        source: u32,
+        event: &LoginEvent,
+    ) -> (Option<Arc<str>>, Option<VerdictKind>) {
+        if self.feedback.is_empty() {
+            return (None, None);
+        }
+        let geo = self.sources[source as usize].geo.as_ref();
+        let facts = SourceFacts {
+            user_id: &self.users[user as usize].id,
+            ip: event.ip,
+            country: self.source_places[source as usize].country.as_deref(),
+            asn: geo.and_then(|geo| geo.asn),
+        };
+        let allowed_by = self.feedback.allowed_by(&facts).map(Arc::from);
+        let id = login_id(&event.user_id, event.timestamp_ms, event.ip);
+        let verdict = self.feedback.verdict(&id).map(|verdict| verdict.kind);
+        (allowed_by, verdict)
+    }
+
+    /// Findings from verdicts: this login confirmed compromised, or an earlier compromise from
+    /// the same address.
+    fn apply_verdicts(
+        &mut self,
+        event: &LoginEvent,
+        verdict: Option<VerdictKind>,
+        findings: &mut Vec<Finding>,
+    ) {
+        if self.feedback.is_empty() {
+            return;
+        }
+        if verdict == Some(VerdictKind::ConfirmedCompromised) {
+            let id = login_id(&event.user_id, event.timestamp_ms, event.ip);
+            let comment = self
+                .feedback
+                .verdict(&id)
+                .map(|verdict| verdict.comment.trim().to_owned())
+                .filter(|comment| !comment.is_empty());
+            findings.push(Finding {
+                kind: FindingKind::ConfirmedCompromised,
+                floor: self.config.rules.confirmed_compromised_floor,
+                reason: match comment {
+                    Some(comment) => format!("confirmed compromised by an analyst: {comment}"),
+                    None => "confirmed compromised by an analyst".to_owned(),
+                },
+                suppressed: None,
+            });
+            self.feedback.remember_compromised(
+                event.ip,
+                CompromisedSource {
+                    user_id: event.user_id.clone(),
+                    timestamp_ms: event.timestamp_ms,
+                },
+            );
+        } else if let Some(earlier) = self.feedback.compromised_source(event.ip) {
+            findings.push(Finding {
+                kind: FindingKind::KnownCompromisedSource,
+                floor: self.config.rules.known_compromised_source_floor,
+                reason: format!(
+                    "from {}, the address of {}'s login confirmed compromised ({})",
+                    event.ip,
+                    earlier.user_id,
+                    crate::time::format_utc(earlier.timestamp_ms)
+                ),
+                suppressed: None,
+            });
+        }
     }
 
     /// Folds a finished login into its user's aggregated risk (in time order).
@@ -853,35 +1002,76 @@ pub fn analyze(
     events: &[LoginEvent],
     config: &AnalysisConfig,
     geo: &dyn GeoLookup,
+    progress: impl FnMut(usize),
+) -> Result<Analysis, ConfigError> {
+    analyze_with(events, &History::default(), config, geo, progress)
+}
+
+/// What an analysis starts from besides its own events.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct History<'a> {
+    /// Earlier logins (from kept analyses), learnt from in time order but not scored, so a new
+    /// upload for the same users is scored against what was learnt before.
+    pub earlier: &'a [LoginEvent],
+    /// Allow-list entries in force and analysts' verdicts.
+    pub feedback: Option<&'a Feedback>,
+}
+
+/// Analyses a batch after learning from `history`, applying its feedback to both.
+pub fn analyze_with(
+    events: &[LoginEvent],
+    history: &History<'_>,
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
     mut progress: impl FnMut(usize),
 ) -> Result<Analysis, ConfigError> {
     let mut analyzer = Analyzer::new(config.clone(), geo)?;
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    order.sort_by_key(|&index| (events[index].timestamp_ms, index));
+    if let Some(feedback) = history.feedback {
+        analyzer = analyzer.with_feedback(feedback);
+    }
+    // History and new events in one time order (history first on ties); `Err` marks history.
+    let mut order: Vec<Result<usize, usize>> = (0..events.len())
+        .map(Ok)
+        .chain((0..history.earlier.len()).map(Err))
+        .collect();
+    let login = |slot: &Result<usize, usize>| match *slot {
+        Ok(index) => &events[index],
+        Err(index) => &history.earlier[index],
+    };
+    order.sort_by_key(|slot| {
+        (
+            login(slot).timestamp_ms,
+            slot.is_ok(),
+            slot.map_or_else(|i| i, |i| i),
+        )
+    });
     // Logins are observed in blocks; while one block is finished (population-model scores,
     // in parallel), the next is observed. Memory for observed-but-unfinished logins stays
     // bounded by two blocks.
     let risk_params = &config.risk;
     let mut finished: Vec<ScoredEvent> = Vec::with_capacity(events.len());
     let mut users_in_order: Vec<u32> = Vec::with_capacity(events.len());
+    let mut scored_order: Vec<usize> = Vec::with_capacity(events.len());
     let mut pending: Vec<Observed> = Vec::new();
-    for (block, indices) in order.chunks(FINISH_BLOCK).enumerate() {
+    for (block, slots) in order.chunks(FINISH_BLOCK).enumerate() {
         let observe_block = |analyzer: &mut Analyzer<'_>| -> Vec<Observed> {
-            indices
+            slots
                 .iter()
-                .map(|&index| {
-                    analyzer
-                        .observe(&events[index])
-                        .expect("events are fed in time order after sorting")
+                .filter_map(|slot| {
+                    let observed = analyzer
+                        .observe(login(slot))
+                        .expect("events are fed in time order after sorting");
+                    slot.is_ok().then_some(observed)
                 })
                 .collect()
         };
+        scored_order.extend(slots.iter().filter_map(|slot| slot.ok()));
         let previous = std::mem::take(&mut pending);
         users_in_order.extend(previous.iter().map(Observed::user));
         let (done, next) = finish_while(previous, risk_params, || observe_block(&mut analyzer));
         finished.extend(done);
         pending = next;
-        progress(block * FINISH_BLOCK);
+        progress((block * FINISH_BLOCK).min(events.len()));
     }
     users_in_order.extend(pending.iter().map(Observed::user));
     finished.extend(finish_all(pending, risk_params));
@@ -889,9 +1079,9 @@ pub fn analyze(
         analyzer.record_user_risk(user, scored);
     }
     progress(events.len());
-    // Back to input order in place: finished[k] belongs at order[k] (cycle-following swaps,
-    // so a large result is never held twice).
-    let mut target = order;
+    // Back to input order in place: finished[k] belongs at scored_order[k] (cycle-following
+    // swaps, so a large result is never held twice).
+    let mut target = scored_order;
     for start in 0..finished.len() {
         while target[start] != start {
             let destination = target[start];

@@ -2,6 +2,7 @@ use std::net::IpAddr;
 
 use super::*;
 use crate::enrich::{GeoInfo, NetworkType, NoGeolocation};
+use crate::feedback::{AllowEntry, AllowScope, Verdict};
 
 const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
@@ -702,4 +703,260 @@ fn user_risks_from_stored_logins_match_the_analysis() {
     let mut shuffled = analysis.events.clone();
     shuffled.reverse();
     assert_eq!(user_risks(&shuffled, &analysis.config.risk), analysis.users);
+}
+
+fn run_with(events: &[LoginEvent], earlier: &[LoginEvent], feedback: &Feedback) -> Analysis {
+    let history = History {
+        earlier,
+        feedback: Some(feedback),
+    };
+    analyze_with(
+        events,
+        &history,
+        &AnalysisConfig::default(),
+        &FixtureGeo,
+        |_| {},
+    )
+    .unwrap()
+}
+
+/// Routine Oslo logins, then user1 twice from São Paulo 38 minutes after Oslo (the trip).
+fn trip_to_brazil() -> Vec<LoginEvent> {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    events.push(login(
+        at + 38 * 60_000,
+        "user1",
+        "177.10.20.30",
+        SAFARI_IPHONE,
+        Some(true),
+    ));
+    events.push(login(
+        at + 5 * HOUR_MS,
+        "user1",
+        "177.10.20.31",
+        SAFARI_IPHONE,
+        Some(true),
+    ));
+    numbered(events)
+}
+
+fn allow(kind: &str, value: &str, user: Option<&str>, reason: &str) -> AllowEntry {
+    AllowEntry {
+        scope: AllowScope::parse(kind, value, user).unwrap(),
+        reason: reason.to_owned(),
+    }
+}
+
+#[test]
+fn an_allow_listed_source_suppresses_its_location_findings_and_says_so() {
+    let events = trip_to_brazil();
+    let before = run(&events, &FixtureGeo);
+    let jump = &before.events[events.len() - 2];
+    assert!(jump.risk_level >= RiskLevel::High, "{jump:?}");
+
+    let feedback = Feedback {
+        allow: vec![allow(
+            "user_country",
+            "BR",
+            Some("User1"),
+            "conference in São Paulo",
+        )],
+        verdicts: Vec::new(),
+    };
+    let after = run_with(&events, &[], &feedback);
+    let jump = &after.events[events.len() - 2];
+    assert!(jump.risk_level < RiskLevel::High, "{jump:?}");
+    let travel = jump
+        .findings
+        .iter()
+        .find(|finding| finding.kind == FindingKind::ImpossibleTravel)
+        .expect("the suppressed travel finding is still shown");
+    assert_eq!(
+        travel.suppressed.as_deref(),
+        Some("allow-list: conference in São Paulo user1 in BR")
+    );
+    assert!(
+        jump.reasons()
+            .contains("(suppressed by allow-list: conference in São Paulo user1 in BR)")
+    );
+    // Everyone else is untouched.
+    assert_eq!(
+        &before.events[..events.len() - 3],
+        &after.events[..events.len() - 3]
+    );
+    // Another user's trip to Brazil is not covered by alice's entry.
+    let other = Feedback {
+        allow: vec![allow("user_country", "BR", Some("user2"), "trip")],
+        verdicts: Vec::new(),
+    };
+    assert_eq!(run_with(&events, &[], &other).events, before.events);
+}
+
+#[test]
+fn an_allow_list_never_vouches_for_an_attack() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    for attempt in 0..12 {
+        events.push(login(
+            at + attempt * 60_000,
+            "user2",
+            "198.51.100.7",
+            CHROME_WINDOWS,
+            Some(false),
+        ));
+    }
+    let events = numbered(events);
+    let feedback = Feedback {
+        allow: vec![allow("cidr", "198.51.100.0/24", None, "office VPN")],
+        verdicts: Vec::new(),
+    };
+    let analysis = run_with(&events, &[], &feedback);
+    let last = analysis.events.last().unwrap();
+    let brute = last
+        .findings
+        .iter()
+        .find(|finding| finding.kind == FindingKind::BruteForce)
+        .expect("guessing is still reported");
+    assert!(brute.is_active());
+    assert!(last.risk_level >= RiskLevel::High);
+}
+
+#[test]
+fn a_login_confirmed_safe_teaches_the_baseline() {
+    let events = trip_to_brazil();
+    let before = run(&events, &FixtureGeo);
+    let (jump, later) = (
+        &before.events[events.len() - 2],
+        &before.events[events.len() - 1],
+    );
+    assert!(jump.risk_level >= RiskLevel::High);
+    assert!(
+        kinds(later).contains(&FindingKind::NewDevice) || later.risk_level >= RiskLevel::Medium,
+        "{later:?}"
+    );
+
+    let feedback = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            login_id: login_id(&jump.user_id, jump.timestamp_ms, jump.ip),
+            kind: VerdictKind::ConfirmedSafe,
+            comment: "on a work trip".to_owned(),
+        }],
+    };
+    let after = run_with(&events, &[], &feedback);
+    let (jump, later) = (
+        &after.events[events.len() - 2],
+        &after.events[events.len() - 1],
+    );
+    assert_eq!(jump.risk_score, 0.0);
+    assert!(!jump.findings.is_empty());
+    assert!(
+        jump.findings
+            .iter()
+            .all(|finding| finding.suppressed.as_deref() == Some("an analyst: confirmed safe"))
+    );
+    // The next login from Brazil on the same phone is now familiar.
+    assert!(
+        later.risk_score < before.events[events.len() - 1].risk_score,
+        "{later:?}"
+    );
+    assert!(
+        !kinds(later).contains(&FindingKind::NewLocation),
+        "{later:?}"
+    );
+}
+
+#[test]
+fn a_confirmed_compromise_is_critical_and_marks_its_address() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    events.push(login(
+        at + HOUR_MS,
+        "user3",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    let events = numbered(events);
+    let suspect = &events[events.len() - 2];
+    let feedback = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            login_id: login_id(&suspect.user_id, suspect.timestamp_ms, suspect.ip),
+            kind: VerdictKind::ConfirmedCompromised,
+            comment: "session token stolen".to_owned(),
+        }],
+    };
+    let analysis = run_with(&events, &[], &feedback);
+    let (hit, next) = (
+        &analysis.events[events.len() - 2],
+        &analysis.events[events.len() - 1],
+    );
+    assert_eq!(hit.risk_level, RiskLevel::Critical);
+    assert!(
+        hit.reasons()
+            .contains("confirmed compromised by an analyst: session token stolen")
+    );
+    assert!(next.risk_level >= RiskLevel::High, "{next:?}");
+    assert!(
+        next.reasons()
+            .contains("from 84.208.21.10, the address of user1's login confirmed compromised"),
+        "{}",
+        next.reasons()
+    );
+    let user1 = analysis
+        .users
+        .iter()
+        .find(|user| user.user_id == "user1")
+        .unwrap();
+    assert_eq!(user1.risk_level, RiskLevel::Critical);
+    // Dismissing changes nothing.
+    let dismissed = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            kind: VerdictKind::Dismissed,
+            ..feedback.verdicts[0].clone()
+        }],
+    };
+    assert_eq!(
+        run_with(&events, &[], &dismissed).events,
+        run(&events, &FixtureGeo).events
+    );
+}
+
+#[test]
+fn a_later_upload_is_scored_against_what_was_learnt_before() {
+    let events = trip_to_brazil();
+    let split = events.len() - 3;
+    let (earlier, new) = (&events[..split], numbered(events[split..].to_vec()));
+    let whole = run(&events, &FixtureGeo);
+    let alone = run(&new, &FixtureGeo);
+    let incremental = run_with(&new, earlier, &Feedback::default());
+    assert_eq!(incremental.events.len(), 3);
+    let scores = |analysis: &Analysis| -> Vec<(f64, RiskLevel)> {
+        analysis
+            .events
+            .iter()
+            .map(|event| (event.risk_score, event.risk_level))
+            .collect()
+    };
+    assert_eq!(scores(&incremental), scores(&whole)[split..].to_vec());
+    // Without the history the trip is not a trip: the first Brazil login has nothing to travel from.
+    assert_ne!(scores(&alone), scores(&incremental));
+    assert_eq!(incremental.events[0].row, 1);
 }

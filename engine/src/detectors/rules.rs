@@ -48,6 +48,7 @@ pub fn evaluate(
                 "{account_failures} failed logins on this account in {window} (brute force), this one from {}",
                 evidence.source.describe()
             ),
+            suppressed: None,
         });
     }
     if succeeded && features.failures_before >= params.brute_force_failures {
@@ -58,6 +59,7 @@ pub fn evaluate(
                 "signed in after {} consecutive failed attempts (brute force succeeded)",
                 features.failures_before
             ),
+            suppressed: None,
         });
     } else if succeeded && features.failures_before >= params.failures_before_success {
         let unfamiliar = features.new_prefix || features.new_device_type || features.new_browser;
@@ -77,6 +79,7 @@ pub fn evaluate(
                     ""
                 }
             ),
+            suppressed: None,
         });
     }
 
@@ -91,6 +94,7 @@ pub fn evaluate(
                     "{attempts} attempts on this account in {window} (outcomes not recorded; brute force?), this one from {}",
                     evidence.source.describe()
                 ),
+                suppressed: None,
             });
         }
         let source = &features.source;
@@ -107,6 +111,7 @@ pub fn evaluate(
                     "{} tried {accounts} accounts in {window}, {first_seen} of them never seen before (credential stuffing?)",
                     evidence.source.describe()
                 ),
+                suppressed: None,
             });
         }
     }
@@ -133,6 +138,7 @@ pub fn evaluate(
                 thousands(f64::from(source.failures)),
                 if succeeded { ": credential stuffing hit a valid password" } else { " (credential stuffing)" }
             ),
+            suppressed: None,
         });
     }
 
@@ -157,6 +163,7 @@ pub fn evaluate(
                 thousands(f64::from(failed_accounts)),
                 duration(params.spray_window_secs as f64)
             ),
+            suppressed: None,
         });
     }
 
@@ -185,18 +192,21 @@ pub fn evaluate(
                 kind: FindingKind::ImpossibleTravel,
                 floor: 0.0,
                 reason: format!("fast travel, but a location is uncertain (country-level, anonymising or allow-listed network): {sentence}"),
+                suppressed: None,
             }
         } else if travel.to_familiar_network {
             Finding {
                 kind: FindingKind::ImpossibleTravel,
                 floor: 0.0,
                 reason: format!("fast travel back to a network this user already uses (a roaming phone or a VPN looks like this): {sentence}"),
+                suppressed: None,
             }
         } else {
             Finding {
                 kind: FindingKind::ImpossibleTravel,
                 floor: 0.7,
                 reason: format!("impossible travel: {sentence}"),
+                suppressed: None,
             }
         });
     }
@@ -210,6 +220,7 @@ pub fn evaluate(
                 evidence.user_id,
                 source_accounts
             ),
+            suppressed: None,
         });
     }
 }

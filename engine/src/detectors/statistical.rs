@@ -171,6 +171,7 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
                 if got_in { "signed in" } else { "attempt" },
                 evidence.agent.describe()
             ),
+            suppressed: None,
         });
     }
 }
@@ -180,6 +181,7 @@ fn explanation(kind: FindingKind, reason: String) -> Finding {
         kind,
         floor: 0.0,
         reason,
+        suppressed: None,
     }
 }
 
