@@ -134,6 +134,33 @@ pub struct DetectionSummary {
     pub top_users: Vec<UserRisk>,
     pub geo_data: Option<String>,
     pub elapsed_ms: u64,
+    /// What the run learnt from and applied besides its own logins (server runs only).
+    #[serde(default)]
+    pub feedback: FeedbackApplied,
+}
+
+/// Earlier kept logins learnt from first, and what analysts' feedback changed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackApplied {
+    pub history_logins: u64,
+    pub allow_list_entries: u64,
+    pub verdicts: u64,
+    /// Logins with at least one finding suppressed (by the allow-list or a verdict).
+    pub suppressed_logins: u64,
+}
+
+impl FeedbackApplied {
+    pub fn of(events: &[ScoredEvent], history_logins: usize, feedback: &engine::Feedback) -> Self {
+        Self {
+            history_logins: history_logins as u64,
+            allow_list_entries: feedback.allow.len() as u64,
+            verdicts: feedback.verdicts.len() as u64,
+            suppressed_logins: events
+                .iter()
+                .filter(|event| event.findings.iter().any(|finding| !finding.is_active()))
+                .count() as u64,
+        }
+    }
 }
 
 /// A kept run in the list of recent runs.
@@ -226,6 +253,7 @@ pub fn summarise(
         top_users: analysis.users.iter().take(TOP_USERS).cloned().collect(),
         geo_data: analysis.geo_data.clone(),
         elapsed_ms,
+        feedback: FeedbackApplied::default(),
         choices,
     }
 }
@@ -281,6 +309,9 @@ pub struct EventPage {
     pub page: usize,
     pub pages: usize,
     pub rows: Vec<ScoredEvent>,
+    /// Analysts' current verdicts on the rows, by login id ([`engine::login_id`]).
+    #[serde(default)]
+    pub verdicts: std::collections::BTreeMap<String, engine::VerdictKind>,
 }
 
 /// The page of logins `query` asks for.
@@ -312,6 +343,7 @@ pub fn query(events: &[ScoredEvent], query: &EventQuery) -> EventPage {
             .take(PAGE_SIZE)
             .cloned()
             .collect(),
+        verdicts: Default::default(),
     }
 }
 

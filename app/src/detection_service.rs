@@ -6,12 +6,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
-use engine::{AnalysisConfig, IngestOptions, Rejection, ScoredEvent};
+use engine::{
+    AnalysisConfig, Feedback, History, IngestOptions, LoginEvent, Rejection, ScoredEvent,
+};
 
 use crate::detection::{
-    DetectionChoices, DetectionSummary, EventPage, EventQuery, RunListing, summarise,
+    DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, RunListing,
+    summarise,
 };
 use crate::server_fns::{NotificationOverview, TestOutcome};
+use crate::triage::{AllowListEntry, TriageRecord, TriageState, feedback_of};
 
 /// Everything kept of one run.
 pub struct SavedRun {
@@ -21,6 +25,8 @@ pub struct SavedRun {
     /// The rejected records the engine kept (all of them up to its limit).
     pub rejections: Vec<Rejection>,
     pub events: Vec<ScoredEvent>,
+    /// The validated logins behind `events`, in the same order (for re-scoring and history).
+    pub logins: Vec<LoginEvent>,
     pub created_ms: i64,
 }
 
@@ -61,6 +67,36 @@ pub trait RunStore: Send + Sync {
     /// A user's logins in every kept run (user names compared case-insensitively), newest run
     /// first.
     fn user_logins<'a>(&'a self, user: &'a str) -> Stored<'a, Vec<UserLogins>>;
+    /// The validated logins of a run, in input order; `None` for an unknown id or a run kept
+    /// before logins were kept with their scores.
+    fn logins<'a>(&'a self, id: &'a str) -> Stored<'a, Option<Vec<LoginEvent>>>;
+    /// Logins kept by runs other than `except`, each once, up to `until_ms` (later ones cannot
+    /// change a score), the latest `limit` of them in time order: what a new analysis learns
+    /// from first.
+    fn history<'a>(
+        &'a self,
+        until_ms: i64,
+        limit: usize,
+        except: &'a str,
+    ) -> Stored<'a, Vec<LoginEvent>>;
+    /// Replaces a kept run's summary, settings and scores (after re-scoring its logins).
+    fn rescore(&self, run: SavedRun) -> Stored<'_, ()>;
+}
+
+/// Where verdicts and allow-list entries are kept.
+pub trait FeedbackStore: Send + Sync {
+    fn allow_list(&self) -> Stored<'_, Vec<AllowListEntry>>;
+    /// Inserts or replaces the entry with the same id.
+    fn save_allow(&self, entry: AllowListEntry) -> Stored<'_, ()>;
+    /// `false` when there was no such entry.
+    fn delete_allow<'a>(&'a self, id: &'a str) -> Stored<'a, bool>;
+    /// Records a verdict as the login's current one and in its history.
+    fn record_triage(&self, record: TriageRecord) -> Stored<'_, ()>;
+    fn triage<'a>(&'a self, login_id: &'a str) -> Stored<'a, TriageState>;
+    /// The current verdict of every triaged login.
+    fn verdicts(&self) -> Stored<'_, Vec<TriageRecord>>;
+    /// Where a login was scored: `(analysis id, scored login)`, newest run first.
+    fn find_login<'a>(&'a self, login_id: &'a str) -> Stored<'a, Vec<(String, ScoredEvent)>>;
 }
 
 /// One kept run's logins of one user.
@@ -78,6 +114,7 @@ pub struct DetectionService {
     pub config: AnalysisConfig,
     pub geo: Arc<dyn GeoLookup + Send>,
     pub runs: Arc<dyn RunStore>,
+    pub feedback: Arc<dyn FeedbackStore>,
     /// Alerts after server runs, when the config file has a `[notifications]` section.
     pub notifier: Option<Arc<dyn Notifier>>,
 }
@@ -113,6 +150,19 @@ pub enum RunError {
     Unreadable(String),
     #[error("{0}")]
     Internal(String),
+    /// A re-run of a run that is not kept, or kept without its logins.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// What a re-run changed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Rerun {
+    pub summary: DetectionSummary,
+    /// Logins whose level changed.
+    pub changed_levels: usize,
+    /// Logins with at least one finding suppressed by an allow-list entry or a verdict.
+    pub suppressed: usize,
 }
 
 impl DetectionService {
@@ -135,21 +185,40 @@ impl DetectionService {
         };
         let config = choices.apply(&self.config).map_err(RunError::BadChoices)?;
         let id = run_id(&content, choices_json);
-        let created_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_millis() as i64);
+        let started = std::time::Instant::now();
+        let ingested = blocking(move || engine::read_slice(&content, &options))
+            .await?
+            .map_err(|error| RunError::Unreadable(error.to_string()))?;
+        let (earlier, feedback) = self.history_and_feedback(&ingested.events, &id).await?;
         let service = Arc::clone(self);
-        let (run, alerts) = tokio::task::spawn_blocking(move || {
-            service.analyse(
-                &content, &options, choices, config, id, file_name, created_ms,
-            )
+        let (run, alerts) = blocking(move || {
+            let profile = engine::DataProfile::of(&ingested);
+            let engine::Ingested {
+                events, rejections, ..
+            } = ingested;
+            let history = History {
+                earlier: &earlier,
+                feedback: Some(&feedback),
+            };
+            let analysis = service.score(&events, &history, &choices, &config)?;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let mut summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
+            summary.feedback = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
+            let alerts = service
+                .notifier
+                .as_ref()
+                .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
+            let run = SavedRun {
+                summary,
+                settings: config,
+                rejections,
+                events: analysis.events,
+                logins: events,
+                created_ms: now_ms(),
+            };
+            Ok::<_, RunError>((run, alerts))
         })
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "analysis task failed");
-            RunError::Internal("internal error while analysing".to_owned())
-        })?
-        .map_err(RunError::Unreadable)?;
+        .await??;
         let summary = run.summary.clone();
         self.runs.save(run).await.map_err(RunError::Internal)?;
         // Alerts go out once the run is kept (their links point at it), without holding the reply.
@@ -160,43 +229,147 @@ impl DetectionService {
         Ok(summary)
     }
 
-    /// The CPU-bound part of a run: read, score, summarise, prepare alerts.
-    #[allow(clippy::too_many_arguments)]
-    fn analyse(
+    /// Scores a kept run's logins again with what analysts have taught since (allow-list,
+    /// verdicts) and what other kept runs learnt, and replaces its scores.
+    pub async fn rerun(self: &Arc<Self>, id: &str) -> Result<Rerun, RunError> {
+        let kept = self
+            .runs
+            .run(id)
+            .await
+            .map_err(RunError::Internal)?
+            .ok_or_else(|| RunError::NotFound(format!("no kept analysis {id:?}")))?;
+        let logins = self
+            .runs
+            .logins(id)
+            .await
+            .map_err(RunError::Internal)?
+            .filter(|logins| logins.len() == kept.events.len())
+            .ok_or_else(|| {
+                RunError::NotFound(format!(
+                    "analysis {id:?} was kept without its logins; upload the file again to re-score it"
+                ))
+            })?;
+        let (earlier, feedback) = self.history_and_feedback(&logins, id).await?;
+        let service = Arc::clone(self);
+        let run = blocking(move || {
+            let started = std::time::Instant::now();
+            let previous = kept.summary;
+            let history = History {
+                earlier: &earlier,
+                feedback: Some(&feedback),
+            };
+            let analysis = service.score(&logins, &history, &previous.choices, &kept.settings)?;
+            let changed_levels = kept
+                .events
+                .iter()
+                .zip(&analysis.events)
+                .filter(|(before, after)| before.risk_level != after.risk_level)
+                .count();
+            let applied = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
+            let suppressed = applied.suppressed_logins as usize;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let mut summary = summarise(
+                previous.id,
+                previous.file_name,
+                previous.profile,
+                previous.choices,
+                &analysis,
+                elapsed_ms,
+            );
+            summary.feedback = applied;
+            let run = SavedRun {
+                summary,
+                settings: kept.settings,
+                rejections: Vec::new(),
+                events: analysis.events,
+                logins,
+                created_ms: now_ms(),
+            };
+            Ok::<_, RunError>((run, changed_levels, suppressed))
+        })
+        .await?;
+        let (run, changed_levels, suppressed) = run?;
+        let summary = run.summary.clone();
+        self.runs.rescore(run).await.map_err(RunError::Internal)?;
+        Ok(Rerun {
+            summary,
+            changed_levels,
+            suppressed,
+        })
+    }
+
+    /// Earlier logins from other kept runs (without the ones in `logins`), and the feedback in
+    /// force now.
+    async fn history_and_feedback(
         &self,
-        content: &[u8],
-        options: &IngestOptions,
-        choices: DetectionChoices,
-        config: AnalysisConfig,
-        id: String,
-        file_name: String,
-        created_ms: i64,
-    ) -> Result<(SavedRun, Option<PendingAlerts>), String> {
-        let started = std::time::Instant::now();
-        let ingested = engine::read_slice(content, options).map_err(|e| e.to_string())?;
+        logins: &[LoginEvent],
+        id: &str,
+    ) -> Result<(Vec<LoginEvent>, Feedback), RunError> {
+        let until_ms = logins.iter().map(|login| login.timestamp_ms).max();
+        let mut earlier = match until_ms {
+            Some(until_ms) => self
+                .runs
+                .history(until_ms, HISTORY_LIMIT, id)
+                .await
+                .map_err(RunError::Internal)?,
+            None => Vec::new(),
+        };
+        let own: std::collections::HashSet<String> = logins
+            .iter()
+            .map(|login| engine::login_id(&login.user_id, login.timestamp_ms, login.ip))
+            .collect();
+        earlier.retain(|login| {
+            !own.contains(&engine::login_id(
+                &login.user_id,
+                login.timestamp_ms,
+                login.ip,
+            ))
+        });
+        let entries = self
+            .feedback
+            .allow_list()
+            .await
+            .map_err(RunError::Internal)?;
+        let verdicts = self.feedback.verdicts().await.map_err(RunError::Internal)?;
+        Ok((earlier, feedback_of(&entries, &verdicts, now_ms())))
+    }
+
+    /// The CPU-bound part of a run.
+    fn score(
+        &self,
+        events: &[LoginEvent],
+        history: &History<'_>,
+        choices: &DetectionChoices,
+        config: &AnalysisConfig,
+    ) -> Result<engine::Analysis, RunError> {
         let geo: &dyn GeoLookup = if choices.geolocation {
             self.geo.as_ref()
         } else {
             &NoGeolocation
         };
-        let analysis = engine::analyze(&ingested.events, &config, geo, |_| {})
-            .map_err(|error| error.to_string())?;
-        let profile = engine::DataProfile::of(&ingested);
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        let summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
-        let alerts = self
-            .notifier
-            .as_ref()
-            .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
-        let run = SavedRun {
-            summary,
-            settings: config,
-            rejections: ingested.rejections,
-            events: analysis.events,
-            created_ms,
-        };
-        Ok((run, alerts))
+        engine::analyze_with(events, history, config, geo, |_| {})
+            .map_err(|error| RunError::BadChoices(error.to_string()))
     }
+}
+
+/// Kept logins a new analysis learns from at most (the latest before its own): about 0.4 GB
+/// and a few seconds of replay.
+pub const HISTORY_LIMIT: usize = 1_000_000;
+
+/// Runs CPU-bound work off the async workers.
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, RunError> {
+    tokio::task::spawn_blocking(job).await.map_err(|error| {
+        tracing::error!(%error, "analysis task failed");
+        RunError::Internal("internal error while analysing".to_owned())
+    })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
 /// A run's name from what it analysed: the same file with the same choices gets the same id.

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod reading;
 pub mod server_fns;
 pub mod settings;
+pub mod triage;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};

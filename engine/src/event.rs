@@ -2,8 +2,11 @@
 
 use std::net::IpAddr;
 
+use serde::{Deserialize, Serialize};
+
 /// One sign-in attempt, validated: a real instant, a non-empty user, a parseable IP address.
-#[derive(Clone, Debug, PartialEq)]
+/// Serialised as kept for re-scoring and for later uploads' history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoginEvent {
     /// 1-based position of the data row in the input (the header is not counted).
     pub row: u64,
@@ -23,14 +26,16 @@ pub struct LoginEvent {
     pub mfa: Option<bool>,
     /// Where the source itself placed the address (Entra's location, the RBA dataset's columns);
     /// it takes precedence over the offline geolocation data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_location: Option<Box<ReportedLocation>>,
     /// Values of the columns Sky Trace does not interpret, in the order of
     /// [`crate::Ingested::extra_columns`]; kept so they can be passed through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<String>,
 }
 
 /// Location and network fields a log brings along with the address.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportedLocation {
     /// ISO 3166-1 alpha-2, upper case.
     pub country_code: Option<String>,

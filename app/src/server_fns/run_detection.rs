@@ -25,6 +25,7 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
                 RunError::BadChoices(_) => StatusCode::BAD_REQUEST,
                 RunError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 RunError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                RunError::NotFound(_) => StatusCode::NOT_FOUND,
             };
             fail(status, error.to_string())
         })

@@ -12,20 +12,21 @@ use std::pin::Pin;
 use anyhow::Context;
 use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE, RunListing};
 use app::detection_service::{KeptRun, RunStore, SavedRun, UserLogins};
-use engine::{RiskLevel, ScoredEvent};
+use engine::{LoginEvent, RiskLevel, ScoredEvent};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 /// Schema versions, applied in order, each once.
-const MIGRATIONS: [(i64, &str, &str); 2] = [
+const MIGRATIONS: [(i64, &str, &str); 3] = [
     (1, "runs", include_str!("migrations/0001_runs.sql")),
     (
         2,
         "logins by user",
         include_str!("migrations/0002_user_index.sql"),
     ),
+    (3, "feedback", include_str!("migrations/0003_feedback.sql")),
 ];
-/// Logins per INSERT statement (8 values each; well under SQLite's and PostgreSQL's limits).
+/// Logins per INSERT statement (10 values each; well under SQLite's and PostgreSQL's limits).
 const EVENTS_PER_INSERT: usize = 500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,34 +154,27 @@ impl Store {
         .bind(run.created_ms)
         .execute(&mut *transaction)
         .await?;
-        for chunk in run.events.chunks(EVENTS_PER_INSERT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|row| {
-                    let first = row * 8;
-                    let places: Vec<String> = (1..=8).map(|n| format!("${}", first + n)).collect();
-                    format!("({})", places.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO scored_events (analysis_id, record, timestamp_ms, user_id, user_key, \
-                 risk_score, risk_level, event) VALUES {}",
-                values.join(", ")
-            );
-            // Built from constant fragments and numbered placeholders only.
-            let mut insert = sqlx::query(AssertSqlSafe(sql));
-            for event in chunk {
-                insert = insert
-                    .bind(id.clone())
-                    .bind(event.row as i64)
-                    .bind(event.timestamp_ms)
-                    .bind(event.user_id.to_string())
-                    .bind(event.user_id.to_lowercase())
-                    .bind(event.risk_score)
-                    .bind(event.risk_level.as_str())
-                    .bind(serde_json::to_string(event)?);
-            }
-            insert.execute(&mut *transaction).await?;
-        }
+        insert_events(&mut transaction, &id, &run).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces a run's summary, settings and scores; its dataset and rejections stay.
+    async fn rescore_run(&self, run: SavedRun) -> anyhow::Result<()> {
+        let id = run.summary.id.clone();
+        let mut transaction = self.pool.begin().await?;
+        let updated = sqlx::query("UPDATE analyses SET settings = $1, summary = $2 WHERE id = $3")
+            .bind(serde_json::to_string(&run.settings)?)
+            .bind(serde_json::to_string(&run.summary)?)
+            .bind(&id)
+            .execute(&mut *transaction)
+            .await?;
+        anyhow::ensure!(updated.rows_affected() == 1, "analysis {id} is not kept");
+        sqlx::query("DELETE FROM scored_events WHERE analysis_id = $1")
+            .bind(&id)
+            .execute(&mut *transaction)
+            .await?;
+        insert_events(&mut transaction, &id, &run).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -300,11 +294,13 @@ impl Store {
             .iter()
             .map(decode_event)
             .collect::<anyhow::Result<Vec<ScoredEvent>>>()?;
+        let verdicts = self.verdicts_of(&rows).await?;
         Ok(Some(EventPage {
             matching: matching as u64,
             page,
             pages,
             rows,
+            verdicts,
         }))
     }
 }
@@ -381,6 +377,59 @@ impl Store {
     }
 }
 
+/// A run's scored logins with the validated logins behind them.
+async fn insert_events(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+    run: &SavedRun,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        run.logins.len() == run.events.len(),
+        "every scored login needs its login"
+    );
+    const COLUMNS: usize = 10;
+    for (events, logins) in run
+        .events
+        .chunks(EVENTS_PER_INSERT)
+        .zip(run.logins.chunks(EVENTS_PER_INSERT))
+    {
+        let values: Vec<String> = (0..events.len())
+            .map(|row| {
+                let first = row * COLUMNS;
+                let places: Vec<String> =
+                    (1..=COLUMNS).map(|n| format!("${}", first + n)).collect();
+                format!("({})", places.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO scored_events (analysis_id, record, timestamp_ms, user_id, user_key, \
+             risk_score, risk_level, event, login_id, login) VALUES {}",
+            values.join(", ")
+        );
+        // Built from constant fragments and numbered placeholders only.
+        let mut insert = sqlx::query(AssertSqlSafe(sql));
+        for (event, login) in events.iter().zip(logins) {
+            insert = insert
+                .bind(id.to_owned())
+                .bind(event.row as i64)
+                .bind(event.timestamp_ms)
+                .bind(event.user_id.to_string())
+                .bind(event.user_id.to_lowercase())
+                .bind(event.risk_score)
+                .bind(event.risk_level.as_str())
+                .bind(serde_json::to_string(event)?)
+                .bind(engine::login_id(
+                    &event.user_id,
+                    event.timestamp_ms,
+                    event.ip,
+                ))
+                .bind(serde_json::to_string(login)?);
+        }
+        insert.execute(&mut **transaction).await?;
+    }
+    Ok(())
+}
+
 fn decode_event(row: &AnyRow) -> anyhow::Result<ScoredEvent> {
     let text: String = row.try_get("event")?;
     Ok(serde_json::from_str(&text)?)
@@ -427,7 +476,25 @@ impl RunStore for Store {
     fn user_logins<'a>(&'a self, user: &'a str) -> Boxed<'a, Vec<UserLogins>> {
         Box::pin(async move { logged(self.load_user_logins(user).await) })
     }
+
+    fn logins<'a>(&'a self, id: &'a str) -> Boxed<'a, Option<Vec<LoginEvent>>> {
+        Box::pin(async move { logged(self.load_logins(id).await) })
+    }
+
+    fn history<'a>(
+        &'a self,
+        until_ms: i64,
+        limit: usize,
+        except: &'a str,
+    ) -> Boxed<'a, Vec<LoginEvent>> {
+        Box::pin(async move { logged(self.load_history(until_ms, limit, except).await) })
+    }
+
+    fn rescore(&self, run: SavedRun) -> Boxed<'_, ()> {
+        Box::pin(async move { logged(self.rescore_run(run).await) })
+    }
 }
 
+mod feedback;
 #[cfg(test)]
 pub mod tests;

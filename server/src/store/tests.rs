@@ -37,6 +37,7 @@ fn sample_run(csv: &[u8], name: &str) -> SavedRun {
         settings: config,
         rejections: ingested.rejections,
         events: analysis.events,
+        logins: ingested.events,
         created_ms: 1_772_409_600_000,
     }
 }
@@ -235,6 +236,7 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
     };
     assert!(events(&on_sqlite).is_some_and(|events| !events.is_empty()));
     assert_eq!(events(&on_postgres), events(&on_sqlite));
+    feedback_round_trip(&store, "postgres").await;
 }
 
 #[tokio::test]
@@ -257,4 +259,158 @@ async fn recent_runs_are_listed_newest_first() {
     assert_eq!(names, ["new.csv", "old.csv"]);
     assert_eq!((listed[0].logins, listed[0].created_ms), (1, 2));
     assert_eq!(store.recent(1).await.unwrap().len(), 1);
+}
+
+/// Feedback, kept logins and re-scoring on `store` (SQLite or PostgreSQL, possibly not empty).
+async fn feedback_round_trip(store: &Store, tag: &str) {
+    use app::detection_service::FeedbackStore;
+    use app::triage::{AllowListEntry, TriageRecord};
+    use engine::VerdictKind;
+
+    let csv = sample_csv();
+    let run = sample_run(&csv, "feedback.csv");
+    let id = run.summary.id.clone();
+    let logins = run.logins.clone();
+    let events = run.events.clone();
+    store.save(run).await.unwrap();
+    assert_eq!(store.logins(&id).await.unwrap(), Some(logins.clone()));
+    assert_eq!(store.logins("nope").await.unwrap(), None);
+
+    // Another kept run with the first 100 logins: history for `id` comes from it only.
+    let text = String::from_utf8(csv.clone()).unwrap();
+    let head: Vec<&str> = text.lines().take(101).collect();
+    let part = sample_run(format!("{}\n", head.join("\n")).as_bytes(), "part.csv");
+    let part_id = part.summary.id.clone();
+    store.save(part).await.unwrap();
+    let until_ms = logins[49].timestamp_ms;
+    let history = store.history(until_ms, 1_000_000, &id).await.unwrap();
+    let own: std::collections::HashSet<String> = logins
+        .iter()
+        .map(|login| engine::login_id(&login.user_id, login.timestamp_ms, login.ip))
+        .collect();
+    assert!(history.len() >= 50, "{}", history.len());
+    assert!(history.iter().all(|login| login.timestamp_ms <= until_ms));
+    assert!(
+        history
+            .windows(2)
+            .all(|pair| pair[0].timestamp_ms <= pair[1].timestamp_ms)
+    );
+    assert_eq!(history[..50], logins[..50], "in time order, each once");
+    let limited = store.history(until_ms, 10, &part_id).await.unwrap();
+    // The latest `limit` rows before the run (fewer logins when other runs kept the same ones).
+    assert!(
+        !limited.is_empty() && limited.len() <= 10,
+        "{}",
+        limited.len()
+    );
+    assert!(logins[..50].ends_with(&limited));
+    assert!(limited.iter().all(|login| own.contains(&engine::login_id(
+        &login.user_id,
+        login.timestamp_ms,
+        login.ip
+    ))));
+
+    // Allow-list entries: insert, replace, delete.
+    let entry_id = format!("AL-test-{tag}");
+    store.delete_allow(&entry_id).await.unwrap();
+    let entry = AllowListEntry {
+        id: entry_id.clone(),
+        kind: "user_country".to_owned(),
+        value: "BR".to_owned(),
+        user: Some("alice".to_owned()),
+        reason: "travels".to_owned(),
+        expires_ms: Some(i64::MAX),
+        created_ms: 5,
+        actor: "local".to_owned(),
+    };
+    store.save_allow(entry.clone()).await.unwrap();
+    let replaced = AllowListEntry {
+        reason: "lives there now".to_owned(),
+        expires_ms: None,
+        ..entry
+    };
+    store.save_allow(replaced.clone()).await.unwrap();
+    let listed = store.allow_list().await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|e| e.id == entry_id)
+            .collect::<Vec<_>>(),
+        [&replaced]
+    );
+    assert!(store.delete_allow(&entry_id).await.unwrap());
+    assert!(!store.delete_allow(&entry_id).await.unwrap());
+
+    // Verdicts: current and history, on the events page and where the login was scored.
+    let riskiest = events
+        .iter()
+        .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score))
+        .unwrap();
+    let login_id = engine::login_id(&riskiest.user_id, riskiest.timestamp_ms, riskiest.ip);
+    let earlier = store.triage(&login_id).await.unwrap().history.len();
+    for (verdict, at_ms) in [
+        (VerdictKind::Dismissed, 10),
+        (VerdictKind::ConfirmedCompromised, 20),
+    ] {
+        store
+            .record_triage(TriageRecord {
+                login_id: login_id.clone(),
+                verdict,
+                comment: format!("{verdict:?}"),
+                actor: "local".to_owned(),
+                at_ms,
+            })
+            .await
+            .unwrap();
+    }
+    let state = store.triage(&login_id).await.unwrap();
+    assert_eq!(state.history.len(), earlier + 2);
+    assert_eq!(
+        state.current.as_ref().unwrap().verdict,
+        VerdictKind::ConfirmedCompromised
+    );
+    assert!(
+        store
+            .verdicts()
+            .await
+            .unwrap()
+            .contains(state.current.as_ref().unwrap())
+    );
+    let page = store
+        .page(&id, &everything(EventOrder::RiskiestFirst))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        page.verdicts.get(&login_id),
+        Some(&VerdictKind::ConfirmedCompromised)
+    );
+    let found = store.find_login(&login_id).await.unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|(analysis, event)| analysis == &id && event == riskiest)
+    );
+
+    // Re-scoring replaces the scores and the summary, and keeps the dataset.
+    let mut rescored = sample_run(&csv, "feedback.csv");
+    rescored.summary.elapsed_ms = 999;
+    rescored.events[0].risk_score = 0.5;
+    rescored.rejections.clear();
+    store.rescore(rescored).await.unwrap();
+    let kept = store.run(&id).await.unwrap().unwrap();
+    assert_eq!(kept.summary.elapsed_ms, 999);
+    assert_eq!(kept.events[0].risk_score, 0.5);
+    assert_eq!(kept.events.len(), events.len());
+    let mut unknown = sample_run(
+        b"timestamp,user_id,ip_address\n2026-03-02T08:00:00Z,z,10.0.0.9\n",
+        "x.csv",
+    );
+    unknown.summary.id = "not-kept".to_owned();
+    assert!(store.rescore(unknown).await.is_err());
+}
+
+#[tokio::test]
+async fn feedback_and_kept_logins_round_trip() {
+    feedback_round_trip(&fresh_sqlite().await, "sqlite").await;
 }

@@ -24,6 +24,7 @@ const LISTED: usize = 100;
 
 /// The API's routes, for any router state (handlers take the service they close over).
 pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>) -> Router<S> {
+    let detection_for_feedback = Arc::clone(&detection);
     let service = move || Arc::clone(&detection);
     let (list, create, one, events) = (service(), service(), service(), service());
     let (incidents, report, user) = (service(), service(), service());
@@ -57,6 +58,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>
             "/api/v1/users/{user}",
             get(move |name| user_profile(Arc::clone(&user), name)),
         )
+        .merge(super::feedback_api::routes(detection_for_feedback))
         // The server's upload limit (`--max-upload-mb`, a layer on the whole app) applies, not
         // axum's 2 MB default for extractors.
         .layer(DefaultBodyLimit::disable())
@@ -64,7 +66,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>
 
 /// An API error: what went wrong, with a code a client can test.
 #[derive(Debug, Serialize)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     #[serde(skip)]
     status: StatusCode,
     code: &'static str,
@@ -72,7 +74,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -80,11 +82,11 @@ impl ApiError {
         }
     }
 
-    fn bad(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn bad(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    fn storage(message: String) -> Self {
+    pub(crate) fn storage(message: String) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", message)
     }
 
@@ -207,6 +209,9 @@ async fn create_analysis(
                 error.to_string(),
             ),
             RunError::Internal(message) => ApiError::storage(message),
+            RunError::NotFound(message) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
         })?;
     let location = format!("/api/v1/analyses/{}", summary.id);
     Ok((
@@ -287,7 +292,7 @@ async fn analysis_events(
                 .await
                 .map_err(ApiError::storage)?
                 .ok_or_else(|| ApiError::not_found(&id))?;
-            Ok(Json(page).into_response())
+            Ok(Json(EventRows::of(page)).into_response())
         }
         "csv" => {
             let kept = kept(&service, &id).await?;
@@ -313,6 +318,52 @@ async fn analysis_events(
             "unsupported_format",
             format!("events come as json or csv, not {other:?}"),
         )),
+    }
+}
+
+/// A page of scored logins, each with its login id (for triage) and current verdict.
+#[derive(Debug, Serialize)]
+struct EventRows {
+    matching: u64,
+    page: usize,
+    pages: usize,
+    rows: Vec<EventRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct EventRow {
+    login_id: String,
+    verdict: Option<engine::VerdictKind>,
+    #[serde(flatten)]
+    event: engine::ScoredEvent,
+}
+
+impl EventRows {
+    fn of(page: EventPage) -> Self {
+        let EventPage {
+            matching,
+            page,
+            pages,
+            rows,
+            verdicts,
+        } = page;
+        let rows = rows
+            .into_iter()
+            .map(|event| {
+                let login_id = engine::login_id(&event.user_id, event.timestamp_ms, event.ip);
+                EventRow {
+                    verdict: verdicts.get(&login_id).copied(),
+                    login_id,
+                    event,
+                }
+            })
+            .collect();
+        Self {
+            matching,
+            page,
+            pages,
+            rows,
+        }
     }
 }
 

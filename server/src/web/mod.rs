@@ -56,11 +56,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?
         .block_on(async move {
-            let store = Store::open(&database).await?;
+            let store = Arc::new(Store::open(&database).await?);
             let detection = Arc::new(DetectionService {
                 config,
                 geo,
-                runs: Arc::new(store),
+                runs: store.clone(),
+                feedback: store,
                 notifier,
             });
             let router = app(&site_root, args.addr, settings, detection);
@@ -177,5 +178,6 @@ async fn shutdown_signal() {
 }
 
 mod api;
+mod feedback_api;
 #[cfg(test)]
 mod tests;

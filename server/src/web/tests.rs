@@ -18,6 +18,7 @@ async fn test_app_with_limit(max_upload_bytes: u64) -> Router {
 
 /// The app on `store`, without geolocation, alerting through `notifier`.
 fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u64) -> Router {
+    let store = Arc::new(store);
     app(
         Path::new("target/site-does-not-exist"),
         "127.0.0.1:0".parse().unwrap(),
@@ -25,7 +26,8 @@ fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u
         Arc::new(DetectionService {
             config: engine::AnalysisConfig::default(),
             geo: Arc::new(engine::enrich::NoGeolocation),
-            runs: Arc::new(store),
+            runs: store.clone(),
+            feedback: store,
             notifier,
         }),
     )
@@ -734,7 +736,7 @@ async fn every_documented_operation_is_served() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 7);
+    assert_eq!(paths.len(), 12);
     for (path, operations) in paths {
         let uri = path.replace("{id}", "unknown").replace("{user}", "unknown");
         for method in operations.as_object().unwrap().keys() {
@@ -771,3 +773,5 @@ async fn api_uploads_up_to_the_server_limit() {
     let response = small.oneshot(api_upload(&[], &csv)).await.unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+mod feedback;
