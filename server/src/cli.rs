@@ -120,6 +120,11 @@ pub struct ServeArgs {
     /// Largest accepted upload, in megabytes (MiB).
     #[arg(long, env = "SKYTRACE_MAX_UPLOAD_MB", default_value_t = 100)]
     pub max_upload_mb: u64,
+    /// Longest a request may take (uploads and analyses included), in seconds; slower requests
+    /// are answered 503 and abandoned.
+    #[arg(long, env = "SKYTRACE_REQUEST_TIMEOUT_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
     /// TOML file with the analysis settings used for uploads (`skytrace config` prints them).
     #[arg(long, env = "SKYTRACE_CONFIG")]
     pub config: Option<PathBuf>,

@@ -18,7 +18,7 @@ use axum::{
 use engine::enrich::GeoLookup;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::cli::ServeArgs;
 use crate::store::Store;
@@ -38,6 +38,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let settings = ServerSettings {
         max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
     };
     let config = crate::analyze::load_config(args.config.as_deref())?;
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(crate::geo::open_for(&args.geo)?);
@@ -123,9 +124,14 @@ pub fn app(
             move |options| shell(options, settings),
         ))
         .layer(RequestBodyLimitLayer::new(upload_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            settings.request_timeout,
+        ))
         .layer(axum::middleware::map_response(
             move |response: Response| async move {
-                explain_payload_too_large(response, settings.max_upload_bytes)
+                let response = explain_payload_too_large(response, settings.max_upload_bytes);
+                explain_timeout(response, settings.request_timeout)
             },
         ))
         .layer(TraceLayer::new_for_http())
@@ -144,6 +150,22 @@ fn explain_payload_too_large(response: Response, limit: u64) -> Response {
         Body::from(format!(
             "File too large: uploads are limited to {}. Start the server with --max-upload-mb to change the limit.\n",
             bytes(limit)
+        )),
+    )
+        .into_response()
+}
+
+/// The timeout layer's bare 503 says what happened and how to allow longer requests.
+fn explain_timeout(response: Response, timeout: std::time::Duration) -> Response {
+    if response.status() != StatusCode::SERVICE_UNAVAILABLE {
+        return response;
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        Body::from(format!(
+            "The request took longer than {} s and was stopped. Start the server with --request-timeout-secs to allow longer requests.\n",
+            timeout.as_secs_f64()
         )),
     )
         .into_response()

@@ -22,7 +22,10 @@ fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u
     app(
         Path::new("target/site-does-not-exist"),
         "127.0.0.1:0".parse().unwrap(),
-        ServerSettings { max_upload_bytes },
+        ServerSettings {
+            max_upload_bytes,
+            ..ServerSettings::default()
+        },
         Arc::new(DetectionService {
             config: engine::AnalysisConfig::default(),
             geo: Arc::new(engine::enrich::NoGeolocation),
@@ -753,6 +756,36 @@ async fn every_documented_operation_is_served() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
+    let store = Arc::new(crate::store::tests::fresh_sqlite().await);
+    let router = app(
+        Path::new("target/site-does-not-exist"),
+        "127.0.0.1:0".parse().unwrap(),
+        ServerSettings {
+            max_upload_bytes: 8 * 1024 * 1024,
+            request_timeout: std::time::Duration::from_millis(1),
+        },
+        Arc::new(DetectionService {
+            config: engine::AnalysisConfig::default(),
+            geo: Arc::new(engine::enrich::NoGeolocation),
+            runs: store.clone(),
+            feedback: store,
+            notifier: None,
+        }),
+    );
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
+    )
+    .unwrap();
+    let response = router.oneshot(api_upload(&[], &sample)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let message = String::from_utf8_lossy(&body);
+    assert!(message.contains("took longer than 0.001 s"), "{message}");
+    assert!(message.contains("--request-timeout-secs"), "{message}");
 }
 
 /// Regression: the API's multipart upload was capped by axum's 2 MB default instead of the
