@@ -163,6 +163,16 @@ impl FeedbackApplied {
     }
 }
 
+/// What re-scoring a kept run changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rerun {
+    pub summary: DetectionSummary,
+    /// Logins whose level changed.
+    pub changed_levels: usize,
+    /// Logins with at least one finding suppressed by an allow-list entry or a verdict.
+    pub suppressed: usize,
+}
+
 /// A kept run in the list of recent runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunListing {

@@ -11,7 +11,7 @@ use engine::{
 };
 
 use crate::detection::{
-    DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, RunListing,
+    DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, Rerun, RunListing,
     summarise,
 };
 use crate::server_fns::{NotificationOverview, TestOutcome};
@@ -153,16 +153,6 @@ pub enum RunError {
     /// A re-run of a run that is not kept, or kept without its logins.
     #[error("{0}")]
     NotFound(String),
-}
-
-/// What a re-run changed.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Rerun {
-    pub summary: DetectionSummary,
-    /// Logins whose level changed.
-    pub changed_levels: usize,
-    /// Logins with at least one finding suppressed by an allow-list entry or a verdict.
-    pub suppressed: usize,
 }
 
 impl DetectionService {

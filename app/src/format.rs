@@ -5,6 +5,12 @@ pub fn count(value: u64) -> String {
     engine::detectors::evidence::thousands(value as f64)
 }
 
+/// "1 login", "4,519 logins": a count with its noun, plural by adding "s".
+pub fn counted(value: u64, noun: &str) -> String {
+    let plural = if value == 1 { "" } else { "s" };
+    format!("{} {noun}{plural}", count(value))
+}
+
 /// Bytes in binary units with one decimal: `1536` → `"1.5 KB"`, `104857600` → `"100.0 MB"`.
 pub fn bytes(value: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];

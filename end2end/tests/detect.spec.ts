@@ -17,6 +17,14 @@ async function levelCounts(page: Page): Promise<string[]> {
   return counts;
 }
 
+/** The first risky login's time, user, address, place, score, level and reasons (not the verdict). */
+async function firstRowCells(page: Page): Promise<string[]> {
+  const cells = page.getByTestId('risky-logins').locator('tbody tr').first().locator('td');
+  await expect(cells.first()).toBeVisible();
+  const texts = await cells.allTextContents();
+  return [...texts.slice(0, 6), texts[texts.length - 1]];
+}
+
 test('detection on the server lists risky logins with their reasons', async ({ page }) => {
   await openWithSample(page);
   await page.getByTestId('detect-server').click();
@@ -46,7 +54,7 @@ test('the in-browser run matches the server with geolocation off, with every req
   await page.getByTestId('detect-server').click();
   await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
   const fromServer = await levelCounts(page);
-  const firstFromServer = await page.getByTestId('risky-logins').locator('tbody tr').first().textContent();
+  const firstFromServer = await firstRowCells(page);
 
   const attempted: string[] = [];
   await page.route('**/*', (route) => {
@@ -56,7 +64,7 @@ test('the in-browser run matches the server with geolocation off, with every req
   await page.getByTestId('detect-local').click();
   await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally/);
   expect(await levelCounts(page)).toEqual(fromServer);
-  await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toHaveText(firstFromServer ?? '');
+  expect(await firstRowCells(page)).toEqual(firstFromServer);
   expect(attempted).toEqual([]);
 });
 
@@ -93,4 +101,40 @@ test('earlier runs are listed and open from the list', async ({ page }) => {
   await recent.getByRole('link', { name: 'sample-logins.csv' }).first().click();
   await expect(page).toHaveURL(/\/detect\?run=/);
   await expect(page.getByTestId('detection')).toBeVisible();
+});
+
+test('a verdict picked in the table changes the run once it is re-scored', async ({ page }) => {
+  await openWithSample(page);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  const before = await levelCounts(page);
+  const rows = page.getByTestId('risky-logins').locator('tbody tr');
+  const verdict = rows.first().getByTestId('verdict');
+  const label = (await verdict.getAttribute('aria-label')) ?? '';
+  const loginId = label.replace('Verdict on login ', '');
+  expect(loginId).toMatch(/^F-[0-9a-f]{12}$/);
+  const runId = new URL(page.url()).searchParams.get('run');
+
+  await verdict.selectOption('confirmed_safe');
+  await expect(rows.first().getByTestId('verdict')).toHaveValue('confirmed_safe');
+  await page.getByTestId('rescore').click();
+  await expect(page.getByTestId('rescore-status')).toContainText('Re-scored:');
+  await expect(page.getByTestId('rescore-status')).toContainText('1 with suppressed findings');
+  await expect(page.getByTestId('feedback-note')).toContainText('0 allow-list entries and 1 verdict (1 login with suppressed findings)');
+  expect(await levelCounts(page)).not.toEqual(before);
+  const finding = await (await page.request.get(`/api/v1/findings/${loginId}`)).json();
+  expect(finding.analyses[0].event.risk_score).toBe(0);
+  expect(finding.triage.current.verdict).toBe('confirmed_safe');
+  await keepScreenshot(page, 'detect-triage');
+
+  // Dismissing changes no score: the run is back to what it was, for the tests after this one.
+  const dismissed = await page.request.post(`/api/v1/findings/${loginId}/triage`, {
+    data: { verdict: 'dismissed' },
+  });
+  expect(dismissed.ok()).toBeTruthy();
+  expect((await page.request.post(`/api/v1/analyses/${runId}/rerun`)).ok()).toBeTruthy();
+  await page.reload();
+  await expectHydrated(page);
+  await expect(page.getByTestId('detection')).toBeVisible();
+  expect(await levelCounts(page)).toEqual(before);
 });

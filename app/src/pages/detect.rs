@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use engine::enrich::NoGeolocation;
-use engine::{RiskLevel, ScoredEvent, time::format_utc};
+use engine::{RiskLevel, ScoredEvent, VerdictKind, time::format_utc};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
@@ -14,10 +14,11 @@ use crate::detection::{
     DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
     RunListing, query, summarise,
 };
-use crate::format::count;
+use crate::format::{count, counted};
 use crate::reading::{AUTO, ingest_options};
 use crate::server_fns::{
-    detection_events, load_detection, recent_runs, run_detection, server_message,
+    detection_events, load_detection, recent_runs, record_verdict, rescore_run, run_detection,
+    server_message,
 };
 
 /// The client-only build has no server to run on.
@@ -46,6 +47,8 @@ pub fn DetectPage() -> impl IntoView {
     let mapping = RwSignal::new(String::new());
     let choices = RwSignal::new(DetectionChoices::default());
     let run = RwSignal::new(None::<Result<Run, String>>);
+    // What the last re-score changed; outlives the results it replaces.
+    let rescored = RwSignal::new(None::<Result<String, String>>);
     // A kept run named in the address (`/detect?run=ID`): a deep link that survives restarts.
     // Loaded in the browser: the results are interactive (paging) and need it anyway.
     let query_map = use_query_map();
@@ -69,7 +72,10 @@ pub fn DetectPage() -> impl IntoView {
     });
     let navigate = use_navigate();
 
-    let reset = move |()| run.set(None);
+    let reset = move |()| {
+        run.set(None);
+        rescored.set(None);
+    };
     let sample_failed = move |message: String| run.set(Some(Err(message)));
     let run_on_server = move |_| {
         let navigate = navigate.clone();
@@ -77,6 +83,7 @@ pub fn DetectPage() -> impl IntoView {
             return;
         };
         busy.set(Some("Uploading and scoring on the server…"));
+        rescored.set(None);
         spawn_local(async move {
             let choices = serde_json::to_string(&choices.get_untracked()).unwrap_or_default();
             let (format, mapping) = (format.get_untracked(), mapping.get_untracked());
@@ -111,6 +118,7 @@ pub fn DetectPage() -> impl IntoView {
             return;
         };
         busy.set(Some("Scoring in your browser…"));
+        rescored.set(None);
         spawn_local(async move {
             let outcome = analyse_here(
                 &file,
@@ -181,7 +189,16 @@ pub fn DetectPage() -> impl IntoView {
                 }
                     .into_any(),
             ),
-            Some(Ok(outcome)) => Some(view! { <Results run=outcome /> }.into_any()),
+            Some(Ok(outcome)) => Some(
+                view! {
+                    <Results
+                        run=outcome
+                        rescored
+                        on_rescored=Callback::new(move |summary| run.set(Some(Ok(Run::Server(summary)))))
+                    />
+                }
+                    .into_any(),
+            ),
         }}
     }
 }
@@ -330,7 +347,11 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
 }
 
 #[component]
-fn Results(run: Run) -> impl IntoView {
+fn Results(
+    run: Run,
+    rescored: RwSignal<Option<Result<String, String>>>,
+    on_rescored: Callback<DetectionSummary>,
+) -> impl IntoView {
     let summary = run.summary().clone();
     let where_run = match &run {
         Run::Server(summary) => {
@@ -338,6 +359,7 @@ fn Results(run: Run) -> impl IntoView {
             view! {
                 <span class="badge" data-testid="detected-where">"Scored on the server"</span>
                 <a class="button" href=reports data-testid="open-reports">"Reports for this run"</a>
+                <Rescore id=summary.id.clone() status=rescored on_rescored />
             }
                 .into_any()
         }
@@ -350,6 +372,7 @@ fn Results(run: Run) -> impl IntoView {
                 <h2>"Results for " {summary.file_name.clone()}</h2>
                 {where_run}
             </header>
+            <FeedbackNote summary=summary.clone() />
             <p class="muted" data-testid="detection-counts">
                 {format!(
                     "{} logins scored ({} records read, {} rejected, {} skipped) in {} ms{}",
@@ -385,6 +408,73 @@ fn Results(run: Run) -> impl IntoView {
             <RiskyLogins run />
         </section>
     }
+}
+
+/// Scores the run again with the verdicts and allow-list entries recorded since.
+#[component]
+fn Rescore(
+    id: String,
+    status: RwSignal<Option<Result<String, String>>>,
+    on_rescored: Callback<DetectionSummary>,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let rescore = move |_| {
+        let id = id.clone();
+        busy.set(true);
+        spawn_local(async move {
+            let outcome = rescore_run(id).await;
+            busy.set(false);
+            match outcome {
+                Ok(rerun) => {
+                    status.set(Some(Ok(format!(
+                        "Re-scored: {} changed level, {} with suppressed findings.",
+                        counted(rerun.changed_levels as u64, "login"),
+                        count(rerun.suppressed as u64)
+                    ))));
+                    on_rescored.run(rerun.summary);
+                }
+                Err(error) => status.set(Some(Err(server_message(error)))),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="button" data-testid="rescore" disabled=busy on:click=rescore
+            title="Score this run again with the verdicts and allow-list entries recorded since">
+            "Re-score with feedback"
+        </button>
+        {move || status.get().map(|outcome| match outcome {
+            Ok(message) => view! { <span class="muted" role="status" data-testid="rescore-status">{message}</span> }.into_any(),
+            Err(message) => view! { <span class="error" role="alert" data-testid="rescore-status">{message}</span> }.into_any(),
+        })}
+    }
+}
+
+/// What the run learnt from besides its own logins, when anything.
+#[component]
+fn FeedbackNote(summary: DetectionSummary) -> impl IntoView {
+    let feedback = summary.feedback;
+    let mut parts = Vec::new();
+    if feedback.history_logins > 0 {
+        parts.push(format!(
+            "learnt first from {} of kept runs",
+            counted(feedback.history_logins, "earlier login")
+        ));
+    }
+    if feedback.allow_list_entries + feedback.verdicts > 0 {
+        let entries = if feedback.allow_list_entries == 1 {
+            "1 allow-list entry".to_owned()
+        } else {
+            format!("{} allow-list entries", count(feedback.allow_list_entries))
+        };
+        parts.push(format!(
+            "applied {entries} and {} ({} with suppressed findings)",
+            counted(feedback.verdicts, "verdict"),
+            counted(feedback.suppressed_logins, "login")
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        view! { <p class="muted" data-testid="feedback-note">{format!("This run {}.", parts.join("; "))}</p> }
+    })
 }
 
 /// Logins per score bin, with the threshold drawn across.
@@ -477,6 +567,44 @@ fn TopUsers(summary: DetectionSummary) -> impl IntoView {
     }
 }
 
+/// An analyst's verdict on one login, recorded as soon as it is picked.
+#[component]
+fn VerdictPicker(
+    login_id: String,
+    verdict: Option<VerdictKind>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let failed = RwSignal::new(None::<String>);
+    let label = format!("Verdict on login {login_id}");
+    let record = move |event: leptos::ev::Event| {
+        let chosen = event_target_value(&event);
+        if chosen.is_empty() {
+            return;
+        }
+        let login_id = login_id.clone();
+        spawn_local(async move {
+            match record_verdict(login_id, chosen, String::new()).await {
+                Ok(()) => refresh.update(|count| *count += 1),
+                Err(error) => failed.set(Some(server_message(error))),
+            }
+        });
+    };
+    let options = [
+        (VerdictKind::ConfirmedSafe, "Confirmed safe"),
+        (VerdictKind::ConfirmedCompromised, "Compromised"),
+        (VerdictKind::Dismissed, "Dismissed"),
+    ];
+    view! {
+        <select class="verdict" data-testid="verdict" aria-label=label on:change=record>
+            <option value="" selected=verdict.is_none()>"—"</option>
+            {options.into_iter().map(|(kind, text)| view! {
+                <option value=kind.as_str() selected=verdict == Some(kind)>{text}</option>
+            }).collect_view()}
+        </select>
+        {move || failed.get().map(|message| view! { <span class="error" role="alert">{message}</span> })}
+    }
+}
+
 #[component]
 fn LevelBadge(level: RiskLevel) -> impl IntoView {
     view! { <span class=format!("level-badge level-{}", level.as_str().to_lowercase())>{level.as_str()}</span> }
@@ -491,8 +619,11 @@ fn RiskyLogins(run: Run) -> impl IntoView {
     let order = RwSignal::new(EventOrder::RiskiestFirst);
     let page_number = RwSignal::new(0usize);
     let page = RwSignal::new(None::<Result<EventPage, String>>);
+    let on_server = matches!(run, Run::Server(_));
+    let refresh = RwSignal::new(0u32);
     let run = StoredValue::new(run);
     Effect::new(move |_| {
+        refresh.track();
         let query_now = EventQuery {
             min_score: threshold,
             level: level.get(),
@@ -557,10 +688,14 @@ fn RiskyLogins(run: Run) -> impl IntoView {
                     <table class="data" data-testid="risky-logins">
                         <thead><tr>
                             <th scope="col">"Time (UTC)"</th><th scope="col">"User"</th><th scope="col">"Address"</th>
-                            <th scope="col">"Place"</th><th scope="col">"Score"</th><th scope="col">"Level"</th><th scope="col">"Reasons"</th>
+                            <th scope="col">"Place"</th><th scope="col">"Score"</th><th scope="col">"Level"</th>
+                            {on_server.then(|| view! { <th scope="col">"Verdict"</th> })}
+                            <th scope="col">"Reasons"</th>
                         </tr></thead>
                         <tbody>
                             {page_now.rows.into_iter().map(|event| {
+                                let login_id = engine::login_id(&event.user_id, event.timestamp_ms, event.ip);
+                                let verdict = page_now.verdicts.get(&login_id).copied();
                                 let place = match (&event.city, &event.country) {
                                     (Some(city), Some(country)) => format!("{city}, {country}"),
                                     (None, Some(country)) => country.to_string(),
@@ -574,9 +709,11 @@ fn RiskyLogins(run: Run) -> impl IntoView {
                                         <td>{place}</td>
                                         <td>{format!("{:.2}", event.risk_score)}</td>
                                         <td><LevelBadge level=event.risk_level /></td>
+                                        {on_server.then(|| view! { <td><VerdictPicker login_id verdict refresh /></td> }.into_any())}
                                         <td class="reasons">{event.reasons()}</td>
                                     </tr>
                                 }
+                                .into_any()
                             }).collect_view()}
                         </tbody>
                     </table>

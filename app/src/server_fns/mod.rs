@@ -7,6 +7,7 @@ mod recent_runs;
 mod report_preview;
 mod run_detection;
 mod settings_overview;
+mod triage;
 #[cfg(feature = "ssr")]
 mod upload;
 
@@ -20,6 +21,7 @@ pub use settings_overview::{
     NotificationOverview, SendTestNotification, ServerOverview, SettingsOverview, TestOutcome,
     send_test_notification, settings_overview,
 };
+pub use triage::{RecordVerdict, RescoreRun, record_verdict, rescore_run};
 
 /// The message a person should read, without the transport's wrapping.
 pub fn server_message(error: leptos::prelude::ServerFnError) -> String {

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use app::detection_service::{DetectionService, Rerun, RunError};
+use app::detection::Rerun;
+use app::detection_service::{DetectionService, RunError};
 use app::triage::{AllowListEntry, AllowListInput, TriageRecord, TriageState};
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
