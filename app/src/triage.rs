@@ -53,6 +53,18 @@ pub struct AllowListInput {
 }
 
 impl AllowListInput {
+    /// A new entry's id: `AL-` and 12 hex digits from the entry and when it was made.
+    pub fn new_id(&self, now_ms: i64) -> String {
+        let key = format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{now_ms}",
+            self.kind,
+            self.value,
+            self.user.as_deref().unwrap_or_default()
+        );
+        let hash = engine::digest::fnv1a64(key.as_bytes());
+        format!("AL-{:012x}", hash & 0xffff_ffff_ffff)
+    }
+
     /// The entry to keep, validated and normalised, or what is wrong with it.
     pub fn validate(&self, id: String, actor: &str, now_ms: i64) -> Result<AllowListEntry, String> {
         let scope = AllowScope::parse(self.kind.trim(), &self.value, self.user.as_deref())

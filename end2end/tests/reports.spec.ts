@@ -70,3 +70,39 @@ test('the settings page lists no channel and the analysis settings', async ({ pa
   await page.getByText(/Detection settings/).click();
   await expect(page.getByTestId('parameters')).toContainText('isolation_forest.n_trees');
 });
+
+test('allow-list entries are added, refused with a reason, and removed on the settings page', async ({ page }) => {
+  await page.goto('/settings');
+  await expectHydrated(page);
+  const list = page.getByTestId('allow-list');
+  await expect(list.getByTestId('allow-list-empty')).toBeVisible();
+
+  await page.getByTestId('allow-value').fill('198.51.100.7/24');
+  await page.getByTestId('allow-reason').fill('office VPN');
+  await page.getByTestId('allow-expires').fill('2099-12-31');
+  await page.getByTestId('allow-add').click();
+  const entries = list.getByTestId('allow-list-entries').locator('tbody tr');
+  await expect(entries).toHaveCount(1);
+  await expect(entries.first()).toContainText('addresses 198.51.100.0/24');
+  await expect(entries.first()).toContainText('office VPN');
+  await expect(entries.first()).toContainText('2099-12-31T23:59:59Z');
+
+  await page.getByTestId('allow-kind').selectOption('user_country');
+  await page.getByTestId('allow-value').fill('BR');
+  await page.getByTestId('allow-reason').fill('travels to Brazil');
+  await page.getByTestId('allow-add').click();
+  await expect(page.getByTestId('allow-error')).toContainText('needs a user');
+  await page.getByTestId('allow-user').fill('Alice');
+  await page.getByTestId('allow-add').click();
+  await expect(entries).toHaveCount(2);
+  await expect(entries.nth(1)).toContainText('alice in BR');
+  const viaApi = await (await page.request.get('/api/v1/allowlist')).json();
+  expect(viaApi.map((entry: { value: string }) => entry.value)).toEqual(['198.51.100.0/24', 'BR']);
+  await keepScreenshot(page, 'settings-allow-list');
+
+  for (let left = 1; left >= 0; left--) {
+    await entries.first().getByTestId('remove-entry').click();
+    await expect(entries).toHaveCount(left);
+  }
+  await expect(list.getByTestId('allow-list-empty')).toBeVisible();
+});

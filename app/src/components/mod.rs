@@ -1,5 +1,6 @@
-//! Pieces shared by several pages.
+//! Pieces of the pages, most shared by several.
 
+mod allow_list;
 mod empty_state;
 mod file_picker;
 mod footer;
@@ -7,6 +8,7 @@ mod nav;
 mod profile_view;
 mod reading_options;
 
+pub use allow_list::AllowListEditor;
 pub use empty_state::EmptyState;
 pub use file_picker::FilePicker;
 pub use footer::Footer;

@@ -1,10 +1,12 @@
-//! Settings: how the server analyses (its `--config`), where alerts go, and a test message.
-//! Settings are changed in the config file (secrets in the environment), not here.
+//! Settings: how the server analyses (its `--config`), where alerts go, a test message, and the
+//! allow-list. Settings are changed in the config file (secrets in the environment); the
+//! allow-list is edited here.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 
+use crate::components::AllowListEditor;
 use crate::format::bytes;
 use crate::server_fns::{TestOutcome, send_test_notification, server_message, settings_overview};
 
@@ -23,7 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
                 "This offline build has no server: it analyses in your browser with the default settings and sends no notifications."
             </p>
         })}
-        {(!cfg!(feature = "csr")).then(|| view! { <ServerSettingsView /> })}
+        {(!cfg!(feature = "csr")).then(|| view! { <ServerSettingsView /> <AllowListEditor /> })}
     }
 }
 

@@ -1,5 +1,6 @@
 //! Server functions: called from the browser like async functions, run on the server.
 
+mod allow_list;
 mod detection_events;
 mod load_detection;
 mod profile_upload;
@@ -11,6 +12,10 @@ mod triage;
 #[cfg(feature = "ssr")]
 mod upload;
 
+pub use allow_list::{
+    AddAllowEntry, AllowListEntries, RemoveAllowEntry, add_allow_entry, allow_list_entries,
+    remove_allow_entry,
+};
 pub use detection_events::{DetectionEvents, detection_events};
 pub use load_detection::{LoadDetection, load_detection};
 pub use profile_upload::{ProfileUpload, profile_upload};

@@ -208,7 +208,7 @@ async fn create_entry(
 ) -> Result<Response, ApiError> {
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let id = match &body {
-        Ok(Json(input)) => entry_id(input, now_ms),
+        Ok(Json(input)) => input.new_id(now_ms),
         Err(_) => String::new(),
     };
     let entry = validated(body, id)?;
@@ -265,16 +265,4 @@ async fn delete_entry(
     } else {
         Err(entry_not_found(&id))
     }
-}
-
-/// `AL-` and 12 hex digits from the entry and when it was made.
-fn entry_id(input: &AllowListInput, now_ms: i64) -> String {
-    let key = format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{now_ms}",
-        input.kind,
-        input.value,
-        input.user.as_deref().unwrap_or_default()
-    );
-    let hash = engine::digest::fnv1a64(key.as_bytes());
-    format!("AL-{:012x}", hash & 0xffff_ffff_ffff)
 }

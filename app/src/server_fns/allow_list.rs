@@ -1,0 +1,89 @@
+use leptos::prelude::*;
+
+use crate::triage::{AllowListEntry, AllowListInput};
+
+/// Every allow-list entry, oldest first (expired ones included).
+#[server(prefix = "/api", endpoint = "allowlist/list")]
+pub async fn allow_list_entries() -> Result<Vec<AllowListEntry>, ServerFnError> {
+    use std::sync::Arc;
+
+    use super::upload::fail;
+    use crate::detection_service::DetectionService;
+    use axum::http::StatusCode;
+
+    let service = expect_context::<Arc<DetectionService>>();
+    service
+        .feedback
+        .allow_list()
+        .await
+        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))
+}
+
+/// Adds an entry; `expires` is a date (YYYY-MM-DD, the entry applies to its end, UTC) or empty.
+#[server(prefix = "/api", endpoint = "allowlist/add")]
+pub async fn add_allow_entry(
+    input: AllowListInput,
+    expires: String,
+) -> Result<AllowListEntry, ServerFnError> {
+    use std::sync::Arc;
+
+    use super::upload::fail;
+    use crate::detection_service::DetectionService;
+    use axum::http::StatusCode;
+
+    let service = expect_context::<Arc<DetectionService>>();
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let expires_ms = match expires.trim() {
+        "" => None,
+        date => {
+            let day: jiff::civil::Date = date.parse().map_err(|_| {
+                fail(
+                    StatusCode::BAD_REQUEST,
+                    format!("not a date: {date:?} (expected YYYY-MM-DD)"),
+                )
+            })?;
+            let end = day
+                .tomorrow()
+                .and_then(|next| jiff::tz::TimeZone::UTC.to_timestamp(next.at(0, 0, 0, 0)))
+                .map_err(|error| fail(StatusCode::BAD_REQUEST, error.to_string()))?;
+            Some(end.as_millisecond())
+        }
+    };
+    let input = AllowListInput {
+        expires_ms,
+        ..input
+    };
+    let entry = input
+        .validate(input.new_id(now_ms), "local", now_ms)
+        .map_err(|message| fail(StatusCode::BAD_REQUEST, message))?;
+    service
+        .feedback
+        .save_allow(entry.clone())
+        .await
+        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?;
+    Ok(entry)
+}
+
+#[server(prefix = "/api", endpoint = "allowlist/remove")]
+pub async fn remove_allow_entry(id: String) -> Result<(), ServerFnError> {
+    use std::sync::Arc;
+
+    use super::upload::fail;
+    use crate::detection_service::DetectionService;
+    use axum::http::StatusCode;
+
+    let service = expect_context::<Arc<DetectionService>>();
+    let removed = service
+        .feedback
+        .delete_allow(&id)
+        .await
+        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?;
+    if removed {
+        Ok(())
+    } else {
+        Err(fail(
+            StatusCode::NOT_FOUND,
+            format!("no allow-list entry {id:?}"),
+        ))
+    }
+}
