@@ -54,7 +54,12 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     print_summary(&args.input, &ingested, &analysis, elapsed.as_secs_f64());
     if let Some(notifications) = &notifications {
-        crate::notify::notify_analysis(notifications, &analysis, &args.data_dir);
+        crate::notify::notify_analysis(
+            notifications,
+            &analysis,
+            &args.data_dir,
+            args.database.as_deref(),
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

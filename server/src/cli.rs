@@ -215,12 +215,16 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub reading: InputArgs,
     /// Send alerts as set in the config file's [notifications] section; deliveries are
-    /// recorded in the data directory so an alert is sent once.
+    /// recorded in the database's notification log, shared with `serve`, so an alert is sent once.
     #[arg(long)]
     pub notify: bool,
-    /// Directory for the notifications sent-log (created if missing); the same as `serve`'s.
+    /// Directory of the SQLite database holding the notification log (created if missing); the
+    /// same as `serve`'s.
     #[arg(long, env = "SKYTRACE_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// The database holding the notification log, when not the data directory's SQLite file.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database: Option<String>,
     #[command(flatten)]
     pub geo: GeoArgs,
 }

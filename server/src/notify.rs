@@ -5,17 +5,18 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use alerts::{DeliveryReport, Dispatcher, JsonSentLog, NotificationsConfig};
+use alerts::{Alert, DeliveryReport, Dispatcher, NotificationsConfig};
 use anyhow::Context;
 use app::detection_service::{Notifier, PendingAlerts};
 use app::server_fns::{NotificationOverview, TestOutcome};
 use engine::{Analysis, AnalysisConfig, ScoredEvent};
 
 use crate::cli::NotifyTestArgs;
+use crate::store::{Store, StoredSentLog};
 
-/// The sent-log's file name inside the data directory.
+/// Where earlier versions kept the sent-log, in the data directory; moved into the database.
 const SENT_LOG_FILE: &str = "notifications-sent.json";
 
 /// `skytrace notify-test`: a test message on every configured channel.
@@ -41,11 +42,13 @@ pub fn notify_test(args: &NotifyTestArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Sends the analysis's alerts; delivery problems are printed, never returned.
+/// Sends the analysis's alerts, recorded in the notification log of the database (`database`,
+/// else the data directory's SQLite file); delivery problems are printed, never returned.
 pub fn notify_analysis(
     notifications: &NotificationsConfig,
     analysis: &Analysis,
     data_dir: &Path,
+    database: Option<&str>,
 ) -> DeliveryReport {
     let alerts = alerts::alerts_from_analysis(analysis, &notifications.rules());
     let mut report = DeliveryReport::default();
@@ -56,14 +59,18 @@ pub fn notify_analysis(
         );
         return report;
     }
-    let path = data_dir.join(SENT_LOG_FILE);
     let sent = (|| -> anyhow::Result<DeliveryReport> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
-        let mut log = JsonSentLog::open(&path)?;
+        let url = database.map_or_else(|| Store::sqlite_url(data_dir), str::to_owned);
         let dispatcher = Dispatcher::new(notifications.clone());
-        let now_ms = jiff::Timestamp::now().as_millisecond();
-        Ok(runtime()?.block_on(dispatcher.dispatch(&alerts, now_ms, &mut log)))
+        runtime()?.block_on(async {
+            let store = Store::open(&url).await?;
+            store
+                .import_sent_log_file(&data_dir.join(SENT_LOG_FILE))
+                .await?;
+            dispatch_logged(&store, &dispatcher, &alerts, None).await
+        })
     })();
     match sent {
         Ok(sent) => report = sent,
@@ -85,21 +92,45 @@ pub fn notify_analysis(
     report
 }
 
-/// Alerts after web runs: the server's `[notifications]`, with a sent-log in the data
-/// directory shared by every run (so an incident is alerted once across runs and restarts).
+/// Sends `alerts`, skipping those the notification log has, and records what went out.
+async fn dispatch_logged(
+    store: &Store,
+    dispatcher: &Dispatcher,
+    alerts: &[Alert],
+    run_id: Option<&str>,
+) -> anyhow::Result<DeliveryReport> {
+    let mut log = StoredSentLog::new(store.sent_entries().await?);
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let report = dispatcher.dispatch(alerts, now_ms, &mut log).await;
+    store.record_sent(run_id, &log.recorded).await?;
+    Ok(report)
+}
+
+/// Alerts after web runs: the server's `[notifications]`, with the notification log in the
+/// database shared by every run (so an incident is alerted once across runs and restarts).
 pub struct WebNotifier {
     config: NotificationsConfig,
     dispatcher: Arc<Dispatcher>,
-    sent_log: Arc<Mutex<JsonSentLog>>,
+    store: Arc<Store>,
+    /// One dispatch at a time, so two runs finishing together cannot both send an alert.
+    sending: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl WebNotifier {
-    pub fn open(config: NotificationsConfig, data_dir: &Path) -> anyhow::Result<Self> {
-        let sent_log = JsonSentLog::open(&data_dir.join(SENT_LOG_FILE))?;
+    /// Moves a sent-log file of an earlier version from `data_dir` into the database.
+    pub async fn open(
+        config: NotificationsConfig,
+        store: Arc<Store>,
+        data_dir: &Path,
+    ) -> anyhow::Result<Self> {
+        store
+            .import_sent_log_file(&data_dir.join(SENT_LOG_FILE))
+            .await?;
         Ok(Self {
             dispatcher: Arc::new(Dispatcher::new(config.clone())),
             config,
-            sent_log: Arc::new(Mutex::new(sent_log)),
+            store,
+            sending: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 }
@@ -125,15 +156,19 @@ impl Notifier for WebNotifier {
                 ));
             }
         }
-        let (dispatcher, sent_log) = (Arc::clone(&self.dispatcher), Arc::clone(&self.sent_log));
+        let (dispatcher, store) = (Arc::clone(&self.dispatcher), Arc::clone(&self.store));
+        let sending = Arc::clone(&self.sending);
+        let run_id = run_id.to_owned();
         let count = alerts.len();
+        // Prepared on a blocking thread of the server's runtime, whose database pool it uses.
+        let server = tokio::runtime::Handle::current();
         let send = move || {
-            let report = match runtime() {
-                Ok(runtime) => {
-                    let mut log = sent_log.lock().unwrap_or_else(PoisonError::into_inner);
-                    let now_ms = jiff::Timestamp::now().as_millisecond();
-                    runtime.block_on(dispatcher.dispatch(&alerts, now_ms, &mut *log))
-                }
+            let sent = server.block_on(async {
+                let _one_at_a_time = sending.lock().await;
+                dispatch_logged(&store, &dispatcher, &alerts, Some(&run_id)).await
+            });
+            let report = match sent {
+                Ok(report) => report,
                 Err(error) => {
                     tracing::error!(error = format!("{error:#}"), "alerts not sent");
                     return;
@@ -260,21 +295,45 @@ mod tests {
             .expect("valid")
             .expect("notifications");
 
-        let first = notify_analysis(&notifications, &analysis, data_dir.path());
+        // An earlier version's sent-log file, which already has the first alert: moved into the
+        // database, so that alert is not sent again.
         let alerts = alerts::alerts_from_analysis(&analysis, &notifications.rules());
-        assert!(!alerts.is_empty(), "the sample scenario has attacks");
+        assert!(alerts.len() >= 2, "the sample scenario has attacks");
+        let old_log = data_dir.path().join(SENT_LOG_FILE);
+        std::fs::write(
+            &old_log,
+            serde_json::to_string(&[alerts::SentEntry {
+                channel: "webhook".to_owned(),
+                key: alerts[0].key.clone(),
+                sent_at_ms: 1,
+                in_digest: false,
+            }])
+            .expect("json"),
+        )
+        .expect("old sent-log");
+
+        let first = notify_analysis(&notifications, &analysis, data_dir.path(), None);
         assert_eq!(first.deliveries.len(), alerts.len());
-        assert!(
-            first
+        let sent = |report: &DeliveryReport| {
+            report
                 .deliveries
                 .iter()
-                .all(|d| d.outcome == alerts::Outcome::Sent),
-            "{first:#?}"
-        );
-        assert_eq!(bodies.lock().expect("lock").len(), alerts.len());
-        assert!(data_dir.path().join(SENT_LOG_FILE).is_file());
+                .filter(|d| d.outcome == alerts::Outcome::Sent)
+                .count()
+        };
+        assert_eq!(sent(&first), alerts.len() - 1, "{first:#?}");
+        assert_eq!(bodies.lock().expect("lock").len(), alerts.len() - 1);
+        assert!(!old_log.exists(), "the file was moved into the database");
+        let logged = runtime()
+            .expect("runtime")
+            .block_on(async {
+                let store = Store::open(&Store::sqlite_url(data_dir.path())).await?;
+                store.sent_entries().await
+            })
+            .expect("notification log");
+        assert_eq!(logged.len(), alerts.len());
 
-        let second = notify_analysis(&notifications, &analysis, data_dir.path());
+        let second = notify_analysis(&notifications, &analysis, data_dir.path(), None);
         assert!(
             second
                 .deliveries
@@ -282,6 +341,6 @@ mod tests {
                 .all(|d| d.outcome == alerts::Outcome::Deduplicated),
             "{second:#?}"
         );
-        assert_eq!(bodies.lock().expect("lock").len(), alerts.len());
+        assert_eq!(bodies.lock().expect("lock").len(), alerts.len() - 1);
     }
 }

@@ -2,6 +2,8 @@
 //! scored logins, in SQLite (a file under the data directory, WAL mode) or PostgreSQL
 //! (`--database postgres://…`), with the same migrations and queries.
 //!
+//! Also kept: analysts' verdicts and allow-list entries, and the notification log.
+//!
 //! A run is written in one transaction: a crash or a kill mid-way leaves the whole run or none
 //! of it.
 
@@ -17,7 +19,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 /// Schema versions, applied in order, each once.
-const MIGRATIONS: [(i64, &str, &str); 3] = [
+const MIGRATIONS: [(i64, &str, &str); 4] = [
     (1, "runs", include_str!("migrations/0001_runs.sql")),
     (
         2,
@@ -25,6 +27,11 @@ const MIGRATIONS: [(i64, &str, &str); 3] = [
         include_str!("migrations/0002_user_index.sql"),
     ),
     (3, "feedback", include_str!("migrations/0003_feedback.sql")),
+    (
+        4,
+        "notification log",
+        include_str!("migrations/0004_notification_log.sql"),
+    ),
 ];
 /// Logins per INSERT statement (10 values each; well under SQLite's and PostgreSQL's limits).
 const EVENTS_PER_INSERT: usize = 500;
@@ -496,5 +503,7 @@ impl RunStore for Store {
 }
 
 mod feedback;
+mod notifications;
+pub use notifications::StoredSentLog;
 #[cfg(test)]
 pub mod tests;

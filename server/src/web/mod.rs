@@ -42,13 +42,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let config = crate::analyze::load_config(args.config.as_deref())?;
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(crate::geo::open_for(&args.geo)?);
-    let notifier: Option<Arc<dyn Notifier>> =
-        match crate::config_file::notifications(args.config.as_deref())? {
-            Some(notifications) if notifications.has_channels() => Some(Arc::new(
-                crate::notify::WebNotifier::open(notifications, &args.data_dir)?,
-            )),
-            _ => None,
-        };
+    let notifications = crate::config_file::notifications(args.config.as_deref())?
+        .filter(alerts::NotificationsConfig::has_channels);
     let database = args
         .database
         .clone()
@@ -58,6 +53,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .build()?
         .block_on(async move {
             let store = Arc::new(Store::open(&database).await?);
+            let notifier: Option<Arc<dyn Notifier>> = match notifications {
+                Some(notifications) => Some(Arc::new(
+                    crate::notify::WebNotifier::open(notifications, store.clone(), &args.data_dir)
+                        .await?,
+                )),
+                None => None,
+            };
             let detection = Arc::new(DetectionService {
                 config,
                 geo,

@@ -489,7 +489,10 @@ async fn web_runs_alert_their_incidents_once_with_links() {
     let store = Store::open(&Store::sqlite_url(data_dir.path()))
         .await
         .unwrap();
-    let notifier = crate::notify::WebNotifier::open(notifications, data_dir.path()).unwrap();
+    let notifier =
+        crate::notify::WebNotifier::open(notifications, Arc::new(store.clone()), data_dir.path())
+            .await
+            .unwrap();
     let router = app_on(store, Some(Arc::new(notifier)), 8 * 1024 * 1024);
     let summary = detect_sample(&router).await;
     let (_, _, json) = get_bytes(
