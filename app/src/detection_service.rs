@@ -1,6 +1,7 @@
 //! The server's side of detection: the settings and geolocation it analyses with, and where runs
 //! are kept (the server's database) so their pages and deep links work after a restart.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use crate::detection::{
     summarise,
 };
 use crate::server_fns::{NotificationOverview, TestOutcome};
-use crate::triage::{AllowListEntry, TriageRecord, TriageState, feedback_of};
+use crate::triage::{AllowListEntry, AllowListInput, TriageRecord, TriageState, feedback_of};
+use axum::http::StatusCode;
 
 /// Everything kept of one run.
 pub struct SavedRun {
@@ -70,14 +72,15 @@ pub trait RunStore: Send + Sync {
     /// The validated logins of a run, in input order; `None` for an unknown id or a run kept
     /// before logins were kept with their scores.
     fn logins<'a>(&'a self, id: &'a str) -> Stored<'a, Option<Vec<LoginEvent>>>;
-    /// Logins kept by runs other than `except`, each once, up to `until_ms` (later ones cannot
-    /// change a score), the latest `limit` of them in time order: what a new analysis learns
-    /// from first.
+    /// Logins kept by runs other than `except`, each once and none named in `skip` (the new
+    /// analysis' own), up to `until_ms` (later ones cannot change a score), from the latest
+    /// `limit` kept rows, in time order: what a new analysis learns from first.
     fn history<'a>(
         &'a self,
         until_ms: i64,
         limit: usize,
         except: &'a str,
+        skip: HashSet<String>,
     ) -> Stored<'a, Vec<LoginEvent>>;
     /// Replaces a kept run's summary, settings and scores (after re-scoring its logins).
     fn rescore(&self, run: SavedRun) -> Stored<'_, ()>;
@@ -155,6 +158,49 @@ pub enum RunError {
     NotFound(String),
 }
 
+impl RunError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadChoices(_) => StatusCode::BAD_REQUEST,
+            Self::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+        }
+    }
+}
+
+/// Longest comment kept with a verdict, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+/// Who records feedback until hosted-mode sign-in names people.
+pub const LOCAL_ACTOR: &str = "local";
+
+/// Why a verdict or an allow-list entry was not kept.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackError {
+    #[error("{0}")]
+    BadVerdict(String),
+    #[error("the comment is longer than {MAX_COMMENT_CHARS} characters")]
+    CommentTooLong,
+    #[error("{0}")]
+    BadEntry(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl FeedbackError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadVerdict(_) | Self::CommentTooLong | Self::BadEntry(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 impl DetectionService {
     /// Scores a log with the server's settings and `choices` (JSON of
     /// [`DetectionChoices`], empty for the defaults), keeps the run, sends its alerts in the
@@ -217,6 +263,101 @@ impl DetectionService {
             tokio::task::spawn_blocking(alerts.send);
         }
         Ok(summary)
+    }
+
+    /// Records an analyst's verdict (`confirmed_safe`, `confirmed_compromised`, `dismissed`) on
+    /// a kept login, as its current one and in its history.
+    pub async fn record_verdict(
+        &self,
+        login_id: &str,
+        verdict: &str,
+        comment: &str,
+    ) -> Result<(), FeedbackError> {
+        let verdict = verdict.parse().map_err(FeedbackError::BadVerdict)?;
+        let comment = comment.trim();
+        if comment.chars().count() > MAX_COMMENT_CHARS {
+            return Err(FeedbackError::CommentTooLong);
+        }
+        // The login must be kept before a verdict is kept for it.
+        self.scored_login(login_id).await?;
+        self.feedback
+            .record_triage(TriageRecord {
+                login_id: login_id.to_owned(),
+                verdict,
+                comment: comment.to_owned(),
+                actor: LOCAL_ACTOR.to_owned(),
+                at_ms: now_ms(),
+            })
+            .await
+            .map_err(FeedbackError::Internal)
+    }
+
+    /// Where a kept login was scored: `(analysis id, scored login)`, newest run first.
+    pub async fn scored_login(
+        &self,
+        login_id: &str,
+    ) -> Result<Vec<(String, ScoredEvent)>, FeedbackError> {
+        let scored = self
+            .feedback
+            .find_login(login_id)
+            .await
+            .map_err(FeedbackError::Internal)?;
+        if scored.is_empty() {
+            return Err(FeedbackError::NotFound(format!(
+                "no kept login {login_id:?} (login ids look like F-0123456789ab)"
+            )));
+        }
+        Ok(scored)
+    }
+
+    /// One allow-list entry.
+    pub async fn allow_entry(&self, id: &str) -> Result<AllowListEntry, FeedbackError> {
+        self.feedback
+            .allow_list()
+            .await
+            .map_err(FeedbackError::Internal)?
+            .into_iter()
+            .find(|entry| entry.id == id)
+            .ok_or_else(|| FeedbackError::NotFound(format!("no allow-list entry {id:?}")))
+    }
+
+    pub async fn remove_allow_entry(&self, id: &str) -> Result<(), FeedbackError> {
+        let removed = self
+            .feedback
+            .delete_allow(id)
+            .await
+            .map_err(FeedbackError::Internal)?;
+        if removed {
+            Ok(())
+        } else {
+            Err(FeedbackError::NotFound(format!(
+                "no allow-list entry {id:?}"
+            )))
+        }
+    }
+
+    /// Keeps `input` as a new allow-list entry, or in place of `replacing` (keeping its id and
+    /// when it was made).
+    pub async fn save_allow_entry(
+        &self,
+        input: &AllowListInput,
+        replacing: Option<AllowListEntry>,
+    ) -> Result<AllowListEntry, FeedbackError> {
+        let now_ms = now_ms();
+        let id = replacing
+            .as_ref()
+            .map_or_else(|| input.new_id(now_ms), |entry| entry.id.clone());
+        let mut entry = input
+            .validate(id, LOCAL_ACTOR, now_ms)
+            .map_err(FeedbackError::BadEntry)?;
+        if let Some(existing) = replacing {
+            entry.created_ms = existing.created_ms;
+        }
+        self.feedback
+            .save_allow(entry.clone())
+            .await
+            .map_err(FeedbackError::Internal)?;
+        Ok(entry)
     }
 
     /// Scores a kept run's logins again with what analysts have taught since (allow-list,
@@ -296,25 +437,16 @@ impl DetectionService {
         id: &str,
     ) -> Result<(Vec<LoginEvent>, Feedback), RunError> {
         let until_ms = logins.iter().map(|login| login.timestamp_ms).max();
-        let mut earlier = match until_ms {
-            Some(until_ms) => self
-                .runs
-                .history(until_ms, HISTORY_LIMIT, id)
-                .await
-                .map_err(RunError::Internal)?,
+        let earlier = match until_ms {
+            Some(until_ms) => {
+                let own = logins.iter().map(LoginEvent::login_id).collect();
+                self.runs
+                    .history(until_ms, HISTORY_LIMIT, id, own)
+                    .await
+                    .map_err(RunError::Internal)?
+            }
             None => Vec::new(),
         };
-        let own: std::collections::HashSet<String> = logins
-            .iter()
-            .map(|login| engine::login_id(&login.user_id, login.timestamp_ms, login.ip))
-            .collect();
-        earlier.retain(|login| {
-            !own.contains(&engine::login_id(
-                &login.user_id,
-                login.timestamp_ms,
-                login.ip,
-            ))
-        });
         let entries = self
             .feedback
             .allow_list()

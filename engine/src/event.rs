@@ -46,6 +46,13 @@ pub struct ReportedLocation {
     pub asn: Option<u32>,
 }
 
+impl LoginEvent {
+    /// The login's stable identifier ([`crate::login_id`]), for verdicts.
+    pub fn login_id(&self) -> String {
+        crate::feedback::login_id(&self.user_id, self.timestamp_ms, self.ip)
+    }
+}
+
 impl ReportedLocation {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()

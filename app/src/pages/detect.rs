@@ -694,7 +694,7 @@ fn RiskyLogins(run: Run) -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {page_now.rows.into_iter().map(|event| {
-                                let login_id = engine::login_id(&event.user_id, event.timestamp_ms, event.ip);
+                                let login_id = event.login_id();
                                 let verdict = page_now.verdicts.get(&login_id).copied();
                                 let place = match (&event.city, &event.country) {
                                     (Some(city), Some(country)) => format!("{city}, {country}"),

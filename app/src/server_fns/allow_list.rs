@@ -32,7 +32,6 @@ pub async fn add_allow_entry(
     use axum::http::StatusCode;
 
     let service = expect_context::<Arc<DetectionService>>();
-    let now_ms = jiff::Timestamp::now().as_millisecond();
     let expires_ms = match expires.trim() {
         "" => None,
         date => {
@@ -53,15 +52,10 @@ pub async fn add_allow_entry(
         expires_ms,
         ..input
     };
-    let entry = input
-        .validate(input.new_id(now_ms), "local", now_ms)
-        .map_err(|message| fail(StatusCode::BAD_REQUEST, message))?;
     service
-        .feedback
-        .save_allow(entry.clone())
+        .save_allow_entry(&input, None)
         .await
-        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?;
-    Ok(entry)
+        .map_err(|error| fail(error.status(), error.to_string()))
 }
 
 #[server(prefix = "/api", endpoint = "allowlist/remove")]
@@ -70,20 +64,9 @@ pub async fn remove_allow_entry(id: String) -> Result<(), ServerFnError> {
 
     use super::upload::fail;
     use crate::detection_service::DetectionService;
-    use axum::http::StatusCode;
-
     let service = expect_context::<Arc<DetectionService>>();
-    let removed = service
-        .feedback
-        .delete_allow(&id)
+    service
+        .remove_allow_entry(&id)
         .await
-        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?;
-    if removed {
-        Ok(())
-    } else {
-        Err(fail(
-            StatusCode::NOT_FOUND,
-            format!("no allow-list entry {id:?}"),
-        ))
-    }
+        .map_err(|error| fail(error.status(), error.to_string()))
 }

@@ -10,8 +10,7 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
     use std::sync::Arc;
 
     use super::upload::{fail, read_upload};
-    use crate::detection_service::{DetectionService, RunError};
-    use axum::http::StatusCode;
+    use crate::detection_service::DetectionService;
 
     let service = expect_context::<Arc<DetectionService>>();
     let upload = read_upload(data).await?;
@@ -20,13 +19,5 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
     service
         .run_and_keep(upload.content, options, &choices, upload.file_name)
         .await
-        .map_err(|error| {
-            let status = match error {
-                RunError::BadChoices(_) => StatusCode::BAD_REQUEST,
-                RunError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                RunError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                RunError::NotFound(_) => StatusCode::NOT_FOUND,
-            };
-            fail(status, error.to_string())
-        })
+        .map_err(|error| fail(error.status(), error.to_string()))
 }

@@ -14,40 +14,12 @@ pub async fn record_verdict(
 
     use super::upload::fail;
     use crate::detection_service::DetectionService;
-    use crate::triage::TriageRecord;
-    use axum::http::StatusCode;
 
     let service = expect_context::<Arc<DetectionService>>();
-    let verdict = verdict
-        .parse()
-        .map_err(|message: String| fail(StatusCode::BAD_REQUEST, message))?;
-    let storage = |message: String| fail(StatusCode::INTERNAL_SERVER_ERROR, message);
-    if service
-        .feedback
-        .find_login(&login_id)
-        .await
-        .map_err(storage)?
-        .is_empty()
-    {
-        return Err(fail(
-            StatusCode::NOT_FOUND,
-            format!("no kept login {login_id:?}"),
-        ));
-    }
-    let at_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64);
     service
-        .feedback
-        .record_triage(TriageRecord {
-            login_id,
-            verdict,
-            comment: comment.trim().chars().take(2000).collect(),
-            actor: "local".to_owned(),
-            at_ms,
-        })
+        .record_verdict(&login_id, &verdict, &comment)
         .await
-        .map_err(storage)
+        .map_err(|error| fail(error.status(), error.to_string()))
 }
 
 /// Scores a kept run again with the verdicts and allow-list in force.
@@ -56,16 +28,11 @@ pub async fn rescore_run(id: String) -> Result<Rerun, ServerFnError> {
     use std::sync::Arc;
 
     use super::upload::fail;
-    use crate::detection_service::{DetectionService, RunError};
-    use axum::http::StatusCode;
+    use crate::detection_service::DetectionService;
 
     let service = expect_context::<Arc<DetectionService>>();
-    service.rerun(&id).await.map_err(|error| {
-        let status = match error {
-            RunError::NotFound(_) => StatusCode::NOT_FOUND,
-            RunError::BadChoices(_) => StatusCode::BAD_REQUEST,
-            RunError::Unreadable(_) | RunError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        fail(status, error.to_string())
-    })
+    service
+        .rerun(&id)
+        .await
+        .map_err(|error| fail(error.status(), error.to_string()))
 }

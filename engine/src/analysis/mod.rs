@@ -37,8 +37,8 @@ use crate::enrich::{
 };
 use crate::event::{LoginEvent, ReportedLocation};
 use crate::feedback::{
-    CompromisedSource, Feedback, FeedbackIndex, SourceFacts, VerdictKind, allow_list_covers,
-    login_id,
+    CompromisedSource, Feedback, FeedbackIndex, SourceFacts, Verdict, VerdictKind,
+    allow_list_covers, login_id,
 };
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
 
@@ -75,6 +75,11 @@ pub struct ScoredEvent {
 }
 
 impl ScoredEvent {
+    /// The login's stable identifier ([`login_id`]), for verdicts.
+    pub fn login_id(&self) -> String {
+        login_id(&self.user_id, self.timestamp_ms, self.ip)
+    }
+
     /// The reasons as one line, strongest first.
     pub fn reasons(&self) -> String {
         self.findings
@@ -347,8 +352,9 @@ impl<'g> Analyzer<'g> {
             rules::evaluate(&features, &self.config.rules, &evidence, &mut findings);
             statistical::explain(&features, &evidence, &mut findings);
         }
-        self.apply_verdicts(event, verdict, &mut findings);
-        let confirmed_safe = verdict == Some(VerdictKind::ConfirmedSafe);
+        self.apply_verdicts(event, verdict.as_ref(), &mut findings);
+        let confirmed_safe =
+            verdict.is_some_and(|verdict| verdict.kind == VerdictKind::ConfirmedSafe);
         // Findings explain what was seen; an allow-listed source is scored as familiar.
         let scored_features = if allowed_by.is_some() {
             features.with_vouched_network()
@@ -430,7 +436,7 @@ impl<'g> Analyzer<'g> {
         user: u32,
         source: u32,
         event: &LoginEvent,
-    ) -> (Option<Arc<str>>, Option<VerdictKind>) {
+    ) -> (Option<Arc<str>>, Option<Verdict>) {
         if self.feedback.is_empty() {
             return (None, None);
         }
@@ -442,8 +448,7 @@ impl<'g> Analyzer<'g> {
             asn: geo.and_then(|geo| geo.asn),
         };
         let allowed_by = self.feedback.allowed_by(&facts).map(Arc::from);
-        let id = login_id(&event.user_id, event.timestamp_ms, event.ip);
-        let verdict = self.feedback.verdict(&id).map(|verdict| verdict.kind);
+        let verdict = self.feedback.verdict(&event.login_id()).cloned();
         (allowed_by, verdict)
     }
 
@@ -452,25 +457,21 @@ impl<'g> Analyzer<'g> {
     fn apply_verdicts(
         &mut self,
         event: &LoginEvent,
-        verdict: Option<VerdictKind>,
+        verdict: Option<&Verdict>,
         findings: &mut Vec<Finding>,
     ) {
         if self.feedback.is_empty() {
             return;
         }
-        if verdict == Some(VerdictKind::ConfirmedCompromised) {
-            let id = login_id(&event.user_id, event.timestamp_ms, event.ip);
-            let comment = self
-                .feedback
-                .verdict(&id)
-                .map(|verdict| verdict.comment.trim().to_owned())
-                .filter(|comment| !comment.is_empty());
+        if let Some(verdict) = verdict.filter(|v| v.kind == VerdictKind::ConfirmedCompromised) {
+            let comment = verdict.comment.trim();
             findings.push(Finding {
                 kind: FindingKind::ConfirmedCompromised,
                 floor: self.config.rules.confirmed_compromised_floor,
-                reason: match comment {
-                    Some(comment) => format!("confirmed compromised by an analyst: {comment}"),
-                    None => "confirmed compromised by an analyst".to_owned(),
+                reason: if comment.is_empty() {
+                    "confirmed compromised by an analyst".to_owned()
+                } else {
+                    format!("confirmed compromised by an analyst: {comment}")
                 },
                 suppressed: None,
             });

@@ -846,7 +846,7 @@ fn a_login_confirmed_safe_teaches_the_baseline() {
     let feedback = Feedback {
         allow: Vec::new(),
         verdicts: vec![Verdict {
-            login_id: login_id(&jump.user_id, jump.timestamp_ms, jump.ip),
+            login_id: jump.login_id(),
             kind: VerdictKind::ConfirmedSafe,
             comment: "on a work trip".to_owned(),
         }],
@@ -897,7 +897,7 @@ fn a_confirmed_compromise_is_critical_and_marks_its_address() {
     let feedback = Feedback {
         allow: Vec::new(),
         verdicts: vec![Verdict {
-            login_id: login_id(&suspect.user_id, suspect.timestamp_ms, suspect.ip),
+            login_id: suspect.login_id(),
             kind: VerdictKind::ConfirmedCompromised,
             comment: "session token stolen".to_owned(),
         }],

@@ -35,6 +35,7 @@ impl Store {
         until_ms: i64,
         limit: usize,
         except: &str,
+        skip: std::collections::HashSet<String>,
     ) -> anyhow::Result<Vec<LoginEvent>> {
         let rows = sqlx::query(
             "SELECT login_id, login FROM scored_events \
@@ -46,7 +47,8 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        let mut seen = std::collections::HashSet::new();
+        // Each login once, and none of those to skip: they are marked seen from the start.
+        let mut seen = skip;
         let mut history = Vec::new();
         for row in rows.iter().rev() {
             let login_id: String = row.try_get("login_id")?;
@@ -177,10 +179,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let ids: Vec<String> = rows
-            .iter()
-            .map(|event| engine::login_id(&event.user_id, event.timestamp_ms, event.ip))
-            .collect();
+        let ids: Vec<String> = rows.iter().map(|event| event.login_id()).collect();
         let places: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
         // Built from constant fragments and numbered placeholders only.
         let sql = format!(

@@ -425,11 +425,7 @@ async fn insert_events(
                 .bind(event.risk_score)
                 .bind(event.risk_level.as_str())
                 .bind(serde_json::to_string(event)?)
-                .bind(engine::login_id(
-                    &event.user_id,
-                    event.timestamp_ms,
-                    event.ip,
-                ))
+                .bind(event.login_id())
                 .bind(serde_json::to_string(login)?);
         }
         insert.execute(&mut **transaction).await?;
@@ -493,8 +489,9 @@ impl RunStore for Store {
         until_ms: i64,
         limit: usize,
         except: &'a str,
+        skip: std::collections::HashSet<String>,
     ) -> Boxed<'a, Vec<LoginEvent>> {
-        Box::pin(async move { logged(self.load_history(until_ms, limit, except).await) })
+        Box::pin(async move { logged(self.load_history(until_ms, limit, except, skip).await) })
     }
 
     fn rescore(&self, run: SavedRun) -> Boxed<'_, ()> {

@@ -290,11 +290,13 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     let part_id = part.summary.id.clone();
     store.save(part).await.unwrap();
     let until_ms = logins[49].timestamp_ms;
-    let history = store.history(until_ms, 1_000_000, &id).await.unwrap();
-    let own: std::collections::HashSet<String> = logins
-        .iter()
-        .map(|login| engine::login_id(&login.user_id, login.timestamp_ms, login.ip))
-        .collect();
+    let nothing = std::collections::HashSet::new;
+    let history = store
+        .history(until_ms, 1_000_000, &id, nothing())
+        .await
+        .unwrap();
+    let own: std::collections::HashSet<String> =
+        logins.iter().map(|login| login.login_id()).collect();
     assert!(history.len() >= 50, "{}", history.len());
     assert!(history.iter().all(|login| login.timestamp_ms <= until_ms));
     assert!(
@@ -303,7 +305,20 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
             .all(|pair| pair[0].timestamp_ms <= pair[1].timestamp_ms)
     );
     assert_eq!(history[..50], logins[..50], "in time order, each once");
-    let limited = store.history(until_ms, 10, &part_id).await.unwrap();
+    // The new run's own logins are left out, wherever else they were kept.
+    let without_own = store
+        .history(until_ms, 1_000_000, &id, own.clone())
+        .await
+        .unwrap();
+    assert!(
+        without_own
+            .iter()
+            .all(|login| !own.contains(&login.login_id()))
+    );
+    let limited = store
+        .history(until_ms, 10, &part_id, nothing())
+        .await
+        .unwrap();
     // The latest `limit` rows before the run (fewer logins when other runs kept the same ones).
     assert!(
         !limited.is_empty() && limited.len() <= 10,
@@ -311,11 +326,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
         limited.len()
     );
     assert!(logins[..50].ends_with(&limited));
-    assert!(limited.iter().all(|login| own.contains(&engine::login_id(
-        &login.user_id,
-        login.timestamp_ms,
-        login.ip
-    ))));
+    assert!(limited.iter().all(|login| own.contains(&login.login_id())));
 
     // Allow-list entries: insert, replace, delete.
     let entry_id = format!("AL-test-{tag}");
@@ -353,7 +364,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
         .iter()
         .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score))
         .unwrap();
-    let login_id = engine::login_id(&riskiest.user_id, riskiest.timestamp_ms, riskiest.ip);
+    let login_id = riskiest.login_id();
     let earlier = store.triage(&login_id).await.unwrap().history.len();
     for (verdict, at_ms) in [
         (VerdictKind::Dismissed, 10),

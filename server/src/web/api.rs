@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, RunListing};
-use app::detection_service::{DetectionService, KeptRun, RunError};
+use app::detection_service::{DetectionService, FeedbackError, KeptRun, RunError};
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
@@ -74,7 +74,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -104,6 +104,31 @@ impl ApiError {
             "internal",
             "the request could not be completed (see the server log)",
         )
+    }
+}
+
+impl From<RunError> for ApiError {
+    fn from(error: RunError) -> Self {
+        let code = match error {
+            RunError::BadChoices(_) => "bad_choices",
+            RunError::Unreadable(_) => "unreadable_log",
+            RunError::Internal(_) => "storage",
+            RunError::NotFound(_) => "not_found",
+        };
+        Self::new(error.status(), code, error.to_string())
+    }
+}
+
+impl From<FeedbackError> for ApiError {
+    fn from(error: FeedbackError) -> Self {
+        let code = match error {
+            FeedbackError::BadVerdict(_) => "bad_verdict",
+            FeedbackError::CommentTooLong => "bad_request",
+            FeedbackError::BadEntry(_) => "bad_entry",
+            FeedbackError::NotFound(_) => "not_found",
+            FeedbackError::Internal(_) => "storage",
+        };
+        Self::new(error.status(), code, error.to_string())
     }
 }
 
@@ -200,19 +225,7 @@ async fn create_analysis(
         .map_err(|message| ApiError::bad("bad_reading_options", message))?;
     let summary = service
         .run_and_keep(content, options, &choices, file_name)
-        .await
-        .map_err(|error| match error {
-            RunError::BadChoices(_) => ApiError::bad("bad_choices", error.to_string()),
-            RunError::Unreadable(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unreadable_log",
-                error.to_string(),
-            ),
-            RunError::Internal(message) => ApiError::storage(message),
-            RunError::NotFound(message) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
-            }
-        })?;
+        .await?;
     let location = format!("/api/v1/analyses/{}", summary.id);
     Ok((
         StatusCode::CREATED,
@@ -350,7 +363,7 @@ impl EventRows {
         let rows = rows
             .into_iter()
             .map(|event| {
-                let login_id = engine::login_id(&event.user_id, event.timestamp_ms, event.ip);
+                let login_id = event.login_id();
                 EventRow {
                     verdict: verdicts.get(&login_id).copied(),
                     login_id,

@@ -345,12 +345,7 @@ async fn a_later_upload_is_scored_against_the_earlier_one() {
     let expected: std::collections::HashMap<String, f64> = whole
         .events
         .iter()
-        .map(|event| {
-            (
-                engine::login_id(&event.user_id, event.timestamp_ms, event.ip),
-                event.risk_score,
-            )
-        })
+        .map(|event| (event.login_id(), event.risk_score))
         .collect();
 
     let (status, alone) = json_of(&router, api_upload(&[], &second)).await;
