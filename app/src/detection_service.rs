@@ -11,6 +11,7 @@ use engine::{
     AnalysisConfig, Feedback, History, IngestOptions, LoginEvent, Rejection, ScoredEvent,
 };
 
+use crate::account::Account;
 use crate::detection::{
     DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, Rerun, RunListing,
     summarise,
@@ -171,8 +172,6 @@ impl RunError {
 
 /// Longest comment kept with a verdict, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2000;
-/// Who records feedback until hosted-mode sign-in names people.
-pub const LOCAL_ACTOR: &str = "local";
 
 /// Why a verdict or an allow-list entry was not kept.
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +185,8 @@ pub enum FeedbackError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -196,6 +197,7 @@ impl FeedbackError {
                 StatusCode::BAD_REQUEST
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -266,12 +268,13 @@ impl DetectionService {
     }
 
     /// Records an analyst's verdict (`confirmed_safe`, `confirmed_compromised`, `dismissed`) on
-    /// a kept login, as its current one and in its history.
+    /// a kept login, as its current one and in its history, under `by`'s name.
     pub async fn record_verdict(
         &self,
         login_id: &str,
         verdict: &str,
         comment: &str,
+        by: &Account,
     ) -> Result<(), FeedbackError> {
         let verdict = verdict.parse().map_err(FeedbackError::BadVerdict)?;
         let comment = comment.trim();
@@ -285,7 +288,7 @@ impl DetectionService {
                 login_id: login_id.to_owned(),
                 verdict,
                 comment: comment.to_owned(),
-                actor: LOCAL_ACTOR.to_owned(),
+                actor: by.name.clone(),
                 at_ms: now_ms(),
             })
             .await
@@ -321,7 +324,8 @@ impl DetectionService {
             .ok_or_else(|| FeedbackError::NotFound(format!("no allow-list entry {id:?}")))
     }
 
-    pub async fn remove_allow_entry(&self, id: &str) -> Result<(), FeedbackError> {
+    pub async fn remove_allow_entry(&self, id: &str, by: &Account) -> Result<(), FeedbackError> {
+        may_change_allow_list(by)?;
         let removed = self
             .feedback
             .delete_allow(id)
@@ -337,18 +341,20 @@ impl DetectionService {
     }
 
     /// Keeps `input` as a new allow-list entry, or in place of `replacing` (keeping its id and
-    /// when it was made).
+    /// when it was made), under `by`'s name.
     pub async fn save_allow_entry(
         &self,
         input: &AllowListInput,
         replacing: Option<AllowListEntry>,
+        by: &Account,
     ) -> Result<AllowListEntry, FeedbackError> {
+        may_change_allow_list(by)?;
         let now_ms = now_ms();
         let id = replacing
             .as_ref()
             .map_or_else(|| input.new_id(now_ms), |entry| entry.id.clone());
         let mut entry = input
-            .validate(id, LOCAL_ACTOR, now_ms)
+            .validate(id, &by.name, now_ms)
             .map_err(FeedbackError::BadEntry)?;
         if let Some(existing) = replacing {
             entry.created_ms = existing.created_ms;
@@ -495,6 +501,18 @@ fn now_ms() -> i64 {
 }
 
 /// A run's name from what it analysed: the same file with the same choices gets the same id.
+/// Only admins change the allow-list: it silences findings for everyone.
+fn may_change_allow_list(by: &Account) -> Result<(), FeedbackError> {
+    if by.is_admin() {
+        Ok(())
+    } else {
+        Err(FeedbackError::Forbidden(format!(
+            "only an admin may change the allow-list; {} is an analyst",
+            by.name
+        )))
+    }
+}
+
 pub fn run_id(content: &[u8], choices: &str) -> String {
     let hash = engine::digest::fnv1a64(content.iter().chain(choices.as_bytes()));
     format!("{hash:016x}")

@@ -3,6 +3,7 @@
 //! The same code renders on the server (`ssr`), hydrates in the browser (`hydrate`) and runs as a
 //! client-only build without any server (`csr`, built by Trunk for offline use).
 
+pub mod account;
 pub mod browser;
 pub mod components;
 pub mod detection;
@@ -23,7 +24,9 @@ use leptos_router::{
 };
 
 use components::{Footer, NavBar};
-use pages::{DashboardPage, DetectPage, HomePage, NotFound, ReportsPage, SettingsPage, UploadPage};
+use pages::{
+    DashboardPage, DetectPage, HomePage, LoginPage, NotFound, ReportsPage, SettingsPage, UploadPage,
+};
 pub use settings::ServerSettings;
 
 /// Runs before the page paints, so a saved theme never flashes the other one.
@@ -81,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dashboard") view=DashboardPage />
                     <Route path=path!("reports") view=ReportsPage />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("login") view=LoginPage />
                 </Routes>
             </main>
             <Footer />

@@ -52,6 +52,79 @@ pub enum Command {
     /// Send a test notification on every channel of the config file's [notifications]
     /// section and print what happened. Exits with status 1 when a delivery failed.
     NotifyTest(NotifyTestArgs),
+    /// Manage the accounts people sign in with when the server runs with --auth.
+    User(UserArgs),
+    /// Manage API tokens: automation acting as an account, with `Authorization: Bearer …`.
+    Token(TokenArgs),
+}
+
+/// Which database: the data directory's SQLite file, or --database.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// Directory of the SQLite database (as for `serve`).
+    #[arg(long, env = "SKYTRACE_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// The database, when not the data directory's SQLite file (postgres://…).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub action: UserAction,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Make an account. The password (at least 12 characters) is asked for twice on a terminal,
+    /// or read from the first line of standard input.
+    Add {
+        name: String,
+        /// admin (may also change the allow-list and see the server's settings) or analyst.
+        #[arg(long, default_value = "analyst", value_parser = parse_role)]
+        role: app::account::Role,
+    },
+    /// Set a new password (and, with --role, a new role); ends the account's sessions.
+    Reset {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Option<app::account::Role>,
+    },
+    /// Remove an account with its sessions and API tokens.
+    Remove { name: String },
+    /// List the accounts and their roles.
+    List,
+}
+
+fn parse_role(text: &str) -> Result<app::account::Role, String> {
+    text.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub action: TokenAction,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Make a token acting as ACCOUNT (with its role); prints it once, on standard output.
+    Create {
+        #[arg(long)]
+        account: String,
+        /// What the token is for, e.g. "SIEM export".
+        #[arg(long)]
+        label: String,
+    },
+    /// List tokens (id, account, label, made, last used), never their secrets.
+    List,
+    /// Revoke a token by its id.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +205,14 @@ pub struct ServeArgs {
     /// the data directory.
     #[arg(long, env = "DATABASE_URL")]
     pub database: Option<String>,
+    /// Hosted mode: people sign in with accounts made by `skytrace user add` (required to listen
+    /// on anything but a loopback address). Without it, the one local user may do everything.
+    #[arg(long, env = "SKYTRACE_AUTH")]
+    pub auth: bool,
+    /// Send the session cookie over plain HTTP too (omit its Secure flag). Only for trying
+    /// hosted mode without HTTPS; behind a TLS proxy leave it off.
+    #[arg(long, requires = "auth")]
+    pub insecure_cookie: bool,
     #[command(flatten)]
     pub geo: GeoArgs,
 }

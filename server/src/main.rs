@@ -1,6 +1,8 @@
 //! `skytrace`: the Sky Trace web server and command-line interface.
 
+mod accounts;
 mod analyze;
+mod auth;
 mod bench;
 mod cli;
 mod config_file;
@@ -35,6 +37,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Report(args) => report::run(&args),
         Command::NotifyTest(args) => notify::notify_test(&args),
+        Command::User(args) => accounts::user(&args),
+        Command::Token(args) => accounts::token(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::browser::toggle_theme;
+use crate::server_fns::whoami;
 
 /// The pages in workflow order, as the navigation bar lists them.
 pub const PAGES: [(&str, &str); 5] = [
@@ -37,7 +38,33 @@ pub fn NavBar() -> impl IntoView {
                 >
                     "◐"
                 </button>
+                {(!cfg!(feature = "csr")).then(|| view! { <AccountMenu /> })}
             </nav>
         </header>
+    }
+}
+
+/// In hosted mode, who is signed in and a way out; nothing in local mode.
+#[component]
+fn AccountMenu() -> impl IntoView {
+    let account = Resource::new(|| (), |_| whoami());
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                account.get().and_then(Result::ok).filter(|account| account.signed_in).map(|account| {
+                    view! {
+                        <div class="account" data-testid="account">
+                            <span title=format!("Signed in as {} ({})", account.name, account.role)>
+                                {account.name.clone()}
+                                <span class="muted">{format!(" · {}", account.role)}</span>
+                            </span>
+                            <form method="post" action="/logout">
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </form>
+                        </div>
+                    }
+                })
+            }}
+        </Transition>
     }
 }

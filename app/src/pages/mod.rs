@@ -3,6 +3,7 @@
 mod dashboard;
 mod detect;
 mod home;
+mod login;
 mod not_found;
 mod reports;
 mod settings;
@@ -11,6 +12,7 @@ mod upload;
 pub use dashboard::DashboardPage;
 pub use detect::DetectPage;
 pub use home::HomePage;
+pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use reports::ReportsPage;
 pub use settings::SettingsPage;

@@ -31,6 +31,7 @@ pub async fn add_allow_entry(
     use crate::detection_service::DetectionService;
     use axum::http::StatusCode;
 
+    let account = crate::account::current_account().await?;
     let service = expect_context::<Arc<DetectionService>>();
     let expires_ms = match expires.trim() {
         "" => None,
@@ -53,7 +54,7 @@ pub async fn add_allow_entry(
         ..input
     };
     service
-        .save_allow_entry(&input, None)
+        .save_allow_entry(&input, None, &account)
         .await
         .map_err(|error| fail(error.status(), error.to_string()))
 }
@@ -64,9 +65,10 @@ pub async fn remove_allow_entry(id: String) -> Result<(), ServerFnError> {
 
     use super::upload::fail;
     use crate::detection_service::DetectionService;
+    let account = crate::account::current_account().await?;
     let service = expect_context::<Arc<DetectionService>>();
     service
-        .remove_allow_entry(&id)
+        .remove_allow_entry(&id, &account)
         .await
         .map_err(|error| fail(error.status(), error.to_string()))
 }

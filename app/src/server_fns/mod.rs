@@ -1,5 +1,6 @@
 //! Server functions: called from the browser like async functions, run on the server.
 
+mod account;
 mod allow_list;
 mod detection_events;
 mod load_detection;
@@ -10,8 +11,9 @@ mod run_detection;
 mod settings_overview;
 mod triage;
 #[cfg(feature = "ssr")]
-mod upload;
+pub(crate) mod upload;
 
+pub use account::{Whoami, whoami};
 pub use allow_list::{
     AddAllowEntry, AllowListEntries, RemoveAllowEntry, add_allow_entry, allow_list_entries,
     remove_allow_entry,

@@ -36,6 +36,7 @@ pub async fn settings_overview() -> Result<ServerOverview, ServerFnError> {
     use crate::detection_service::DetectionService;
     use crate::settings::ServerSettings;
 
+    crate::account::require_admin("see the server's settings").await?;
     let service = expect_context::<Arc<DetectionService>>();
     Ok(ServerOverview {
         parameters: reports::model::parameters(&service.config),
@@ -58,6 +59,7 @@ pub async fn send_test_notification() -> Result<TestOutcome, ServerFnError> {
     use crate::detection_service::DetectionService;
     use axum::http::StatusCode;
 
+    crate::account::require_admin("send test notifications").await?;
     let service = expect_context::<Arc<DetectionService>>();
     let notifier = service.notifier.as_ref().ok_or_else(|| {
         fail(

@@ -15,9 +15,10 @@ pub async fn record_verdict(
     use super::upload::fail;
     use crate::detection_service::DetectionService;
 
+    let account = crate::account::current_account().await?;
     let service = expect_context::<Arc<DetectionService>>();
     service
-        .record_verdict(&login_id, &verdict, &comment)
+        .record_verdict(&login_id, &verdict, &comment, &account)
         .await
         .map_err(|error| fail(error.status(), error.to_string()))
 }

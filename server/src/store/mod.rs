@@ -2,7 +2,8 @@
 //! scored logins, in SQLite (a file under the data directory, WAL mode) or PostgreSQL
 //! (`--database postgres://…`), with the same migrations and queries.
 //!
-//! Also kept: analysts' verdicts and allow-list entries, and the notification log.
+//! Also kept: analysts' verdicts and allow-list entries, the notification log, and hosted mode's
+//! accounts, sessions and API tokens.
 //!
 //! A run is written in one transaction: a crash or a kill mid-way leaves the whole run or none
 //! of it.
@@ -19,7 +20,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 /// Schema versions, applied in order, each once.
-const MIGRATIONS: [(i64, &str, &str); 4] = [
+const MIGRATIONS: [(i64, &str, &str); 5] = [
     (1, "runs", include_str!("migrations/0001_runs.sql")),
     (
         2,
@@ -32,6 +33,7 @@ const MIGRATIONS: [(i64, &str, &str); 4] = [
         "notification log",
         include_str!("migrations/0004_notification_log.sql"),
     ),
+    (5, "accounts", include_str!("migrations/0005_accounts.sql")),
 ];
 /// Logins per INSERT statement (10 values each; well under SQLite's and PostgreSQL's limits).
 const EVENTS_PER_INSERT: usize = 500;
@@ -499,6 +501,7 @@ impl RunStore for Store {
     }
 }
 
+mod accounts;
 mod feedback;
 mod notifications;
 pub use notifications::StoredSentLog;

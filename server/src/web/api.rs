@@ -74,7 +74,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -126,6 +126,7 @@ impl From<FeedbackError> for ApiError {
             FeedbackError::CommentTooLong => "bad_request",
             FeedbackError::BadEntry(_) => "bad_entry",
             FeedbackError::NotFound(_) => "not_found",
+            FeedbackError::Forbidden(_) => "forbidden",
             FeedbackError::Internal(_) => "storage",
         };
         Self::new(error.status(), code, error.to_string())

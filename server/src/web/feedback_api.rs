@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use app::account::Account;
 use app::detection::Rerun;
 use app::detection_service::DetectionService;
 use app::triage::{AllowListEntry, AllowListInput, TriageState};
@@ -11,7 +12,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use engine::ScoredEvent;
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +30,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>
         )
         .route(
             "/api/v1/findings/{id}/triage",
-            post(move |id, body| triage_finding(Arc::clone(&triage), id, body)),
+            post(move |by, id, body| triage_finding(Arc::clone(&triage), by, id, body)),
         )
         .route(
             "/api/v1/analyses/{id}/rerun",
@@ -38,13 +39,13 @@ pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>
         .route(
             "/api/v1/allowlist",
             get(move || allow_list(Arc::clone(&list)))
-                .post(move |body| create_entry(Arc::clone(&create), body)),
+                .post(move |by, body| create_entry(Arc::clone(&create), by, body)),
         )
         .route(
             "/api/v1/allowlist/{id}",
             get(move |id| entry(Arc::clone(&one), id))
-                .put(move |id, body| replace_entry(Arc::clone(&replace), id, body))
-                .delete(move |id| delete_entry(Arc::clone(&delete), id)),
+                .put(move |by, id, body| replace_entry(Arc::clone(&replace), by, id, body))
+                .delete(move |by, id| delete_entry(Arc::clone(&delete), by, id)),
         )
 }
 
@@ -99,12 +100,13 @@ struct TriageRequest {
 
 async fn triage_finding(
     service: Arc<DetectionService>,
+    Extension(by): Extension<Account>,
     Path(id): Path<String>,
     body: JsonBody<TriageRequest>,
 ) -> Result<Json<FindingResource>, ApiError> {
     let request = json(body)?;
     service
-        .record_verdict(&id, &request.verdict, &request.comment)
+        .record_verdict(&id, &request.verdict, &request.comment, &by)
         .await?;
     finding_resource(&service, &id).await.map(Json)
 }
@@ -134,9 +136,10 @@ fn json<T>(body: JsonBody<T>) -> Result<T, ApiError> {
 
 async fn create_entry(
     service: Arc<DetectionService>,
+    Extension(by): Extension<Account>,
     body: JsonBody<AllowListInput>,
 ) -> Result<Response, ApiError> {
-    let entry = service.save_allow_entry(&json(body)?, None).await?;
+    let entry = service.save_allow_entry(&json(body)?, None, &by).await?;
     let location = format!("/api/v1/allowlist/{}", entry.id);
     Ok((
         StatusCode::CREATED,
@@ -155,20 +158,24 @@ async fn entry(
 
 async fn replace_entry(
     service: Arc<DetectionService>,
+    Extension(by): Extension<Account>,
     Path(id): Path<String>,
     body: JsonBody<AllowListInput>,
 ) -> Result<Json<AllowListEntry>, ApiError> {
     let existing = service.allow_entry(&id).await?;
     let input = json(body)?;
     Ok(Json(
-        service.save_allow_entry(&input, Some(existing)).await?,
+        service
+            .save_allow_entry(&input, Some(existing), &by)
+            .await?,
     ))
 }
 
 async fn delete_entry(
     service: Arc<DetectionService>,
+    Extension(by): Extension<Account>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service.remove_allow_entry(&id).await?;
+    service.remove_allow_entry(&id, &by).await?;
     Ok(StatusCode::NO_CONTENT)
 }

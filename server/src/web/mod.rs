@@ -20,6 +20,8 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
+use crate::auth::middleware::authenticate;
+use crate::auth::{AuthMode, LimitSettings, LoginLimiter, SignIn};
 use crate::cli::ServeArgs;
 use crate::store::Store;
 
@@ -44,6 +46,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(crate::geo::open_for(&args.geo)?);
     let notifications = crate::config_file::notifications(args.config.as_deref())?
         .filter(alerts::NotificationsConfig::has_channels);
+    if !args.auth && !args.addr.ip().is_loopback() {
+        anyhow::bail!(
+            "listening on {} would let anyone on the network in without signing in: add --auth \
+             (accounts are made with `skytrace user add`), or listen on 127.0.0.1",
+            args.addr
+        );
+    }
     let database = args
         .database
         .clone()
@@ -53,6 +62,23 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .build()?
         .block_on(async move {
             let store = Arc::new(Store::open(&database).await?);
+            let auth = if args.auth {
+                let accounts = store.accounts().await?;
+                if accounts.is_empty() {
+                    anyhow::bail!(
+                        "--auth needs an account to sign in with: make one with \
+                         `skytrace user add NAME --role admin` (same --data-dir or --database)"
+                    );
+                }
+                tracing::info!(accounts = accounts.len(), "sign-in required (hosted mode)");
+                AuthMode::SignIn(Arc::new(SignIn {
+                    store: store.clone(),
+                    limiter: LoginLimiter::new(LimitSettings::default()),
+                    secure_cookie: !args.insecure_cookie,
+                }))
+            } else {
+                AuthMode::Local
+            };
             let notifier: Option<Arc<dyn Notifier>> = match notifications {
                 Some(notifications) => Some(Arc::new(
                     crate::notify::WebNotifier::open(notifications, store.clone(), &args.data_dir)
@@ -67,7 +93,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 feedback: store,
                 notifier,
             });
-            let router = app(&site_root, args.addr, settings, detection);
+            let router = app(&site_root, args.addr, settings, detection, Arc::new(auth));
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -77,7 +103,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 args.data_dir.display(),
                 bytes(settings.max_upload_bytes)
             );
-            axum::serve(listener, router)
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, service)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
             tracing::info!("stopped");
@@ -94,12 +121,14 @@ fn default_site_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/site"))
 }
 
-/// The whole web application: pages, server functions, static files, health check.
+/// The whole web application: pages, server functions, static files, health check, the API,
+/// and sign-in when `auth` asks for it.
 pub fn app(
     site_root: &Path,
     addr: SocketAddr,
     settings: ServerSettings,
     detection: Arc<DetectionService>,
+    auth: Arc<AuthMode>,
 ) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
@@ -117,6 +146,7 @@ pub fn app(
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)
+        .merge(sign_in::routes(Arc::clone(&auth)))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone(), settings)
@@ -125,6 +155,7 @@ pub fn app(
             context,
             move |options| shell(options, settings),
         ))
+        .layer(axum::middleware::from_fn_with_state(auth, authenticate))
         .layer(RequestBodyLimitLayer::new(upload_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -203,5 +234,8 @@ async fn shutdown_signal() {
 
 mod api;
 mod feedback_api;
+mod sign_in;
+
+pub(crate) use api::ApiError;
 #[cfg(test)]
 mod tests;

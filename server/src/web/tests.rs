@@ -33,6 +33,7 @@ fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u
             feedback: store,
             notifier,
         }),
+        Arc::new(crate::auth::AuthMode::Local),
     )
 }
 
@@ -778,6 +779,7 @@ async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
             feedback: store,
             notifier: None,
         }),
+        Arc::new(crate::auth::AuthMode::Local),
     );
     let sample = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
@@ -810,4 +812,5 @@ async fn api_uploads_up_to_the_server_limit() {
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+mod auth;
 mod feedback;

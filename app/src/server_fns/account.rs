@@ -1,0 +1,9 @@
+use leptos::prelude::*;
+
+use crate::account::Account;
+
+/// The account behind this request: the signed-in person, or the local user without `--auth`.
+#[server(prefix = "/api", endpoint = "account")]
+pub async fn whoami() -> Result<Account, ServerFnError> {
+    crate::account::current_account().await
+}
