@@ -5,6 +5,9 @@ import { UPLOAD_LIMIT_MB } from './tests/support';
 // Playwright on ports of their own, so a running `./dev start` on :3000 does not interfere.
 const SERVER_PORT = Number(process.env.SKYTRACE_E2E_PORT ?? 3107);
 const CSR_PORT = SERVER_PORT + 1;
+const HOSTED_PORT = SERVER_PORT + 2;
+const HOSTED_DATA = '../target/e2e-hosted-data';
+const SKYTRACE = '../target/release/skytrace';
 
 const chromium = {
   browserName: 'chromium' as const,
@@ -35,8 +38,13 @@ export default defineConfig({
   projects: [
     {
       name: 'server',
-      testIgnore: /csr\.spec\.ts/,
+      testIgnore: /(csr|hosted)\.spec\.ts/,
       use: { ...chromium, baseURL: `http://127.0.0.1:${SERVER_PORT}` },
+    },
+    {
+      name: 'hosted',
+      testMatch: /hosted\.spec\.ts/,
+      use: { ...chromium, baseURL: `http://127.0.0.1:${HOSTED_PORT}` },
     },
     {
       name: 'csr',
@@ -50,6 +58,18 @@ export default defineConfig({
         `../target/release/skytrace serve --addr 127.0.0.1:${SERVER_PORT} ` +
         `--data-dir ../target/e2e-data --max-upload-mb ${UPLOAD_LIMIT_MB}`,
       url: `http://127.0.0.1:${SERVER_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { RUST_LOG: 'warn' },
+    },
+    {
+      // Hosted mode, on a fresh database with an analyst and an admin (see tests/hosted.spec.ts).
+      command:
+        `rm -rf ${HOSTED_DATA} && ` +
+        `printf 'analyst-password-1\\n' | ${SKYTRACE} user add ana --role analyst --data-dir ${HOSTED_DATA} && ` +
+        `printf 'admin-password-12\\n' | ${SKYTRACE} user add root --role admin --data-dir ${HOSTED_DATA} && ` +
+        `exec ${SKYTRACE} serve --auth --addr 127.0.0.1:${HOSTED_PORT} --data-dir ${HOSTED_DATA}`,
+      url: `http://127.0.0.1:${HOSTED_PORT}/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,
       env: { RUST_LOG: 'warn' },

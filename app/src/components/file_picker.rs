@@ -1,13 +1,24 @@
 use leptos::{prelude::*, task::spawn_local};
+use send_wrapper::SendWrapper;
 use web_sys::File;
 
 use crate::browser::fetch_sample;
 use crate::format::bytes;
 
+/// The chosen file. A `File` exists only in the browser; the signal itself is thread-safe (and
+/// always empty on the server), because a thread-bound value in a page's server-side state would
+/// be dropped on another thread when the streamed page finishes, and panic there.
+pub type SelectedFile = RwSignal<Option<SendWrapper<File>>>;
+
+/// The file chosen so far, if any.
+pub fn chosen(selected: SelectedFile) -> Option<File> {
+    selected.with_untracked(|file| file.as_deref().cloned())
+}
+
 /// Choose a log: a file picker, drag and drop, or the bundled sample.
 #[component]
 pub fn FilePicker(
-    selected: RwSignal<Option<File>, LocalStorage>,
+    selected: SelectedFile,
     busy: RwSignal<Option<&'static str>>,
     /// Called when another file is chosen (to clear earlier results).
     #[prop(into)]
@@ -18,7 +29,7 @@ pub fn FilePicker(
 ) -> impl IntoView {
     let choose = move |file: Option<File>| {
         on_choose.run(());
-        selected.set(file);
+        selected.set(file.map(SendWrapper::new));
     };
     let on_pick = move |event: leptos::ev::Event| {
         let input = event_target::<web_sys::HtmlInputElement>(&event);

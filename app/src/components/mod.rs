@@ -10,7 +10,7 @@ mod reading_options;
 
 pub use allow_list::AllowListEditor;
 pub use empty_state::EmptyState;
-pub use file_picker::FilePicker;
+pub use file_picker::{FilePicker, SelectedFile, chosen};
 pub use footer::Footer;
 pub use nav::NavBar;
 pub use profile_view::{Analysed, ProfileOutcome, ProfileView};

@@ -47,9 +47,11 @@ pub fn NavBar() -> impl IntoView {
 /// In hosted mode, who is signed in and a way out; nothing in local mode.
 #[component]
 fn AccountMenu() -> impl IntoView {
-    let account = Resource::new(|| (), |_| whoami());
+    // Blocking: the account is known at once on the server, and the bar is sent complete
+    // rather than patched in by a later stream chunk.
+    let account = Resource::new_blocking(|| (), |_| whoami());
     view! {
-        <Transition fallback=|| ()>
+        <Suspense fallback=|| ()>
             {move || {
                 account.get().and_then(Result::ok).filter(|account| account.signed_in).map(|account| {
                     view! {
@@ -65,6 +67,6 @@ fn AccountMenu() -> impl IntoView {
                     }
                 })
             }}
-        </Transition>
+        </Suspense>
     }
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use web_sys::File;
 
 use crate::browser::{read_file, upload_form};
-use crate::components::{EmptyState, FilePicker, ReadingOptions};
+use crate::components::{EmptyState, FilePicker, ReadingOptions, SelectedFile, chosen};
 use crate::detection::{
     DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
     RunListing, query, summarise,
@@ -41,7 +41,7 @@ impl Run {
 
 #[component]
 pub fn DetectPage() -> impl IntoView {
-    let selected = RwSignal::new_local(None::<File>);
+    let selected = SelectedFile::new(None);
     let busy = RwSignal::new(None::<&'static str>);
     let format = RwSignal::new(AUTO.to_owned());
     let mapping = RwSignal::new(String::new());
@@ -79,7 +79,7 @@ pub fn DetectPage() -> impl IntoView {
     let sample_failed = move |message: String| run.set(Some(Err(message)));
     let run_on_server = move |_| {
         let navigate = navigate.clone();
-        let Some(file) = selected.get_untracked() else {
+        let Some(file) = chosen(selected) else {
             return;
         };
         busy.set(Some("Uploading and scoring on the server…"));
@@ -114,7 +114,7 @@ pub fn DetectPage() -> impl IntoView {
         });
     };
     let run_locally = move |_| {
-        let Some(file) = selected.get_untracked() else {
+        let Some(file) = chosen(selected) else {
             return;
         };
         busy.set(Some("Scoring in your browser…"));

@@ -1,9 +1,10 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use web_sys::File;
 
 use crate::browser::{read_file, upload_form, upload_limit_bytes};
-use crate::components::{Analysed, FilePicker, ProfileOutcome, ProfileView, ReadingOptions};
+use crate::components::{
+    Analysed, FilePicker, ProfileOutcome, ProfileView, ReadingOptions, SelectedFile, chosen,
+};
 use crate::format::bytes;
 use crate::reading::{AUTO, ingest_options};
 use crate::server_fns::{profile_upload, server_message};
@@ -16,7 +17,7 @@ const EXAMPLE_CSV: &str = "timestamp,user_id,ip_address,user_agent,success
 
 #[component]
 pub fn UploadPage() -> impl IntoView {
-    let selected = RwSignal::new_local(None::<File>);
+    let selected = SelectedFile::new(None);
     let busy = RwSignal::new(None::<&'static str>);
     let outcome = RwSignal::new(None::<ProfileOutcome>);
     let format = RwSignal::new(AUTO.to_owned());
@@ -31,7 +32,7 @@ pub fn UploadPage() -> impl IntoView {
         }))
     };
     let profile_on_server = move |_| {
-        let Some(file) = selected.get_untracked() else {
+        let Some(file) = chosen(selected) else {
             return;
         };
         let file_name = file.name();
@@ -65,7 +66,7 @@ pub fn UploadPage() -> impl IntoView {
         });
     };
     let profile_locally = move |_| {
-        let Some(file) = selected.get_untracked() else {
+        let Some(file) = chosen(selected) else {
             return;
         };
         busy.set(Some("Profiling in your browser…"));

@@ -244,6 +244,7 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
     assert!(events(&on_sqlite).is_some_and(|events| !events.is_empty()));
     assert_eq!(events(&on_postgres), events(&on_sqlite));
     feedback_round_trip(&store, "postgres").await;
+    accounts_round_trip(&store, "postgres").await;
 }
 
 #[tokio::test]
@@ -444,4 +445,125 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
 #[tokio::test]
 async fn feedback_and_kept_logins_round_trip() {
     feedback_round_trip(&fresh_sqlite().await, "sqlite").await;
+}
+
+/// Accounts, sessions and API tokens; `tag` keeps names apart from earlier runs on a kept
+/// PostgreSQL database.
+async fn accounts_round_trip(store: &Store, tag: &str) {
+    use app::account::Role;
+    let suffix = format!("{tag}-{}", std::process::id());
+    let (ana, root) = (format!("ana-{suffix}"), format!("root-{suffix}"));
+    assert!(
+        store
+            .add_account(&ana, Role::Analyst, "hash-a", 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .add_account(&ana, Role::Admin, "hash-b", 2)
+            .await
+            .unwrap(),
+        "name taken"
+    );
+    assert!(
+        store
+            .add_account(&root, Role::Admin, "hash-r", 3)
+            .await
+            .unwrap()
+    );
+    let stored = store.account(&ana).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.account.role,
+            stored.password_hash.as_str(),
+            stored.created_ms
+        ),
+        (Role::Analyst, "hash-a", 1)
+    );
+    assert!(
+        store
+            .accounts()
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.account.name == root && a.account.is_admin())
+    );
+
+    let (live, stale) = (format!("live-{suffix}"), format!("stale-{suffix}"));
+    store
+        .start_session(&stale, &ana, "csrf-1", 10, 20)
+        .await
+        .unwrap();
+    store
+        .start_session(&live, &ana, "csrf-2", 30, 1_000)
+        .await
+        .unwrap();
+    let session = store.session(&live, 40).await.unwrap().unwrap();
+    assert_eq!(
+        (session.account.name.as_str(), session.csrf_token.as_str()),
+        (ana.as_str(), "csrf-2")
+    );
+    assert!(session.account.signed_in);
+    assert!(
+        store.session(&stale, 15).await.unwrap().is_none(),
+        "expired sessions are forgotten"
+    );
+    assert!(
+        store.session(&live, 1_000).await.unwrap().is_none(),
+        "and end on time"
+    );
+
+    let token = format!("digest-{suffix}");
+    store
+        .add_api_token(&format!("tok-{suffix}"), &token, &root, "CI", 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .api_token_account(&token, 60)
+            .await
+            .unwrap()
+            .map(|a| a.role),
+        Some(Role::Admin)
+    );
+    let listed = store.api_tokens().await.unwrap();
+    let listed = listed.iter().find(|t| t.account == root).unwrap();
+    assert_eq!(
+        (listed.label.as_str(), listed.last_used_ms),
+        ("CI", Some(60))
+    );
+
+    assert!(
+        store
+            .reset_account(&ana, Role::Admin, "hash-new")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.session(&live, 40).await.unwrap().is_none(),
+        "a new password ends sessions"
+    );
+    assert_eq!(
+        store.account(&ana).await.unwrap().unwrap().account.role,
+        Role::Admin
+    );
+    assert!(store.remove_account(&root).await.unwrap());
+    assert!(
+        store.api_token_account(&token, 70).await.unwrap().is_none(),
+        "tokens go with it"
+    );
+    assert!(!store.remove_account(&root).await.unwrap());
+    assert!(store.remove_account(&ana).await.unwrap());
+    assert!(
+        !store
+            .revoke_api_token(&format!("tok-{suffix}"))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_tokens_round_trip() {
+    accounts_round_trip(&fresh_sqlite().await, "sqlite").await;
 }

@@ -818,3 +818,33 @@ async fn api_uploads_up_to_the_server_limit() {
 
 mod auth;
 mod feedback;
+
+/// Regression: pages with a file picker held the chosen `File` in thread-bound reactive state;
+/// when a streamed page finished on another worker thread, dropping it panicked and cut the
+/// response short (ERR_INCOMPLETE_CHUNKED_ENCODING in the browser).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_completely_whichever_thread_finishes_them() {
+    let router = test_app().await;
+    let renders: Vec<_> = (0..60)
+        .map(|round| {
+            let router = router.clone();
+            let path = ["/detect", "/upload"][round % 2];
+            tokio::spawn(async move {
+                let response = router.oneshot(get(path)).await.unwrap();
+                let body = response.into_body().collect().await;
+                body.map(|body| String::from_utf8_lossy(&body.to_bytes()).into_owned())
+            })
+        })
+        .collect();
+    for render in renders {
+        let page = render
+            .await
+            .expect("no panic while rendering")
+            .expect("a whole body");
+        assert!(
+            page.contains("</html>") && page.trim_end().ends_with("</script>"),
+            "cut short: …{}",
+            &page[page.len().saturating_sub(200)..]
+        );
+    }
+}

@@ -1,0 +1,82 @@
+import { expect, test } from '@playwright/test';
+import { expectHydrated } from './support';
+
+// Against a second server started with --auth (see playwright.config.ts), with an analyst and an
+// admin made by `skytrace user add` before it started.
+export const ANALYST = { name: 'ana', password: 'analyst-password-1' };
+export const ADMIN = { name: 'root', password: 'admin-password-12' };
+
+async function signIn(page: import('@playwright/test').Page, who: { name: string; password: string }) {
+  await page.getByLabel('Account').fill(who.name);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('hosted mode: sign in, roles, sign out', async ({ page, context }) => {
+  // A deep link leads to the sign-in form and back.
+  await page.goto('/detect');
+  await expect(page).toHaveURL(/\/login\?next=%2Fdetect$/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  await signIn(page, { name: ANALYST.name, password: 'not-the-password' });
+  await expect(page.getByTestId('login-problem')).toHaveText('Wrong account name or password.');
+  await expect(page).toHaveURL(/status=failed&next=%2Fdetect$/);
+
+  await signIn(page, ANALYST);
+  await expect(page).toHaveURL(/\/detect$/);
+  await expect(page.getByRole('heading', { name: 'Detection', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('account')).toContainText('ana · analyst');
+  const cookie = (await context.cookies()).find((c) => c.name === 'skytrace_session');
+  expect(cookie?.httpOnly).toBe(true);
+  expect(cookie?.sameSite).toBe('Lax');
+  expect(cookie?.secure).toBe(true);
+
+  // An analyst cannot read the server's settings nor change the allow-list.
+  await page.goto('/settings');
+  await expectHydrated(page);
+  await expect(page.getByRole('alert').first()).toContainText('only an admin may see the server');
+  await page.getByTestId('allow-value').fill('198.51.100.0/24');
+  await page.getByTestId('allow-reason').fill('office VPN');
+  await page.getByTestId('allow-add').click();
+  await expect(page.getByTestId('allow-error')).toContainText('only an admin may change the allow-list');
+
+  // Another site's page cannot act with the analyst's cookie.
+  const forged = await page.evaluate(async () => {
+    const response = await fetch('/api/v1/analyses/unknown/rerun', { method: 'POST', credentials: 'include' });
+    return response.status;
+  });
+  expect(forged).toBe(404); // same-origin fetch: allowed through, and the run is unknown
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login\?status=signed_out$/);
+  await page.goto('/upload');
+  await expect(page).toHaveURL(/\/login\?next=%2Fupload$/);
+
+  // An admin sees the settings and may change the allow-list.
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/upload$/);
+  await page.goto('/settings');
+  await expectHydrated(page);
+  await expect(page.getByTestId('account')).toContainText('root · admin');
+  await expect(page.getByTestId('parameters')).toContainText('isolation_forest.n_trees');
+  await page.getByTestId('allow-value').fill('198.51.100.0/24');
+  await page.getByTestId('allow-reason').fill('office VPN');
+  await page.getByTestId('allow-add').click();
+  await expect(page.getByTestId('allow-list-entries')).toContainText('root');
+  await page.getByTestId('remove-entry').click();
+  await expect(page.getByTestId('allow-list-empty')).toBeVisible();
+});
+
+test('hosted mode: a cross-site form cannot act with the session', async ({ page, request }) => {
+  await page.goto('/login');
+  await signIn(page, ANALYST);
+  await expect(page.getByTestId('account')).toBeVisible();
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'skytrace_session')!;
+  // What a browser sends when another site's page posts here.
+  const response = await request.post('/api/v1/analyses/unknown/rerun', {
+    headers: { Cookie: `skytrace_session=${session.value}`, 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+  });
+  expect(response.status()).toBe(403);
+  expect((await response.json()).code).toBe('cross_site');
+});
