@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
 use engine::{
-    AnalysisConfig, Feedback, History, IngestOptions, LoginEvent, Rejection, ScoredEvent,
+    AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent, Rejection,
+    ScoredEvent,
 };
 
 use crate::account::Account;
@@ -453,13 +454,46 @@ impl DetectionService {
             }
             None => Vec::new(),
         };
+        Ok((earlier, self.feedback_in_force().await?))
+    }
+
+    /// Allow-list entries that have not expired, and every current verdict.
+    async fn feedback_in_force(&self) -> Result<Feedback, RunError> {
         let entries = self
             .feedback
             .allow_list()
             .await
             .map_err(RunError::Internal)?;
         let verdicts = self.feedback.verdicts().await.map_err(RunError::Internal)?;
-        Ok((earlier, feedback_of(&entries, &verdicts, now_ms())))
+        Ok(feedback_of(&entries, &verdicts, now_ms()))
+    }
+
+    /// What the engine has learnt about `user` from the kept logins (the latest
+    /// [`HISTORY_LIMIT`]) with the feedback in force: what their next upload is compared with.
+    /// `None` if no kept login is theirs.
+    pub async fn learnt_baseline(
+        self: &Arc<Self>,
+        user: &str,
+    ) -> Result<Option<BaselineSnapshot>, RunError> {
+        let logins = self
+            .runs
+            .history(i64::MAX, HISTORY_LIMIT, "", HashSet::new())
+            .await
+            .map_err(RunError::Internal)?;
+        let feedback = self.feedback_in_force().await?;
+        let service = Arc::clone(self);
+        let user = user.to_owned();
+        blocking(move || {
+            engine::learnt_baseline(
+                &logins,
+                Some(&feedback),
+                &service.config,
+                service.geo.as_ref(),
+                &user,
+            )
+            .map_err(|error| RunError::Internal(error.to_string()))
+        })
+        .await?
     }
 
     /// The CPU-bound part of a run.

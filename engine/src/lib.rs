@@ -25,8 +25,8 @@ pub mod scenario;
 pub mod time;
 
 pub use analysis::{
-    Analysis, AnalysisConfig, Analyzer, History, ScoredEvent, UserRisk, analyze, analyze_with,
-    user_risks,
+    Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, ScoredEvent, UserRisk,
+    analyze, analyze_with, learnt_baseline, user_risks,
 };
 pub use feedback::{AllowEntry, AllowScope, Feedback, Verdict, VerdictKind, login_id};
 pub use incidents::{Incident, IncidentKind, IncidentParams, incidents};

@@ -260,3 +260,74 @@ mod tests {
         assert!((newcomer.hour_likelihood(3, 1.0) - 1.0).abs() < 1e-9);
     }
 }
+
+/// A value of a user's history with how many learnt logins had it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counted {
+    pub value: String,
+    pub logins: u32,
+}
+
+fn counted<K: PartialEq + Clone>(map: &CountMap<K>, name: impl Fn(&K) -> String) -> Vec<Counted> {
+    map.ranked()
+        .into_iter()
+        .map(|(key, logins)| Counted {
+            value: name(key),
+            logins,
+        })
+        .collect()
+}
+
+/// What the engine has learnt about one user, as their next login is compared with it: the
+/// places, networks, addresses and devices of their learnt logins (at most the
+/// [`MAX_DISTINCT`](super::counts::MAX_DISTINCT) most frequent of each), and their hours.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BaselineSnapshot {
+    pub user_id: String,
+    /// Logins learnt: successful (or of unknown outcome) and not themselves judged risky, or
+    /// confirmed safe by an analyst.
+    pub learnt_logins: u32,
+    /// Every attempt seen, learnt or not, and the successful ones.
+    pub attempts: u32,
+    pub successes: u32,
+    /// Most frequent first.
+    pub countries: Vec<Counted>,
+    /// `AS13335`-style.
+    pub networks: Vec<Counted>,
+    pub addresses: Vec<Counted>,
+    pub devices: Vec<Counted>,
+    pub operating_systems: Vec<Counted>,
+    pub browsers: Vec<Counted>,
+    /// Learnt logins per hour of the day (0–23) and weekday (Monday first) in `time_zone`.
+    pub hours: [u32; 24],
+    pub weekdays: [u32; 7],
+    /// The user's usual time zone (that of their first located login); UTC until known.
+    pub time_zone: Option<String>,
+    /// The latest learnt login: where travel to the next one is measured from.
+    pub last_learnt_ms: Option<i64>,
+    pub last_learnt_ip: Option<String>,
+}
+
+impl UserBaseline {
+    pub fn snapshot(&self, user_id: &str, time_zone: Option<String>) -> BaselineSnapshot {
+        BaselineSnapshot {
+            user_id: user_id.to_owned(),
+            learnt_logins: self.logins,
+            attempts: self.attempts,
+            successes: self.successes,
+            countries: counted(&self.countries, |code| {
+                String::from_utf8_lossy(code).into_owned()
+            }),
+            networks: counted(&self.asns, |asn| format!("AS{asn}")),
+            addresses: counted(&self.ips, IpAddr::to_string),
+            devices: counted(&self.devices, |device| device.as_str().to_owned()),
+            operating_systems: counted(&self.oses, |os| (*os).to_owned()),
+            browsers: counted(&self.browsers, |browser| (*browser).to_owned()),
+            hours: self.hours,
+            weekdays: self.weekdays,
+            time_zone,
+            last_learnt_ms: self.last.as_ref().map(|last| last.timestamp_ms),
+            last_learnt_ip: self.last.as_ref().map(|last| last.ip.to_string()),
+        }
+    }
+}

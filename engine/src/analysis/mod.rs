@@ -19,6 +19,7 @@ use jiff::tz::TimeZone;
 
 use serde::{Deserialize, Serialize};
 
+pub use baseline::{BaselineSnapshot, Counted};
 use baseline::{Key, LastLogin, Population, UserBaseline, hierarchy_surprise};
 pub use config::{
     AnalysisConfig, BaselineParams, ClusterParams, ConfigError, ForestParams, RiskParams,
@@ -532,6 +533,23 @@ impl<'g> Analyzer<'g> {
         self.clusters.eps()
     }
 
+    /// What has been learnt about `user_id` (matched exactly, else ignoring ASCII case), if any
+    /// login of theirs was seen.
+    pub fn baseline_of(&self, user_id: &str) -> Option<BaselineSnapshot> {
+        let id = self.user_ids.get(user_id).copied().or_else(|| {
+            self.users
+                .iter()
+                .position(|user| user.id.eq_ignore_ascii_case(user_id))
+                .map(|index| index as u32)
+        })?;
+        let state = &self.users[id as usize];
+        let zone = state
+            .zone
+            .and_then(|zone| self.zones.get(zone as usize))
+            .and_then(|zone| zone.iana_name().map(str::to_owned));
+        Some(state.baseline.snapshot(&state.id, zone))
+    }
+
     fn intern_user(&mut self, user_id: &str) -> u32 {
         if let Some(&id) = self.user_ids.get(user_id) {
             return id;
@@ -1006,6 +1024,29 @@ pub fn analyze(
     progress: impl FnMut(usize),
 ) -> Result<Analysis, ConfigError> {
     analyze_with(events, &History::default(), config, geo, progress)
+}
+
+/// What the engine learns about `user_id` from `logins` (any order; replayed in time order, with
+/// `feedback` applied), without scoring them: the baseline their next login is compared with.
+pub fn learnt_baseline(
+    logins: &[LoginEvent],
+    feedback: Option<&Feedback>,
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
+    user_id: &str,
+) -> Result<Option<BaselineSnapshot>, ConfigError> {
+    let mut analyzer = Analyzer::new(config.clone(), geo)?;
+    if let Some(feedback) = feedback {
+        analyzer = analyzer.with_feedback(feedback);
+    }
+    let mut order: Vec<&LoginEvent> = logins.iter().collect();
+    order.sort_by_key(|login| login.timestamp_ms);
+    for login in order {
+        analyzer
+            .observe(login)
+            .expect("logins are fed in time order after sorting");
+    }
+    Ok(analyzer.baseline_of(user_id))
 }
 
 /// What an analysis starts from besides its own events.

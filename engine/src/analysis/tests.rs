@@ -960,3 +960,49 @@ fn a_later_upload_is_scored_against_what_was_learnt_before() {
     assert_ne!(scores(&alone), scores(&incremental));
     assert_eq!(incremental.events[0].row, 1);
 }
+
+#[test]
+fn the_learnt_baseline_shows_what_the_next_login_is_compared_with() {
+    let events = trip_to_brazil();
+    let config = AnalysisConfig::default();
+    let mut shuffled = events.clone();
+    shuffled.reverse();
+    let before = crate::learnt_baseline(&shuffled, None, &config, &FixtureGeo, "USER1")
+        .unwrap()
+        .expect("user1 logged in");
+    assert_eq!(before.user_id, "user1", "matched ignoring case");
+    let user1 = events.iter().filter(|e| &*e.user_id == "user1").count() as u32;
+    assert_eq!(before.attempts, user1);
+    assert_eq!(before.countries[0].value, "NO");
+    assert!(
+        before.countries.iter().all(|c| c.value != "BR"),
+        "the unexplained jump to Brazil is not learnt: {before:?}"
+    );
+    assert_eq!(before.hours.iter().sum::<u32>(), before.learnt_logins);
+    assert_eq!(before.time_zone.as_deref(), Some("Europe/Oslo"));
+    assert!(before.devices.iter().any(|d| d.value == "desktop"));
+
+    // Confirmed safe, the trip's first login teaches Brazil and the phone.
+    let jump = run(&events, &FixtureGeo).events[events.len() - 2].login_id();
+    let feedback = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            login_id: jump,
+            kind: VerdictKind::ConfirmedSafe,
+            comment: String::new(),
+        }],
+    };
+    let after = crate::learnt_baseline(&events, Some(&feedback), &config, &FixtureGeo, "user1")
+        .unwrap()
+        .unwrap();
+    assert!(after.countries.iter().any(|c| c.value == "BR"), "{after:?}");
+    assert!(
+        after.devices.iter().any(|d| d.value == "mobile"),
+        "{after:?}"
+    );
+    assert!(after.learnt_logins > before.learnt_logins);
+    assert_eq!(
+        crate::learnt_baseline(&events, None, &config, &FixtureGeo, "nobody").unwrap(),
+        None
+    );
+}

@@ -484,6 +484,10 @@ struct UserProfile {
     riskiest: Vec<engine::ScoredEvent>,
     /// Incidents their logins form, per analysis.
     incidents: Vec<UserIncident>,
+    /// What the engine has learnt about them from every kept login, with analysts' feedback:
+    /// what their next upload is compared with. None if none of their logins was learnt from
+    /// (analyses kept before logins were kept with them).
+    baseline: Option<engine::BaselineSnapshot>,
 }
 
 #[derive(Debug, Serialize)]
@@ -520,6 +524,7 @@ async fn user_profile(
             format!("no kept analysis has logins of {user:?}"),
         ));
     }
+    let baseline = service.learnt_baseline(&user).await?;
     let profile = tokio::task::spawn_blocking(move || {
         let all: Vec<&engine::ScoredEvent> = runs.iter().flat_map(|run| &run.events).collect();
         let mut countries: BTreeMap<String, u64> = BTreeMap::new();
@@ -575,6 +580,7 @@ async fn user_profile(
             analyses,
             riskiest: riskiest.into_iter().take(10).cloned().collect(),
             incidents,
+            baseline,
         }
     })
     .await

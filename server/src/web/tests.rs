@@ -687,6 +687,26 @@ async fn the_rest_api_round_trip() {
             .as_array()
             .is_some_and(|list| !list.is_empty())
     );
+    // Their learnt baseline: what the next upload is compared with.
+    let baseline = &user["baseline"];
+    assert_eq!(baseline["user_id"], "ava.edwards");
+    let learnt = baseline["learnt_logins"].as_u64().unwrap();
+    assert!(
+        learnt > 0 && learnt <= user["logins"].as_u64().unwrap(),
+        "{baseline}"
+    );
+    let hours: u64 = baseline["hours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_u64().unwrap())
+        .sum();
+    assert_eq!(hours, learnt);
+    assert!(
+        !baseline["devices"].as_array().unwrap().is_empty(),
+        "{baseline}"
+    );
+    assert!(baseline["last_learnt_ms"].is_i64());
     let (status, missing) = json_of(&router, get("/api/v1/users/nobody")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(missing["code"], "not_found");

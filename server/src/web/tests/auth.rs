@@ -139,6 +139,9 @@ async fn hosted_mode_lets_in_only_signed_in_people_and_keeps_the_roles_apart() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "server functions too");
+    let response = router.clone().oneshot(get("/login")).await.unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains(r#"data-testid="login-form""#));
     for open in ["/healthz", "/login", "/api/v1/openapi.json"] {
         let response = router.clone().oneshot(get(open)).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{open}");
@@ -497,5 +500,11 @@ async fn local_mode_has_one_admin_and_no_sign_in() {
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("no_sign_in"))
+    );
+    let (status, page) = get_page("/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("runs without sign-in") && !page.contains("login-form"),
+        "{page}"
     );
 }
