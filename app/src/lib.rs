@@ -6,6 +6,7 @@
 pub mod account;
 pub mod browser;
 pub mod components;
+pub mod dashboard;
 pub mod detection;
 #[cfg(feature = "ssr")]
 pub mod detection_service;

@@ -249,7 +249,8 @@ fn incident_params(filter: &Filter) -> IncidentParams {
     }
 }
 
-fn levels(events: &[&ScoredEvent]) -> Vec<(RiskLevel, u64)> {
+/// Logins per level, Low to Critical.
+pub fn levels(events: &[&ScoredEvent]) -> Vec<(RiskLevel, u64)> {
     RiskLevel::ALL
         .iter()
         .map(|&level| {
@@ -383,7 +384,7 @@ fn plural(count: usize) -> &'static str {
 }
 
 /// Daily buckets, or hourly when the logins span less than three days.
-fn trend(events: &[&ScoredEvent]) -> (Vec<TrendPoint>, &'static str) {
+pub fn trend(events: &[&ScoredEvent]) -> (Vec<TrendPoint>, &'static str) {
     let (Some(first), Some(last)) = (
         events.iter().map(|e| e.timestamp_ms).min(),
         events.iter().map(|e| e.timestamp_ms).max(),
@@ -421,7 +422,7 @@ fn trend(events: &[&ScoredEvent]) -> (Vec<TrendPoint>, &'static str) {
 }
 
 /// Countries by logins (then risky logins), "unknown" for unlocated sources.
-fn countries(events: &[&ScoredEvent]) -> Vec<CountryRow> {
+pub fn countries(events: &[&ScoredEvent]) -> Vec<CountryRow> {
     let mut by_country: BTreeMap<&str, (u64, u64, f64)> = BTreeMap::new();
     for event in events {
         let entry = by_country

@@ -1,6 +1,7 @@
 //! Pieces of the pages, most shared by several.
 
 mod allow_list;
+mod charts;
 mod empty_state;
 mod file_picker;
 mod footer;
@@ -9,6 +10,7 @@ mod profile_view;
 mod reading_options;
 
 pub use allow_list::AllowListEditor;
+pub use charts::{BarList, LevelBadge, TrendChart};
 pub use empty_state::EmptyState;
 pub use file_picker::{FilePicker, SelectedFile, chosen};
 pub use footer::Footer;

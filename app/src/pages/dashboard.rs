@@ -1,13 +1,293 @@
+use engine::RiskLevel;
+use engine::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
 
-use crate::components::EmptyState;
+use crate::components::{BarList, EmptyState, LevelBadge, TrendChart};
+use crate::dashboard::{Dashboard, DashboardQuery, UserDetail};
+use crate::format::count;
+use crate::server_fns::{load_dashboard, recent_runs, server_message};
+
+const PURPOSE: &str = "Once a file is analysed, this page shows logins and risk over time, where \
+                       users signed in from, the riskiest users with their details, and the \
+                       devices, browsers and systems used.";
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard" />
         <h1>"Dashboard"</h1>
-        <EmptyState purpose="Once a file is analysed, this page shows logins and risk over time, a map of where users signed in from, and the riskiest users." />
+        {if cfg!(feature = "csr") {
+            view! {
+                <p class="muted" data-testid="needs-server">
+                    "The dashboard reads the analyses a Sky Trace server keeps; this offline build has none. "
+                    "Results of an analysis in this browser are on the Detection page."
+                </p>
+            }
+                .into_any()
+        } else {
+            view! { <ServerDashboard /> }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn ServerDashboard() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        query_map.with(|map| {
+            let text = |name: &str| map.get(name).unwrap_or_default();
+            DashboardQuery {
+                run: text("run"),
+                from: text("from"),
+                to: text("to"),
+                level: text("level"),
+                user: text("user"),
+                focus: text("focus"),
+            }
+        })
+    });
+    let data = Resource::new(move || query.get(), load_dashboard);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the dashboard…"</p> }>
+            {move || {
+                data.get().map(|loaded| match loaded {
+                    Err(error) => view! {
+                        <section class="result error" role="alert" data-testid="dashboard-error">
+                            <h2>"Cannot show the dashboard"</h2>
+                            <p>{server_message(error)}</p>
+                            <A href="/dashboard" attr:class="button">"Show the latest analysis"</A>
+                        </section>
+                    }
+                        .into_any(),
+                    Ok(None) => view! { <EmptyState purpose=PURPOSE /> }.into_any(),
+                    Ok(Some(dashboard)) => {
+                        let query = query.get_untracked();
+                        view! { <DashboardView dashboard query /> }.into_any()
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
+    let metrics = [
+        ("logins", "Logins", count(dashboard.matching)),
+        ("users", "Users", count(dashboard.users)),
+        ("high", "High or above", count(dashboard.high_or_above)),
+        ("countries", "Countries", count(dashboard.countries)),
+        (
+            "travel",
+            "Impossible-travel incidents",
+            count(dashboard.travel_incidents),
+        ),
+        ("incidents", "Incidents", count(dashboard.incidents)),
+    ];
+    let filtered = dashboard.matching != dashboard.total;
+    view! {
+        <Filters query=query.clone() run_id=dashboard.run_id.clone() />
+        <p class="muted" data-testid="dashboard-source">
+            {format!("{} ({})", dashboard.file_name, dashboard.run_id)}
+            {filtered.then(|| format!(": {} of {} logins match the filters", count(dashboard.matching), count(dashboard.total)))}
+            " · "<A href=format!("/detect?run={}", dashboard.run_id)>"Detection"</A>
+            " · "<A href=format!("/reports?run={}", dashboard.run_id)>"Reports"</A>
+        </p>
+        <dl class="stats metrics" data-testid="metrics">
+            {metrics
+                .into_iter()
+                .map(|(id, label, value)| view! {
+                    <div class="stat"><dt>{label}</dt><dd data-testid=format!("metric-{id}")>{value}</dd></div>
+                })
+                .collect_view()}
+        </dl>
+        <dl class="stats levels">
+            {dashboard
+                .levels
+                .iter()
+                .rev()
+                .map(|(level, number)| view! {
+                    <div class=format!("stat level-{}", level.as_str().to_lowercase())>
+                        <dt>{level.as_str()}</dt><dd>{count(*number)}</dd>
+                    </div>
+                })
+                .collect_view()}
+        </dl>
+        <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
+        {dashboard.focus.map(|detail| view! { <UserDetailView detail query=query.clone() /> })}
+        <div class="dashboard-grid">
+            <TopUsers users=dashboard.top_users query=query.clone() />
+            <section>
+                <h2>"Countries"</h2>
+                <table class="data" data-testid="countries">
+                    <thead><tr><th scope="col">"Country"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th><th scope="col">"Mean risk"</th></tr></thead>
+                    <tbody>
+                        {dashboard.top_countries.into_iter().map(|row| view! {
+                            <tr><td>{row.country}</td><td>{count(row.logins)}</td><td>{count(row.high_or_above)}</td><td>{format!("{:.2}", row.mean_risk)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        </div>
+        <div class="charts breakdowns">
+            <BarList title="Devices" rows=dashboard.devices testid="devices" />
+            <BarList title="Browsers and clients" rows=dashboard.browsers testid="browsers" />
+            <BarList title="Operating systems" rows=dashboard.systems testid="systems" />
+        </div>
+    }
+}
+
+/// Which analysis and which logins; a GET form, so it works before the WebAssembly loads and
+/// every view has an address.
+#[component]
+fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
+    let runs = Resource::new(|| (), |()| recent_runs());
+    let chosen_level = query.level.to_lowercase();
+    view! {
+        <Form method="GET" action="/dashboard" attr:class="filters dashboard-filters" attr:data-testid="dashboard-filters">
+            <label>
+                "Analysis"
+                <Transition fallback=|| ()>
+                    <select name="run" data-testid="filter-run">
+                        {move || {
+                            let listed = runs.get().and_then(Result::ok).unwrap_or_default();
+                            let current = run_id.clone();
+                            let known = listed.iter().any(|run| run.id == current);
+                            let mut options: Vec<_> = listed
+                                .into_iter()
+                                .map(|run| {
+                                    let selected = run.id == current;
+                                    view! { <option value=run.id.clone() selected=selected>{format!("{} ({})", run.file_name, run.id)}</option> }
+                                })
+                                .collect();
+                            if !known {
+                                options.insert(0, view! { <option value=current.clone() selected=true>{current.clone()}</option> });
+                            }
+                            options
+                        }}
+                    </select>
+                </Transition>
+            </label>
+            <label>"From" <input type="date" name="from" value=query.from.clone() data-testid="filter-from" /></label>
+            <label>"To" <input type="date" name="to" value=query.to.clone() data-testid="filter-to" /></label>
+            <label>
+                "Level"
+                <select name="level" data-testid="filter-level">
+                    <option value="" selected=chosen_level.is_empty()>"All"</option>
+                    {[RiskLevel::Medium, RiskLevel::High, RiskLevel::Critical]
+                        .into_iter()
+                        .map(|level| {
+                            let value = level.as_str().to_lowercase();
+                            let selected = value == chosen_level;
+                            view! { <option value=value.clone() selected=selected>{format!("{} or above", level.as_str())}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "User"
+                <input type="search" name="user" value=query.user.clone() placeholder="name contains…" data-testid="filter-user" />
+            </label>
+            <button type="submit" class="button primary" data-testid="filter-apply">"Apply"</button>
+            <A href=DashboardQuery { run: query.run.clone(), ..DashboardQuery::default() }.href() attr:class="button">"Clear"</A>
+        </Form>
+    }
+}
+
+#[component]
+fn TopUsers(users: Vec<engine::UserRisk>, query: DashboardQuery) -> impl IntoView {
+    view! {
+        <section>
+            <h2>"Riskiest users"</h2>
+            <table class="data" data-testid="dashboard-users">
+                <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"High or above"</th><th scope="col">"Logins"</th></tr></thead>
+                <tbody>
+                    {users
+                        .into_iter()
+                        .map(|user| {
+                            let href = query.focused_on(&user.user_id).href();
+                            view! {
+                                <tr>
+                                    <td><A href=href attr:data-testid="user-link">{user.user_id}</A></td>
+                                    <td>{format!("{:.2}", user.risk_score)}</td>
+                                    <td><LevelBadge level=user.risk_level /></td>
+                                    <td>{count(u64::from(user.high_or_above))}</td>
+                                    <td>{count(u64::from(user.logins))}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// One user's places, devices, findings and latest logins.
+#[component]
+fn UserDetailView(detail: UserDetail, query: DashboardQuery) -> impl IntoView {
+    let close = query.focused_on("").href();
+    let summary = match &detail.risk {
+        Some(risk) => format!(
+            "{} logins here; risk {:.2} ({}), {} High or above",
+            count(detail.logins),
+            risk.risk_score,
+            risk.risk_level.as_str(),
+            count(u64::from(risk.high_or_above))
+        ),
+        None => "No logins of this user match the filters.".to_owned(),
+    };
+    view! {
+        <section class="result user-detail" data-testid="user-detail" id="user-detail">
+            <header class="result-header">
+                <h2>{detail.user_id.clone()}</h2>
+                <A href=close attr:class="button" attr:data-testid="close-detail">"Close"</A>
+            </header>
+            <p>{summary}</p>
+            <div class="charts breakdowns">
+                <BarList title="Places" rows=detail.places testid="user-places" />
+                <BarList title="Devices" rows=detail.devices testid="user-devices" />
+                <BarList title="Findings" rows=detail.findings testid="user-findings" />
+            </div>
+            <h3>"Latest logins"</h3>
+            <div class="table-scroll">
+                <table class="data" data-testid="user-timeline">
+                    <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Outcome"</th><th scope="col">"Level"</th><th scope="col">"Risk"</th><th scope="col">"Address"</th><th scope="col">"Place"</th><th scope="col">"Why"</th></tr></thead>
+                    <tbody>
+                        {detail
+                            .timeline
+                            .into_iter()
+                            .map(|event| {
+                                let outcome = match event.success {
+                                    Some(true) => "success",
+                                    Some(false) => "failure",
+                                    None => "—",
+                                };
+                                let place = match (event.city.as_deref(), event.country.as_deref()) {
+                                    (Some(city), Some(country)) => format!("{city}, {country}"),
+                                    (None, Some(country)) => country.to_owned(),
+                                    _ => "—".to_owned(),
+                                };
+                                view! {
+                                    <tr>
+                                        <td>{format_utc(event.timestamp_ms)}</td>
+                                        <td>{outcome}</td>
+                                        <td><LevelBadge level=event.risk_level /></td>
+                                        <td>{format!("{:.2}", event.risk_score)}</td>
+                                        <td>{event.ip.to_string()}</td>
+                                        <td>{place}</td>
+                                        <td class="reasons">{event.reasons()}</td>
+                                    </tr>
+                                }
+                                    .into_any()
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
     }
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use web_sys::File;
 
 use crate::browser::{read_file, upload_form};
-use crate::components::{EmptyState, FilePicker, ReadingOptions, SelectedFile, chosen};
+use crate::components::{EmptyState, FilePicker, LevelBadge, ReadingOptions, SelectedFile, chosen};
 use crate::detection::{
     DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
     RunListing, query, summarise,
@@ -603,11 +603,6 @@ fn VerdictPicker(
         </select>
         {move || failed.get().map(|message| view! { <span class="error" role="alert">{message}</span> })}
     }
-}
-
-#[component]
-fn LevelBadge(level: RiskLevel) -> impl IntoView {
-    view! { <span class=format!("level-badge level-{}", level.as_str().to_lowercase())>{level.as_str()}</span> }
 }
 
 /// The logins at or above the threshold, filtered and paged (on the server for server runs).

@@ -2,6 +2,7 @@
 
 mod account;
 mod allow_list;
+mod dashboard;
 mod detection_events;
 mod load_detection;
 mod profile_upload;
@@ -18,6 +19,7 @@ pub use allow_list::{
     AddAllowEntry, AllowListEntries, RemoveAllowEntry, add_allow_entry, allow_list_entries,
     remove_allow_entry,
 };
+pub use dashboard::{LoadDashboard, load_dashboard};
 pub use detection_events::{DetectionEvents, detection_events};
 pub use load_detection::{LoadDetection, load_detection};
 pub use profile_upload::{ProfileUpload, profile_upload};

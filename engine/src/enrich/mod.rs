@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::ReportedLocation;
 
-pub use user_agent::{DeviceType, UserAgentInfo, parse_user_agent};
+pub use user_agent::{DeviceType, UserAgentInfo, described_parts, parse_user_agent};
 
 /// The attribution the geolocation data's CC BY 4.0 licences require; shown in the app's footer,
 /// the README, reports and every analysis result that used the data.

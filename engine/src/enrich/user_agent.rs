@@ -57,6 +57,18 @@ impl UserAgentInfo {
     }
 }
 
+/// The browser, operating system and device type of a [`UserAgentInfo::describe`] text
+/// ("Chrome 131 on Windows (desktop)" gives `("Chrome", "Windows", "desktop")`).
+pub fn described_parts(description: &str) -> Option<(&str, &str, &str)> {
+    let (rest, device) = description.strip_suffix(')')?.rsplit_once(" (")?;
+    let (browser, os) = rest.rsplit_once(" on ")?;
+    let browser = match browser.rsplit_once(' ') {
+        Some((name, version)) if version.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => browser,
+    };
+    Some((browser, os, device))
+}
+
 /// Scripted clients, matched case-insensitively at the start of the string or as a token.
 const SCRIPT_CLIENTS: [(&str, &str); 14] = [
     ("python-requests", "python-requests"),
@@ -310,5 +322,28 @@ mod tests {
             "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
         );
         assert_eq!(info.describe(), "Firefox 133 on Linux (desktop)");
+    }
+
+    #[test]
+    fn descriptions_read_back_into_their_parts() {
+        for (raw, parts) in [
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                ("Chrome", "Windows", "desktop"),
+            ),
+            (
+                "python-requests/2.32.3",
+                ("python-requests", "Unknown", "script"),
+            ),
+            ("", ("Unknown", "Unknown", "unknown")),
+        ] {
+            let description = parse_user_agent(raw).describe();
+            assert_eq!(described_parts(&description), Some(parts), "{description}");
+        }
+        assert_eq!(
+            described_parts("Samsung Internet 29 on Android (mobile)"),
+            Some(("Samsung Internet", "Android", "mobile"))
+        );
+        assert_eq!(described_parts("not a description"), None);
     }
 }

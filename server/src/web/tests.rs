@@ -837,6 +837,7 @@ async fn api_uploads_up_to_the_server_limit() {
 }
 
 mod auth;
+mod dashboard;
 mod feedback;
 
 /// Regression: pages with a file picker held the chosen `File` in thread-bound reactive state;

@@ -1,0 +1,115 @@
+//! Small charts drawn as SVG on the server (so they show before the WebAssembly loads, and
+//! without it), styled by the theme's CSS.
+
+use engine::RiskLevel;
+use engine::time::format_utc;
+use leptos::prelude::*;
+use reports::model::{CountRow, TrendPoint};
+
+use crate::format::count;
+
+#[component]
+pub fn LevelBadge(level: RiskLevel) -> impl IntoView {
+    view! { <span class=format!("level-badge level-{}", level.as_str().to_lowercase())>{level.as_str()}</span> }
+}
+
+/// Logins per period as bars (the High-or-above part in red) with the mean risk as a line on
+/// its own 0–1 scale.
+#[component]
+pub fn TrendChart(points: Vec<TrendPoint>, unit: String) -> impl IntoView {
+    const WIDTH: f64 = 640.0;
+    const HEIGHT: f64 = 160.0;
+    let most = points
+        .iter()
+        .map(|point| point.logins)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let slot = WIDTH / points.len().max(1) as f64;
+    let gap = if slot > 4.0 { 1.0 } else { 0.0 };
+    let bars = points
+        .iter()
+        .enumerate()
+        .map(|(index, point)| {
+            let x = index as f64 * slot;
+            let height = point.logins as f64 / most * HEIGHT;
+            let risky = point.high_or_above as f64 / most * HEIGHT;
+            let label = format!(
+                "{}: {} logins, {} High or above, mean risk {:.2}",
+                format_utc(point.start_ms),
+                count(point.logins),
+                count(point.high_or_above),
+                point.mean_risk
+            );
+            view! {
+                <g>
+                    <title>{label}</title>
+                    <rect class="bar logins" x=x y=HEIGHT - height width=(slot - gap).max(0.5) height=height />
+                    <rect class="bar high" x=x y=HEIGHT - risky width=(slot - gap).max(0.5) height=risky />
+                </g>
+            }
+        })
+        .collect_view();
+    let line = points
+        .iter()
+        .enumerate()
+        .filter(|(_, point)| point.logins > 0)
+        .map(|(index, point)| {
+            format!(
+                "{:.1},{:.1}",
+                (index as f64 + 0.5) * slot,
+                HEIGHT - point.mean_risk * HEIGHT
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let first = points
+        .first()
+        .map(|point| format_utc(point.start_ms))
+        .unwrap_or_default();
+    let last = points
+        .last()
+        .map(|point| format_utc(point.start_ms))
+        .unwrap_or_default();
+    view! {
+        <figure class="chart trend" data-testid="trend">
+            <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18.0) role="img"
+                 aria-label=format!("Logins per {unit} and mean risk")>
+                {bars}
+                <polyline class="mean-risk" points=line />
+                <text class="axis" x="0" y=HEIGHT + 14.0>{first}</text>
+                <text class="axis" x=WIDTH text-anchor="end" y=HEIGHT + 14.0>{last}</text>
+            </svg>
+            <figcaption>
+                {format!("Logins per {unit} (")}<span class="key high">"High or above"</span>
+                ") and "<span class="key mean-risk">"mean risk"</span>" (0–1)"
+            </figcaption>
+        </figure>
+    }
+}
+
+/// Counts as horizontal bars, largest first.
+#[component]
+pub fn BarList(title: &'static str, rows: Vec<CountRow>, testid: &'static str) -> impl IntoView {
+    let most = rows.iter().map(|row| row.count).max().unwrap_or(1).max(1) as f64;
+    view! {
+        <figure class="chart bar-list" data-testid=testid>
+            <figcaption>{title}</figcaption>
+            <ul>
+                {rows
+                    .into_iter()
+                    .map(|row| {
+                        let share = format!("width: {:.1}%", row.count as f64 / most * 100.0);
+                        view! {
+                            <li>
+                                <span class="name">{row.name}</span>
+                                <span class="meter"><span class="fill" style=share></span></span>
+                                <span class="number">{count(row.count)}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </figure>
+    }
+}

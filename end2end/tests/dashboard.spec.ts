@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+import { collectErrors, expectHydrated, keepScreenshot, SAMPLE_PATH } from './support';
+
+/** Scores the bundled sample on the server; returns the run's id. */
+async function scoreSample(page: import('@playwright/test').Page): Promise<string> {
+  await page.goto('/detect');
+  await expectHydrated(page);
+  await page.getByTestId('file-input').setInputFiles(SAMPLE_PATH);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  await expect(page).toHaveURL(/\/detect\?run=[0-9a-f]{16}/);
+  return new URL(page.url()).searchParams.get('run')!;
+}
+
+const number = (text: string | null) => Number((text ?? '').replace(/[^0-9]/g, ''));
+
+test('the dashboard shows a kept analysis, filters it and opens a user', async ({ page }) => {
+  const errors = collectErrors(page);
+  const run = await scoreSample(page);
+
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expectHydrated(page);
+  await expect(page.getByTestId('dashboard-source')).toContainText(run);
+  const logins = number(await page.getByTestId('metric-logins').textContent());
+  expect(logins).toBeGreaterThan(4000);
+  expect(number(await page.getByTestId('metric-high').textContent())).toBeGreaterThan(0);
+  await expect(page.getByTestId('trend').locator('rect.bar').first()).toBeVisible();
+  await expect(page.getByTestId('browsers').locator('li').first()).toBeVisible();
+  await keepScreenshot(page, 'dashboard');
+
+  // Filters: High or above only; every figure follows, and the address keeps the view.
+  await page.getByTestId('filter-level').selectOption('high');
+  await page.getByTestId('filter-apply').click();
+  await expect(page).toHaveURL(/level=high/);
+  await expect(page.getByTestId('dashboard-source')).toContainText('match the filters');
+  const high = number(await page.getByTestId('metric-logins').textContent());
+  expect(high).toBeLessThan(logins);
+  expect(high).toBe(number(await page.getByTestId('metric-high').textContent()));
+
+  // Drill down into the riskiest user.
+  const riskiest = page.getByTestId('user-link').first();
+  const name = (await riskiest.textContent())!.trim();
+  await riskiest.click();
+  await expect(page).toHaveURL(new RegExp(`focus=${encodeURIComponent(name).replace(/\./g, '\\.')}`));
+  const detail = page.getByTestId('user-detail');
+  await expect(detail.getByRole('heading', { level: 2 })).toHaveText(name);
+  await expect(detail.getByTestId('user-timeline').locator('tbody tr').first()).toBeVisible();
+  await expect(detail.getByTestId('user-findings').locator('li').first()).toBeVisible();
+  await keepScreenshot(page, 'dashboard-user');
+
+  // A deep link renders the same view after a reload.
+  await page.reload();
+  await expect(page.getByTestId('user-detail')).toBeVisible();
+  await page.getByTestId('close-detail').click();
+  await expect(page.getByTestId('user-detail')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

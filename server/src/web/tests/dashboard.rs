@@ -1,0 +1,97 @@
+//! The dashboard of a kept analysis, rendered on the server: metrics, trend, riskiest users,
+//! breakdowns, filters and one user's details, all from the address.
+
+use super::*;
+
+async fn page(router: &Router, uri: &str) -> String {
+    let (status, _, body) = get_bytes(router, uri).await;
+    assert_eq!(status, StatusCode::OK, "{uri}");
+    String::from_utf8(body).unwrap()
+}
+
+/// The number shown for a metric.
+fn metric(html: &str, id: &str) -> u64 {
+    let marker = format!(r#"data-testid="metric-{id}">"#);
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {id} in the page"))
+        + marker.len();
+    let digits: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_latest_analysis_and_follows_its_filters() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let summary = detect_sample(&router).await;
+    let html = page(&router, "/dashboard").await;
+    assert!(html.contains(&summary.id), "the latest analysis is shown");
+    assert_eq!(metric(&html, "logins"), summary.profile.accepted);
+    let high: u64 = summary
+        .levels
+        .iter()
+        .filter(|(level, _)| *level >= engine::RiskLevel::High)
+        .map(|(_, number)| number)
+        .sum();
+    assert_eq!(metric(&html, "high"), high);
+    assert!(metric(&html, "incidents") >= metric(&html, "travel"));
+    for part in [
+        "trend",
+        "dashboard-users",
+        "countries",
+        "devices",
+        "browsers",
+        "systems",
+    ] {
+        assert!(
+            html.contains(&format!(r#"data-testid="{part}""#)),
+            "{part} missing"
+        );
+    }
+    assert!(html.contains("<svg"), "the trend is drawn on the server");
+
+    // The riskiest user's details, by address.
+    let riskiest = summary.top_users[0].user_id.clone();
+    let focused = page(
+        &router,
+        &format!("/dashboard?run={}&focus={riskiest}", summary.id),
+    )
+    .await;
+    assert!(focused.contains(r#"data-testid="user-detail""#));
+    assert!(focused.contains(r#"data-testid="user-timeline""#));
+    assert!(focused.contains(&riskiest));
+
+    // Filters narrow every figure.
+    let critical = page(
+        &router,
+        &format!("/dashboard?run={}&level=critical", summary.id),
+    )
+    .await;
+    let critical_count = summary
+        .levels
+        .iter()
+        .find(|(level, _)| *level == engine::RiskLevel::Critical)
+        .map(|(_, number)| *number)
+        .unwrap();
+    assert_eq!(metric(&critical, "logins"), critical_count);
+    assert!(critical.contains("of") && critical.contains("match the filters"));
+    let one_user = page(
+        &router,
+        &format!("/dashboard?run={}&user=AVA.ED", summary.id),
+    )
+    .await;
+    assert_eq!(metric(&one_user, "users"), 1, "a name search, any case");
+
+    // A bad filter or an unknown analysis is explained, not a blank page.
+    let bad = page(&router, "/dashboard?from=yesterday").await;
+    assert!(bad.contains(r#"data-testid="dashboard-error""#), "{bad}");
+    let (status, _, body) = get_bytes(&router, "/dashboard?run=not-kept").await;
+    assert!(
+        String::from_utf8_lossy(&body).contains("no kept analysis"),
+        "{status}"
+    );
+}
