@@ -63,14 +63,14 @@ pub fn TrendChart(points: Vec<TrendPoint>, unit: String) -> impl IntoView {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let first = points
-        .first()
-        .map(|point| format_utc(point.start_ms))
-        .unwrap_or_default();
-    let last = points
-        .last()
-        .map(|point| format_utc(point.start_ms))
-        .unwrap_or_default();
+    // Days by their date; hours by date and hour.
+    let stamp = |point: &TrendPoint| {
+        let text = format_utc(point.start_ms);
+        let shown = if unit == "day" { 10 } else { 16 };
+        text.get(..shown).unwrap_or(&text).replace('T', " ")
+    };
+    let first = points.first().map(stamp).unwrap_or_default();
+    let last = points.last().map(stamp).unwrap_or_default();
     view! {
         <figure class="chart trend" data-testid="trend">
             <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18.0) role="img"
@@ -86,6 +86,7 @@ pub fn TrendChart(points: Vec<TrendPoint>, unit: String) -> impl IntoView {
             </figcaption>
         </figure>
     }
+    .into_any()
 }
 
 /// Counts as horizontal bars, largest first.
@@ -112,4 +113,5 @@ pub fn BarList(title: &'static str, rows: Vec<CountRow>, testid: &'static str) -
             </ul>
         </figure>
     }
+    .into_any()
 }

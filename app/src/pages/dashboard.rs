@@ -31,6 +31,7 @@ pub fn DashboardPage() -> impl IntoView {
             view! { <ServerDashboard /> }.into_any()
         }}
     }
+    .into_any()
 }
 
 #[component]
@@ -71,6 +72,7 @@ fn ServerDashboard() -> impl IntoView {
             }}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
@@ -138,6 +140,7 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
             <BarList title="Operating systems" rows=dashboard.systems testid="systems" />
         </div>
     }
+    .into_any()
 }
 
 /// Which analysis and which logins; a GET form, so it works before the WebAssembly loads and
@@ -195,6 +198,7 @@ fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
             <A href=DashboardQuery { run: query.run.clone(), ..DashboardQuery::default() }.href() attr:class="button">"Clear"</A>
         </Form>
     }
+    .into_any()
 }
 
 #[component]
@@ -224,6 +228,7 @@ fn TopUsers(users: Vec<engine::UserRisk>, query: DashboardQuery) -> impl IntoVie
             </table>
         </section>
     }
+    .into_any()
 }
 
 /// One user's places, devices, findings and latest logins.
@@ -279,7 +284,12 @@ fn UserDetailView(detail: UserDetail, query: DashboardQuery) -> impl IntoView {
                                         <td>{format!("{:.2}", event.risk_score)}</td>
                                         <td>{event.ip.to_string()}</td>
                                         <td>{place}</td>
-                                        <td class="reasons">{event.reasons()}</td>
+                                        <td class="reasons">
+                                            <details>
+                                                <summary>{findings_in_brief(&event)}</summary>
+                                                {event.reasons()}
+                                            </details>
+                                        </td>
                                     </tr>
                                 }
                                     .into_any()
@@ -289,5 +299,22 @@ fn UserDetailView(detail: UserDetail, query: DashboardQuery) -> impl IntoView {
                 </table>
             </div>
         </section>
+    }
+    .into_any()
+}
+
+/// The login's active findings by name ("new device, impossible travel"), or that it was usual.
+fn findings_in_brief(event: &engine::ScoredEvent) -> String {
+    let mut titles: Vec<&str> = Vec::new();
+    for finding in event.findings.iter().filter(|finding| finding.is_active()) {
+        let title = engine::incidents::kind_title(finding.kind);
+        if !titles.contains(&title) {
+            titles.push(title);
+        }
+    }
+    if titles.is_empty() {
+        "nothing unusual".to_owned()
+    } else {
+        titles.join(", ")
     }
 }
