@@ -13,6 +13,7 @@ use engine::{
 };
 
 use crate::account::Account;
+use crate::activity::{Activity, ActivityFeed};
 use crate::detection::{
     DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, Rerun, RunListing,
     summarise,
@@ -122,6 +123,8 @@ pub struct DetectionService {
     pub feedback: Arc<dyn FeedbackStore>,
     /// Alerts after server runs, when the config file has a `[notifications]` section.
     pub notifier: Option<Arc<dyn Notifier>>,
+    /// Scoring progress and kept analyses, for pages that update by themselves.
+    pub activity: ActivityFeed,
 }
 
 /// Alerts a kept run's incidents on the configured channels.
@@ -230,6 +233,7 @@ impl DetectionService {
             .map_err(|error| RunError::Unreadable(error.to_string()))?;
         let (earlier, feedback) = self.history_and_feedback(&ingested.events, &id).await?;
         let service = Arc::clone(self);
+        let name = file_name.clone();
         let (run, alerts) = blocking(move || {
             let profile = engine::DataProfile::of(&ingested);
             let engine::Ingested {
@@ -239,7 +243,14 @@ impl DetectionService {
                 earlier: &earlier,
                 feedback: Some(&feedback),
             };
-            let analysis = service.score(&events, &history, &choices, &config)?;
+            let total = events.len() as u64;
+            let analysis = service.score(&events, &history, &choices, &config, |done| {
+                service.activity.send(Activity::Scoring {
+                    file_name: file_name.clone(),
+                    done: done as u64,
+                    total,
+                });
+            })?;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let mut summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
             summary.feedback = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
@@ -260,6 +271,10 @@ impl DetectionService {
         .await??;
         let summary = run.summary.clone();
         self.runs.save(run).await.map_err(RunError::Internal)?;
+        self.activity.send(Activity::Kept {
+            id: summary.id.clone(),
+            file_name: name,
+        });
         // Alerts go out once the run is kept (their links point at it), without holding the reply.
         if let Some(alerts) = alerts {
             tracing::info!(run = %summary.id, alerts = alerts.count, "sending alerts");
@@ -396,7 +411,8 @@ impl DetectionService {
                 earlier: &earlier,
                 feedback: Some(&feedback),
             };
-            let analysis = service.score(&logins, &history, &previous.choices, &kept.settings)?;
+            let analysis =
+                service.score(&logins, &history, &previous.choices, &kept.settings, |_| {})?;
             let changed_levels = kept
                 .events
                 .iter()
@@ -429,6 +445,10 @@ impl DetectionService {
         let (run, changed_levels, suppressed) = run?;
         let summary = run.summary.clone();
         self.runs.rescore(run).await.map_err(RunError::Internal)?;
+        self.activity.send(Activity::Kept {
+            id: summary.id.clone(),
+            file_name: summary.file_name.clone(),
+        });
         Ok(Rerun {
             summary,
             changed_levels,
@@ -503,13 +523,14 @@ impl DetectionService {
         history: &History<'_>,
         choices: &DetectionChoices,
         config: &AnalysisConfig,
+        progress: impl FnMut(usize),
     ) -> Result<engine::Analysis, RunError> {
         let geo: &dyn GeoLookup = if choices.geolocation {
             self.geo.as_ref()
         } else {
             &NoGeolocation
         };
-        engine::analyze_with(events, history, config, geo, |_| {})
+        engine::analyze_with(events, history, config, geo, progress)
             .map_err(|error| RunError::BadChoices(error.to_string()))
     }
 }

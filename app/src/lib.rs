@@ -4,6 +4,7 @@
 //! client-only build without any server (`csr`, built by Trunk for offline use).
 
 pub mod account;
+pub mod activity;
 pub mod browser;
 pub mod components;
 pub mod dashboard;

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { collectErrors, expectHydrated, keepScreenshot, SAMPLE_PATH } from './support';
 
 /** Scores the bundled sample on the server; returns the run's id. */
@@ -54,5 +55,31 @@ test('the dashboard shows a kept analysis, filters it and opens a user', async (
   await expect(page.getByTestId('user-detail')).toBeVisible();
   await page.getByTestId('close-detail').click();
   await expect(page.getByTestId('user-detail')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('the dashboard updates by itself when an analysis is kept', async ({ page }) => {
+  const errors = collectErrors(page);
+  await scoreSample(page);
+  await page.goto('/dashboard');
+  await expectHydrated(page);
+  const before = await page.getByTestId('dashboard-source').textContent();
+  await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+
+  // Another export arrives through the API while the page is open: the first 1,000 logins.
+  const lines = readFileSync(SAMPLE_PATH, 'utf8').split('\n');
+  const partial = lines.slice(0, 1001).join('\n') + '\n';
+  const created = await page.request.post('/api/v1/analyses', {
+    multipart: { file: { name: 'first-thousand.csv', mimeType: 'text/csv', buffer: Buffer.from(partial) } },
+  });
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
+  expect(before).not.toContain(id);
+
+  await expect(page.getByTestId('dashboard-source')).toContainText(`first-thousand.csv (${id})`);
+  await expect(page.getByTestId('metric-logins')).toHaveText('1,000');
+  // Updated in place: no reload, no navigation.
+  await expect(page).toHaveURL(/\/dashboard$/);
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
   expect(errors).toEqual([]);
 });

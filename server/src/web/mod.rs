@@ -92,7 +92,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 runs: store.clone(),
                 feedback: store,
                 notifier,
+                activity: Default::default(),
             });
+            let activity = detection.activity.clone();
             let router = app(&site_root, args.addr, settings, detection, Arc::new(auth));
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await
@@ -105,7 +107,11 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             );
             let service = router.into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown_signal())
+                .with_graceful_shutdown(async move {
+                    shutdown_signal().await;
+                    // Pages following the activity hold their connections open; end them.
+                    activity.close();
+                })
                 .await?;
             tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
@@ -138,7 +144,8 @@ pub fn app(
         .build();
     let routes = generate_route_list(App);
     let upload_limit = usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX);
-    let api = api::routes(Arc::clone(&detection));
+    let api =
+        api::routes(Arc::clone(&detection)).merge(activity_api::routes(Arc::clone(&detection)));
     let context = move || {
         provide_context(settings);
         provide_context(Arc::clone(&detection));
@@ -232,6 +239,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+mod activity_api;
 mod api;
 mod feedback_api;
 mod sign_in;

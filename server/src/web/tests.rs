@@ -32,6 +32,7 @@ fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u
             runs: store.clone(),
             feedback: store,
             notifier,
+            activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
     )
@@ -802,6 +803,7 @@ async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
             runs: store.clone(),
             feedback: store,
             notifier: None,
+            activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
     );

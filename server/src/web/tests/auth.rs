@@ -47,6 +47,7 @@ async fn hosted_app() -> (Router, Arc<Store>, String) {
             runs: store.clone(),
             feedback: store.clone(),
             notifier: None,
+            activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::SignIn(Arc::new(sign_in))),
     );

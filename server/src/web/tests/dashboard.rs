@@ -95,3 +95,45 @@ async fn the_dashboard_shows_the_latest_analysis_and_follows_its_filters() {
         "{status}"
     );
 }
+
+#[tokio::test]
+async fn followers_hear_scoring_progress_and_kept_analyses() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let response = router
+        .clone()
+        .oneshot(get("/api/v1/activity"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+    let summary = detect_sample(&router).await;
+
+    let mut heard = String::new();
+    let deadline = std::time::Duration::from_secs(10);
+    while !heard.contains("event: kept") {
+        let frame = tokio::time::timeout(deadline, body.frame())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream stays open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            heard.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    assert!(heard.contains("event: scoring"), "{heard}");
+    assert!(
+        heard.contains(r#""type":"scoring","file_name":"logins.csv""#),
+        "{heard}"
+    );
+    assert!(
+        heard.contains(&format!(
+            r#"data: {{"type":"kept","id":"{}","file_name":"logins.csv"}}"#,
+            summary.id
+        )),
+        "{heard}"
+    );
+}

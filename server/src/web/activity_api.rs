@@ -1,0 +1,57 @@
+//! `GET /api/v1/activity`: what the server is doing, as server-sent events, each a JSON
+//! [`Activity`] (`scoring` progress, `kept` analyses). The dashboard follows it to update itself.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use app::activity::{Activity, ActivityFeed};
+use app::detection_service::DetectionService;
+use axum::Router;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>) -> Router<S> {
+    Router::new().route(
+        "/api/v1/activity",
+        get(move || {
+            let feed = detection.activity.clone();
+            async move { follow(&feed) }
+        }),
+    )
+}
+
+fn follow(feed: &ActivityFeed) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+    let state = (feed.subscribe(), feed.closing());
+    let events = futures_util::stream::unfold(state, |(mut activity, mut closing)| async move {
+        loop {
+            if *closing.borrow() {
+                return None;
+            }
+            let received = tokio::select! {
+                received = activity.recv() => received,
+                _ = closing.changed() => return None,
+            };
+            match received {
+                Ok(activity_now) => {
+                    let event = Event::default()
+                        .event(kind(&activity_now))
+                        .data(serde_json::to_string(&activity_now).unwrap_or_default());
+                    return Some((Ok(event), (activity, closing)));
+                }
+                // A follower that fell behind skips to the newest; the page refetches anyway.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+fn kind(activity: &Activity) -> &'static str {
+    match activity {
+        Activity::Scoring { .. } => "scoring",
+        Activity::Kept { .. } => "kept",
+    }
+}
