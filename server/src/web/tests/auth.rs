@@ -140,9 +140,20 @@ async fn hosted_mode_lets_in_only_signed_in_people_and_keeps_the_roles_apart() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "server functions too");
-    let response = router.clone().oneshot(get("/login")).await.unwrap();
+    let response = router
+        .clone()
+        .oneshot(get("/login?next=%2Fdetect%3Frun%3Dabc"))
+        .await
+        .unwrap();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    assert!(String::from_utf8_lossy(&body).contains(r#"data-testid="login-form""#));
+    let form = String::from_utf8_lossy(&body);
+    assert!(form.contains(r#"data-testid="login-form""#));
+    // Regression: the way back was set only once the WebAssembly ran, so a sign-in without it
+    // lost the deep link.
+    assert!(
+        form.contains(r#"name="next" value="/detect?run=abc""#),
+        "{form}"
+    );
     for open in ["/healthz", "/login", "/api/v1/openapi.json"] {
         let response = router.clone().oneshot(get(open)).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{open}");
