@@ -91,7 +91,35 @@ pub struct Dashboard {
     pub devices: Vec<CountRow>,
     pub browsers: Vec<CountRow>,
     pub systems: Vec<CountRow>,
+    /// Where the logins came from (located ones, at most [`MAP_PLACES`]), and the trips that
+    /// were impossible travel (at most [`MAP_TRIPS`]).
+    pub places: Vec<MapPlace>,
+    pub trips: Vec<MapTrip>,
     pub focus: Option<UserDetail>,
+}
+
+/// Places and trips drawn on the map at most (the riskiest first).
+pub const MAP_PLACES: usize = 500;
+pub const MAP_TRIPS: usize = 200;
+
+/// Logins from one place (coordinates rounded to 0.1°).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapPlace {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub label: String,
+    pub logins: u64,
+    /// The highest level of a login from here.
+    pub worst: RiskLevel,
+}
+
+/// A login flagged as impossible travel, from the place of the user's previous login.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapTrip {
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub label: String,
+    pub level: RiskLevel,
 }
 
 /// One user's logins within the filters: where from, on what, what was found, and when.
@@ -112,7 +140,8 @@ pub use build::build;
 
 #[cfg(feature = "ssr")]
 mod build {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, HashMap, HashSet};
+    use std::net::IpAddr;
 
     use engine::analysis::RiskParams;
     use engine::enrich::described_parts;
@@ -124,12 +153,14 @@ mod build {
     use super::*;
 
     /// The dashboard of `events` (one analysis) for `query`; `Err` names a bad filter.
+    /// `locate` gives an address's latitude and longitude, when known.
     pub fn build(
         run_id: &str,
         file_name: &str,
         events: &[ScoredEvent],
         risk: &RiskParams,
         query: &DashboardQuery,
+        locate: &dyn Fn(IpAddr) -> Option<(f64, f64)>,
     ) -> Result<Dashboard, String> {
         let filter = Filter::parse(
             Some(query.level.as_str()),
@@ -153,6 +184,9 @@ mod build {
         let mut top_countries = countries(&matching);
         top_countries.truncate(TOP_ROWS);
         let (devices, browsers, systems) = agents(&matching);
+        let located = located(&matching, locate);
+        let places = places(&matching, &located);
+        let trips = trips(events, &matching, &located);
         let focus = (!query.focus.is_empty()).then(|| {
             let theirs: Vec<&ScoredEvent> = matching
                 .iter()
@@ -192,8 +226,121 @@ mod build {
             devices,
             browsers,
             systems,
+            places,
+            trips,
             focus,
         })
+    }
+
+    fn place_label(event: &ScoredEvent) -> String {
+        match (event.city.as_deref(), event.country.as_deref()) {
+            (Some(city), Some(country)) => format!("{city}, {country}"),
+            (None, Some(country)) => country.to_owned(),
+            _ => event.ip.to_string(),
+        }
+    }
+
+    /// Coordinates of each distinct address among `events` that has them.
+    fn located(
+        events: &[&ScoredEvent],
+        locate: &dyn Fn(IpAddr) -> Option<(f64, f64)>,
+    ) -> HashMap<IpAddr, (f64, f64)> {
+        let mut located = HashMap::new();
+        let mut tried = HashSet::new();
+        for event in events {
+            if tried.insert(event.ip)
+                && let Some(point) = locate(event.ip)
+            {
+                located.insert(event.ip, point);
+            }
+        }
+        located
+    }
+
+    fn places(events: &[&ScoredEvent], located: &HashMap<IpAddr, (f64, f64)>) -> Vec<MapPlace> {
+        let mut by_point: BTreeMap<(i64, i64), MapPlace> = BTreeMap::new();
+        for event in events {
+            let Some(&(latitude, longitude)) = located.get(&event.ip) else {
+                continue;
+            };
+            let key = (
+                (latitude * 10.0).round() as i64,
+                (longitude * 10.0).round() as i64,
+            );
+            let place = by_point.entry(key).or_insert_with(|| MapPlace {
+                latitude: key.0 as f64 / 10.0,
+                longitude: key.1 as f64 / 10.0,
+                label: place_label(event),
+                logins: 0,
+                worst: RiskLevel::Low,
+            });
+            place.logins += 1;
+            place.worst = place.worst.max(event.risk_level);
+        }
+        let mut places: Vec<MapPlace> = by_point.into_values().collect();
+        places.sort_by(|a, b| b.worst.cmp(&a.worst).then(b.logins.cmp(&a.logins)));
+        places.truncate(MAP_PLACES);
+        // Drawn in this order: the riskiest last, on top.
+        places.reverse();
+        places
+    }
+
+    /// Impossible-travel logins among `matching`, each from its user's previous login (in all
+    /// of `events`).
+    fn trips(
+        events: &[ScoredEvent],
+        matching: &[&ScoredEvent],
+        located: &HashMap<IpAddr, (f64, f64)>,
+    ) -> Vec<MapTrip> {
+        let travelled: Vec<&ScoredEvent> = matching
+            .iter()
+            .copied()
+            .filter(|event| {
+                event.findings.iter().any(|finding| {
+                    finding.kind == FindingKind::ImpossibleTravel && finding.is_active()
+                })
+            })
+            .collect();
+        if travelled.is_empty() {
+            return Vec::new();
+        }
+        let mut by_user: HashMap<&str, Vec<&ScoredEvent>> = HashMap::new();
+        for event in events {
+            by_user.entry(&event.user_id).or_default().push(event);
+        }
+        for logins in by_user.values_mut() {
+            logins.sort_by_key(|event| (event.timestamp_ms, event.row));
+        }
+        let mut trips: Vec<MapTrip> = travelled
+            .into_iter()
+            .filter_map(|event| {
+                let logins = &by_user[&*event.user_id];
+                let at = logins
+                    .iter()
+                    .position(|login| std::ptr::eq(*login, event))?;
+                let previous = logins[..at].last()?;
+                let from = *located.get(&previous.ip)?;
+                let to = *located.get(&event.ip)?;
+                Some(MapTrip {
+                    from,
+                    to,
+                    label: format!(
+                        "{}: {} → {}{}",
+                        event.user_id,
+                        place_label(previous),
+                        place_label(event),
+                        event
+                            .travel_kmh
+                            .map(|speed| format!(" ({speed:.0} km/h)"))
+                            .unwrap_or_default()
+                    ),
+                    level: event.risk_level,
+                })
+            })
+            .collect();
+        trips.sort_by_key(|trip| std::cmp::Reverse(trip.level));
+        trips.truncate(MAP_TRIPS);
+        trips
     }
 
     fn count(events: &[&ScoredEvent], test: impl Fn(&ScoredEvent) -> bool) -> u64 {

@@ -28,6 +28,14 @@ test('the dashboard shows a kept analysis, filters it and opens a user', async (
   expect(number(await page.getByTestId('metric-high').textContent())).toBeGreaterThan(0);
   await expect(page.getByTestId('trend').locator('rect.bar').first()).toBeVisible();
   await expect(page.getByTestId('browsers').locator('li').first()).toBeVisible();
+  // The map: located logins as dots, impossible travel as arcs, land drawn by the server.
+  const map = page.getByTestId('world-map');
+  expect(await map.locator('circle.place').count()).toBeGreaterThan(10);
+  expect(await map.locator('path.trip').count()).toBeGreaterThan(0);
+  await expect(map.locator('circle.place.level-critical').first()).toBeAttached();
+  const land = await page.request.get('/map/land.svg');
+  expect(land.status()).toBe(200);
+  expect(await land.text()).toContain('<path');
   await keepScreenshot(page, 'dashboard');
 
   // Filters: High or above only; every figure follows, and the address keeps the view.

@@ -6,6 +6,7 @@ use engine::time::format_utc;
 use leptos::prelude::*;
 use reports::model::{CountRow, TrendPoint};
 
+use crate::dashboard::{MapPlace, MapTrip};
 use crate::format::count;
 
 #[component]
@@ -111,6 +112,64 @@ pub fn BarList(title: &'static str, rows: Vec<CountRow>, testid: &'static str) -
                     })
                     .collect_view()}
             </ul>
+        </figure>
+    }
+    .into_any()
+}
+
+/// Logins by place on the world's land (equirectangular: x = longitude + 180, y = 90 −
+/// latitude), each dot coloured by the highest level of its logins and sized by their number,
+/// with impossible-travel trips as arcs. The land is `/map/land.svg`, drawn by the server from
+/// Natural Earth data; no map tiles.
+#[component]
+pub fn WorldMap(places: Vec<MapPlace>, trips: Vec<MapTrip>) -> impl IntoView {
+    let located = places.len();
+    let dots = places
+        .into_iter()
+        .map(|place| {
+            let radius = (0.7 + (place.logins as f64).sqrt() * 0.25).min(4.0);
+            let label = format!(
+                "{}: {} logins, highest level {}",
+                place.label,
+                count(place.logins),
+                place.worst.as_str()
+            );
+            view! {
+                <circle class=format!("place level-{}", place.worst.as_str().to_lowercase())
+                        cx=place.longitude + 180.0 cy=90.0 - place.latitude r=radius>
+                    <title>{label}</title>
+                </circle>
+            }
+        })
+        .collect_view();
+    let arcs = trips
+        .into_iter()
+        .map(|trip| {
+            let (x1, y1) = (trip.from.1 + 180.0, 90.0 - trip.from.0);
+            let (x2, y2) = (trip.to.1 + 180.0, 90.0 - trip.to.0);
+            let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
+            let (middle_x, middle_y) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0 - length * 0.25);
+            view! {
+                <path class="trip" d=format!("M{x1:.2} {y1:.2}Q{middle_x:.2} {middle_y:.2} {x2:.2} {y2:.2}")>
+                    <title>{trip.label}</title>
+                </path>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart world-map" data-testid="world-map">
+            <svg viewBox="0 0 360 180" role="img" aria-label="Where the logins came from">
+                <image href="/map/land.svg" x="0" y="0" width="360" height="180" />
+                {dots}
+                {arcs}
+            </svg>
+            <figcaption>
+                {if located == 0 {
+                    "No login could be placed (geolocation off, or private addresses only).".to_owned()
+                } else {
+                    format!("Logins from {} places, coloured by their highest level; arcs: impossible travel. Land: Natural Earth.", count(located as u64))
+                }}
+            </figcaption>
         </figure>
     }
     .into_any()

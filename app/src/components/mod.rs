@@ -10,7 +10,7 @@ mod profile_view;
 mod reading_options;
 
 pub use allow_list::AllowListEditor;
-pub use charts::{BarList, LevelBadge, TrendChart};
+pub use charts::{BarList, LevelBadge, TrendChart, WorldMap};
 pub use empty_state::EmptyState;
 pub use file_picker::{FilePicker, SelectedFile, chosen};
 pub use footer::Footer;

@@ -6,7 +6,7 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
 use crate::activity::Activity;
-use crate::components::{BarList, EmptyState, LevelBadge, TrendChart};
+use crate::components::{BarList, EmptyState, LevelBadge, TrendChart, WorldMap};
 use crate::dashboard::{Dashboard, DashboardQuery, UserDetail};
 use crate::format::count;
 use crate::server_fns::{load_dashboard, recent_runs, server_message};
@@ -144,7 +144,10 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
                 })
                 .collect_view()}
         </dl>
-        <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
+        <div class="dashboard-grid">
+            <WorldMap places=dashboard.places trips=dashboard.trips />
+            <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
+        </div>
         {dashboard.focus.map(|detail| view! { <UserDetailView detail query=query.clone() /> })}
         <div class="dashboard-grid">
             <TopUsers users=dashboard.top_users query=query.clone() />

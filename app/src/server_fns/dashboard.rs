@@ -28,12 +28,17 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, 
         .map_err(storage)?
         .ok_or_else(|| fail(StatusCode::NOT_FOUND, format!("no kept analysis {id:?}")))?;
     tokio::task::spawn_blocking(move || {
+        let locate = |ip| {
+            let geo = service.geo.lookup(ip)?;
+            Some((geo.latitude?, geo.longitude?))
+        };
         crate::dashboard::build(
             &kept.summary.id,
             &kept.summary.file_name,
             &kept.events,
             &kept.settings.risk,
             &query,
+            &locate,
         )
     })
     .await

@@ -393,5 +393,6 @@ pub fn read_lists(specs: &[String]) -> anyhow::Result<Vec<IpList>> {
         .collect()
 }
 
+pub mod land;
 #[cfg(test)]
 mod tests;

@@ -95,7 +95,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 activity: Default::default(),
             });
             let activity = detection.activity.clone();
-            let router = app(&site_root, args.addr, settings, detection, Arc::new(auth));
+            let router = app(
+                &site_root,
+                args.addr,
+                settings,
+                detection,
+                Arc::new(auth),
+                land_drawing_for(&args.geo),
+            );
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -118,6 +125,40 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         })
 }
 
+/// The dashboard map's land, drawn once at start from the world-atlas data beside the
+/// geolocation data; without it the map shows its points on a blank sea.
+fn land_drawing_for(geo: &crate::cli::GeoArgs) -> Option<Arc<str>> {
+    let file = crate::geo::land::locate(geo.geo_dir.as_deref())?;
+    let drawn = std::fs::read_to_string(&file)
+        .map_err(anyhow::Error::from)
+        .and_then(|topology| crate::geo::land::land_svg(&topology));
+    match drawn {
+        Ok(svg) => Some(Arc::from(svg)),
+        Err(error) => {
+            tracing::warn!(file = %file.display(), "cannot draw the map's land: {error:#}");
+            None
+        }
+    }
+}
+
+async fn land_drawing(land: Option<Arc<str>>) -> Response {
+    match land {
+        Some(svg) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            svg.to_string(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "no world-atlas data (run ./dev setup)\n",
+        )
+            .into_response(),
+    }
+}
+
 /// `target/site` next to the `target/<profile>/skytrace` binary, else `./target/site`.
 fn default_site_root() -> PathBuf {
     std::env::current_exe()
@@ -135,6 +176,7 @@ pub fn app(
     settings: ServerSettings,
     detection: Arc<DetectionService>,
     auth: Arc<AuthMode>,
+    land: Option<Arc<str>>,
 ) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
@@ -152,6 +194,7 @@ pub fn app(
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/map/land.svg", get(move || land_drawing(land.clone())))
         .merge(api)
         .merge(sign_in::routes(Arc::clone(&auth)))
         .leptos_routes_with_context(&options, routes, context.clone(), {

@@ -35,6 +35,7 @@ fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u
             activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
+        None,
     )
 }
 
@@ -815,6 +816,7 @@ async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
             activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
+        None,
     );
     let sample = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),

@@ -137,3 +137,74 @@ async fn followers_hear_scoring_progress_and_kept_analyses() {
         "{heard}"
     );
 }
+
+#[test]
+fn the_map_places_located_logins_and_draws_impossible_travel() {
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
+    )
+    .unwrap();
+    let ingested = engine::read_slice(&sample, &engine::IngestOptions::default()).unwrap();
+    let config = engine::AnalysisConfig::default();
+    let analysis = engine::analyze(
+        &ingested.events,
+        &config,
+        &engine::enrich::NoGeolocation,
+        |_| {},
+    )
+    .unwrap();
+    // A made-up but stable place per address; one range of addresses stays unlocated.
+    let locate = |ip: std::net::IpAddr| {
+        let text = ip.to_string();
+        if text.starts_with("10.") {
+            return None;
+        }
+        let hash = text
+            .bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        Some((
+            (hash % 140) as f64 - 70.0,
+            (hash / 140 % 360) as f64 - 180.0,
+        ))
+    };
+    let query = app::dashboard::DashboardQuery::default();
+    let dashboard = app::dashboard::build(
+        "run",
+        "sample.csv",
+        &analysis.events,
+        &config.risk,
+        &query,
+        &locate,
+    )
+    .unwrap();
+    let located = analysis
+        .events
+        .iter()
+        .filter(|e| locate(e.ip).is_some())
+        .count() as u64;
+    let placed: u64 = dashboard.places.iter().map(|place| place.logins).sum();
+    assert!(dashboard.places.len() <= app::dashboard::MAP_PLACES);
+    if dashboard.places.len() < app::dashboard::MAP_PLACES {
+        assert_eq!(placed, located, "every located login is on the map once");
+    }
+    let riskiest = dashboard.places.last().unwrap();
+    assert_eq!(
+        riskiest.worst,
+        engine::RiskLevel::Critical,
+        "the riskiest place is drawn last"
+    );
+    let travelled = analysis
+        .events
+        .iter()
+        .filter(|e| {
+            e.findings
+                .iter()
+                .any(|f| f.kind == engine::FindingKind::ImpossibleTravel && f.is_active())
+        })
+        .count();
+    assert!(dashboard.trips.len() <= travelled);
+    for trip in &dashboard.trips {
+        assert!(trip.label.contains(" → "), "{trip:?}");
+        assert_ne!(trip.from, trip.to);
+    }
+}
