@@ -144,10 +144,8 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
                 })
                 .collect_view()}
         </dl>
-        <div class="dashboard-grid">
-            <WorldMap places=dashboard.places trips=dashboard.trips />
-            <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
-        </div>
+        <WorldMap places=dashboard.places trips=dashboard.trips />
+        <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
         {dashboard.focus.map(|detail| view! { <UserDetailView detail query=query.clone() /> })}
         <div class="dashboard-grid">
             <TopUsers users=dashboard.top_users query=query.clone() />

@@ -333,7 +333,7 @@ mod tests {
             ),
             (
                 "python-requests/2.32.3",
-                ("python-requests", "Unknown", "script"),
+                ("python-requests", "Other", "script"),
             ),
             ("", ("Unknown", "Unknown", "unknown")),
         ] {

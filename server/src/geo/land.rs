@@ -114,8 +114,15 @@ fn draw_ring(ring: &Value, arcs: &[Vec<(f64, f64)>], path: &mut String) -> anyho
         let skip = usize::from(!points.is_empty());
         points.extend(walked.into_iter().skip(skip));
     }
-    for (number, (longitude, latitude)) in points.iter().enumerate() {
-        let command = if number == 0 { 'M' } else { 'L' };
+    let mut previous_longitude: Option<f64> = None;
+    for (longitude, latitude) in &points {
+        // A ring that wraps across the antimeridian jumps from one edge to the other; lift the
+        // pen there instead of drawing a line across the whole map.
+        let command = match previous_longitude {
+            Some(previous) if (longitude - previous).abs() <= 180.0 => 'L',
+            _ => 'M',
+        };
+        previous_longitude = Some(*longitude);
         path.push_str(&format!(
             "{command}{:.1} {:.1}",
             longitude + 180.0,
