@@ -20,7 +20,7 @@ test('the offline build navigates between pages', async ({ page }) => {
   await page.goto('/');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
-  await expect(page.getByTestId('empty-state')).toContainText('No analysis yet — upload a file');
+  await expect(page.getByTestId('needs-server')).toContainText('this offline build has none');
 });
 
 test('the offline build says reports and settings need the server, without failed requests', async ({ page }) => {
