@@ -4,7 +4,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::settings::UPLOAD_LIMIT_META;
+use crate::settings::{BROWSER_LIMIT_META, UPLOAD_LIMIT_META};
 
 /// Where the bundled sample lives, relative to the site root (the server and the CSR build both
 /// serve `public/`).
@@ -12,7 +12,8 @@ pub const SAMPLE_URL: &str = "/sample/sample-logins.csv";
 pub const SAMPLE_FILE_NAME: &str = "sample-logins.csv";
 const THEME_KEY: &str = "skytrace-theme";
 
-fn describe(error: JsValue) -> String {
+/// A browser error as a sentence.
+pub fn describe(error: JsValue) -> String {
     error
         .as_string()
         .or_else(|| {
@@ -75,11 +76,74 @@ pub fn upload_form(
     Ok(form)
 }
 
+/// Posts `form` to `url` with XMLHttpRequest, which, unlike `fetch`, reports how much of the
+/// request is sent: `on_progress(sent, total)`. Answers the response's status and text.
+pub async fn post_with_progress(
+    url: &str,
+    form: &web_sys::FormData,
+    on_progress: impl Fn(u64, u64) + 'static,
+) -> Result<(u16, String), String> {
+    use wasm_bindgen::closure::Closure;
+
+    let request = web_sys::XmlHttpRequest::new().map_err(describe)?;
+    request.open("POST", url).map_err(describe)?;
+    request
+        .set_request_header("Accept", "application/json")
+        .map_err(describe)?;
+    let progress = Closure::<dyn FnMut(_)>::new(move |event: web_sys::ProgressEvent| {
+        if event.length_computable() {
+            on_progress(event.loaded() as u64, event.total() as u64);
+        }
+    });
+    request
+        .upload()
+        .map_err(describe)?
+        .set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    let mut listeners = Vec::new();
+    let finished = js_sys::Promise::new(&mut |resolve, reject| {
+        let done = Closure::<dyn FnMut()>::new(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let failed = Closure::<dyn FnMut()>::new(move || {
+            let _ = reject.call1(
+                &JsValue::NULL,
+                &JsValue::from_str("the connection to the server failed"),
+            );
+        });
+        request.set_onload(Some(done.as_ref().unchecked_ref()));
+        request.set_onerror(Some(failed.as_ref().unchecked_ref()));
+        request.set_onabort(Some(failed.as_ref().unchecked_ref()));
+        listeners.push(done);
+        listeners.push(failed);
+    });
+    request
+        .send_with_opt_form_data(Some(form))
+        .map_err(describe)?;
+    JsFuture::from(finished).await.map_err(describe)?;
+    // The listeners must outlive the request; they go now that it is over.
+    drop((progress, listeners));
+    let status = request.status().map_err(describe)?;
+    let text = request
+        .response_text()
+        .map_err(describe)?
+        .unwrap_or_default();
+    Ok((status, text))
+}
+
 /// The server's upload limit, from the page it rendered; `None` in the client-only build.
 pub fn upload_limit_bytes() -> Option<u64> {
+    meta_number(UPLOAD_LIMIT_META)
+}
+
+/// The largest file the server lets the browser analyse itself; `None` in the client-only build.
+pub fn browser_limit_bytes() -> Option<u64> {
+    meta_number(BROWSER_LIMIT_META)
+}
+
+fn meta_number(name: &str) -> Option<u64> {
     web_sys::window()?
         .document()?
-        .query_selector(&format!("meta[name=\"{UPLOAD_LIMIT_META}\"]"))
+        .query_selector(&format!("meta[name=\"{name}\"]"))
         .ok()??
         .get_attribute("content")?
         .parse()
@@ -106,4 +170,46 @@ pub fn toggle_theme() {
     if let Ok(Some(storage)) = window.local_storage() {
         let _ = storage.set_item(THEME_KEY, next);
     }
+}
+
+/// The first `bytes` bytes of a file (all of it when it is smaller), without reading the rest.
+pub async fn read_head(file: &web_sys::File, bytes: usize) -> Result<Vec<u8>, String> {
+    let head = file
+        .slice_with_f64_and_f64(0.0, bytes as f64)
+        .map_err(describe)?;
+    let buffer = JsFuture::from(head.array_buffer())
+        .await
+        .map_err(describe)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Saves `content` as a file called `file_name`, made in the page: nothing is sent anywhere.
+pub fn download_text(file_name: &str, mime_type: &str, content: &str) -> Result<(), String> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime_type);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(
+        &js_sys::Array::of1(&JsValue::from_str(content)),
+        &options,
+    )
+    .map_err(describe)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(describe)?;
+    let link = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or("no browser document")?
+        .create_element("a")
+        .map_err(describe)?
+        .dyn_into::<web_sys::HtmlElement>()
+        .map_err(|_| "cannot make a download link".to_owned())?;
+    link.set_attribute("href", &url).map_err(describe)?;
+    link.set_attribute("download", file_name)
+        .map_err(describe)?;
+    link.click();
+    // Some browsers read the object URL only after the click has returned.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    Ok(())
 }

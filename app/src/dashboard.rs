@@ -1,5 +1,6 @@
 //! What the dashboard shows of a kept analysis, computed on the server from its scored logins.
 
+use crate::format::query_value;
 use engine::{RiskLevel, ScoredEvent, UserRisk};
 use reports::model::{CountRow, CountryRow, TrendPoint};
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,7 @@ impl DashboardQuery {
         let query: Vec<String> = pairs
             .iter()
             .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| format!("{name}={}", encode(value)))
+            .map(|(name, value)| format!("{name}={}", query_value(value)))
             .collect();
         if query.is_empty() {
             "/dashboard".to_owned()
@@ -50,18 +51,6 @@ impl DashboardQuery {
             ..self.clone()
         }
     }
-}
-
-/// Percent-encodes all but unreserved characters (RFC 3986 §2.3).
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 /// Top rows kept for each list.
@@ -233,11 +222,7 @@ mod build {
     }
 
     fn place_label(event: &ScoredEvent) -> String {
-        match (event.city.as_deref(), event.country.as_deref()) {
-            (Some(city), Some(country)) => format!("{city}, {country}"),
-            (None, Some(country)) => country.to_owned(),
-            _ => event.ip.to_string(),
-        }
+        event.place().unwrap_or_else(|| event.ip.to_string())
     }
 
     /// Coordinates of each distinct address among `events` that has them.
@@ -372,11 +357,7 @@ mod build {
         let mut devices = BTreeMap::new();
         let mut findings: BTreeMap<String, u64> = BTreeMap::new();
         for event in events {
-            let place = match (event.city.as_deref(), event.country.as_deref()) {
-                (Some(city), Some(country)) => format!("{city}, {country}"),
-                (None, Some(country)) => country.to_owned(),
-                _ => "unknown place".to_owned(),
-            };
+            let place = event.place().unwrap_or_else(|| "unknown place".to_owned());
             *places.entry(place).or_default() += 1;
             *devices.entry(event.device.to_string()).or_default() += 1;
             for finding in event.findings.iter().filter(|finding| finding.is_active()) {

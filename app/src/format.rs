@@ -26,9 +26,30 @@ pub fn bytes(value: u64) -> String {
     format!("{scaled:.1} {}", UNITS[unit])
 }
 
+/// Percent-encodes all but unreserved characters (RFC 3986 §2.3), for a value in a query string.
+pub fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            query_value("/detect?run=r1&x=a b"),
+            "%2Fdetect%3Frun%3Dr1%26x%3Da%20b"
+        );
+        assert_eq!(query_value("é~ok"), "%C3%A9~ok");
+    }
 
     #[test]
     fn groups_thousands() {

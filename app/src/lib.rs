@@ -12,6 +12,7 @@ pub mod detection;
 #[cfg(feature = "ssr")]
 pub mod detection_service;
 pub mod format;
+pub mod local_analysis;
 pub mod pages;
 pub mod reading;
 pub mod server_fns;
@@ -48,6 +49,7 @@ pub fn shell(options: LeptosOptions, settings: ServerSettings) -> impl IntoView 
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <meta name=settings::UPLOAD_LIMIT_META content=settings.max_upload_bytes.to_string() />
+                <meta name=settings::BROWSER_LIMIT_META content=settings.max_browser_bytes.to_string() />
                 <script inner_html=THEME_BOOT_SCRIPT></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />

@@ -33,3 +33,20 @@ test('the offline build says reports and settings need the server, without faile
   await expect(page.getByTestId('needs-server')).toContainText('This offline build has no server');
   expect(errors).toEqual([]);
 });
+
+test('the offline build scores the sample in a web worker, with countries from its static data', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/detect');
+  await expect(page.getByTestId('detect-server')).toHaveCount(0);
+  await page.getByTestId('use-sample').click();
+  await expect(page.getByTestId('selected-file')).toContainText('sample-logins.csv');
+  await page.getByTestId('use-geo').check();
+  await page.getByTestId('detect-local').click();
+  await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally.*country-level geolocation/);
+  expect(page.workers().length).toBe(1);
+  await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toBeVisible();
+  await page.getByTestId('page-next').click();
+  await expect(page.getByTestId('page-status')).toContainText('Page 2 of');
+  await keepScreenshot(page, 'csr-detect');
+  expect(errors).toEqual([]);
+});

@@ -68,6 +68,51 @@ test('the in-browser run matches the server with geolocation off, with every req
   expect(attempted).toEqual([]);
 });
 
+test('the in-browser run happens in a web worker and pages through the worker', async ({ page }) => {
+  await openWithSample(page);
+  await page.getByTestId('use-geo').uncheck();
+  // The worker starts with the page, so that an analysis still works once the page is offline.
+  await expect.poll(() => page.workers().length).toBe(1);
+  await page.getByTestId('detect-local').click();
+  await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally/);
+  await expect(page.getByTestId('progress')).toHaveCount(0);
+  // Pages come from the worker: the second page differs from the first.
+  const first = await firstRowCells(page);
+  await page.getByTestId('page-next').click();
+  await expect(page.getByTestId('page-status')).toContainText('Page 2 of');
+  expect(await firstRowCells(page)).not.toEqual(first);
+  expect(page.workers().length).toBe(1);
+});
+
+test('the in-browser run geolocates countries from the static country database', async ({ page, context }) => {
+  const fetched: string[] = [];
+  context.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+  await openWithSample(page);
+  await page.getByTestId('use-geo').check();
+  await page.getByTestId('detect-local').click();
+  await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally.*country-level geolocation/);
+  expect(fetched).toContain('/geo/geo-whois-asn-country.mmdb');
+  // Country findings need countries: the sample's travelling attacker is found by country.
+  await expect(page.getByTestId('risky-logins')).toContainText('country');
+});
+
+test('an upload to the server shows its progress', async ({ page }) => {
+  await openWithSample(page);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  // The sample's 750 KB at 100 KB/s: slow enough to watch.
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 100 * 1024,
+  });
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('progress-words')).toContainText(/of .* sent/);
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server', { timeout: 30_000 });
+  await expect(page.getByTestId('progress')).toHaveCount(0);
+});
+
 test('choosing no detector is refused with a reason', async ({ page }) => {
   await openWithSample(page);
   for (const id of ['use-forest', 'use-dbscan', 'use-statistical']) {

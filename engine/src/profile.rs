@@ -3,8 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::ingest::{Format, IngestError, IngestOptions, Ingested, TextEncoding, read_slice};
+use crate::ingest::{
+    Format, IngestError, IngestOptions, Ingested, Rejection, TextEncoding, read_slice,
+};
 
 /// How many rejected rows a profile lists; the count is always complete.
 pub const MAX_LISTED_REJECTIONS: usize = 100;
@@ -31,6 +34,12 @@ pub struct DataProfile {
     pub failures: u64,
     pub columns: Vec<String>,
     pub extra_columns: Vec<String>,
+    /// The rejected rows after [`Self::rejected_rows`] that the reading kept (up to
+    /// [`crate::ingest::MAX_KEPT_REJECTIONS`] in all), so that where the profile is computed
+    /// every one of them can be downloaded. Filled by [`profile_bytes`]; never serialised, so a
+    /// profile sent by the server or read back from storage has only the listed ones.
+    #[serde(skip)]
+    pub further_rejected_rows: Arc<[RejectedRow]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +52,14 @@ pub struct RejectedRow {
 }
 
 impl RejectedRow {
+    fn of(rejection: &Rejection) -> Self {
+        Self {
+            row: rejection.row,
+            line: rejection.line,
+            reason: rejection.reason.to_string(),
+        }
+    }
+
     /// "line 12" or "record 7".
     pub fn location(&self) -> String {
         match self.line {
@@ -67,11 +84,7 @@ impl DataProfile {
                 .rejections
                 .iter()
                 .take(MAX_LISTED_REJECTIONS)
-                .map(|rejection| RejectedRow {
-                    row: rejection.row,
-                    line: rejection.line,
-                    reason: rejection.reason.to_string(),
-                })
+                .map(RejectedRow::of)
                 .collect(),
             distinct_users: ingested.distinct_users() as u64,
             distinct_ips: ingested.distinct_ips() as u64,
@@ -87,7 +100,20 @@ impl DataProfile {
                 .count() as u64,
             columns: ingested.columns.clone(),
             extra_columns: ingested.extra_columns.clone(),
+            further_rejected_rows: Arc::default(),
         }
+    }
+
+    /// Every rejected row this profile has: the listed ones, then the further ones.
+    pub fn known_rejected_rows(&self) -> impl Iterator<Item = &RejectedRow> {
+        self.rejected_rows
+            .iter()
+            .chain(self.further_rejected_rows.iter())
+    }
+
+    /// Whether [`Self::known_rejected_rows`] holds every rejected row of the input.
+    pub fn knows_every_rejected_row(&self) -> bool {
+        (self.rejected_rows.len() + self.further_rejected_rows.len()) as u64 == self.rejected
     }
 
     /// Accepted rows whose outcome the file does not say.
@@ -101,8 +127,18 @@ impl DataProfile {
 }
 
 /// Reads a log and profiles it: the one function the CLI, the server and the browser all call.
+/// The profile also holds the rejected rows beyond the listed ones, for a complete download.
 pub fn profile_bytes(input: &[u8], options: &IngestOptions) -> Result<DataProfile, IngestError> {
-    read_slice(input, options).map(|ingested| DataProfile::of(&ingested))
+    read_slice(input, options).map(|ingested| {
+        let mut profile = DataProfile::of(&ingested);
+        profile.further_rejected_rows = ingested
+            .rejections
+            .iter()
+            .skip(MAX_LISTED_REJECTIONS)
+            .map(RejectedRow::of)
+            .collect();
+        profile
+    })
 }
 
 #[cfg(test)]
@@ -128,6 +164,9 @@ mod tests {
         assert_eq!(profile.rejected, 150);
         assert_eq!(profile.rows_read, profile.accepted + profile.rejected);
         assert_eq!(profile.rejected_rows.len(), MAX_LISTED_REJECTIONS);
+        assert_eq!(profile.known_rejected_rows().count(), 150);
+        assert!(profile.knows_every_rejected_row());
+        assert_eq!(profile.further_rejected_rows[0].line, Some(203));
         assert_eq!(profile.rejected_rows[0].line, Some(3));
         assert!(profile.rejected_rows[0].reason.contains("not a time"));
         assert_eq!(profile.distinct_users, 8);
@@ -140,6 +179,15 @@ mod tests {
             crate::time::format_utc(profile.last_timestamp_ms.unwrap()),
             "2026-03-02T08:59:00Z"
         );
+
+        let sent = serde_json::to_string(&profile).unwrap();
+        let received: DataProfile = serde_json::from_str(&sent).unwrap();
+        assert!(received.further_rejected_rows.is_empty());
+        assert_eq!(
+            received.known_rejected_rows().count(),
+            MAX_LISTED_REJECTIONS
+        );
+        assert!(!received.knows_every_rejected_row());
     }
 
     #[test]

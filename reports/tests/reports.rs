@@ -180,6 +180,7 @@ fn csv_cells_never_start_a_formula() {
         failures: 0,
         columns: Vec::new(),
         extra_columns: Vec::new(),
+        further_rejected_rows: Default::default(),
     };
     let settings = AnalysisConfig::default();
     let input = ReportInput {

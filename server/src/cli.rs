@@ -193,6 +193,9 @@ pub struct ServeArgs {
     /// Largest accepted upload, in megabytes (MiB).
     #[arg(long, env = "SKYTRACE_MAX_UPLOAD_MB", default_value_t = 100)]
     pub max_upload_mb: u64,
+    /// Largest file the pages offer to analyse in the browser itself, in megabytes (MiB).
+    #[arg(long, env = "SKYTRACE_MAX_BROWSER_MB", default_value_t = 20)]
+    pub max_browser_mb: u64,
     /// Longest a request may take (uploads and analyses included), in seconds; slower requests
     /// are answered 503 and abandoned.
     #[arg(long, env = "SKYTRACE_REQUEST_TIMEOUT_SECS", default_value_t = 300,

@@ -10,7 +10,10 @@ pub fn Footer() -> impl IntoView {
             </p>
             <p class="attribution" data-testid="attribution">
                 <a href="https://db-ip.com">"IP geolocation by DB-IP"</a>
-                " (CC BY 4.0) · ASN data from RouteViews and DB-IP via ip-location-db (CC BY 4.0)"
+                " (CC BY 4.0) · ASN data from RouteViews and DB-IP via ip-location-db (CC BY 4.0) · "
+                "Countries for analyses in the browser: geo-whois-asn-country via ip-location-db, from "
+                <a href="https://www.nro.net">"NRO"</a>
+                " whois data (CC BY 4.0)"
             </p>
         </footer>
     }

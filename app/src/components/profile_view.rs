@@ -1,6 +1,11 @@
-use engine::{DataProfile, time::format_utc};
-use leptos::prelude::*;
+use std::fmt::Write as _;
 
+use engine::ingest::MAX_KEPT_REJECTIONS;
+use engine::{DataProfile, RejectedRow, time::format_utc};
+use leptos::prelude::*;
+use reports::csv_safety::neutralise;
+
+use crate::browser::download_text;
 use crate::format::count;
 
 /// Where a profile was computed.
@@ -28,10 +33,15 @@ pub fn ProfileView(outcome: ProfileOutcome) -> impl IntoView {
             <span class="badge local" data-testid="analysed-where">"Analysed locally — nothing left your browser"</span>
         },
     };
-    match outcome.result {
+    let ProfileOutcome {
+        file_name,
+        analysed,
+        result,
+    } = outcome;
+    match result {
         Err(message) => view! {
             <section class="result error" role="alert" data-testid="profile-error">
-                <h2>"Cannot analyse " {outcome.file_name}</h2>
+                <h2>"Cannot analyse " {file_name}</h2>
                 <p>{message}</p>
                 {badge}
             </section>
@@ -40,11 +50,11 @@ pub fn ProfileView(outcome: ProfileOutcome) -> impl IntoView {
         Ok(profile) => view! {
             <section class="result" data-testid="profile">
                 <header class="result-header">
-                    <h2>"Profile of " {outcome.file_name}</h2>
+                    <h2>"Profile of " {file_name.clone()}</h2>
                     {badge}
                 </header>
                 <ProfileStats profile=profile.clone() />
-                <RejectedRows profile />
+                <RejectedRows profile file_name analysed />
             </section>
         }
         .into_any(),
@@ -130,21 +140,53 @@ fn ProfileStats(profile: DataProfile) -> impl IntoView {
 }
 
 #[component]
-fn RejectedRows(profile: DataProfile) -> impl IntoView {
+fn RejectedRows(profile: DataProfile, file_name: String, analysed: Analysed) -> impl IntoView {
     if profile.rejected == 0 {
         return view! { <p class="ok" data-testid="no-rejections">"Every record was accepted."</p> }
             .into_any();
     }
     let shown = profile.rejected_rows.len() as u64;
+    let known = profile.known_rejected_rows().count() as u64;
+    let rejected = profile.rejected;
+    let listed = if shown < rejected {
+        format!(
+            "The first {} of {} rejected records:",
+            count(shown),
+            count(rejected)
+        )
+    } else {
+        format!("All {} rejected records:", count(rejected))
+    };
+    let download_holds = match analysed {
+        _ if known == rejected => format!("The download has all {}.", count(rejected)),
+        Analysed::OnServer => format!(
+            "The server sends only the first {}, so the download has those; \"Check locally\" reads the whole file in your browser and downloads every one.",
+            count(known)
+        ),
+        Analysed::InBrowser => format!(
+            "Sky Trace keeps the first {} rejected records of a file, so the download has those {}.",
+            count(MAX_KEPT_REJECTIONS as u64),
+            count(known)
+        ),
+    };
+    let rows = profile.rejected_rows.clone();
+    let failed = RwSignal::new(None::<String>);
+    let download = move |_| {
+        let csv = rejections_csv(profile.known_rejected_rows());
+        failed.set(download_text(&rejections_file_name(&file_name), "text/csv", &csv).err());
+    };
     view! {
         <h3>"Rejected records"</h3>
-        <p class="muted">
-            {if shown < profile.rejected {
-                format!("The first {} of {} rejected records:", count(shown), count(profile.rejected))
-            } else {
-                format!("All {} rejected records:", count(profile.rejected))
-            }}
-        </p>
+        <div class="actions">
+            <button type="button" class="button" data-testid="download-rejections" on:click=download>
+                "Download rejected rows (CSV)"
+            </button>
+            <span class="muted" data-testid="download-rejections-note">{download_holds}</span>
+            <span class="error-text" role="status">
+                {move || failed.get().map(|error| format!("Cannot download: {error}"))}
+            </span>
+        </div>
+        <p class="muted">{listed}</p>
         <div class="table-scroll">
             <table class="rejections" data-testid="rejections">
                 <thead>
@@ -154,8 +196,7 @@ fn RejectedRows(profile: DataProfile) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {profile
-                        .rejected_rows
+                    {rows
                         .into_iter()
                         .map(|row| {
                             view! {
@@ -171,4 +212,79 @@ fn RejectedRows(profile: DataProfile) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Rejected rows as CSV, `row,line,reason`: quoted where a cell needs it, and a reason that a
+/// spreadsheet could run as a formula neutralised. The line is empty inside a JSON array.
+pub fn rejections_csv<'a>(rows: impl IntoIterator<Item = &'a RejectedRow>) -> String {
+    let mut csv = String::from("row,line,reason\n");
+    for row in rows {
+        let line = row.line.map(|line| line.to_string()).unwrap_or_default();
+        let reason = csv_cell(&neutralise(&row.reason));
+        let _ = writeln!(csv, "{},{line},{reason}", row.row);
+    }
+    csv
+}
+
+fn csv_cell(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// `logins.csv.gz` → `logins-rejected.csv`.
+fn rejections_file_name(file_name: &str) -> String {
+    let name = file_name.strip_suffix(".gz").unwrap_or(file_name);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let stem = if stem.is_empty() { "log" } else { stem };
+    format!("{stem}-rejected.csv")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(row: u64, line: Option<u64>, reason: &str) -> RejectedRow {
+        RejectedRow {
+            row,
+            line,
+            reason: reason.to_owned(),
+        }
+    }
+
+    #[test]
+    fn rejections_are_quoted_as_csv() {
+        let rows = [
+            rejected(
+                2,
+                Some(3),
+                "bad timestamp: \"soon\" (expected ISO 8601, epoch)",
+            ),
+            rejected(5, None, "empty user_id"),
+            rejected(7, Some(9), "unreadable record: line one\nline two"),
+            rejected(8, Some(10), "=HYPERLINK(\"x\")"),
+        ];
+        assert_eq!(
+            rejections_csv(&rows),
+            "row,line,reason\n\
+             2,3,\"bad timestamp: \"\"soon\"\" (expected ISO 8601, epoch)\"\n\
+             5,,empty user_id\n\
+             7,9,\"unreadable record: line one\nline two\"\n\
+             8,10,\"'=HYPERLINK(\"\"x\"\")\"\n"
+        );
+        assert_eq!(rejections_csv(&[]), "row,line,reason\n");
+    }
+
+    #[test]
+    fn the_download_is_named_after_the_file() {
+        assert_eq!(rejections_file_name("logins.csv.gz"), "logins-rejected.csv");
+        assert_eq!(
+            rejections_file_name("vpn.export.tsv"),
+            "vpn.export-rejected.csv"
+        );
+        assert_eq!(rejections_file_name("auth"), "auth-rejected.csv");
+        assert_eq!(rejections_file_name(".csv"), "log-rejected.csv");
+    }
 }

@@ -6,7 +6,7 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
 use crate::activity::Activity;
-use crate::components::{BarList, EmptyState, LevelBadge, TrendChart, WorldMap};
+use crate::components::{BarList, EmptyState, LevelBadge, RiskiestUsers, TrendChart, WorldMap};
 use crate::dashboard::{Dashboard, DashboardQuery, UserDetail};
 use crate::format::count;
 use crate::server_fns::{load_dashboard, recent_runs, server_message};
@@ -148,7 +148,17 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
         <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
         {dashboard.focus.map(|detail| view! { <UserDetailView detail query=query.clone() /> })}
         <div class="dashboard-grid">
-            <TopUsers users=dashboard.top_users query=query.clone() />
+            <section>
+                <h2>"Riskiest users"</h2>
+                <RiskiestUsers
+                    users=dashboard.top_users
+                    testid="dashboard-users"
+                    link=Some(Callback::new({
+                        let query = query.clone();
+                        move |user: String| query.focused_on(&user).href()
+                    }))
+                />
+            </section>
             <section>
                 <h2>"Countries"</h2>
                 <table class="data" data-testid="countries">
@@ -228,36 +238,6 @@ fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
     .into_any()
 }
 
-#[component]
-fn TopUsers(users: Vec<engine::UserRisk>, query: DashboardQuery) -> impl IntoView {
-    view! {
-        <section>
-            <h2>"Riskiest users"</h2>
-            <table class="data" data-testid="dashboard-users">
-                <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"High or above"</th><th scope="col">"Logins"</th></tr></thead>
-                <tbody>
-                    {users
-                        .into_iter()
-                        .map(|user| {
-                            let href = query.focused_on(&user.user_id).href();
-                            view! {
-                                <tr>
-                                    <td><A href=href attr:data-testid="user-link">{user.user_id}</A></td>
-                                    <td>{format!("{:.2}", user.risk_score)}</td>
-                                    <td><LevelBadge level=user.risk_level /></td>
-                                    <td>{count(u64::from(user.high_or_above))}</td>
-                                    <td>{count(u64::from(user.logins))}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </section>
-    }
-    .into_any()
-}
-
 /// One user's places, devices, findings and latest logins.
 #[component]
 fn UserDetailView(detail: UserDetail, query: DashboardQuery) -> impl IntoView {
@@ -298,11 +278,7 @@ fn UserDetailView(detail: UserDetail, query: DashboardQuery) -> impl IntoView {
                                     Some(false) => "failure",
                                     None => "—",
                                 };
-                                let place = match (event.city.as_deref(), event.country.as_deref()) {
-                                    (Some(city), Some(country)) => format!("{city}, {country}"),
-                                    (None, Some(country)) => country.to_owned(),
-                                    _ => "—".to_owned(),
-                                };
+                                let place = event.place().unwrap_or_else(|| "—".to_owned());
                                 view! {
                                     <tr>
                                         <td>{format_utc(event.timestamp_ms)}</td>

@@ -1,40 +1,43 @@
-use std::sync::Arc;
-
-use engine::enrich::NoGeolocation;
-use engine::{RiskLevel, ScoredEvent, VerdictKind, time::format_utc};
+use engine::{RiskLevel, VerdictKind, time::format_utc};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use web_sys::File;
 
-use crate::browser::{read_file, upload_form};
-use crate::components::{EmptyState, FilePicker, LevelBadge, ReadingOptions, SelectedFile, chosen};
+use crate::browser::upload_form;
+use crate::components::FilePreview;
+use crate::components::{
+    EmptyState, FilePicker, LevelBadge, Measure, Progress, ProgressBar, ReadingOptions,
+    RiskiestUsers, SelectedFile, chosen,
+};
+use crate::dashboard::DashboardQuery;
 use crate::detection::{
     DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
-    RunListing, query, summarise,
+    RunListing,
 };
 use crate::format::{count, counted};
-use crate::reading::{AUTO, ingest_options};
+use crate::local_analysis;
+use crate::reading::AUTO;
 use crate::server_fns::{
-    detection_events, load_detection, recent_runs, record_verdict, rescore_run, run_detection,
-    server_message,
+    RunDetection, detection_events, load_detection, recent_runs, record_verdict, rescore_run,
+    server_message, upload_with_progress,
 };
 
 /// The client-only build has no server to run on.
 const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");
 
-/// Where a run's logins are: on the server (paged by a server function) or in this browser.
+/// Where a run's logins are: on the server (paged by a server function) or in this browser's
+/// analysis worker (paged by messages).
 #[derive(Clone)]
 enum Run {
     Server(DetectionSummary),
-    Local(DetectionSummary, Arc<Vec<ScoredEvent>>),
+    Local(DetectionSummary),
 }
 
 impl Run {
     fn summary(&self) -> &DetectionSummary {
         match self {
-            Self::Server(summary) | Self::Local(summary, _) => summary,
+            Self::Server(summary) | Self::Local(summary) => summary,
         }
     }
 }
@@ -43,6 +46,7 @@ impl Run {
 pub fn DetectPage() -> impl IntoView {
     let selected = SelectedFile::new(None);
     let busy = RwSignal::new(None::<&'static str>);
+    let progress = Progress::new(None);
     let format = RwSignal::new(AUTO.to_owned());
     let mapping = RwSignal::new(String::new());
     let choices = RwSignal::new(DetectionChoices::default());
@@ -71,6 +75,12 @@ pub fn DetectPage() -> impl IntoView {
         }
     });
     let navigate = use_navigate();
+    // Effects run only in the browser.
+    Effect::new(move |_| {
+        if let Err(message) = local_analysis::client::prepare() {
+            leptos::logging::warn!("the analysis worker cannot start: {message}");
+        }
+    });
 
     let reset = move |()| {
         run.set(None);
@@ -82,7 +92,7 @@ pub fn DetectPage() -> impl IntoView {
         let Some(file) = chosen(selected) else {
             return;
         };
-        busy.set(Some("Uploading and scoring on the server…"));
+        busy.set(Some("Uploading to the server…"));
         rescored.set(None);
         spawn_local(async move {
             let choices = serde_json::to_string(&choices.get_untracked()).unwrap_or_default();
@@ -92,13 +102,19 @@ pub fn DetectPage() -> impl IntoView {
                 ("map", &*mapping),
                 ("choices", &*choices),
             ];
+            let on_progress = move |sent, total| {
+                progress.set(Some((sent, total, Measure::Bytes)));
+                if sent == total {
+                    busy.set(Some("Scoring on the server…"));
+                }
+            };
             let outcome = match upload_form(&file, &fields) {
-                Ok(form) => run_detection(form.into())
+                Ok(form) => upload_with_progress::<RunDetection>(&form, on_progress)
                     .await
-                    .map(Run::Server)
-                    .map_err(server_message),
+                    .map(Run::Server),
                 Err(message) => Err(message),
             };
+            progress.set(None);
             if let Ok(Run::Server(summary)) = &outcome {
                 navigate(
                     &format!("/detect?run={}", summary.id),
@@ -120,15 +136,17 @@ pub fn DetectPage() -> impl IntoView {
         busy.set(Some("Scoring in your browser…"));
         rescored.set(None);
         spawn_local(async move {
-            let outcome = analyse_here(
+            let outcome = local_analysis::client::analyse(
                 &file,
-                &format.get_untracked(),
-                &mapping.get_untracked(),
+                format.get_untracked(),
+                mapping.get_untracked(),
                 choices.get_untracked(),
+                move |done, total| progress.set(Some((done, total, Measure::Logins))),
             )
             .await;
-            run.set(Some(outcome));
+            run.set(Some(outcome.map(Run::Local)));
             busy.set(None);
+            progress.set(None);
         });
     };
     let cannot_run = move || selected.with(Option::is_none) || busy.with(Option::is_some);
@@ -139,8 +157,13 @@ pub fn DetectPage() -> impl IntoView {
         <p class="lead">
             "Score every login of a log from 0 to 1 with the detectors you choose, and list the risky ones with the reasons why."
         </p>
-        <FilePicker selected busy on_choose=reset on_error=sample_failed />
-        <ReadingOptions format mapping />
+        // One boxed view: the page's static type would otherwise be too deep for the compiler.
+        {view! {
+            <FilePicker selected busy on_choose=reset on_error=sample_failed />
+            <ReadingOptions format mapping />
+            <FilePreview selected format mapping />
+        }
+            .into_any()}
         <ChoicesForm choices />
         <div class="actions">
             {SERVER_AVAILABLE
@@ -167,6 +190,7 @@ pub fn DetectPage() -> impl IntoView {
                 "Run in this browser"
             </button>
             <span class="busy" role="status" aria-live="polite">{move || busy.get()}</span>
+            <ProgressBar progress label="Progress of the analysis" />
         </div>
         {move || match run.get() {
             None if saved_id().is_some() => Some(
@@ -201,35 +225,6 @@ pub fn DetectPage() -> impl IntoView {
             ),
         }}
     }
-}
-
-/// The same engine, compiled to WebAssembly, without geolocation data (nothing leaves the page).
-async fn analyse_here(
-    file: &File,
-    format: &str,
-    mapping: &str,
-    choices: DetectionChoices,
-) -> Result<Run, String> {
-    let options = ingest_options(format, mapping, Some(file.last_modified() as i64))?;
-    let config = choices.apply(&engine::AnalysisConfig::default())?;
-    let content = read_file(file).await?;
-    let started = js_sys::Date::now();
-    let ingested = engine::read_slice(&content, &options).map_err(|error| error.to_string())?;
-    let analysis = engine::analyze(&ingested.events, &config, &NoGeolocation, |_| {})
-        .map_err(|error| error.to_string())?;
-    let elapsed_ms = (js_sys::Date::now() - started).max(0.0) as u64;
-    let summary = summarise(
-        "local".to_owned(),
-        file.name(),
-        engine::DataProfile::of(&ingested),
-        DetectionChoices {
-            geolocation: false,
-            ..choices
-        },
-        &analysis,
-        elapsed_ms,
-    );
-    Ok(Run::Local(summary, Arc::new(analysis.events)))
 }
 
 /// Earlier runs kept on the server, each a link to its results.
@@ -361,9 +356,31 @@ fn Results(
                 <a class="button" href=reports data-testid="open-reports">"Reports for this run"</a>
                 <Rescore id=summary.id.clone() status=rescored on_rescored />
             }
-                .into_any()
+            .into_any()
         }
-        Run::Local(..) => view! { <span class="badge local" data-testid="detected-where">"Analysed locally — nothing left your browser"</span> }.into_any(),
+        Run::Local(summary) => {
+            let geolocation = if summary.choices.geolocation {
+                " (country-level geolocation)"
+            } else {
+                ""
+            };
+            view! { <span class="badge local" data-testid="detected-where">"Analysed locally — nothing left your browser" {geolocation}</span> }.into_any()
+        }
+    };
+    // A kept run's users have details on the dashboard; a browser-only run has no dashboard.
+    let user_link = match &run {
+        Run::Server(summary) => {
+            let run_id = summary.id.clone();
+            Some(Callback::new(move |user: String| {
+                DashboardQuery {
+                    run: run_id.clone(),
+                    focus: user,
+                    ..DashboardQuery::default()
+                }
+                .href()
+            }))
+        }
+        Run::Local(_) => None,
     };
     let profile = &summary.profile;
     view! {
@@ -404,7 +421,8 @@ fn Results(
                 <Histogram bins=summary.histogram.clone() threshold=summary.choices.threshold />
                 <AgreementView summary=summary.clone() />
             </div>
-            <TopUsers summary=summary.clone() />
+            <h3>"Riskiest users"</h3>
+            <RiskiestUsers users=summary.top_users.clone() testid="top-users" link=user_link />
             <RiskyLogins run />
         </section>
     }
@@ -540,33 +558,6 @@ fn AgreementView(summary: DetectionSummary) -> impl IntoView {
     }
 }
 
-#[component]
-fn TopUsers(summary: DetectionSummary) -> impl IntoView {
-    view! {
-        <h3>"Riskiest users"</h3>
-        <div class="table-scroll">
-            <table class="data" data-testid="top-users">
-                <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"High or above"</th><th scope="col">"Logins"</th></tr></thead>
-                <tbody>
-                    {summary
-                        .top_users
-                        .into_iter()
-                        .map(|user| view! {
-                            <tr>
-                                <td>{user.user_id}</td>
-                                <td>{format!("{:.2}", user.risk_score)}</td>
-                                <td><LevelBadge level=user.risk_level /></td>
-                                <td>{count(u64::from(user.high_or_above))}</td>
-                                <td>{count(u64::from(user.logins))}</td>
-                            </tr>
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-}
-
 /// An analyst's verdict on one login, recorded as soon as it is picked.
 #[component]
 fn VerdictPicker(
@@ -628,7 +619,11 @@ fn RiskyLogins(run: Run) -> impl IntoView {
             ..EventQuery::default()
         };
         match run.get_value() {
-            Run::Local(_, events) => page.set(Some(Ok(query(&events, &query_now)))),
+            Run::Local(summary) => spawn_local(async move {
+                page.set(Some(
+                    local_analysis::client::page(summary.id, query_now).await,
+                ));
+            }),
             Run::Server(summary) => spawn_local(async move {
                 let result = detection_events(summary.id, query_now)
                     .await

@@ -14,7 +14,7 @@ use reports::model::ReportMeta;
 use reports::{ExecutiveReport, IncidentReport, ReportKind, TechnicalReport};
 
 use crate::components::EmptyState;
-use crate::format::count;
+use crate::format::{count, query_value};
 use crate::server_fns::{ReportView, recent_runs, report_preview, server_message};
 
 const REPORT_KINDS: [ReportKind; 3] = [
@@ -38,7 +38,7 @@ impl Request {
     fn download(&self, kind: ReportKind, format: &str) -> String {
         format!(
             "/api/v1/analyses/{}/report?kind={}&format={format}{}",
-            encode(&self.run),
+            query_value(&self.run),
             kind.name(),
             self.filter_query()
         )
@@ -47,7 +47,7 @@ impl Request {
     fn with_kind(&self, kind: ReportKind) -> String {
         format!(
             "/reports?run={}&kind={}{}",
-            encode(&self.run),
+            query_value(&self.run),
             kind.name(),
             self.filter_query()
         )
@@ -62,22 +62,9 @@ impl Request {
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| format!("&{name}={}", encode(value)))
+        .map(|(name, value)| format!("&{name}={}", query_value(value)))
         .collect()
     }
-}
-
-/// Percent-encodes what is not safe in a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -137,7 +124,7 @@ fn KeptRuns() -> impl IntoView {
                                 {listed
                                     .into_iter()
                                     .map(|run| {
-                                        let href = format!("/reports?run={}", encode(&run.id));
+                                        let href = format!("/reports?run={}", query_value(&run.id));
                                         view! {
                                             <li>
                                                 <a href=href>{run.file_name}</a>

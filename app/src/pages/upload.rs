@@ -2,12 +2,14 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
 use crate::browser::{read_file, upload_form, upload_limit_bytes};
+use crate::components::FilePreview;
 use crate::components::{
-    Analysed, FilePicker, ProfileOutcome, ProfileView, ReadingOptions, SelectedFile, chosen,
+    Analysed, FilePicker, Measure, ProfileOutcome, ProfileView, Progress, ProgressBar,
+    ReadingOptions, SelectedFile, chosen,
 };
 use crate::format::bytes;
 use crate::reading::{AUTO, ingest_options};
-use crate::server_fns::{profile_upload, server_message};
+use crate::server_fns::{ProfileUpload, upload_with_progress};
 
 /// The client-only build has no server to upload to.
 const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");
@@ -19,6 +21,7 @@ const EXAMPLE_CSV: &str = "timestamp,user_id,ip_address,user_agent,success
 pub fn UploadPage() -> impl IntoView {
     let selected = SelectedFile::new(None);
     let busy = RwSignal::new(None::<&'static str>);
+    let progress = Progress::new(None);
     let outcome = RwSignal::new(None::<ProfileOutcome>);
     let format = RwSignal::new(AUTO.to_owned());
     let mapping = RwSignal::new(String::new());
@@ -49,14 +52,21 @@ pub fn UploadPage() -> impl IntoView {
             }));
             return;
         }
-        busy.set(Some("Uploading and profiling on the server…"));
+        busy.set(Some("Uploading to the server…"));
         spawn_local(async move {
             let (format, mapping) = (format.get_untracked(), mapping.get_untracked());
             let form = upload_form(&file, &[("format", &format), ("map", &mapping)]);
+            let on_progress = move |sent, total| {
+                progress.set(Some((sent, total, Measure::Bytes)));
+                if sent == total {
+                    busy.set(Some("Profiling on the server…"));
+                }
+            };
             let result = match form {
-                Ok(form) => profile_upload(form.into()).await.map_err(server_message),
+                Ok(form) => upload_with_progress::<ProfileUpload>(&form, on_progress).await,
                 Err(message) => Err(message),
             };
+            progress.set(None);
             outcome.set(Some(ProfileOutcome {
                 file_name,
                 analysed: Analysed::OnServer,
@@ -100,8 +110,13 @@ pub fn UploadPage() -> impl IntoView {
             "AWS CloudTrail, a Linux auth.log, the RBA dataset, or any CSV/TSV with a time, user and "
             "IP address column. The format is recognised by itself; gzip is fine."
         </p>
-        <FilePicker selected busy on_choose=reset on_error=sample_failed />
-        <ReadingOptions format mapping />
+        // One boxed view: the page's static type would otherwise be too deep for the compiler.
+        {view! {
+            <FilePicker selected busy on_choose=reset on_error=sample_failed />
+            <ReadingOptions format mapping />
+            <FilePreview selected format mapping />
+        }
+            .into_any()}
         <div class="actions">
             {SERVER_AVAILABLE
                 .then(|| {
@@ -127,6 +142,7 @@ pub fn UploadPage() -> impl IntoView {
                 "Check locally"
             </button>
             <span class="busy" role="status" aria-live="polite">{move || busy.get()}</span>
+            <ProgressBar progress label="Upload progress" />
         </div>
         <p class="muted">
             {if SERVER_AVAILABLE {

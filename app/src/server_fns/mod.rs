@@ -39,3 +39,28 @@ pub fn server_message(error: leptos::prelude::ServerFnError) -> String {
         other => other.to_string(),
     }
 }
+
+/// Calls the multipart server function `F` with `form` and follows the upload:
+/// `on_progress(sent, total)`. The generated client uses `fetch`, which cannot report it.
+pub async fn upload_with_progress<F>(
+    form: &web_sys::FormData,
+    on_progress: impl Fn(u64, u64) + 'static,
+) -> Result<F::Output, String>
+where
+    F: leptos::server_fn::ServerFn,
+    F::Output: serde::de::DeserializeOwned,
+{
+    use leptos::server_fn::error::FromServerFnError;
+
+    let (status, body) = crate::browser::post_with_progress(F::PATH, form, on_progress).await?;
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&body)
+            .map_err(|error| format!("unreadable answer from the server: {error}"));
+    }
+    match leptos::prelude::ServerFnError::de(leptos::server_fn::Bytes::from(body.clone())) {
+        leptos::prelude::ServerFnError::Deserialization(_) => {
+            Err(format!("the server answered {status}: {}", body.trim()))
+        }
+        error => Err(server_message(error)),
+    }
+}

@@ -89,6 +89,15 @@ impl ScoredEvent {
             .collect::<Vec<_>>()
             .join("; ")
     }
+
+    /// "Oslo, NO", or just the country when the city is unknown; `None` when not located.
+    pub fn place(&self) -> Option<String> {
+        match (self.city.as_deref(), self.country.as_deref()) {
+            (Some(city), Some(country)) => Some(format!("{city}, {country}")),
+            (None, Some(country)) => Some(country.to_owned()),
+            _ => None,
+        }
+    }
 }
 
 /// A login after the sequential stage: everything but the population models' scores.

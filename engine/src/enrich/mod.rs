@@ -115,6 +115,10 @@ impl GeoInfo {
 }
 
 /// Geolocation and network intelligence for source addresses.
+/// How far from a country-level location (no city) the person may be: it stands for a whole
+/// country, so travel between two such places says little.
+pub const COUNTRY_ACCURACY_KM: f64 = 1000.0;
+
 pub trait GeoLookup: Sync {
     fn lookup(&self, ip: IpAddr) -> Option<GeoInfo>;
     /// Names and versions of the data behind the answers, recorded in every analysis result.

@@ -9,11 +9,15 @@
 //! `rows_read == events + rejected + skipped` always. The first [`MAX_KEPT_REJECTIONS`] rejections
 //! are kept in [`Ingested`]; a [`ReadObserver`] sees every one as it happens (to write them all to
 //! a file), so a file of millions of bad records does not fill memory.
+//!
+//! [`preview()`] reads only the first bytes of a file (as a browser slices it) and shows its first
+//! records, the engine's verdict on each, and where every field is read from.
 
 mod columns;
 mod csv_input;
 mod detect;
 mod json_input;
+mod preview;
 mod source;
 mod syslog;
 mod values;
@@ -27,6 +31,10 @@ use crate::LoginEvent;
 use crate::time::TimestampError;
 pub use columns::{ColumnMap, ColumnMapping, Field, normalise, parse_mapping};
 pub use detect::{Format, sniff};
+pub use preview::{
+    Checked, FieldMapping, FieldSource, PREVIEW_BYTES, Preview, PreviewError, PreviewRow,
+    RowOutcome, Sample, preview,
+};
 
 pub use source::TextEncoding;
 

@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use app::account::Account;
+use app::format::query_value;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -199,19 +200,7 @@ fn unauthenticated(request: &Request) -> Response {
         .uri()
         .path_and_query()
         .map_or(path, |whole| whole.as_str());
-    Redirect::to(&format!("/login?next={}", encode_query_value(wanted))).into_response()
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
-pub fn encode_query_value(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
+    Redirect::to(&format!("/login?next={}", query_value(wanted))).into_response()
 }
 
 /// The client's address, when the server was started with connection info.
@@ -280,13 +269,5 @@ mod tests {
             ("host", "sky.example")
         ])));
         assert!(!from_another_site(&headers(&[("host", "sky.example")])));
-    }
-
-    #[test]
-    fn next_addresses_are_encoded() {
-        assert_eq!(
-            encode_query_value("/detect?run=r1&x=a b"),
-            "%2Fdetect%3Frun%3Dr1%26x%3Da%20b"
-        );
     }
 }

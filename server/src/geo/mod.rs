@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use engine::enrich::networks::{IpList, classify_network};
-use engine::enrich::{GeoInfo, GeoLookup};
+use engine::enrich::{COUNTRY_ACCURACY_KM, GeoInfo, GeoLookup};
 use maxminddb::Reader;
 use serde::Deserialize;
 
@@ -17,11 +17,11 @@ use crate::cli::{GeoArgs, LookupArgs};
 const DEFAULT_GEO_DIR: &str = "geodata/node_modules/@ip-location-db";
 const CITY_PACKAGE: &str = "dbip-city-mmdb";
 const ASN_PACKAGE: &str = "asn";
+const COUNTRY_FILE: &str = "geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb";
 
 /// DB-IP Lite gives no accuracy radius; a city-level point is taken to be within this distance
-/// of the person, a country-level one (no city) within the larger one.
+/// of the person, a country-level one (no city) within [`COUNTRY_ACCURACY_KM`].
 const CITY_ACCURACY_KM: f64 = 50.0;
-const COUNTRY_ACCURACY_KM: f64 = 1000.0;
 
 #[derive(Debug, Deserialize)]
 struct CityRecord<'a> {
@@ -64,6 +64,12 @@ pub struct GeoDatabase {
     organisations: Vec<String>,
     lists: Vec<IpList>,
     version: String,
+}
+
+/// The country-only database the browser's analyses use, when installed.
+pub fn country_database_file(geo_dir: Option<&Path>) -> Option<PathBuf> {
+    let file = locate(geo_dir)?.join(COUNTRY_FILE);
+    file.is_file().then_some(file)
 }
 
 /// `--geo-dir`, else `geodata/…` in the working directory, else beside the binary's repository.

@@ -40,6 +40,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let settings = ServerSettings {
         max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
+        max_browser_bytes: args.max_browser_mb.saturating_mul(1024 * 1024),
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
     };
     let config = crate::analyze::load_config(args.config.as_deref())?;
@@ -101,7 +102,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 settings,
                 detection,
                 Arc::new(auth),
-                land_drawing_for(&args.geo),
+                GeoFiles::for_pages(&args.geo),
             );
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await
@@ -125,8 +126,25 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         })
 }
 
-/// The dashboard map's land, drawn once at start from the world-atlas data beside the
-/// geolocation data; without it the map shows its points on a blank sea.
+/// Geographic files the pages load from the server.
+#[derive(Clone, Default)]
+pub struct GeoFiles {
+    /// The dashboard map's land; without it the map shows its points on a blank sea.
+    pub land_svg: Option<Arc<str>>,
+    /// The country database analyses in the browser use for geolocation.
+    pub country_database: Option<PathBuf>,
+}
+
+impl GeoFiles {
+    fn for_pages(geo: &crate::cli::GeoArgs) -> Self {
+        Self {
+            land_svg: land_drawing_for(geo),
+            country_database: crate::geo::country_database_file(geo.geo_dir.as_deref()),
+        }
+    }
+}
+
+/// The land, drawn once at start from the world-atlas data beside the geolocation data.
 fn land_drawing_for(geo: &crate::cli::GeoArgs) -> Option<Arc<str>> {
     let file = crate::geo::land::locate(geo.geo_dir.as_deref())?;
     let drawn = std::fs::read_to_string(&file)
@@ -159,6 +177,34 @@ async fn land_drawing(land: Option<Arc<str>>) -> Response {
     }
 }
 
+async fn country_database(file: Option<PathBuf>) -> Response {
+    let Some(file) = file else {
+        return (
+            StatusCode::NOT_FOUND,
+            "no country database (run ./dev setup)\n",
+        )
+            .into_response();
+    };
+    match tokio::fs::read(&file).await {
+        Ok(content) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            content,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(file = %file.display(), "cannot read the country database: {error}");
+            (
+                StatusCode::NOT_FOUND,
+                "the country database cannot be read\n",
+            )
+                .into_response()
+        }
+    }
+}
+
 /// `target/site` next to the `target/<profile>/skytrace` binary, else `./target/site`.
 fn default_site_root() -> PathBuf {
     std::env::current_exe()
@@ -176,7 +222,7 @@ pub fn app(
     settings: ServerSettings,
     detection: Arc<DetectionService>,
     auth: Arc<AuthMode>,
-    land: Option<Arc<str>>,
+    geo_files: GeoFiles,
 ) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
@@ -194,7 +240,14 @@ pub fn app(
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/map/land.svg", get(move || land_drawing(land.clone())))
+        .route("/map/land.svg", {
+            let land = geo_files.land_svg;
+            get(move || land_drawing(land.clone()))
+        })
+        .route(app::local_analysis::COUNTRY_DATA_PATH, {
+            let file = geo_files.country_database;
+            get(move || country_database(file.clone()))
+        })
         .merge(api)
         .merge(sign_in::routes(Arc::clone(&auth)))
         .leptos_routes_with_context(&options, routes, context.clone(), {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::account::Account;
+use app::format::query_value;
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,9 +15,7 @@ use axum::{Extension, Form, Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
-use crate::auth::middleware::{
-    client_address, encode_query_value, from_another_site, session_secret,
-};
+use crate::auth::middleware::{client_address, from_another_site, session_secret};
 use crate::auth::{
     AuthMode, SESSION_COOKIE, SESSION_HOURS, SignIn, digest, new_secret, verify_against_nothing,
     verify_password,
@@ -152,7 +151,7 @@ fn back_to_form(status: &str, next: &str) -> Response {
     let next = if next == "/" {
         String::new()
     } else {
-        format!("&next={}", encode_query_value(next))
+        format!("&next={}", query_value(next))
     };
     Redirect::to(&format!("/login?status={status}{next}")).into_response()
 }

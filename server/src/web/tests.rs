@@ -18,6 +18,15 @@ async fn test_app_with_limit(max_upload_bytes: u64) -> Router {
 
 /// The app on `store`, without geolocation, alerting through `notifier`.
 fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u64) -> Router {
+    app_with_files(store, notifier, max_upload_bytes, GeoFiles::default())
+}
+
+fn app_with_files(
+    store: Store,
+    notifier: Option<Arc<dyn Notifier>>,
+    max_upload_bytes: u64,
+    geo_files: GeoFiles,
+) -> Router {
     let store = Arc::new(store);
     app(
         Path::new("target/site-does-not-exist"),
@@ -35,7 +44,7 @@ fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u
             activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
-        None,
+        geo_files,
     )
 }
 
@@ -84,6 +93,47 @@ fn multipart_upload_with(fields: &[(&str, &str)], content: &[u8]) -> Request<Bod
         .header(header::CONTENT_LENGTH, body.len())
         .body(Body::from(body))
         .unwrap()
+}
+
+#[tokio::test]
+async fn the_country_database_is_served_for_analyses_in_the_browser() {
+    let path = app::local_analysis::COUNTRY_DATA_PATH;
+    let installed = crate::geo::country_database_file(Some(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../geodata/node_modules/@ip-location-db"),
+    ))
+    .expect("run ./dev setup to install the geodata");
+    let store = crate::store::tests::fresh_sqlite().await;
+    let files = GeoFiles {
+        country_database: Some(installed.clone()),
+        ..GeoFiles::default()
+    };
+    let response = app_with_files(store, None, LIMIT_BYTES, files)
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        body.len() as u64,
+        std::fs::metadata(&installed).unwrap().len()
+    );
+    // The pages name the largest file the browser may analyse.
+    let (status, page) = send(Request::get("/detect").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"name="skytrace-max-browser-bytes" content="20971520""#),
+        "{page}"
+    );
+    // Without the data, a clear 404.
+    let (status, text) = send(Request::get(path).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(text.contains("./dev setup"), "{text}");
 }
 
 #[tokio::test]
@@ -806,6 +856,7 @@ async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
         ServerSettings {
             max_upload_bytes: 8 * 1024 * 1024,
             request_timeout: std::time::Duration::from_millis(1),
+            ..ServerSettings::default()
         },
         Arc::new(DetectionService {
             config: engine::AnalysisConfig::default(),
@@ -816,7 +867,7 @@ async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
             activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
-        None,
+        GeoFiles::default(),
     );
     let sample = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
