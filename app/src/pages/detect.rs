@@ -335,7 +335,7 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
             </div>
             <div class="choice-row">
                 {number("Risk threshold", "threshold", |c| c.threshold, |c, v| c.threshold = v)}
-                {toggle("Geolocation (server)", "use-geo", |c| c.geolocation, |c, on| c.geolocation = on)}
+                {toggle("Geolocation (country-level in the browser)", "use-geo", |c| c.geolocation, |c, on| c.geolocation = on)}
             </div>
         </fieldset>
     }
