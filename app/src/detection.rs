@@ -25,6 +25,10 @@ pub struct DetectionChoices {
     /// Logins scoring at least this are listed as risky.
     pub threshold: f64,
     pub geolocation: bool,
+    /// The Isolation Forest's expected share of anomalies; `None` for its fixed cutoff. Left
+    /// out of the JSON when unset, so earlier runs keep their ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contamination: Option<f64>,
 }
 
 impl Default for DetectionChoices {
@@ -39,6 +43,7 @@ impl Default for DetectionChoices {
             weight_statistical: risk.weight_statistical,
             threshold: DEFAULT_THRESHOLD,
             geolocation: true,
+            contamination: None,
         }
     }
 }
@@ -58,6 +63,9 @@ impl DetectionChoices {
         let mut config = base.clone();
         config.isolation_forest.enabled = self.isolation_forest;
         config.dbscan.enabled = self.dbscan;
+        if self.contamination.is_some() {
+            config.isolation_forest.contamination = self.contamination;
+        }
         config.risk.weight_isolation_forest = self.weight_isolation_forest;
         config.risk.weight_dbscan = self.weight_dbscan;
         config.risk.weight_statistical = if self.statistical {
@@ -472,5 +480,28 @@ mod tests {
             ..DetectionChoices::default()
         };
         assert!(bad.apply(&base).is_err());
+        let expected = DetectionChoices {
+            contamination: Some(0.05),
+            ..DetectionChoices::default()
+        };
+        assert_eq!(
+            expected
+                .apply(&base)
+                .unwrap()
+                .isolation_forest
+                .contamination,
+            Some(0.05)
+        );
+        let implausible = DetectionChoices {
+            contamination: Some(0.7),
+            ..DetectionChoices::default()
+        };
+        let error = implausible.apply(&base).unwrap_err();
+        assert!(error.contains("contamination"), "{error}");
+        // Unset, it is not written: the JSON (and so the ids) of earlier runs' choices stay.
+        let json = serde_json::to_string(&DetectionChoices::default()).unwrap();
+        assert!(!json.contains("contamination"), "{json}");
+        let read: DetectionChoices = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.contamination, None);
     }
 }

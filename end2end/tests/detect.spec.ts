@@ -30,6 +30,9 @@ test('detection on the server lists risky logins with their reasons', async ({ p
   await page.getByTestId('detect-server').click();
   await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
   await expect(page.getByTestId('histogram').locator('rect')).toHaveCount(20);
+  // The sample has logins at every level: four slices of the ring, riskiest first in the legend.
+  await expect(page.getByTestId('level-pie').locator('circle.slice')).toHaveCount(4);
+  await expect(page.getByTestId('level-pie').locator('li').first()).toContainText('Critical');
   await expect(page.getByTestId('agreement')).toContainText('Isolation Forest');
   const rows = page.getByTestId('risky-logins').locator('tbody tr');
   await expect(rows.first()).toBeVisible();
@@ -111,6 +114,18 @@ test('an upload to the server shows its progress', async ({ page }) => {
   await expect(page.getByTestId('progress-words')).toContainText(/of .* sent/);
   await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server', { timeout: 30_000 });
   await expect(page.getByTestId('progress')).toHaveCount(0);
+});
+
+test('the contamination is a choice, and an implausible one is refused by name', async ({ page }) => {
+  await openWithSample(page);
+  await page.getByTestId('contamination').fill('0.7');
+  await page.getByTestId('contamination').blur();
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detect-error')).toContainText('isolation_forest.contamination');
+  await page.getByTestId('contamination').fill('0.05');
+  await page.getByTestId('contamination').blur();
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
 });
 
 test('choosing no detector is refused with a reason', async ({ page }) => {

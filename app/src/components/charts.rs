@@ -14,6 +14,63 @@ pub fn LevelBadge(level: RiskLevel) -> impl IntoView {
     view! { <span class=format!("level-badge level-{}", level.as_str().to_lowercase())>{level.as_str()}</span> }
 }
 
+/// Logins per level as a ring in the level colours, riskiest first, with the shares beside it.
+#[component]
+pub fn LevelPie(levels: Vec<(RiskLevel, u64)>) -> impl IntoView {
+    const RADIUS: f64 = 60.0;
+    let circumference = std::f64::consts::TAU * RADIUS;
+    let total: u64 = levels.iter().map(|(_, number)| number).sum();
+    let mut riskiest_first = levels;
+    riskiest_first.sort_by_key(|&(level, _)| std::cmp::Reverse(level));
+    let mut drawn = 0.0;
+    let slices = riskiest_first
+        .iter()
+        .filter(|(_, number)| *number > 0)
+        .map(|&(level, number)| {
+            let length = circumference * number as f64 / total as f64;
+            let offset = -drawn;
+            drawn += length;
+            view! {
+                <circle
+                    class=format!("slice level-{}", level.as_str().to_lowercase())
+                    cx="80"
+                    cy="80"
+                    r=RADIUS
+                    stroke-dasharray=format!("{length:.3} {:.3}", circumference - length)
+                    stroke-dashoffset=format!("{offset:.3}")
+                ></circle>
+            }
+        })
+        .collect_view();
+    let legend = riskiest_first
+        .iter()
+        .map(|&(level, number)| {
+            let share = if total == 0 {
+                0.0
+            } else {
+                100.0 * number as f64 / total as f64
+            };
+            view! {
+                <li>
+                    <span class=format!("swatch level-{}", level.as_str().to_lowercase())></span>
+                    {format!("{} {} ({share:.1}%)", level.as_str(), count(number))}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart pie" data-testid="level-pie">
+            <svg viewBox="0 0 160 160" role="img" aria-label="Logins per level">
+                <g transform="rotate(-90 80 80)">{slices}</g>
+                <text class="pie-total" x="80" y="84" text-anchor="middle">{count(total)}</text>
+            </svg>
+            <ul class="pie-legend">{legend}</ul>
+            <figcaption>"Logins per level"</figcaption>
+        </figure>
+    }
+    .into_any()
+}
+
 /// Logins per period as bars (the High-or-above part in red) with the mean risk as a line on
 /// its own 0–1 scale.
 #[component]

@@ -13,7 +13,7 @@ mod reading_options;
 mod riskiest_users;
 
 pub use allow_list::AllowListEditor;
-pub use charts::{BarList, LevelBadge, TrendChart, WorldMap};
+pub use charts::{BarList, LevelBadge, LevelPie, TrendChart, WorldMap};
 pub use empty_state::EmptyState;
 pub use file_picker::{FilePicker, SelectedFile, chosen};
 pub use footer::Footer;

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
-use crate::activity::Activity;
+use crate::activity::{Activity, follow_activity};
 use crate::components::{BarList, EmptyState, LevelBadge, RiskiestUsers, TrendChart, WorldMap};
 use crate::dashboard::{Dashboard, DashboardQuery, UserDetail};
 use crate::format::count;
@@ -320,35 +320,4 @@ fn findings_in_brief(event: &engine::ScoredEvent) -> String {
     } else {
         titles.join(", ")
     }
-}
-
-/// Calls `on_activity` for each message of the server's activity stream while the page is open
-/// (in the browser; the browser reconnects by itself if the connection drops).
-fn follow_activity(on_activity: impl Fn(Activity) + Clone + 'static) {
-    use send_wrapper::SendWrapper;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-
-    Effect::new(move |_| {
-        let Ok(source) = web_sys::EventSource::new("/api/v1/activity") else {
-            return;
-        };
-        let on_activity = on_activity.clone();
-        let listener =
-            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-                if let Some(activity) = event
-                    .data()
-                    .as_string()
-                    .and_then(|text| serde_json::from_str::<Activity>(&text).ok())
-                {
-                    on_activity(activity);
-                }
-            });
-        for kind in ["scoring", "kept"] {
-            let _ =
-                source.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
-        }
-        let held = SendWrapper::new((source, listener));
-        on_cleanup(move || held.0.close());
-    });
 }

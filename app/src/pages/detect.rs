@@ -4,10 +4,11 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::activity::{Activity, follow_activity};
 use crate::browser::upload_form;
 use crate::components::FilePreview;
 use crate::components::{
-    EmptyState, FilePicker, LevelBadge, Measure, Progress, ProgressBar, ReadingOptions,
+    EmptyState, FilePicker, LevelBadge, LevelPie, Measure, Progress, ProgressBar, ReadingOptions,
     RiskiestUsers, SelectedFile, chosen,
 };
 use crate::dashboard::DashboardQuery;
@@ -47,6 +48,21 @@ pub fn DetectPage() -> impl IntoView {
     let selected = SelectedFile::new(None);
     let busy = RwSignal::new(None::<&'static str>);
     let progress = Progress::new(None);
+    // The file the server is scoring for this page: its progress comes over the activity stream.
+    let scored_on_server = RwSignal::new(None::<String>);
+    if SERVER_AVAILABLE {
+        follow_activity(move |activity| {
+            if let Activity::Scoring {
+                file_name,
+                done,
+                total,
+            } = activity
+                && scored_on_server.with_untracked(|scored| scored.as_ref() == Some(&file_name))
+            {
+                progress.set(Some((done, total, Measure::Logins)));
+            }
+        });
+    }
     let format = RwSignal::new(AUTO.to_owned());
     let mapping = RwSignal::new(String::new());
     let choices = RwSignal::new(DetectionChoices::default());
@@ -102,10 +118,12 @@ pub fn DetectPage() -> impl IntoView {
                 ("map", &*mapping),
                 ("choices", &*choices),
             ];
+            let file_name = file.name();
             let on_progress = move |sent, total| {
                 progress.set(Some((sent, total, Measure::Bytes)));
                 if sent == total {
                     busy.set(Some("Scoring on the server…"));
+                    scored_on_server.set(Some(file_name.clone()));
                 }
             };
             let outcome = match upload_form(&file, &fields) {
@@ -114,6 +132,7 @@ pub fn DetectPage() -> impl IntoView {
                     .map(Run::Server),
                 Err(message) => Err(message),
             };
+            scored_on_server.set(None);
             progress.set(None);
             if let Ok(Run::Server(summary)) = &outcome {
                 navigate(
@@ -324,6 +343,25 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
             <div class="choice-row">
                 {toggle("Isolation Forest", "use-forest", |c| c.isolation_forest, |c, on| c.isolation_forest = on)}
                 {number("weight", "weight-forest", |c| c.weight_isolation_forest, |c, v| c.weight_isolation_forest = v)}
+                <label title="The share of logins expected to be anomalous (above 0, at most 0.5); empty for the paper's fixed cutoff">
+                    "contamination"
+                    <input
+                        type="number"
+                        min="0.001"
+                        max="0.5"
+                        step="0.01"
+                        placeholder="auto"
+                        data-testid="contamination"
+                        prop:value=move || {
+                            choices.with(|c| c.contamination.map(|share| share.to_string()).unwrap_or_default())
+                        }
+                        on:change=move |event| {
+                            let text = event_target_value(&event);
+                            let share = text.trim().parse::<f64>().ok();
+                            choices.update(|choices| choices.contamination = share);
+                        }
+                    />
+                </label>
             </div>
             <div class="choice-row">
                 {toggle("DBSCAN", "use-dbscan", |c| c.dbscan, |c, on| c.dbscan = on)}
@@ -419,6 +457,7 @@ fn Results(
             </dl>
             <div class="charts">
                 <Histogram bins=summary.histogram.clone() threshold=summary.choices.threshold />
+                <LevelPie levels=summary.levels.clone() />
                 <AgreementView summary=summary.clone() />
             </div>
             <h3>"Riskiest users"</h3>

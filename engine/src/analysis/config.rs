@@ -112,6 +112,11 @@ pub struct ForestParams {
     /// normal; linear up to `anomalous_score` (1).
     pub normal_score: f64,
     pub anomalous_score: f64,
+    /// The share of logins expected to be anomalous, in (0, 0.5]. When set, each fit moves the
+    /// ramp's start from `normal_score` to the score above which this share of the sample lies
+    /// (scikit-learn's `contamination`); `None` keeps the paper's fixed cutoff, as scikit-learn's
+    /// `"auto"` does.
+    pub contamination: Option<f64>,
 }
 
 impl Default for ForestParams {
@@ -125,6 +130,7 @@ impl Default for ForestParams {
             reservoir_size: 8192,
             normal_score: 0.5,
             anomalous_score: 0.8,
+            contamination: None,
         }
     }
 }
@@ -157,6 +163,12 @@ impl ForestParams {
                 && (0.0..=1.0).contains(&self.anomalous_score),
             "isolation_forest.normal_score",
             "must be below anomalous_score, both in [0, 1]",
+        )?;
+        require(
+            self.contamination
+                .is_none_or(|share| share > 0.0 && share <= 0.5),
+            "isolation_forest.contamination",
+            "must be above 0 and at most 0.5",
         )
     }
 }

@@ -87,6 +87,8 @@ pub struct PopulationForest<const D: usize> {
     params: ForestParams,
     reservoir: Reservoir<D>,
     model: Option<Arc<IsolationForest>>,
+    /// Where the current model's 0–1 ramp starts and ends (see [`ForestParams::contamination`]).
+    ramp: (f64, f64),
     fits: u32,
 }
 
@@ -100,6 +102,7 @@ impl<const D: usize> PopulationForest<D> {
             ),
             params: params.clone(),
             model: None,
+            ramp: (params.normal_score, params.anomalous_score),
             fits: 0,
         }
     }
@@ -108,9 +111,33 @@ impl<const D: usize> PopulationForest<D> {
     pub fn snapshot(&self) -> Option<ForestSnapshot> {
         Some(ForestSnapshot {
             model: Arc::clone(self.model.as_ref()?),
-            normal_score: self.params.normal_score,
-            anomalous_score: self.params.anomalous_score,
+            normal_score: self.ramp.0,
+            anomalous_score: self.ramp.1,
         })
+    }
+
+    /// The ramp for `model`: fixed, or starting where the expected share of anomalies begins
+    /// among the rows it was fitted on; it always spans at least `MIN_RAMP_WIDTH`.
+    fn ramp_for(&self, model: &IsolationForest) -> (f64, f64) {
+        const MIN_RAMP_WIDTH: f64 = 0.05;
+        let Some(share) = self.params.contamination else {
+            return (self.params.normal_score, self.params.anomalous_score);
+        };
+        let mut scores: Vec<f64> = self
+            .reservoir
+            .rows
+            .iter()
+            .map(|row| model.score(row))
+            .collect();
+        scores.sort_by(f64::total_cmp);
+        let above = ((scores.len() as f64) * share).ceil() as usize;
+        let cutoff = scores[scores.len().saturating_sub(above.max(1))].min(1.0 - MIN_RAMP_WIDTH);
+        let end = self
+            .params
+            .anomalous_score
+            .max(cutoff + MIN_RAMP_WIDTH)
+            .min(1.0);
+        (cutoff, end)
     }
 
     /// Learns from a scored login (call after scoring it).
@@ -126,6 +153,7 @@ impl<const D: usize> PopulationForest<D> {
         // The rows are finite by construction and the parameters were checked with the config,
         // so a fit cannot fail; if it ever did, keeping the previous model is the safe choice.
         if let Ok(model) = Matrix::new(&data, D).and_then(|matrix| fit(&params, matrix)) {
+            self.ramp = self.ramp_for(&model);
             self.model = Some(Arc::new(model));
             self.fits += 1;
         }
@@ -187,5 +215,72 @@ impl<const D: usize> PopulationClusters<D> {
 
     pub fn fits(&self) -> u32 {
         self.fits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 512 logins: a tight cloud of 480 and 32 far away (6.25%), fitted once.
+    fn fitted(contamination: Option<f64>) -> PopulationForest<2> {
+        let params = ForestParams {
+            contamination,
+            ..ForestParams::default()
+        };
+        let mut forest = PopulationForest::<2>::new(&params);
+        for index in 0..512u32 {
+            let wobble = f64::from(index % 17) / 17.0;
+            let row = if index % 16 == 0 {
+                [40.0 + wobble * 30.0, -25.0 - wobble * 20.0]
+            } else {
+                [wobble, f64::from(index % 5) / 5.0]
+            };
+            forest.observe(row);
+        }
+        assert_eq!(forest.fits(), 1);
+        forest
+    }
+
+    fn share_above_zero(forest: &PopulationForest<2>) -> f64 {
+        let snapshot = forest.snapshot().unwrap();
+        let rows = &forest.reservoir.rows;
+        rows.iter()
+            .filter(|row| snapshot.score(&row[..]) > 0.0)
+            .count() as f64
+            / rows.len() as f64
+    }
+
+    #[test]
+    fn contamination_sets_the_share_of_logins_the_forest_calls_anomalous() {
+        let auto = fitted(None);
+        assert_eq!(auto.ramp, (0.5, 0.8));
+        for share in [0.02, 0.1, 0.25] {
+            let forest = fitted(Some(share));
+            let found = share_above_zero(&forest);
+            assert!(found <= share + 1e-9, "{share}: {found} above the cutoff");
+            assert!(
+                found >= share * 0.5,
+                "{share}: only {found} above the cutoff"
+            );
+            assert!(forest.ramp.1 - forest.ramp.0 >= 0.05);
+        }
+        // A larger expected share starts the ramp lower.
+        assert!(fitted(Some(0.25)).ramp.0 < fitted(Some(0.02)).ramp.0);
+    }
+
+    #[test]
+    fn contamination_must_be_a_plausible_share() {
+        for share in [0.0, -0.1, 0.6, f64::NAN] {
+            let config = crate::AnalysisConfig {
+                isolation_forest: ForestParams {
+                    contamination: Some(share),
+                    ..ForestParams::default()
+                },
+                ..crate::AnalysisConfig::default()
+            };
+            let error = config.check().unwrap_err().to_string();
+            assert!(error.contains("isolation_forest.contamination"), "{error}");
+        }
     }
 }
