@@ -167,6 +167,9 @@ pub fn toggle_theme() {
         "dark"
     };
     let _ = root.set_attribute("data-theme", next);
+    if let Ok(changed) = web_sys::Event::new(crate::components::THEME_CHANGE_EVENT) {
+        let _ = window.dispatch_event(&changed);
+    }
     if let Ok(Some(storage)) = window.local_storage() {
         let _ = storage.set_item(THEME_KEY, next);
     }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod activity;
 pub mod browser;
+pub mod chart_options;
 pub mod components;
 pub mod dashboard;
 pub mod detection;

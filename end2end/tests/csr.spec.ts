@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { collectErrors, keepScreenshot, sampleDataRows } from './support';
+import { collectErrors, expectInteractiveChart, keepScreenshot, sampleDataRows } from './support';
 
 // The Trunk build, served as plain static files: no Sky Trace server anywhere.
 test('the offline build opens and profiles the sample in the browser', async ({ page }) => {
@@ -45,6 +45,9 @@ test('the offline build scores the sample in a web worker, with countries from i
   await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally.*country-level geolocation/);
   expect(page.workers().length).toBe(1);
   await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toBeVisible();
+  // The interactive charts come from the build's own copy of ECharts.
+  const histogram = await expectInteractiveChart(page, 'histogram');
+  expect(histogram.series[0].points).toBeGreaterThan(0);
   await page.getByTestId('page-next').click();
   await expect(page.getByTestId('page-status')).toContainText('Page 2 of');
   await keepScreenshot(page, 'csr-detect');

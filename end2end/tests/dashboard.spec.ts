@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { collectErrors, expectHydrated, keepScreenshot, SAMPLE_PATH } from './support';
+import { collectErrors, expectHydrated, expectInteractiveChart, keepScreenshot, SAMPLE_PATH } from './support';
 
 /** Scores the bundled sample on the server; returns the run's id. */
 async function scoreSample(page: import('@playwright/test').Page): Promise<string> {
@@ -26,16 +26,37 @@ test('the dashboard shows a kept analysis, filters it and opens a user', async (
   const logins = number(await page.getByTestId('metric-logins').textContent());
   expect(logins).toBeGreaterThan(4000);
   expect(number(await page.getByTestId('metric-high').textContent())).toBeGreaterThan(0);
-  await expect(page.getByTestId('trend').locator('rect.bar').first()).toBeVisible();
   await expect(page.getByTestId('browsers').locator('li').first()).toBeVisible();
-  // The map: located logins as dots, impossible travel as arcs, land drawn by the server.
+  // The server-rendered map: located logins as dots, impossible travel as arcs, land drawn by
+  // the server (what a reader sees before the WebAssembly loads, or without JavaScript).
   const map = page.getByTestId('world-map');
-  expect(await map.locator('circle.place').count()).toBeGreaterThan(10);
-  expect(await map.locator('path.trip').count()).toBeGreaterThan(0);
+  const places = await map.locator('circle.place').count();
+  const trips = await map.locator('path.trip').count();
+  expect(places).toBeGreaterThan(10);
+  expect(trips).toBeGreaterThan(0);
   await expect(map.locator('circle.place.level-critical').first()).toBeAttached();
   const land = await page.request.get('/map/land.svg');
   expect(land.status()).toBe(200);
   expect(await land.text()).toContain('<path');
+  // Then ECharts draws the same places on the world's countries, a series per level, and the
+  // same trips as lines.
+  const drawnMap = await expectInteractiveChart(page, 'world-map');
+  const scatter = drawnMap.series.filter((series) => series.type === 'scatter');
+  expect(scatter.map((series) => series.name)).toContain('Critical');
+  expect(scatter.reduce((sum, series) => sum + series.points, 0)).toBe(places);
+  expect(drawnMap.series.find((series) => series.type === 'lines')?.points).toBe(trips);
+  expect((drawnMap.option.geo as { map: string }[])[0].map).toBe('world');
+  const trend = await expectInteractiveChart(page, 'trend');
+  expect(trend.series.map((series) => series.name)).toEqual(['Below High', 'High or above', 'Mean risk']);
+  expect(trend.series[0].points).toBe(await page.getByTestId('trend').locator('svg rect.bar.logins').count());
+  // A place's tooltip names it, with its logins and highest level.
+  const mapHost = map.locator('.echart');
+  await mapHost.evaluate((element) => {
+    const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): { dispatchAction(a: object): void } } }).echarts;
+    echarts.getInstanceByDom(element).dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 0 });
+  });
+  await expect(mapHost).toContainText(/: [0-9,]+ logins?, highest level (Low|Medium|High|Critical)/);
+  await page.waitForTimeout(600); // let the map's entry animation settle for the screenshot
   await keepScreenshot(page, 'dashboard');
 
   // Filters: High or above only; every figure follows, and the address keeps the view.

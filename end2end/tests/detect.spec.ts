@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { expectHydrated, keepScreenshot, SAMPLE_PATH } from './support';
+import { expectHydrated, expectInteractiveChart, keepScreenshot, SAMPLE_PATH } from './support';
 
 const LEVELS = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -34,6 +34,26 @@ test('detection on the server lists risky logins with their reasons', async ({ p
   await expect(page.getByTestId('level-pie').locator('circle.slice')).toHaveCount(4);
   await expect(page.getByTestId('level-pie').locator('li').first()).toContainText('Critical');
   await expect(page.getByTestId('agreement')).toContainText('Isolation Forest');
+  // Once interactive, ECharts draws both: the threshold marked on the histogram, the ring's
+  // slices riskiest first.
+  const histogram = await expectInteractiveChart(page, 'histogram');
+  const marked = (histogram.option.series as { markLine: { data: { xAxis: number }[] } }[])[0].markLine;
+  expect(marked.data[0].xAxis).toBe(0.7);
+  const pie = await expectInteractiveChart(page, 'level-pie');
+  const slices = (pie.option.series as { data: { name: string }[] }[])[0].data.map((slice) => slice.name);
+  expect(slices).toEqual(['Critical', 'High', 'Medium', 'Low']);
+  // The charts follow the theme.
+  const textColour = async () =>
+    page.getByTestId('histogram').locator('.echart').evaluate((element) => {
+      const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): { getOption(): { textStyle: { color: string }[] } } } }).echarts;
+      const option = echarts.getInstanceByDom(element).getOption();
+      return JSON.stringify(option.textStyle);
+    });
+  const before = await textColour();
+  await page.getByTestId('theme-toggle').click();
+  await expect.poll(textColour).not.toBe(before);
+  await page.getByTestId('theme-toggle').click();
+  await expect.poll(textColour).toBe(before);
   const rows = page.getByTestId('risky-logins').locator('tbody tr');
   await expect(rows.first()).toBeVisible();
   expect(Number((await page.getByTestId('level-critical').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);

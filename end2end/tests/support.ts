@@ -62,3 +62,31 @@ export function collectErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
 }
+
+/** What an interactive (ECharts) chart holds, read from its instance. */
+export interface DrawnChart {
+  series: { type: string; name: string; points: number }[];
+  option: Record<string, unknown>;
+}
+
+/**
+ * Waits until ECharts has drawn the chart in `testId` over its server-rendered SVG (which is
+ * then hidden), and returns what it drew.
+ */
+export async function expectInteractiveChart(page: Page, testId: string): Promise<DrawnChart> {
+  const figure = page.getByTestId(testId);
+  const host = figure.locator('.echart[data-drawn="true"]');
+  await expect(host).toBeVisible();
+  await expect(host.locator('canvas').first()).toBeVisible();
+  await expect(figure.locator(':scope > svg')).toBeHidden();
+  return host.evaluate((element) => {
+    const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): { getOption(): Record<string, unknown> } } }).echarts;
+    const option = echarts.getInstanceByDom(element).getOption();
+    const series = (option.series as { type: string; name: string; data?: unknown[] }[]).map((one) => ({
+      type: one.type,
+      name: one.name,
+      points: (one.data ?? []).length,
+    }));
+    return { series, option: JSON.parse(JSON.stringify(option)) };
+  });
+}

@@ -1,11 +1,14 @@
-//! Small charts drawn as SVG on the server (so they show before the WebAssembly loads, and
-//! without it), styled by the theme's CSS.
+//! Charts drawn as SVG on the server (so they show before the WebAssembly loads, and without
+//! it), styled by the theme's CSS; once the page is interactive, [`InteractiveChart`] draws the
+//! ECharts version over each.
 
 use engine::RiskLevel;
 use engine::time::format_utc;
 use leptos::prelude::*;
 use reports::model::{CountRow, TrendPoint};
 
+use super::InteractiveChart;
+use crate::chart_options;
 use crate::dashboard::{MapPlace, MapTrip};
 use crate::format::count;
 
@@ -20,6 +23,10 @@ pub fn LevelPie(levels: Vec<(RiskLevel, u64)>) -> impl IntoView {
     const RADIUS: f64 = 60.0;
     let circumference = std::f64::consts::TAU * RADIUS;
     let total: u64 = levels.iter().map(|(_, number)| number).sum();
+    let option = {
+        let levels = levels.clone();
+        move |palette| chart_options::level_pie(&levels, &palette)
+    };
     let mut riskiest_first = levels;
     riskiest_first.sort_by_key(|&(level, _)| std::cmp::Reverse(level));
     let mut drawn = 0.0;
@@ -60,6 +67,7 @@ pub fn LevelPie(levels: Vec<(RiskLevel, u64)>) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="chart pie" data-testid="level-pie">
+            <InteractiveChart option label="Logins per level" />
             <svg viewBox="0 0 160 160" role="img" aria-label="Logins per level">
                 <g transform="rotate(-90 80 80)">{slices}</g>
                 <text class="pie-total" x="80" y="84" text-anchor="middle">{count(total)}</text>
@@ -83,6 +91,10 @@ pub fn TrendChart(points: Vec<TrendPoint>, unit: String) -> impl IntoView {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
+    let option = {
+        let (points, unit) = (points.clone(), unit.clone());
+        move |palette| chart_options::trend(&points, &unit, &palette)
+    };
     let slot = WIDTH / points.len().max(1) as f64;
     let gap = if slot > 4.0 { 1.0 } else { 0.0 };
     let bars = points
@@ -131,6 +143,7 @@ pub fn TrendChart(points: Vec<TrendPoint>, unit: String) -> impl IntoView {
     let last = points.last().map(stamp).unwrap_or_default();
     view! {
         <figure class="chart trend" data-testid="trend">
+            <InteractiveChart option label="Logins and mean risk over time" />
             <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18.0) role="img"
                  aria-label=format!("Logins per {unit} and mean risk")>
                 {bars}
@@ -177,10 +190,15 @@ pub fn BarList(title: &'static str, rows: Vec<CountRow>, testid: &'static str) -
 /// Logins by place on the world's land (equirectangular: x = longitude + 180, y = 90 −
 /// latitude), each dot coloured by the highest level of its logins and sized by their number,
 /// with impossible-travel trips as arcs. The land is `/map/land.svg`, drawn by the server from
-/// Natural Earth data; no map tiles.
+/// Natural Earth data; no map tiles. The interactive map draws the countries from
+/// [`super::WORLD_MAP_PATH`], from the same data.
 #[component]
 pub fn WorldMap(places: Vec<MapPlace>, trips: Vec<MapTrip>) -> impl IntoView {
     let located = places.len();
+    let option = {
+        let (places, trips) = (places.clone(), trips.clone());
+        move |palette| chart_options::world_map(&places, &trips, &palette)
+    };
     let dots = places
         .into_iter()
         .map(|place| {
@@ -215,6 +233,7 @@ pub fn WorldMap(places: Vec<MapPlace>, trips: Vec<MapTrip>) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="chart world-map" data-testid="world-map">
+            <InteractiveChart option world_map=true label="Where the logins came from" />
             <svg viewBox="0 0 360 180" role="img" aria-label="Where the logins came from">
                 <image href="/map/land.svg" x="0" y="0" width="360" height="180" />
                 {dots}

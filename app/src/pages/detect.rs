@@ -6,10 +6,11 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::activity::{Activity, follow_activity};
 use crate::browser::upload_form;
+use crate::chart_options;
 use crate::components::FilePreview;
 use crate::components::{
-    EmptyState, FilePicker, LevelBadge, LevelPie, Measure, Progress, ProgressBar, ReadingOptions,
-    RiskiestUsers, SelectedFile, chosen,
+    EmptyState, FilePicker, InteractiveChart, LevelBadge, LevelPie, Measure, Progress, ProgressBar,
+    ReadingOptions, RiskiestUsers, SelectedFile, chosen,
 };
 use crate::dashboard::DashboardQuery;
 use crate::detection::{
@@ -562,8 +563,10 @@ fn Histogram(bins: Vec<u64>, threshold: f64) -> impl IntoView {
         })
         .collect_view();
     let x = threshold * WIDTH;
+    let option = move |palette| chart_options::histogram(&bins, threshold, &palette);
     view! {
-        <figure class="chart" data-testid="histogram">
+        <figure class="chart histogram" data-testid="histogram">
+            <InteractiveChart option label="Histogram of risk scores" />
             <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18.0) role="img" aria-label="Histogram of risk scores">
                 {bars}
                 <line class="threshold" x1=x x2=x y1="0" y2=HEIGHT />
@@ -571,9 +574,10 @@ fn Histogram(bins: Vec<u64>, threshold: f64) -> impl IntoView {
                 <text class="axis" x=WIDTH - 8.0 y=HEIGHT + 14.0>"1"</text>
                 <text class="axis threshold-label" x=x + 3.0 y="12">{format!("threshold {threshold:.2}")}</text>
             </svg>
-            <figcaption>"Risk scores (bar heights on a square-root scale)"</figcaption>
+            <figcaption>"Risk scores: logins per 0.05 band, on a compressed scale so the few risky logins stay visible"</figcaption>
         </figure>
     }
+    .into_any()
 }
 
 #[component]

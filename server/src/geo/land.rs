@@ -1,7 +1,8 @@
-//! The world's land for the dashboard's map: Natural Earth's 1:110m land (public domain), as
-//! TopoJSON in the `world-atlas` npm package (ISC) that `./dev` fetches beside the geolocation
-//! data, drawn as one SVG path in the equirectangular projection the map's points use
-//! (x = longitude + 180, y = 90 − latitude, in degrees).
+//! The world for the dashboard's map: Natural Earth's 1:110m land and countries (public
+//! domain), as TopoJSON in the `world-atlas` npm package (ISC) that `./dev` fetches beside the
+//! geolocation data. The land is drawn as one SVG path in the equirectangular projection the
+//! server-rendered map's points use (x = longitude + 180, y = 90 − latitude, in degrees); the
+//! countries become GeoJSON for the interactive map (ECharts).
 
 use std::path::{Path, PathBuf};
 
@@ -9,8 +10,10 @@ use anyhow::Context;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Where `./dev` installs the land outline, relative to the geolocation packages' directory.
+/// Where `./dev` installs the land outline and the countries, relative to the geolocation
+/// packages' directory.
 const LAND_FILE: &str = "../world-atlas/land-110m.json";
+const COUNTRIES_FILE: &str = "../world-atlas/countries-110m.json";
 
 #[derive(Deserialize)]
 struct Topology {
@@ -31,22 +34,72 @@ pub fn locate(geo_dir: Option<&Path>) -> Option<PathBuf> {
     file.is_file().then_some(file)
 }
 
+/// The countries beside the geolocation data found by [`super::locate`], if installed.
+pub fn locate_countries(geo_dir: Option<&Path>) -> Option<PathBuf> {
+    let file = super::locate(geo_dir)?.join(COUNTRIES_FILE);
+    file.is_file().then_some(file)
+}
+
 /// The SVG document of a TopoJSON topology's polygons (all objects), 360 × 180 units.
 pub fn land_svg(topology_json: &str) -> anyhow::Result<String> {
-    let topology: Topology =
-        serde_json::from_str(topology_json).context("not a TopoJSON topology")?;
-    let arcs: Vec<Vec<(f64, f64)>> = topology
-        .arcs
-        .iter()
-        .map(|arc| decode_arc(arc, topology.transform.as_ref()))
-        .collect();
+    let (topology, arcs) = read_topology(topology_json)?;
     let mut path = String::new();
     for object in topology.objects.values() {
-        draw_geometry(object, &arcs, &mut path)?;
+        for polygon in polygons(object, &arcs)? {
+            polygon.iter().for_each(|ring| draw_ring(ring, &mut path));
+        }
     }
     Ok(format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 180"><path fill="#8a94a6" fill-opacity="0.4" d="{path}"/></svg>"##
     ))
+}
+
+/// A GeoJSON FeatureCollection of the topology's `countries` object: one MultiPolygon feature
+/// per country, named by its `name` property, coordinates to 0.01° (about 1 km).
+pub fn countries_geojson(topology_json: &str) -> anyhow::Result<String> {
+    let (topology, arcs) = read_topology(topology_json)?;
+    let countries = topology
+        .objects
+        .get("countries")
+        .context("the topology has no countries")?;
+    let round = |degrees: f64| (degrees * 100.0).round() / 100.0;
+    let mut features = Vec::new();
+    for country in countries["geometries"].as_array().into_iter().flatten() {
+        let coordinates: Vec<Vec<Vec<[f64; 2]>>> = polygons(country, &arcs)?
+            .into_iter()
+            .map(|polygon| {
+                polygon
+                    .into_iter()
+                    .map(|ring| {
+                        ring.into_iter()
+                            .map(|(longitude, latitude)| [round(longitude), round(latitude)])
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        if coordinates.is_empty() {
+            continue;
+        }
+        features.push(serde_json::json!({
+            "type": "Feature",
+            "properties": {"name": country["properties"]["name"].as_str().unwrap_or("")},
+            "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
+        }));
+    }
+    Ok(serde_json::json!({"type": "FeatureCollection", "features": features}).to_string())
+}
+
+/// The topology and its arcs in longitude/latitude.
+fn read_topology(topology_json: &str) -> anyhow::Result<(Topology, Vec<Vec<(f64, f64)>>)> {
+    let topology: Topology =
+        serde_json::from_str(topology_json).context("not a TopoJSON topology")?;
+    let arcs = topology
+        .arcs
+        .iter()
+        .map(|arc| decode_arc(arc, topology.transform.as_ref()))
+        .collect();
+    Ok((topology, arcs))
 }
 
 /// Longitude/latitude points of an arc (delta-encoded when the topology is quantized).
@@ -68,32 +121,38 @@ fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Vec<(f64, f64)
         .collect()
 }
 
-fn draw_geometry(
-    geometry: &Value,
-    arcs: &[Vec<(f64, f64)>],
-    path: &mut String,
-) -> anyhow::Result<()> {
+/// One polygon's rings (the outline, then any holes), as longitude/latitude points.
+type Polygon = Vec<Vec<(f64, f64)>>;
+
+/// The polygons of a Polygon or MultiPolygon geometry, or of every member of a collection.
+fn polygons(geometry: &Value, arcs: &[Vec<(f64, f64)>]) -> anyhow::Result<Vec<Polygon>> {
     let polygons: Vec<&Value> = match geometry["type"].as_str() {
         Some("GeometryCollection") => {
+            let mut all = Vec::new();
             for member in geometry["geometries"].as_array().into_iter().flatten() {
-                draw_geometry(member, arcs, path)?;
+                all.extend(polygons(member, arcs)?);
             }
-            return Ok(());
+            return Ok(all);
         }
         Some("Polygon") => vec![&geometry["arcs"]],
         Some("MultiPolygon") => geometry["arcs"].as_array().into_iter().flatten().collect(),
-        _ => return Ok(()),
+        _ => return Ok(Vec::new()),
     };
-    for polygon in polygons {
-        for ring in polygon.as_array().into_iter().flatten() {
-            draw_ring(ring, arcs, path)?;
-        }
-    }
-    Ok(())
+    polygons
+        .into_iter()
+        .map(|polygon| {
+            polygon
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|ring| join_ring(ring, arcs))
+                .collect()
+        })
+        .collect()
 }
 
 /// One closed ring: its arcs joined (each arc's first point is the previous arc's last).
-fn draw_ring(ring: &Value, arcs: &[Vec<(f64, f64)>], path: &mut String) -> anyhow::Result<()> {
+fn join_ring(ring: &Value, arcs: &[Vec<(f64, f64)>]) -> anyhow::Result<Vec<(f64, f64)>> {
     let mut points: Vec<(f64, f64)> = Vec::new();
     for index in ring.as_array().into_iter().flatten() {
         let index = index.as_i64().context("an arc index is not a number")?;
@@ -114,8 +173,12 @@ fn draw_ring(ring: &Value, arcs: &[Vec<(f64, f64)>], path: &mut String) -> anyho
         let skip = usize::from(!points.is_empty());
         points.extend(walked.into_iter().skip(skip));
     }
+    Ok(points)
+}
+
+fn draw_ring(points: &[(f64, f64)], path: &mut String) {
     let mut previous_longitude: Option<f64> = None;
-    for (longitude, latitude) in &points {
+    for (longitude, latitude) in points {
         // A ring that wraps across the antimeridian jumps from one edge to the other; lift the
         // pen there instead of drawing a line across the whole map.
         let command = match previous_longitude {
@@ -132,7 +195,6 @@ fn draw_ring(ring: &Value, arcs: &[Vec<(f64, f64)>], path: &mut String) -> anyho
     if !points.is_empty() {
         path.push('Z');
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -158,6 +220,54 @@ mod tests {
             "{svg}"
         );
         assert!(land_svg("{}").is_err());
+    }
+
+    #[test]
+    fn countries_become_named_geojson_features() {
+        let topology = r#"{
+            "type": "Topology",
+            "arcs": [[[-10.004, -5], [0, -5], [0, 5]], [[-10.004, -5], [-10, 5], [0, 5]]],
+            "objects": {"countries": {"type": "GeometryCollection", "geometries": [
+                {"type": "Polygon", "arcs": [[0, -2]], "properties": {"name": "Squareland"}},
+                {"type": null, "properties": {"name": "Nowhere"}}
+            ]}}
+        }"#;
+        let geojson: Value = serde_json::from_str(&countries_geojson(topology).unwrap()).unwrap();
+        assert_eq!(geojson["type"], "FeatureCollection");
+        let features = geojson["features"].as_array().unwrap();
+        assert_eq!(features.len(), 1, "a country without a shape is left out");
+        assert_eq!(features[0]["properties"]["name"], "Squareland");
+        assert_eq!(
+            features[0]["geometry"]["coordinates"],
+            serde_json::json!([[[
+                [-10.0, -5.0],
+                [0.0, -5.0],
+                [0.0, 5.0],
+                [-10.0, 5.0],
+                [-10.0, -5.0]
+            ]]])
+        );
+        assert!(countries_geojson(r#"{"arcs": [], "objects": {}}"#).is_err());
+    }
+
+    #[test]
+    fn the_installed_countries_convert() {
+        let Some(file) = locate_countries(None) else {
+            eprintln!("no world-atlas data here; skipped");
+            return;
+        };
+        let geojson: Value = serde_json::from_str(
+            &countries_geojson(&std::fs::read_to_string(file).unwrap()).unwrap(),
+        )
+        .unwrap();
+        let names: Vec<&str> = geojson["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|feature| feature["properties"]["name"].as_str())
+            .collect();
+        assert!(names.len() > 170, "{} countries", names.len());
+        assert!(names.contains(&"Norway") && names.contains(&"Brazil"));
     }
 
     #[test]

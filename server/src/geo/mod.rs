@@ -18,6 +18,7 @@ const DEFAULT_GEO_DIR: &str = "geodata/node_modules/@ip-location-db";
 const CITY_PACKAGE: &str = "dbip-city-mmdb";
 const ASN_PACKAGE: &str = "asn";
 const COUNTRY_FILE: &str = "geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb";
+const ECHARTS_FILE: &str = "../echarts/dist/echarts.min.js";
 
 /// DB-IP Lite gives no accuracy radius; a city-level point is taken to be within this distance
 /// of the person, a country-level one (no city) within [`COUNTRY_ACCURACY_KM`].
@@ -69,6 +70,12 @@ pub struct GeoDatabase {
 /// The country-only database the browser's analyses use, when installed.
 pub fn country_database_file(geo_dir: Option<&Path>) -> Option<PathBuf> {
     let file = locate(geo_dir)?.join(COUNTRY_FILE);
+    file.is_file().then_some(file)
+}
+
+/// Apache ECharts, installed from npm beside the geolocation data, when installed.
+pub fn echarts_file(geo_dir: Option<&Path>) -> Option<PathBuf> {
+    let file = locate(geo_dir)?.join(ECHARTS_FILE);
     file.is_file().then_some(file)
 }
 

@@ -102,7 +102,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 settings,
                 detection,
                 Arc::new(auth),
-                GeoFiles::for_pages(&args.geo),
+                PageFiles::for_pages(&args.geo),
             );
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await
@@ -126,81 +126,98 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         })
 }
 
-/// Geographic files the pages load from the server.
+/// Files the pages load from the server, installed by `./dev` from npm beside the geolocation
+/// data; each one missing is a 404 that says how to install it, and the page does without.
 #[derive(Clone, Default)]
-pub struct GeoFiles {
-    /// The dashboard map's land; without it the map shows its points on a blank sea.
+pub struct PageFiles {
+    /// The server-rendered map's land; without it the map shows its points on a blank sea.
     pub land_svg: Option<Arc<str>>,
+    /// The interactive map's countries (GeoJSON); without them the server-rendered map stays.
+    pub countries_geojson: Option<Arc<str>>,
     /// The country database analyses in the browser use for geolocation.
     pub country_database: Option<PathBuf>,
+    /// Apache ECharts, which draws the interactive charts; without it the SVG charts stay.
+    pub echarts_script: Option<PathBuf>,
 }
 
-impl GeoFiles {
+impl PageFiles {
     fn for_pages(geo: &crate::cli::GeoArgs) -> Self {
+        let geo_dir = geo.geo_dir.as_deref();
         Self {
-            land_svg: land_drawing_for(geo),
-            country_database: crate::geo::country_database_file(geo.geo_dir.as_deref()),
+            land_svg: converted(
+                crate::geo::land::locate(geo_dir),
+                crate::geo::land::land_svg,
+            ),
+            countries_geojson: converted(
+                crate::geo::land::locate_countries(geo_dir),
+                crate::geo::land::countries_geojson,
+            ),
+            country_database: crate::geo::country_database_file(geo_dir),
+            echarts_script: crate::geo::echarts_file(geo_dir),
         }
     }
 }
 
-/// The land, drawn once at start from the world-atlas data beside the geolocation data.
-fn land_drawing_for(geo: &crate::cli::GeoArgs) -> Option<Arc<str>> {
-    let file = crate::geo::land::locate(geo.geo_dir.as_deref())?;
-    let drawn = std::fs::read_to_string(&file)
+/// The world-atlas `file`, converted once at start.
+fn converted(
+    file: Option<PathBuf>,
+    convert: fn(&str) -> anyhow::Result<String>,
+) -> Option<Arc<str>> {
+    let file = file?;
+    let result = std::fs::read_to_string(&file)
         .map_err(anyhow::Error::from)
-        .and_then(|topology| crate::geo::land::land_svg(&topology));
-    match drawn {
-        Ok(svg) => Some(Arc::from(svg)),
+        .and_then(|topology| convert(&topology));
+    match result {
+        Ok(text) => Some(Arc::from(text)),
         Err(error) => {
-            tracing::warn!(file = %file.display(), "cannot draw the map's land: {error:#}");
+            tracing::warn!(file = %file.display(), "cannot convert the map data: {error:#}");
             None
         }
     }
 }
 
-async fn land_drawing(land: Option<Arc<str>>) -> Response {
-    match land {
-        Some(svg) => (
+fn not_installed(what: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        format!("no {what} here (run ./dev setup)\n"),
+    )
+        .into_response()
+}
+
+async fn converted_file(text: Option<Arc<str>>, content_type: &'static str) -> Response {
+    match text {
+        Some(text) => (
             [
-                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CONTENT_TYPE, content_type),
                 (header::CACHE_CONTROL, "public, max-age=86400"),
             ],
-            svg.to_string(),
+            text.to_string(),
         )
             .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            "no world-atlas data (run ./dev setup)\n",
-        )
-            .into_response(),
+        None => not_installed("world-atlas data"),
     }
 }
 
-async fn country_database(file: Option<PathBuf>) -> Response {
+async fn installed_file(
+    file: Option<PathBuf>,
+    content_type: &'static str,
+    what: &'static str,
+) -> Response {
     let Some(file) = file else {
-        return (
-            StatusCode::NOT_FOUND,
-            "no country database (run ./dev setup)\n",
-        )
-            .into_response();
+        return not_installed(what);
     };
     match tokio::fs::read(&file).await {
         Ok(content) => (
             [
-                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CONTENT_TYPE, content_type),
                 (header::CACHE_CONTROL, "public, max-age=86400"),
             ],
             content,
         )
             .into_response(),
         Err(error) => {
-            tracing::warn!(file = %file.display(), "cannot read the country database: {error}");
-            (
-                StatusCode::NOT_FOUND,
-                "the country database cannot be read\n",
-            )
-                .into_response()
+            tracing::warn!(file = %file.display(), "cannot read a page's file: {error}");
+            (StatusCode::NOT_FOUND, "the file cannot be read\n").into_response()
         }
     }
 }
@@ -222,7 +239,7 @@ pub fn app(
     settings: ServerSettings,
     detection: Arc<DetectionService>,
     auth: Arc<AuthMode>,
-    geo_files: GeoFiles,
+    page_files: PageFiles,
 ) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
@@ -241,12 +258,22 @@ pub fn app(
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/map/land.svg", {
-            let land = geo_files.land_svg;
-            get(move || land_drawing(land.clone()))
+            let land = page_files.land_svg;
+            get(move || converted_file(land.clone(), "image/svg+xml"))
+        })
+        .route(app::components::WORLD_MAP_PATH, {
+            let countries = page_files.countries_geojson;
+            get(move || converted_file(countries.clone(), "application/geo+json"))
         })
         .route(app::local_analysis::COUNTRY_DATA_PATH, {
-            let file = geo_files.country_database;
-            get(move || country_database(file.clone()))
+            let file = page_files.country_database;
+            get(move || {
+                installed_file(file.clone(), "application/octet-stream", "country database")
+            })
+        })
+        .route(app::components::ECHARTS_PATH, {
+            let file = page_files.echarts_script;
+            get(move || installed_file(file.clone(), "text/javascript", "ECharts"))
         })
         .merge(api)
         .merge(sign_in::routes(Arc::clone(&auth)))

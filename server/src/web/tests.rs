@@ -18,14 +18,14 @@ async fn test_app_with_limit(max_upload_bytes: u64) -> Router {
 
 /// The app on `store`, without geolocation, alerting through `notifier`.
 fn app_on(store: Store, notifier: Option<Arc<dyn Notifier>>, max_upload_bytes: u64) -> Router {
-    app_with_files(store, notifier, max_upload_bytes, GeoFiles::default())
+    app_with_files(store, notifier, max_upload_bytes, PageFiles::default())
 }
 
 fn app_with_files(
     store: Store,
     notifier: Option<Arc<dyn Notifier>>,
     max_upload_bytes: u64,
-    geo_files: GeoFiles,
+    page_files: PageFiles,
 ) -> Router {
     let store = Arc::new(store);
     app(
@@ -44,7 +44,7 @@ fn app_with_files(
             activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
-        geo_files,
+        page_files,
     )
 }
 
@@ -96,6 +96,60 @@ fn multipart_upload_with(fields: &[(&str, &str)], content: &[u8]) -> Request<Bod
 }
 
 #[tokio::test]
+async fn the_chart_script_and_the_world_map_are_served_when_installed() {
+    let geo_dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../geodata/node_modules/@ip-location-db");
+    let countries = crate::geo::land::locate_countries(Some(&geo_dir))
+        .expect("run ./dev setup to install the world-atlas data");
+    let files = PageFiles {
+        countries_geojson: super::converted(Some(countries), crate::geo::land::countries_geojson),
+        echarts_script: crate::geo::echarts_file(Some(&geo_dir)),
+        ..PageFiles::default()
+    };
+    let installed = app_with_files(
+        crate::store::tests::fresh_sqlite().await,
+        None,
+        LIMIT_BYTES,
+        files,
+    );
+    let response = installed
+        .clone()
+        .oneshot(
+            Request::get(app::components::ECHARTS_PATH)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/javascript");
+    let script = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(script.len() > 500_000, "the whole of echarts.min.js");
+    let response = installed
+        .oneshot(
+            Request::get(app::components::WORLD_MAP_PATH)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let map: serde_json::Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(map["type"], "FeatureCollection");
+
+    // Not installed: a 404 that says how to install it (the pages keep their SVG charts).
+    for path in [
+        app::components::ECHARTS_PATH,
+        app::components::WORLD_MAP_PATH,
+    ] {
+        let (status, body) = send(Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(body.contains("./dev setup"), "{path}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn the_country_database_is_served_for_analyses_in_the_browser() {
     let path = app::local_analysis::COUNTRY_DATA_PATH;
     let installed = crate::geo::country_database_file(Some(
@@ -103,9 +157,9 @@ async fn the_country_database_is_served_for_analyses_in_the_browser() {
     ))
     .expect("run ./dev setup to install the geodata");
     let store = crate::store::tests::fresh_sqlite().await;
-    let files = GeoFiles {
+    let files = PageFiles {
         country_database: Some(installed.clone()),
-        ..GeoFiles::default()
+        ..PageFiles::default()
     };
     let response = app_with_files(store, None, LIMIT_BYTES, files)
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
@@ -867,7 +921,7 @@ async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
             activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::Local),
-        GeoFiles::default(),
+        PageFiles::default(),
     );
     let sample = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),

@@ -50,7 +50,7 @@ async fn hosted_app() -> (Router, Arc<Store>, String) {
             activity: Default::default(),
         }),
         Arc::new(crate::auth::AuthMode::SignIn(Arc::new(sign_in))),
-        GeoFiles::default(),
+        PageFiles::default(),
     );
     (router, store, token.to_owned())
 }
