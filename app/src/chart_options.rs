@@ -9,8 +9,8 @@ use charming::Chart;
 use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend};
 use charming::datatype::{CompositeValue, DataPointItem};
 use charming::element::{
-    AxisType, ItemStyle, Label, LineStyle, LineStyleType, MarkLine, MarkLineData, MarkLineVariant,
-    Symbol, Tooltip, Trigger,
+    AxisType, Emphasis, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType, MarkLine,
+    MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
 };
 use charming::series::{Bar, Line, Pie};
 use engine::RiskLevel;
@@ -208,7 +208,19 @@ pub fn level_pie(levels: &[(RiskLevel, u64)], palette: &Palette) -> Value {
                 .name("Logins per level")
                 .radius(vec!["45%", "72%"])
                 .start_angle(90)
-                .label(Label::new().formatter("{b} {d}%"))
+                // Outside labels get cut off in a narrow card and the key under the chart
+                // already lists every level; the hovered slice is named in the hole instead.
+                .avoid_label_overlap(false)
+                .label(Label::new().show(false).position(LabelPosition::Center))
+                .emphasis(
+                    Emphasis::new().label(
+                        Label::new()
+                            .show(true)
+                            .formatter("{b}\n{c}")
+                            .font_size(15)
+                            .font_weight("bold"),
+                    ),
+                )
                 .data(slices),
         );
     themed(chart, palette)

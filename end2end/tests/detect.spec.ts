@@ -148,6 +148,30 @@ test('the contamination is a choice, and an implausible one is refused by name',
   await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
 });
 
+for (const [device, width] of [['laptop', 1280], ['phone', 390]] as const) {
+  test(`the detection choices do not overlap on a ${device}`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto('/detect');
+    await expectHydrated(page);
+    const boxes = await page.locator('.choices .choice-row > label').evaluateAll((labels) =>
+      labels.map((label) => {
+        const box = label.getBoundingClientRect();
+        return { text: label.textContent?.trim() ?? '', left: box.left, right: box.right, top: box.top, bottom: box.bottom };
+      }),
+    );
+    expect(boxes.length).toBeGreaterThanOrEqual(9);
+    const fieldset = await page.locator('.choices').boundingBox();
+    for (const [index, box] of boxes.entries()) {
+      expect(box.right, `${box.text} stays inside the choices`).toBeLessThanOrEqual(fieldset!.x + fieldset!.width + 1);
+      for (const other of boxes.slice(index + 1)) {
+        const apart =
+          box.right <= other.left + 1 || other.right <= box.left + 1 || box.bottom <= other.top + 1 || other.bottom <= box.top + 1;
+        expect(apart, `"${box.text}" and "${other.text}" overlap`).toBe(true);
+      }
+    }
+  });
+}
+
 test('choosing no detector is refused with a reason', async ({ page }) => {
   await openWithSample(page);
   for (const id of ['use-forest', 'use-dbscan', 'use-statistical']) {

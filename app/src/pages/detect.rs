@@ -344,8 +344,10 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
             <div class="choice-row">
                 {toggle("Isolation Forest", "use-forest", |c| c.isolation_forest, |c, on| c.isolation_forest = on)}
                 {number("weight", "weight-forest", |c| c.weight_isolation_forest, |c, v| c.weight_isolation_forest = v)}
+            </div>
+            <div class="choice-row">
                 <label title="The share of logins expected to be anomalous (above 0, at most 0.5); empty for the paper's fixed cutoff">
-                    "contamination"
+                    "Forest contamination"
                     <input
                         type="number"
                         min="0.001"
@@ -374,6 +376,8 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
             </div>
             <div class="choice-row">
                 {number("Risk threshold", "threshold", |c| c.threshold, |c, v| c.threshold = v)}
+            </div>
+            <div class="choice-row">
                 {toggle("Geolocation (country-level in the browser)", "use-geo", |c| c.geolocation, |c, on| c.geolocation = on)}
             </div>
         </fieldset>
