@@ -136,6 +136,21 @@ test('an upload to the server shows its progress', async ({ page }) => {
   await expect(page.getByTestId('progress')).toHaveCount(0);
 });
 
+test('without the chart script the server-drawn charts stay, and nothing is reported broken', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.route('**/vendor/echarts.min.js', (route) => route.abort());
+  await openWithSample(page);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  for (const chart of ['histogram', 'level-pie']) {
+    await expect(page.getByTestId(chart).locator(':scope > svg')).toBeVisible();
+    await expect(page.getByTestId(chart).locator('.echart')).toBeHidden();
+  }
+  await expect(page.getByTestId('histogram').locator('rect')).toHaveCount(20);
+  expect(errors).toEqual([]);
+});
+
 test('the contamination is a choice, and an implausible one is refused by name', async ({ page }) => {
   await openWithSample(page);
   await page.getByTestId('contamination').fill('0.7');

@@ -90,8 +90,11 @@ pub fn countries_geojson(topology_json: &str) -> anyhow::Result<String> {
     Ok(serde_json::json!({"type": "FeatureCollection", "features": features}).to_string())
 }
 
+/// Longitude/latitude points in order: an arc, or a ring joined from arcs.
+type Line = Vec<(f64, f64)>;
+
 /// The topology and its arcs in longitude/latitude.
-fn read_topology(topology_json: &str) -> anyhow::Result<(Topology, Vec<Vec<(f64, f64)>>)> {
+fn read_topology(topology_json: &str) -> anyhow::Result<(Topology, Vec<Line>)> {
     let topology: Topology =
         serde_json::from_str(topology_json).context("not a TopoJSON topology")?;
     let arcs = topology
@@ -103,7 +106,7 @@ fn read_topology(topology_json: &str) -> anyhow::Result<(Topology, Vec<Vec<(f64,
 }
 
 /// Longitude/latitude points of an arc (delta-encoded when the topology is quantized).
-fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Vec<(f64, f64)> {
+fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Line {
     let (mut x, mut y) = (0.0, 0.0);
     arc.iter()
         .filter(|position| position.len() >= 2)
@@ -122,10 +125,10 @@ fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Vec<(f64, f64)
 }
 
 /// One polygon's rings (the outline, then any holes), as longitude/latitude points.
-type Polygon = Vec<Vec<(f64, f64)>>;
+type Polygon = Vec<Line>;
 
 /// The polygons of a Polygon or MultiPolygon geometry, or of every member of a collection.
-fn polygons(geometry: &Value, arcs: &[Vec<(f64, f64)>]) -> anyhow::Result<Vec<Polygon>> {
+fn polygons(geometry: &Value, arcs: &[Line]) -> anyhow::Result<Vec<Polygon>> {
     let polygons: Vec<&Value> = match geometry["type"].as_str() {
         Some("GeometryCollection") => {
             let mut all = Vec::new();
@@ -152,8 +155,8 @@ fn polygons(geometry: &Value, arcs: &[Vec<(f64, f64)>]) -> anyhow::Result<Vec<Po
 }
 
 /// One closed ring: its arcs joined (each arc's first point is the previous arc's last).
-fn join_ring(ring: &Value, arcs: &[Vec<(f64, f64)>]) -> anyhow::Result<Vec<(f64, f64)>> {
-    let mut points: Vec<(f64, f64)> = Vec::new();
+fn join_ring(ring: &Value, arcs: &[Line]) -> anyhow::Result<Line> {
+    let mut points: Line = Vec::new();
     for index in ring.as_array().into_iter().flatten() {
         let index = index.as_i64().context("an arc index is not a number")?;
         // A negative index names arc !index, walked backwards.
@@ -165,7 +168,7 @@ fn join_ring(ring: &Value, arcs: &[Vec<(f64, f64)>]) -> anyhow::Result<Vec<(f64,
         let arc = arcs
             .get(usize::try_from(arc)?)
             .with_context(|| format!("no arc {arc}"))?;
-        let walked: Vec<(f64, f64)> = if reversed {
+        let walked: Line = if reversed {
             arc.iter().rev().copied().collect()
         } else {
             arc.clone()
