@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use anyhow::Context;
 use app::detection_service::{DetectionService, Notifier};
@@ -17,7 +17,7 @@ use axum::{
 };
 use engine::enrich::GeoLookup;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::auth::middleware::authenticate;
@@ -231,6 +231,10 @@ fn default_site_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/site"))
 }
 
+/// The app's routes, listed once per process: while Leptos lists them it suspends resource
+/// loading process-wide, and a page rendering at that moment would never finish.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// The whole web application: pages, server functions, static files, health check, the API,
 /// and sign-in when `auth` asks for it.
 pub fn app(
@@ -247,7 +251,7 @@ pub fn app(
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let upload_limit = usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX);
     let api =
         api::routes(Arc::clone(&detection)).merge(activity_api::routes(Arc::clone(&detection)));

@@ -226,6 +226,40 @@ async fn every_page_renders_on_the_server() {
     }
 }
 
+/// Regression: Leptos suppresses resource loading process-wide while it lists the routes, so a
+/// page whose account resource first ran during another app's route listing never finished (a
+/// 503 after five minutes in CI, where tests build apps in parallel).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_apps_are_built() {
+    let store = crate::store::tests::fresh_sqlite().await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let builder = std::thread::spawn({
+        let (store, stop) = (store.clone(), Arc::clone(&stop));
+        let runtime = tokio::runtime::Handle::current();
+        move || {
+            let _inside = runtime.enter();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(app_on(store.clone(), None, LIMIT_BYTES));
+            }
+        }
+    });
+    for _ in 0..30 {
+        let request = Request::get("/upload").body(Body::empty()).unwrap();
+        let rendered = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            app_on(store.clone(), None, LIMIT_BYTES).oneshot(request),
+        )
+        .await;
+        let Ok(response) = rendered else {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            panic!("/upload did not render within 20 s while other apps were being built");
+        };
+        assert_eq!(response.unwrap().status(), StatusCode::OK);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    builder.join().unwrap();
+}
+
 #[tokio::test]
 async fn unknown_pages_are_404() {
     let (status, html) = get_page("/no-such-page").await;
