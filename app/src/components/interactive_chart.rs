@@ -62,11 +62,13 @@ pub fn InteractiveChart(
     label: &'static str,
 ) -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
-    let chart = StoredValue::new_local(None::<ECharts>);
     Effect::new(move |_| {
         let Some(element) = host.get() else {
             return;
         };
+        // Created here, in the browser only: the server renders on several threads, and a
+        // thread-local value made while rendering would be dropped on another one.
+        let chart = StoredValue::new_local(None::<ECharts>);
         let element: web_sys::HtmlElement = element.into();
         spawn_local(async move {
             if let Err(error) = draw(&element, option, world_map, chart).await {
@@ -120,7 +122,10 @@ async fn draw(
         .set_option(&to_js(&option.run(palette)), true)
         .map_err(describe)?;
     let _ = element.set_attribute("data-drawn", "true");
-    chart.set_value(Some(drawn));
+    // The chart's owner is gone if the page moved on while the script loaded.
+    if let Some(Some(orphan)) = chart.try_set_value(Some(drawn)) {
+        orphan.dispose();
+    }
     Ok(())
 }
 
@@ -184,4 +189,31 @@ fn read_palette() -> Option<Palette> {
 
 fn to_js(option: &Value) -> JsValue {
     js_sys::JSON::parse(&option.to_string()).unwrap_or(JsValue::NULL)
+}
+
+/// Rendering to HTML needs the server's feature.
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    /// Regression: the chart's thread-local value was made while the server rendered, and the
+    /// server dropped the page on another thread, which panicked and left /dashboard hanging.
+    #[test]
+    fn a_chart_rendered_on_the_server_can_be_dropped_on_another_thread() {
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            let option = Callback::new(|_: Palette| serde_json::json!({ "series": [] }));
+            view! { <InteractiveChart option label="chart" /> }.to_html()
+        });
+        assert!(html.contains(r#"aria-label="chart""#), "{html}");
+        let dropped = std::thread::spawn(move || {
+            owner.cleanup();
+            drop(owner);
+        })
+        .join();
+        assert!(
+            dropped.is_ok(),
+            "dropping the page on another thread panicked"
+        );
+    }
 }
