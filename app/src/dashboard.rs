@@ -132,7 +132,7 @@ mod build {
     use std::collections::{BTreeMap, HashMap, HashSet};
     use std::net::IpAddr;
 
-    use engine::analysis::RiskParams;
+    use engine::config::RiskParams;
     use engine::enrich::described_parts;
     use engine::incidents::kind_title;
     use engine::{FindingKind, IncidentParams, ScoredEvent};

@@ -33,7 +33,7 @@ pub struct DetectionChoices {
 
 impl Default for DetectionChoices {
     fn default() -> Self {
-        let risk = engine::analysis::RiskParams::default();
+        let risk = engine::config::RiskParams::default();
         Self {
             isolation_forest: true,
             dbscan: true,

@@ -11,18 +11,22 @@
 //! calibrated 0–1 risk ([`risk`]). [`profile`] summarises a file without scoring it.
 
 pub mod analysis;
+pub mod baseline;
+mod check;
+pub mod config;
 pub mod detectors;
 pub mod digest;
 pub mod enrich;
 pub mod evaluation;
 pub mod event;
+pub mod features;
 pub mod feedback;
 pub mod incidents;
 pub mod ingest;
 pub mod profile;
 pub mod risk;
-pub mod scenario;
 pub mod time;
+pub mod windows;
 
 pub use analysis::{
     Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, ScoredEvent, UserRisk,

@@ -2,7 +2,66 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::RiskParams;
+use crate::check::{ConfigError, require};
+
+/// How detector scores become one risk score and a level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RiskParams {
+    /// Detector weights; the original app documents 0.4 / 0.3 / 0.3. Detectors that abstain
+    /// (disabled, or still warming up) leave their weight to the others.
+    pub weight_isolation_forest: f64,
+    pub weight_dbscan: f64,
+    pub weight_statistical: f64,
+    /// Level boundaries: Low < medium ≤ Medium < high ≤ High < critical ≤ Critical.
+    pub medium: f64,
+    pub high: f64,
+    pub critical: f64,
+    /// Half-life of a login's contribution to its user's risk.
+    pub user_risk_half_life_secs: i64,
+}
+
+impl Default for RiskParams {
+    fn default() -> Self {
+        Self {
+            weight_isolation_forest: 0.4,
+            weight_dbscan: 0.3,
+            weight_statistical: 0.3,
+            medium: 0.4,
+            high: 0.6,
+            critical: 0.8,
+            user_risk_half_life_secs: 7 * 86_400,
+        }
+    }
+}
+
+impl RiskParams {
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let weights = [
+            self.weight_isolation_forest,
+            self.weight_dbscan,
+            self.weight_statistical,
+        ];
+        require(
+            weights.iter().all(|w| w.is_finite() && *w >= 0.0) && weights.iter().sum::<f64>() > 0.0,
+            "risk.weight_*",
+            "weights must be zero or more, and not all zero",
+        )?;
+        require(
+            0.0 < self.medium
+                && self.medium < self.high
+                && self.high < self.critical
+                && self.critical <= 1.0,
+            "risk.medium/high/critical",
+            "must satisfy 0 < medium < high < critical <= 1",
+        )?;
+        require(
+            self.user_risk_half_life_secs > 0,
+            "risk.user_risk_half_life_secs",
+            "must be positive",
+        )
+    }
+}
 
 /// Risk levels: Low < medium ≤ Medium < high ≤ High < critical ≤ Critical.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

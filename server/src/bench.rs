@@ -7,13 +7,13 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::Context;
-use engine::detectors::isolation_forest::{IsolationForestParams, Matrix, fit};
 use engine::enrich::GeoLookup;
 use engine::evaluation::ranking_metrics;
-use engine::scenario::{self, ScenarioParams};
 use engine::{AnalysisConfig, IngestOptions};
+use isolation_forest::{IsolationForestParams, Matrix, fit};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use scenario::{self, ScenarioParams};
 
 use crate::cli::BenchArgs;
 

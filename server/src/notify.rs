@@ -266,10 +266,9 @@ mod tests {
 
     #[test]
     fn analysis_alerts_are_sent_once() {
-        let rows = engine::scenario::generate(&engine::scenario::ScenarioParams::sample())
-            .expect("scenario");
+        let rows = scenario::generate(&scenario::ScenarioParams::sample()).expect("scenario");
         let mut csv = Vec::new();
-        engine::scenario::write_csv(&rows, &mut csv, false).expect("csv");
+        scenario::write_csv(&rows, &mut csv, false).expect("csv");
         let ingested = engine::read_slice(&csv, &engine::IngestOptions::default()).expect("ingest");
         let analysis = engine::analyze(
             &ingested.events,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use engine::detectors::isolation_forest::{IsolationForestParams, Matrix, fit};
+use isolation_forest::{IsolationForestParams, Matrix, fit};
 
 use crate::cli::OutliersArgs;
 use crate::profile::EXIT_UNUSABLE_INPUT;

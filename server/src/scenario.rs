@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use engine::evaluation::{RankingMetrics, ranking_metrics};
-use engine::scenario::{self, GeneratedLogin, Label, ScenarioParams};
 use engine::{IngestOptions, RiskLevel};
+use scenario::{self, GeneratedLogin, Label, ScenarioParams};
 use serde::Serialize;
 
 use crate::analyze::{analyze_with_progress, load_config};

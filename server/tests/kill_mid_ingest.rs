@@ -79,11 +79,11 @@ fn serve(data_dir: &Path, port: u16) -> Child {
 
 #[test]
 fn killing_the_server_mid_write_keeps_nothing_of_the_run() {
-    let mut params = engine::scenario::ScenarioParams::evaluation();
+    let mut params = scenario::ScenarioParams::evaluation();
     params.users = 500;
-    let rows = engine::scenario::generate(&params).unwrap();
+    let rows = scenario::generate(&params).unwrap();
     let mut log = Vec::new();
-    engine::scenario::write_csv(&rows, &mut log, false).unwrap();
+    scenario::write_csv(&rows, &mut log, false).unwrap();
 
     let data = tempfile::tempdir().unwrap();
     let wal = data.path().join("skytrace.db-wal");

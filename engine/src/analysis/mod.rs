@@ -5,12 +5,6 @@
 //! be fed in time order; [`analyze`] sorts a batch (stable, by timestamp then row) and returns
 //! the scores in input order.
 
-pub mod baseline;
-mod config;
-mod counts;
-pub mod features;
-mod windows;
-
 use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,29 +13,27 @@ use jiff::tz::TimeZone;
 
 use serde::{Deserialize, Serialize};
 
-pub use baseline::{BaselineSnapshot, Counted};
-use baseline::{Key, LastLogin, Population, UserBaseline, hierarchy_surprise};
-pub use config::{
-    AnalysisConfig, BaselineParams, ClusterParams, ConfigError, ForestParams, RiskParams,
-    RuleParams,
+pub use crate::baseline::{BaselineSnapshot, Counted};
+use crate::baseline::{Key, LastLogin, Population, UserBaseline, hierarchy_surprise};
+pub use crate::config::{
+    AnalysisConfig, BaselineParams, ConfigError, DbscanParams, ForestParams, RiskParams, RuleParams,
 };
-use features::{CLUSTER_DIMENSIONS, FOREST_DIMENSIONS, LoginFeatures, Travel};
-use windows::{AccountFailures, SourceWindows};
-
-use crate::detectors::dbscan::ClusterIndex;
+use crate::detectors::dbscan::{ClusterIndex, PopulationClusters};
 use crate::detectors::evidence::{Evidence, SourceInfo};
-use crate::detectors::population::{ForestSnapshot, PopulationClusters, PopulationForest};
+use crate::detectors::isolation_forest::{ForestSnapshot, PopulationForest};
 use crate::detectors::{rules, statistical};
 use crate::enrich::{
     DeviceType, GeoLookup, NetworkType, UserAgentInfo, haversine_km, network_prefix,
     parse_user_agent, with_reported,
 };
 use crate::event::{LoginEvent, ReportedLocation};
+use crate::features::{CLUSTER_DIMENSIONS, FOREST_DIMENSIONS, LoginFeatures, Travel};
 use crate::feedback::{
     CompromisedSource, Feedback, FeedbackIndex, SourceFacts, Verdict, VerdictKind,
     allow_list_covers, login_id,
 };
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
+use crate::windows::{AccountFailures, SourceWindows};
 
 /// Gaps kept per user for the robust pace statistics.
 const PACE_HISTORY: usize = 32;

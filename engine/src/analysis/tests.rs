@@ -574,9 +574,9 @@ fn the_incremental_analyzer_matches_the_batch_pipeline() {
             sample_size: 64,
             ..ForestParams::default()
         },
-        dbscan: ClusterParams {
+        dbscan: DbscanParams {
             warmup_logins: 64,
-            ..ClusterParams::default()
+            ..DbscanParams::default()
         },
         ..AnalysisConfig::default()
     };

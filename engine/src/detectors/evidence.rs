@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use jiff::tz::TimeZone;
 
-use crate::analysis::baseline::UserBaseline;
+use crate::baseline::UserBaseline;
 use crate::enrich::{GeoInfo, UserAgentInfo};
 
 /// A distinct source address and what is known about it.

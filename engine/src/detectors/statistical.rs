@@ -22,7 +22,7 @@
 //! hour patterns of shift workers.
 
 use super::evidence::{Evidence, duration};
-use crate::analysis::features::LoginFeatures;
+use crate::features::LoginFeatures;
 use crate::risk::{Finding, FindingKind};
 
 /// Evidence (nats) at which the statistical score is 0.5.

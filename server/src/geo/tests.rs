@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use engine::enrich::NetworkType;
-use engine::scenario::catalog::{NetworkKind, all_blocks};
+use scenario::catalog::{NetworkKind, all_blocks};
 
 use super::*;
 

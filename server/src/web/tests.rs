@@ -974,11 +974,11 @@ async fn a_request_over_the_time_limit_is_stopped_with_a_clear_503() {
 #[tokio::test]
 async fn api_uploads_up_to_the_server_limit() {
     let router = test_app_with_limit(8 * 1024 * 1024).await;
-    let mut params = engine::scenario::ScenarioParams::sample();
+    let mut params = scenario::ScenarioParams::sample();
     params.users = 200;
-    let rows = engine::scenario::generate(&params).unwrap();
+    let rows = scenario::generate(&params).unwrap();
     let mut csv = Vec::new();
-    engine::scenario::write_csv(&rows, &mut csv, false).unwrap();
+    scenario::write_csv(&rows, &mut csv, false).unwrap();
     assert!(csv.len() > 2 * 1024 * 1024, "{} bytes", csv.len());
     let (status, created) = json_of(&router, api_upload(&[], &csv)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

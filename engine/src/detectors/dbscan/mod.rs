@@ -5,7 +5,7 @@
 //! single features may not show.
 //!
 //! **Method.** Points with at least `min_points` neighbours within `eps` (Euclidean, on the
-//! fixed-scale features of [`crate::analysis::features::LoginFeatures::cluster_vector`]) are
+//! fixed-scale features of [`crate::features::LoginFeatures::cluster_vector`]) are
 //! *core points*; points within `eps` of a core point belong to its cluster (border points); the
 //! rest is noise. Fitting uses a uniform grid of `eps`-sized cells, so each point compares only
 //! with the 3^D neighbouring cells. When `eps` is not given it is read off the sorted
@@ -13,7 +13,7 @@
 //! between the curve's ends (the heuristic of §4.2 of the paper, made automatic).
 //!
 //! **Bounded cost.** The model is fitted on a sample (see
-//! [`crate::detectors::population`]) and kept as its core points, thinned to one per half-radius
+//! [`super::reservoir`]) and kept as its core points, thinned to one per half-radius
 //! cell; every login is then graded by its distance to the nearest of them, 0 inside a
 //! cluster's reach and rising to 1 at three radii. Fitting is O(n · neighbours) on the sample;
 //! grading is a grid lookup.
@@ -24,18 +24,17 @@
 //! specific evidence; DBSCAN adds weight when a login is unusual on several axes at once.
 
 mod index;
+mod params;
+
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::reservoir::Reservoir;
+
 pub use index::ClusterIndex;
 use index::squared_distance;
-
-/// DBSCAN's two parameters; `eps: None` picks the radius from the k-distance knee.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DbscanParams {
-    pub eps: Option<f64>,
-    pub min_points: usize,
-}
+pub use params::DbscanParams;
 
 /// Rows used to draw the k-distance curve (each compared with every row of the sample).
 const KNEE_PROBES: usize = 512;
@@ -149,6 +148,56 @@ pub fn knee_eps<const D: usize>(rows: &[[f64; D]], min_points: usize) -> f64 {
         .unwrap_or(last);
     let eps = distances[knee];
     if eps > 0.0 { eps } else { FALLBACK_EPS }
+}
+
+/// DBSCAN over the cluster features, refitted on a sample of earlier logins; new logins are
+/// graded by their distance to the nearest core point.
+#[derive(Debug)]
+pub struct PopulationClusters<const D: usize> {
+    params: DbscanParams,
+    reservoir: Reservoir<D>,
+    index: Option<Arc<ClusterIndex<D>>>,
+    fits: u32,
+}
+
+impl<const D: usize> PopulationClusters<D> {
+    pub fn new(params: &DbscanParams) -> Self {
+        Self {
+            reservoir: Reservoir::new(
+                params.sample_size,
+                params.seed ^ 0xD85C,
+                params.warmup_logins,
+            ),
+            params: params.clone(),
+            index: None,
+            fits: 0,
+        }
+    }
+
+    /// The current clustering (graded with [`ClusterIndex::noise_score`]); `None` while
+    /// warming up.
+    pub fn snapshot(&self) -> Option<Arc<ClusterIndex<D>>> {
+        self.index.clone()
+    }
+
+    /// The radius used by the current fit.
+    pub fn eps(&self) -> Option<f64> {
+        self.index.as_ref().map(|index| index.eps())
+    }
+
+    pub fn observe(&mut self, row: [f64; D]) {
+        if !self.params.enabled || !self.reservoir.add(row) {
+            return;
+        }
+        if let Some(index) = ClusterIndex::fit(&self.reservoir.rows, &self.params) {
+            self.index = Some(Arc::new(index));
+            self.fits += 1;
+        }
+    }
+
+    pub fn fits(&self) -> u32 {
+        self.fits
+    }
 }
 
 #[cfg(test)]

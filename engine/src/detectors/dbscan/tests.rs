@@ -87,6 +87,7 @@ fn knee_separates_blobs_from_noise() {
         &DbscanParams {
             eps: None,
             min_points: 4,
+            ..DbscanParams::default()
         },
     )
     .unwrap();
@@ -102,6 +103,7 @@ fn degenerate_inputs_do_not_fit() {
     let params = DbscanParams {
         eps: None,
         min_points: 4,
+        ..DbscanParams::default()
     };
     assert!(ClusterIndex::<2>::fit(&[], &params).is_none());
     assert!(ClusterIndex::fit(&[[0.0, 0.0]; 3], &params).is_none());
@@ -119,6 +121,7 @@ fn sparse_points_have_no_core() {
     let params = DbscanParams {
         eps: Some(1.0),
         min_points: 3,
+        ..DbscanParams::default()
     };
     assert!(ClusterIndex::fit(&rows, &params).is_none());
 }

@@ -1,161 +1,101 @@
-//! Hyper-parameters, validated before fitting (linfa style).
+//! The Isolation Forest detector's settings.
 
-use super::errors::IsolationForestError;
+use serde::{Deserialize, Serialize};
 
-/// Largest accepted sub-sample size ψ: a tree over ψ points has up to 2ψ − 1
-/// nodes, and child indices are stored as `u32`.
-pub const MAX_SAMPLE_SIZE: usize = 1 << 31;
+use isolation_forest::IsolationForestParams;
 
-/// Hyper-parameters of an isolation forest.
-///
-/// Fields are public so a configuration can be written as a literal; the
-/// builder setters of the same names are provided for chaining. Either way,
-/// [`check`](Self::check) (called by [`fit`](super::fit)) validates them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IsolationForestParams {
-    /// Number of isolation trees `t`. Default 100: Liu, Ting & Zhou (2008), §4,
-    /// observe path lengths converge well before t = 100, which is also
-    /// scikit-learn's `n_estimators` default.
+use crate::check::{ConfigError, require};
+
+/// The Isolation Forest detector, refitted as the data grows on a reservoir sample of earlier
+/// logins: the algorithm's own parameters (trees, sub-sample size, seed) and how the detector
+/// feeds and reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ForestParams {
+    pub enabled: bool,
+    /// Trees; the algorithm's default (100, as in Liu, Ting & Zhou 2008 and scikit-learn).
     pub n_trees: usize,
-    /// Sub-sample size ψ drawn without replacement for each tree; capped at the
-    /// number of rows. Default 256: Liu et al. (2008), §4 ("ψ = 2^8 ... is
-    /// enough"), scikit-learn's `max_samples="auto"`.
+    /// Sub-sample size ψ per tree; the algorithm's default (256, as in the paper).
     pub sample_size: usize,
-    /// Tree height limit `l`, counted in edges from the root. `None` uses
-    /// ceil(log2 ψ) (Liu et al. 2008, §4, Algorithm 1), with ψ at least 2 as in
-    /// scikit-learn, where ψ is the effective sample size.
-    pub max_height: Option<usize>,
-    /// Seed of the forest's random streams; equal seeds give bit-identical models.
+    /// Seed of the first fit; each refit uses the next one.
     pub seed: u64,
+    /// Logins seen before the first fit; before it the forest abstains.
+    pub warmup_logins: usize,
+    /// Earlier logins kept (reservoir sample) to refit on.
+    pub reservoir_size: usize,
+    /// Path-length score s(x) treated as fully normal (0) — below ~0.5 the paper calls points
+    /// normal; linear up to `anomalous_score` (1).
+    pub normal_score: f64,
+    pub anomalous_score: f64,
+    /// The share of logins expected to be anomalous, in (0, 0.5]. When set, each fit moves the
+    /// ramp's start from `normal_score` to the score above which this share of the sample lies
+    /// (scikit-learn's `contamination`); `None` keeps the paper's fixed cutoff, as scikit-learn's
+    /// `"auto"` does.
+    pub contamination: Option<f64>,
 }
 
-impl Default for IsolationForestParams {
+impl Default for ForestParams {
     fn default() -> Self {
+        let model = IsolationForestParams::default();
         Self {
-            n_trees: 100,
-            sample_size: 256,
-            max_height: None,
-            seed: 0,
+            enabled: true,
+            n_trees: model.n_trees,
+            sample_size: model.sample_size,
+            seed: 42,
+            warmup_logins: 512,
+            reservoir_size: 8192,
+            normal_score: 0.5,
+            anomalous_score: 0.8,
+            contamination: None,
         }
     }
 }
 
-impl IsolationForestParams {
-    /// Sets the number of trees.
-    #[must_use]
-    pub fn n_trees(mut self, n_trees: usize) -> Self {
-        self.n_trees = n_trees;
-        self
+impl ForestParams {
+    /// The algorithm's parameters for the `refit`-th fit (0 first).
+    pub fn model(&self, refit: u32) -> IsolationForestParams {
+        IsolationForestParams::default()
+            .n_trees(self.n_trees)
+            .sample_size(self.sample_size)
+            .seed(self.seed.wrapping_add(u64::from(refit)))
     }
 
-    /// Sets the per-tree sub-sample size ψ.
-    #[must_use]
-    pub fn sample_size(mut self, sample_size: usize) -> Self {
-        self.sample_size = sample_size;
-        self
-    }
-
-    /// Sets the height limit; `None` derives it from ψ.
-    #[must_use]
-    pub fn max_height(mut self, max_height: Option<usize>) -> Self {
-        self.max_height = max_height;
-        self
-    }
-
-    /// Sets the random seed.
-    #[must_use]
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Validates the parameters.
-    pub fn check(&self) -> Result<(), IsolationForestError> {
-        let invalid = |name, reason| Err(IsolationForestError::InvalidParam { name, reason });
-        if self.n_trees == 0 {
-            return invalid("n_trees", "must be at least 1");
-        }
-        if self.sample_size == 0 {
-            return invalid("sample_size", "must be at least 1");
-        }
-        if self.sample_size > MAX_SAMPLE_SIZE {
-            return invalid("sample_size", "must be at most 2^31");
-        }
-        if self.max_height == Some(0) {
-            return invalid("max_height", "must be at least 1 when set");
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rejected_param(params: &IsolationForestParams) -> Option<&'static str> {
-        match params.check() {
-            Err(IsolationForestError::InvalidParam { name, .. }) => Some(name),
-            Err(other) => panic!("unexpected error {other:?}"),
-            Ok(()) => None,
-        }
-    }
-
-    #[test]
-    fn defaults_follow_the_paper() {
-        let params = IsolationForestParams::default();
-        assert_eq!(params.n_trees, 100);
-        assert_eq!(params.sample_size, 256);
-        assert_eq!(params.max_height, None);
-        assert_eq!(params.seed, 0);
-        assert_eq!(params.check(), Ok(()));
-    }
-
-    #[test]
-    fn setters_set_fields() {
-        let params = IsolationForestParams::default()
-            .n_trees(7)
-            .sample_size(64)
-            .max_height(Some(3))
-            .seed(42);
-        assert_eq!(
-            params,
-            IsolationForestParams {
-                n_trees: 7,
-                sample_size: 64,
-                max_height: Some(3),
-                seed: 42
-            }
-        );
-    }
-
-    #[test]
-    fn check_rejects_bad_values() {
-        let base = IsolationForestParams::default();
-        assert_eq!(rejected_param(&base.clone().n_trees(0)), Some("n_trees"));
-        assert_eq!(
-            rejected_param(&base.clone().sample_size(0)),
-            Some("sample_size")
-        );
-        assert_eq!(
-            rejected_param(&base.clone().sample_size(MAX_SAMPLE_SIZE + 1)),
-            Some("sample_size")
-        );
-        assert_eq!(
-            rejected_param(&base.clone().max_height(Some(0))),
-            Some("max_height")
-        );
-    }
-
-    #[test]
-    fn check_accepts_boundary_values() {
-        let base = IsolationForestParams::default();
-        assert_eq!(rejected_param(&base.clone().n_trees(1)), None);
-        assert_eq!(rejected_param(&base.clone().sample_size(1)), None);
-        assert_eq!(
-            rejected_param(&base.clone().sample_size(MAX_SAMPLE_SIZE)),
-            None
-        );
-        assert_eq!(rejected_param(&base.clone().max_height(Some(1))), None);
-        assert_eq!(rejected_param(&base.max_height(Some(usize::MAX))), None);
+    pub fn check(&self) -> Result<(), ConfigError> {
+        self.model(0).check().map_err(|error| ConfigError {
+            name: if self.n_trees == 0 {
+                "isolation_forest.n_trees"
+            } else {
+                "isolation_forest.sample_size"
+            },
+            reason: error.to_string(),
+        })?;
+        require(
+            self.sample_size >= 2,
+            "isolation_forest.sample_size",
+            "must be at least 2",
+        )?;
+        require(
+            self.reservoir_size >= self.sample_size,
+            "isolation_forest.reservoir_size",
+            "must be at least sample_size",
+        )?;
+        require(
+            self.warmup_logins >= self.sample_size.min(self.reservoir_size),
+            "isolation_forest.warmup_logins",
+            "must be at least sample_size",
+        )?;
+        require(
+            self.normal_score < self.anomalous_score
+                && (0.0..=1.0).contains(&self.normal_score)
+                && (0.0..=1.0).contains(&self.anomalous_score),
+            "isolation_forest.normal_score",
+            "must be below anomalous_score, both in [0, 1]",
+        )?;
+        require(
+            self.contamination
+                .is_none_or(|share| share > 0.0 && share <= 0.5),
+            "isolation_forest.contamination",
+            "must be above 0 and at most 0.5",
+        )
     }
 }

@@ -1,8 +1,8 @@
 //! Per-login features. Every value is computed from the user's and the population's history
 //! *before* this login (causal), so a login scores the same whatever follows it in the file.
 
-use super::windows::WindowCounts;
 use crate::enrich::NetworkType;
+use crate::windows::WindowCounts;
 
 /// Movement from the user's previous login.
 #[derive(Clone, Debug, PartialEq)]

@@ -1109,7 +1109,7 @@ pub(super) const TOR_BROWSER_USER_AGENTS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::random::Stream;
+    use crate::random::Stream;
 
     #[test]
     fn prefixes_are_canonical_and_hosts_stay_inside() {

@@ -2,12 +2,16 @@
 //! (the "attacker" distribution of Freeman et al. 2016: an intruder looks like a random member
 //! of the population, not like this user).
 
+mod counts;
+mod params;
+
 use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 
-use super::counts::CountMap;
 use crate::enrich::DeviceType;
+pub use counts::CountMap;
+pub use params::BaselineParams;
 
 /// One level of a categorical hierarchy, as a compact key (interned ids and packed values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

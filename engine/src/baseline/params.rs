@@ -1,0 +1,57 @@
+//! How per-user baselines learn.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{ConfigError, require};
+
+/// How per-user baselines learn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BaselineParams {
+    /// Logins a user needs before their baseline is trusted fully; below it, novelty counts for
+    /// proportionally less. 10 follows Wiefling et al. (2019, "Is This Really You?"), where
+    /// risk-based authentication reached its accuracy after about ten logins per user.
+    pub learning_logins: u32,
+    /// Weight of the population prior when smoothing a user's probabilities (Freeman et al. 2016
+    /// smooth per-user estimates towards the global distribution).
+    pub smoothing_weight: f64,
+    /// Logins below this risk always teach the baseline.
+    pub learn_freely_below_risk: f64,
+    /// Logins at or above this risk never teach the baseline; between the two thresholds they
+    /// teach only if the network or the browser and OS is already known. So an intruder who
+    /// got in does not become "familiar" by logging in again (risk-gated learning).
+    pub learn_below_risk: f64,
+}
+
+impl Default for BaselineParams {
+    fn default() -> Self {
+        Self {
+            learning_logins: 10,
+            smoothing_weight: 1.0,
+            learn_freely_below_risk: 0.3,
+            learn_below_risk: 0.6,
+        }
+    }
+}
+
+impl BaselineParams {
+    pub fn check(&self) -> Result<(), ConfigError> {
+        require(
+            self.learning_logins >= 1,
+            "baseline.learning_logins",
+            "must be at least 1",
+        )?;
+        require(
+            self.smoothing_weight.is_finite() && self.smoothing_weight > 0.0,
+            "baseline.smoothing_weight",
+            "must be a positive number",
+        )?;
+        require(
+            (0.0..=1.0).contains(&self.learn_freely_below_risk)
+                && self.learn_freely_below_risk <= self.learn_below_risk
+                && self.learn_below_risk <= 1.0,
+            "baseline.learn_below_risk",
+            "must satisfy 0 <= learn_freely_below_risk <= learn_below_risk <= 1",
+        )
+    }
+}

@@ -1,0 +1,61 @@
+//! Isolation Forest (Liu, Ting & Zhou, 2008, "Isolation Forest", ICDM).
+//!
+//! # Purpose
+//! Unsupervised anomaly scoring of numeric feature vectors: learns what
+//! "ordinary" looks like from unlabelled rows and scores how easy each row is
+//! to separate from the rest. In Sky Trace it scores login events once they
+//! have been turned into numbers; it needs no labels and no distance metric.
+//!
+//! # Algorithm
+//! * Fit: each of `t` trees draws ψ rows without replacement (ψ = min(256,
+//!   rows) by default) and splits them recursively: pick an attribute
+//!   uniformly at random among those not constant in the node, pick a
+//!   threshold uniformly in [min, max) of that attribute over the node's rows,
+//!   send `<= threshold` left. A node becomes a leaf when it holds one row,
+//!   all its rows are identical, or it reaches the height limit ceil(log2 ψ).
+//! * Score: h(x) is the number of edges from the root to x's leaf plus
+//!   c(leaf size), the expected depth of the unbuilt subtree below a leaf.
+//!   s(x) = 2^(−E[h(x)] / c(ψ)) over the trees, in [0, 1]: close to 1 means
+//!   few random cuts isolate x (anomalous), well below 0.5 means normal.
+//! * Trees are flat node arrays (16-byte nodes, children adjacent); scoring
+//!   runs blocks of rows through one tree at a time to keep it in cache.
+//! * Deterministic: tree `i` uses the seeded Xoshiro256++ stream jumped `i`
+//!   times, so fitted models and scores are bit-identical for a given seed,
+//!   whatever the thread count and with or without the `parallel` feature
+//!   (rayon over trees when fitting, over row blocks when scoring).
+//!
+//! # Signals
+//! Any finite numeric feature matrix, passed as a row-major [`Matrix`] view
+//! over a flat `&[f64]`. Features need no scaling: splits only compare values
+//! within one attribute. Categorical data must be encoded numerically first.
+//!
+//! # Known false positives and limits
+//! * Rare but legitimate behaviour (a first login from a new country, a new
+//!   device, a traveller) is isolated as quickly as an attack: the score
+//!   measures rarity, not maliciousness.
+//! * Cuts are axis-parallel, so scores form bands along the axes: a point in
+//!   empty space that lines up with a cluster on one attribute can score lower
+//!   than its rarity suggests (Hariri et al., 2019, Extended Isolation Forest).
+//! * Dense groups of anomalies can mask each other, and anomalies close to
+//!   normal clusters are swamped (§3 of the paper); sub-sampling only partly
+//!   helps.
+//! * Irrelevant or noisy attributes dilute the score, since each split
+//!   attribute is chosen uniformly; select features beforehand.
+//! * Scores are relative to the training data; there is no calibrated
+//!   threshold, and a constant dataset scores 0.5 everywhere.
+//! * Inputs must be finite: NaN and infinities are rejected at fit time
+//!   ([`IsolationForest::check_input`] checks rows to be scored).
+//! * Unlike scikit-learn, a feature counts as constant in a node only when its
+//!   range there is exactly zero (scikit-learn uses a 1e-7 tolerance), and
+//!   values are compared as `f64`, not cast to `f32`.
+
+mod errors;
+mod model;
+mod params;
+
+pub use errors::IsolationForestError;
+pub use model::{IsolationForest, Matrix, average_path_length, fit};
+pub use params::{IsolationForestParams, MAX_SAMPLE_SIZE};
+
+#[cfg(test)]
+mod tests;
