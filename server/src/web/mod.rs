@@ -144,16 +144,10 @@ impl PageFiles {
     fn for_pages(geo: &crate::cli::GeoArgs) -> Self {
         let geo_dir = geo.geo_dir.as_deref();
         Self {
-            land_svg: converted(
-                crate::geo::land::locate(geo_dir),
-                crate::geo::land::land_svg,
-            ),
-            countries_geojson: converted(
-                crate::geo::land::locate_countries(geo_dir),
-                crate::geo::land::countries_geojson,
-            ),
-            country_database: crate::geo::country_database_file(geo_dir),
-            echarts_script: crate::geo::echarts_file(geo_dir),
+            land_svg: converted(land::locate(geo_dir), land::land_svg),
+            countries_geojson: converted(land::locate_countries(geo_dir), land::countries_geojson),
+            country_database: geolocation::country_database_file(geo_dir),
+            echarts_script: geolocation::echarts_file(geo_dir),
         }
     }
 }
@@ -369,6 +363,7 @@ async fn shutdown_signal() {
 mod activity_api;
 mod api;
 mod feedback_api;
+pub mod land;
 mod sign_in;
 
 pub(crate) use api::ApiError;

@@ -99,11 +99,11 @@ fn multipart_upload_with(fields: &[(&str, &str)], content: &[u8]) -> Request<Bod
 async fn the_chart_script_and_the_world_map_are_served_when_installed() {
     let geo_dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../geodata/node_modules/@ip-location-db");
-    let countries = crate::geo::land::locate_countries(Some(&geo_dir))
+    let countries = super::land::locate_countries(Some(&geo_dir))
         .expect("run ./dev setup to install the world-atlas data");
     let files = PageFiles {
-        countries_geojson: super::converted(Some(countries), crate::geo::land::countries_geojson),
-        echarts_script: crate::geo::echarts_file(Some(&geo_dir)),
+        countries_geojson: super::converted(Some(countries), super::land::countries_geojson),
+        echarts_script: geolocation::echarts_file(Some(&geo_dir)),
         ..PageFiles::default()
     };
     let installed = app_with_files(
@@ -152,7 +152,7 @@ async fn the_chart_script_and_the_world_map_are_served_when_installed() {
 #[tokio::test]
 async fn the_country_database_is_served_for_analyses_in_the_browser() {
     let path = app::local_analysis::COUNTRY_DATA_PATH;
-    let installed = crate::geo::country_database_file(Some(
+    let installed = geolocation::country_database_file(Some(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../geodata/node_modules/@ip-location-db"),
     ))
     .expect("run ./dev setup to install the geodata");

