@@ -1,95 +1,10 @@
-//! Who is using the app: in hosted mode (`skytrace serve --auth`) the signed-in account, else the
-//! one local user, who may do everything.
+//! The account behind a request, for server functions (hosted mode's sign-in is the server's).
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
-/// What an account may do. Analysts upload, analyse, read and triage; admins may also change the
-/// allow-list and the server's accounts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Analyst,
-}
-
-impl Role {
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Analyst];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Analyst => "analyst",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| format!("unknown role {text:?}; expected admin or analyst"))
-    }
-}
-
-/// The person (or automation token) behind a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    pub name: String,
-    pub role: Role,
-    /// False in local mode, where nobody signs in.
-    pub signed_in: bool,
-}
-
-/// The name feedback is recorded under when nobody signs in.
-pub const LOCAL_ACCOUNT: &str = "local";
-
-impl Account {
-    /// The single user of a server started without `--auth`.
-    pub fn local() -> Self {
-        Self {
-            name: LOCAL_ACCOUNT.to_owned(),
-            role: Role::Admin,
-            signed_in: false,
-        }
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-}
-
-/// Whether `name` may name an account: 1–64 letters, digits and `. _ @ -`.
-pub fn check_account_name(name: &str) -> Result<(), String> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'));
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "account name {name:?} must be 1–64 letters, digits, '.', '_', '@' or '-'"
-        ))
-    }
-}
+use service::account::Account;
 
 /// The account the server attached to the current request (server functions only). Every
 /// request that reaches a server function has one; rendering the sign-in page has none, and must
 /// not turn into an error page for it.
-#[cfg(feature = "ssr")]
 pub async fn current_account() -> Result<Account, leptos::prelude::ServerFnError> {
     use axum::Extension;
 
@@ -100,7 +15,6 @@ pub async fn current_account() -> Result<Account, leptos::prelude::ServerFnError
 }
 
 /// The current account if it is an admin; `doing` says what was refused ("see the settings").
-#[cfg(feature = "ssr")]
 pub async fn require_admin(doing: &str) -> Result<Account, leptos::prelude::ServerFnError> {
     let account = current_account().await?;
     if account.is_admin() {
@@ -110,27 +24,5 @@ pub async fn require_admin(doing: &str) -> Result<Account, leptos::prelude::Serv
             axum::http::StatusCode::FORBIDDEN,
             format!("only an admin may {doing}; {} is an analyst", account.name),
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_and_names() {
-        assert_eq!("Admin".parse::<Role>(), Ok(Role::Admin));
-        assert_eq!(" analyst ".parse::<Role>(), Ok(Role::Analyst));
-        assert!(
-            "root"
-                .parse::<Role>()
-                .unwrap_err()
-                .contains("admin or analyst")
-        );
-        assert!(check_account_name("alice.smith@example.org").is_ok());
-        assert!(check_account_name("").is_err());
-        assert!(check_account_name("alice smith").is_err());
-        assert!(check_account_name(&"a".repeat(65)).is_err());
-        assert!(Account::local().is_admin() && !Account::local().signed_in);
     }
 }

@@ -18,8 +18,8 @@ use engine::time::format_utc;
 use reports::model::TrendPoint;
 use serde_json::{Value, json};
 
-use crate::dashboard::{MapPlace, MapTrip};
-use crate::format::count;
+use service::dashboard::{MapPlace, MapTrip};
+use service::text::count;
 
 /// The name the world's countries are registered under for the map.
 pub const WORLD_MAP_NAME: &str = "world";

@@ -1,24 +1,20 @@
-//! Sky Trace's user interface: Leptos pages and components, and the server functions they call.
+//! Sky Trace's user interface: Leptos pages and components, and the server functions they call
+//! (their bodies run on the server and call the application layer, the `service` crate, whose
+//! types the pages exchange with it).
 //!
 //! The same code renders on the server (`ssr`), hydrates in the browser (`hydrate`) and runs as a
 //! client-only build without any server (`csr`, built by Trunk for offline use).
 
+#[cfg(feature = "ssr")]
 pub mod account;
 pub mod activity;
 pub mod browser;
 pub mod chart_options;
 pub mod components;
-pub mod dashboard;
-pub mod detection;
-#[cfg(feature = "ssr")]
-pub mod detection_service;
-pub mod format;
 pub mod local_analysis;
 pub mod pages;
-pub mod reading;
 pub mod server_fns;
 pub mod settings;
-pub mod triage;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};

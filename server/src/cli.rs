@@ -85,13 +85,13 @@ pub enum UserAction {
         name: String,
         /// admin (may also change the allow-list and see the server's settings) or analyst.
         #[arg(long, default_value = "analyst", value_parser = parse_role)]
-        role: app::account::Role,
+        role: service::account::Role,
     },
     /// Set a new password (and, with --role, a new role); ends the account's sessions.
     Reset {
         name: String,
         #[arg(long, value_parser = parse_role)]
-        role: Option<app::account::Role>,
+        role: Option<service::account::Role>,
     },
     /// Remove an account with its sessions and API tokens.
     Remove { name: String },
@@ -99,7 +99,7 @@ pub enum UserAction {
     List,
 }
 
-fn parse_role(text: &str) -> Result<app::account::Role, String> {
+fn parse_role(text: &str) -> Result<service::account::Role, String> {
     text.parse()
 }
 
@@ -148,7 +148,7 @@ pub struct ReportArgs {
     #[arg(long)]
     pub to: Option<String>,
     /// Logins scoring at least this count as risky in the detector agreement (analysed logs).
-    #[arg(long, default_value_t = app::detection::DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = service::detection::DEFAULT_THRESHOLD)]
     pub threshold: f64,
     /// TOML file with the analysis settings and [input] table (analysed logs).
     #[arg(long)]
@@ -180,14 +180,16 @@ pub struct NotifyTestArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "SKYTRACE_ADDR", default_value = "127.0.0.1:3000")]
-    pub addr: SocketAddr,
+    /// Address to listen on [default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000].
+    #[arg(long, env = "SKYTRACE_ADDR")]
+    pub addr: Option<SocketAddr>,
     /// Directory for the database and uploaded data (created if missing).
     #[arg(long, env = "SKYTRACE_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     /// Directory with the built site (pkg/ with the wasm and CSS, and the public assets).
     /// Default: `site` beside the binary's target directory (target/site), else ./target/site.
+    /// The rest of the site's configuration comes from Leptos' usual variables
+    /// (LEPTOS_OUTPUT_NAME, LEPTOS_SITE_PKG_DIR, LEPTOS_RELOAD_PORT, LEPTOS_HASH_FILES…).
     #[arg(long, env = "LEPTOS_SITE_ROOT")]
     pub site_root: Option<PathBuf>,
     /// Largest accepted upload, in megabytes (MiB).

@@ -131,8 +131,10 @@ struct Observer<'a> {
 impl ReadObserver for Observer<'_> {
     fn progress(&mut self, progress: ReadProgress) {
         self.bar.set_position(progress.bytes_read);
-        self.bar
-            .set_message(format!("{} records", app::format::count(progress.records)));
+        self.bar.set_message(format!(
+            "{} records",
+            service::text::count(progress.records)
+        ));
     }
 
     fn rejected(&mut self, rejection: &Rejection) {
@@ -204,7 +206,7 @@ pub fn describe_format(ingested: &Ingested) -> String {
 
 /// Records read = accepted + rejected + skipped, the first rejections, and what was skipped.
 pub fn counts(ingested: &Ingested) -> String {
-    use app::format::count;
+    use service::text::count;
     use std::fmt::Write as _;
     let mut out = format!(
         "  records read {}  =  accepted {}  +  rejected {}  +  skipped {}\n",

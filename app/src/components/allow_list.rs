@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::server_fns::{add_allow_entry, allow_list_entries, remove_allow_entry, server_message};
-use crate::triage::{AllowListEntry, AllowListInput};
+use service::triage::{AllowListEntry, AllowListInput};
 
 const KINDS: [(&str, &str); 4] = [
     ("cidr", "Address or CIDR block"),

@@ -9,8 +9,8 @@ use reports::model::{CountRow, TrendPoint};
 
 use super::InteractiveChart;
 use crate::chart_options;
-use crate::dashboard::{MapPlace, MapTrip};
-use crate::format::count;
+use service::dashboard::{MapPlace, MapTrip};
+use service::text::count;
 
 #[component]
 pub fn LevelBadge(level: RiskLevel) -> impl IntoView {

@@ -3,7 +3,7 @@ use send_wrapper::SendWrapper;
 use web_sys::File;
 
 use crate::browser::fetch_sample;
-use crate::format::bytes;
+use service::text::bytes;
 
 /// The chosen file. A `File` exists only in the browser; the signal itself is thread-safe (and
 /// always empty on the server), because a thread-bound value in a page's server-side state would

@@ -14,8 +14,8 @@ use leptos::{prelude::*, task::spawn_local};
 
 use super::SelectedFile;
 use crate::browser::read_head;
-use crate::format::{bytes, count};
-use crate::reading::ingest_options;
+use service::reading::ingest_options;
+use service::text::{bytes, count};
 
 /// Records shown.
 const PREVIEW_ROWS: usize = 10;

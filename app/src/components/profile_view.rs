@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use reports::csv_safety::neutralise;
 
 use crate::browser::download_text;
-use crate::format::count;
+use service::text::count;
 
 /// Where a profile was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

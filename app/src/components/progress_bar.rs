@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::format::{bytes, count};
+use service::text::{bytes, count};
 
 /// What a [`ProgressBar`] counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use engine::ingest::Format;
 use leptos::prelude::*;
 
-use crate::reading::AUTO;
+use service::reading::AUTO;
 
 /// How to read a log: the format (or recognise it) and a column mapping for CSV.
 #[component]

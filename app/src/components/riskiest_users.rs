@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::LevelBadge;
-use crate::format::count;
+use service::text::count;
 
 /// The users ranked by risk. With `link`, each name leads to that user's details.
 #[component]

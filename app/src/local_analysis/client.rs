@@ -11,8 +11,8 @@ use web_sys::File;
 
 use super::{AnalyseRequest, COUNTRY_DATA_PATH, DEFAULT_BROWSER_LIMIT_BYTES, Reply, Request};
 use crate::browser::{browser_limit_bytes, describe};
-use crate::detection::{DetectionChoices, DetectionSummary, EventPage, EventQuery};
-use crate::format::bytes;
+use service::detection::{DetectionChoices, DetectionSummary, EventPage, EventQuery};
+use service::text::bytes;
 
 #[wasm_bindgen]
 extern "C" {

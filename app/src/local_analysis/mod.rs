@@ -12,7 +12,7 @@ pub mod worker;
 
 use serde::{Deserialize, Serialize};
 
-use crate::detection::{DetectionChoices, DetectionSummary, EventPage, EventQuery};
+use service::detection::{DetectionChoices, DetectionSummary, EventPage, EventQuery};
 
 /// Where the country database is served, by the server and in the offline build alike.
 pub const COUNTRY_DATA_PATH: &str = "/geo/geo-whois-asn-country.mmdb";

@@ -12,8 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 use super::country::CountryDatabase;
 use super::{AnalyseRequest, Reply, Request};
 use crate::browser::{describe, read_file};
-use crate::detection::{DetectionSummary, query, summarise};
-use crate::reading::ingest_options;
+use service::detection::{DetectionSummary, query, summarise};
+use service::reading::ingest_options;
 
 /// Progress is reported at most this often (in logins), so messages do not swamp the page.
 const PROGRESS_EVERY: usize = 2_000;

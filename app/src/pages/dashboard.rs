@@ -5,11 +5,12 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
-use crate::activity::{Activity, follow_activity};
+use crate::activity::follow_activity;
 use crate::components::{BarList, EmptyState, LevelBadge, RiskiestUsers, TrendChart, WorldMap};
-use crate::dashboard::{Dashboard, DashboardQuery, UserDetail};
-use crate::format::count;
 use crate::server_fns::{load_dashboard, recent_runs, server_message};
+use service::activity::Activity;
+use service::dashboard::{Dashboard, DashboardQuery, UserDetail};
+use service::text::count;
 
 const PURPOSE: &str = "Once a file is analysed, this page shows logins and risk over time, where \
                        users signed in from, the riskiest users with their details, and the \

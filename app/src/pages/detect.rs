@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::activity::{Activity, follow_activity};
+use crate::activity::follow_activity;
 use crate::browser::upload_form;
 use crate::chart_options;
 use crate::components::FilePreview;
@@ -12,18 +12,19 @@ use crate::components::{
     EmptyState, FilePicker, InteractiveChart, LevelBadge, LevelPie, Measure, Progress, ProgressBar,
     ReadingOptions, RiskiestUsers, SelectedFile, chosen,
 };
-use crate::dashboard::DashboardQuery;
-use crate::detection::{
-    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
-    RunListing,
-};
-use crate::format::{count, counted};
 use crate::local_analysis;
-use crate::reading::AUTO;
 use crate::server_fns::{
     RunDetection, detection_events, load_detection, recent_runs, record_verdict, rescore_run,
     server_message, upload_with_progress,
 };
+use service::activity::Activity;
+use service::dashboard::DashboardQuery;
+use service::detection::{
+    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
+    RunListing,
+};
+use service::reading::AUTO;
+use service::text::{count, counted};
 
 /// The client-only build has no server to run on.
 const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");

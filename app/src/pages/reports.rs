@@ -14,8 +14,8 @@ use reports::model::ReportMeta;
 use reports::{ExecutiveReport, IncidentReport, ReportKind, TechnicalReport};
 
 use crate::components::EmptyState;
-use crate::format::{count, query_value};
 use crate::server_fns::{ReportView, recent_runs, report_preview, server_message};
+use service::text::{count, query_value};
 
 const REPORT_KINDS: [ReportKind; 3] = [
     ReportKind::Executive,

@@ -7,8 +7,9 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 use crate::components::AllowListEditor;
-use crate::format::bytes;
-use crate::server_fns::{TestOutcome, send_test_notification, server_message, settings_overview};
+use crate::server_fns::{send_test_notification, server_message, settings_overview};
+use service::notify::TestOutcome;
+use service::text::bytes;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {

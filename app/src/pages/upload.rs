@@ -7,9 +7,9 @@ use crate::components::{
     Analysed, FilePicker, Measure, ProfileOutcome, ProfileView, Progress, ProgressBar,
     ReadingOptions, SelectedFile, chosen,
 };
-use crate::format::bytes;
-use crate::reading::{AUTO, ingest_options};
 use crate::server_fns::{ProfileUpload, upload_with_progress};
+use service::reading::{AUTO, ingest_options};
+use service::text::bytes;
 
 /// The client-only build has no server to upload to.
 const SERVER_AVAILABLE: bool = !cfg!(feature = "csr");

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::account::Account;
+use service::account::Account;
 
 /// The account behind this request: the signed-in person, or the local user without `--auth`.
 #[server(prefix = "/api", endpoint = "account")]

@@ -1,22 +1,17 @@
 use leptos::prelude::*;
 
-use crate::triage::{AllowListEntry, AllowListInput};
+use service::triage::{AllowListEntry, AllowListInput};
 
 /// Every allow-list entry, oldest first (expired ones included).
 #[server(prefix = "/api", endpoint = "allowlist/list")]
 pub async fn allow_list_entries() -> Result<Vec<AllowListEntry>, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::fail;
-    use crate::detection_service::DetectionService;
-    use axum::http::StatusCode;
+    use super::upload::refused;
+    use service::DetectionService;
 
     let service = expect_context::<Arc<DetectionService>>();
-    service
-        .feedback
-        .allow_list()
-        .await
-        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))
+    service.allow_list().await.map_err(refused)
 }
 
 /// Adds an entry; `expires` is a date (YYYY-MM-DD, the entry applies to its end, UTC) or empty.
@@ -27,9 +22,9 @@ pub async fn add_allow_entry(
 ) -> Result<AllowListEntry, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::fail;
-    use crate::detection_service::DetectionService;
+    use super::upload::{fail, refused};
     use axum::http::StatusCode;
+    use service::DetectionService;
 
     let account = crate::account::current_account().await?;
     let service = expect_context::<Arc<DetectionService>>();
@@ -56,19 +51,20 @@ pub async fn add_allow_entry(
     service
         .save_allow_entry(&input, None, &account)
         .await
-        .map_err(|error| fail(error.status(), error.to_string()))
+        .map_err(refused)
 }
 
 #[server(prefix = "/api", endpoint = "allowlist/remove")]
 pub async fn remove_allow_entry(id: String) -> Result<(), ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::fail;
-    use crate::detection_service::DetectionService;
+    use super::upload::refused;
+    use service::DetectionService;
+
     let account = crate::account::current_account().await?;
     let service = expect_context::<Arc<DetectionService>>();
     service
         .remove_allow_entry(&id, &account)
         .await
-        .map_err(|error| fail(error.status(), error.to_string()))
+        .map_err(refused)
 }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::dashboard::{Dashboard, DashboardQuery};
+use service::dashboard::{Dashboard, DashboardQuery};
 
 /// The dashboard of a kept analysis (the latest when `query.run` is empty); `None` when nothing
 /// has been analysed yet.
@@ -8,31 +8,24 @@ use crate::dashboard::{Dashboard, DashboardQuery};
 pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::fail;
-    use crate::detection_service::DetectionService;
+    use super::upload::{blocking, fail, refused};
     use axum::http::StatusCode;
+    use service::DetectionService;
 
     let service = expect_context::<Arc<DetectionService>>();
-    let storage = |message: String| fail(StatusCode::INTERNAL_SERVER_ERROR, message);
-    let id = match query.run.trim() {
-        "" => match service.runs.recent(1).await.map_err(storage)?.pop() {
-            Some(latest) => latest.id,
+    let kept = match query.run.trim() {
+        "" => match service.latest().await.map_err(refused)? {
+            Some(latest) => latest,
             None => return Ok(None),
         },
-        id => id.to_owned(),
+        id => service.kept(id).await.map_err(refused)?,
     };
-    let kept = service
-        .runs
-        .run(&id)
-        .await
-        .map_err(storage)?
-        .ok_or_else(|| fail(StatusCode::NOT_FOUND, format!("no kept analysis {id:?}")))?;
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let locate = |ip| {
             let geo = service.geo.lookup(ip)?;
             Some((geo.latitude?, geo.longitude?))
         };
-        crate::dashboard::build(
+        service::dashboard::build(
             &kept.summary.id,
             &kept.summary.file_name,
             &kept.events,
@@ -41,13 +34,7 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, 
             &locate,
         )
     })
-    .await
-    .map_err(|_| {
-        fail(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the dashboard could not be built".to_owned(),
-        )
-    })?
+    .await?
     .map(Some)
     .map_err(|message| fail(StatusCode::BAD_REQUEST, message))
 }

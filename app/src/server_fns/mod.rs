@@ -12,7 +12,7 @@ mod run_detection;
 mod settings_overview;
 mod triage;
 #[cfg(feature = "ssr")]
-pub(crate) mod upload;
+pub mod upload;
 
 pub use account::{Whoami, whoami};
 pub use allow_list::{
@@ -27,8 +27,8 @@ pub use recent_runs::{RecentRuns, recent_runs};
 pub use report_preview::{PREVIEW_TIMELINE, ReportPreview, ReportView, report_preview};
 pub use run_detection::{RunDetection, run_detection};
 pub use settings_overview::{
-    NotificationOverview, SendTestNotification, ServerOverview, SettingsOverview, TestOutcome,
-    send_test_notification, settings_overview,
+    SendTestNotification, ServerOverview, SettingsOverview, send_test_notification,
+    settings_overview,
 };
 pub use triage::{RecordVerdict, RescoreRun, record_verdict, rescore_run};
 

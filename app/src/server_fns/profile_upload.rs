@@ -10,11 +10,11 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 /// layer, which rejects oversized requests before they reach this function).
 #[server(input = MultipartFormData, prefix = "/api", endpoint = "profile")]
 pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFnError> {
-    use super::upload::{blocking, fail, read_upload};
+    use super::upload::{blocking, fail, read_upload, refused};
     use axum::http::StatusCode;
 
     let upload = read_upload(data).await?;
-    let options = upload.ingest_options()?;
+    let options = upload.ingest_options().map_err(refused)?;
     blocking(move || engine::profile_bytes(&upload.content, &options))
         .await?
         .map_err(|error| fail(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))

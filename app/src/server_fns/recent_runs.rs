@@ -1,23 +1,18 @@
 use leptos::prelude::*;
 
-use crate::detection::RunListing;
+use service::detection::RunListing;
 
 /// The latest kept runs, newest first.
 #[server(prefix = "/api", endpoint = "detect/recent")]
 pub async fn recent_runs() -> Result<Vec<RunListing>, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::fail;
-    use crate::detection_service::DetectionService;
-    use axum::http::StatusCode;
+    use super::upload::refused;
+    use service::DetectionService;
 
     /// Runs listed on the detection page.
     const LISTED_RUNS: usize = 10;
 
     let service = expect_context::<Arc<DetectionService>>();
-    service
-        .runs
-        .recent(LISTED_RUNS)
-        .await
-        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))
+    service.recent(LISTED_RUNS).await.map_err(refused)
 }

@@ -27,10 +27,10 @@ pub async fn report_preview(
 ) -> Result<ReportView, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::{blocking, fail};
-    use crate::detection_service::DetectionService;
+    use super::upload::{blocking, fail, refused};
     use axum::http::StatusCode;
     use reports::{Filter, ReportKind};
+    use service::DetectionService;
 
     let kind = ReportKind::from_name(&kind)
         .filter(|kind| *kind != ReportKind::Events)
@@ -43,12 +43,7 @@ pub async fn report_preview(
     let filter = Filter::parse(Some(&level), Some(&from), Some(&to))
         .map_err(|error| fail(StatusCode::BAD_REQUEST, error.to_string()))?;
     let service = expect_context::<Arc<DetectionService>>();
-    let kept = service
-        .runs
-        .run(&id)
-        .await
-        .map_err(|message| fail(StatusCode::INTERNAL_SERVER_ERROR, message))?
-        .ok_or_else(|| fail(StatusCode::NOT_FOUND, format!("no run {id:?} is kept")))?;
+    let kept = service.kept(&id).await.map_err(refused)?;
     blocking(move || {
         let input = kept.report_input();
         match kind {

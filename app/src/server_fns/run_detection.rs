@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
-use crate::detection::DetectionSummary;
+use service::detection::DetectionSummary;
 
 /// Scores an uploaded log (multipart: `format`, `map`, `choices` as JSON, then `file`) with the
 /// server's settings and geolocation, keeps the run in the database, and returns its summary.
@@ -9,15 +9,18 @@ use crate::detection::DetectionSummary;
 pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::{fail, read_upload};
-    use crate::detection_service::DetectionService;
+    use super::upload::{fail, read_upload, refused};
+    use axum::http::StatusCode;
+    use service::DetectionService;
+    use service::detection::DetectionChoices;
 
     let service = expect_context::<Arc<DetectionService>>();
     let upload = read_upload(data).await?;
-    let options = upload.ingest_options()?;
-    let choices = upload.field("choices").to_owned();
+    let options = upload.ingest_options().map_err(refused)?;
+    let choices = DetectionChoices::from_json(upload.field("choices"))
+        .map_err(|error| fail(StatusCode::BAD_REQUEST, format!("bad choices: {error}")))?;
     service
-        .run_and_keep(upload.content, options, &choices, upload.file_name)
+        .run_and_keep(upload.content, options, choices, upload.file_name)
         .await
-        .map_err(|error| fail(error.status(), error.to_string()))
+        .map_err(refused)
 }

@@ -1,6 +1,6 @@
-use engine::RiskLevel;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use service::notify::{NotificationOverview, TestOutcome};
 
 /// How the server analyses and notifies, for the settings page (no secrets).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -11,30 +11,12 @@ pub struct ServerOverview {
     pub notifications: Option<NotificationOverview>,
 }
 
-/// The `[notifications]` section as the server runs it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct NotificationOverview {
-    pub min_level: RiskLevel,
-    pub user_risk_threshold: Option<f64>,
-    pub max_alerts_per_hour: u32,
-    pub app_url: Option<String>,
-    /// One line per channel, without secrets.
-    pub channels: Vec<String>,
-}
-
-/// What a test notification did, one line per channel.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TestOutcome {
-    pub lines: Vec<String>,
-    pub failures: usize,
-}
-
 #[server(prefix = "/api", endpoint = "settings")]
 pub async fn settings_overview() -> Result<ServerOverview, ServerFnError> {
     use std::sync::Arc;
 
-    use crate::detection_service::DetectionService;
     use crate::settings::ServerSettings;
+    use service::DetectionService;
 
     crate::account::require_admin("see the server's settings").await?;
     let service = expect_context::<Arc<DetectionService>>();
@@ -56,8 +38,8 @@ pub async fn send_test_notification() -> Result<TestOutcome, ServerFnError> {
     use std::sync::Arc;
 
     use super::upload::fail;
-    use crate::detection_service::DetectionService;
     use axum::http::StatusCode;
+    use service::DetectionService;
 
     crate::account::require_admin("send test notifications").await?;
     let service = expect_context::<Arc<DetectionService>>();

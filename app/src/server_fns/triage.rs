@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::detection::Rerun;
+use service::detection::Rerun;
 
 /// Records an analyst's verdict (`confirmed_safe`, `confirmed_compromised`, `dismissed`) on a
 /// kept login; it applies from the next upload or re-score.
@@ -12,15 +12,15 @@ pub async fn record_verdict(
 ) -> Result<(), ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::fail;
-    use crate::detection_service::DetectionService;
+    use super::upload::refused;
+    use service::DetectionService;
 
     let account = crate::account::current_account().await?;
     let service = expect_context::<Arc<DetectionService>>();
     service
         .record_verdict(&login_id, &verdict, &comment, &account)
         .await
-        .map_err(|error| fail(error.status(), error.to_string()))
+        .map_err(refused)
 }
 
 /// Scores a kept run again with the verdicts and allow-list in force.
@@ -28,12 +28,9 @@ pub async fn record_verdict(
 pub async fn rescore_run(id: String) -> Result<Rerun, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::fail;
-    use crate::detection_service::DetectionService;
+    use super::upload::refused;
+    use service::DetectionService;
 
     let service = expect_context::<Arc<DetectionService>>();
-    service
-        .rerun(&id)
-        .await
-        .map_err(|error| fail(error.status(), error.to_string()))
+    service.rerun(&id).await.map_err(refused)
 }

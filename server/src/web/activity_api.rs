@@ -4,21 +4,23 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use app::activity::{Activity, ActivityFeed};
-use app::detection_service::DetectionService;
 use axum::Router;
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
+use service::DetectionService;
+use service::activity::{Activity, ActivityFeed};
 use tokio::sync::broadcast::error::RecvError;
 
-pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>) -> Router<S> {
+use super::state::AppState;
+
+pub fn routes() -> Router<AppState> {
     Router::new().route(
         "/api/v1/activity",
-        get(move || {
-            let feed = detection.activity.clone();
-            async move { follow(&feed) }
-        }),
+        get(
+            |State(service): State<Arc<DetectionService>>| async move { follow(&service.activity) },
+        ),
     )
 }
 

@@ -5,138 +5,47 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use app::detection::{DetectionSummary, EventOrder, EventPage, EventQuery, RunListing};
-use app::detection_service::{DetectionService, FeedbackError, KeptRun, RunError};
+use app::ServerSettings;
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
-use axum::http::{StatusCode, header};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use engine::Incident;
 use reports::model::{CountRow, IncidentBrief, sorted_counts};
 use reports::{Filter, ReportFormat, ReportKind, render};
 use serde::{Deserialize, Serialize};
+use service::DetectionService;
+use service::detection::{
+    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, RunListing,
+};
+use service::upload::UploadError;
+
+use super::error::ApiError;
+use super::state::AppState;
 
 const OPENAPI: &str = include_str!("openapi.json");
 /// Analyses listed by `GET /api/v1/analyses`.
 const LISTED: usize = 100;
 
-/// The API's routes, for any router state (handlers take the service they close over).
-pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>) -> Router<S> {
-    let detection_for_feedback = Arc::clone(&detection);
-    let service = move || Arc::clone(&detection);
-    let (list, create, one, events) = (service(), service(), service(), service());
-    let (incidents, report, user) = (service(), service(), service());
+/// The analyses, their logins, incidents and reports, and users.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/api/v1/openapi.json",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
         )
-        .route(
-            "/api/v1/analyses",
-            get(move || list_analyses(Arc::clone(&list)))
-                .post(move |upload| create_analysis(Arc::clone(&create), upload)),
-        )
-        .route(
-            "/api/v1/analyses/{id}",
-            get(move |id| analysis(Arc::clone(&one), id)),
-        )
-        .route(
-            "/api/v1/analyses/{id}/events",
-            get(move |id, query| analysis_events(Arc::clone(&events), id, query)),
-        )
-        .route(
-            "/api/v1/analyses/{id}/incidents",
-            get(move |id, query| analysis_incidents(Arc::clone(&incidents), id, query)),
-        )
-        .route(
-            "/api/v1/analyses/{id}/report",
-            get(move |id, query| analysis_report(Arc::clone(&report), id, query)),
-        )
-        .route(
-            "/api/v1/users/{user}",
-            get(move |name| user_profile(Arc::clone(&user), name)),
-        )
-        .merge(super::feedback_api::routes(detection_for_feedback))
+        .route("/api/v1/analyses", get(list_analyses).post(create_analysis))
+        .route("/api/v1/analyses/{id}", get(analysis))
+        .route("/api/v1/analyses/{id}/events", get(analysis_events))
+        .route("/api/v1/analyses/{id}/incidents", get(analysis_incidents))
+        .route("/api/v1/analyses/{id}/report", get(analysis_report))
+        .route("/api/v1/users/{user}", get(user_profile))
         // The server's upload limit (`--max-upload-mb`, a layer on the whole app) applies, not
         // axum's 2 MB default for extractors.
         .layer(DefaultBodyLimit::disable())
-}
-
-/// An API error: what went wrong, with a code a client can test.
-#[derive(Debug, Serialize)]
-pub(crate) struct ApiError {
-    #[serde(skip)]
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn bad(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub(crate) fn storage(message: String) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", message)
-    }
-
-    fn not_found(id: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no kept analysis {id:?}"),
-        )
-    }
-
-    fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the request could not be completed (see the server log)",
-        )
-    }
-}
-
-impl From<RunError> for ApiError {
-    fn from(error: RunError) -> Self {
-        let code = match error {
-            RunError::BadChoices(_) => "bad_choices",
-            RunError::Unreadable(_) => "unreadable_log",
-            RunError::Internal(_) => "storage",
-            RunError::NotFound(_) => "not_found",
-        };
-        Self::new(error.status(), code, error.to_string())
-    }
-}
-
-impl From<FeedbackError> for ApiError {
-    fn from(error: FeedbackError) -> Self {
-        let code = match error {
-            FeedbackError::BadVerdict(_) => "bad_verdict",
-            FeedbackError::CommentTooLong => "bad_request",
-            FeedbackError::BadEntry(_) => "bad_entry",
-            FeedbackError::NotFound(_) => "not_found",
-            FeedbackError::Forbidden(_) => "forbidden",
-            FeedbackError::Internal(_) => "storage",
-        };
-        Self::new(error.status(), code, error.to_string())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(self)).into_response()
-    }
 }
 
 /// An analysis as the API returns it.
@@ -174,58 +83,42 @@ impl AnalysisResource {
     }
 }
 
-async fn list_analyses(service: Arc<DetectionService>) -> Result<Json<Vec<RunListing>>, ApiError> {
-    service
-        .runs
-        .recent(LISTED)
-        .await
-        .map(Json)
-        .map_err(ApiError::storage)
+async fn list_analyses(
+    State(service): State<Arc<DetectionService>>,
+) -> Result<Json<Vec<RunListing>>, ApiError> {
+    Ok(Json(service.recent(LISTED).await?))
 }
 
 /// `multipart/form-data`: `file` (the log), and optionally `format`, `map` and `choices` (JSON:
 /// detectors, weights, threshold, geolocation) before it.
 async fn create_analysis(
-    service: Arc<DetectionService>,
-    mut upload: Multipart,
+    State(service): State<Arc<DetectionService>>,
+    State(settings): State<ServerSettings>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let bad_upload = |error: axum::extract::multipart::MultipartError| {
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                error.body_text(),
-            )
-        } else {
-            ApiError::bad("bad_upload", error.body_text())
-        }
-    };
-    let (mut format, mut map, mut choices) = (String::new(), String::new(), String::new());
-    let mut file = None;
-    while let Some(field) = upload.next_field().await.map_err(bad_upload)? {
-        match field.name().unwrap_or_default() {
-            "file" => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
-                file = Some((name, field.bytes().await.map_err(bad_upload)?.to_vec()));
-            }
-            "format" => format = field.text().await.map_err(bad_upload)?,
-            "map" => map = field.text().await.map_err(bad_upload)?,
-            "choices" => choices = field.text().await.map_err(bad_upload)?,
-            other => {
-                return Err(ApiError::bad(
-                    "bad_upload",
-                    format!("unknown field {other:?}; expected file, format, map or choices"),
-                ));
-            }
-        }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let boundary = service::upload::boundary(content_type)?;
+    let multipart = multer::Multipart::new(body.into_data_stream(), boundary);
+    let upload = service::upload::read_upload(multipart, settings.max_upload_bytes).await?;
+    if let Some(other) = upload
+        .fields
+        .keys()
+        .find(|name| !["format", "map", "choices"].contains(&name.as_str()))
+    {
+        return Err(UploadError::Unreadable(format!(
+            "unknown field {other:?}; expected file, format, map or choices"
+        ))
+        .into());
     }
-    let (file_name, content) =
-        file.ok_or_else(|| ApiError::bad("bad_upload", "no `file` field in the upload"))?;
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let options = app::reading::ingest_options(&format, &map, Some(now_ms))
-        .map_err(|message| ApiError::bad("bad_reading_options", message))?;
+    let options = upload.ingest_options()?;
+    let choices = DetectionChoices::from_json(upload.field("choices"))
+        .map_err(|error| ApiError::bad("bad_choices", format!("bad choices: {error}")))?;
     let summary = service
-        .run_and_keep(content, options, &choices, file_name)
+        .run_and_keep(upload.content, options, choices, upload.file_name)
         .await?;
     let location = format!("/api/v1/analyses/{}", summary.id);
     Ok((
@@ -237,15 +130,10 @@ async fn create_analysis(
 }
 
 async fn analysis(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let summary = service
-        .runs
-        .summary(&id)
-        .await
-        .map_err(ApiError::storage)?
-        .ok_or_else(|| ApiError::not_found(&id))?;
+    let summary = service.summary(&id).await?;
     Ok(Json(AnalysisResource::of(summary)).into_response())
 }
 
@@ -265,7 +153,7 @@ pub struct EventsQuery {
 }
 
 async fn analysis_events(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
     Query(params): Query<EventsQuery>,
 ) -> Result<Response, ApiError> {
@@ -300,16 +188,11 @@ async fn analysis_events(
     };
     match params.format.as_deref().unwrap_or("json") {
         "json" => {
-            let page: EventPage = service
-                .runs
-                .page(&id, &query)
-                .await
-                .map_err(ApiError::storage)?
-                .ok_or_else(|| ApiError::not_found(&id))?;
+            let page: EventPage = service.page(&id, &query).await?;
             Ok(Json(EventRows::of(page)).into_response())
         }
         "csv" => {
-            let kept = kept(&service, &id).await?;
+            let kept = service.kept(&id).await?;
             let bytes = tokio::task::spawn_blocking(move || {
                 let selected: Vec<&engine::ScoredEvent> =
                     kept.events.iter().filter(|e| query.matches(e)).collect();
@@ -395,12 +278,12 @@ pub struct IncidentsQuery {
 }
 
 async fn analysis_incidents(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
     Query(params): Query<IncidentsQuery>,
 ) -> Result<Json<IncidentList>, ApiError> {
     let filter = filter_of(&params.level, &params.from, &params.to)?;
-    let kept = kept(&service, &id).await?;
+    let kept = service.kept(&id).await?;
     let incidents = tokio::task::spawn_blocking(move || {
         let covered: Vec<engine::ScoredEvent> = kept
             .events
@@ -427,7 +310,7 @@ pub struct ReportQuery {
 }
 
 async fn analysis_report(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
@@ -455,7 +338,7 @@ async fn analysis_report(
             )
         })?;
     let filter = filter_of(&query.level, &query.from, &query.to)?;
-    let kept = kept(&service, &id).await?;
+    let kept = service.kept(&id).await?;
     let bytes =
         tokio::task::spawn_blocking(move || render(kind, format, &kept.report_input(), &filter))
             .await
@@ -509,14 +392,10 @@ struct UserIncident {
 }
 
 async fn user_profile(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(user): Path<String>,
 ) -> Result<Json<UserProfile>, ApiError> {
-    let runs = service
-        .runs
-        .user_logins(&user)
-        .await
-        .map_err(ApiError::storage)?;
+    let runs = service.user_logins(&user).await?;
     if runs.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -596,15 +475,6 @@ fn filter_of(
 ) -> Result<Filter, ApiError> {
     Filter::parse(level.as_deref(), from.as_deref(), to.as_deref())
         .map_err(|error| ApiError::bad("bad_filter", error.to_string()))
-}
-
-async fn kept(service: &DetectionService, id: &str) -> Result<KeptRun, ApiError> {
-    service
-        .runs
-        .run(id)
-        .await
-        .map_err(ApiError::storage)?
-        .ok_or_else(|| ApiError::not_found(id))
 }
 
 fn download(format: ReportFormat, file_name: &str, bytes: Vec<u8>) -> Response {

@@ -4,48 +4,30 @@
 
 use std::sync::Arc;
 
-use app::account::Account;
-use app::detection::Rerun;
-use app::detection_service::DetectionService;
-use app::triage::{AllowListEntry, AllowListInput, TriageState};
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use engine::ScoredEvent;
 use serde::{Deserialize, Serialize};
+use service::DetectionService;
+use service::account::Account;
+use service::detection::Rerun;
+use service::triage::{AllowListEntry, AllowListInput, TriageState};
 
-use super::api::ApiError;
+use super::error::ApiError;
+use super::state::AppState;
 
-pub fn routes<S: Clone + Send + Sync + 'static>(detection: Arc<DetectionService>) -> Router<S> {
-    let service = move || Arc::clone(&detection);
-    let (finding, triage, rerun) = (service(), service(), service());
-    let (list, create, one, replace, delete) =
-        (service(), service(), service(), service(), service());
+pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/findings/{id}",
-            get(move |id| finding_state(Arc::clone(&finding), id)),
-        )
-        .route(
-            "/api/v1/findings/{id}/triage",
-            post(move |by, id, body| triage_finding(Arc::clone(&triage), by, id, body)),
-        )
-        .route(
-            "/api/v1/analyses/{id}/rerun",
-            post(move |id| rerun_analysis(Arc::clone(&rerun), id)),
-        )
-        .route(
-            "/api/v1/allowlist",
-            get(move || allow_list(Arc::clone(&list)))
-                .post(move |by, body| create_entry(Arc::clone(&create), by, body)),
-        )
+        .route("/api/v1/findings/{id}", get(finding_state))
+        .route("/api/v1/findings/{id}/triage", post(triage_finding))
+        .route("/api/v1/analyses/{id}/rerun", post(rerun_analysis))
+        .route("/api/v1/allowlist", get(allow_list).post(create_entry))
         .route(
             "/api/v1/allowlist/{id}",
-            get(move |id| entry(Arc::clone(&one), id))
-                .put(move |by, id, body| replace_entry(Arc::clone(&replace), by, id, body))
-                .delete(move |by, id| delete_entry(Arc::clone(&delete), by, id)),
+            get(entry).put(replace_entry).delete(delete_entry),
         )
 }
 
@@ -69,11 +51,7 @@ async fn finding_resource(
     login_id: &str,
 ) -> Result<FindingResource, ApiError> {
     let analyses = service.scored_login(login_id).await?;
-    let triage = service
-        .feedback
-        .triage(login_id)
-        .await
-        .map_err(ApiError::storage)?;
+    let triage = service.triage(login_id).await?;
     Ok(FindingResource {
         login_id: login_id.to_owned(),
         analyses: analyses
@@ -85,7 +63,7 @@ async fn finding_resource(
 }
 
 async fn finding_state(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
 ) -> Result<Json<FindingResource>, ApiError> {
     finding_resource(&service, &id).await.map(Json)
@@ -99,7 +77,7 @@ struct TriageRequest {
 }
 
 async fn triage_finding(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Extension(by): Extension<Account>,
     Path(id): Path<String>,
     body: JsonBody<TriageRequest>,
@@ -112,19 +90,16 @@ async fn triage_finding(
 }
 
 async fn rerun_analysis(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
 ) -> Result<Json<Rerun>, ApiError> {
     Ok(Json(service.rerun(&id).await?))
 }
 
-async fn allow_list(service: Arc<DetectionService>) -> Result<Json<Vec<AllowListEntry>>, ApiError> {
-    service
-        .feedback
-        .allow_list()
-        .await
-        .map(Json)
-        .map_err(ApiError::storage)
+async fn allow_list(
+    State(service): State<Arc<DetectionService>>,
+) -> Result<Json<Vec<AllowListEntry>>, ApiError> {
+    Ok(Json(service.allow_list().await?))
 }
 
 type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -135,7 +110,7 @@ fn json<T>(body: JsonBody<T>) -> Result<T, ApiError> {
 }
 
 async fn create_entry(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Extension(by): Extension<Account>,
     body: JsonBody<AllowListInput>,
 ) -> Result<Response, ApiError> {
@@ -150,14 +125,14 @@ async fn create_entry(
 }
 
 async fn entry(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
 ) -> Result<Json<AllowListEntry>, ApiError> {
     Ok(Json(service.allow_entry(&id).await?))
 }
 
 async fn replace_entry(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Extension(by): Extension<Account>,
     Path(id): Path<String>,
     body: JsonBody<AllowListInput>,
@@ -172,7 +147,7 @@ async fn replace_entry(
 }
 
 async fn delete_entry(
-    service: Arc<DetectionService>,
+    State(service): State<Arc<DetectionService>>,
     Extension(by): Extension<Account>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {

@@ -5,24 +5,22 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::account::Account;
-use app::format::query_value;
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use serde::{Deserialize, Serialize};
+use service::account::Account;
+use service::accounts::{AccountError, SESSION_HOURS, StartedSession};
+use service::text::query_value;
 
-use super::ApiError;
-use crate::auth::middleware::{client_address, from_another_site, session_secret};
-use crate::auth::{
-    AuthMode, SESSION_COOKIE, SESSION_HOURS, SignIn, digest, new_secret, verify_against_nothing,
-    verify_password,
-};
+use super::auth::request::{client_address, from_another_site, session_secret};
+use super::auth::{AuthMode, SESSION_COOKIE, SignIn};
+use super::error::ApiError;
 
-pub fn routes<S: Clone + Send + Sync + 'static>(mode: Arc<AuthMode>) -> Router<S> {
-    match mode.as_ref() {
+pub fn routes<S: Clone + Send + Sync + 'static>(mode: &AuthMode) -> Router<S> {
+    match mode {
         AuthMode::Local => Router::new().route(
             "/api/v1/session",
             get(current_session).post(no_sign_in).delete(no_sign_in),
@@ -47,25 +45,11 @@ struct Credentials {
     next: String,
 }
 
-/// A session just started.
-struct Started {
-    account: Account,
-    secret: String,
-    csrf_token: String,
-    expires_ms: i64,
-}
-
 enum Refused {
     CrossSite,
     Limited(Duration),
     BadCredentials,
-    Internal(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Refused {
-    fn from(error: anyhow::Error) -> Self {
-        Self::Internal(error)
-    }
+    Internal(AccountError),
 }
 
 async fn check_credentials(
@@ -74,7 +58,7 @@ async fn check_credentials(
     address: Option<IpAddr>,
     name: &str,
     password: &str,
-) -> Result<Started, Refused> {
+) -> Result<StartedSession, Refused> {
     // A sign-in form on another site must not sign a visitor in to someone's account.
     if from_another_site(headers) {
         return Err(Refused::CrossSite);
@@ -88,41 +72,19 @@ async fn check_credentials(
         );
         return Err(Refused::Limited(wait));
     }
-    let stored = sign_in.store.account(name).await?;
-    let hash = stored.as_ref().map(|stored| stored.password_hash.clone());
-    let password = password.to_owned();
-    // Checking a password takes tens of milliseconds of CPU on purpose: keep it off the
-    // threads that serve other requests.
-    let matches = tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => verify_password(&password, &hash),
-        None => {
-            verify_against_nothing(&password);
-            false
+    match sign_in.accounts.sign_in(name, password).await {
+        Ok(started) => {
+            sign_in.limiter.succeeded(name);
+            tracing::info!(account = name, ?address, "signed in");
+            Ok(started)
         }
-    })
-    .await
-    .map_err(anyhow::Error::from)?;
-    let Some(stored) = stored.filter(|_| matches) else {
-        sign_in.limiter.failed(name, address, now);
-        tracing::warn!(account = name, ?address, "failed sign-in");
-        return Err(Refused::BadCredentials);
-    };
-    sign_in.limiter.succeeded(name);
-    let secret = new_secret()?;
-    let csrf_token = new_secret()?;
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let expires_ms = now_ms + SESSION_HOURS * 3_600_000;
-    sign_in
-        .store
-        .start_session(&digest(&secret), name, &csrf_token, now_ms, expires_ms)
-        .await?;
-    tracing::info!(account = name, ?address, "signed in");
-    Ok(Started {
-        account: stored.account,
-        secret,
-        csrf_token,
-        expires_ms,
-    })
+        Err(AccountError::BadCredentials) => {
+            sign_in.limiter.failed(name, address, now);
+            tracing::warn!(account = name, ?address, "failed sign-in");
+            Err(Refused::BadCredentials)
+        }
+        Err(error) => Err(Refused::Internal(error)),
+    }
 }
 
 fn session_cookie(sign_in: &SignIn, secret: &str, max_age_secs: i64) -> HeaderValue {
@@ -138,7 +100,7 @@ fn session_cookie(sign_in: &SignIn, secret: &str, max_age_secs: i64) -> HeaderVa
 }
 
 /// Only a path on this site: never `//elsewhere` or an absolute address (no open redirect).
-fn safe_next(next: &str) -> &str {
+pub fn safe_next(next: &str) -> &str {
     let on_this_site = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
@@ -187,8 +149,8 @@ async fn sign_in_form(
     }
 }
 
-fn internal(error: anyhow::Error) -> Response {
-    tracing::error!("sign-in failed: {error:#}");
+fn internal(error: AccountError) -> Response {
+    tracing::error!("sign-in failed: {error}");
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
@@ -200,7 +162,7 @@ fn internal(error: anyhow::Error) -> Response {
 /// Ends the session the request came with, and clears the cookie.
 async fn end_session(sign_in: &SignIn, headers: &HeaderMap, mut response: Response) -> Response {
     if let Some(secret) = session_secret(headers)
-        && let Err(error) = sign_in.store.end_session(&digest(secret)).await
+        && let Err(error) = sign_in.accounts.end_session(secret).await
     {
         return internal(error);
     }
@@ -300,23 +262,4 @@ async fn no_sign_in() -> ApiError {
         "no_sign_in",
         "this server runs without sign-in (local mode); start it with --auth for accounts",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_paths_on_this_site_are_followed_after_signing_in() {
-        assert_eq!(safe_next("/detect?run=abc"), "/detect?run=abc");
-        for elsewhere in [
-            "//evil.example/",
-            "https://evil.example/",
-            "/\\evil.example",
-            "",
-            "/login?x",
-        ] {
-            assert_eq!(safe_next(elsewhere), "/", "{elsewhere}");
-        }
-    }
 }

@@ -1,0 +1,53 @@
+//! One module per subcommand; [`run`] dispatches.
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+
+pub mod accounts;
+pub mod analyze;
+pub mod bench;
+pub mod lookup;
+pub mod notify;
+pub mod outliers;
+pub mod profile;
+pub mod report;
+pub mod scenario;
+pub mod serve;
+
+pub use analyze::load_config;
+
+/// Runs one command; its error is the message printed before exiting with status 1.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve::run(args),
+        Command::Profile(args) => profile::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Outliers(args) => outliers::run(&args),
+        Command::Config(args) => print_config(&args),
+        Command::Lookup(args) => lookup::run(&args),
+        Command::Generate(args) => scenario::generate(&args),
+        Command::Evaluate(args) => scenario::evaluate(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::NotifyTest(args) => notify::notify_test(&args),
+        Command::User(args) => accounts::user(&args),
+        Command::Token(args) => accounts::token(&args),
+    }
+}
+
+/// `skytrace config`: the settings (defaults, or the file's) as TOML.
+fn print_config(args: &crate::cli::ConfigArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(args.config.as_deref())?;
+    print!("{}", toml::to_string_pretty(&config)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A runtime for a command that needs the database or the network once.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

@@ -1,0 +1,181 @@
+//! `skytrace serve`: the web app (pages, REST API, sign-in) on the server's database, settings
+//! and geolocation, until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::ServerSettings;
+use engine::enrich::GeoLookup;
+use leptos::prelude::LeptosOptions;
+use service::notify::{AlertNotifier, Notifier};
+use service::{Accounts, DetectionService};
+use store::Store;
+
+use crate::cli::ServeArgs;
+use crate::web::auth::{AuthMode, LimitSettings, LoginLimiter, SignIn};
+use crate::web::{AppState, PageFiles};
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create data directory {}", args.data_dir.display()))?;
+    let leptos = site_options(&args)?;
+    let addr = leptos.site_addr;
+    if !Path::new(leptos.site_root.as_ref())
+        .join(leptos.site_pkg_dir.as_ref())
+        .is_dir()
+    {
+        tracing::warn!(
+            site_root = %leptos.site_root,
+            "no built site here (pkg/ missing): pages render but will not hydrate; build with `./dev start`"
+        );
+    }
+    let settings = ServerSettings {
+        max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
+        max_browser_bytes: args.max_browser_mb.saturating_mul(1024 * 1024),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+    };
+    let config = super::load_config(args.config.as_deref())?;
+    let geo: Arc<dyn GeoLookup + Send> = Arc::from(super::lookup::open_for(&args.geo)?);
+    let notifications = crate::config_file::notifications(args.config.as_deref())?
+        .filter(alerts::NotificationsConfig::has_channels);
+    if !args.auth && !addr.ip().is_loopback() {
+        anyhow::bail!(
+            "listening on {addr} would let anyone on the network in without signing in: add --auth \
+             (accounts are made with `skytrace user add`), or listen on 127.0.0.1"
+        );
+    }
+    let database = args
+        .database
+        .clone()
+        .unwrap_or_else(|| Store::sqlite_url(&args.data_dir));
+    let files = Arc::new(PageFiles::installed(args.geo.geo_dir.as_deref()));
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let store = Arc::new(Store::open(&database).await?);
+            let auth = if args.auth {
+                let accounts = Accounts::new(store.clone());
+                let listed = accounts.list().await?;
+                if listed.is_empty() {
+                    anyhow::bail!(
+                        "--auth needs an account to sign in with: make one with \
+                         `skytrace user add NAME --role admin` (same --data-dir or --database)"
+                    );
+                }
+                tracing::info!(accounts = listed.len(), "sign-in required (hosted mode)");
+                AuthMode::SignIn(Arc::new(SignIn {
+                    accounts,
+                    limiter: LoginLimiter::new(LimitSettings::default()),
+                    secure_cookie: !args.insecure_cookie,
+                }))
+            } else {
+                AuthMode::Local
+            };
+            let notifier: Option<Arc<dyn Notifier>> = match notifications {
+                Some(notifications) => {
+                    store
+                        .import_sent_log_file(&args.data_dir.join(super::notify::SENT_LOG_FILE))
+                        .await?;
+                    Some(Arc::new(AlertNotifier::new(notifications, store.clone())))
+                }
+                None => None,
+            };
+            let detection = Arc::new(DetectionService {
+                config,
+                geo,
+                runs: store.clone(),
+                feedback: store,
+                notifier,
+                activity: Default::default(),
+            });
+            let activity = detection.activity.clone();
+            let router = crate::web::app(AppState {
+                leptos,
+                detection,
+                auth: Arc::new(auth),
+                settings,
+                files,
+            });
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(
+                "Sky Trace listening on http://{addr} (data in {}, uploads up to {})",
+                args.data_dir.display(),
+                service::text::bytes(settings.max_upload_bytes)
+            );
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, service)
+                .with_graceful_shutdown(async move {
+                    shutdown_signal().await;
+                    // Pages following the activity hold their connections open; end them.
+                    activity.close();
+                })
+                .await?;
+            tracing::info!("stopped");
+            Ok(ExitCode::SUCCESS)
+        })
+}
+
+/// The site's configuration the way Leptos apps read it (`LEPTOS_*` variables, the output name
+/// built in), with the command line on top: `--addr`, `--site-root`. Hashed file names are used
+/// when the build wrote their list (`hash.txt`).
+fn site_options(args: &ServeArgs) -> anyhow::Result<LeptosOptions> {
+    let mut options = leptos::prelude::get_configuration(None)
+        .context("the site's configuration (LEPTOS_* variables)")?
+        .leptos_options;
+    if let Some(addr) = args.addr {
+        options.site_addr = addr;
+    }
+    // `--site-root` is also LEPTOS_SITE_ROOT; without either, the site beside the binary.
+    let site_root = args.site_root.clone().unwrap_or_else(default_site_root);
+    options.site_root = site_root.to_string_lossy().as_ref().into();
+    if Path::new(options.site_root.as_ref())
+        .join(options.hash_file.as_ref())
+        .is_file()
+    {
+        options.hash_files = true;
+    }
+    Ok(options)
+}
+
+/// `target/site` next to the `target/<profile>/skytrace` binary, else `./target/site`.
+fn default_site_root() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("site")))
+        .filter(|site| site.is_dir())
+        .unwrap_or_else(|| PathBuf::from("target/site"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,168 @@
+//! Attaches the [`Account`] behind each request to it, or turns the request away: to the sign-in
+//! page (pages), 401 (API and server functions), 403 (a state-changing request from another
+//! site).
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use service::account::Account;
+use service::accounts::same_secret;
+use service::text::query_value;
+
+use super::request::{from_this_site, session_secret};
+use super::{AuthMode, SignIn};
+use crate::web::error::ApiError;
+
+/// The header an API client using the session cookie sends the session's CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Who is asking, and how they proved it.
+struct Identity {
+    account: Account,
+    /// The session's CSRF token; none for API tokens, which browsers never send by themselves.
+    csrf_token: Option<String>,
+}
+
+pub async fn authenticate(
+    State(mode): State<Arc<AuthMode>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let sign_in = match mode.as_ref() {
+        AuthMode::Local => {
+            request.extensions_mut().insert(Account::local());
+            return next.run(request).await;
+        }
+        AuthMode::SignIn(sign_in) => sign_in,
+    };
+    let identity = match identify(sign_in, request.headers()).await {
+        Ok(identity) => identity,
+        Err(refusal) => return refusal,
+    };
+    match identity {
+        Some(identity) => {
+            if !is_safe(request.method())
+                && let Some(csrf_token) = &identity.csrf_token
+                && !csrf_header_matches(request.headers(), csrf_token)
+                && !from_this_site(request.headers())
+            {
+                return cross_site_refusal();
+            }
+            request.extensions_mut().insert(identity.account);
+            next.run(request).await
+        }
+        None if is_public(request.method(), request.uri().path()) => next.run(request).await,
+        None => unauthenticated(&request),
+    }
+}
+
+/// Who the credentials name: `Ok(None)` without credentials (or with an expired session),
+/// `Err` with a response for a bad API token or a storage failure.
+async fn identify(sign_in: &SignIn, headers: &HeaderMap) -> Result<Option<Identity>, Response> {
+    if let Some(authorization) = headers.get(header::AUTHORIZATION) {
+        let token = authorization
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim);
+        let account = match token {
+            Some(token) => sign_in
+                .accounts
+                .token_account(token)
+                .await
+                .map_err(storage_failure)?,
+            None => None,
+        };
+        return match account {
+            Some(account) => Ok(Some(Identity {
+                account,
+                csrf_token: None,
+            })),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_token",
+                "the Authorization header does not hold a valid API token \
+                 (expected `Bearer skt_…`; tokens are made with `skytrace token create`)",
+            )
+            .into_response()),
+        };
+    }
+    let Some(secret) = session_secret(headers) else {
+        return Ok(None);
+    };
+    let session = sign_in
+        .accounts
+        .session(secret)
+        .await
+        .map_err(storage_failure)?;
+    Ok(session.map(|session| Identity {
+        account: session.account,
+        csrf_token: Some(session.csrf_token),
+    }))
+}
+
+fn storage_failure(error: service::accounts::AccountError) -> Response {
+    tracing::error!("cannot check credentials: {error}");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "storage",
+        "cannot check credentials (see the server log)",
+    )
+    .into_response()
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn csrf_header_matches(headers: &HeaderMap, csrf_token: &str) -> bool {
+    headers
+        .get(CSRF_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| same_secret(value, csrf_token))
+}
+
+fn cross_site_refusal() -> Response {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "cross_site",
+        "a state-changing request from another site (or without the X-CSRF-Token header) was \
+         refused",
+    )
+    .into_response()
+}
+
+/// Reachable without signing in: the sign-in page and what it needs to render, the health
+/// check, and the API's description.
+fn is_public(method: &Method, path: &str) -> bool {
+    match *method {
+        Method::GET | Method::HEAD => {
+            matches!(
+                path,
+                "/login" | "/healthz" | "/favicon.ico" | "/api/v1/openapi.json"
+            ) || path.starts_with("/pkg/")
+        }
+        Method::POST => matches!(path, "/login" | "/api/v1/session"),
+        _ => false,
+    }
+}
+
+fn unauthenticated(request: &Request) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || !is_safe(request.method()) {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in first: POST /api/v1/session, or send an API token as `Authorization: Bearer …`",
+        )
+        .into_response();
+    }
+    let wanted = request
+        .uri()
+        .path_and_query()
+        .map_or(path, |whole| whole.as_str());
+    Redirect::to(&format!("/login?next={}", query_value(wanted))).into_response()
+}

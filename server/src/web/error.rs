@@ -1,0 +1,59 @@
+//! The REST API's one error type: what went wrong, with a code a client can test and the status
+//! it calls for; never internals (storage details are in the server log).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use service::error::Categorised;
+
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request could not be completed (see the server log)",
+        )
+    }
+
+    /// A use-case's error, with the status the pages would answer too.
+    pub fn of(error: &impl Categorised) -> Self {
+        Self::new(
+            app::server_fns::upload::status_for(error.kind()),
+            error.code(),
+            error.to_string(),
+        )
+    }
+}
+
+impl<E: Categorised> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        Self::of(&error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self)).into_response()
+    }
+}

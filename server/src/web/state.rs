@@ -1,0 +1,21 @@
+//! Everything a request may need, built once by `skytrace serve` (or a test) and handed to every
+//! route; each handler takes only its part (`State<Arc<DetectionService>>`, …).
+
+use std::sync::Arc;
+
+use app::ServerSettings;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use service::DetectionService;
+
+use super::auth::AuthMode;
+use super::files::PageFiles;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub detection: Arc<DetectionService>,
+    pub auth: Arc<AuthMode>,
+    pub settings: ServerSettings,
+    pub files: Arc<PageFiles>,
+}

@@ -1,0 +1,20 @@
+//! The server's tests, one binary: the web app through its router (pages, server functions, REST
+//! API, hosted mode), the commands as processes, and the helpers the web edge is built from.
+
+mod support;
+
+mod cli_accounts;
+mod cli_formats;
+mod cli_report;
+mod config_file;
+mod kill_mid_ingest;
+mod land;
+mod limiter;
+mod notify;
+mod request;
+mod sample;
+mod sign_in;
+mod web;
+mod web_auth;
+mod web_dashboard;
+mod web_feedback;

@@ -1,0 +1,114 @@
+use alerts::DeliveryReport;
+use server::commands::notify::*;
+use server::commands::runtime;
+use store::Store;
+
+/// A webhook receiver on loopback in its own thread; returns its address and the bodies.
+fn webhook_receiver() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use std::sync::{Arc, Mutex};
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&bodies);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = runtime().expect("runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            sender
+                .send(listener.local_addr().expect("address"))
+                .expect("send");
+            let app = axum::Router::new().fallback(move |body: String| {
+                let recorded = Arc::clone(&recorded);
+                async move {
+                    recorded.lock().expect("lock").push(body);
+                    "ok"
+                }
+            });
+            axum::serve(listener, app).await
+        })
+    });
+    (receiver.recv().expect("address"), bodies)
+}
+
+#[test]
+fn analysis_alerts_are_sent_once() {
+    let rows = scenario::generate(&scenario::ScenarioParams::sample()).expect("scenario");
+    let mut csv = Vec::new();
+    scenario::write_csv(&rows, &mut csv, false).expect("csv");
+    let ingested = engine::read_slice(&csv, &engine::IngestOptions::default()).expect("ingest");
+    let analysis = engine::analyze(
+        &ingested.events,
+        &engine::AnalysisConfig::default(),
+        &engine::enrich::NoGeolocation,
+        |_| {},
+    )
+    .expect("analysis");
+
+    let (address, bodies) = webhook_receiver();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let config = data_dir.path().join("alerts.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[notifications]\nmax_alerts_per_hour = 1000\n\
+             [notifications.retry]\nmax_attempts = 2\ninitial_backoff_ms = 10\ntimeout_secs = 5\n\
+             [notifications.webhook]\nurl = \"http://{address}/hook\"\n"
+        ),
+    )
+    .expect("config");
+    let notifications = server::config_file::notifications(Some(&config))
+        .expect("valid")
+        .expect("notifications");
+
+    // An earlier version's sent-log file, which already has the first alert: moved into the
+    // database, so that alert is not sent again.
+    let alerts = alerts::alerts_from_analysis(&analysis, &notifications.rules());
+    assert!(alerts.len() >= 2, "the sample scenario has attacks");
+    let old_log = data_dir.path().join(SENT_LOG_FILE);
+    std::fs::write(
+        &old_log,
+        serde_json::to_string(&[alerts::SentEntry {
+            channel: "webhook".to_owned(),
+            key: alerts[0].key.clone(),
+            sent_at_ms: 1,
+            in_digest: false,
+        }])
+        .expect("json"),
+    )
+    .expect("old sent-log");
+
+    let first = notify_analysis(&notifications, &analysis, data_dir.path(), None);
+    assert_eq!(first.deliveries.len(), alerts.len());
+    let sent = |report: &DeliveryReport| {
+        report
+            .deliveries
+            .iter()
+            .filter(|d| d.outcome == alerts::Outcome::Sent)
+            .count()
+    };
+    assert_eq!(sent(&first), alerts.len() - 1, "{first:#?}");
+    assert_eq!(bodies.lock().expect("lock").len(), alerts.len() - 1);
+    assert!(!old_log.exists(), "the file was moved into the database");
+    let logged = runtime()
+        .expect("runtime")
+        .block_on(async {
+            let store = Store::open(&Store::sqlite_url(data_dir.path())).await?;
+            anyhow::Ok(service::ports::SentLogStore::sent_entries(&store).await?)
+        })
+        .expect("notification log");
+    assert_eq!(logged.len(), alerts.len());
+
+    let second = notify_analysis(&notifications, &analysis, data_dir.path(), None);
+    assert!(
+        second
+            .deliveries
+            .iter()
+            .all(|d| d.outcome == alerts::Outcome::Deduplicated),
+        "{second:#?}"
+    );
+    assert_eq!(bodies.lock().expect("lock").len(), alerts.len() - 1);
+}

@@ -1,0 +1,391 @@
+//! Feedback end to end through the API: allow-list entries and verdicts change the next result,
+//! and a later upload is scored against what earlier ones taught.
+
+use crate::web::*;
+
+fn sample() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"))
+        .unwrap()
+}
+
+fn json_request(method: &str, uri: &str, body: serde_json::Value) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn post_empty(uri: &str) -> Request<Body> {
+    Request::post(uri).body(Body::empty()).unwrap()
+}
+
+fn kinds(event: &serde_json::Value) -> Vec<String> {
+    event["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every login of an analysis, riskiest first.
+async fn all_events(router: &Router, id: &str) -> Vec<serde_json::Value> {
+    events_where(router, id, "").await
+}
+
+/// Every login matching the query (`&user=…`), riskiest first.
+async fn events_where(router: &Router, id: &str, query: &str) -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    for page in 0.. {
+        let (status, body) = json_of(
+            router,
+            get(&format!("/api/v1/analyses/{id}/events?page={page}{query}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        rows.extend(body["rows"].as_array().unwrap().iter().cloned());
+        if page + 1 >= body["pages"].as_u64().unwrap() {
+            break;
+        }
+    }
+    rows
+}
+
+async fn finding(router: &Router, login_id: &str) -> serde_json::Value {
+    let (status, body) = json_of(router, get(&format!("/api/v1/findings/{login_id}"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn allow_list_and_verdicts_change_the_next_result() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let (status, created) = json_of(&router, api_upload(&[], &sample())).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let before = all_events(&router, &id).await;
+    let attack = [
+        "brute_force",
+        "password_spray",
+        "credential_stuffing",
+        "failures_then_success",
+        "unknown_account",
+        "scripted_client",
+    ];
+    // A High login explained only by where it came from: the allow-list can vouch for it.
+    let vouchable = before
+        .iter()
+        .find(|event| {
+            let kinds = kinds(event);
+            event["risk_level"] == "High"
+                && kinds.contains(&"new_network".to_owned())
+                && kinds.iter().all(|kind| !attack.contains(&kind.as_str()))
+        })
+        .expect("the sample has a High login from a new network")
+        .clone();
+    let ip = vouchable["ip"].as_str().unwrap().to_owned();
+
+    let (status, entry) = json_of(
+        &router,
+        json_request(
+            "POST",
+            "/api/v1/allowlist",
+            serde_json::json!({"kind": "cidr", "value": ip, "reason": "office VPN"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{entry}");
+    assert_eq!(entry["value"], format!("{ip}/32"));
+    let entry_id = entry["id"].as_str().unwrap().to_owned();
+
+    // The riskiest login (an attack) confirmed compromised; a lower one confirmed safe.
+    let compromised = before
+        .iter()
+        .find(|event| event["risk_level"] == "Medium" && event["ip"] != ip.as_str())
+        .expect("a Medium login")
+        .clone();
+    let safe = before
+        .iter()
+        .find(|event| {
+            event["risk_level"] == "Critical"
+                && event["ip"] != ip.as_str()
+                && event["user_id"] != compromised["user_id"]
+        })
+        .expect("a Critical login")
+        .clone();
+    for (event, verdicts) in [
+        (&compromised, &["confirmed_compromised"][..]),
+        (&safe, &["dismissed", "confirmed_safe"][..]),
+    ] {
+        let login_id = event["login_id"].as_str().unwrap();
+        for verdict in verdicts {
+            let (status, body) = json_of(
+                &router,
+                json_request(
+                    "POST",
+                    &format!("/api/v1/findings/{login_id}/triage"),
+                    serde_json::json!({"verdict": verdict, "comment": format!("checked: {verdict}")}),
+                ),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["triage"]["current"]["verdict"], *verdict);
+        }
+    }
+    let history = finding(&router, safe["login_id"].as_str().unwrap()).await;
+    let verdicts: Vec<&str> = history["triage"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["dismissed", "confirmed_safe"]);
+    assert_eq!(history["triage"]["current"]["actor"], "local");
+
+    // Nothing changes until the analysis is scored again.
+    let (status, rerun) =
+        json_of(&router, post_empty(&format!("/api/v1/analyses/{id}/rerun"))).await;
+    assert_eq!(status, StatusCode::OK, "{rerun}");
+    assert!(rerun["changed_levels"].as_u64().unwrap() >= 3, "{rerun}");
+    assert!(rerun["suppressed"].as_u64().unwrap() >= 2, "{rerun}");
+    assert_eq!(rerun["summary"]["feedback"]["allow_list_entries"], 1);
+    assert_eq!(rerun["summary"]["feedback"]["verdicts"], 2);
+
+    let now = |login: &serde_json::Value| {
+        let login_id = login["login_id"].as_str().unwrap().to_owned();
+        let router = router.clone();
+        async move { finding(&router, &login_id).await["analyses"][0]["event"].clone() }
+    };
+    let vouched = now(&vouchable).await;
+    assert!(
+        vouched["risk_score"].as_f64() < vouchable["risk_score"].as_f64(),
+        "{vouched}"
+    );
+    let network = vouched["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["kind"] == "new_network")
+        .expect("the suppressed finding is still shown");
+    assert_eq!(
+        network["suppressed"],
+        format!("allow-list: office VPN {ip}/32")
+    );
+    let cleared = now(&safe).await;
+    assert_eq!(cleared["risk_score"], 0.0);
+    assert_eq!(cleared["risk_level"], "Low");
+    assert!(
+        cleared["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|finding| finding["suppressed"] == "an analyst: confirmed safe")
+    );
+    let confirmed = now(&compromised).await;
+    assert_eq!(confirmed["risk_level"], "Critical");
+    assert!(kinds(&confirmed).contains(&"confirmed_compromised".to_owned()));
+
+    // The events list carries the verdicts.
+    let user = safe["user_id"].as_str().unwrap();
+    let row = events_where(&router, &id, &format!("&user={user}"))
+        .await
+        .into_iter()
+        .find(|row| row["login_id"] == safe["login_id"])
+        .unwrap();
+    assert_eq!(row["verdict"], "confirmed_safe");
+
+    // Editing and removing the entry; without it the login is scored as before.
+    let (status, edited) = json_of(
+        &router,
+        json_request(
+            "PUT",
+            &format!("/api/v1/allowlist/{entry_id}"),
+            serde_json::json!({"kind": "cidr", "value": ip, "reason": "branch office"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["created_ms"], entry["created_ms"]);
+    let (_, one) = json_of(&router, get(&format!("/api/v1/allowlist/{entry_id}"))).await;
+    assert_eq!(one["reason"], "branch office");
+    let response = router
+        .clone()
+        .oneshot(
+            Request::delete(format!("/api/v1/allowlist/{entry_id}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, listed) = json_of(&router, get("/api/v1/allowlist")).await;
+    assert_eq!(listed, serde_json::json!([]));
+    // Dismissing changes no score: with the entry gone and both verdicts dismissed, every
+    // login scores as it did before any feedback.
+    for event in [&compromised, &safe] {
+        let login_id = event["login_id"].as_str().unwrap();
+        json_of(
+            &router,
+            json_request(
+                "POST",
+                &format!("/api/v1/findings/{login_id}/triage"),
+                serde_json::json!({"verdict": "dismissed"}),
+            ),
+        )
+        .await;
+    }
+    json_of(&router, post_empty(&format!("/api/v1/analyses/{id}/rerun"))).await;
+    let after = all_events(&router, &id).await;
+    let scores = |rows: &[serde_json::Value]| -> Vec<(serde_json::Value, serde_json::Value)> {
+        rows.iter()
+            .map(|row| (row["login_id"].clone(), row["risk_score"].clone()))
+            .collect()
+    };
+    assert_eq!(scores(&after), scores(&before));
+    let unvouched = now(&vouchable).await;
+    assert!(
+        unvouched["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("suppressed").is_none())
+    );
+
+    // Clear errors.
+    let login_id = safe["login_id"].as_str().unwrap();
+    for (request, status, code) in [
+        (
+            json_request(
+                "POST",
+                &format!("/api/v1/findings/{login_id}/triage"),
+                serde_json::json!({"verdict": "maybe"}),
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_verdict",
+        ),
+        (
+            json_request(
+                "POST",
+                "/api/v1/findings/F-000000000000/triage",
+                serde_json::json!({"verdict": "dismissed"}),
+            ),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            json_request(
+                "POST",
+                "/api/v1/allowlist",
+                serde_json::json!({"kind": "cidr", "value": "10.0.0.0/33", "reason": "x"}),
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_entry",
+        ),
+        (
+            json_request(
+                "POST",
+                "/api/v1/allowlist",
+                serde_json::json!({"kind": "country", "value": "NO", "reason": " "}),
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_entry",
+        ),
+        (
+            json_request(
+                "POST",
+                "/api/v1/allowlist",
+                serde_json::json!({"kind": "country"}),
+            ),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            json_request(
+                "PUT",
+                "/api/v1/allowlist/AL-nope",
+                serde_json::json!({"kind": "country", "value": "NO", "reason": "x"}),
+            ),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            post_empty("/api/v1/analyses/nope/rerun"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ] {
+        let (got, error) = json_of(&router, request).await;
+        assert_eq!(got, status, "{error}");
+        assert_eq!(error["code"], code, "{error}");
+    }
+}
+
+#[tokio::test]
+async fn a_later_upload_is_scored_against_the_earlier_one() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let content = sample();
+    let text = String::from_utf8(content.clone()).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let cut = lines.len() * 2 / 3;
+    let part = |rows: &[&str]| format!("{header}\n{}\n", rows.join("\n")).into_bytes();
+    let (first, second) = (part(&lines[..cut]), part(&lines[cut..]));
+
+    // What scoring the whole file at once gives the second part's logins.
+    let ingested = engine::read_slice(&content, &engine::IngestOptions::default()).unwrap();
+    let whole = engine::analyze(
+        &ingested.events,
+        &engine::AnalysisConfig::default(),
+        &engine::enrich::NoGeolocation,
+        |_| {},
+    )
+    .unwrap();
+    let expected: std::collections::HashMap<String, f64> = whole
+        .events
+        .iter()
+        .map(|event| (event.login_id(), event.risk_score))
+        .collect();
+
+    let (status, alone) = json_of(&router, api_upload(&[], &second)).await;
+    assert_eq!(status, StatusCode::CREATED, "{alone}");
+    assert_eq!(alone["summary"]["feedback"]["history_logins"], 0);
+    let alone_rows = all_events(&router, alone["id"].as_str().unwrap()).await;
+    let (status, _) = json_of(&router, api_upload(&[], &first)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The second part again, now that the first is kept: a re-run learns from it.
+    let (status, rerun) = json_of(
+        &router,
+        post_empty(&format!(
+            "/api/v1/analyses/{}/rerun",
+            alone["id"].as_str().unwrap()
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rerun}");
+    assert_eq!(
+        rerun["summary"]["feedback"]["history_logins"].as_u64(),
+        Some(cut as u64)
+    );
+    let rows = all_events(&router, alone["id"].as_str().unwrap()).await;
+    assert_eq!(rows.len(), lines.len() - cut);
+    for row in &rows {
+        let login_id = row["login_id"].as_str().unwrap();
+        assert_eq!(
+            row["risk_score"].as_f64(),
+            expected.get(login_id).copied(),
+            "{row}"
+        );
+    }
+    assert_ne!(
+        alone_rows
+            .iter()
+            .map(|row| row["risk_score"].as_f64())
+            .collect::<Vec<_>>(),
+        rows.iter()
+            .map(|row| row["risk_score"].as_f64())
+            .collect::<Vec<_>>(),
+        "learning from the first part changes the scores"
+    );
+}

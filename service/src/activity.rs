@@ -1,0 +1,68 @@
+//! What the server is doing, as it happens: analyses being scored and analyses kept. Pages that
+//! show kept results (the dashboard) follow it to update by themselves.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Activity {
+    /// An upload is being scored: `done` of `total` logins.
+    Scoring {
+        file_name: String,
+        done: u64,
+        total: u64,
+    },
+    /// An analysis was kept: a new upload, or a kept one scored again.
+    Kept { id: String, file_name: String },
+}
+
+#[cfg(feature = "runtime")]
+pub use feed::ActivityFeed;
+
+#[cfg(feature = "runtime")]
+mod feed {
+    use tokio::sync::{broadcast, watch};
+
+    use super::Activity;
+
+    /// Messages held for a listener that falls behind; it then skips to the newest.
+    const BACKLOG: usize = 64;
+
+    /// Fans the server's activity out to every open page that follows it.
+    #[derive(Clone)]
+    pub struct ActivityFeed {
+        sender: broadcast::Sender<Activity>,
+        /// Set when the server shuts down, so followers' streams end and do not hold it open.
+        closing: watch::Sender<bool>,
+    }
+
+    impl Default for ActivityFeed {
+        fn default() -> Self {
+            Self {
+                sender: broadcast::channel(BACKLOG).0,
+                closing: watch::channel(false).0,
+            }
+        }
+    }
+
+    impl ActivityFeed {
+        /// Tells whoever listens now; nobody listening is fine.
+        pub fn send(&self, activity: Activity) {
+            let _ = self.sender.send(activity);
+        }
+
+        pub fn subscribe(&self) -> broadcast::Receiver<Activity> {
+            self.sender.subscribe()
+        }
+
+        /// Ends every follower's stream (the server is stopping).
+        pub fn close(&self) {
+            self.closing.send_replace(true);
+        }
+
+        /// Becomes `true` when the server stops.
+        pub fn closing(&self) -> watch::Receiver<bool> {
+            self.closing.subscribe()
+        }
+    }
+}

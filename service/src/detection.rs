@@ -1,0 +1,552 @@
+//! The detection page's exchanges: the choices a person makes, the summary of a run, and pages of
+//! scored logins. Built by pure functions, so the server and the browser produce the same values.
+
+use engine::{AnalysisConfig, DataProfile, RiskLevel, ScoredEvent, UserRisk};
+use serde::{Deserialize, Serialize};
+
+/// Score from which a login is listed as risky by default (the original app's threshold).
+pub const DEFAULT_THRESHOLD: f64 = 0.7;
+/// Bins of the score histogram, each 0.05 wide.
+pub const HISTOGRAM_BINS: usize = 20;
+/// Logins per page of the results table.
+pub const PAGE_SIZE: usize = 50;
+/// Users listed as the riskiest.
+const TOP_USERS: usize = 10;
+
+/// What to run, as chosen on the page or sent to the API (JSON; missing keys keep their
+/// defaults, unknown keys are refused).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectionChoices {
+    pub isolation_forest: bool,
+    pub dbscan: bool,
+    pub statistical: bool,
+    pub weight_isolation_forest: f64,
+    pub weight_dbscan: f64,
+    pub weight_statistical: f64,
+    /// Logins scoring at least this are listed as risky.
+    pub threshold: f64,
+    pub geolocation: bool,
+    /// The Isolation Forest's expected share of anomalies; `None` for its fixed cutoff. Left
+    /// out of the JSON when unset, so earlier runs keep their ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contamination: Option<f64>,
+}
+
+impl Default for DetectionChoices {
+    fn default() -> Self {
+        let risk = engine::config::RiskParams::default();
+        Self {
+            isolation_forest: true,
+            dbscan: true,
+            statistical: true,
+            weight_isolation_forest: risk.weight_isolation_forest,
+            weight_dbscan: risk.weight_dbscan,
+            weight_statistical: risk.weight_statistical,
+            threshold: DEFAULT_THRESHOLD,
+            geolocation: true,
+            contamination: None,
+        }
+    }
+}
+
+impl DetectionChoices {
+    /// The choices a page or client sent, as JSON; empty for the defaults.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        serde_json::from_str(text).map_err(|error| error.to_string())
+    }
+
+    /// The same choices always give the same text, however they were written (key order,
+    /// spacing, `0.40` or `0.4`, defaults spelt out or left out): what a run's id is made from.
+    pub fn canonical(&self) -> String {
+        // −0 and 0 are the same choice.
+        let number = |value: f64| value + 0.0;
+        let normalised = Self {
+            weight_isolation_forest: number(self.weight_isolation_forest),
+            weight_dbscan: number(self.weight_dbscan),
+            weight_statistical: number(self.weight_statistical),
+            threshold: number(self.threshold),
+            contamination: self.contamination.map(number),
+            ..self.clone()
+        };
+        serde_json::to_string(&normalised).unwrap_or_default()
+    }
+
+    /// The server's (or default) settings with these choices applied, validated.
+    pub fn apply(&self, base: &AnalysisConfig) -> Result<AnalysisConfig, String> {
+        if !(self.isolation_forest || self.dbscan || self.statistical) {
+            return Err("choose at least one detector".to_owned());
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(format!(
+                "the threshold must be between 0 and 1, not {}",
+                self.threshold
+            ));
+        }
+        let mut config = base.clone();
+        config.isolation_forest.enabled = self.isolation_forest;
+        config.dbscan.enabled = self.dbscan;
+        if self.contamination.is_some() {
+            config.isolation_forest.contamination = self.contamination;
+        }
+        config.risk.weight_isolation_forest = self.weight_isolation_forest;
+        config.risk.weight_dbscan = self.weight_dbscan;
+        config.risk.weight_statistical = if self.statistical {
+            self.weight_statistical
+        } else {
+            0.0
+        };
+        config.check().map_err(|error| error.to_string())?;
+        Ok(config)
+    }
+
+    fn enabled(&self) -> Vec<Detector> {
+        [
+            (self.isolation_forest, Detector::IsolationForest),
+            (self.dbscan, Detector::Dbscan),
+            (self.statistical, Detector::Statistical),
+        ]
+        .into_iter()
+        .filter_map(|(on, detector)| on.then_some(detector))
+        .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Detector {
+    IsolationForest,
+    Dbscan,
+    Statistical,
+}
+
+impl Detector {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::IsolationForest => "Isolation Forest",
+            Self::Dbscan => "DBSCAN",
+            Self::Statistical => "Statistical",
+        }
+    }
+
+    fn score(self, event: &ScoredEvent) -> Option<f64> {
+        match self {
+            Self::IsolationForest => event.isolation_forest,
+            Self::Dbscan => event.dbscan,
+            Self::Statistical => Some(event.statistical),
+        }
+    }
+}
+
+/// How far the detectors agree on the logins at or above the threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// Per enabled detector: logins its own score puts at or above the threshold.
+    pub flagged_by: Vec<(Detector, u64)>,
+    /// Logins every enabled detector that gave a score puts at or above the threshold.
+    pub flagged_by_all: u64,
+    /// Logins at or above the threshold only because a rule fired (no detector agrees).
+    pub rules_only: u64,
+}
+
+/// The result of one run, without the logins themselves (they are paged).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetectionSummary {
+    /// Names the run for paging its logins.
+    pub id: String,
+    pub file_name: String,
+    pub profile: DataProfile,
+    pub choices: DetectionChoices,
+    /// Logins per level, Low to Critical.
+    pub levels: Vec<(RiskLevel, u64)>,
+    /// Logins per score bin of width 1 / [`HISTOGRAM_BINS`].
+    pub histogram: Vec<u64>,
+    pub at_or_above_threshold: u64,
+    pub agreement: Agreement,
+    pub top_users: Vec<UserRisk>,
+    pub geo_data: Option<String>,
+    pub elapsed_ms: u64,
+    /// What the run learnt from and applied besides its own logins (server runs only).
+    #[serde(default)]
+    pub feedback: FeedbackApplied,
+}
+
+/// Earlier kept logins learnt from first, and what analysts' feedback changed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackApplied {
+    pub history_logins: u64,
+    pub allow_list_entries: u64,
+    pub verdicts: u64,
+    /// Logins with at least one finding suppressed (by the allow-list or a verdict).
+    pub suppressed_logins: u64,
+}
+
+impl FeedbackApplied {
+    pub fn of(events: &[ScoredEvent], history_logins: usize, feedback: &engine::Feedback) -> Self {
+        Self {
+            history_logins: history_logins as u64,
+            allow_list_entries: feedback.allow.len() as u64,
+            verdicts: feedback.verdicts.len() as u64,
+            suppressed_logins: events
+                .iter()
+                .filter(|event| event.findings.iter().any(|finding| !finding.is_active()))
+                .count() as u64,
+        }
+    }
+}
+
+/// What re-scoring a kept run changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rerun {
+    pub summary: DetectionSummary,
+    /// Logins whose level changed.
+    pub changed_levels: usize,
+    /// Logins with at least one finding suppressed by an allow-list entry or a verdict.
+    pub suppressed: usize,
+}
+
+/// A kept run in the list of recent runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunListing {
+    pub id: String,
+    pub file_name: String,
+    pub created_ms: i64,
+    pub logins: u64,
+    pub at_or_above_threshold: u64,
+    pub threshold: f64,
+}
+
+impl RunListing {
+    pub fn of(summary: &DetectionSummary, created_ms: i64) -> Self {
+        Self {
+            id: summary.id.clone(),
+            file_name: summary.file_name.clone(),
+            created_ms,
+            logins: summary.profile.accepted,
+            at_or_above_threshold: summary.at_or_above_threshold,
+            threshold: summary.choices.threshold,
+        }
+    }
+}
+
+/// Summarises scored logins (in any order).
+pub fn summarise(
+    id: String,
+    file_name: String,
+    profile: DataProfile,
+    choices: DetectionChoices,
+    analysis: &engine::Analysis,
+    elapsed_ms: u64,
+) -> DetectionSummary {
+    let events = &analysis.events;
+    let threshold = choices.threshold;
+    let mut histogram = vec![0u64; HISTOGRAM_BINS];
+    for event in events {
+        let bin = ((event.risk_score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+        histogram[bin] += 1;
+    }
+    let risky: Vec<&ScoredEvent> = events
+        .iter()
+        .filter(|event| event.risk_score >= threshold)
+        .collect();
+    let detectors = choices.enabled();
+    let flags = |event: &ScoredEvent, detector: Detector| {
+        detector
+            .score(event)
+            .is_some_and(|score| score >= threshold)
+    };
+    let flagged_by = detectors
+        .iter()
+        .map(|&detector| {
+            let count = risky.iter().filter(|event| flags(event, detector)).count();
+            (detector, count as u64)
+        })
+        .collect();
+    let flagged_by_all = risky
+        .iter()
+        .filter(|event| {
+            let scored: Vec<Detector> = detectors
+                .iter()
+                .copied()
+                .filter(|&detector| detector.score(event).is_some())
+                .collect();
+            !scored.is_empty() && scored.iter().all(|&detector| flags(event, detector))
+        })
+        .count() as u64;
+    let rules_only = risky
+        .iter()
+        .filter(|event| !detectors.iter().any(|&detector| flags(event, detector)))
+        .count() as u64;
+    DetectionSummary {
+        id,
+        file_name,
+        profile,
+        levels: RiskLevel::ALL
+            .iter()
+            .map(|&level| (level, analysis.count_at(level) as u64))
+            .collect(),
+        histogram,
+        at_or_above_threshold: risky.len() as u64,
+        agreement: Agreement {
+            flagged_by,
+            flagged_by_all,
+            rules_only,
+        },
+        top_users: analysis.users.iter().take(TOP_USERS).cloned().collect(),
+        geo_data: analysis.geo_data.clone(),
+        elapsed_ms,
+        feedback: FeedbackApplied::default(),
+        choices,
+    }
+}
+
+/// Order of the logins table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventOrder {
+    #[default]
+    RiskiestFirst,
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Which logins to show: at or above a score, optionally one level, users matching a text and
+/// a time range.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventQuery {
+    pub min_score: f64,
+    pub level: Option<RiskLevel>,
+    /// Only logins at or above this level.
+    #[serde(default)]
+    pub min_level: Option<RiskLevel>,
+    /// Case-insensitive part of the user name; empty for everyone.
+    pub user: String,
+    pub order: EventOrder,
+    /// 0-based.
+    pub page: usize,
+    /// Logins at or after this time (UTC milliseconds).
+    #[serde(default)]
+    pub from_ms: Option<i64>,
+    /// Logins before this time.
+    #[serde(default)]
+    pub to_ms: Option<i64>,
+}
+
+impl EventQuery {
+    /// Whether `event` is one of the logins asked for (any page).
+    pub fn matches(&self, event: &ScoredEvent) -> bool {
+        let needle = self.user.trim().to_lowercase();
+        event.risk_score >= self.min_score
+            && self.level.is_none_or(|level| event.risk_level == level)
+            && self.min_level.is_none_or(|level| event.risk_level >= level)
+            && (needle.is_empty() || event.user_id.to_lowercase().contains(&needle))
+            && self.from_ms.is_none_or(|from| event.timestamp_ms >= from)
+            && self.to_ms.is_none_or(|to| event.timestamp_ms < to)
+    }
+}
+
+/// One page of logins and how many match in all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub matching: u64,
+    pub page: usize,
+    pub pages: usize,
+    pub rows: Vec<ScoredEvent>,
+    /// Analysts' current verdicts on the rows, by login id ([`engine::login_id`]).
+    #[serde(default)]
+    pub verdicts: std::collections::BTreeMap<String, engine::VerdictKind>,
+}
+
+/// The page of logins `query` asks for.
+pub fn query(events: &[ScoredEvent], query: &EventQuery) -> EventPage {
+    let mut matching: Vec<&ScoredEvent> = events.iter().filter(|e| query.matches(e)).collect();
+    match query.order {
+        EventOrder::RiskiestFirst => matching.sort_by(|a, b| {
+            b.risk_score
+                .total_cmp(&a.risk_score)
+                .then(a.timestamp_ms.cmp(&b.timestamp_ms))
+                .then(a.row.cmp(&b.row))
+        }),
+        EventOrder::NewestFirst => {
+            matching.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms).then(a.row.cmp(&b.row)))
+        }
+        EventOrder::OldestFirst => {
+            matching.sort_by(|a, b| a.timestamp_ms.cmp(&b.timestamp_ms).then(a.row.cmp(&b.row)))
+        }
+    }
+    let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
+    let page = query.page.min(pages - 1);
+    EventPage {
+        matching: matching.len() as u64,
+        page,
+        pages,
+        rows: matching
+            .into_iter()
+            .skip(page * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .cloned()
+            .collect(),
+        verdicts: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::enrich::NoGeolocation;
+
+    fn sample_analysis() -> (engine::Ingested, engine::Analysis) {
+        let csv = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../public/sample/sample-logins.csv"
+        ))
+        .unwrap();
+        let ingested = engine::read_slice(&csv, &engine::IngestOptions::default()).unwrap();
+        let config = DetectionChoices::default()
+            .apply(&AnalysisConfig::default())
+            .unwrap();
+        let analysis = engine::analyze(&ingested.events, &config, &NoGeolocation, |_| {}).unwrap();
+        (ingested, analysis)
+    }
+
+    #[test]
+    fn summary_counts_match_the_scores() {
+        let (ingested, analysis) = sample_analysis();
+        let profile = DataProfile::of(&ingested);
+        let summary = summarise(
+            "run".into(),
+            "sample".into(),
+            profile,
+            DetectionChoices::default(),
+            &analysis,
+            1,
+        );
+        let total: u64 = summary.levels.iter().map(|(_, count)| count).sum();
+        assert_eq!(total, analysis.events.len() as u64);
+        assert_eq!(summary.histogram.iter().sum::<u64>(), total);
+        let risky = analysis
+            .events
+            .iter()
+            .filter(|e| e.risk_score >= 0.7)
+            .count() as u64;
+        assert_eq!(summary.at_or_above_threshold, risky);
+        assert!(risky > 0, "the sample has attacks");
+        for (_, flagged) in &summary.agreement.flagged_by {
+            assert!(*flagged <= risky);
+        }
+        assert!(summary.agreement.flagged_by_all <= risky);
+    }
+
+    #[test]
+    fn pages_filter_and_sort() {
+        let (_, analysis) = sample_analysis();
+        let mut q = EventQuery {
+            min_score: 0.0,
+            level: None,
+            user: String::new(),
+            order: EventOrder::RiskiestFirst,
+            page: 0,
+            ..EventQuery::default()
+        };
+        let first = query(&analysis.events, &q);
+        assert_eq!(first.matching, analysis.events.len() as u64);
+        assert_eq!(first.rows.len(), PAGE_SIZE);
+        assert!(
+            first
+                .rows
+                .windows(2)
+                .all(|w| w[0].risk_score >= w[1].risk_score)
+        );
+        q.page = 10_000;
+        assert_eq!(query(&analysis.events, &q).page, first.pages - 1);
+        q.page = 0;
+        q.level = Some(RiskLevel::Critical);
+        let critical = query(&analysis.events, &q);
+        assert!(
+            critical
+                .rows
+                .iter()
+                .all(|e| e.risk_level == RiskLevel::Critical)
+        );
+        let user = analysis.events[0].user_id.to_uppercase();
+        q.level = None;
+        q.user = user.clone();
+        q.order = EventOrder::OldestFirst;
+        let mine = query(&analysis.events, &q);
+        assert!(
+            mine.rows
+                .iter()
+                .all(|e| e.user_id.to_uppercase().contains(&user))
+        );
+        assert!(
+            mine.rows
+                .windows(2)
+                .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms)
+        );
+    }
+
+    #[test]
+    fn the_same_choices_written_differently_are_the_same_canonical_text() {
+        let compact = DetectionChoices::from_json(r#"{"threshold":0.7,"dbscan":true}"#).unwrap();
+        let spaced = DetectionChoices::from_json(
+            "{ \"dbscan\" : true ,\n \"threshold\": 0.70, \"weight_dbscan\": 0.3 }",
+        )
+        .unwrap();
+        assert_eq!(compact.canonical(), spaced.canonical());
+        assert_eq!(compact.canonical(), DetectionChoices::default().canonical());
+        assert_eq!(
+            DetectionChoices::from_json("  ").unwrap(),
+            DetectionChoices::default()
+        );
+        let other = DetectionChoices::from_json(r#"{"threshold":0.8}"#).unwrap();
+        assert_ne!(other.canonical(), compact.canonical());
+        let error = DetectionChoices::from_json(r#"{"treshold":0.8}"#).unwrap_err();
+        assert!(error.contains("unknown field"), "{error}");
+    }
+
+    #[test]
+    fn choices_are_validated() {
+        let base = AnalysisConfig::default();
+        let none = DetectionChoices {
+            isolation_forest: false,
+            dbscan: false,
+            statistical: false,
+            ..DetectionChoices::default()
+        };
+        assert!(none.apply(&base).is_err());
+        let off = DetectionChoices {
+            dbscan: false,
+            ..DetectionChoices::default()
+        };
+        assert!(!off.apply(&base).unwrap().dbscan.enabled);
+        let bad = DetectionChoices {
+            threshold: 1.5,
+            ..DetectionChoices::default()
+        };
+        assert!(bad.apply(&base).is_err());
+        let expected = DetectionChoices {
+            contamination: Some(0.05),
+            ..DetectionChoices::default()
+        };
+        assert_eq!(
+            expected
+                .apply(&base)
+                .unwrap()
+                .isolation_forest
+                .contamination,
+            Some(0.05)
+        );
+        let implausible = DetectionChoices {
+            contamination: Some(0.7),
+            ..DetectionChoices::default()
+        };
+        let error = implausible.apply(&base).unwrap_err();
+        assert!(error.contains("contamination"), "{error}");
+        // Unset, it is not written: the JSON (and so the ids) of earlier runs' choices stay.
+        let json = serde_json::to_string(&DetectionChoices::default()).unwrap();
+        assert!(!json.contains("contamination"), "{json}");
+        let read: DetectionChoices = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.contamination, None);
+    }
+}

@@ -1,0 +1,110 @@
+//! What can go wrong in a use-case, typed. Errors say what happened in words a person can act on
+//! and carry an [`ErrorKind`] (what sort of failure) and a stable [`code`](RunError::code); the web
+//! edges (server functions, REST API) map kinds to HTTP statuses in one place each. Storage
+//! details never reach a message: the store logs them.
+
+use crate::ports::StoreError;
+
+/// What sort of failure, for the edges to answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request itself is wrong (a bad choice, a bad entry): the caller must change it.
+    Invalid,
+    /// The upload cannot be read as a sign-in log.
+    Unreadable,
+    NotFound,
+    /// The account may not do this.
+    Forbidden,
+    /// The upload is over a limit.
+    TooLarge,
+    /// Our fault: storage or a failed task.
+    Internal,
+}
+
+/// An error a use-case returns: what sort of failure, and its stable name.
+pub trait Categorised: std::error::Error {
+    fn kind(&self) -> ErrorKind;
+    /// A stable, machine-readable name of the failure (the REST API's `code`).
+    fn code(&self) -> &'static str;
+}
+
+/// Why a run could not be made, read or scored again.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("bad choices: {0}")]
+    BadChoices(String),
+    /// The file cannot be read as a sign-in log.
+    #[error("{0}")]
+    Unreadable(#[from] engine::IngestError),
+    /// No such kept run, or one kept without what the request needs.
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+    /// A background task failed (logged where it happened).
+    #[error("internal error while analysing")]
+    Task,
+}
+
+impl Categorised for RunError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadChoices(_) => ErrorKind::Invalid,
+            Self::Unreadable(_) => ErrorKind::Unreadable,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Storage(_) | Self::Task => ErrorKind::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadChoices(_) => "bad_choices",
+            Self::Unreadable(_) => "unreadable_log",
+            Self::NotFound(_) => "not_found",
+            Self::Storage(_) => "storage",
+            Self::Task => "internal",
+        }
+    }
+}
+
+/// Longest comment kept with a verdict, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// Why a verdict or an allow-list entry was not kept.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackError {
+    #[error("{0}")]
+    BadVerdict(String),
+    #[error("the comment is longer than {MAX_COMMENT_CHARS} characters")]
+    CommentTooLong,
+    #[error("{0}")]
+    BadEntry(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+impl Categorised for FeedbackError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadVerdict(_) | Self::CommentTooLong | Self::BadEntry(_) => ErrorKind::Invalid,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::Storage(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadVerdict(_) => "bad_verdict",
+            Self::CommentTooLong => "bad_request",
+            Self::BadEntry(_) => "bad_entry",
+            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Storage(_) => "storage",
+        }
+    }
+}

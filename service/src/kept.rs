@@ -1,0 +1,51 @@
+//! A run as the database keeps it, and as reports and the user pages read it back.
+
+use engine::{AnalysisConfig, LoginEvent, Rejection, ScoredEvent};
+
+use crate::detection::DetectionSummary;
+
+/// Everything kept of one run.
+pub struct SavedRun {
+    pub summary: DetectionSummary,
+    /// The settings the run used (the server's, with the page's choices applied).
+    pub settings: AnalysisConfig,
+    /// The rejected records the engine kept (all of them up to its limit).
+    pub rejections: Vec<Rejection>,
+    pub events: Vec<ScoredEvent>,
+    /// The validated logins behind `events`, in the same order (for re-scoring and history).
+    pub logins: Vec<LoginEvent>,
+    pub created_ms: i64,
+}
+
+/// A kept run read back for reports.
+pub struct KeptRun {
+    pub summary: DetectionSummary,
+    pub settings: AnalysisConfig,
+    /// In input order.
+    pub events: Vec<ScoredEvent>,
+}
+
+impl KeptRun {
+    /// The report's view of this run.
+    pub fn report_input(&self) -> reports::ReportInput<'_> {
+        reports::ReportInput {
+            source_name: &self.summary.file_name,
+            analysis_id: Some(&self.summary.id),
+            profile: &self.summary.profile,
+            settings: &self.settings,
+            geo_data: self.summary.geo_data.as_deref(),
+            events: &self.events,
+            threshold: self.summary.choices.threshold,
+        }
+    }
+}
+
+/// One kept run's logins of one user.
+pub struct UserLogins {
+    pub analysis_id: String,
+    pub file_name: String,
+    pub created_ms: i64,
+    pub settings: AnalysisConfig,
+    /// In input order.
+    pub events: Vec<ScoredEvent>,
+}

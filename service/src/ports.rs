@@ -1,0 +1,158 @@
+//! What the use-cases need from storage, as traits: the server implements them on SQLite or
+//! PostgreSQL (the `store` crate); tests may implement them in memory.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+
+use engine::{LoginEvent, ScoredEvent};
+
+use crate::account::{Account, Role};
+use crate::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
+use crate::kept::{KeptRun, SavedRun, UserLogins};
+use crate::triage::{AllowListEntry, TriageRecord, TriageState};
+
+/// A storage call's future.
+pub type Stored<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The database could not be used. What went wrong is logged by the store where it happened;
+/// the error shown to people says only that, never SQL or paths.
+#[derive(Debug, thiserror::Error)]
+#[error("the results database could not be used (see the server log)")]
+pub struct StoreError;
+
+/// Where runs are kept.
+pub trait RunStore: Send + Sync {
+    /// Keeps a run in one transaction (replacing a run with the same id).
+    fn save(&self, run: SavedRun) -> Stored<'_, ()>;
+    /// The latest runs, newest first.
+    fn recent(&self, limit: usize) -> Stored<'_, Vec<RunListing>>;
+    fn summary<'a>(&'a self, id: &'a str) -> Stored<'a, Option<DetectionSummary>>;
+    fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Stored<'a, Option<EventPage>>;
+    /// Everything kept of a run (for reports), its logins in input order.
+    fn run<'a>(&'a self, id: &'a str) -> Stored<'a, Option<KeptRun>>;
+    /// A user's logins in every kept run (user names compared case-insensitively), newest run
+    /// first.
+    fn user_logins<'a>(&'a self, user: &'a str) -> Stored<'a, Vec<UserLogins>>;
+    /// The validated logins of a run, in input order; `None` for an unknown id or a run kept
+    /// before logins were kept with their scores.
+    fn logins<'a>(&'a self, id: &'a str) -> Stored<'a, Option<Vec<LoginEvent>>>;
+    /// Logins kept by runs other than `except`, each once and none named in `skip` (the new
+    /// analysis' own), up to `until_ms` (later ones cannot change a score), from the latest
+    /// `limit` kept rows, in time order: what a new analysis learns from first.
+    fn history<'a>(
+        &'a self,
+        until_ms: i64,
+        limit: usize,
+        except: &'a str,
+        skip: HashSet<String>,
+    ) -> Stored<'a, Vec<LoginEvent>>;
+    /// Replaces a kept run's summary, settings and scores (after re-scoring its logins); `false`
+    /// when no such run is kept.
+    fn rescore(&self, run: SavedRun) -> Stored<'_, bool>;
+}
+
+/// Where verdicts and allow-list entries are kept.
+pub trait FeedbackStore: Send + Sync {
+    fn allow_list(&self) -> Stored<'_, Vec<AllowListEntry>>;
+    /// Inserts or replaces the entry with the same id.
+    fn save_allow(&self, entry: AllowListEntry) -> Stored<'_, ()>;
+    /// `false` when there was no such entry.
+    fn delete_allow<'a>(&'a self, id: &'a str) -> Stored<'a, bool>;
+    /// Records a verdict as the login's current one and in its history.
+    fn record_triage(&self, record: TriageRecord) -> Stored<'_, ()>;
+    fn triage<'a>(&'a self, login_id: &'a str) -> Stored<'a, TriageState>;
+    /// The current verdict of every triaged login.
+    fn verdicts(&self) -> Stored<'_, Vec<TriageRecord>>;
+    /// Where a login was scored: `(analysis id, scored login)`, newest run first.
+    fn find_login<'a>(&'a self, login_id: &'a str) -> Stored<'a, Vec<(String, ScoredEvent)>>;
+}
+
+/// An account with what is needed to check its password.
+#[derive(Clone, Debug)]
+pub struct StoredAccount {
+    pub account: Account,
+    pub password_hash: String,
+    pub created_ms: i64,
+}
+
+/// A live sign-in session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub account: Account,
+    pub csrf_token: String,
+}
+
+/// An API token as listed (never its secret).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ApiTokenListing {
+    pub id: String,
+    pub account: String,
+    pub label: String,
+    pub created_ms: i64,
+    pub last_used_ms: Option<i64>,
+}
+
+/// Hosted mode's accounts, sessions and API tokens. Sessions and tokens are looked up by the
+/// SHA-256 digest of their secret; secrets are never stored.
+pub trait AccountStore: Send + Sync {
+    /// `false` if the name is taken.
+    fn add_account<'a>(
+        &'a self,
+        name: &'a str,
+        role: Role,
+        password_hash: &'a str,
+        now_ms: i64,
+    ) -> Stored<'a, bool>;
+    fn account<'a>(&'a self, name: &'a str) -> Stored<'a, Option<StoredAccount>>;
+    fn accounts(&self) -> Stored<'_, Vec<StoredAccount>>;
+    /// Sets a new password and role and ends the account's sessions; `false` for no such
+    /// account.
+    fn reset_account<'a>(
+        &'a self,
+        name: &'a str,
+        role: Role,
+        password_hash: &'a str,
+    ) -> Stored<'a, bool>;
+    /// Removes the account with its sessions and tokens; `false` for no such account.
+    fn remove_account<'a>(&'a self, name: &'a str) -> Stored<'a, bool>;
+    fn start_session<'a>(
+        &'a self,
+        token_digest: &'a str,
+        account: &'a str,
+        csrf_token: &'a str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Stored<'a, ()>;
+    /// The session of a digest, if it has not expired at `now_ms`.
+    fn session<'a>(&'a self, token_digest: &'a str, now_ms: i64) -> Stored<'a, Option<Session>>;
+    fn end_session<'a>(&'a self, token_digest: &'a str) -> Stored<'a, ()>;
+    fn add_api_token<'a>(
+        &'a self,
+        id: &'a str,
+        token_digest: &'a str,
+        account: &'a str,
+        label: &'a str,
+        now_ms: i64,
+    ) -> Stored<'a, ()>;
+    /// The account a token acts as (and notes its use at `now_ms`).
+    fn api_token_account<'a>(
+        &'a self,
+        token_digest: &'a str,
+        now_ms: i64,
+    ) -> Stored<'a, Option<Account>>;
+    fn api_tokens(&self) -> Stored<'_, Vec<ApiTokenListing>>;
+    /// `false` for no such token.
+    fn revoke_api_token<'a>(&'a self, id: &'a str) -> Stored<'a, bool>;
+}
+
+/// The notification log: which alerts went out on which channel, so none is sent twice.
+pub trait SentLogStore: Send + Sync {
+    fn sent_entries(&self) -> Stored<'_, Vec<alerts::SentEntry>>;
+    /// Records deliveries (with the run that caused them, if any).
+    fn record_sent<'a>(
+        &'a self,
+        run_id: Option<&'a str>,
+        entries: &'a [alerts::SentEntry],
+    ) -> Stored<'a, ()>;
+}

@@ -1,0 +1,334 @@
+//! Keeping runs: an upload scored with the server's settings and what it has learnt, kept in the
+//! database with its own address; kept runs read back, paged and scored again with feedback.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use engine::enrich::{GeoLookup, NoGeolocation};
+use engine::{
+    AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent, ScoredEvent,
+};
+
+use crate::activity::{Activity, ActivityFeed};
+use crate::clock::now_ms;
+use crate::detection::{
+    DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, Rerun, RunListing,
+    summarise,
+};
+use crate::error::RunError;
+use crate::kept::{KeptRun, SavedRun, UserLogins};
+use crate::notify::Notifier;
+use crate::ports::{FeedbackStore, RunStore};
+use crate::triage::feedback_of;
+
+/// Kept logins a new analysis learns from at most (the latest before its own): about 0.4 GB
+/// and a few seconds of replay.
+pub const HISTORY_LIMIT: usize = 1_000_000;
+
+/// The use-cases of analyses, verdicts and the allow-list on one server.
+pub struct DetectionService {
+    /// The server's analysis settings (`--config`), before the page's choices.
+    pub config: AnalysisConfig,
+    pub geo: Arc<dyn GeoLookup + Send>,
+    pub runs: Arc<dyn RunStore>,
+    pub feedback: Arc<dyn FeedbackStore>,
+    /// Alerts after server runs, when the config file has a `[notifications]` section.
+    pub notifier: Option<Arc<dyn Notifier>>,
+    /// Scoring progress and kept analyses, for pages that update by themselves.
+    pub activity: ActivityFeed,
+}
+
+/// A run's name from what it analysed: the same file with the same choices (however written)
+/// gets the same id.
+pub fn run_id(content: &[u8], choices: &DetectionChoices) -> String {
+    let hash = engine::digest::fnv1a64(content.iter().chain(choices.canonical().as_bytes()));
+    format!("{hash:016x}")
+}
+
+impl DetectionService {
+    /// Scores a log with the server's settings and `choices`, keeps the run, sends its alerts
+    /// in the background, and returns its summary. The same content with the same choices is
+    /// the same run (and replaces it).
+    pub async fn run_and_keep(
+        self: &Arc<Self>,
+        content: Vec<u8>,
+        options: IngestOptions,
+        choices: DetectionChoices,
+        file_name: String,
+    ) -> Result<DetectionSummary, RunError> {
+        let config = choices.apply(&self.config).map_err(RunError::BadChoices)?;
+        let id = run_id(&content, &choices);
+        let started = std::time::Instant::now();
+        let ingested = blocking(move || engine::read_slice(&content, &options)).await??;
+        let (earlier, feedback) = self.history_and_feedback(&ingested.events, &id).await?;
+        let service = Arc::clone(self);
+        let name = file_name.clone();
+        let (run, alerts) = blocking(move || {
+            let profile = engine::DataProfile::of(&ingested);
+            let engine::Ingested {
+                events, rejections, ..
+            } = ingested;
+            let history = History {
+                earlier: &earlier,
+                feedback: Some(&feedback),
+            };
+            let total = events.len() as u64;
+            let analysis = service.score(&events, &history, &choices, &config, |done| {
+                service.activity.send(Activity::Scoring {
+                    file_name: file_name.clone(),
+                    done: done as u64,
+                    total,
+                });
+            })?;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let mut summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
+            summary.feedback = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
+            let alerts = service
+                .notifier
+                .as_ref()
+                .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
+            let run = SavedRun {
+                summary,
+                settings: config,
+                rejections,
+                events: analysis.events,
+                logins: events,
+                created_ms: now_ms(),
+            };
+            Ok::<_, RunError>((run, alerts))
+        })
+        .await??;
+        let summary = run.summary.clone();
+        self.runs.save(run).await?;
+        self.activity.send(Activity::Kept {
+            id: summary.id.clone(),
+            file_name: name,
+        });
+        // Alerts go out once the run is kept (their links point at it), without holding the reply.
+        if let Some(alerts) = alerts {
+            tracing::info!(run = %summary.id, alerts = alerts.count, "sending alerts");
+            tokio::task::spawn_blocking(alerts.send);
+        }
+        Ok(summary)
+    }
+
+    /// The latest kept runs, newest first.
+    pub async fn recent(&self, limit: usize) -> Result<Vec<RunListing>, RunError> {
+        Ok(self.runs.recent(limit).await?)
+    }
+
+    /// A kept run's summary.
+    pub async fn summary(&self, id: &str) -> Result<DetectionSummary, RunError> {
+        self.runs.summary(id).await?.ok_or_else(|| not_kept(id))
+    }
+
+    /// One page of a kept run's scored logins.
+    pub async fn page(&self, id: &str, query: &EventQuery) -> Result<EventPage, RunError> {
+        self.runs.page(id, query).await?.ok_or_else(|| not_kept(id))
+    }
+
+    /// Everything kept of a run, for reports and the dashboard.
+    pub async fn kept(&self, id: &str) -> Result<KeptRun, RunError> {
+        self.runs.run(id).await?.ok_or_else(|| not_kept(id))
+    }
+
+    /// The latest kept run, if any.
+    pub async fn latest(&self) -> Result<Option<KeptRun>, RunError> {
+        match self.runs.recent(1).await?.pop() {
+            Some(latest) => Ok(Some(self.kept(&latest.id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A user's logins in every kept run, newest run first.
+    pub async fn user_logins(&self, user: &str) -> Result<Vec<UserLogins>, RunError> {
+        Ok(self.runs.user_logins(user).await?)
+    }
+
+    /// Scores a kept run's logins again with what analysts have taught since (allow-list,
+    /// verdicts) and what other kept runs learnt, and replaces its scores.
+    pub async fn rerun(self: &Arc<Self>, id: &str) -> Result<Rerun, RunError> {
+        let kept = self.kept(id).await?;
+        let logins = self
+            .runs
+            .logins(id)
+            .await?
+            .filter(|logins| logins.len() == kept.events.len())
+            .ok_or_else(|| {
+                RunError::NotFound(format!(
+                    "analysis {id:?} was kept without its logins; upload the file again to re-score it"
+                ))
+            })?;
+        let (earlier, feedback) = self.history_and_feedback(&logins, id).await?;
+        let service = Arc::clone(self);
+        let (run, changed_levels, suppressed) = blocking(move || {
+            let started = std::time::Instant::now();
+            let previous = kept.summary;
+            let history = History {
+                earlier: &earlier,
+                feedback: Some(&feedback),
+            };
+            let analysis =
+                service.score(&logins, &history, &previous.choices, &kept.settings, |_| {})?;
+            let changed_levels = kept
+                .events
+                .iter()
+                .zip(&analysis.events)
+                .filter(|(before, after)| before.risk_level != after.risk_level)
+                .count();
+            let applied = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
+            let suppressed = applied.suppressed_logins as usize;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let mut summary = summarise(
+                previous.id,
+                previous.file_name,
+                previous.profile,
+                previous.choices,
+                &analysis,
+                elapsed_ms,
+            );
+            summary.feedback = applied;
+            let run = SavedRun {
+                summary,
+                settings: kept.settings,
+                rejections: Vec::new(),
+                events: analysis.events,
+                logins,
+                created_ms: now_ms(),
+            };
+            Ok::<_, RunError>((run, changed_levels, suppressed))
+        })
+        .await??;
+        let summary = run.summary.clone();
+        if !self.runs.rescore(run).await? {
+            return Err(not_kept(id));
+        }
+        self.activity.send(Activity::Kept {
+            id: summary.id.clone(),
+            file_name: summary.file_name.clone(),
+        });
+        Ok(Rerun {
+            summary,
+            changed_levels,
+            suppressed,
+        })
+    }
+
+    /// Earlier logins from other kept runs (without the ones in `logins`), and the feedback in
+    /// force now.
+    async fn history_and_feedback(
+        &self,
+        logins: &[LoginEvent],
+        id: &str,
+    ) -> Result<(Vec<LoginEvent>, Feedback), RunError> {
+        let until_ms = logins.iter().map(|login| login.timestamp_ms).max();
+        let earlier = match until_ms {
+            Some(until_ms) => {
+                let own = logins.iter().map(LoginEvent::login_id).collect();
+                self.runs.history(until_ms, HISTORY_LIMIT, id, own).await?
+            }
+            None => Vec::new(),
+        };
+        Ok((earlier, self.feedback_in_force().await?))
+    }
+
+    /// Allow-list entries that have not expired, and every current verdict.
+    pub(crate) async fn feedback_in_force(&self) -> Result<Feedback, RunError> {
+        let entries = self.feedback.allow_list().await?;
+        let verdicts = self.feedback.verdicts().await?;
+        Ok(feedback_of(&entries, &verdicts, now_ms()))
+    }
+
+    /// What the engine has learnt about `user` from the kept logins (the latest
+    /// [`HISTORY_LIMIT`]) with the feedback in force: what their next upload is compared with.
+    /// `None` if no kept login is theirs.
+    pub async fn learnt_baseline(
+        self: &Arc<Self>,
+        user: &str,
+    ) -> Result<Option<BaselineSnapshot>, RunError> {
+        let logins = self
+            .runs
+            .history(i64::MAX, HISTORY_LIMIT, "", HashSet::new())
+            .await?;
+        let feedback = self.feedback_in_force().await?;
+        let service = Arc::clone(self);
+        let user = user.to_owned();
+        blocking(move || {
+            engine::learnt_baseline(
+                &logins,
+                Some(&feedback),
+                &service.config,
+                service.geo.as_ref(),
+                &user,
+            )
+            .map_err(|error| RunError::BadChoices(error.to_string()))
+        })
+        .await?
+    }
+
+    /// The CPU-bound part of a run.
+    fn score(
+        &self,
+        events: &[LoginEvent],
+        history: &History<'_>,
+        choices: &DetectionChoices,
+        config: &AnalysisConfig,
+        progress: impl FnMut(usize),
+    ) -> Result<engine::Analysis, RunError> {
+        let geo: &dyn GeoLookup = if choices.geolocation {
+            self.geo.as_ref()
+        } else {
+            &NoGeolocation
+        };
+        engine::analyze_with(events, history, config, geo, progress)
+            .map_err(|error| RunError::BadChoices(error.to_string()))
+    }
+
+    /// Where a kept login was scored: `(analysis id, scored login)`, newest run first.
+    pub async fn scored_login(
+        &self,
+        login_id: &str,
+    ) -> Result<Vec<(String, ScoredEvent)>, crate::error::FeedbackError> {
+        let scored = self.feedback.find_login(login_id).await?;
+        if scored.is_empty() {
+            return Err(crate::error::FeedbackError::NotFound(format!(
+                "no kept login {login_id:?} (login ids look like F-0123456789ab)"
+            )));
+        }
+        Ok(scored)
+    }
+}
+
+fn not_kept(id: &str) -> RunError {
+    RunError::NotFound(format!("no kept analysis {id:?}"))
+}
+
+/// Runs CPU-bound work off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, RunError> {
+    tokio::task::spawn_blocking(job).await.map_err(|error| {
+        tracing::error!(%error, "analysis task failed");
+        RunError::Task
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_follow_the_content_and_the_canonical_choices() {
+        let choices = DetectionChoices::default();
+        assert_eq!(run_id(b"a", &choices), run_id(b"a", &choices));
+        assert_ne!(run_id(b"a", &choices), run_id(b"b", &choices));
+        let stricter = DetectionChoices {
+            threshold: 0.8,
+            ..DetectionChoices::default()
+        };
+        assert_ne!(run_id(b"a", &choices), run_id(b"a", &stricter));
+        let spaced = DetectionChoices::from_json("{ \"threshold\" : 0.70 }").unwrap();
+        assert_eq!(run_id(b"a", &choices), run_id(b"a", &spaced));
+        assert_eq!(run_id(b"", &choices).len(), 16);
+    }
+}

@@ -1,0 +1,601 @@
+//! Kept results: each detection run's dataset profile, rejected records, settings, summary and
+//! scored logins, in SQLite (a file under the data directory, WAL mode) or PostgreSQL
+//! (`--database postgres://…`), with the same migrations and queries.
+//!
+//! Also kept: analysts' verdicts and allow-list entries, the notification log, and hosted mode's
+//! accounts, sessions and API tokens. The store implements the application layer's ports
+//! ([`service::ports`]); what goes wrong inside is logged here, never shown to people.
+//!
+//! A run is written in one transaction: a crash or a kill mid-way leaves the whole run or none
+//! of it. The schema is brought up to date on open by sqlx's migrator (checksummed migrations,
+//! applied under PostgreSQL's advisory lock, so servers starting together do not both migrate).
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use engine::{LoginEvent, RiskLevel, ScoredEvent};
+use service::detection::{
+    DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE, RunListing,
+};
+use service::kept::{KeptRun, SavedRun, UserLogins};
+use service::ports::{RunStore, StoreError, Stored};
+use sqlx::AnyConnection;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
+
+/// The schema, version by version; a version once released never changes (its checksum is
+/// kept in each database, and a changed one is refused).
+const MIGRATIONS: [(i64, &str, &str); 5] = [
+    (1, "runs", include_str!("../migrations/0001_runs.sql")),
+    (
+        2,
+        "user index",
+        include_str!("../migrations/0002_user_index.sql"),
+    ),
+    (
+        3,
+        "feedback",
+        include_str!("../migrations/0003_feedback.sql"),
+    ),
+    (
+        4,
+        "notification log",
+        include_str!("../migrations/0004_notification_log.sql"),
+    ),
+    (
+        5,
+        "accounts",
+        include_str!("../migrations/0005_accounts.sql"),
+    ),
+];
+/// Where earlier versions recorded the versions they applied; moved into sqlx's table once.
+const LEGACY_MIGRATIONS_TABLE: &str = "schema_migrations";
+/// sqlx's own bookkeeping table.
+const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
+/// Logins per INSERT statement (10 values each; well under SQLite's and PostgreSQL's limits).
+const EVENTS_PER_INSERT: usize = 500;
+
+/// What went wrong inside the store; logged, then reported as [`StoreError`].
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("a kept value cannot be read: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Corrupt(String),
+    #[error("cannot move the sent-log file: {0}")]
+    SentLogFile(#[from] alerts::SentLogError),
+    #[error("cannot rename the imported sent-log file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+type Result<T, E = Failure> = std::result::Result<T, E>;
+
+/// Why the database cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("cannot open the database: {0}")]
+    Connect(sqlx::Error),
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migrate(Failure),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database behind the web app.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// The embedded default: `skytrace.db` in the data directory.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("skytrace.db").display()
+        )
+    }
+
+    /// Connects (creating the SQLite file if needed) and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Self, OpenError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(OpenError::UnsupportedUrl);
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::raw_sql(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .execute(&mut *connection)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(OpenError::Connect)?;
+        let store = Self { pool };
+        store.migrate().await.map_err(OpenError::Migrate)?;
+        Ok(store)
+    }
+
+    /// Applies the migrations not applied yet, after moving an earlier version's record of
+    /// them into sqlx's table.
+    async fn migrate(&self) -> Result<()> {
+        let migrator = migrator();
+        let mut connection = self.pool.acquire().await?;
+        connection.lock().await?;
+        let moved = move_legacy_record(&mut connection, &migrator).await;
+        connection.unlock().await?;
+        moved?;
+        migrator.run(&mut *connection).await?;
+        Ok(())
+    }
+
+    async fn save_run(&self, run: SavedRun) -> Result<()> {
+        let id = run.summary.id.clone();
+        let mut transaction = self.pool.begin().await?;
+        // The same file with the same choices is the same run: replace it.
+        sqlx::query("DELETE FROM datasets WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query(
+            "INSERT INTO datasets (id, source_name, profile, created_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(&run.summary.file_name)
+        .bind(serde_json::to_string(&run.summary.profile)?)
+        .bind(run.created_ms)
+        .execute(&mut *transaction)
+        .await?;
+        for rejection in &run.rejections {
+            sqlx::query(
+                "INSERT INTO rejected_records (dataset_id, record, line, reason) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&id)
+            .bind(rejection.row as i64)
+            .bind(rejection.line.map(|line| line as i64))
+            .bind(rejection.reason.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO analyses (id, dataset_id, settings, summary, created_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(&id)
+        .bind(serde_json::to_string(&run.settings)?)
+        .bind(serde_json::to_string(&run.summary)?)
+        .bind(run.created_ms)
+        .execute(&mut *transaction)
+        .await?;
+        insert_events(&mut transaction, &id, &run).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces a run's summary, settings and scores; its dataset and rejections stay.
+    async fn rescore_run(&self, run: SavedRun) -> Result<bool> {
+        let id = run.summary.id.clone();
+        let mut transaction = self.pool.begin().await?;
+        let updated = sqlx::query("UPDATE analyses SET settings = $1, summary = $2 WHERE id = $3")
+            .bind(serde_json::to_string(&run.settings)?)
+            .bind(serde_json::to_string(&run.summary)?)
+            .bind(&id)
+            .execute(&mut *transaction)
+            .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM scored_events WHERE analysis_id = $1")
+            .bind(&id)
+            .execute(&mut *transaction)
+            .await?;
+        insert_events(&mut transaction, &id, &run).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    async fn load_recent(&self, limit: usize) -> Result<Vec<RunListing>> {
+        let rows = sqlx::query(
+            "SELECT summary, created_ms FROM analyses ORDER BY created_ms DESC, id LIMIT $1",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let summary: DetectionSummary =
+                    serde_json::from_str(&row.try_get::<String, _>("summary")?)?;
+                Ok(RunListing::of(&summary, row.try_get("created_ms")?))
+            })
+            .collect()
+    }
+
+    async fn load_summary(&self, id: &str) -> Result<Option<DetectionSummary>> {
+        let row = sqlx::query("SELECT summary FROM analyses WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let text: String = row.try_get("summary")?;
+            Ok(serde_json::from_str(&text)?)
+        })
+        .transpose()
+    }
+
+    async fn load_page(&self, id: &str, query: &EventQuery) -> Result<Option<EventPage>> {
+        if self.load_summary(id).await?.is_none() {
+            return Ok(None);
+        }
+        let mut conditions = vec!["analysis_id = $1".to_owned(), "risk_score >= $2".to_owned()];
+        let mut next = 3;
+        if query.level.is_some() {
+            conditions.push(format!("risk_level = ${next}"));
+            next += 1;
+        }
+        let at_or_above: Vec<&str> = query.min_level.map_or_else(Vec::new, |min| {
+            RiskLevel::ALL
+                .iter()
+                .filter(|level| **level >= min)
+                .map(|level| level.as_str())
+                .collect()
+        });
+        if !at_or_above.is_empty() {
+            let places: Vec<String> = (0..at_or_above.len())
+                .map(|index| format!("${}", next + index))
+                .collect();
+            conditions.push(format!("risk_level IN ({})", places.join(", ")));
+            next += at_or_above.len();
+        }
+        let needle = query.user.trim().to_lowercase();
+        if !needle.is_empty() {
+            conditions.push(format!("user_key LIKE ${next} ESCAPE '\\'"));
+            next += 1;
+        }
+        if query.from_ms.is_some() {
+            conditions.push(format!("timestamp_ms >= ${next}"));
+            next += 1;
+        }
+        if query.to_ms.is_some() {
+            conditions.push(format!("timestamp_ms < ${next}"));
+            next += 1;
+        }
+        let filter = conditions.join(" AND ");
+        // The SQL below is built from constant fragments and numbered placeholders only.
+        let bind_filters = |sql: String| {
+            let mut statement = sqlx::query(AssertSqlSafe(sql))
+                .bind(id.to_owned())
+                .bind(query.min_score);
+            if let Some(level) = query.level {
+                statement = statement.bind(level.as_str());
+            }
+            for level in &at_or_above {
+                statement = statement.bind(*level);
+            }
+            if !needle.is_empty() {
+                statement = statement.bind(format!("%{}%", escape_like(&needle)));
+            }
+            if let Some(from) = query.from_ms {
+                statement = statement.bind(from);
+            }
+            if let Some(to) = query.to_ms {
+                statement = statement.bind(to);
+            }
+            statement
+        };
+        let counted = bind_filters(format!(
+            "SELECT COUNT(*) AS matching FROM scored_events WHERE {filter}"
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        let matching = counted.try_get::<i64, _>("matching")? as usize;
+        let pages = matching.div_ceil(PAGE_SIZE).max(1);
+        let page = query.page.min(pages - 1);
+        let order = match query.order {
+            EventOrder::RiskiestFirst => "risk_score DESC, timestamp_ms ASC, record ASC",
+            EventOrder::NewestFirst => "timestamp_ms DESC, record ASC",
+            EventOrder::OldestFirst => "timestamp_ms ASC, record ASC",
+        };
+        let sql = format!(
+            "SELECT event FROM scored_events WHERE {filter} ORDER BY {order} \
+             LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        let rows = bind_filters(sql)
+            .bind(PAGE_SIZE as i64)
+            .bind((page * PAGE_SIZE) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        let rows = rows
+            .iter()
+            .map(decode_event)
+            .collect::<Result<Vec<ScoredEvent>>>()?;
+        let verdicts = self.verdicts_of(&rows).await?;
+        Ok(Some(EventPage {
+            matching: matching as u64,
+            page,
+            pages,
+            rows,
+            verdicts,
+        }))
+    }
+}
+
+impl Store {
+    /// Everything kept of a run, its logins in input order; `None` for an unknown id.
+    async fn load_run(&self, id: &str) -> Result<Option<KeptRun>> {
+        let Some(row) =
+            sqlx::query("SELECT settings, summary, created_ms FROM analyses WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let summary: DetectionSummary =
+            serde_json::from_str(&row.try_get::<String, _>("summary")?)?;
+        let settings = serde_json::from_str(&row.try_get::<String, _>("settings")?)?;
+        let events =
+            sqlx::query("SELECT event FROM scored_events WHERE analysis_id = $1 ORDER BY record")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(decode_event)
+                .collect::<Result<Vec<ScoredEvent>>>()?;
+        Ok(Some(KeptRun {
+            summary,
+            settings,
+            events,
+        }))
+    }
+}
+
+impl Store {
+    async fn load_user_logins(&self, user: &str) -> Result<Vec<UserLogins>> {
+        let key = user.trim().to_lowercase();
+        let rows = sqlx::query(
+            "SELECT analysis_id, event FROM scored_events WHERE user_key = $1 \
+             ORDER BY analysis_id, record",
+        )
+        .bind(&key)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_run: Vec<UserLogins> = Vec::new();
+        for row in &rows {
+            let id: String = row.try_get("analysis_id")?;
+            if by_run.last().is_none_or(|run| run.analysis_id != id) {
+                let run = sqlx::query(
+                    "SELECT a.settings, a.created_ms, d.source_name FROM analyses a \
+                     JOIN datasets d ON d.id = a.dataset_id WHERE a.id = $1",
+                )
+                .bind(&id)
+                .fetch_one(&self.pool)
+                .await?;
+                by_run.push(UserLogins {
+                    analysis_id: id,
+                    file_name: run.try_get("source_name")?,
+                    created_ms: run.try_get("created_ms")?,
+                    settings: serde_json::from_str(&run.try_get::<String, _>("settings")?)?,
+                    events: Vec::new(),
+                });
+            }
+            if let Some(run) = by_run.last_mut() {
+                run.events.push(decode_event(row)?);
+            }
+        }
+        by_run.sort_by(|a, b| {
+            b.created_ms
+                .cmp(&a.created_ms)
+                .then_with(|| a.analysis_id.cmp(&b.analysis_id))
+        });
+        Ok(by_run)
+    }
+}
+
+/// A run's scored logins with the validated logins behind them.
+async fn insert_events(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+    run: &SavedRun,
+) -> Result<()> {
+    if run.logins.len() != run.events.len() {
+        return Err(Failure::Corrupt(
+            "every scored login needs its login".to_owned(),
+        ));
+    }
+    const COLUMNS: usize = 10;
+    for (events, logins) in run
+        .events
+        .chunks(EVENTS_PER_INSERT)
+        .zip(run.logins.chunks(EVENTS_PER_INSERT))
+    {
+        let values: Vec<String> = (0..events.len())
+            .map(|row| {
+                let first = row * COLUMNS;
+                let places: Vec<String> =
+                    (1..=COLUMNS).map(|n| format!("${}", first + n)).collect();
+                format!("({})", places.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO scored_events (analysis_id, record, timestamp_ms, user_id, user_key, \
+             risk_score, risk_level, event, login_id, login) VALUES {}",
+            values.join(", ")
+        );
+        // Built from constant fragments and numbered placeholders only.
+        let mut insert = sqlx::query(AssertSqlSafe(sql));
+        for (event, login) in events.iter().zip(logins) {
+            insert = insert
+                .bind(id.to_owned())
+                .bind(event.row as i64)
+                .bind(event.timestamp_ms)
+                .bind(event.user_id.to_string())
+                .bind(event.user_id.to_lowercase())
+                .bind(event.risk_score)
+                .bind(event.risk_level.as_str())
+                .bind(serde_json::to_string(event)?)
+                .bind(event.login_id())
+                .bind(serde_json::to_string(login)?);
+        }
+        insert.execute(&mut **transaction).await?;
+    }
+    Ok(())
+}
+
+fn decode_event(row: &AnyRow) -> Result<ScoredEvent> {
+    let text: String = row.try_get("event")?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// `%`, `_` and `\` in a user's search text match themselves.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The schema as sqlx's migrator applies it.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A database made by an earlier version records its applied versions in `schema_migrations`;
+/// they are recorded in sqlx's table with the checksums of the same scripts (unchanged since),
+/// and the old table is dropped. Idempotent, and run under the migration lock.
+async fn move_legacy_record(connection: &mut AnyConnection, migrator: &Migrator) -> Result<()> {
+    let legacy = sqlx::query(AssertSqlSafe(format!(
+        "SELECT version FROM {LEGACY_MIGRATIONS_TABLE}"
+    )))
+    .fetch_all(&mut *connection)
+    .await;
+    let Ok(rows) = legacy else {
+        // No such table: a new database, or one already moved.
+        return Ok(());
+    };
+    let applied: Vec<i64> = rows
+        .iter()
+        .map(|row| row.try_get("version"))
+        .collect::<Result<_, _>>()?;
+    connection.ensure_migrations_table(MIGRATIONS_TABLE).await?;
+    let mut transaction = sqlx::Connection::begin(&mut *connection).await?;
+    for migration in migrator.iter().filter(|m| applied.contains(&m.version)) {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {MIGRATIONS_TABLE} (version, description, success, checksum, execution_time) \
+             VALUES ($1, $2, $3, $4, 0) ON CONFLICT (version) DO NOTHING"
+        )))
+        .bind(migration.version)
+        .bind(migration.description.to_string())
+        .bind(true)
+        .bind(migration.checksum.to_vec())
+        .execute(&mut *transaction)
+        .await?;
+    }
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP TABLE {LEGACY_MIGRATIONS_TABLE}"
+    )))
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    tracing::info!(
+        versions = applied.len(),
+        "the schema's record moved to sqlx's migrations table"
+    );
+    Ok(())
+}
+
+/// The details go to the log; the caller learns only that storage failed.
+fn logged<T>(result: Result<T>) -> std::result::Result<T, StoreError> {
+    result.map_err(|error| {
+        tracing::error!(%error, "database error");
+        StoreError
+    })
+}
+
+impl RunStore for Store {
+    fn save(&self, run: SavedRun) -> Stored<'_, ()> {
+        Box::pin(async move { logged(self.save_run(run).await) })
+    }
+
+    fn recent(&self, limit: usize) -> Stored<'_, Vec<RunListing>> {
+        Box::pin(async move { logged(self.load_recent(limit).await) })
+    }
+
+    fn summary<'a>(&'a self, id: &'a str) -> Stored<'a, Option<DetectionSummary>> {
+        Box::pin(async move { logged(self.load_summary(id).await) })
+    }
+
+    fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Stored<'a, Option<EventPage>> {
+        Box::pin(async move { logged(self.load_page(id, query).await) })
+    }
+
+    fn run<'a>(&'a self, id: &'a str) -> Stored<'a, Option<KeptRun>> {
+        Box::pin(async move { logged(self.load_run(id).await) })
+    }
+
+    fn user_logins<'a>(&'a self, user: &'a str) -> Stored<'a, Vec<UserLogins>> {
+        Box::pin(async move { logged(self.load_user_logins(user).await) })
+    }
+
+    fn logins<'a>(&'a self, id: &'a str) -> Stored<'a, Option<Vec<LoginEvent>>> {
+        Box::pin(async move { logged(self.load_logins(id).await) })
+    }
+
+    fn history<'a>(
+        &'a self,
+        until_ms: i64,
+        limit: usize,
+        except: &'a str,
+        skip: std::collections::HashSet<String>,
+    ) -> Stored<'a, Vec<LoginEvent>> {
+        Box::pin(async move { logged(self.load_history(until_ms, limit, except, skip).await) })
+    }
+
+    fn rescore(&self, run: SavedRun) -> Stored<'_, bool> {
+        Box::pin(async move { logged(self.rescore_run(run).await) })
+    }
+}
+
+mod accounts;
+mod feedback;
+mod notifications;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,716 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use engine::enrich::NoGeolocation;
+use engine::{AnalysisConfig, IngestOptions, RiskLevel};
+use service::detection::{DetectionChoices, EventOrder, EventQuery, summarise};
+use service::kept::SavedRun;
+use service::ports::{AccountStore, FeedbackStore, RunStore, SentLogStore};
+
+use super::*;
+
+/// A store on a new SQLite file under the test's scratch directory.
+pub async fn fresh_sqlite() -> Store {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "skytrace-store-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join("skytrace.db"));
+    Store::open(&Store::sqlite_url(&dir)).await.unwrap()
+}
+
+fn sample_run(csv: &[u8], name: &str) -> SavedRun {
+    let ingested = engine::read_slice(csv, &IngestOptions::default()).unwrap();
+    let config = AnalysisConfig::default();
+    let analysis = engine::analyze(&ingested.events, &config, &NoGeolocation, |_| {}).unwrap();
+    let summary = summarise(
+        service::runs::run_id(
+            &[csv, name.as_bytes()].concat(),
+            &DetectionChoices::default(),
+        ),
+        name.to_owned(),
+        engine::DataProfile::of(&ingested),
+        DetectionChoices::default(),
+        &analysis,
+        5,
+    );
+    SavedRun {
+        summary,
+        settings: config,
+        rejections: ingested.rejections,
+        events: analysis.events,
+        logins: ingested.events,
+        created_ms: 1_772_409_600_000,
+    }
+}
+
+fn sample_csv() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/sample/sample-logins.csv"
+    ))
+    .unwrap()
+}
+
+fn everything(order: EventOrder) -> EventQuery {
+    EventQuery {
+        min_score: 0.0,
+        level: None,
+        user: String::new(),
+        order,
+        page: 0,
+        ..EventQuery::default()
+    }
+}
+
+#[tokio::test]
+async fn a_run_is_kept_and_paged_like_in_memory() {
+    let store = fresh_sqlite().await;
+    let csv = sample_csv();
+    let run = sample_run(&csv, "sample.csv");
+    let id = run.summary.id.clone();
+    let expected_summary = run.summary.clone();
+    let events = run.events.clone();
+    store.save(run).await.unwrap();
+
+    assert_eq!(store.summary(&id).await.unwrap(), Some(expected_summary));
+    for query in [
+        everything(EventOrder::RiskiestFirst),
+        everything(EventOrder::NewestFirst),
+        EventQuery {
+            min_score: 0.7,
+            level: Some(RiskLevel::Critical),
+            ..everything(EventOrder::OldestFirst)
+        },
+        EventQuery {
+            user: "AVA.".to_owned(),
+            page: 1,
+            ..everything(EventOrder::RiskiestFirst)
+        },
+        EventQuery {
+            page: 10_000,
+            ..everything(EventOrder::RiskiestFirst)
+        },
+        EventQuery {
+            min_level: Some(RiskLevel::High),
+            from_ms: Some(1_772_928_000_000),
+            to_ms: Some(1_773_532_800_000),
+            ..everything(EventOrder::NewestFirst)
+        },
+    ] {
+        let stored = store.page(&id, &query).await.unwrap().unwrap();
+        assert_eq!(
+            stored,
+            service::detection::query(&events, &query),
+            "{query:?}"
+        );
+    }
+    assert_eq!(store.summary("nope").await.unwrap(), None);
+    assert_eq!(
+        store
+            .page("nope", &everything(EventOrder::NewestFirst))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn like_wildcards_in_a_search_match_themselves() {
+    let store = fresh_sqlite().await;
+    let csv = b"timestamp,user_id,ip_address,user_agent\n\
+                2026-03-02T08:00:00Z,first_last,10.0.0.1,UA\n\
+                2026-03-02T08:01:00Z,firstXlast,10.0.0.2,UA\n\
+                2026-03-02T08:02:00Z,100%sure,10.0.0.3,UA\n";
+    let run = sample_run(csv, "wild.csv");
+    let id = run.summary.id.clone();
+    store.save(run).await.unwrap();
+    let find = |user: &str| EventQuery {
+        user: user.to_owned(),
+        ..everything(EventOrder::OldestFirst)
+    };
+    let underscore = store.page(&id, &find("first_")).await.unwrap().unwrap();
+    assert_eq!(underscore.matching, 1);
+    assert_eq!(&*underscore.rows[0].user_id, "first_last");
+    let percent = store.page(&id, &find("0%s")).await.unwrap().unwrap();
+    assert_eq!(percent.matching, 1);
+}
+
+#[tokio::test]
+async fn the_same_run_again_replaces_it_and_reopening_keeps_everything() {
+    let dir = std::env::temp_dir().join(format!("skytrace-store-reopen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join("skytrace.db"));
+    let url = Store::sqlite_url(&dir);
+    let csv = sample_csv();
+    let id = {
+        let store = Store::open(&url).await.unwrap();
+        store.save(sample_run(&csv, "a.csv")).await.unwrap();
+        let run = sample_run(&csv, "a.csv");
+        let id = run.summary.id.clone();
+        store.save(run).await.unwrap();
+        id
+    };
+    let reopened = Store::open(&url).await.unwrap();
+    let page = reopened
+        .page(&id, &everything(EventOrder::NewestFirst))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.matching, 4_519);
+    let rejected: i64 = sqlx::query("SELECT COUNT(*) AS n FROM analyses")
+        .fetch_one(&reopened.pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(rejected, 1);
+}
+
+#[tokio::test]
+async fn rejected_records_are_kept_with_the_dataset() {
+    let store = fresh_sqlite().await;
+    let csv = b"timestamp,user_id,ip_address,user_agent\n\
+                2026-03-02T08:00:00Z,ann,10.0.0.1,UA\n\
+                soon,bob,10.0.0.2,UA\n";
+    let run = sample_run(csv, "bad.csv");
+    let id = run.summary.id.clone();
+    store.save(run).await.unwrap();
+    let row =
+        sqlx::query("SELECT record, line, reason FROM rejected_records WHERE dataset_id = $1")
+            .bind(&id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(row.try_get::<i64, _>("record").unwrap(), 2);
+    assert_eq!(row.try_get::<Option<i64>, _>("line").unwrap(), Some(3));
+    assert!(row.try_get::<String, _>("reason").unwrap().contains("soon"));
+}
+
+/// The PostgreSQL server `./dev test` starts (its URL in SKYTRACE_TEST_POSTGRES); `None`
+/// without one, except under CI, which must test both databases.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("SKYTRACE_TEST_POSTGRES") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI must test PostgreSQL too: SKYTRACE_TEST_POSTGRES names none")
+        }
+        Err(_) => {
+            eprintln!("no PostgreSQL (SKYTRACE_TEST_POSTGRES): the test checks SQLite only");
+            None
+        }
+    }
+}
+
+/// The same store code on a real PostgreSQL.
+#[tokio::test]
+async fn postgres_keeps_and_pages_runs_like_sqlite() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let store = Store::open(&url).await.unwrap();
+    // Opening again finds the schema up to date.
+    let store_again = Store::open(&url).await.unwrap();
+    let sqlite = fresh_sqlite().await;
+    let csv = sample_csv();
+    let run = sample_run(&csv, "postgres.csv");
+    let id = run.summary.id.clone();
+    store.save(sample_run(&csv, "postgres.csv")).await.unwrap();
+    sqlite.save(run).await.unwrap();
+    assert_eq!(
+        store_again.summary(&id).await.unwrap(),
+        sqlite.summary(&id).await.unwrap()
+    );
+    for query in [
+        everything(EventOrder::RiskiestFirst),
+        EventQuery {
+            min_score: 0.7,
+            level: Some(RiskLevel::High),
+            user: "a_".to_owned(),
+            ..everything(EventOrder::NewestFirst)
+        },
+        EventQuery {
+            user: "AVA".to_owned(),
+            page: 2,
+            ..everything(EventOrder::OldestFirst)
+        },
+        EventQuery {
+            min_level: Some(RiskLevel::Medium),
+            from_ms: Some(1_772_928_000_000),
+            to_ms: Some(1_773_532_800_000),
+            ..everything(EventOrder::RiskiestFirst)
+        },
+    ] {
+        // Verdicts aside: this PostgreSQL database may keep some from earlier test runs.
+        let without_verdicts = |page: Option<service::detection::EventPage>| {
+            page.map(|page| service::detection::EventPage {
+                verdicts: Default::default(),
+                ..page
+            })
+        };
+        assert_eq!(
+            without_verdicts(store.page(&id, &query).await.unwrap()),
+            without_verdicts(sqlite.page(&id, &query).await.unwrap()),
+            "{query:?}"
+        );
+    }
+    let on_postgres = store.user_logins("AVA.Edwards").await.unwrap();
+    let on_sqlite = sqlite.user_logins("AVA.Edwards").await.unwrap();
+    let events = |runs: &[service::kept::UserLogins]| {
+        runs.iter()
+            .find(|run| run.analysis_id == id)
+            .map(|run| run.events.clone())
+    };
+    assert!(events(&on_sqlite).is_some_and(|events| !events.is_empty()));
+    assert_eq!(events(&on_postgres), events(&on_sqlite));
+    feedback_round_trip(&store, "postgres").await;
+    accounts_round_trip(&store, "postgres").await;
+}
+
+#[tokio::test]
+async fn recent_runs_are_listed_newest_first() {
+    let store = fresh_sqlite().await;
+    let mut older = sample_run(
+        b"timestamp,user_id,ip_address\n2026-03-02T08:00:00Z,a,10.0.0.1\n",
+        "old.csv",
+    );
+    older.created_ms = 1;
+    let mut newer = sample_run(
+        b"timestamp,user_id,ip_address\n2026-03-02T08:00:00Z,b,10.0.0.2\n",
+        "new.csv",
+    );
+    newer.created_ms = 2;
+    store.save(older).await.unwrap();
+    store.save(newer).await.unwrap();
+    let listed = store.recent(10).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|run| run.file_name.as_str()).collect();
+    assert_eq!(names, ["new.csv", "old.csv"]);
+    assert_eq!((listed[0].logins, listed[0].created_ms), (1, 2));
+    assert_eq!(store.recent(1).await.unwrap().len(), 1);
+}
+
+/// Feedback, kept logins and re-scoring on `store` (SQLite or PostgreSQL, possibly not empty).
+async fn feedback_round_trip(store: &Store, tag: &str) {
+    use engine::VerdictKind;
+    use service::triage::{AllowListEntry, TriageRecord};
+
+    let csv = sample_csv();
+    let run = sample_run(&csv, "feedback.csv");
+    let id = run.summary.id.clone();
+    let logins = run.logins.clone();
+    let events = run.events.clone();
+    store.save(run).await.unwrap();
+    assert_eq!(store.logins(&id).await.unwrap(), Some(logins.clone()));
+    assert_eq!(store.logins("nope").await.unwrap(), None);
+
+    // Another kept run with the first 100 logins: history for `id` comes from it only.
+    let text = String::from_utf8(csv.clone()).unwrap();
+    let head: Vec<&str> = text.lines().take(101).collect();
+    let part = sample_run(format!("{}\n", head.join("\n")).as_bytes(), "part.csv");
+    let part_id = part.summary.id.clone();
+    store.save(part).await.unwrap();
+    let until_ms = logins[49].timestamp_ms;
+    let nothing = std::collections::HashSet::new;
+    let history = store
+        .history(until_ms, 1_000_000, &id, nothing())
+        .await
+        .unwrap();
+    let own: std::collections::HashSet<String> =
+        logins.iter().map(|login| login.login_id()).collect();
+    assert!(history.len() >= 50, "{}", history.len());
+    assert!(history.iter().all(|login| login.timestamp_ms <= until_ms));
+    assert!(
+        history
+            .windows(2)
+            .all(|pair| pair[0].timestamp_ms <= pair[1].timestamp_ms)
+    );
+    assert_eq!(history[..50], logins[..50], "in time order, each once");
+    // The new run's own logins are left out, wherever else they were kept.
+    let without_own = store
+        .history(until_ms, 1_000_000, &id, own.clone())
+        .await
+        .unwrap();
+    assert!(
+        without_own
+            .iter()
+            .all(|login| !own.contains(&login.login_id()))
+    );
+    let limited = store
+        .history(until_ms, 10, &part_id, nothing())
+        .await
+        .unwrap();
+    // The latest `limit` rows before the run (fewer logins when other runs kept the same ones).
+    assert!(
+        !limited.is_empty() && limited.len() <= 10,
+        "{}",
+        limited.len()
+    );
+    assert!(logins[..50].ends_with(&limited));
+    assert!(limited.iter().all(|login| own.contains(&login.login_id())));
+
+    // Allow-list entries: insert, replace, delete.
+    let entry_id = format!("AL-test-{tag}");
+    store.delete_allow(&entry_id).await.unwrap();
+    let entry = AllowListEntry {
+        id: entry_id.clone(),
+        kind: "user_country".to_owned(),
+        value: "BR".to_owned(),
+        user: Some("alice".to_owned()),
+        reason: "travels".to_owned(),
+        expires_ms: Some(i64::MAX),
+        created_ms: 5,
+        actor: "local".to_owned(),
+    };
+    store.save_allow(entry.clone()).await.unwrap();
+    let replaced = AllowListEntry {
+        reason: "lives there now".to_owned(),
+        expires_ms: None,
+        ..entry
+    };
+    store.save_allow(replaced.clone()).await.unwrap();
+    let listed = store.allow_list().await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|e| e.id == entry_id)
+            .collect::<Vec<_>>(),
+        [&replaced]
+    );
+    assert!(store.delete_allow(&entry_id).await.unwrap());
+    assert!(!store.delete_allow(&entry_id).await.unwrap());
+
+    // Verdicts: current and history, on the events page and where the login was scored.
+    let riskiest = events
+        .iter()
+        .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score))
+        .unwrap();
+    let login_id = riskiest.login_id();
+    let earlier = store.triage(&login_id).await.unwrap().history.len();
+    for (verdict, at_ms) in [
+        (VerdictKind::Dismissed, 10),
+        (VerdictKind::ConfirmedCompromised, 20),
+    ] {
+        store
+            .record_triage(TriageRecord {
+                login_id: login_id.clone(),
+                verdict,
+                comment: format!("{verdict:?}"),
+                actor: "local".to_owned(),
+                at_ms,
+            })
+            .await
+            .unwrap();
+    }
+    let state = store.triage(&login_id).await.unwrap();
+    assert_eq!(state.history.len(), earlier + 2);
+    assert_eq!(
+        state.current.as_ref().unwrap().verdict,
+        VerdictKind::ConfirmedCompromised
+    );
+    assert!(
+        store
+            .verdicts()
+            .await
+            .unwrap()
+            .contains(state.current.as_ref().unwrap())
+    );
+    let page = store
+        .page(&id, &everything(EventOrder::RiskiestFirst))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        page.verdicts.get(&login_id),
+        Some(&VerdictKind::ConfirmedCompromised)
+    );
+    let found = store.find_login(&login_id).await.unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|(analysis, event)| analysis == &id && event == riskiest)
+    );
+
+    // Re-scoring replaces the scores and the summary, and keeps the dataset.
+    let mut rescored = sample_run(&csv, "feedback.csv");
+    rescored.summary.elapsed_ms = 999;
+    rescored.events[0].risk_score = 0.5;
+    rescored.rejections.clear();
+    store.rescore(rescored).await.unwrap();
+    let kept = store.run(&id).await.unwrap().unwrap();
+    assert_eq!(kept.summary.elapsed_ms, 999);
+    assert_eq!(kept.events[0].risk_score, 0.5);
+    assert_eq!(kept.events.len(), events.len());
+    // The notification log.
+    let delivery = alerts::SentEntry {
+        channel: "webhook".to_owned(),
+        key: format!("INC-TEST-{tag}-{}", std::process::id()),
+        sent_at_ms: 42,
+        in_digest: true,
+    };
+    store
+        .record_sent(Some(&id), std::slice::from_ref(&delivery))
+        .await
+        .unwrap();
+    assert!(store.sent_entries().await.unwrap().contains(&delivery));
+
+    let mut unknown = sample_run(
+        b"timestamp,user_id,ip_address\n2026-03-02T08:00:00Z,z,10.0.0.9\n",
+        "x.csv",
+    );
+    unknown.summary.id = "not-kept".to_owned();
+    assert!(
+        !store.rescore(unknown).await.unwrap(),
+        "no such run to re-score"
+    );
+}
+
+#[tokio::test]
+async fn feedback_and_kept_logins_round_trip() {
+    feedback_round_trip(&fresh_sqlite().await, "sqlite").await;
+}
+
+/// Accounts, sessions and API tokens; `tag` keeps names apart from earlier runs on a kept
+/// PostgreSQL database.
+async fn accounts_round_trip(store: &Store, tag: &str) {
+    use service::account::Role;
+    let suffix = format!("{tag}-{}", std::process::id());
+    let (ana, root) = (format!("ana-{suffix}"), format!("root-{suffix}"));
+    assert!(
+        store
+            .add_account(&ana, Role::Analyst, "hash-a", 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .add_account(&ana, Role::Admin, "hash-b", 2)
+            .await
+            .unwrap(),
+        "name taken"
+    );
+    assert!(
+        store
+            .add_account(&root, Role::Admin, "hash-r", 3)
+            .await
+            .unwrap()
+    );
+    let stored = store.account(&ana).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.account.role,
+            stored.password_hash.as_str(),
+            stored.created_ms
+        ),
+        (Role::Analyst, "hash-a", 1)
+    );
+    assert!(
+        store
+            .accounts()
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.account.name == root && a.account.is_admin())
+    );
+
+    let (live, stale) = (format!("live-{suffix}"), format!("stale-{suffix}"));
+    store
+        .start_session(&stale, &ana, "csrf-1", 10, 20)
+        .await
+        .unwrap();
+    store
+        .start_session(&live, &ana, "csrf-2", 30, 1_000)
+        .await
+        .unwrap();
+    let session = store.session(&live, 40).await.unwrap().unwrap();
+    assert_eq!(
+        (session.account.name.as_str(), session.csrf_token.as_str()),
+        (ana.as_str(), "csrf-2")
+    );
+    assert!(session.account.signed_in);
+    assert!(
+        store.session(&stale, 15).await.unwrap().is_none(),
+        "expired sessions are forgotten"
+    );
+    assert!(
+        store.session(&live, 1_000).await.unwrap().is_none(),
+        "and end on time"
+    );
+
+    let token = format!("digest-{suffix}");
+    store
+        .add_api_token(&format!("tok-{suffix}"), &token, &root, "CI", 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .api_token_account(&token, 60)
+            .await
+            .unwrap()
+            .map(|a| a.role),
+        Some(Role::Admin)
+    );
+    let listed = store.api_tokens().await.unwrap();
+    let listed = listed.iter().find(|t| t.account == root).unwrap();
+    assert_eq!(
+        (listed.label.as_str(), listed.last_used_ms),
+        ("CI", Some(60))
+    );
+
+    assert!(
+        store
+            .reset_account(&ana, Role::Admin, "hash-new")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.session(&live, 40).await.unwrap().is_none(),
+        "a new password ends sessions"
+    );
+    assert_eq!(
+        store.account(&ana).await.unwrap().unwrap().account.role,
+        Role::Admin
+    );
+    assert!(store.remove_account(&root).await.unwrap());
+    assert!(
+        store.api_token_account(&token, 70).await.unwrap().is_none(),
+        "tokens go with it"
+    );
+    assert!(!store.remove_account(&root).await.unwrap());
+    assert!(store.remove_account(&ana).await.unwrap());
+    assert!(
+        !store
+            .revoke_api_token(&format!("tok-{suffix}"))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_tokens_round_trip() {
+    accounts_round_trip(&fresh_sqlite().await, "sqlite").await;
+}
+
+/// A database as an earlier version left it: the same scripts applied by the old runner, which
+/// recorded them in `schema_migrations`.
+async fn legacy_database(url: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for (version, name, sql) in MIGRATIONS {
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(version)
+            .bind(name)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+}
+
+/// What sqlx's table records: `(version, checksum matches the embedded script)`.
+async fn recorded_migrations(store: &Store) -> Vec<(i64, bool)> {
+    let migrator = migrator();
+    sqlx::query("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let version: i64 = row.try_get("version").unwrap();
+            let checksum: Vec<u8> = row.try_get("checksum").unwrap();
+            let expected = migrator.iter().find(|m| m.version == version).unwrap();
+            (version, checksum == expected.checksum.as_ref())
+        })
+        .collect()
+}
+
+async fn legacy_table_exists(store: &Store) -> bool {
+    sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&store.pool)
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn an_earlier_versions_database_is_moved_to_sqlx_migrations_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = Store::sqlite_url(dir.path());
+    legacy_database(&url).await;
+    let store = Store::open(&url).await.unwrap();
+    let all: Vec<(i64, bool)> = MIGRATIONS.iter().map(|(v, ..)| (*v, true)).collect();
+    assert_eq!(recorded_migrations(&store).await, all);
+    assert!(!legacy_table_exists(&store).await);
+    // The schema works, and opening again changes nothing.
+    store
+        .save(sample_run(&sample_csv(), "moved.csv"))
+        .await
+        .unwrap();
+    let again = Store::open(&url).await.unwrap();
+    assert_eq!(recorded_migrations(&again).await, all);
+    assert_eq!(again.recent(10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_changed_migration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = Store::sqlite_url(dir.path());
+    let store = Store::open(&url).await.unwrap();
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 3")
+        .bind(vec![0u8; 48])
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let error = Store::open(&url).await.err().expect("a changed script");
+    assert!(
+        matches!(error, OpenError::Migrate(Failure::Migration(_))),
+        "{error}"
+    );
+}
+
+/// Several servers starting together on one new PostgreSQL database: one migrates, the others
+/// wait for its lock and find the schema up to date; and an earlier version's database moves.
+#[tokio::test]
+async fn postgres_migrates_once_under_its_lock_and_moves_an_earlier_database() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let admin = Store::open(&url).await.unwrap();
+    let database = |name: &str| {
+        let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+        format!("{base}/{name}")
+    };
+    let suffix = std::process::id();
+    let (fresh, legacy) = (
+        format!("skytrace_fresh_{suffix}"),
+        format!("skytrace_legacy_{suffix}"),
+    );
+    for name in [&fresh, &legacy] {
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+            .execute(&admin.pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin.pool)
+            .await
+            .unwrap();
+    }
+    let fresh_url = database(&fresh);
+    let opened = futures_util::future::join_all((0..4).map(|_| Store::open(&fresh_url))).await;
+    let all: Vec<(i64, bool)> = MIGRATIONS.iter().map(|(v, ..)| (*v, true)).collect();
+    for store in opened {
+        assert_eq!(recorded_migrations(&store.unwrap()).await, all);
+    }
+    let legacy_url = database(&legacy);
+    legacy_database(&legacy_url).await;
+    let moved = Store::open(&legacy_url).await.unwrap();
+    assert_eq!(recorded_migrations(&moved).await, all);
+    assert!(!legacy_table_exists(&moved).await);
+}
