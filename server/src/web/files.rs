@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,7 +15,6 @@ use tower_http::services::ServeFile;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::land;
-use super::state::AppState;
 
 /// What the pages load besides the site's own files.
 #[derive(Clone, Default)]
@@ -46,7 +45,11 @@ impl PageFiles {
 
     /// Their routes: files streamed from disk (with range requests and conditional GET), the
     /// converted map data from memory.
-    pub fn routes(&self) -> Router<AppState> {
+    pub fn routes<S>(&self) -> Router<S>
+    where
+        Arc<PageFiles>: FromRef<S>,
+        S: Clone + Send + Sync + 'static,
+    {
         let router = Router::new()
             .route(
                 "/map/land.svg",
@@ -76,12 +79,12 @@ impl PageFiles {
 }
 
 /// `path` serves `file` when it is installed, else says how to install it.
-fn installed(
-    router: Router<AppState>,
+fn installed<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
     path: &str,
     file: Option<&Path>,
     what: &'static str,
-) -> Router<AppState> {
+) -> Router<S> {
     match file {
         Some(file) => router.route_service(
             path,
