@@ -91,12 +91,19 @@ fn a_quote_that_never_closes() {
     );
     let ingested = read(input.as_bytes()).unwrap();
     assert_counts_add_up(&ingested);
-    assert_eq!(ingested.events.len(), 2);
+    // Only carol's line is lost: the rows after it are read as they are.
+    assert_eq!(ingested.events.len(), 4);
     assert_eq!(ingested.rejections.len(), 1);
     assert_eq!(ingested.rejections[0].line, Some(4));
+    // The header, two rows, carol, a blank line and two rows.
+    assert_eq!(ingested.physical_lines, 7);
     assert!(matches!(
         ingested.rejections[0].reason,
-        RejectReason::UnclosedQuote { .. }
+        RejectReason::UnclosedQuote {
+            first_line: 4,
+            last_line: 7,
+            ..
+        }
     ));
 }
 

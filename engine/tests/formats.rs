@@ -4,7 +4,9 @@
 use std::net::IpAddr;
 
 use engine::ingest::{Field, Format, TextEncoding, parse_mapping};
-use engine::{IngestError, IngestOptions, Ingested, LoginEvent, RejectReason, read_slice};
+use engine::{
+    IdentityKind, IngestError, IngestOptions, Ingested, LoginEvent, RejectReason, read_slice,
+};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/../fixtures/formats/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -219,8 +221,19 @@ fn entra_graph_json() {
 #[test]
 fn entra_log_analytics_json() {
     let ingested = read("entra-loganalytics.json");
-    assert_eq!(counts(&ingested), (5, 4, 0, 1, 2, 1));
-    assert_eq!(ingested.skipped.get("ServicePrincipalSignInLogs"), Some(&1));
+    assert_eq!(counts(&ingested), (5, 5, 0, 0, 3, 1));
+    // The service principal's sign-in is read as a workload identity, not skipped.
+    let backup = event(&ingested, "backup-job", 0);
+    assert_eq!(
+        (backup.identity_kind, backup.interactive, backup.success),
+        (IdentityKind::ServicePrincipal, Some(false), Some(true))
+    );
+    let interrupted = event(&ingested, "alice@contoso.com", 2);
+    assert_eq!((interrupted.success, interrupted.interrupted), (None, true));
+    assert_eq!(
+        event(&ingested, "alice@contoso.com", 0).interactive,
+        Some(true)
+    );
     let guess = event(&ingested, "alice@contoso.com", 1);
     assert_eq!(guess.ip, ip("185.220.101.4"));
     assert!(
