@@ -110,7 +110,7 @@ pub fn read(
     options: &IngestOptions,
     out: &mut Collector<'_>,
 ) -> Result<(), IngestError> {
-    let mapper = mapper(format).ok_or_else(|| IngestError::UnknownJson)?;
+    let mapper = mapper(format).ok_or(IngestError::UnknownJson)?;
     let mut sink = Sink {
         mapper,
         options,
