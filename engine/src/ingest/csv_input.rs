@@ -66,40 +66,43 @@ impl CsvRecord {
     /// Splits `text` (one record, line breaks inside quotes included, its own line end not) into
     /// fields; `true` when it ends inside a quoted field.
     fn split(&mut self, text: &[u8], delimiter: u8) -> bool {
-        #[derive(PartialEq)]
-        enum State {
-            Start,
-            Unquoted,
-            Quoted,
-            QuoteInQuoted,
-        }
         self.bytes.clear();
         self.ends.clear();
-        let mut state = State::Start;
-        for &byte in text {
-            state = match state {
-                State::Start | State::Unquoted | State::QuoteInQuoted if byte == delimiter => {
+        let mut rest = text;
+        loop {
+            if let Some(mut quoted) = rest.strip_prefix(&[QUOTE]) {
+                loop {
+                    let Some(at) = quoted.iter().position(|&byte| byte == QUOTE) else {
+                        self.bytes.extend_from_slice(quoted);
+                        self.ends.push(self.bytes.len());
+                        return true;
+                    };
+                    self.bytes.extend_from_slice(&quoted[..at]);
+                    quoted = &quoted[at + 1..];
+                    match quoted.strip_prefix(&[QUOTE]) {
+                        Some(after) => {
+                            self.bytes.push(QUOTE);
+                            quoted = after;
+                        }
+                        None => break,
+                    }
+                }
+                // After the closing quote, anything up to the delimiter is taken as written.
+                rest = quoted;
+            }
+            match rest.iter().position(|&byte| byte == delimiter) {
+                Some(at) => {
+                    self.bytes.extend_from_slice(&rest[..at]);
                     self.ends.push(self.bytes.len());
-                    State::Start
+                    rest = &rest[at + 1..];
                 }
-                State::Start if byte == QUOTE => State::Quoted,
-                State::Quoted if byte == QUOTE => State::QuoteInQuoted,
-                State::QuoteInQuoted if byte == QUOTE => {
-                    self.bytes.push(QUOTE);
-                    State::Quoted
+                None => {
+                    self.bytes.extend_from_slice(rest);
+                    self.ends.push(self.bytes.len());
+                    return false;
                 }
-                State::Quoted => {
-                    self.bytes.push(byte);
-                    State::Quoted
-                }
-                State::Start | State::Unquoted | State::QuoteInQuoted => {
-                    self.bytes.push(byte);
-                    State::Unquoted
-                }
-            };
+            }
         }
-        self.ends.push(self.bytes.len());
-        state == State::Quoted
     }
 }
 
