@@ -278,9 +278,59 @@ mod tests {
 
     #[test]
     fn unknown_json_is_an_error() {
-        assert!(matches!(
-            sniff(br#"[{"a": 1}]"#),
-            Err(IngestError::UnknownJson)
-        ));
+        let error = sniff(br#"[{"a": 1}]"#).unwrap_err();
+        assert_eq!(error, IngestError::UnknownJson);
+        assert_eq!(
+            error.to_string(),
+            "this JSON is not a sign-in log Sky Trace knows; it reads Entra ID JSON, Okta System \
+             Log, AWS CloudTrail, Google Workspace login audit, Auth0 tenant logs, Microsoft 365 \
+             audit, Windows logon events, Elastic Common Schema, OCSF Authentication; name the \
+             format with --format"
+        );
+    }
+
+    fn looks_like(head: &str) -> String {
+        match sniff(head.as_bytes()) {
+            Err(IngestError::NotSignIns { looks_like }) => looks_like,
+            other => panic!("{head}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_that_is_not_sign_ins_says_what_it_looks_like() {
+        assert!(
+            looks_like(
+                r#"{"records": [{"time": "2026-03-02T08:30:00Z", "category": "AuditLogs", "operationName": "Update user", "properties": {}}]}"#
+            )
+            .starts_with("Azure Monitor records of the category AuditLogs, not sign-ins")
+        );
+        assert_eq!(
+            looks_like(
+                r#"{"@timestamp": "2026-03-02T08:30:00Z", "event": {"category": ["network"]}}"#
+            ),
+            "Elastic Common Schema documents of the category network, not authentication events"
+        );
+        assert_eq!(
+            looks_like(
+                r#"[{"class_uid": 3001, "class_name": "Account Change", "activity_id": 3}]"#
+            ),
+            "OCSF events of class 3001 (Account Change), not Authentication (3002)"
+        );
+        // A later record that is a sign-in decides.
+        assert_eq!(
+            sniff(
+                br#"{"records": [{"category": "AuditLogs", "operationName": "x", "properties": {}}, {"category": "SignInLogs", "operationName": "Sign-in activity", "properties": {}}]}"#
+            ),
+            Ok(Format::EntraJson)
+        );
+    }
+
+    #[test]
+    fn a_first_record_longer_than_the_head_is_sniffed_by_its_keys() {
+        let long = format!(
+            r#"[{{"eventType": "user.session.start", "published": "2026-03-02T08:15:03Z", "actor": {{}}, "padding": "{}"#,
+            "x".repeat(70_000)
+        );
+        assert_eq!(sniff(&long.as_bytes()[..64 * 1024]), Ok(Format::Okta));
     }
 }
