@@ -760,6 +760,12 @@ fn auth0_log_stream_webhook_batches_and_lines() {
         batch.rejections[0].reason,
         RejectReason::IpAddress("300.1.2.3".to_owned())
     );
+    // Batches stored one per line.
+    let batch_text = String::from_utf8(fixture("auth0-stream-batch.json")).unwrap();
+    let two_batches = format!("{batch_text}{batch_text}");
+    let batches = read_slice(two_batches.as_bytes(), &IngestOptions::default()).unwrap();
+    assert_eq!(counts(&batches), (16, 12, 2, 2, 4, 6));
+    assert_eq!(batches.rejections[1].line, Some(2));
     let lines = read("auth0-stream.jsonl");
     assert_eq!(counts(&lines), (8, 6, 1, 1, 2, 3));
     check_auth0(&lines);

@@ -138,21 +138,24 @@ pub fn read(
     Ok(())
 }
 
-/// One object per line: the first line is a whole JSON object, and either not a wrapper or
-/// followed by another object (a file of wrappers, one per line).
+/// One record per line: the first line is a whole JSON object that is not a wrapper, or a
+/// wrapper or an array followed by another of its kind (a file of batches, one per line, as Event
+/// Hub captures and log-stream webhooks deliver them).
 fn is_json_lines(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start();
     let Some((first_line, rest)) = text.split_once('\n') else {
         return false;
     };
+    let rest = rest.trim_start();
     match serde_json::from_str::<Value>(first_line) {
         Ok(Value::Object(object)) => {
             !CONTAINER_KEYS
                 .iter()
                 .any(|key| object.get(*key).is_some_and(Value::is_array))
-                || rest.trim_start().starts_with('{')
+                || rest.starts_with('{')
         }
+        Ok(Value::Array(_)) => rest.starts_with('['),
         _ => false,
     }
 }
@@ -230,12 +233,16 @@ impl RecordSink for Sink<'_, '_> {
     }
 }
 
-/// The records a value holds: those of a wrapper (an array under a container key, an Okta event
-/// hook's `data.events`), or the value itself.
+/// The records a value holds: those of a batch (an array, an array under a container key, an
+/// Okta event hook's `data.events`), or the value itself.
 fn for_each_record(value: &Value, each: &mut dyn FnMut(&Value)) {
-    let wrapped = CONTAINER_KEYS
-        .iter()
-        .find_map(|key| value.get(*key).and_then(Value::as_array))
+    let wrapped = value
+        .as_array()
+        .or_else(|| {
+            CONTAINER_KEYS
+                .iter()
+                .find_map(|key| value.get(*key).and_then(Value::as_array))
+        })
         .or_else(|| okta::hook_events(value));
     match wrapped {
         Some(records) => records.iter().for_each(each),
