@@ -1,6 +1,6 @@
 //! The validated login event every later stage works on.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +18,24 @@ pub struct LoginEvent {
     pub ip: IpAddr,
     /// Raw user-agent string; may be empty when the source does not record one.
     pub user_agent: String,
-    /// `None` when the input has no success column or the cell is empty.
+    /// `None` when the input has no success column or the cell is empty, and for interrupts.
     pub success: Option<bool>,
+    /// The attempt was interrupted: the identity provider asked for more (a second factor,
+    /// consent, a device check, "stay signed in?") rather than refusing or admitting it. A third
+    /// outcome beside success and failure; [`Self::success`] is then `None`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub interrupted: bool,
+    /// Whether a person signed in (`true`) or a client renewed a token by itself (`false`, Entra's
+    /// non-interactive sign-ins, Auth0's silent authentication), when the source says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<bool>,
+    /// What kind of identity signed in; workload identities have their application (or client)
+    /// as [`Self::user_id`].
+    #[serde(default, skip_serializing_if = "IdentityKind::is_user")]
+    pub identity_kind: IdentityKind,
+    /// The resource (API, application, host) the sign-in was for, when the source names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Box<str>>,
     /// Why the attempt failed, as the source says it ("50126: invalid username or password").
     pub failure_reason: Option<Box<str>>,
     /// Whether a second factor was used, when the source records it.
@@ -34,6 +50,40 @@ pub struct LoginEvent {
     pub extra: Vec<String>,
 }
 
+/// Who signed in: a person, or a workload acting for itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    #[default]
+    User,
+    /// An application signing in with its own credentials (Entra service principal, Auth0
+    /// machine-to-machine client, Microsoft 365 application account).
+    ServicePrincipal,
+    /// An Azure managed identity.
+    ManagedIdentity,
+    /// A computer account (Windows names ending in `$`).
+    Machine,
+}
+
+impl IdentityKind {
+    pub fn is_user(&self) -> bool {
+        *self == Self::User
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::ServicePrincipal => "service_principal",
+            Self::ManagedIdentity => "managed_identity",
+            Self::Machine => "machine",
+        }
+    }
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
 /// Location and network fields a log brings along with the address.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportedLocation {
@@ -44,6 +94,29 @@ pub struct ReportedLocation {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub asn: Option<u32>,
+}
+
+/// An empty event (no user, the unspecified address, the epoch), to be filled in field by field.
+impl Default for LoginEvent {
+    fn default() -> Self {
+        Self {
+            row: 0,
+            line: 0,
+            timestamp_ms: 0,
+            user_id: String::new(),
+            ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            user_agent: String::new(),
+            success: None,
+            interrupted: false,
+            interactive: None,
+            identity_kind: IdentityKind::User,
+            resource: None,
+            failure_reason: None,
+            mfa: None,
+            reported_location: None,
+            extra: Vec::new(),
+        }
+    }
 }
 
 impl LoginEvent {

@@ -36,7 +36,7 @@ pub use feedback::{AllowEntry, AllowScope, Feedback, Verdict, VerdictKind, login
 pub use incidents::{Incident, IncidentKind, IncidentParams, incidents};
 pub use risk::{Finding, FindingKind, RiskLevel};
 
-pub use event::{LoginEvent, ReportedLocation};
+pub use event::{IdentityKind, LoginEvent, ReportedLocation};
 pub use ingest::{
     Format, IngestError, IngestOptions, Ingested, ReadProgress, RejectReason, Rejection, read,
     read_slice,

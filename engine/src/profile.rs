@@ -18,6 +18,11 @@ pub struct DataProfile {
     pub format: Format,
     pub encoding: TextEncoding,
     pub gzip: bool,
+    /// Lines of the input, header and blank lines included; every one of them is in a record
+    /// (or is the header, or blank): a quote cannot make lines vanish (0 in profiles stored
+    /// before it was counted).
+    #[serde(default)]
+    pub physical_lines: u64,
     /// Records read; always `accepted + rejected + skipped`.
     pub rows_read: u64,
     pub accepted: u64,
@@ -32,6 +37,9 @@ pub struct DataProfile {
     pub last_timestamp_ms: Option<i64>,
     pub successes: u64,
     pub failures: u64,
+    /// Accepted sign-ins the identity provider interrupted to ask for more (MFA, consent, …).
+    #[serde(default)]
+    pub interrupted: u64,
     pub columns: Vec<String>,
     pub extra_columns: Vec<String>,
     /// The rejected rows after [`Self::rejected_rows`] that the reading kept (up to
@@ -76,6 +84,7 @@ impl DataProfile {
             format: ingested.format,
             encoding: ingested.encoding,
             gzip: ingested.gzip,
+            physical_lines: ingested.physical_lines,
             rows_read: ingested.rows_read,
             accepted: events.len() as u64,
             rejected: ingested.rejected,
@@ -98,6 +107,7 @@ impl DataProfile {
                 .iter()
                 .filter(|event| event.success == Some(false))
                 .count() as u64,
+            interrupted: events.iter().filter(|event| event.interrupted).count() as u64,
             columns: ingested.columns.clone(),
             extra_columns: ingested.extra_columns.clone(),
             further_rejected_rows: Arc::default(),
@@ -116,9 +126,10 @@ impl DataProfile {
         (self.rejected_rows.len() + self.further_rejected_rows.len()) as u64 == self.rejected
     }
 
-    /// Accepted rows whose outcome the file does not say.
+    /// Accepted rows whose outcome the file does not say (neither success, failure nor an
+    /// interrupt).
     pub fn outcome_unknown(&self) -> u64 {
-        self.accepted - self.successes - self.failures
+        self.accepted - self.successes - self.failures - self.interrupted
     }
 
     pub fn skipped_total(&self) -> u64 {
@@ -160,6 +171,7 @@ mod tests {
         csv.push_str("2026-03-01T00:00:00Z,zoe,2001:db8::1,UA,false\n");
         let profile = profile_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
         assert_eq!(profile.rows_read, 301);
+        assert_eq!(profile.physical_lines, 302);
         assert_eq!(profile.accepted, 151);
         assert_eq!(profile.rejected, 150);
         assert_eq!(profile.rows_read, profile.accepted + profile.rejected);
@@ -188,6 +200,32 @@ mod tests {
             MAX_LISTED_REJECTIONS
         );
         assert!(!received.knows_every_rejected_row());
+    }
+
+    #[test]
+    fn lines_records_and_outcomes_add_up() {
+        let csv = "timestamp,user_id,ip_address,success\n\
+                   2026-03-02T08:00:00Z,ann,192.0.2.1,Success\n\
+                   \n\
+                   2026-03-02T08:01:00Z,\"bob,192.0.2.2,Failure\n\
+                   2026-03-02T08:02:00Z,cid,192.0.2.3,Interrupted\n\
+                   2026-03-02T08:03:00Z,dan,192.0.2.4,\n";
+        let profile = profile_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        assert_eq!(profile.physical_lines, 6);
+        assert_eq!(
+            (profile.rows_read, profile.accepted, profile.rejected),
+            (4, 3, 1)
+        );
+        assert_eq!(
+            (
+                profile.successes,
+                profile.failures,
+                profile.interrupted,
+                profile.outcome_unknown()
+            ),
+            (1, 0, 1, 1)
+        );
+        assert_eq!(profile.rejected_rows[0].line, Some(4));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod model;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod siem;
 
 use serde::{Deserialize, Serialize};
 

@@ -24,6 +24,7 @@ fn login(at_ms: i64, user: &str, ip: &str, agent: &str, success: Option<bool>) -
         mfa: None,
         reported_location: None,
         extra: Vec::new(),
+        ..LoginEvent::default()
     }
 }
 

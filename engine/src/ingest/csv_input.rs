@@ -1,61 +1,257 @@
 //! CSV and TSV: Sky Trace's own columns, any CSV with a column mapping, Entra's portal download
-//! and the RBA dataset. Read record by record with one reused buffer.
+//! and the RBA dataset. Read record by record with reused buffers.
+//!
+//! Fields follow RFC 4180 as spreadsheets write it: a field that starts with `"` is quoted, `""`
+//! inside it is a quote, and it may hold the delimiter and line breaks; a quote elsewhere is an
+//! ordinary character. Empty lines are not records.
+//!
+//! Every physical line is accounted for. A quoted field may span at most [`MAX_RECORD_LINES`]
+//! lines and [`MAX_RECORD_BYTES`] bytes: a quote that stays open longer, or to the end of the
+//! input, rejects the line it opened on ([`QuoteProblem`]) and reading resumes on the next line,
+//! so one stray quote cannot swallow the rest of the file. Lines joined by a quote that closes
+//! within the limit must make one record: when they have the wrong number of fields, or one of
+//! the lines after the first is a whole record by itself, the quote was a stray one (a second
+//! stray quote closed it); the first line is rejected and the others are read again one by one.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{self, BufRead, Read};
-use std::rc::Rc;
+use std::io::{self, BufRead};
 
 use super::columns::{ColumnMap, Field};
 use super::values::{
-    entra_outcome, parse_asn, parse_coordinate, parse_country, parse_ip, parse_mfa, parse_success,
-    present,
+    Outcome, entra_outcome, parse_asn, parse_coordinate, parse_country, parse_ip, parse_mfa,
+    parse_success, present,
 };
-use super::{Collector, Format, IngestError, IngestOptions, RejectReason};
+use super::{Collector, Format, IngestError, IngestOptions, QuoteProblem, RejectReason};
 use crate::LoginEvent;
 use crate::event::ReportedLocation;
 use crate::time::parse_timestamp;
 
-/// Where the lines start, for numbering records: the csv crate's own line count skips the header's
-/// line break when lines end in CRLF, so lines are counted here from the bytes read.
-struct LineIndex<R> {
-    inner: R,
-    read: u64,
-    breaks: Rc<RefCell<VecDeque<u64>>>,
+/// Most physical lines one record (a quoted field with line breaks) may span.
+pub const MAX_RECORD_LINES: u64 = 8;
+/// Most bytes a record spanning several lines may have.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+const QUOTE: u8 = b'"';
+
+/// One record's fields, unquoted, in one buffer.
+#[derive(Clone, Debug, Default)]
+pub struct CsvRecord {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    /// Line of the input on which the record starts (1-based), and the last line it spans.
+    pub first_line: u64,
+    pub last_line: u64,
+    /// Byte offset of the record's first line in the text.
+    pub offset: u64,
+    /// Why the lines from `first_line` to `last_line` were not read as one record: the fields
+    /// are then those of the first line alone.
+    pub problem: Option<QuoteProblem>,
 }
 
-impl<R: Read> Read for LineIndex<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let count = self.inner.read(buf)?;
-        let mut breaks = self.breaks.borrow_mut();
-        for (offset, _) in buf[..count]
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
+impl CsvRecord {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(index)?;
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
+        self.bytes.get(start..end)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).filter_map(|index| self.get(index))
+    }
+
+    /// Splits `text` (one record, line breaks inside quotes included, its own line end not) into
+    /// fields; `true` when it ends inside a quoted field.
+    fn split(&mut self, text: &[u8], delimiter: u8) -> bool {
+        self.bytes.clear();
+        self.ends.clear();
+        let mut rest = text;
+        loop {
+            if let Some(mut quoted) = rest.strip_prefix(&[QUOTE]) {
+                loop {
+                    let Some(at) = quoted.iter().position(|&byte| byte == QUOTE) else {
+                        self.bytes.extend_from_slice(quoted);
+                        self.ends.push(self.bytes.len());
+                        return true;
+                    };
+                    self.bytes.extend_from_slice(&quoted[..at]);
+                    quoted = &quoted[at + 1..];
+                    match quoted.strip_prefix(&[QUOTE]) {
+                        Some(after) => {
+                            self.bytes.push(QUOTE);
+                            quoted = after;
+                        }
+                        None => break,
+                    }
+                }
+                // After the closing quote, anything up to the delimiter is taken as written.
+                rest = quoted;
+            }
+            match rest.iter().position(|&byte| byte == delimiter) {
+                Some(at) => {
+                    self.bytes.extend_from_slice(&rest[..at]);
+                    self.ends.push(self.bytes.len());
+                    rest = &rest[at + 1..];
+                }
+                None => {
+                    self.bytes.extend_from_slice(rest);
+                    self.ends.push(self.bytes.len());
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// A physical line read ahead, to be read again as a record of its own.
+struct Line {
+    text: Vec<u8>,
+    number: u64,
+    offset: u64,
+}
+
+/// Records of a CSV text, every physical line accounted for (see the module's documentation).
+pub struct RecordReader<'r> {
+    reader: &'r mut dyn BufRead,
+    delimiter: u8,
+    pending: VecDeque<Line>,
+    lines_read: u64,
+    bytes_read: u64,
+    text: Vec<u8>,
+    scratch: CsvRecord,
+}
+
+/// The line without its line break (`\n` or `\r\n`).
+fn content(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+impl<'r> RecordReader<'r> {
+    pub fn new(reader: &'r mut dyn BufRead, delimiter: u8) -> Self {
+        Self {
+            reader,
+            delimiter,
+            pending: VecDeque::new(),
+            lines_read: 0,
+            bytes_read: 0,
+            text: Vec::new(),
+            scratch: CsvRecord::default(),
+        }
+    }
+
+    /// The line after the last one handed out (0 before the first).
+    pub fn line(&self) -> u64 {
+        self.pending
+            .front()
+            .map_or(self.lines_read, |line| line.number - 1)
+    }
+
+    /// The next physical line into `buffer` (its line break kept), with its number and offset.
+    fn next_line(&mut self, buffer: &mut Vec<u8>) -> io::Result<Option<(u64, u64)>> {
+        buffer.clear();
+        if let Some(line) = self.pending.pop_front() {
+            buffer.extend_from_slice(&line.text);
+            return Ok(Some((line.number, line.offset)));
+        }
+        if self.reader.read_until(b'\n', buffer)? == 0 {
+            return Ok(None);
+        }
+        self.lines_read += 1;
+        let offset = self.bytes_read;
+        self.bytes_read += buffer.len() as u64;
+        Ok(Some((self.lines_read, offset)))
+    }
+
+    /// Reads the next record into `record`; `false` at the end of the input. `width` is the
+    /// number of fields a record must have (`None` for the header).
+    pub fn read(&mut self, record: &mut CsvRecord, width: Option<usize>) -> io::Result<bool> {
+        let mut text = std::mem::take(&mut self.text);
+        let result = self.read_into(record, width, &mut text);
+        self.text = text;
+        result
+    }
+
+    fn read_into(
+        &mut self,
+        record: &mut CsvRecord,
+        width: Option<usize>,
+        text: &mut Vec<u8>,
+    ) -> io::Result<bool> {
+        let (number, offset) = loop {
+            match self.next_line(text)? {
+                None => return Ok(false),
+                Some(_) if content(text).is_empty() => continue,
+                Some(position) => break position,
+            }
+        };
+        record.first_line = number;
+        record.last_line = number;
+        record.offset = offset;
+        record.problem = None;
+        if !record.split(content(text), self.delimiter) {
+            return Ok(true);
+        }
+        let first_line_length = text.len();
+        let mut continued: Vec<Line> = Vec::new();
+        let mut problem = loop {
+            if continued.len() as u64 + 1 >= MAX_RECORD_LINES || text.len() > MAX_RECORD_BYTES {
+                break Some(QuoteProblem::TooLong);
+            }
+            let mut line = Vec::new();
+            let Some((number, offset)) = self.next_line(&mut line)? else {
+                break Some(QuoteProblem::EndOfInput);
+            };
+            text.extend_from_slice(&line);
+            continued.push(Line {
+                text: line,
+                number,
+                offset,
+            });
+            if !record.split(content(text), self.delimiter) {
+                break None;
+            }
+        };
+        record.last_line = continued.last().map_or(number, |line| line.number);
+        if problem.is_none()
+            && let Some(width) = width
+            && (record.len() != width
+                || (width > 1 && continued.iter().any(|line| self.is_whole(line, width))))
         {
-            breaks.push_back(self.read + offset as u64);
+            problem = Some(QuoteProblem::NotOneRecord);
         }
-        self.read += count as u64;
-        Ok(count)
+        if problem.is_some() {
+            record.problem = problem;
+            text.truncate(first_line_length);
+            record.split(content(text), self.delimiter);
+            for line in continued.into_iter().rev() {
+                self.pending.push_front(line);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether a line alone is a record of `width` fields.
+    fn is_whole(&mut self, line: &Line, width: usize) -> bool {
+        !self.scratch.split(content(&line.text), self.delimiter) && self.scratch.len() == width
     }
 }
 
-/// Line numbers of record starts, asked for in increasing order. With CRLF the csv crate puts a
-/// record's start on the `\n` that ends the line before, so a break at the offset itself counts.
-struct LineCounter {
-    breaks: Rc<RefCell<VecDeque<u64>>>,
-    passed: u64,
-}
-
-impl LineCounter {
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let mut breaks = self.breaks.borrow_mut();
-        while breaks.front().is_some_and(|&offset| offset <= byte) {
-            breaks.pop_front();
-            self.passed += 1;
+/// Where the first record that a quote leaves open to the end of `text` starts, if one does: when
+/// `text` is the start of a file, that record is the one the cut broke.
+pub fn open_at_end(text: &[u8], delimiter: u8) -> Option<usize> {
+    let mut bytes = text;
+    let mut reader = RecordReader::new(&mut bytes, delimiter);
+    let mut record = CsvRecord::default();
+    while let Ok(true) = reader.read(&mut record, None) {
+        if record.problem == Some(QuoteProblem::EndOfInput) {
+            return usize::try_from(record.offset).ok();
         }
-        self.passed + 1
     }
+    None
 }
 
 pub fn read(
@@ -65,24 +261,11 @@ pub fn read(
     options: &IngestOptions,
     out: &mut Collector<'_>,
 ) -> Result<(), IngestError> {
-    let breaks = Rc::new(RefCell::new(VecDeque::new()));
-    let mut lines = LineCounter {
-        breaks: Rc::clone(&breaks),
-        passed: 0,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .delimiter(delimiter)
-        .from_reader(LineIndex {
-            inner: reader,
-            read: 0,
-            breaks,
-        });
-    let header = reader
-        .byte_headers()
-        .map_err(|error| IngestError::Read(error.to_string()))?
-        .clone();
+    let mut records = RecordReader::new(reader, delimiter);
+    let mut header = CsvRecord::default();
+    records
+        .read(&mut header, None)
+        .map_err(|error| IngestError::Read(error.to_string()))?;
     let columns = header
         .iter()
         .map(|name| std::str::from_utf8(name).map(|name| name.trim().to_owned()))
@@ -101,31 +284,24 @@ pub fn read(
     out.ingested.extra_columns = map.extra.iter().map(|&i| columns[i].clone()).collect();
     out.ingested.columns = columns;
 
-    let mut record = csv::ByteRecord::new();
+    let mut record = CsvRecord::default();
     loop {
-        let result = reader.read_byte_record(&mut record);
-        match result {
+        match records.read(&mut record, Some(map.width)) {
             Ok(false) => break,
             Ok(true) => {
-                let line = lines.line_at(record.position().map_or(0, |position| position.byte()));
-                let parsed = parse_row(&record, &map, options);
-                let parsed = parsed.map_err(|reason| match reason {
-                    RejectReason::FieldCount { expected, found }
-                        if record.iter().any(|field| field.contains(&b'\n')) =>
-                    {
-                        RejectReason::UnclosedQuote { expected, found }
-                    }
-                    reason => reason,
-                });
-                out.push(parsed, Some(line));
+                let parsed = match record.problem {
+                    Some(cause) => Err(RejectReason::UnclosedQuote {
+                        first_line: record.first_line,
+                        last_line: record.last_line,
+                        cause,
+                    }),
+                    None => parse_row(&record, &map, options),
+                };
+                out.push(parsed, Some(record.first_line));
             }
             Err(error) => {
-                let line = lines.line_at(error.position().map_or(0, |position| position.byte()));
-                if let csv::ErrorKind::Io(io) = error.kind() {
-                    out.stop_early(Some(line), io.to_string());
-                    break;
-                }
-                out.push(Err(RejectReason::Malformed(error.to_string())), Some(line));
+                out.stop_early(Some(records.line() + 1), error.to_string());
+                break;
             }
         }
     }
@@ -133,7 +309,7 @@ pub fn read(
 }
 
 fn parse_row(
-    record: &csv::ByteRecord,
+    record: &CsvRecord,
     map: &ColumnMap,
     options: &IngestOptions,
 ) -> Result<LoginEvent, RejectReason> {
@@ -145,7 +321,8 @@ fn parse_row(
     }
     let field = |field: Field| -> Result<Option<&str>, RejectReason> {
         map.get(field)
-            .map(|index| std::str::from_utf8(&record[index]).map_err(|_| RejectReason::NotUtf8))
+            .and_then(|index| record.get(index))
+            .map(|cell| std::str::from_utf8(cell).map_err(|_| RejectReason::NotUtf8))
             .transpose()
     };
     let required = |name: Field| field(name).map(Option::unwrap_or_default);
@@ -157,9 +334,9 @@ fn parse_row(
     let timestamp_ms = parse_timestamp(required(Field::Timestamp)?, &options.timezone)?;
     let ip_text = required(Field::IpAddress)?.trim();
     let ip = parse_ip(ip_text).ok_or_else(|| RejectReason::IpAddress(ip_text.to_owned()))?;
-    let mut success = match field(Field::Success)? {
+    let mut outcome = match field(Field::Success)? {
         Some(text) => parse_success(text)?,
-        None => None,
+        None => Outcome::Unknown,
     };
     let mut failure_reason = field(Field::FailureReason)?
         .and_then(present)
@@ -168,9 +345,9 @@ fn parse_row(
         let code: u32 = code
             .parse()
             .map_err(|_| RejectReason::ErrorCode(code.to_owned()))?;
-        let (outcome, description) = entra_outcome(code);
+        let (coded, description) = entra_outcome(code);
         if field(Field::Success)?.and_then(present).is_none() {
-            success = outcome;
+            outcome = coded;
         }
         if code != 0 {
             let text = failure_reason.take().or(description.map(str::to_owned));
@@ -211,14 +388,13 @@ fn parse_row(
         .extra
         .iter()
         .map(|&index| {
-            std::str::from_utf8(&record[index])
+            std::str::from_utf8(record.get(index).unwrap_or_default())
                 .map(str::to_owned)
                 .map_err(|_| RejectReason::NotUtf8)
         })
         .collect::<Result<_, _>>()?;
+    let success = outcome.success();
     Ok(LoginEvent {
-        row: 0,
-        line: 0,
         timestamp_ms,
         user_id: user_id.to_owned(),
         ip,
@@ -227,6 +403,7 @@ fn parse_row(
             .trim()
             .to_owned(),
         success,
+        interrupted: outcome == Outcome::Interrupted,
         failure_reason: if success == Some(true) {
             None
         } else {
@@ -235,5 +412,6 @@ fn parse_row(
         mfa: field(Field::Mfa)?.and_then(parse_mfa),
         reported_location: (!location.is_empty()).then(|| Box::new(location)),
         extra,
+        ..LoginEvent::default()
     })
 }

@@ -14,7 +14,8 @@ pub enum Format {
     Csv,
     /// Microsoft Entra ID sign-in logs as downloaded from the portal (CSV).
     EntraCsv,
-    /// Microsoft Entra ID sign-ins from Microsoft Graph or Log Analytics (JSON).
+    /// Microsoft Entra ID sign-ins from Microsoft Graph, Log Analytics or Azure Monitor
+    /// diagnostic settings (JSON), users and workload identities.
     EntraJson,
     /// Okta System Log events (JSON array or one object per line).
     Okta,
@@ -25,10 +26,24 @@ pub enum Format {
     AuthLog,
     /// The public RBA login dataset (Wiefling et al.).
     Rba,
+    /// Google Workspace login audit activities (Admin SDK Reports API).
+    GoogleWorkspace,
+    /// Auth0 tenant logs (Management API, log streams).
+    #[serde(rename = "auth0")]
+    Auth0,
+    /// Microsoft 365 Management Activity API records of the Entra ID workload.
+    #[serde(rename = "m365")]
+    M365,
+    /// Windows logon events (4624, 4625, 4771, 4776) as Winlogbeat ships them.
+    Windows,
+    /// Elastic Common Schema authentication events.
+    Ecs,
+    /// OCSF Authentication events (class 3002), as in Amazon Security Lake.
+    Ocsf,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 13] = [
         Self::Csv,
         Self::EntraCsv,
         Self::EntraJson,
@@ -36,6 +51,12 @@ impl Format {
         Self::CloudTrail,
         Self::AuthLog,
         Self::Rba,
+        Self::GoogleWorkspace,
+        Self::Auth0,
+        Self::M365,
+        Self::Windows,
+        Self::Ecs,
+        Self::Ocsf,
     ];
 
     /// The name used by `--format` and in summaries.
@@ -48,6 +69,12 @@ impl Format {
             Self::CloudTrail => "cloudtrail",
             Self::AuthLog => "auth-log",
             Self::Rba => "rba",
+            Self::GoogleWorkspace => "google-workspace",
+            Self::Auth0 => "auth0",
+            Self::M365 => "m365",
+            Self::Windows => "windows",
+            Self::Ecs => "ecs",
+            Self::Ocsf => "ocsf",
         }
     }
 
@@ -61,6 +88,12 @@ impl Format {
             Self::CloudTrail => "AWS CloudTrail",
             Self::AuthLog => "auth.log (sshd)",
             Self::Rba => "RBA dataset",
+            Self::GoogleWorkspace => "Google Workspace login audit",
+            Self::Auth0 => "Auth0 tenant logs",
+            Self::M365 => "Microsoft 365 audit",
+            Self::Windows => "Windows logon events",
+            Self::Ecs => "Elastic Common Schema",
+            Self::Ocsf => "OCSF Authentication",
         }
     }
 
@@ -68,11 +101,19 @@ impl Format {
         match self {
             Self::Csv => "CSV/TSV (Sky Trace columns or a column mapping)",
             Self::EntraCsv => "Microsoft Entra ID sign-in log, portal CSV download",
-            Self::EntraJson => "Microsoft Entra ID sign-in log, Graph / Log Analytics JSON",
+            Self::EntraJson => {
+                "Microsoft Entra ID sign-ins, Graph / Log Analytics / diagnostic settings JSON"
+            }
             Self::Okta => "Okta System Log JSON",
             Self::CloudTrail => "AWS CloudTrail JSON (ConsoleLogin events)",
             Self::AuthLog => "Linux auth.log / secure (sshd)",
             Self::Rba => "RBA login dataset CSV (Wiefling et al.)",
+            Self::GoogleWorkspace => "Google Workspace login audit (Admin SDK Reports API JSON)",
+            Self::Auth0 => "Auth0 tenant logs (Management API or log stream JSON)",
+            Self::M365 => "Microsoft 365 Management Activity API, AzureActiveDirectory sign-ins",
+            Self::Windows => "Windows logon events 4624/4625/4771/4776 (Winlogbeat JSON)",
+            Self::Ecs => "Elastic Common Schema authentication events (JSON)",
+            Self::Ocsf => "OCSF Authentication events, class 3002 (JSON)",
         }
     }
 
@@ -83,6 +124,20 @@ impl Format {
 
     pub fn is_csv(self) -> bool {
         matches!(self, Self::Csv | Self::EntraCsv | Self::Rba)
+    }
+
+    pub fn is_json(self) -> bool {
+        !self.is_csv() && self != Self::AuthLog
+    }
+
+    /// The JSON formats' labels, for messages that list what Sky Trace reads.
+    pub fn json_labels() -> String {
+        let labels: Vec<&str> = Self::ALL
+            .into_iter()
+            .filter(|format| format.is_json())
+            .map(Self::label)
+            .collect();
+        labels.join(", ")
     }
 }
 
@@ -125,6 +180,15 @@ pub fn sniff(head: &[u8]) -> Result<Format, IngestError> {
 }
 
 fn sniff_json(text: &str) -> Result<Format, IngestError> {
+    match super::json::recognise(text.as_bytes()) {
+        Some(Ok(format)) => return Ok(format),
+        Some(Err(looks_like)) if !looks_like.is_empty() => {
+            return Err(IngestError::NotSignIns { looks_like });
+        }
+        Some(Err(_)) => return Err(IngestError::UnknownJson),
+        // The first record is longer than the bytes looked at: its keys decide.
+        None => {}
+    }
     let has = |key: &str| text.contains(&format!("\"{key}\""));
     if has("eventName") && has("eventTime") && (has("eventSource") || has("Records")) {
         return Ok(Format::CloudTrail);
@@ -134,7 +198,7 @@ fn sniff_json(text: &str) -> Result<Format, IngestError> {
     }
     let entra_time = has("createdDateTime") || has("TimeGenerated");
     let entra_user = has("userPrincipalName") || has("UserPrincipalName");
-    if entra_time && entra_user {
+    if (entra_time && entra_user) || text.contains("SignInLogs\"") {
         return Ok(Format::EntraJson);
     }
     Err(IngestError::UnknownJson)
@@ -214,9 +278,59 @@ mod tests {
 
     #[test]
     fn unknown_json_is_an_error() {
-        assert!(matches!(
-            sniff(br#"[{"a": 1}]"#),
-            Err(IngestError::UnknownJson)
-        ));
+        let error = sniff(br#"[{"a": 1}]"#).unwrap_err();
+        assert_eq!(error, IngestError::UnknownJson);
+        assert_eq!(
+            error.to_string(),
+            "this JSON is not a sign-in log Sky Trace knows; it reads Entra ID JSON, Okta System \
+             Log, AWS CloudTrail, Google Workspace login audit, Auth0 tenant logs, Microsoft 365 \
+             audit, Windows logon events, Elastic Common Schema, OCSF Authentication; name the \
+             format with --format"
+        );
+    }
+
+    fn looks_like(head: &str) -> String {
+        match sniff(head.as_bytes()) {
+            Err(IngestError::NotSignIns { looks_like }) => looks_like,
+            other => panic!("{head}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_that_is_not_sign_ins_says_what_it_looks_like() {
+        assert!(
+            looks_like(
+                r#"{"records": [{"time": "2026-03-02T08:30:00Z", "category": "AuditLogs", "operationName": "Update user", "properties": {}}]}"#
+            )
+            .starts_with("Azure Monitor records of the category AuditLogs, not sign-ins")
+        );
+        assert_eq!(
+            looks_like(
+                r#"{"@timestamp": "2026-03-02T08:30:00Z", "event": {"category": ["network"]}}"#
+            ),
+            "Elastic Common Schema documents of the category network, not authentication events"
+        );
+        assert_eq!(
+            looks_like(
+                r#"[{"class_uid": 3001, "class_name": "Account Change", "activity_id": 3}]"#
+            ),
+            "OCSF events of class 3001 (Account Change), not Authentication (3002)"
+        );
+        // A later record that is a sign-in decides.
+        assert_eq!(
+            sniff(
+                br#"{"records": [{"category": "AuditLogs", "operationName": "x", "properties": {}}, {"category": "SignInLogs", "operationName": "Sign-in activity", "properties": {}}]}"#
+            ),
+            Ok(Format::EntraJson)
+        );
+    }
+
+    #[test]
+    fn a_first_record_longer_than_the_head_is_sniffed_by_its_keys() {
+        let long = format!(
+            r#"[{{"eventType": "user.session.start", "published": "2026-03-02T08:15:03Z", "actor": {{}}, "padding": "{}"#,
+            "x".repeat(70_000)
+        );
+        assert_eq!(sniff(&long.as_bytes()[..64 * 1024]), Ok(Format::Okta));
     }
 }

@@ -16,7 +16,7 @@
 mod columns;
 mod csv_input;
 mod detect;
-mod json_input;
+mod json;
 mod preview;
 mod source;
 mod syslog;
@@ -30,6 +30,7 @@ use jiff::tz::TimeZone;
 use crate::LoginEvent;
 use crate::time::TimestampError;
 pub use columns::{ColumnMap, ColumnMapping, Field, normalise, parse_mapping};
+pub use csv_input::{MAX_RECORD_BYTES, MAX_RECORD_LINES};
 pub use detect::{Format, sniff};
 pub use preview::{
     Checked, FieldMapping, FieldSource, PREVIEW_BYTES, Preview, PreviewError, PreviewRow,
@@ -101,9 +102,15 @@ pub enum IngestError {
         found: Vec<String>,
     },
     #[error(
-        "this JSON is not a sign-in log Sky Trace knows (Entra ID sign-ins, Okta System Log, CloudTrail); name the format with --format"
+        "this JSON is not a sign-in log Sky Trace knows; it reads {}; name the format with --format",
+        Format::json_labels()
     )]
     UnknownJson,
+    #[error(
+        "this looks like {looks_like}; Sky Trace reads {}; name the format with --format",
+        Format::json_labels()
+    )]
+    NotSignIns { looks_like: String },
     #[error("the gzip data is damaged: {0}")]
     Gzip(String),
     #[error("cannot read the input: {0}")]
@@ -135,9 +142,25 @@ pub enum RejectReason {
     #[error("expected {expected} fields, found {found}")]
     FieldCount { expected: usize, found: usize },
     #[error(
-        "expected {expected} fields, found {found}: a quote opened here is never closed, so the lines after it were read as one field"
+        "a quote opened on this line {}; the lines after it are read as records of their own",
+        match cause {
+            QuoteProblem::EndOfInput => format!("is never closed (lines {first_line}–{last_line} run to the end of the input)"),
+            QuoteProblem::TooLong => format!(
+                "is not closed within {} lines or {} KB (lines {first_line}–{last_line})",
+                MAX_RECORD_LINES, MAX_RECORD_BYTES / 1024
+            ),
+            QuoteProblem::NotOneRecord => format!(
+                "closes only on line {last_line}, and lines {first_line}–{last_line} do not make one record"
+            ),
+        }
     )]
-    UnclosedQuote { expected: usize, found: usize },
+    UnclosedQuote {
+        first_line: u64,
+        last_line: u64,
+        cause: QuoteProblem,
+    },
+    #[error("the key {0:?} is given twice (which one counts depends on the reader)")]
+    DuplicateKey(String),
     #[error("the record is not valid UTF-8 text")]
     NotUtf8,
     #[error("empty user_id")]
@@ -164,6 +187,18 @@ pub enum RejectReason {
     Unreadable(String),
 }
 
+/// Why a quoted CSV field that spans lines was not read as one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuoteProblem {
+    /// The input ends inside the quotes.
+    EndOfInput,
+    /// Longer than [`MAX_RECORD_LINES`] lines or [`MAX_RECORD_BYTES`] bytes.
+    TooLong,
+    /// The lines joined have the wrong number of fields, or one of them is a whole record by
+    /// itself: a stray quote, not a field that spans lines.
+    NotOneRecord,
+}
+
 /// Everything read from one input.
 #[derive(Debug, Clone)]
 pub struct Ingested {
@@ -180,6 +215,9 @@ pub struct Ingested {
     /// Records read (CSV header excluded; blank lines are not records):
     /// `events + rejected + skipped`.
     pub rows_read: u64,
+    /// Lines of the (decoded) input, the header and blank lines included; a last line without a
+    /// line break counts.
+    pub physical_lines: u64,
     /// The CSV header as written in the file (empty for other formats).
     pub columns: Vec<String>,
     /// Header names of the columns passed through in [`LoginEvent::extra`].
@@ -197,6 +235,7 @@ impl Ingested {
             rejected: 0,
             skipped: BTreeMap::new(),
             rows_read: 0,
+            physical_lines: 0,
             columns: Vec::new(),
             extra_columns: Vec::new(),
         }
@@ -324,7 +363,8 @@ pub fn read(
     observer: &mut dyn ReadObserver,
 ) -> Result<Ingested, IngestError> {
     let (input, consumed) = source::CountingReader::new(input);
-    let mut text = source::open(input)?;
+    let text = source::open(input)?;
+    let (mut reader, lines) = source::LineCounter::new(text.reader);
     let format = match options.format {
         Some(format) => format,
         None => sniff(&text.head)?,
@@ -335,19 +375,20 @@ pub fn read(
         consumed,
         next_report_at: 0,
     };
-    match format {
-        Format::Csv | Format::EntraCsv | Format::Rba => {
-            let head = String::from_utf8_lossy(&text.head);
-            let delimiter = detect::delimiter(head.lines().next().unwrap_or_default());
-            csv_input::read(&mut text.reader, delimiter, format, options, &mut out)?;
-        }
-        Format::EntraJson | Format::Okta | Format::CloudTrail => {
-            json_input::read(&mut text.reader, &text.head, format, options, &mut out)?
-        }
-        Format::AuthLog => syslog::read(&mut text.reader, options, &mut out),
+    if format.is_csv() {
+        let head = String::from_utf8_lossy(&text.head);
+        let delimiter = detect::delimiter(head.lines().next().unwrap_or_default());
+        csv_input::read(&mut reader, delimiter, format, options, &mut out)?;
+    } else if format == Format::AuthLog {
+        syslog::read(&mut reader, options, &mut out);
+    } else {
+        json::read(&mut reader, &text.head, format, options, &mut out)?;
     }
+    // A reader that stopped early (broken JSON) leaves lines unread; they are still counted.
+    let _ = std::io::copy(&mut reader, &mut std::io::sink());
     out.report();
-    let ingested = out.ingested;
+    let mut ingested = out.ingested;
+    ingested.physical_lines = lines.get();
     if ingested.rows_read == 0 {
         return Err(IngestError::NoDataRows);
     }

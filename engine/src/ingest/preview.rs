@@ -13,6 +13,7 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 
 use super::columns::{ColumnMap, ColumnMapping, Field, normalise};
+use super::csv_input::{self, CsvRecord};
 use super::{
     Format, IngestError, IngestOptions, Ingested, RejectReason, TextEncoding, detect, read_slice,
     sniff, source,
@@ -217,25 +218,18 @@ pub fn preview(
         }),
     };
     let ingested = ingested.as_ref();
-    match format {
-        Format::Csv | Format::EntraCsv | Format::Rba => {
-            let shown = Shown {
-                ingested,
-                broken_by_cut,
-                max_rows,
-            };
-            csv_preview(&mut preview, &content, &options.column_map, shown)?
-        }
-        Format::EntraJson | Format::Okta | Format::CloudTrail => {
-            let shown = Shown {
-                ingested,
-                broken_by_cut,
-                max_rows,
-            };
-            json_preview(&mut preview, shown)
-        }
+    let shown = Shown {
+        ingested,
+        broken_by_cut,
+        max_rows,
+    };
+    if format.is_csv() {
+        csv_preview(&mut preview, &content, &options.column_map, shown)?
+    } else if format == Format::AuthLog {
         // Syslog records are whole lines, so the cut (at a line break) breaks none.
-        Format::AuthLog => syslog_preview(&mut preview, &content, ingested, max_rows),
+        syslog_preview(&mut preview, &content, ingested, max_rows)
+    } else {
+        json_preview(&mut preview, shown)
     }
     Ok(preview)
 }
@@ -261,28 +255,13 @@ fn decoded_text(reader: &mut dyn Read, sample: Sample) -> (Vec<u8>, bool) {
 fn complete_records(mut text: Vec<u8>, format: Format) -> Result<Vec<u8>, PreviewError> {
     match text.iter().rposition(|&byte| byte == b'\n') {
         Some(end) => text.truncate(end + 1),
-        None if matches!(
-            format,
-            Format::EntraJson | Format::Okta | Format::CloudTrail
-        ) => {}
+        None if format.is_json() => {}
         None => return Err(PreviewError::NoCompleteLine { bytes: text.len() }),
     }
-    if format.is_csv() {
-        let mut reader = csv_reader(&text);
-        let mut record = csv::ByteRecord::new();
-        let mut last_multi_line_start = None;
-        while let Ok(true) = reader.read_byte_record(&mut record) {
-            let multi_line = record.iter().any(|cell| cell.contains(&b'\n'));
-            last_multi_line_start = record
-                .position()
-                .map(|position| position.byte() as usize)
-                .filter(|_| multi_line);
-        }
-        if let Some(start) = last_multi_line_start {
-            // With CRLF line ends the reader puts a record's start on the line feed before it.
-            let start = start + usize::from(text.get(start) == Some(&b'\n'));
-            text.truncate(start);
-        }
+    if format.is_csv()
+        && let Some(start) = csv_input::open_at_end(&text, delimiter_of(&text))
+    {
+        text.truncate(start);
     }
     Ok(text)
 }
@@ -294,17 +273,13 @@ fn record_broken_by_cut(ingested: &Ingested) -> Option<u64> {
     (broken && last.row == ingested.rows_read).then_some(last.row)
 }
 
-/// A CSV reader as the full read builds it: flexible, with a header, on the header's delimiter.
-fn csv_reader(content: &[u8]) -> csv::Reader<&[u8]> {
+/// The delimiter the full read uses: the one of the header line.
+fn delimiter_of(content: &[u8]) -> u8 {
     let first_line = content
         .split(|&byte| byte == b'\n')
         .next()
         .unwrap_or_default();
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .delimiter(detect::delimiter(&String::from_utf8_lossy(first_line)))
-        .from_reader(content)
+    detect::delimiter(&String::from_utf8_lossy(first_line))
 }
 
 /// Which records to show and what the engine made of them.
@@ -354,23 +329,22 @@ fn csv_preview(
     mapping: &ColumnMapping,
     shown: Shown<'_>,
 ) -> Result<(), PreviewError> {
-    let mut reader = csv_reader(content);
-    preview.columns = reader
-        .byte_headers()
-        .map(|header| {
-            header
-                .iter()
-                .map(|name| lossy(name).trim().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut bytes = content;
+    let mut reader = csv_input::RecordReader::new(&mut bytes, delimiter_of(content));
+    let mut header = CsvRecord::default();
+    if let Ok(true) = reader.read(&mut header, None) {
+        preview.columns = header
+            .iter()
+            .map(|name| lossy(name).trim().to_owned())
+            .collect();
+    }
+    let width = Some(preview.columns.len());
     let (fields, extra_columns) = resolve_fields(&preview.columns, preview.format, mapping)?;
     preview.fields = fields;
     preview.extra_columns = extra_columns;
-    let mut record = csv::ByteRecord::new();
+    let mut record = CsvRecord::default();
     let mut row = 0;
-    while preview.rows.len() < shown.max_rows
-        && matches!(reader.read_byte_record(&mut record), Ok(true))
+    while preview.rows.len() < shown.max_rows && matches!(reader.read(&mut record, width), Ok(true))
     {
         row += 1;
         if shown.broken_by_cut == Some(row) {
@@ -553,6 +527,7 @@ fn event_value(event: &LoginEvent, field: Field) -> Option<String> {
         Field::UserId => Some(event.user_id.clone()),
         Field::IpAddress => Some(event.ip.to_string()),
         Field::UserAgent => (!event.user_agent.is_empty()).then(|| event.user_agent.clone()),
+        Field::Success if event.interrupted => Some("interrupted".to_owned()),
         Field::Success => event.success.map(|success| success.to_string()),
         Field::FailureReason => event.failure_reason.as_deref().map(str::to_owned),
         Field::Mfa => event.mfa.map(|mfa| mfa.to_string()),
@@ -1028,7 +1003,11 @@ mod tests {
                 "auth.log", "cloudtrail-consolelogin.json", "cloudtrail-consolelogin.json.gz",
                 "entra-graph.json", "entra-loganalytics.json", "entra-signins-excel.txt",
                 "entra-signins.csv", "okta-systemlog.json", "okta-systemlog.jsonl",
-                "rba-sample.csv", "skytrace.csv", "vpn-export.tsv",
+                "rba-sample.csv", "skytrace.csv", "vpn-export.tsv", "entra-diagnostic.jsonl",
+                "entra-diagnostic-workloads.json", "google-workspace-login.json",
+                "auth0-stream-batch.json", "m365-audit-aad.json", "okta-eventhook.json",
+                "windows-winlogbeat.jsonl", "ecs-authentication-dotted.json",
+                "ocsf-authentication.jsonl",
             ]),
             cut in 0.0f64..=1.0,
             format in proptest::option::of(proptest::sample::select(Format::ALL.to_vec())),

@@ -192,6 +192,63 @@ fn read_error(error: io::Error, gzip: bool) -> IngestError {
     }
 }
 
+/// Counts the lines of the text as it is read (the last one too when it has no line break).
+pub struct LineCounter<R> {
+    inner: R,
+    breaks: u64,
+    ends_open: bool,
+    lines: Rc<Cell<u64>>,
+}
+
+impl<R> LineCounter<R> {
+    pub fn new(inner: R) -> (Self, Rc<Cell<u64>>) {
+        let lines = Rc::new(Cell::new(0));
+        let counter = Self {
+            inner,
+            breaks: 0,
+            ends_open: false,
+            lines: Rc::clone(&lines),
+        };
+        (counter, lines)
+    }
+
+    fn count(&mut self, bytes: &[u8]) {
+        count_lines(bytes, &mut self.breaks, &mut self.ends_open);
+        self.lines.set(self.breaks + u64::from(self.ends_open));
+    }
+}
+
+fn count_lines(bytes: &[u8], breaks: &mut u64, ends_open: &mut bool) {
+    if let Some(&last) = bytes.last() {
+        *breaks += bytes.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        *ends_open = last != b'\n';
+    }
+}
+
+impl<R: BufRead> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.count(&buf[..read]);
+        Ok(read)
+    }
+}
+
+impl<R: BufRead> BufRead for LineCounter<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        // The buffer is the one `fill_buf` returned: asking again reads nothing.
+        if let Ok(buffer) = self.inner.fill_buf() {
+            let consumed = &buffer[..amount.min(buffer.len())];
+            count_lines(consumed, &mut self.breaks, &mut self.ends_open);
+            self.lines.set(self.breaks + u64::from(self.ends_open));
+        }
+        self.inner.consume(amount);
+    }
+}
+
 /// UTF-16 → UTF-8, streaming; unpaired surrogates and a dangling odd byte become U+FFFD.
 struct Utf16Reader<R> {
     inner: R,

@@ -217,17 +217,12 @@ pub fn read(reader: &mut dyn BufRead, options: &IngestOptions, out: &mut Collect
                 return Err(RejectReason::EmptyUser);
             }
             Ok(LoginEvent {
-                row: 0,
-                line: 0,
                 timestamp_ms,
                 user_id: attempt.user.to_owned(),
                 ip,
-                user_agent: String::new(),
                 success: Some(attempt.success),
                 failure_reason: attempt.reason.as_deref().map(Box::from),
-                mfa: None,
-                reported_location: None,
-                extra: Vec::new(),
+                ..LoginEvent::default()
             })
         });
         match (event, prefix.pid) {
@@ -269,24 +264,25 @@ fn timestamp(stamp: &Stamp<'_>, options: &IngestOptions) -> Result<i64, RejectRe
                     .ok()
                     .map(|instant| instant.as_millisecond())
             };
-            let invalid = || {
-                RejectReason::Timestamp(TimestampError::Unrecognised(format!(
-                    "{} {day} {hour:02}:{minute:02}:{second:02}",
-                    MONTHS[(*month as usize).saturating_sub(1) % 12]
-                )))
+            let written = format!(
+                "{} {day} {hour:02}:{minute:02}:{second:02}",
+                MONTHS[(*month as usize).saturating_sub(1) % 12]
+            );
+            let invalid = || RejectReason::Timestamp(TimestampError::Unrecognised(written.clone()));
+            let timestamp_ms = if let Some(year) = options.syslog_year {
+                at(year).ok_or_else(invalid)?
+            } else {
+                let reference_ms = options.reference_ms.ok_or(RejectReason::NoYear)?;
+                let year = jiff::Timestamp::from_millisecond(reference_ms)
+                    .map(|instant| options.timezone.to_datetime(instant).year())
+                    .map_err(|_| RejectReason::NoYear)?;
+                match at(year) {
+                    Some(ms) if ms <= reference_ms + FUTURE_TOLERANCE_MS => ms,
+                    // Past the reference, or 29 February in a common year: the year before.
+                    _ => at(year - 1).ok_or_else(invalid)?,
+                }
             };
-            if let Some(year) = options.syslog_year {
-                return at(year).ok_or_else(invalid);
-            }
-            let reference_ms = options.reference_ms.ok_or(RejectReason::NoYear)?;
-            let year = jiff::Timestamp::from_millisecond(reference_ms)
-                .map(|instant| options.timezone.to_datetime(instant).year())
-                .map_err(|_| RejectReason::NoYear)?;
-            match at(year) {
-                Some(ms) if ms <= reference_ms + FUTURE_TOLERANCE_MS => Ok(ms),
-                // Past the reference, or 29 February in a common year: the year before.
-                _ => at(year - 1).ok_or_else(invalid),
-            }
+            Ok(crate::time::check_range(timestamp_ms, &written)?)
         }
     }
 }

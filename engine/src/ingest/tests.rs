@@ -125,22 +125,163 @@ fn bom_bracketed_ipv6_and_invalid_utf8_rows() {
     assert_eq!(ingested.rejections[0].line, Some(3));
 }
 
-#[test]
-fn an_unclosed_quote_loses_no_count() {
-    let input = format!(
-        "{HEADER}2026-03-02T08:15:03Z,ann,10.0.0.1,UA,true\n2026-03-02T08:15:03Z,\"bob,10.0.0.1,UA,true\n2026-03-02T08:15:04Z,cid,10.0.0.2,UA,true\n"
-    );
-    let ingested = read_text(&input).unwrap();
+/// `rows` sign-ins, one per line, after the header.
+fn rows(rows: usize) -> Vec<String> {
+    (0..rows)
+        .map(|row| {
+            format!("2026-03-02T08:{row:02}:00Z,user{row},10.0.0.{row},Mozilla/5.0 (X11),true")
+        })
+        .collect()
+}
+
+fn csv_of(rows: &[String]) -> String {
+    format!("{HEADER}{}\n", rows.join("\n"))
+}
+
+fn unclosed(rejection: &Rejection) -> (u64, u64, QuoteProblem) {
+    match rejection.reason {
+        RejectReason::UnclosedQuote {
+            first_line,
+            last_line,
+            cause,
+        } => (first_line, last_line, cause),
+        ref other => panic!("not an unclosed quote: {other:?}"),
+    }
+}
+
+fn assert_every_line_counted(ingested: &Ingested, physical_lines: u64) {
+    assert_eq!(ingested.physical_lines, physical_lines);
     assert_eq!(
         ingested.rows_read,
-        ingested.events.len() as u64 + ingested.rejections.len() as u64
+        ingested.events.len() as u64 + ingested.rejected + ingested.skipped_total()
     );
-    assert_eq!(ingested.events.len(), 1);
-    assert_eq!(ingested.rejections[0].line, Some(3));
-    assert!(matches!(
-        ingested.rejections[0].reason,
-        RejectReason::UnclosedQuote { .. }
-    ));
+}
+
+#[test]
+fn one_stray_quote_among_many_rows_rejects_its_line_only() {
+    let mut lines = rows(20);
+    lines[3] = lines[3].replace(",user3,", ",\"user3,");
+    let ingested = read_text(&csv_of(&lines)).unwrap();
+    assert_every_line_counted(&ingested, 21);
+    assert_eq!((ingested.events.len(), ingested.rejected), (19, 1));
+    let rejection = &ingested.rejections[0];
+    assert_eq!((rejection.row, rejection.line), (4, Some(5)));
+    assert_eq!(unclosed(rejection), (5, 12, QuoteProblem::TooLong));
+    assert_eq!(
+        rejection.reason.to_string(),
+        "a quote opened on this line is not closed within 8 lines or 64 KB (lines 5–12); the \
+         lines after it are read as records of their own"
+    );
+    let after: Vec<(u64, u64)> = ingested.events[3..5]
+        .iter()
+        .map(|event| (event.row, event.line))
+        .collect();
+    assert_eq!(after, [(5, 6), (6, 7)]);
+}
+
+#[test]
+fn an_unclosed_quote_on_line_four_of_ten_loses_only_that_line() {
+    let mut lines = rows(9);
+    lines[2] = lines[2].replace(",user2,", ",\"user2,");
+    let ingested = read_text(&csv_of(&lines)).unwrap();
+    assert_every_line_counted(&ingested, 10);
+    assert_eq!((ingested.rows_read, ingested.events.len()), (9, 8));
+    assert_eq!(ingested.rejections[0].line, Some(4));
+    assert_eq!(
+        unclosed(&ingested.rejections[0]),
+        (4, 10, QuoteProblem::EndOfInput)
+    );
+}
+
+#[test]
+fn two_stray_quotes_on_different_lines_fold_nothing_into_a_user_agent() {
+    // The quote opened on line 4 closes on line 6; joined, lines 4–6 have the right number of
+    // fields, but line 5 is a whole record by itself.
+    let mut lines = rows(8);
+    lines[2] = lines[2].replace("Mozilla/5.0 (X11)", "\"Mozilla/5.0 (X11)");
+    lines[4] = lines[4].replace("Mozilla/5.0 (X11)", "Mozilla/5.0 (X11)\"");
+    let ingested = read_text(&csv_of(&lines)).unwrap();
+    assert_every_line_counted(&ingested, 9);
+    assert_eq!((ingested.events.len(), ingested.rejected), (7, 1));
+    assert_eq!(
+        unclosed(&ingested.rejections[0]),
+        (4, 6, QuoteProblem::NotOneRecord)
+    );
+    let user4 = ingested
+        .events
+        .iter()
+        .find(|e| e.user_id == "user4")
+        .unwrap();
+    assert_eq!(
+        (user4.line, user4.user_agent.as_str()),
+        (6, "Mozilla/5.0 (X11)\"")
+    );
+    assert!(
+        ingested
+            .events
+            .iter()
+            .all(|event| !event.user_agent.contains('\n'))
+    );
+    assert!(ingested.events.iter().any(|event| event.user_id == "user3"));
+
+    // Closing quotes that give the joined lines the wrong number of fields.
+    let mut lines = rows(8);
+    lines[1] = lines[1].replace(",user1,", ",\"user1,");
+    lines[3] = lines[3].replace(",user3,", ",user3\",");
+    let ingested = read_text(&csv_of(&lines)).unwrap();
+    assert_every_line_counted(&ingested, 9);
+    assert_eq!((ingested.events.len(), ingested.rejected), (7, 1));
+    assert_eq!(
+        unclosed(&ingested.rejections[0]),
+        (3, 5, QuoteProblem::NotOneRecord)
+    );
+}
+
+#[test]
+fn an_unclosed_quote_at_the_end() {
+    let mut lines = rows(5);
+    lines[4] = lines[4].replace(",user4,", ",\"user4,");
+    let ingested = read_text(&csv_of(&lines)).unwrap();
+    assert_every_line_counted(&ingested, 6);
+    assert_eq!((ingested.events.len(), ingested.rejected), (4, 1));
+    assert_eq!(
+        unclosed(&ingested.rejections[0]),
+        (6, 6, QuoteProblem::EndOfInput)
+    );
+}
+
+#[test]
+fn a_user_agent_spanning_lines_within_the_limit_is_one_record() {
+    let mut lines = rows(4);
+    lines[1] = "2026-03-02T08:01:00Z,user1,10.0.0.1,\"Mozilla/5.0\n(X11; Linux x86_64)\n\
+                Gecko, \"\"quoted\"\"\",true"
+        .to_owned();
+    let ingested = read_text(&csv_of(&lines)).unwrap();
+    assert_every_line_counted(&ingested, 7);
+    assert_eq!((ingested.events.len(), ingested.rejected), (4, 0));
+    let user1 = &ingested.events[1];
+    assert_eq!(
+        user1.user_agent,
+        "Mozilla/5.0\n(X11; Linux x86_64)\nGecko, \"quoted\""
+    );
+    assert_eq!((user1.row, user1.line), (2, 3));
+    assert_eq!(ingested.events[2].line, 6);
+
+    // Eight lines is the most one record may span; a ninth rejects it.
+    let spanning = |lines: usize| {
+        let agent = vec!["part"; lines].join("\n");
+        csv_of(&[format!(
+            "2026-03-02T08:01:00Z,ann,10.0.0.1,\"{agent}\",true"
+        )])
+    };
+    assert_eq!(read_text(&spanning(8)).unwrap().events.len(), 1);
+    let too_long = read_text(&spanning(9)).unwrap();
+    assert_eq!(
+        unclosed(&too_long.rejections[0]),
+        (2, 9, QuoteProblem::TooLong)
+    );
+    assert_every_line_counted(&too_long, 10);
+    assert_eq!(too_long.rows_read, 9);
 }
 
 #[test]

@@ -15,30 +15,58 @@ pub fn present(text: &str) -> Option<&str> {
     (!empty).then_some(text)
 }
 
-/// IPv4, IPv6, and the bracketed or zone-suffixed forms some exporters write (`[2001:db8::1]`,
-/// `fe80::1%eth0`).
+/// IPv4, IPv6, and the bracketed, zone-suffixed or port-suffixed forms some exporters write
+/// (`[2001:db8::1]`, `fe80::1%eth0`, `203.0.113.5:50123`, `[2001:db8::1]:443`), and IPv4 mapped
+/// into IPv6 (`::ffff:10.0.0.5`, as Windows writes it) as the IPv4 address.
 pub fn parse_ip(text: &str) -> Option<IpAddr> {
+    let text = text.trim();
     let unbracketed = text
         .strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'))
         .unwrap_or(text);
     let without_zone = unbracketed.split('%').next().unwrap_or(unbracketed);
-    without_zone.parse().ok()
+    let ip = without_zone.parse::<IpAddr>().ok().or_else(|| {
+        text.parse::<std::net::SocketAddr>()
+            .ok()
+            .map(|address| address.ip())
+    })?;
+    Some(ip.to_canonical())
 }
 
-pub fn parse_success(text: &str) -> Result<Option<bool>, RejectReason> {
+/// How a sign-in attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    /// The identity provider asked for more (MFA, consent, a device check, a prompt): neither a
+    /// success nor a failed guess.
+    Interrupted,
+    Unknown,
+}
+
+impl Outcome {
+    pub fn success(self) -> Option<bool> {
+        match self {
+            Self::Success => Some(true),
+            Self::Failure => Some(false),
+            Self::Interrupted | Self::Unknown => None,
+        }
+    }
+}
+
+pub fn parse_success(text: &str) -> Result<Outcome, RejectReason> {
     let value = text.trim();
     if value.is_empty() {
-        return Ok(None);
+        return Ok(Outcome::Unknown);
     }
     match value.to_ascii_lowercase().as_str() {
         "true" | "t" | "1" | "yes" | "y" | "success" | "succeeded" | "successful" | "ok"
-        | "pass" | "passed" | "allowed" | "allow" | "accepted" => Ok(Some(true)),
+        | "pass" | "passed" | "allowed" | "allow" | "accepted" => Ok(Outcome::Success),
         "false" | "f" | "0" | "no" | "n" | "failure" | "failed" | "fail" | "error" | "denied"
-        | "deny" | "blocked" | "rejected" => Ok(Some(false)),
+        | "deny" | "blocked" | "rejected" => Ok(Outcome::Failure),
         // Entra's "Interrupted": the first factor passed, the flow stopped for MFA, consent or
         // a prompt; neither a success nor a failed guess.
-        "interrupted" => Ok(None),
+        "interrupted" => Ok(Outcome::Interrupted),
         _ => Err(RejectReason::Success(value.to_owned())),
     }
 }
@@ -80,8 +108,19 @@ pub fn parse_mfa(text: &str) -> Option<bool> {
 
 /// What an Entra ID sign-in error code says about the attempt, and a short description.
 /// Codes from Microsoft's "Microsoft Entra authentication and authorization error codes" list.
-/// Interrupts (MFA or a prompt still to come) have no outcome: the password was not the problem.
-pub fn entra_outcome(code: u32) -> (Option<bool>, Option<&'static str>) {
+/// Interrupts (MFA or a prompt still to come) are their own outcome: the password was not the
+/// problem.
+pub fn entra_outcome(code: u32) -> (Outcome, Option<&'static str>) {
+    let (success, description) = entra_code(code);
+    let outcome = match success {
+        Some(true) => Outcome::Success,
+        Some(false) => Outcome::Failure,
+        None => Outcome::Interrupted,
+    };
+    (outcome, description)
+}
+
+fn entra_code(code: u32) -> (Option<bool>, Option<&'static str>) {
     match code {
         0 => (Some(true), None),
         50126 => (Some(false), Some("invalid username or password")),
@@ -136,18 +175,27 @@ mod tests {
         assert_eq!(parse_coordinate("91", 90.0), None);
         assert_eq!(parse_mfa("Multifactor authentication"), Some(true));
         assert_eq!(parse_mfa("singleFactorAuthentication"), Some(false));
-        assert_eq!(parse_success("Interrupted"), Ok(None));
+        assert_eq!(parse_success("Interrupted"), Ok(Outcome::Interrupted));
+        assert_eq!(parse_ip("203.0.113.5:50123"), "203.0.113.5".parse().ok());
+        assert_eq!(parse_ip("[2001:db8::1]:443"), "2001:db8::1".parse().ok());
+        assert_eq!(parse_ip("::ffff:10.0.0.5"), "10.0.0.5".parse().ok());
+        assert_eq!(parse_ip("-"), None);
         assert_eq!(parse_ip("[2001:db8::1]"), "2001:db8::1".parse().ok());
         assert_eq!(parse_ip("fe80::1%eth0"), "fe80::1".parse().ok());
     }
 
     #[test]
     fn entra_codes_separate_failures_from_interrupts() {
-        assert_eq!(entra_outcome(0).0, Some(true));
-        assert_eq!(entra_outcome(50126).0, Some(false));
-        assert_eq!(entra_outcome(50053).0, Some(false));
-        assert_eq!(entra_outcome(50074).0, None);
-        assert_eq!(entra_outcome(50076).0, None);
-        assert_eq!(entra_outcome(99999), (Some(false), None));
+        assert_eq!(entra_outcome(0).0, Outcome::Success);
+        assert_eq!(entra_outcome(50126).0, Outcome::Failure);
+        assert_eq!(entra_outcome(50053).0, Outcome::Failure);
+        for interrupt in [50074, 50076, 50079, 50097, 50125, 50140, 16000, 65001] {
+            assert_eq!(
+                entra_outcome(interrupt).0,
+                Outcome::Interrupted,
+                "{interrupt}"
+            );
+        }
+        assert_eq!(entra_outcome(99999), (Outcome::Failure, None));
     }
 }

@@ -91,12 +91,19 @@ fn a_quote_that_never_closes() {
     );
     let ingested = read(input.as_bytes()).unwrap();
     assert_counts_add_up(&ingested);
-    assert_eq!(ingested.events.len(), 2);
+    // Only carol's line is lost: the rows after it are read as they are.
+    assert_eq!(ingested.events.len(), 4);
     assert_eq!(ingested.rejections.len(), 1);
     assert_eq!(ingested.rejections[0].line, Some(4));
+    // The header, two rows, carol, a blank line and two rows.
+    assert_eq!(ingested.physical_lines, 7);
     assert!(matches!(
         ingested.rejections[0].reason,
-        RejectReason::UnclosedQuote { .. }
+        RejectReason::UnclosedQuote {
+            first_line: 4,
+            last_line: 7,
+            ..
+        }
     ));
 }
 
@@ -186,4 +193,49 @@ fn a_damaged_gzip_header_is_an_error() {
 fn unknown_json_is_named() {
     let error = read(br#"{"hello": "world"}"#).unwrap_err();
     assert!(error.to_string().contains("--format"), "{error}");
+}
+
+#[test]
+fn timestamps_outside_1990_to_2100_are_rejected_in_every_shape() {
+    let csv = "timestamp,user_id,ip_address\n\
+               253402300799,ann,84.208.20.17\n\
+               99999999999,bob,84.208.20.18\n\
+               2126-01-01 00:00:00,cid,84.208.20.19\n\
+               1772439303,dan,84.208.20.20\n\
+               1772439303000000,eve,84.208.20.21\n";
+    let ingested = read(csv.as_bytes()).unwrap();
+    assert_counts_add_up(&ingested);
+    assert_eq!((ingested.events.len(), ingested.rejected), (2, 3));
+    let reasons: Vec<String> = ingested
+        .rejections
+        .iter()
+        .map(|rejection| rejection.reason.to_string())
+        .collect();
+    for reason in &reasons {
+        assert!(
+            reason.ends_with("is outside the accepted range 1990-01-01 to 2100-01-01 UTC"),
+            "{reason}"
+        );
+    }
+    assert!(
+        reasons[0].contains("epoch milliseconds: 1978-"),
+        "{}",
+        reasons[0]
+    );
+    assert!(
+        reasons[1].contains("epoch seconds: 5138-"),
+        "{}",
+        reasons[1]
+    );
+    assert_eq!(
+        ingested.events[0].timestamp_ms,
+        ingested.events[1].timestamp_ms
+    );
+
+    let json = br#"[{"class_uid": 3002, "activity_id": 1, "time": 99999999999, "status_id": 1, "user": {"name": "ann"}, "src_endpoint": {"ip": "84.208.20.17"}},
+                   {"class_uid": 3002, "activity_id": 1, "time": 1772439303000, "status_id": 1, "user": {"name": "bob"}, "src_endpoint": {"ip": "84.208.20.18"}}]"#;
+    let ingested = read(json).unwrap();
+    assert_counts_add_up(&ingested);
+    assert_eq!((ingested.events.len(), ingested.rejected), (1, 1));
+    assert_eq!(ingested.rejections[0].location(), "record 1");
 }
