@@ -73,6 +73,7 @@ fn ProfileStats(profile: DataProfile) -> impl IntoView {
     }
     let stats = [
         ("format", "Format", format),
+        ("lines", "Physical lines", count(profile.physical_lines)),
         ("rows-read", "Records read", count(profile.rows_read)),
         ("accepted", "Accepted", count(profile.accepted)),
         ("rejected", "Rejected", count(profile.rejected)),
@@ -85,6 +86,11 @@ fn ProfileStats(profile: DataProfile) -> impl IntoView {
         ("ips", "Distinct IP addresses", count(profile.distinct_ips)),
         ("successes", "Successful logins", count(profile.successes)),
         ("failures", "Failed logins", count(profile.failures)),
+        (
+            "interrupted",
+            "Interrupted (asked for more)",
+            count(profile.interrupted),
+        ),
         (
             "first-seen",
             "First login",

@@ -39,6 +39,7 @@ fn render(name: &str, profile: &DataProfile) -> String {
     }
     let rows = [
         ("format", format),
+        ("physical lines", count(profile.physical_lines)),
         ("records read", count(profile.rows_read)),
         ("accepted", count(profile.accepted)),
         ("rejected", count(profile.rejected)),
@@ -47,6 +48,7 @@ fn render(name: &str, profile: &DataProfile) -> String {
         ("IP addresses", count(profile.distinct_ips)),
         ("successful logins", count(profile.successes)),
         ("failed logins", count(profile.failures)),
+        ("interrupted", count(profile.interrupted)),
         ("outcome unknown", count(profile.outcome_unknown())),
         ("first login", time(profile.first_timestamp_ms)),
         ("last login", time(profile.last_timestamp_ms)),

@@ -82,7 +82,7 @@ fn every_format_through_the_cli() {
         ("entra-signins.csv", &[], (8, 7, 1, 0, "entra-csv")),
         ("entra-signins-excel.txt", &[], (8, 7, 1, 0, "entra-csv")),
         ("entra-graph.json", &[], (5, 4, 1, 0, "entra-json")),
-        ("entra-loganalytics.json", &[], (5, 4, 0, 1, "entra-json")),
+        ("entra-loganalytics.json", &[], (5, 5, 0, 0, "entra-json")),
         ("okta-systemlog.json", &[], (9, 5, 1, 3, "okta")),
         ("okta-systemlog.jsonl", &[], (10, 5, 2, 3, "okta")),
         (
@@ -92,6 +92,24 @@ fn every_format_through_the_cli() {
         ),
         ("auth.log", &["--year", "2026"], (21, 11, 1, 9, "auth-log")),
         ("rba-sample.csv", &[], (7, 6, 1, 0, "rba")),
+        ("entra-diagnostic.jsonl", &[], (8, 6, 1, 1, "entra-json")),
+        (
+            "entra-diagnostic-workloads.json",
+            &[],
+            (5, 3, 1, 1, "entra-json"),
+        ),
+        (
+            "google-workspace-login.jsonl",
+            &[],
+            (7, 5, 1, 1, "google-workspace"),
+        ),
+        ("auth0-stream.jsonl", &[], (8, 6, 1, 1, "auth0")),
+        ("auth0-stream-batch.json", &[], (8, 6, 1, 1, "auth0")),
+        ("m365-audit-aad.json", &[], (8, 5, 1, 2, "m365")),
+        ("okta-eventhook.json", &[], (10, 6, 1, 3, "okta")),
+        ("windows-winlogbeat.jsonl", &[], (7, 4, 1, 2, "windows")),
+        ("ecs-authentication-dotted.json", &[], (6, 3, 1, 2, "ecs")),
+        ("ocsf-authentication.jsonl", &[], (6, 3, 1, 2, "ocsf")),
         (
             "vpn-export.tsv",
             &[

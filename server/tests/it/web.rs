@@ -317,7 +317,7 @@ async fn every_format_fixture_through_the_upload() {
         (
             "entra-loganalytics.json",
             &[],
-            (5, 4, 0, 1, Format::EntraJson),
+            (5, 5, 0, 0, Format::EntraJson),
         ),
         ("okta-systemlog.jsonl", &[], (10, 5, 2, 3, Format::Okta)),
         (
@@ -327,6 +327,26 @@ async fn every_format_fixture_through_the_upload() {
         ),
         ("auth.log", &[], (21, 11, 1, 9, Format::AuthLog)),
         ("rba-sample.csv", &[], (7, 6, 1, 0, Format::Rba)),
+        (
+            "entra-diagnostic.jsonl",
+            &[],
+            (8, 6, 1, 1, Format::EntraJson),
+        ),
+        (
+            "google-workspace-login.json",
+            &[],
+            (8, 6, 1, 1, Format::GoogleWorkspace),
+        ),
+        ("auth0-logs.json", &[], (9, 7, 1, 1, Format::Auth0)),
+        ("m365-audit-aad.json", &[], (8, 5, 1, 2, Format::M365)),
+        ("okta-eventhook.json", &[], (10, 6, 1, 3, Format::Okta)),
+        (
+            "windows-winlogbeat.jsonl",
+            &[],
+            (7, 4, 1, 2, Format::Windows),
+        ),
+        ("ecs-authentication.jsonl", &[], (6, 3, 1, 2, Format::Ecs)),
+        ("ocsf-authentication.jsonl", &[], (6, 3, 1, 2, Format::Ocsf)),
         (
             "vpn-export.tsv",
             &[
