@@ -24,7 +24,7 @@ pub enum ReportError {
     Unsupported {
         kind: &'static str,
         format: &'static str,
-        supported: &'static str,
+        supported: String,
     },
     #[error("cannot write CSV: {0}")]
     Csv(#[from] csv::Error),
@@ -81,7 +81,12 @@ impl ReportKind {
 
     pub fn formats(self) -> &'static [ReportFormat] {
         match self {
-            Self::Events => &[ReportFormat::Csv, ReportFormat::Json],
+            Self::Events => &[
+                ReportFormat::Csv,
+                ReportFormat::Json,
+                ReportFormat::Ecs,
+                ReportFormat::Ocsf,
+            ],
             _ => &[ReportFormat::Pdf, ReportFormat::Csv, ReportFormat::Json],
         }
     }
@@ -93,6 +98,10 @@ pub enum ReportFormat {
     Pdf,
     Csv,
     Json,
+    /// Elastic Common Schema alert documents, one per line (scored logins only), for SIEMs.
+    Ecs,
+    /// OCSF Authentication events (class 3002), one per line (scored logins only).
+    Ocsf,
 }
 
 impl ReportFormat {
@@ -101,13 +110,38 @@ impl ReportFormat {
             Self::Pdf => "pdf",
             Self::Csv => "csv",
             Self::Json => "json",
+            Self::Ecs => "ecs",
+            Self::Ocsf => "ocsf",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Pdf, Self::Csv, Self::Json]
+        [Self::Pdf, Self::Csv, Self::Json, Self::Ecs, Self::Ocsf]
             .into_iter()
             .find(|format| format.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The format a file name asks for: by its extension, and `NAME.ecs.ndjson` or
+    /// `NAME.ocsf.ndjson` (`.json` too) for the SIEM schemas.
+    pub fn from_file_name(file_name: &str) -> Option<Self> {
+        let lower = file_name.to_ascii_lowercase();
+        for (schema, format) in [(".ecs.", Self::Ecs), (".ocsf.", Self::Ocsf)] {
+            if [".ndjson", ".jsonl", ".json"].iter().any(|extension| {
+                lower.ends_with(&format!("{}{}", &schema[..schema.len() - 1], extension))
+            }) {
+                return Some(format);
+            }
+        }
+        Self::from_name(lower.rsplit_once('.')?.1)
+    }
+
+    /// What a file of this format is named with.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Ecs => "ecs.ndjson",
+            Self::Ocsf => "ocsf.ndjson",
+            other => other.name(),
+        }
     }
 
     pub fn content_type(self) -> &'static str {
@@ -115,6 +149,7 @@ impl ReportFormat {
             Self::Pdf => "application/pdf",
             Self::Csv => "text/csv; charset=utf-8",
             Self::Json => "application/json",
+            Self::Ecs | Self::Ocsf => "application/x-ndjson",
         }
     }
 }
@@ -126,20 +161,29 @@ pub fn render(
     input: &ReportInput<'_>,
     filter: &Filter,
 ) -> Result<Vec<u8>, ReportError> {
+    let unsupported = || ReportError::Unsupported {
+        kind: kind.name(),
+        format: format.name(),
+        supported: kind
+            .formats()
+            .iter()
+            .map(|format| format.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
     if !kind.formats().contains(&format) {
-        return Err(ReportError::Unsupported {
-            kind: kind.name(),
-            format: format.name(),
-            supported: "CSV or JSON",
-        });
+        return Err(unsupported());
     }
     let mut out = Vec::new();
     match (kind, format) {
-        (ReportKind::Events, ReportFormat::Csv) => {
-            export::events_csv(&export::selected_events(input.events, filter), &mut out)?
-        }
-        (ReportKind::Events, _) => {
-            export::json(&export::selected_events(input.events, filter), &mut out)?
+        (ReportKind::Events, format) => {
+            let selected = export::selected_events(input.events, filter);
+            match format {
+                ReportFormat::Csv => export::events_csv(&selected, &mut out)?,
+                ReportFormat::Ecs => siem::ecs_ndjson(&selected, input.logins, &mut out)?,
+                ReportFormat::Ocsf => siem::ocsf_ndjson(&selected, input.logins, &mut out)?,
+                _ => export::json(&selected, &mut out)?,
+            }
         }
         (ReportKind::Executive, format) => {
             let report = ExecutiveReport::build(input, filter);
@@ -147,6 +191,7 @@ pub fn render(
                 ReportFormat::Csv => export::executive_csv(&report, &mut out)?,
                 ReportFormat::Json => export::json(&report, &mut out)?,
                 ReportFormat::Pdf => out = typeset(Document::Executive(&report))?,
+                ReportFormat::Ecs | ReportFormat::Ocsf => return Err(unsupported()),
             }
         }
         (ReportKind::Technical, format) => {
@@ -155,6 +200,7 @@ pub fn render(
                 ReportFormat::Csv => export::technical_csv(&report, &mut out)?,
                 ReportFormat::Json => export::json(&report, &mut out)?,
                 ReportFormat::Pdf => out = typeset(Document::Technical(&report))?,
+                ReportFormat::Ecs | ReportFormat::Ocsf => return Err(unsupported()),
             }
         }
         (ReportKind::Incident, format) => {
@@ -163,6 +209,7 @@ pub fn render(
                 ReportFormat::Csv => export::incidents_csv(&report, &mut out)?,
                 ReportFormat::Json => export::json(&report, &mut out)?,
                 ReportFormat::Pdf => out = typeset(Document::Incident(&report))?,
+                ReportFormat::Ecs | ReportFormat::Ocsf => return Err(unsupported()),
             }
         }
     }

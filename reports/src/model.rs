@@ -23,6 +23,9 @@ pub struct ReportInput<'a> {
     pub geo_data: Option<&'a str>,
     /// Every scored login of the analysis, in any order.
     pub events: &'a [ScoredEvent],
+    /// The validated logins behind `events` (in input order; empty when not kept): what the SIEM
+    /// exports add beyond the verdict (user agent, MFA, identity kind).
+    pub logins: &'a [engine::LoginEvent],
     /// Logins scoring at least this count as risky in the detector-agreement figures.
     pub threshold: f64,
 }

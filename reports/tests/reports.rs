@@ -5,6 +5,7 @@ use engine::{AnalysisConfig, DataProfile, IngestOptions, RiskLevel};
 use reports::{Filter, ReportFormat, ReportInput, ReportKind, render};
 
 struct Analysed {
+    logins: Vec<engine::LoginEvent>,
     profile: DataProfile,
     analysis: engine::Analysis,
 }
@@ -26,6 +27,7 @@ fn sample() -> Analysed {
     Analysed {
         profile: DataProfile::of(&ingested),
         analysis,
+        logins: ingested.events,
     }
 }
 
@@ -37,6 +39,7 @@ fn input(analysed: &Analysed) -> ReportInput<'_> {
         settings: &analysed.analysis.config,
         geo_data: None,
         events: &analysed.analysis.events,
+        logins: &analysed.logins,
         threshold: 0.7,
     }
 }
@@ -47,7 +50,13 @@ fn every_kind_in_every_format() {
     let input = input(&analysed);
     let dump = std::env::var_os("SKYTRACE_REPORT_DUMP");
     for kind in ReportKind::ALL {
-        for format in [ReportFormat::Pdf, ReportFormat::Csv, ReportFormat::Json] {
+        for format in [
+            ReportFormat::Pdf,
+            ReportFormat::Csv,
+            ReportFormat::Json,
+            ReportFormat::Ecs,
+            ReportFormat::Ocsf,
+        ] {
             let result = render(kind, format, &input, &Filter::default());
             if !kind.formats().contains(&format) {
                 assert!(result.is_err(), "{kind:?} as {format:?}");
@@ -61,6 +70,10 @@ fn every_kind_in_every_format() {
                 }
                 ReportFormat::Json => {
                     serde_json::from_slice::<serde_json::Value>(&bytes).expect("valid JSON");
+                }
+                ReportFormat::Ecs | ReportFormat::Ocsf => {
+                    let documents = std::str::from_utf8(&bytes).expect("UTF-8").lines();
+                    assert_eq!(documents.count(), analysed.analysis.events.len());
                 }
             }
             if let Some(dir) = &dump {
@@ -192,6 +205,7 @@ fn csv_cells_never_start_a_formula() {
         settings: &settings,
         geo_data: None,
         events: &events,
+        logins: &[],
         threshold: 0.7,
     };
     for kind in ReportKind::ALL {

@@ -23,6 +23,8 @@ pub struct KeptRun {
     pub settings: AnalysisConfig,
     /// In input order.
     pub events: Vec<ScoredEvent>,
+    /// The validated logins behind `events`, when asked for (the SIEM exports); else empty.
+    pub logins: Vec<LoginEvent>,
 }
 
 impl KeptRun {
@@ -35,6 +37,7 @@ impl KeptRun {
             settings: &self.settings,
             geo_data: self.summary.geo_data.as_deref(),
             events: &self.events,
+            logins: &self.logins,
             threshold: self.summary.choices.threshold,
         }
     }

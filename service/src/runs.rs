@@ -132,6 +132,14 @@ impl DetectionService {
         self.runs.run(id).await?.ok_or_else(|| not_kept(id))
     }
 
+    /// A kept run with the validated logins behind its scores (empty for a run kept before
+    /// logins were kept with them).
+    pub async fn kept_with_logins(&self, id: &str) -> Result<KeptRun, RunError> {
+        let mut kept = self.kept(id).await?;
+        kept.logins = self.runs.logins(id).await?.unwrap_or_default();
+        Ok(kept)
+    }
+
     /// The latest kept run, if any.
     pub async fn latest(&self) -> Result<Option<KeptRun>, RunError> {
         match self.runs.recent(1).await?.pop() {

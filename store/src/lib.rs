@@ -372,6 +372,7 @@ impl Store {
             summary,
             settings,
             events,
+            logins: Vec::new(),
         }))
     }
 }

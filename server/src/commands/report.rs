@@ -16,19 +16,22 @@ use store::Store;
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let format = args
         .out
-        .extension()
-        .and_then(|extension| extension.to_str())
-        .and_then(ReportFormat::from_name)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(ReportFormat::from_file_name)
         .with_context(|| {
             format!(
-                "cannot tell the format from {}: use a .pdf, .csv or .json file name",
+                "cannot tell the format from {}: use a .pdf, .csv or .json file name \
+                 (or .ecs.ndjson, .ocsf.ndjson for the scored logins)",
                 args.out.display()
             )
         })?;
     if !args.kind.formats().contains(&format) {
+        let formats: Vec<&str> = args.kind.formats().iter().map(|f| f.name()).collect();
         anyhow::bail!(
-            "{} reports are written as CSV or JSON, not {}",
+            "{} reports are written as {}, not {}",
             args.kind.name(),
+            formats.join(", "),
             format.name()
         );
     }
@@ -62,6 +65,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             settings: &analysis.config,
             geo_data: analysis.geo_data.as_deref(),
             events: &analysis.events,
+            logins: &ingested.events,
             threshold: args.threshold,
         };
         render(args.kind, format, &input, &filter)?
@@ -99,9 +103,11 @@ fn kept_run(args: &ReportArgs) -> anyhow::Result<KeptRun> {
     };
     super::runtime()?.block_on(async {
         let store = Store::open(&database).await?;
-        store
+        let mut kept = store
             .run(&args.input)
             .await?
-            .with_context(|| format!("{} is neither a file nor a kept analysis", args.input))
+            .with_context(|| format!("{} is neither a file nor a kept analysis", args.input))?;
+        kept.logins = store.logins(&args.input).await?.unwrap_or_default();
+        Ok(kept)
     })
 }

@@ -191,13 +191,39 @@ async fn analysis_events(
             let page: EventPage = service.page(&id, &query).await?;
             Ok(Json(EventRows::of(page)).into_response())
         }
-        "csv" => {
-            let kept = service.kept(&id).await?;
+        name => {
+            let format = ReportFormat::from_name(name)
+                .filter(|format| {
+                    matches!(
+                        format,
+                        ReportFormat::Csv | ReportFormat::Ecs | ReportFormat::Ocsf
+                    )
+                })
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        "unsupported_format",
+                        format!("events come as json, csv, ecs or ocsf, not {name:?}"),
+                    )
+                })?;
+            let kept = if format == ReportFormat::Csv {
+                service.kept(&id).await?
+            } else {
+                service.kept_with_logins(&id).await?
+            };
             let bytes = tokio::task::spawn_blocking(move || {
                 let selected: Vec<&engine::ScoredEvent> =
                     kept.events.iter().filter(|e| query.matches(e)).collect();
                 let mut out = Vec::new();
-                reports::export::events_csv(&selected, &mut out).map(|()| out)
+                match format {
+                    ReportFormat::Ecs => {
+                        reports::siem::ecs_ndjson(&selected, &kept.logins, &mut out)
+                    }
+                    ReportFormat::Ocsf => {
+                        reports::siem::ocsf_ndjson(&selected, &kept.logins, &mut out)
+                    }
+                    _ => reports::export::events_csv(&selected, &mut out),
+                }
+                .map(|()| out)
             })
             .await
             .map_err(|_| ApiError::internal())?
@@ -206,15 +232,11 @@ async fn analysis_events(
                 ApiError::internal()
             })?;
             Ok(download(
-                ReportFormat::Csv,
-                &format!("skytrace-events-{}.csv", safe(&id)),
+                format,
+                &format!("skytrace-events-{}.{}", safe(&id), format.extension()),
                 bytes,
             ))
         }
-        other => Err(ApiError::bad(
-            "unsupported_format",
-            format!("events come as json or csv, not {other:?}"),
-        )),
     }
 }
 
@@ -338,7 +360,11 @@ async fn analysis_report(
             )
         })?;
     let filter = filter_of(&query.level, &query.from, &query.to)?;
-    let kept = service.kept(&id).await?;
+    let kept = if matches!(format, ReportFormat::Ecs | ReportFormat::Ocsf) {
+        service.kept_with_logins(&id).await?
+    } else {
+        service.kept(&id).await?
+    };
     let bytes =
         tokio::task::spawn_blocking(move || render(kind, format, &kept.report_input(), &filter))
             .await
@@ -347,7 +373,12 @@ async fn analysis_report(
                 tracing::error!(%error, "report failed");
                 ApiError::internal()
             })?;
-    let file_name = format!("skytrace-{}-{}.{}", kind.name(), safe(&id), format.name());
+    let file_name = format!(
+        "skytrace-{}-{}.{}",
+        kind.name(),
+        safe(&id),
+        format.extension()
+    );
     Ok(download(format, &file_name, bytes))
 }
 

@@ -113,6 +113,27 @@ fn each_kind_as_pdf_csv_and_json_agree() {
 }
 
 #[test]
+fn scored_logins_export_as_ecs_and_ocsf() {
+    let all = scratch("events-all-for-siem.csv");
+    report("events", &all, &[]);
+    let logins = csv::Reader::from_path(&all).unwrap().records().count();
+    for (name, field, value) in [
+        ("events.ecs.ndjson", "event", "\"kind\":\"alert\""),
+        ("events.ocsf.ndjson", "class_uid", "\"class_uid\":3002"),
+    ] {
+        let out = scratch(name);
+        report("events", &out, &[]);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(text.lines().count(), logins, "{name}");
+        for line in text.lines() {
+            let document: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(!document[field].is_null(), "{name}: {line}");
+        }
+        assert!(text.contains(value), "{name}");
+    }
+}
+
+#[test]
 fn filters_narrow_the_export() {
     let all = scratch("events-all.csv");
     report("events", &all, &[]);

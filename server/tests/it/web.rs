@@ -499,6 +499,31 @@ async fn reports_of_a_kept_run_download_in_every_format() {
     let rows = csv::Reader::from_reader(&csv[..]).records().count() as u64;
     assert_eq!(rows, critical);
 
+    // The scored logins for SIEMs: ECS alerts and OCSF Authentication events, one per line.
+    for (url, schema_field) in [
+        (format!("{base}?kind=events&format=ecs"), "event"),
+        (
+            format!("/api/v1/analyses/{}/events?format=ocsf", summary.id),
+            "class_uid",
+        ),
+    ] {
+        let (status, disposition, lines) = get_bytes(&router, &url).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        assert!(disposition.unwrap().ends_with("ndjson\""), "{url}");
+        let documents: Vec<serde_json::Value> = std::str::from_utf8(&lines)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(documents.len() as u64, summary.profile.accepted, "{url}");
+        assert!(
+            documents
+                .iter()
+                .all(|document| !document[schema_field].is_null()),
+            "{url}"
+        );
+    }
+
     let (status, _, json) = get_bytes(&router, &format!("{base}?kind=executive&format=json")).await;
     assert_eq!(status, StatusCode::OK);
     let report: reports::ExecutiveReport = serde_json::from_slice(&json).unwrap();
