@@ -1,13 +1,14 @@
 import { defineConfig } from '@playwright/test';
 import { UPLOAD_LIMIT_MB } from './tests/support';
 
-// The release-built server (`cargo leptos build --release`) and the Trunk CSR build are started by
-// Playwright on ports of their own, so a running `./dev start` on :3000 does not interfere.
+// The server (the binary the Rust tests built, or SKYTRACE_E2E_BINARY) with the site ./dev test
+// built in target/site, and the offline CSR build in target/csr-dist, are started by Playwright on
+// ports of their own, so a running `./dev start` on :3000 does not interfere.
 const SERVER_PORT = Number(process.env.SKYTRACE_E2E_PORT ?? 3107);
 const CSR_PORT = SERVER_PORT + 1;
 const HOSTED_PORT = SERVER_PORT + 2;
 const HOSTED_DATA = '../target/e2e-hosted-data';
-const SKYTRACE = '../target/release/skytrace';
+const SKYTRACE = process.env.SKYTRACE_E2E_BINARY ?? '../target/debug/skytrace';
 
 const chromium = {
   browserName: 'chromium' as const,
@@ -55,7 +56,7 @@ export default defineConfig({
   webServer: [
     {
       command:
-        `../target/release/skytrace serve --addr 127.0.0.1:${SERVER_PORT} ` +
+        `${SKYTRACE} serve --addr 127.0.0.1:${SERVER_PORT} --site-root ../target/site ` +
         `--data-dir ../target/e2e-data --max-upload-mb ${UPLOAD_LIMIT_MB}`,
       url: `http://127.0.0.1:${SERVER_PORT}/healthz`,
       reuseExistingServer: false,
@@ -68,14 +69,15 @@ export default defineConfig({
         `rm -rf ${HOSTED_DATA} && ` +
         `printf 'analyst-password-1\\n' | ${SKYTRACE} user add ana --role analyst --data-dir ${HOSTED_DATA} && ` +
         `printf 'admin-password-12\\n' | ${SKYTRACE} user add root --role admin --data-dir ${HOSTED_DATA} && ` +
-        `exec ${SKYTRACE} serve --auth --addr 127.0.0.1:${HOSTED_PORT} --data-dir ${HOSTED_DATA}`,
+        `exec ${SKYTRACE} serve --auth --addr 127.0.0.1:${HOSTED_PORT} --data-dir ${HOSTED_DATA} ` +
+        `--site-root ../target/site`,
       url: `http://127.0.0.1:${HOSTED_PORT}/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,
       env: { RUST_LOG: 'warn' },
     },
     {
-      command: `node static-server.mjs ../target/trunk-dist ${CSR_PORT}`,
+      command: `node static-server.mjs ../target/csr-dist ${CSR_PORT}`,
       url: `http://127.0.0.1:${CSR_PORT}/`,
       reuseExistingServer: false,
       timeout: 30_000,

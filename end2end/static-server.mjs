@@ -1,4 +1,4 @@
-// Serves the Trunk CSR build as any static host would, with the single-page-app fallback
+// Serves the offline (CSR) build as any static host would, with the single-page-app fallback
 // (unknown paths get index.html) so deep links work. Usage: node static-server.mjs DIR PORT
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';

@@ -38,6 +38,7 @@ document.documentElement.setAttribute('data-theme',t);}catch(e){}})();";
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions, settings: ServerSettings) -> impl IntoView {
     use leptos_meta::MetaTags;
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -51,7 +52,7 @@ pub fn shell(options: LeptosOptions, settings: ServerSettings) -> impl IntoView 
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
-                <link rel="stylesheet" id="leptos" href="/pkg/skytrace.css" />
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 <link rel="icon" href="/favicon.ico" />
             </head>
             <body>

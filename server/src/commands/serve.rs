@@ -51,7 +51,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .database
         .clone()
         .unwrap_or_else(|| Store::sqlite_url(&args.data_dir));
-    let files = Arc::new(PageFiles::installed(args.geo.geo_dir.as_deref()));
+    let files = Arc::new(PageFiles::installed(
+        args.geo.geo_dir.as_deref(),
+        Path::new(leptos.site_root.as_ref()),
+    ));
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -122,8 +125,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The site's configuration the way Leptos apps read it (`LEPTOS_*` variables, the output name
-/// built in), with the command line on top: `--addr`, `--site-root`. Hashed file names are used
-/// when the build wrote their list (`hash.txt`).
+/// built in), with the command line on top: `--addr`, `--site-root`. When the build named the
+/// bundle after its content (`hash.txt` in the site), the pages load it by that name.
 fn site_options(args: &ServeArgs) -> anyhow::Result<LeptosOptions> {
     let mut options = leptos::prelude::get_configuration(None)
         .context("the site's configuration (LEPTOS_* variables)")?
@@ -134,13 +137,22 @@ fn site_options(args: &ServeArgs) -> anyhow::Result<LeptosOptions> {
     // `--site-root` is also LEPTOS_SITE_ROOT; without either, the site beside the binary.
     let site_root = args.site_root.clone().unwrap_or_else(default_site_root);
     options.site_root = site_root.to_string_lossy().as_ref().into();
-    if Path::new(options.site_root.as_ref())
-        .join(options.hash_file.as_ref())
-        .is_file()
-    {
-        options.hash_files = true;
+    if let Some(hash) = bundle_hash(&site_root.join(options.hash_file.as_ref())) {
+        options.output_name = format!("{}.{hash}", options.output_name).into();
     }
     Ok(options)
+}
+
+/// The one content hash of the bundle's JavaScript, WebAssembly and CSS, as the build wrote it
+/// (`js: HASH`, `wasm: HASH`, `css: HASH`).
+fn bundle_hash(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut hashes = text
+        .lines()
+        .filter_map(|line| Some(line.split_once(':')?.1.trim().to_owned()));
+    let first = hashes.next()?;
+    let valid = !first.is_empty() && first.chars().all(|c| c.is_ascii_alphanumeric());
+    (valid && hashes.all(|hash| hash == first)).then_some(first)
 }
 
 /// `target/site` next to the `target/<profile>/skytrace` binary, else `./target/site`.

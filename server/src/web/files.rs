@@ -1,7 +1,10 @@
-//! Files the pages load from the server besides the site itself, installed by `./dev` from npm
-//! beside the geolocation data: the map's land and countries (converted once at start), the
-//! country database analyses in the browser use, and the chart script. Each one missing is a
-//! 404 that says how to install it, and the page does without.
+//! Files the pages load from the server besides the pages themselves: the site's bundle (`/pkg`,
+//! named after its content, so cached for a year), and what `./dev` installs from npm beside the
+//! geolocation data: the map's land and countries (converted once at start), the country
+//! database analyses in the browser use, and the chart script. Files are streamed from disk with
+//! range requests, conditional GET and, where the build left them, precompressed brotli or gzip
+//! copies. Each installed file missing is a 404 that says how to install it, and the page does
+//! without.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,7 +14,7 @@ use axum::extract::{FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::services::ServeFile;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::land;
@@ -31,15 +34,25 @@ pub struct PageFiles {
 
 /// Installed files change only with the npm packages: a day in the browser's cache.
 const A_DAY: HeaderValue = HeaderValue::from_static("public, max-age=86400");
+/// A bundle named after its content never changes.
+const FOREVER: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+/// Files that keep their name: ask whether they changed (a cheap 304 when not).
+const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
 impl PageFiles {
-    /// What is installed beside the geolocation data (`--geo-dir`, else where `./dev` puts it).
-    pub fn installed(geo_dir: Option<&Path>) -> Self {
+    /// What is installed beside the geolocation data (`--geo-dir`, else where `./dev` puts it);
+    /// the copies the build put in the site (`site_root`, precompressed) are preferred.
+    pub fn installed(geo_dir: Option<&Path>, site_root: &Path) -> Self {
+        let in_site = |path: &str| {
+            Some(site_root.join(path.trim_start_matches('/'))).filter(|file| file.is_file())
+        };
         Self {
             land_svg: converted(land::locate(geo_dir), land::land_svg),
             countries_geojson: converted(land::locate_countries(geo_dir), land::countries_geojson),
-            country_database: geolocation::country_database_file(geo_dir),
-            echarts_script: geolocation::echarts_file(geo_dir),
+            country_database: in_site(app::local_analysis::COUNTRY_DATA_PATH)
+                .or_else(|| geolocation::country_database_file(geo_dir)),
+            echarts_script: in_site(app::components::ECHARTS_PATH)
+                .or_else(|| geolocation::echarts_file(geo_dir)),
         }
     }
 
@@ -93,10 +106,36 @@ fn installed<S: Clone + Send + Sync + 'static>(
                     header::CACHE_CONTROL,
                     A_DAY,
                 ))
-                .service(ServeFile::new(file)),
+                .service(
+                    ServeFile::new(file)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
         ),
         None => router.route(path, get(move || async move { not_installed(what) })),
     }
+}
+
+/// The site's bundle under `/{pkg_dir}`: cached for a year when named after its content
+/// (`hashed`), else revalidated on each use.
+pub fn bundle_routes<S: Clone + Send + Sync + 'static>(
+    site_root: &Path,
+    pkg_dir: &str,
+    hashed: bool,
+) -> Router<S> {
+    Router::new().nest_service(
+        &format!("/{pkg_dir}"),
+        tower::ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                if hashed { FOREVER } else { REVALIDATE },
+            ))
+            .service(
+                ServeDir::new(site_root.join(pkg_dir))
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            ),
+    )
 }
 
 /// The world-atlas `file`, converted once at start.

@@ -15,6 +15,7 @@ use axum::{
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use service::text::bytes;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 mod activity_api;
@@ -46,8 +47,16 @@ pub fn app(state: AppState) -> Router {
             provide_context(Arc::clone(&detection));
         }
     };
+    let site_root = std::path::Path::new(state.leptos.site_root.as_ref());
+    // The build names the bundle `skytrace.<content hash>` (see `skytrace serve`).
+    let hashed = state.leptos.output_name.contains('.');
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(files::bundle_routes(
+            site_root,
+            &state.leptos.site_pkg_dir,
+            hashed,
+        ))
         .merge(state.files.routes())
         .merge(api::routes())
         .merge(feedback_api::routes())
@@ -76,6 +85,9 @@ pub fn app(state: AppState) -> Router {
                 explain_timeout(response, settings.request_timeout)
             },
         ))
+        // Pages and API answers are compressed as they stream (precompressed files pass as they
+        // are; server-sent events are never buffered). Level 4: most of the gain, little CPU.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
