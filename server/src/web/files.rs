@@ -106,11 +106,7 @@ fn installed<S: Clone + Send + Sync + 'static>(
                     header::CACHE_CONTROL,
                     A_DAY,
                 ))
-                .service(
-                    ServeFile::new(file)
-                        .precompressed_br()
-                        .precompressed_gzip(),
-                ),
+                .service(ServeFile::new(file).precompressed_br().precompressed_gzip()),
         ),
         None => router.route(path, get(move || async move { not_installed(what) })),
     }

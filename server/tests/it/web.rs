@@ -104,7 +104,8 @@ pub fn multipart_upload_with(fields: &[(&str, &str)], content: &[u8]) -> Request
 async fn the_chart_script_and_the_world_map_are_served_when_installed() {
     let geo_dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../geodata/node_modules/@ip-location-db");
-    let installed_files = PageFiles::installed(Some(&geo_dir), Path::new("target/site-does-not-exist"));
+    let installed_files =
+        PageFiles::installed(Some(&geo_dir), Path::new("target/site-does-not-exist"));
     assert!(
         installed_files.countries_geojson.is_some(),
         "run ./dev setup to install the world-atlas data"
