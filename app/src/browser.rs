@@ -32,28 +32,28 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// The body of `url` on this site (in a page or in the analysis worker), or why not.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let response = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|error| error.to_string())?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    response.binary().await.map_err(|error| error.to_string())
+}
+
 /// Fetches the bundled sample and wraps it as a `File`, so it goes through the same path as a
 /// file the user picked.
 pub async fn fetch_sample() -> Result<web_sys::File, String> {
-    let window = web_sys::window().ok_or("no browser window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(SAMPLE_URL))
+    let bytes = fetch_bytes(SAMPLE_URL)
         .await
-        .map_err(describe)?
-        .dyn_into()
-        .map_err(describe)?;
-    if !response.ok() {
-        return Err(format!(
-            "the sample file is not available (HTTP {})",
-            response.status()
-        ));
-    }
-    let blob = JsFuture::from(response.blob().map_err(describe)?)
-        .await
-        .map_err(describe)?;
+        .map_err(|error| format!("the sample file is not available ({error})"))?;
     let options = web_sys::FilePropertyBag::new();
     options.set_type("text/csv");
-    web_sys::File::new_with_blob_sequence_and_options(
-        &js_sys::Array::of1(&blob),
+    web_sys::File::new_with_u8_array_sequence_and_options(
+        &js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice())),
         SAMPLE_FILE_NAME,
         &options,
     )
@@ -76,8 +76,8 @@ pub fn upload_form(
     Ok(form)
 }
 
-/// Posts `form` to `url` with XMLHttpRequest, which, unlike `fetch`, reports how much of the
-/// request is sent: `on_progress(sent, total)`. Answers the response's status and text.
+/// Posts `form` to `url` with XMLHttpRequest, which, unlike `fetch` (and so gloo-net), reports how
+/// much of the request is sent: `on_progress(sent, total)`. Answers the response's status and text.
 pub async fn post_with_progress(
     url: &str,
     form: &web_sys::FormData,

@@ -32,6 +32,10 @@ pub enum IsolationForestError {
     #[error("non-finite value at row {row}, column {col}")]
     NonFinite { row: usize, col: usize },
 
+    /// linfa reported a problem with a dataset (feature `linfa`).
+    #[error("{0}")]
+    Linfa(String),
+
     /// Attribute indices are stored as `u32` in the tree nodes.
     #[error("{n_cols} columns exceed the supported maximum of {}", u32::MAX)]
     TooManyFeatures { n_cols: usize },

@@ -1,5 +1,20 @@
 //! Isolation Forest (Liu, Ting & Zhou, 2008, "Isolation Forest", ICDM).
 //!
+//! ```
+//! use isolation_forest::{IsolationForestParams, Matrix, fit};
+//!
+//! // Five rows of two features, row-major: four close together and one far away.
+//! let rows = [0.0, 0.1, 0.1, 0.0, 0.05, 0.05, 0.1, 0.1, 8.0, 9.0];
+//! let data = Matrix::new(&rows, 2).unwrap();
+//! let forest = fit(&IsolationForestParams::default().seed(7), data).unwrap();
+//! let scores = forest.score_many(data);
+//! assert!(scores[4] > scores[0]); // higher is more anomalous, in [0, 1]
+//! ```
+//!
+//! With the `linfa` feature the same forest is fitted and scored through linfa's traits
+//! ([`ParamGuard`](::linfa::param_guard::ParamGuard), `Fit` on a `DatasetBase` of an
+//! `ndarray` 2-D array, `PredictInplace`), with bit-identical scores.
+//!
 //! # Purpose
 //! Unsupervised anomaly scoring of numeric feature vectors: learns what
 //! "ordinary" looks like from unlabelled rows and scores how easy each row is
@@ -50,12 +65,17 @@
 //!   values are compared as `f64`, not cast to `f32`.
 
 mod errors;
+#[cfg(feature = "linfa")]
+mod linfa_traits;
 mod model;
 mod params;
 
 pub use errors::IsolationForestError;
 pub use model::{IsolationForest, Matrix, average_path_length, fit};
-pub use params::{IsolationForestParams, MAX_SAMPLE_SIZE};
+pub use params::{
+    DEFAULT_N_TREES, DEFAULT_SAMPLE_SIZE, IsolationForestParams, IsolationForestValidParams,
+    MAX_SAMPLE_SIZE,
+};
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use super::errors::IsolationForestError;
-use super::params::IsolationForestParams;
+use super::params::{IsolationForestParams, IsolationForestValidParams};
 
 /// Euler–Mascheroni constant γ, used in the harmonic-number approximation.
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
@@ -186,7 +186,20 @@ pub fn fit(
     params: &IsolationForestParams,
     data: Matrix<'_>,
 ) -> Result<IsolationForest, IsolationForestError> {
-    params.check()?;
+    params.check_ref()?.fit(data)
+}
+
+impl IsolationForestValidParams {
+    /// Fits a forest to `data` (see [`fit`]).
+    pub fn fit(&self, data: Matrix<'_>) -> Result<IsolationForest, IsolationForestError> {
+        fit_checked(self, data)
+    }
+}
+
+fn fit_checked(
+    params: &IsolationForestValidParams,
+    data: Matrix<'_>,
+) -> Result<IsolationForest, IsolationForestError> {
     if data.n_rows() == 0 {
         return Err(IsolationForestError::EmptyData);
     }
@@ -197,13 +210,13 @@ pub fn fit(
     }
     data.check_finite()?;
 
-    let sample_size = params.sample_size.min(data.n_rows());
+    let sample_size = params.sample_size().min(data.n_rows());
     let height_limit = params
-        .max_height
+        .max_height()
         .unwrap_or_else(|| default_height_limit(sample_size));
     let build = |rng| build_tree(data, sample_size, height_limit, rng);
 
-    let streams = tree_streams(params.seed, params.n_trees);
+    let streams = tree_streams(params.seed(), params.n_trees());
     #[cfg(feature = "parallel")]
     let trees = streams.into_par_iter().map(build).collect();
     #[cfg(not(feature = "parallel"))]

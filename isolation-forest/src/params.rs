@@ -6,37 +6,65 @@ use super::errors::IsolationForestError;
 /// nodes, and child indices are stored as `u32`.
 pub const MAX_SAMPLE_SIZE: usize = 1 << 31;
 
-/// Hyper-parameters of an isolation forest.
-///
-/// Fields are public so a configuration can be written as a literal; the
-/// builder setters of the same names are provided for chaining. Either way,
-/// [`check`](Self::check) (called by [`fit`](super::fit)) validates them.
+/// Checked hyper-parameters of an isolation forest: only [`IsolationForestParams::check`] (or
+/// [`check_ref`](IsolationForestParams::check_ref)) makes them, so a fit never sees invalid ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IsolationForestParams {
-    /// Number of isolation trees `t`. Default 100: Liu, Ting & Zhou (2008), §4,
-    /// observe path lengths converge well before t = 100, which is also
-    /// scikit-learn's `n_estimators` default.
-    pub n_trees: usize,
-    /// Sub-sample size ψ drawn without replacement for each tree; capped at the
-    /// number of rows. Default 256: Liu et al. (2008), §4 ("ψ = 2^8 ... is
-    /// enough"), scikit-learn's `max_samples="auto"`.
-    pub sample_size: usize,
-    /// Tree height limit `l`, counted in edges from the root. `None` uses
-    /// ceil(log2 ψ) (Liu et al. 2008, §4, Algorithm 1), with ψ at least 2 as in
-    /// scikit-learn, where ψ is the effective sample size.
-    pub max_height: Option<usize>,
-    /// Seed of the forest's random streams; equal seeds give bit-identical models.
-    pub seed: u64,
+pub struct IsolationForestValidParams {
+    n_trees: usize,
+    sample_size: usize,
+    max_height: Option<usize>,
+    seed: u64,
 }
+
+impl IsolationForestValidParams {
+    /// Number of isolation trees `t`.
+    pub fn n_trees(&self) -> usize {
+        self.n_trees
+    }
+
+    /// Sub-sample size ψ drawn without replacement for each tree (capped at the number of rows).
+    pub fn sample_size(&self) -> usize {
+        self.sample_size
+    }
+
+    /// Tree height limit in edges from the root; `None` for ceil(log2 ψ).
+    pub fn max_height(&self) -> Option<usize> {
+        self.max_height
+    }
+
+    /// Seed of the forest's random streams.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+}
+
+/// Hyper-parameters of an isolation forest, as set by the builder methods and not yet checked
+/// (linfa's pattern: `params.check()` gives [`IsolationForestValidParams`]).
+///
+/// Defaults:
+/// - `n_trees` 100: Liu, Ting & Zhou (2008), §4, observe path lengths converge well before
+///   t = 100, which is also scikit-learn's `n_estimators` default.
+/// - `sample_size` 256: Liu et al. (2008), §4 ("ψ = 2^8 ... is enough"), scikit-learn's
+///   `max_samples="auto"`.
+/// - `max_height` `None`: ceil(log2 ψ) (Liu et al. 2008, §4, Algorithm 1), with ψ at least 2 as
+///   in scikit-learn, where ψ is the effective sample size.
+/// - `seed` 0; equal seeds give bit-identical models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsolationForestParams(IsolationForestValidParams);
+
+/// The default number of trees (see [`IsolationForestParams`]).
+pub const DEFAULT_N_TREES: usize = 100;
+/// The default sub-sample size ψ (see [`IsolationForestParams`]).
+pub const DEFAULT_SAMPLE_SIZE: usize = 256;
 
 impl Default for IsolationForestParams {
     fn default() -> Self {
-        Self {
-            n_trees: 100,
-            sample_size: 256,
+        Self(IsolationForestValidParams {
+            n_trees: DEFAULT_N_TREES,
+            sample_size: DEFAULT_SAMPLE_SIZE,
             max_height: None,
             seed: 0,
-        }
+        })
     }
 }
 
@@ -44,47 +72,54 @@ impl IsolationForestParams {
     /// Sets the number of trees.
     #[must_use]
     pub fn n_trees(mut self, n_trees: usize) -> Self {
-        self.n_trees = n_trees;
+        self.0.n_trees = n_trees;
         self
     }
 
     /// Sets the per-tree sub-sample size ψ.
     #[must_use]
     pub fn sample_size(mut self, sample_size: usize) -> Self {
-        self.sample_size = sample_size;
+        self.0.sample_size = sample_size;
         self
     }
 
     /// Sets the height limit; `None` derives it from ψ.
     #[must_use]
     pub fn max_height(mut self, max_height: Option<usize>) -> Self {
-        self.max_height = max_height;
+        self.0.max_height = max_height;
         self
     }
 
     /// Sets the random seed.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.0.seed = seed;
         self
     }
 
-    /// Validates the parameters.
-    pub fn check(&self) -> Result<(), IsolationForestError> {
+    /// The parameters, checked.
+    pub fn check_ref(&self) -> Result<&IsolationForestValidParams, IsolationForestError> {
         let invalid = |name, reason| Err(IsolationForestError::InvalidParam { name, reason });
-        if self.n_trees == 0 {
+        let params = &self.0;
+        if params.n_trees == 0 {
             return invalid("n_trees", "must be at least 1");
         }
-        if self.sample_size == 0 {
+        if params.sample_size == 0 {
             return invalid("sample_size", "must be at least 1");
         }
-        if self.sample_size > MAX_SAMPLE_SIZE {
+        if params.sample_size > MAX_SAMPLE_SIZE {
             return invalid("sample_size", "must be at most 2^31");
         }
-        if self.max_height == Some(0) {
+        if params.max_height == Some(0) {
             return invalid("max_height", "must be at least 1 when set");
         }
-        Ok(())
+        Ok(params)
+    }
+
+    /// The parameters, checked, by value.
+    pub fn check(self) -> Result<IsolationForestValidParams, IsolationForestError> {
+        self.check_ref()?;
+        Ok(self.0)
     }
 }
 
@@ -93,21 +128,20 @@ mod tests {
     use super::*;
 
     fn rejected_param(params: &IsolationForestParams) -> Option<&'static str> {
-        match params.check() {
+        match params.check_ref() {
             Err(IsolationForestError::InvalidParam { name, .. }) => Some(name),
             Err(other) => panic!("unexpected error {other:?}"),
-            Ok(()) => None,
+            Ok(_) => None,
         }
     }
 
     #[test]
     fn defaults_follow_the_paper() {
-        let params = IsolationForestParams::default();
-        assert_eq!(params.n_trees, 100);
-        assert_eq!(params.sample_size, 256);
-        assert_eq!(params.max_height, None);
-        assert_eq!(params.seed, 0);
-        assert_eq!(params.check(), Ok(()));
+        let params = IsolationForestParams::default().check().unwrap();
+        assert_eq!(params.n_trees(), 100);
+        assert_eq!(params.sample_size(), 256);
+        assert_eq!(params.max_height(), None);
+        assert_eq!(params.seed(), 0);
     }
 
     #[test]
@@ -116,15 +150,17 @@ mod tests {
             .n_trees(7)
             .sample_size(64)
             .max_height(Some(3))
-            .seed(42);
+            .seed(42)
+            .check()
+            .unwrap();
         assert_eq!(
-            params,
-            IsolationForestParams {
-                n_trees: 7,
-                sample_size: 64,
-                max_height: Some(3),
-                seed: 42
-            }
+            (
+                params.n_trees(),
+                params.sample_size(),
+                params.max_height(),
+                params.seed()
+            ),
+            (7, 64, Some(3), 42)
         );
     }
 

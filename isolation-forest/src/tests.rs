@@ -276,3 +276,32 @@ proptest! {
         }
     }
 }
+
+/// The linfa route fits the same forest and gives the very same scores, bit for bit.
+#[test]
+fn linfa_traits_give_bit_identical_scores() {
+    use linfa::prelude::*;
+
+    let data = inliers_and_outlier();
+    let params = IsolationForestParams::default().seed(5).n_trees(50);
+    let direct = fit_scores(&params, &data, 2);
+    let records = ndarray::Array2::from_shape_vec((data.len() / 2, 2), data).unwrap();
+    let forest = params.fit(&DatasetBase::from(records.clone())).unwrap();
+    let through_linfa = forest.predict(&records);
+    assert_eq!(bits(&direct), bits(through_linfa.as_slice().unwrap()));
+    // Column-major records are read by row all the same.
+    let transposed = records.t().to_owned();
+    let column_major = transposed.t();
+    assert_eq!(
+        bits(forest.predict(&column_major).as_slice().unwrap()),
+        bits(&direct)
+    );
+    let invalid = IsolationForestParams::default().n_trees(0);
+    assert!(matches!(
+        invalid.fit(&DatasetBase::from(records)),
+        Err(IsolationForestError::InvalidParam {
+            name: "n_trees",
+            ..
+        })
+    ));
+}

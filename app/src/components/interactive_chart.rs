@@ -162,15 +162,18 @@ fn load_echarts() -> js_sys::Promise {
 
 fn register_world() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async {
-        let window = web_sys::window().ok_or("no browser window")?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_str(WORLD_MAP_PATH))
-            .await?
-            .unchecked_into();
+        let response = gloo_net::http::Request::get(WORLD_MAP_PATH)
+            .send()
+            .await
+            .map_err(|error| JsValue::from(error.to_string()))?;
         if !response.ok() {
             return Err(format!("{WORLD_MAP_PATH}: HTTP {}", response.status()).into());
         }
-        let countries = JsFuture::from(response.json()?).await?;
-        register_map(WORLD_MAP_NAME, &countries)?;
+        let text = response
+            .text()
+            .await
+            .map_err(|error| JsValue::from(error.to_string()))?;
+        register_map(WORLD_MAP_NAME, &js_sys::JSON::parse(&text)?)?;
         Ok(JsValue::UNDEFINED)
     })
 }

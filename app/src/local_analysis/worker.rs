@@ -7,11 +7,10 @@ use std::rc::Rc;
 use engine::enrich::{GeoLookup, NoGeolocation};
 use engine::{DataProfile, ScoredEvent};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use super::country::CountryDatabase;
 use super::{AnalyseRequest, Reply, Request};
-use crate::browser::{describe, read_file};
+use crate::browser::read_file;
 use service::detection::{DetectionSummary, query, summarise};
 use service::reading::ingest_options;
 
@@ -134,25 +133,10 @@ async fn country_database(url: &str) -> Result<Rc<CountryDatabase>, String> {
     if let Some(loaded) = COUNTRIES.with_borrow(Clone::clone) {
         return Ok(loaded);
     }
-    let bytes = fetch_bytes(url).await.map_err(|error| {
+    let bytes = crate::browser::fetch_bytes(url).await.map_err(|error| {
         format!("cannot load the country data for geolocation ({error}); turn geolocation off to analyse without it")
     })?;
     let loaded = Rc::new(CountryDatabase::from_bytes(bytes)?);
     COUNTRIES.set(Some(Rc::clone(&loaded)));
     Ok(loaded)
-}
-
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let response: web_sys::Response = JsFuture::from(scope().fetch_with_str(url))
-        .await
-        .map_err(describe)?
-        .dyn_into()
-        .map_err(describe)?;
-    if !response.ok() {
-        return Err(format!("HTTP {}", response.status()));
-    }
-    let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
-        .await
-        .map_err(describe)?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }

@@ -98,7 +98,7 @@ pub fn run(args: &OutliersArgs) -> anyhow::Result<ExitCode> {
         .n_trees(args.trees)
         .sample_size(args.sample)
         .seed(args.seed);
-    params.check()?;
+    params.check_ref()?;
     let table = read_table(&args.table, &args.exclude)?;
     if table.rows.is_empty() {
         eprintln!(

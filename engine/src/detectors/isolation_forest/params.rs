@@ -36,11 +36,10 @@ pub struct ForestParams {
 
 impl Default for ForestParams {
     fn default() -> Self {
-        let model = IsolationForestParams::default();
         Self {
             enabled: true,
-            n_trees: model.n_trees,
-            sample_size: model.sample_size,
+            n_trees: isolation_forest::DEFAULT_N_TREES,
+            sample_size: isolation_forest::DEFAULT_SAMPLE_SIZE,
             seed: 42,
             warmup_logins: 512,
             reservoir_size: 8192,
