@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -243,7 +243,7 @@ pub(crate) async fn send_webhook(
 
 /// `sha256=<hex>` of HMAC-SHA256(key, body), the value of [`SIGNATURE_HEADER`].
 pub fn signature(key: &[u8], body: &[u8]) -> Result<String, SendError> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
         .map_err(|_| SendError::Message("the webhook secret cannot be an HMAC key".to_owned()))?;
     mac.update(body);
     Ok(format!(

@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use engine::RiskLevel;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -212,7 +212,8 @@ async fn webhook_is_signed_over_the_raw_body() {
 
     let signature = request.header("x-skytrace-signature").expect("signed");
     let hex_digest = signature.strip_prefix("sha256=").expect("sha256= prefix");
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(WEBHOOK_SECRET.as_bytes()).expect("key");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(WEBHOOK_SECRET.as_bytes()).expect("key");
     mac.update(&request.body);
     mac.verify_slice(&hex::decode(hex_digest).expect("hex"))
         .expect("signature verifies");

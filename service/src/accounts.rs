@@ -12,7 +12,8 @@
 use std::sync::{Arc, OnceLock};
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 
 use crate::account::{Account, Role, check_account_name};
@@ -251,9 +252,8 @@ async fn hash_in_background(password: &str) -> Result<String, AccountError> {
 pub fn hash_password(password: &str) -> Result<String, AccountError> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|_| AccountError::NoRandomness)?;
-    let salt = SaltString::encode_b64(&salt).map_err(|_| AccountError::NoRandomness)?;
     Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|_| AccountError::Task)
 }
@@ -324,6 +324,14 @@ mod tests {
         assert!(verify_password("correct horse battery", &first));
         assert!(!verify_password("correct horse battery!", &first));
         assert!(!verify_password("correct horse battery", "not a hash"));
+    }
+
+    /// Regression: hashes kept by earlier versions (argon2 0.5) still sign people in.
+    #[test]
+    fn hashes_made_by_earlier_versions_verify() {
+        let earlier = "$argon2id$v=19$m=19456,t=2,p=1$Zml4ZWQtc2FsdC0xNmJ5IQ$i7NGCKP4LbwWNe5G15EG/4oac79ycmVGfkNL6kitrEY";
+        assert!(verify_password("correct horse battery", earlier));
+        assert!(!verify_password("correct horse battery!", earlier));
     }
 
     #[test]
