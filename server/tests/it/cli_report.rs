@@ -179,7 +179,10 @@ fn bad_requests_say_what_is_wrong() {
     let sample = sample.to_str().unwrap();
     let (code, message) = run(&["--kind", "events", sample, "--out", out]);
     assert_eq!(code, Some(1));
-    assert!(message.contains("csv, json, ecs, ocsf, not pdf"), "{message}");
+    assert!(
+        message.contains("csv, json, ecs, ocsf, not pdf"),
+        "{message}"
+    );
     let (_, message) = run(&["--kind", "executive", sample, "--out", "report.docx"]);
     assert!(message.contains(".pdf, .csv or .json"), "{message}");
     let (_, message) = run(&[
