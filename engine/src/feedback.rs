@@ -233,16 +233,30 @@ pub struct AllowEntry {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
+    /// Someone else signed in: the login is Critical and never teaches the baseline.
     ConfirmedCompromised,
+    /// The user themselves: the login scores 0 and teaches the baseline.
     ConfirmedSafe,
+    /// An attack that did not get in (a failed guess): the login stays an attack (High) and
+    /// its address is remembered as hostile; the account is not compromised.
+    AttackAttempt,
+    /// Looked at, nothing to do: changes no score.
     Dismissed,
 }
 
 impl VerdictKind {
+    pub const ALL: [VerdictKind; 4] = [
+        Self::ConfirmedCompromised,
+        Self::ConfirmedSafe,
+        Self::AttackAttempt,
+        Self::Dismissed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ConfirmedCompromised => "confirmed_compromised",
             Self::ConfirmedSafe => "confirmed_safe",
+            Self::AttackAttempt => "attack_attempt",
             Self::Dismissed => "dismissed",
         }
     }
@@ -252,14 +266,15 @@ impl FromStr for VerdictKind {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "confirmed_compromised" => Ok(Self::ConfirmedCompromised),
-            "confirmed_safe" => Ok(Self::ConfirmedSafe),
-            "dismissed" => Ok(Self::Dismissed),
-            other => Err(format!(
-                "unknown verdict {other:?} (expected confirmed_compromised, confirmed_safe or dismissed)"
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| {
+                format!(
+                    "unknown verdict {text:?} (expected confirmed_compromised, confirmed_safe, \
+                     attack_attempt or dismissed)"
+                )
+            })
     }
 }
 
@@ -292,11 +307,14 @@ pub(crate) struct SourceFacts<'a> {
     pub asn: Option<u32>,
 }
 
-/// A login confirmed compromised, remembered for the later logins from its address.
+/// A login confirmed compromised, or an attack attempt, remembered for the later logins from
+/// its address.
 #[derive(Clone, Debug)]
 pub(crate) struct CompromisedSource {
     pub user_id: String,
     pub timestamp_ms: i64,
+    /// An attack that did not get in, rather than a compromise.
+    pub attempt: bool,
 }
 
 /// [`Feedback`] indexed for scoring.

@@ -422,6 +422,7 @@ pub fn kind_title(kind: FindingKind) -> &'static str {
         FindingKind::Outlier => "outlier login",
         FindingKind::OutsideClusters => "unusual login pattern",
         FindingKind::ConfirmedCompromised => "confirmed compromise",
+        FindingKind::ConfirmedAttackAttempt => "confirmed attack attempt",
         FindingKind::KnownCompromisedSource => "known compromised source",
     }
 }

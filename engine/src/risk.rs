@@ -124,7 +124,9 @@ pub enum FindingKind {
     OutsideClusters,
     /// An analyst confirmed this login compromised.
     ConfirmedCompromised,
-    /// From the address of a login an analyst confirmed compromised.
+    /// An analyst confirmed this login an attack attempt that did not get in.
+    ConfirmedAttackAttempt,
+    /// From the address of a login an analyst confirmed compromised or an attack attempt.
     KnownCompromisedSource,
 }
 
@@ -147,6 +149,7 @@ impl FindingKind {
             Self::Outlier => "isolation_forest_outlier",
             Self::OutsideClusters => "dbscan_noise",
             Self::ConfirmedCompromised => "confirmed_compromised",
+            Self::ConfirmedAttackAttempt => "confirmed_attack_attempt",
             Self::KnownCompromisedSource => "known_compromised_source",
         }
     }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// (and an empty `run`, the latest kept analysis).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardQuery {
+    /// The source whose latest analysis is shown when `run` is empty (any source when empty).
+    #[serde(default)]
+    pub source: String,
     pub run: String,
     /// `YYYY-MM-DD`, inclusive.
     pub from: String,
@@ -25,6 +28,7 @@ impl DashboardQuery {
     /// This query as a dashboard address.
     pub fn href(&self) -> String {
         let pairs = [
+            ("source", &self.source),
             ("run", &self.run),
             ("from", &self.from),
             ("to", &self.to),

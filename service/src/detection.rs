@@ -4,6 +4,8 @@
 use engine::{AnalysisConfig, DataProfile, RiskLevel, ScoredEvent, UserRisk};
 use serde::{Deserialize, Serialize};
 
+use crate::source::SourceName;
+
 /// Score from which a login is listed as risky by default (the original app's threshold).
 pub const DEFAULT_THRESHOLD: f64 = 0.7;
 /// Bins of the score histogram, each 0.05 wide.
@@ -157,6 +159,9 @@ pub struct DetectionSummary {
     /// Names the run for paging its logins.
     pub id: String,
     pub file_name: String,
+    /// The source the run belongs to (what it learnt from, what it taught).
+    #[serde(default)]
+    pub source: SourceName,
     pub profile: DataProfile,
     pub choices: DetectionChoices,
     /// Logins per level, Low to Critical.
@@ -212,6 +217,8 @@ pub struct Rerun {
 pub struct RunListing {
     pub id: String,
     pub file_name: String,
+    #[serde(default)]
+    pub source: SourceName,
     pub created_ms: i64,
     pub logins: u64,
     pub at_or_above_threshold: u64,
@@ -223,6 +230,7 @@ impl RunListing {
         Self {
             id: summary.id.clone(),
             file_name: summary.file_name.clone(),
+            source: summary.source.clone(),
             created_ms,
             logins: summary.profile.accepted,
             at_or_above_threshold: summary.at_or_above_threshold,
@@ -282,6 +290,7 @@ pub fn summarise(
     DetectionSummary {
         id,
         file_name,
+        source: SourceName::default(),
         profile,
         levels: RiskLevel::ALL
             .iter()

@@ -46,6 +46,7 @@ impl KeptRun {
 /// One kept run's logins of one user.
 pub struct UserLogins {
     pub analysis_id: String,
+    pub source: crate::source::SourceName,
     pub file_name: String,
     pub created_ms: i64,
     pub settings: AnalysisConfig,

@@ -10,6 +10,7 @@ use engine::{LoginEvent, ScoredEvent};
 use crate::account::{Account, Role};
 use crate::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
 use crate::kept::{KeptRun, SavedRun, UserLogins};
+use crate::source::{SourceListing, SourceName};
 use crate::triage::{AllowListEntry, TriageRecord, TriageState};
 
 /// A storage call's future.
@@ -23,25 +24,36 @@ pub struct StoreError;
 
 /// Where runs are kept.
 pub trait RunStore: Send + Sync {
-    /// Keeps a run in one transaction (replacing a run with the same id).
+    /// Keeps a run in one transaction (replacing a run with the same id), in its summary's source.
     fn save(&self, run: SavedRun) -> Stored<'_, ()>;
-    /// The latest runs, newest first.
-    fn recent(&self, limit: usize) -> Stored<'_, Vec<RunListing>>;
+    /// The latest runs (of one source, or of all), newest first.
+    fn recent<'a>(
+        &'a self,
+        limit: usize,
+        source: Option<&'a SourceName>,
+    ) -> Stored<'a, Vec<RunListing>>;
+    /// Every source with something kept, by name.
+    fn sources(&self) -> Stored<'_, Vec<SourceListing>>;
     fn summary<'a>(&'a self, id: &'a str) -> Stored<'a, Option<DetectionSummary>>;
     fn page<'a>(&'a self, id: &'a str, query: &'a EventQuery) -> Stored<'a, Option<EventPage>>;
     /// Everything kept of a run (for reports), its logins in input order.
     fn run<'a>(&'a self, id: &'a str) -> Stored<'a, Option<KeptRun>>;
-    /// A user's logins in every kept run (user names compared case-insensitively), newest run
-    /// first.
-    fn user_logins<'a>(&'a self, user: &'a str) -> Stored<'a, Vec<UserLogins>>;
+    /// A user's logins in every kept run of `source` (or of all sources; user names compared
+    /// case-insensitively), newest run first.
+    fn user_logins<'a>(
+        &'a self,
+        user: &'a str,
+        source: Option<&'a SourceName>,
+    ) -> Stored<'a, Vec<UserLogins>>;
     /// The validated logins of a run, in input order; `None` for an unknown id or a run kept
     /// before logins were kept with their scores.
     fn logins<'a>(&'a self, id: &'a str) -> Stored<'a, Option<Vec<LoginEvent>>>;
-    /// Logins kept by runs other than `except`, each once and none named in `skip` (the new
-    /// analysis' own), up to `until_ms` (later ones cannot change a score), from the latest
-    /// `limit` kept rows, in time order: what a new analysis learns from first.
+    /// Logins kept in `source` by runs other than `except`, each once and none named in `skip`
+    /// (the new analysis' own), up to `until_ms` (later ones cannot change a score), from the
+    /// latest `limit` kept rows, in time order: what a new analysis learns from first.
     fn history<'a>(
         &'a self,
+        source: &'a SourceName,
         until_ms: i64,
         limit: usize,
         except: &'a str,
@@ -54,18 +66,27 @@ pub trait RunStore: Send + Sync {
 
 /// Where verdicts and allow-list entries are kept.
 pub trait FeedbackStore: Send + Sync {
-    fn allow_list(&self) -> Stored<'_, Vec<AllowListEntry>>;
+    /// The entries of `source` (or of every source), oldest first.
+    fn allow_list<'a>(&'a self, source: Option<&'a SourceName>) -> Stored<'a, Vec<AllowListEntry>>;
     /// Inserts or replaces the entry with the same id.
     fn save_allow(&self, entry: AllowListEntry) -> Stored<'_, ()>;
     /// `false` when there was no such entry.
     fn delete_allow<'a>(&'a self, id: &'a str) -> Stored<'a, bool>;
-    /// Records a verdict as the login's current one and in its history.
+    /// Records a verdict as the login's current one in its source, and in its history.
     fn record_triage(&self, record: TriageRecord) -> Stored<'_, ()>;
-    fn triage<'a>(&'a self, login_id: &'a str) -> Stored<'a, TriageState>;
-    /// The current verdict of every triaged login.
-    fn verdicts(&self) -> Stored<'_, Vec<TriageRecord>>;
-    /// Where a login was scored: `(analysis id, scored login)`, newest run first.
-    fn find_login<'a>(&'a self, login_id: &'a str) -> Stored<'a, Vec<(String, ScoredEvent)>>;
+    fn triage<'a>(&'a self, source: &'a SourceName, login_id: &'a str) -> Stored<'a, TriageState>;
+    /// The current verdict of every triaged login of `source`.
+    fn verdicts<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<TriageRecord>>;
+    /// Where a login was scored, newest run first.
+    fn find_login<'a>(&'a self, login_id: &'a str) -> Stored<'a, Vec<ScoredIn>>;
+}
+
+/// A kept login and the run that scored it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ScoredIn {
+    pub analysis_id: String,
+    pub source: SourceName,
+    pub event: ScoredEvent,
 }
 
 /// An account with what is needed to check its password.

@@ -5,9 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
-use engine::{
-    AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent, ScoredEvent,
-};
+use engine::{AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent};
 
 use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
@@ -18,8 +16,16 @@ use crate::detection::{
 use crate::error::RunError;
 use crate::kept::{KeptRun, SavedRun, UserLogins};
 use crate::notify::Notifier;
-use crate::ports::{FeedbackStore, RunStore};
+use crate::ports::{FeedbackStore, RunStore, ScoredIn};
+use crate::source::{SourceListing, SourceName};
 use crate::triage::feedback_of;
+
+/// A log to analyse: its bytes, how to read them, and its name.
+pub struct Upload {
+    pub content: Vec<u8>,
+    pub options: IngestOptions,
+    pub file_name: String,
+}
 
 /// Kept logins a new analysis learns from at most (the latest before its own): about 0.4 GB
 /// and a few seconds of replay.
@@ -38,29 +44,37 @@ pub struct DetectionService {
     pub activity: ActivityFeed,
 }
 
-/// A run's name from what it analysed: the same file with the same choices (however written)
-/// gets the same id.
-pub fn run_id(content: &[u8], choices: &DetectionChoices) -> String {
-    let hash = engine::digest::fnv1a64(content.iter().chain(choices.canonical().as_bytes()));
+/// A run's name from what it analysed: the same file with the same choices (however written) in
+/// the same source gets the same id.
+pub fn run_id(content: &[u8], choices: &DetectionChoices, source: &SourceName) -> String {
+    let named = format!("{}\u{1f}{source}", choices.canonical());
+    let hash = engine::digest::fnv1a64(content.iter().chain(named.as_bytes()));
     format!("{hash:016x}")
 }
 
 impl DetectionService {
-    /// Scores a log with the server's settings and `choices`, keeps the run, sends its alerts
-    /// in the background, and returns its summary. The same content with the same choices is
-    /// the same run (and replaces it).
+    /// Scores a log in `source` with the server's settings and `choices`, after what the source
+    /// has learnt and been taught, keeps the run, sends its alerts in the background, and returns
+    /// its summary. The same content with the same choices in the same source is the same run
+    /// (and replaces it).
     pub async fn run_and_keep(
         self: &Arc<Self>,
-        content: Vec<u8>,
-        options: IngestOptions,
+        upload: Upload,
         choices: DetectionChoices,
-        file_name: String,
+        source: SourceName,
     ) -> Result<DetectionSummary, RunError> {
+        let Upload {
+            content,
+            options,
+            file_name,
+        } = upload;
         let config = choices.apply(&self.config).map_err(RunError::BadChoices)?;
-        let id = run_id(&content, &choices);
+        let id = run_id(&content, &choices, &source);
         let started = std::time::Instant::now();
         let ingested = blocking(move || engine::read_slice(&content, &options)).await??;
-        let (earlier, feedback) = self.history_and_feedback(&ingested.events, &id).await?;
+        let (earlier, feedback) = self
+            .history_and_feedback(&ingested.events, &id, &source)
+            .await?;
         let service = Arc::clone(self);
         let name = file_name.clone();
         let (run, alerts) = blocking(move || {
@@ -82,6 +96,7 @@ impl DetectionService {
             })?;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let mut summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
+            summary.source = source;
             summary.feedback = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
             let alerts = service
                 .notifier
@@ -112,9 +127,18 @@ impl DetectionService {
         Ok(summary)
     }
 
-    /// The latest kept runs, newest first.
-    pub async fn recent(&self, limit: usize) -> Result<Vec<RunListing>, RunError> {
-        Ok(self.runs.recent(limit).await?)
+    /// The latest kept runs (of one source, or of all), newest first.
+    pub async fn recent(
+        &self,
+        limit: usize,
+        source: Option<&SourceName>,
+    ) -> Result<Vec<RunListing>, RunError> {
+        Ok(self.runs.recent(limit, source).await?)
+    }
+
+    /// Every source with something kept.
+    pub async fn sources(&self) -> Result<Vec<SourceListing>, RunError> {
+        Ok(self.runs.sources().await?)
     }
 
     /// A kept run's summary.
@@ -140,17 +164,21 @@ impl DetectionService {
         Ok(kept)
     }
 
-    /// The latest kept run, if any.
-    pub async fn latest(&self) -> Result<Option<KeptRun>, RunError> {
-        match self.runs.recent(1).await?.pop() {
+    /// The latest kept run (of one source, or of all), if any.
+    pub async fn latest(&self, source: Option<&SourceName>) -> Result<Option<KeptRun>, RunError> {
+        match self.runs.recent(1, source).await?.pop() {
             Some(latest) => Ok(Some(self.kept(&latest.id).await?)),
             None => Ok(None),
         }
     }
 
-    /// A user's logins in every kept run, newest run first.
-    pub async fn user_logins(&self, user: &str) -> Result<Vec<UserLogins>, RunError> {
-        Ok(self.runs.user_logins(user).await?)
+    /// A user's logins in every kept run (of one source, or of all), newest run first.
+    pub async fn user_logins(
+        &self,
+        user: &str,
+        source: Option<&SourceName>,
+    ) -> Result<Vec<UserLogins>, RunError> {
+        Ok(self.runs.user_logins(user, source).await?)
     }
 
     /// Scores a kept run's logins again with what analysts have taught since (allow-list,
@@ -167,7 +195,8 @@ impl DetectionService {
                     "analysis {id:?} was kept without its logins; upload the file again to re-score it"
                 ))
             })?;
-        let (earlier, feedback) = self.history_and_feedback(&logins, id).await?;
+        let source = kept.summary.source.clone();
+        let (earlier, feedback) = self.history_and_feedback(&logins, id, &source).await?;
         let service = Arc::clone(self);
         let (run, changed_levels, suppressed) = blocking(move || {
             let started = std::time::Instant::now();
@@ -195,6 +224,7 @@ impl DetectionService {
                 &analysis,
                 elapsed_ms,
             );
+            summary.source = previous.source;
             summary.feedback = applied;
             let run = SavedRun {
                 summary,
@@ -222,43 +252,50 @@ impl DetectionService {
         })
     }
 
-    /// Earlier logins from other kept runs (without the ones in `logins`), and the feedback in
-    /// force now.
+    /// Earlier logins of `source` from other kept runs (without the ones in `logins`), and the
+    /// feedback in force in it now.
     async fn history_and_feedback(
         &self,
         logins: &[LoginEvent],
         id: &str,
+        source: &SourceName,
     ) -> Result<(Vec<LoginEvent>, Feedback), RunError> {
         let until_ms = logins.iter().map(|login| login.timestamp_ms).max();
         let earlier = match until_ms {
             Some(until_ms) => {
                 let own = logins.iter().map(LoginEvent::login_id).collect();
-                self.runs.history(until_ms, HISTORY_LIMIT, id, own).await?
+                self.runs
+                    .history(source, until_ms, HISTORY_LIMIT, id, own)
+                    .await?
             }
             None => Vec::new(),
         };
-        Ok((earlier, self.feedback_in_force().await?))
+        Ok((earlier, self.feedback_in_force(source).await?))
     }
 
-    /// Allow-list entries that have not expired, and every current verdict.
-    pub(crate) async fn feedback_in_force(&self) -> Result<Feedback, RunError> {
-        let entries = self.feedback.allow_list().await?;
-        let verdicts = self.feedback.verdicts().await?;
+    /// The allow-list entries of `source` that have not expired, and its current verdicts.
+    pub(crate) async fn feedback_in_force(
+        &self,
+        source: &SourceName,
+    ) -> Result<Feedback, RunError> {
+        let entries = self.feedback.allow_list(Some(source)).await?;
+        let verdicts = self.feedback.verdicts(source).await?;
         Ok(feedback_of(&entries, &verdicts, now_ms()))
     }
 
-    /// What the engine has learnt about `user` from the kept logins (the latest
+    /// What the engine has learnt about `user` from the kept logins of `source` (the latest
     /// [`HISTORY_LIMIT`]) with the feedback in force: what their next upload is compared with.
     /// `None` if no kept login is theirs.
     pub async fn learnt_baseline(
         self: &Arc<Self>,
         user: &str,
+        source: &SourceName,
     ) -> Result<Option<BaselineSnapshot>, RunError> {
         let logins = self
             .runs
-            .history(i64::MAX, HISTORY_LIMIT, "", HashSet::new())
+            .history(source, i64::MAX, HISTORY_LIMIT, "", HashSet::new())
             .await?;
-        let feedback = self.feedback_in_force().await?;
+        let feedback = self.feedback_in_force(source).await?;
         let service = Arc::clone(self);
         let user = user.to_owned();
         blocking(move || {
@@ -292,11 +329,11 @@ impl DetectionService {
             .map_err(|error| RunError::BadChoices(error.to_string()))
     }
 
-    /// Where a kept login was scored: `(analysis id, scored login)`, newest run first.
+    /// Where a kept login was scored, newest run first.
     pub async fn scored_login(
         &self,
         login_id: &str,
-    ) -> Result<Vec<(String, ScoredEvent)>, crate::error::FeedbackError> {
+    ) -> Result<Vec<ScoredIn>, crate::error::FeedbackError> {
         let scored = self.feedback.find_login(login_id).await?;
         if scored.is_empty() {
             return Err(crate::error::FeedbackError::NotFound(format!(
@@ -326,17 +363,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn run_ids_follow_the_content_and_the_canonical_choices() {
+    fn run_ids_follow_the_content_the_canonical_choices_and_the_source() {
         let choices = DetectionChoices::default();
-        assert_eq!(run_id(b"a", &choices), run_id(b"a", &choices));
-        assert_ne!(run_id(b"a", &choices), run_id(b"b", &choices));
+        let source = SourceName::default();
+        let id = |content: &[u8], choices: &DetectionChoices| run_id(content, choices, &source);
+        assert_eq!(id(b"a", &choices), id(b"a", &choices));
+        assert_ne!(id(b"a", &choices), id(b"b", &choices));
         let stricter = DetectionChoices {
             threshold: 0.8,
             ..DetectionChoices::default()
         };
-        assert_ne!(run_id(b"a", &choices), run_id(b"a", &stricter));
+        assert_ne!(id(b"a", &choices), id(b"a", &stricter));
         let spaced = DetectionChoices::from_json("{ \"threshold\" : 0.70 }").unwrap();
-        assert_eq!(run_id(b"a", &choices), run_id(b"a", &spaced));
-        assert_eq!(run_id(b"", &choices).len(), 16);
+        assert_eq!(id(b"a", &choices), id(b"a", &spaced));
+        let elsewhere = SourceName::parse("acme").unwrap();
+        assert_ne!(id(b"a", &choices), run_id(b"a", &choices, &elsewhere));
+        assert_eq!(id(b"", &choices).len(), 16);
     }
 }

@@ -5,9 +5,14 @@
 use engine::{AllowEntry, AllowScope, Feedback, Verdict, VerdictKind};
 use serde::{Deserialize, Serialize};
 
+use crate::source::SourceName;
+
 /// One verdict as recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TriageRecord {
+    /// The source the verdict applies in.
+    #[serde(default)]
+    pub source: SourceName,
     /// The login's identifier ([`engine::login_id`]), stable across runs.
     pub login_id: String,
     pub verdict: VerdictKind,
@@ -28,6 +33,9 @@ pub struct TriageState {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AllowListEntry {
     pub id: String,
+    /// The source whose analyses it applies to.
+    #[serde(default)]
+    pub source: SourceName,
     /// `cidr`, `asn`, `country` or `user_country`.
     pub kind: String,
     /// Normalised: `198.51.100.0/24`, `AS13335`, `BR`.
@@ -43,6 +51,9 @@ pub struct AllowListEntry {
 /// An allow-list entry as submitted (created or replaced).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AllowListInput {
+    /// The source it applies to (`default` when left out).
+    #[serde(default)]
+    pub source: SourceName,
     pub kind: String,
     pub value: String,
     #[serde(default)]
@@ -56,7 +67,8 @@ impl AllowListInput {
     /// A new entry's id: `AL-` and 12 hex digits from the entry and when it was made.
     pub fn new_id(&self, now_ms: i64) -> String {
         let key = format!(
-            "{}\u{1f}{}\u{1f}{}\u{1f}{now_ms}",
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{now_ms}",
+            self.source,
             self.kind,
             self.value,
             self.user.as_deref().unwrap_or_default()
@@ -81,6 +93,7 @@ impl AllowListInput {
         }
         Ok(AllowListEntry {
             id,
+            source: self.source.clone(),
             kind: scope.kind().to_owned(),
             value: scope.value(),
             user: scope.user().map(str::to_owned),
@@ -135,9 +148,9 @@ mod tests {
         let input = AllowListInput {
             kind: "cidr".to_owned(),
             value: "198.51.100.7/24".to_owned(),
-            user: None,
             reason: " office VPN ".to_owned(),
             expires_ms: Some(2_000),
+            ..AllowListInput::default()
         };
         let entry = input.validate("A-1".to_owned(), "local", 1_000).unwrap();
         assert_eq!(entry.value, "198.51.100.0/24");

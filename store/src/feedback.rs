@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use engine::{LoginEvent, ScoredEvent, VerdictKind};
-use service::ports::{FeedbackStore, Stored};
+use service::ports::{FeedbackStore, ScoredIn, Stored};
+use service::source::SourceName;
 use service::triage::{AllowListEntry, TriageRecord, TriageState};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{Failure, Result, Store, decode_event, logged};
 
@@ -32,6 +33,7 @@ impl Store {
 
     pub(super) async fn load_history(
         &self,
+        source: &SourceName,
         until_ms: i64,
         limit: usize,
         except: &str,
@@ -39,9 +41,10 @@ impl Store {
     ) -> Result<Vec<LoginEvent>> {
         let rows = sqlx::query(
             "SELECT login_id, login FROM scored_events \
-             WHERE timestamp_ms <= $1 AND analysis_id <> $2 AND login IS NOT NULL \
-             ORDER BY timestamp_ms DESC, analysis_id DESC, record DESC LIMIT $3",
+             WHERE source = $1 AND timestamp_ms <= $2 AND analysis_id <> $3 AND login IS NOT NULL \
+             ORDER BY timestamp_ms DESC, analysis_id DESC, record DESC LIMIT $4",
         )
+        .bind(source.as_str())
         .bind(until_ms)
         .bind(except)
         .bind(limit as i64)
@@ -59,17 +62,31 @@ impl Store {
         Ok(history)
     }
 
-    async fn load_allow_list(&self) -> Result<Vec<AllowListEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, kind, value, user_key, reason, expires_ms, created_ms, actor \
-             FROM allow_list ORDER BY created_ms, id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+    async fn load_allow_list(&self, source: Option<&SourceName>) -> Result<Vec<AllowListEntry>> {
+        const COLUMNS: &str =
+            "id, source, kind, value, user_key, reason, expires_ms, created_ms, actor";
+        let rows = match source {
+            Some(source) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM allow_list WHERE source = $1 ORDER BY created_ms, id"
+                )))
+                .bind(source.as_str())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM allow_list ORDER BY created_ms, id"
+                )))
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
         rows.iter()
             .map(|row| {
                 Ok(AllowListEntry {
                     id: row.try_get("id")?,
+                    source: source_of(row)?,
                     kind: row.try_get("kind")?,
                     value: row.try_get("value")?,
                     user: row.try_get("user_key")?,
@@ -90,7 +107,7 @@ impl Store {
             .await?;
         sqlx::query(
             "INSERT INTO allow_list (id, kind, value, user_key, reason, expires_ms, created_ms, \
-             actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             actor, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&entry.id)
         .bind(&entry.kind)
@@ -100,6 +117,7 @@ impl Store {
         .bind(entry.expires_ms)
         .bind(entry.created_ms)
         .bind(&entry.actor)
+        .bind(entry.source.as_str())
         .execute(&mut *transaction)
         .await?;
         transaction.commit().await?;
@@ -116,17 +134,19 @@ impl Store {
 
     async fn store_triage(&self, record: TriageRecord) -> Result<()> {
         let mut transaction = self.pool.begin().await?;
-        sqlx::query("DELETE FROM triage WHERE login_id = $1")
+        sqlx::query("DELETE FROM triage WHERE source = $1 AND login_id = $2")
+            .bind(record.source.as_str())
             .bind(&record.login_id)
             .execute(&mut *transaction)
             .await?;
         for table in ["triage", "triage_history"] {
             // The table name is one of two constants.
             let sql = format!(
-                "INSERT INTO {table} (login_id, verdict, comment, actor, at_ms) \
-                 VALUES ($1, $2, $3, $4, $5)"
+                "INSERT INTO {table} (source, login_id, verdict, comment, actor, at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6)"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(record.source.as_str())
                 .bind(&record.login_id)
                 .bind(record.verdict.as_str())
                 .bind(&record.comment)
@@ -139,10 +159,12 @@ impl Store {
         Ok(())
     }
 
-    async fn load_triage(&self, login_id: &str) -> Result<TriageState> {
+    async fn load_triage(&self, source: &SourceName, login_id: &str) -> Result<TriageState> {
         let current = sqlx::query(
-            "SELECT login_id, verdict, comment, actor, at_ms FROM triage WHERE login_id = $1",
+            "SELECT source, login_id, verdict, comment, actor, at_ms FROM triage \
+             WHERE source = $1 AND login_id = $2",
         )
+        .bind(source.as_str())
         .bind(login_id)
         .fetch_optional(&self.pool)
         .await?
@@ -150,9 +172,10 @@ impl Store {
         .map(triage_record)
         .transpose()?;
         let history = sqlx::query(
-            "SELECT login_id, verdict, comment, actor, at_ms FROM triage_history \
-             WHERE login_id = $1 ORDER BY at_ms",
+            "SELECT source, login_id, verdict, comment, actor, at_ms FROM triage_history \
+             WHERE source = $1 AND login_id = $2 ORDER BY at_ms",
         )
+        .bind(source.as_str())
         .bind(login_id)
         .fetch_all(&self.pool)
         .await?
@@ -162,31 +185,36 @@ impl Store {
         Ok(TriageState { current, history })
     }
 
-    pub(super) async fn load_verdicts(&self) -> Result<Vec<TriageRecord>> {
-        sqlx::query("SELECT login_id, verdict, comment, actor, at_ms FROM triage ORDER BY login_id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(triage_record)
-            .collect()
+    pub(super) async fn load_verdicts(&self, source: &SourceName) -> Result<Vec<TriageRecord>> {
+        sqlx::query(
+            "SELECT source, login_id, verdict, comment, actor, at_ms FROM triage \
+             WHERE source = $1 ORDER BY login_id",
+        )
+        .bind(source.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(triage_record)
+        .collect()
     }
 
-    /// The current verdicts on `rows`, by login id.
+    /// The current verdicts in `source` on `rows`, by login id.
     pub(super) async fn verdicts_of(
         &self,
+        source: &str,
         rows: &[ScoredEvent],
     ) -> Result<BTreeMap<String, VerdictKind>> {
         if rows.is_empty() {
             return Ok(BTreeMap::new());
         }
         let ids: Vec<String> = rows.iter().map(|event| event.login_id()).collect();
-        let places: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let places: Vec<String> = (2..=ids.len() + 1).map(|n| format!("${n}")).collect();
         // Built from constant fragments and numbered placeholders only.
         let sql = format!(
-            "SELECT login_id, verdict FROM triage WHERE login_id IN ({})",
+            "SELECT login_id, verdict FROM triage WHERE source = $1 AND login_id IN ({})",
             places.join(", ")
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(source.to_owned());
         for id in ids {
             query = query.bind(id);
         }
@@ -201,9 +229,9 @@ impl Store {
         Ok(verdicts)
     }
 
-    async fn locate_login(&self, login_id: &str) -> Result<Vec<(String, ScoredEvent)>> {
+    async fn locate_login(&self, login_id: &str) -> Result<Vec<ScoredIn>> {
         let rows = sqlx::query(
-            "SELECT s.analysis_id, s.event FROM scored_events s \
+            "SELECT s.analysis_id, s.source, s.event FROM scored_events s \
              JOIN analyses a ON a.id = s.analysis_id \
              WHERE s.login_id = $1 ORDER BY a.created_ms DESC, s.analysis_id",
         )
@@ -211,14 +239,25 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("analysis_id")?, decode_event(row)?)))
+            .map(|row| {
+                Ok(ScoredIn {
+                    analysis_id: row.try_get("analysis_id")?,
+                    source: source_of(row)?,
+                    event: decode_event(row)?,
+                })
+            })
             .collect()
     }
+}
+
+fn source_of(row: &AnyRow) -> Result<SourceName> {
+    SourceName::parse(&row.try_get::<String, _>("source")?).map_err(Failure::Corrupt)
 }
 
 fn triage_record(row: &AnyRow) -> Result<TriageRecord> {
     let verdict: String = row.try_get("verdict")?;
     Ok(TriageRecord {
+        source: source_of(row)?,
         login_id: row.try_get("login_id")?,
         verdict: verdict.parse::<VerdictKind>().map_err(Failure::Corrupt)?,
         comment: row.try_get("comment")?,
@@ -228,8 +267,8 @@ fn triage_record(row: &AnyRow) -> Result<TriageRecord> {
 }
 
 impl FeedbackStore for Store {
-    fn allow_list(&self) -> Stored<'_, Vec<AllowListEntry>> {
-        Box::pin(async move { logged(self.load_allow_list().await) })
+    fn allow_list<'a>(&'a self, source: Option<&'a SourceName>) -> Stored<'a, Vec<AllowListEntry>> {
+        Box::pin(async move { logged(self.load_allow_list(source).await) })
     }
 
     fn save_allow(&self, entry: AllowListEntry) -> Stored<'_, ()> {
@@ -244,15 +283,15 @@ impl FeedbackStore for Store {
         Box::pin(async move { logged(self.store_triage(record).await) })
     }
 
-    fn triage<'a>(&'a self, login_id: &'a str) -> Stored<'a, TriageState> {
-        Box::pin(async move { logged(self.load_triage(login_id).await) })
+    fn triage<'a>(&'a self, source: &'a SourceName, login_id: &'a str) -> Stored<'a, TriageState> {
+        Box::pin(async move { logged(self.load_triage(source, login_id).await) })
     }
 
-    fn verdicts(&self) -> Stored<'_, Vec<TriageRecord>> {
-        Box::pin(async move { logged(self.load_verdicts().await) })
+    fn verdicts<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<TriageRecord>> {
+        Box::pin(async move { logged(self.load_verdicts(source).await) })
     }
 
-    fn find_login<'a>(&'a self, login_id: &'a str) -> Stored<'a, Vec<(String, ScoredEvent)>> {
+    fn find_login<'a>(&'a self, login_id: &'a str) -> Stored<'a, Vec<ScoredIn>> {
         Box::pin(async move { logged(self.locate_login(login_id).await) })
     }
 }

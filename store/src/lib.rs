@@ -19,6 +19,7 @@ use service::detection::{
 };
 use service::kept::{KeptRun, SavedRun, UserLogins};
 use service::ports::{RunStore, StoreError, Stored};
+use service::source::{SourceListing, SourceName};
 use sqlx::AnyConnection;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
@@ -26,7 +27,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 5] = [
+const MIGRATIONS: [(i64, &str, &str); 6] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -48,12 +49,13 @@ const MIGRATIONS: [(i64, &str, &str); 5] = [
         "accounts",
         include_str!("../migrations/0005_accounts.sql"),
     ),
+    (6, "sources", include_str!("../migrations/0006_sources.sql")),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.
 const LEGACY_MIGRATIONS_TABLE: &str = "schema_migrations";
 /// sqlx's own bookkeeping table.
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
-/// Logins per INSERT statement (10 values each; well under SQLite's and PostgreSQL's limits).
+/// Logins per INSERT statement (11 values each; well under SQLite's and PostgreSQL's limits).
 const EVENTS_PER_INSERT: usize = 500;
 
 /// What went wrong inside the store; logged, then reported as [`StoreError`].
@@ -183,14 +185,15 @@ impl Store {
             .await?;
         }
         sqlx::query(
-            "INSERT INTO analyses (id, dataset_id, settings, summary, created_ms) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO analyses (id, dataset_id, settings, summary, created_ms, source) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
         .bind(&id)
         .bind(serde_json::to_string(&run.settings)?)
         .bind(serde_json::to_string(&run.summary)?)
         .bind(run.created_ms)
+        .bind(run.summary.source.as_str())
         .execute(&mut *transaction)
         .await?;
         insert_events(&mut transaction, &id, &run).await?;
@@ -220,13 +223,29 @@ impl Store {
         Ok(true)
     }
 
-    async fn load_recent(&self, limit: usize) -> Result<Vec<RunListing>> {
-        let rows = sqlx::query(
-            "SELECT summary, created_ms FROM analyses ORDER BY created_ms DESC, id LIMIT $1",
-        )
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?;
+    async fn load_recent(
+        &self,
+        limit: usize,
+        source: Option<&SourceName>,
+    ) -> Result<Vec<RunListing>> {
+        let rows = match source {
+            Some(source) => {
+                sqlx::query(
+                    "SELECT summary, created_ms FROM analyses WHERE source = $1 \
+                     ORDER BY created_ms DESC, id LIMIT $2",
+                )
+                .bind(source.as_str())
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => sqlx::query(
+                "SELECT summary, created_ms FROM analyses ORDER BY created_ms DESC, id LIMIT $1",
+            )
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?,
+        };
         rows.iter()
             .map(|row| {
                 let summary: DetectionSummary =
@@ -335,7 +354,12 @@ impl Store {
             .iter()
             .map(decode_event)
             .collect::<Result<Vec<ScoredEvent>>>()?;
-        let verdicts = self.verdicts_of(&rows).await?;
+        let source = sqlx::query("SELECT source FROM analyses WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get::<String, _>("source")?;
+        let verdicts = self.verdicts_of(&source, &rows).await?;
         Ok(Some(EventPage {
             matching: matching as u64,
             page,
@@ -378,21 +402,61 @@ impl Store {
 }
 
 impl Store {
-    async fn load_user_logins(&self, user: &str) -> Result<Vec<UserLogins>> {
-        let key = user.trim().to_lowercase();
+    async fn load_sources(&self) -> Result<Vec<SourceListing>> {
         let rows = sqlx::query(
-            "SELECT analysis_id, event FROM scored_events WHERE user_key = $1 \
-             ORDER BY analysis_id, record",
+            "SELECT a.source, COUNT(DISTINCT a.id) AS analyses, COUNT(s.record) AS logins, \
+             MAX(a.created_ms) AS latest_ms FROM analyses a \
+             LEFT JOIN scored_events s ON s.analysis_id = a.id \
+             GROUP BY a.source ORDER BY a.source",
         )
-        .bind(&key)
         .fetch_all(&self.pool)
         .await?;
+        rows.iter()
+            .map(|row| {
+                let name: String = row.try_get("source")?;
+                Ok(SourceListing {
+                    name: SourceName::parse(&name).map_err(Failure::Corrupt)?,
+                    analyses: row.try_get::<i64, _>("analyses")? as u64,
+                    logins: row.try_get::<i64, _>("logins")? as u64,
+                    latest_ms: row.try_get("latest_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn load_user_logins(
+        &self,
+        user: &str,
+        source: Option<&SourceName>,
+    ) -> Result<Vec<UserLogins>> {
+        let key = user.trim().to_lowercase();
+        let rows = match source {
+            Some(source) => {
+                sqlx::query(
+                    "SELECT analysis_id, event FROM scored_events \
+                     WHERE user_key = $1 AND source = $2 ORDER BY analysis_id, record",
+                )
+                .bind(&key)
+                .bind(source.as_str())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT analysis_id, event FROM scored_events WHERE user_key = $1 \
+                     ORDER BY analysis_id, record",
+                )
+                .bind(&key)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
         let mut by_run: Vec<UserLogins> = Vec::new();
         for row in &rows {
             let id: String = row.try_get("analysis_id")?;
             if by_run.last().is_none_or(|run| run.analysis_id != id) {
                 let run = sqlx::query(
-                    "SELECT a.settings, a.created_ms, d.source_name FROM analyses a \
+                    "SELECT a.settings, a.created_ms, a.source, d.source_name FROM analyses a \
                      JOIN datasets d ON d.id = a.dataset_id WHERE a.id = $1",
                 )
                 .bind(&id)
@@ -400,6 +464,8 @@ impl Store {
                 .await?;
                 by_run.push(UserLogins {
                     analysis_id: id,
+                    source: SourceName::parse(&run.try_get::<String, _>("source")?)
+                        .map_err(Failure::Corrupt)?,
                     file_name: run.try_get("source_name")?,
                     created_ms: run.try_get("created_ms")?,
                     settings: serde_json::from_str(&run.try_get::<String, _>("settings")?)?,
@@ -430,7 +496,7 @@ async fn insert_events(
             "every scored login needs its login".to_owned(),
         ));
     }
-    const COLUMNS: usize = 10;
+    const COLUMNS: usize = 11;
     for (events, logins) in run
         .events
         .chunks(EVENTS_PER_INSERT)
@@ -446,7 +512,7 @@ async fn insert_events(
             .collect();
         let sql = format!(
             "INSERT INTO scored_events (analysis_id, record, timestamp_ms, user_id, user_key, \
-             risk_score, risk_level, event, login_id, login) VALUES {}",
+             risk_score, risk_level, event, login_id, login, source) VALUES {}",
             values.join(", ")
         );
         // Built from constant fragments and numbered placeholders only.
@@ -462,7 +528,8 @@ async fn insert_events(
                 .bind(event.risk_level.as_str())
                 .bind(serde_json::to_string(event)?)
                 .bind(event.login_id())
-                .bind(serde_json::to_string(login)?);
+                .bind(serde_json::to_string(login)?)
+                .bind(run.summary.source.as_str());
         }
         insert.execute(&mut **transaction).await?;
     }
@@ -556,8 +623,16 @@ impl RunStore for Store {
         Box::pin(async move { logged(self.save_run(run).await) })
     }
 
-    fn recent(&self, limit: usize) -> Stored<'_, Vec<RunListing>> {
-        Box::pin(async move { logged(self.load_recent(limit).await) })
+    fn recent<'a>(
+        &'a self,
+        limit: usize,
+        source: Option<&'a SourceName>,
+    ) -> Stored<'a, Vec<RunListing>> {
+        Box::pin(async move { logged(self.load_recent(limit, source).await) })
+    }
+
+    fn sources(&self) -> Stored<'_, Vec<SourceListing>> {
+        Box::pin(async move { logged(self.load_sources().await) })
     }
 
     fn summary<'a>(&'a self, id: &'a str) -> Stored<'a, Option<DetectionSummary>> {
@@ -572,8 +647,12 @@ impl RunStore for Store {
         Box::pin(async move { logged(self.load_run(id).await) })
     }
 
-    fn user_logins<'a>(&'a self, user: &'a str) -> Stored<'a, Vec<UserLogins>> {
-        Box::pin(async move { logged(self.load_user_logins(user).await) })
+    fn user_logins<'a>(
+        &'a self,
+        user: &'a str,
+        source: Option<&'a SourceName>,
+    ) -> Stored<'a, Vec<UserLogins>> {
+        Box::pin(async move { logged(self.load_user_logins(user, source).await) })
     }
 
     fn logins<'a>(&'a self, id: &'a str) -> Stored<'a, Option<Vec<LoginEvent>>> {
@@ -582,12 +661,18 @@ impl RunStore for Store {
 
     fn history<'a>(
         &'a self,
+        source: &'a SourceName,
         until_ms: i64,
         limit: usize,
         except: &'a str,
         skip: std::collections::HashSet<String>,
     ) -> Stored<'a, Vec<LoginEvent>> {
-        Box::pin(async move { logged(self.load_history(until_ms, limit, except, skip).await) })
+        Box::pin(async move {
+            logged(
+                self.load_history(source, until_ms, limit, except, skip)
+                    .await,
+            )
+        })
     }
 
     fn rescore(&self, run: SavedRun) -> Stored<'_, bool> {

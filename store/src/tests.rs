@@ -5,6 +5,7 @@ use engine::{AnalysisConfig, IngestOptions, RiskLevel};
 use service::detection::{DetectionChoices, EventOrder, EventQuery, summarise};
 use service::kept::SavedRun;
 use service::ports::{AccountStore, FeedbackStore, RunStore, SentLogStore};
+use service::source::SourceName;
 
 use super::*;
 
@@ -29,6 +30,7 @@ fn sample_run(csv: &[u8], name: &str) -> SavedRun {
         service::runs::run_id(
             &[csv, name.as_bytes()].concat(),
             &DetectionChoices::default(),
+            &SourceName::default(),
         ),
         name.to_owned(),
         engine::DataProfile::of(&ingested),
@@ -256,8 +258,8 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
             "{query:?}"
         );
     }
-    let on_postgres = store.user_logins("AVA.Edwards").await.unwrap();
-    let on_sqlite = sqlite.user_logins("AVA.Edwards").await.unwrap();
+    let on_postgres = store.user_logins("AVA.Edwards", None).await.unwrap();
+    let on_sqlite = sqlite.user_logins("AVA.Edwards", None).await.unwrap();
     let events = |runs: &[service::kept::UserLogins]| {
         runs.iter()
             .find(|run| run.analysis_id == id)
@@ -284,11 +286,11 @@ async fn recent_runs_are_listed_newest_first() {
     newer.created_ms = 2;
     store.save(older).await.unwrap();
     store.save(newer).await.unwrap();
-    let listed = store.recent(10).await.unwrap();
+    let listed = store.recent(10, None).await.unwrap();
     let names: Vec<&str> = listed.iter().map(|run| run.file_name.as_str()).collect();
     assert_eq!(names, ["new.csv", "old.csv"]);
     assert_eq!((listed[0].logins, listed[0].created_ms), (1, 2));
-    assert_eq!(store.recent(1).await.unwrap().len(), 1);
+    assert_eq!(store.recent(1, None).await.unwrap().len(), 1);
 }
 
 /// Feedback, kept logins and re-scoring on `store` (SQLite or PostgreSQL, possibly not empty).
@@ -313,8 +315,9 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     store.save(part).await.unwrap();
     let until_ms = logins[49].timestamp_ms;
     let nothing = std::collections::HashSet::new;
+    let default = SourceName::default();
     let history = store
-        .history(until_ms, 1_000_000, &id, nothing())
+        .history(&default, until_ms, 1_000_000, &id, nothing())
         .await
         .unwrap();
     let own: std::collections::HashSet<String> =
@@ -329,7 +332,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     assert_eq!(history[..50], logins[..50], "in time order, each once");
     // The new run's own logins are left out, wherever else they were kept.
     let without_own = store
-        .history(until_ms, 1_000_000, &id, own.clone())
+        .history(&default, until_ms, 1_000_000, &id, own.clone())
         .await
         .unwrap();
     assert!(
@@ -338,7 +341,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
             .all(|login| !own.contains(&login.login_id()))
     );
     let limited = store
-        .history(until_ms, 10, &part_id, nothing())
+        .history(&default, until_ms, 10, &part_id, nothing())
         .await
         .unwrap();
     // The latest `limit` rows before the run (fewer logins when other runs kept the same ones).
@@ -355,6 +358,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     store.delete_allow(&entry_id).await.unwrap();
     let entry = AllowListEntry {
         id: entry_id.clone(),
+        source: SourceName::default(),
         kind: "user_country".to_owned(),
         value: "BR".to_owned(),
         user: Some("alice".to_owned()),
@@ -370,7 +374,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
         ..entry
     };
     store.save_allow(replaced.clone()).await.unwrap();
-    let listed = store.allow_list().await.unwrap();
+    let listed = store.allow_list(None).await.unwrap();
     assert_eq!(
         listed
             .iter()
@@ -387,13 +391,19 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
         .max_by(|a, b| a.risk_score.total_cmp(&b.risk_score))
         .unwrap();
     let login_id = riskiest.login_id();
-    let earlier = store.triage(&login_id).await.unwrap().history.len();
+    let earlier = store
+        .triage(&default, &login_id)
+        .await
+        .unwrap()
+        .history
+        .len();
     for (verdict, at_ms) in [
         (VerdictKind::Dismissed, 10),
         (VerdictKind::ConfirmedCompromised, 20),
     ] {
         store
             .record_triage(TriageRecord {
+                source: default.clone(),
                 login_id: login_id.clone(),
                 verdict,
                 comment: format!("{verdict:?}"),
@@ -403,7 +413,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
             .await
             .unwrap();
     }
-    let state = store.triage(&login_id).await.unwrap();
+    let state = store.triage(&default, &login_id).await.unwrap();
     assert_eq!(state.history.len(), earlier + 2);
     assert_eq!(
         state.current.as_ref().unwrap().verdict,
@@ -411,7 +421,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     );
     assert!(
         store
-            .verdicts()
+            .verdicts(&default)
             .await
             .unwrap()
             .contains(state.current.as_ref().unwrap())
@@ -429,7 +439,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     assert!(
         found
             .iter()
-            .any(|(analysis, event)| analysis == &id && event == riskiest)
+            .any(|scored| scored.analysis_id == id && &scored.event == riskiest)
     );
 
     // Re-scoring replaces the scores and the summary, and keeps the dataset.
@@ -655,7 +665,7 @@ async fn an_earlier_versions_database_is_moved_to_sqlx_migrations_once() {
         .unwrap();
     let again = Store::open(&url).await.unwrap();
     assert_eq!(recorded_migrations(&again).await, all);
-    assert_eq!(again.recent(10).await.unwrap().len(), 1);
+    assert_eq!(again.recent(10, None).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -713,4 +723,81 @@ async fn postgres_migrates_once_under_its_lock_and_moves_an_earlier_database() {
     let moved = Store::open(&legacy_url).await.unwrap();
     assert_eq!(recorded_migrations(&moved).await, all);
     assert!(!legacy_table_exists(&moved).await);
+}
+
+/// Two sources keep apart: history, verdicts and allow-list entries of one never reach the
+/// other, and each is listed with what it keeps.
+#[tokio::test]
+async fn sources_keep_their_history_and_feedback_apart() {
+    use service::triage::{AllowListEntry, TriageRecord};
+
+    let store = fresh_sqlite().await;
+    let (acme, globex) = (
+        SourceName::parse("acme").unwrap(),
+        SourceName::parse("globex").unwrap(),
+    );
+    let csv = sample_csv();
+    let mut in_acme = sample_run(&csv, "acme.csv");
+    in_acme.summary.source = acme.clone();
+    let login_id = in_acme.events[0].login_id();
+    store.save(in_acme).await.unwrap();
+    let nothing = std::collections::HashSet::new;
+    assert!(
+        !store
+            .history(&acme, i64::MAX, 1_000, "other", nothing())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .history(&globex, i64::MAX, 1_000, "other", nothing())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let entry = AllowListEntry {
+        id: "AL-acme".to_owned(),
+        source: acme.clone(),
+        kind: "country".to_owned(),
+        value: "NO".to_owned(),
+        user: None,
+        reason: "head office".to_owned(),
+        expires_ms: None,
+        created_ms: 1,
+        actor: "local".to_owned(),
+    };
+    store.save_allow(entry.clone()).await.unwrap();
+    assert_eq!(store.allow_list(Some(&acme)).await.unwrap(), [entry]);
+    assert!(store.allow_list(Some(&globex)).await.unwrap().is_empty());
+    store
+        .record_triage(TriageRecord {
+            source: acme.clone(),
+            login_id: login_id.clone(),
+            verdict: engine::VerdictKind::ConfirmedSafe,
+            comment: String::new(),
+            actor: "local".to_owned(),
+            at_ms: 2,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.verdicts(&acme).await.unwrap().len(), 1);
+    assert!(store.verdicts(&globex).await.unwrap().is_empty());
+    assert!(
+        store
+            .triage(&globex, &login_id)
+            .await
+            .unwrap()
+            .current
+            .is_none()
+    );
+    let found = store.find_login(&login_id).await.unwrap();
+    assert!(found.iter().all(|scored| scored.source == acme));
+    let sources = store.sources().await.unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!(sources[0].name, acme);
+    assert_eq!(sources[0].analyses, 1);
+    assert!(sources[0].logins > 100);
+    assert_eq!(store.recent(10, Some(&globex)).await.unwrap().len(), 0);
+    assert_eq!(store.recent(10, Some(&acme)).await.unwrap().len(), 1);
 }

@@ -38,6 +38,7 @@ pub fn AllowListEditor() -> impl IntoView {
             user: Some(user.get_untracked()).filter(|user| !user.trim().is_empty()),
             reason: reason.get_untracked(),
             expires_ms: None,
+            ..AllowListInput::default()
         };
         spawn_local(async move {
             match add_allow_entry(input, expires.get_untracked()).await {

@@ -43,6 +43,7 @@ fn ServerDashboard() -> impl IntoView {
         query_map.with(|map| {
             let text = |name: &str| map.get(name).unwrap_or_default();
             DashboardQuery {
+                source: text("source"),
                 run: text("run"),
                 from: text("from"),
                 to: text("to"),
@@ -185,7 +186,7 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
 /// every view has an address.
 #[component]
 fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
-    let runs = Resource::new(|| (), |()| recent_runs());
+    let runs = Resource::new(|| (), |()| recent_runs(String::new()));
     let chosen_level = query.level.to_lowercase();
     view! {
         <Form method="GET" action="/dashboard" attr:class="filters dashboard-filters" attr:data-testid="dashboard-filters">

@@ -255,7 +255,7 @@ fn RecentRuns() -> impl IntoView {
     Effect::new(move |_| {
         if SERVER_AVAILABLE {
             spawn_local(async move {
-                if let Ok(listed) = recent_runs().await {
+                if let Ok(listed) = recent_runs(String::new()).await {
                     runs.set(listed);
                 }
             });
@@ -610,6 +610,7 @@ fn AgreementView(summary: DetectionSummary) -> impl IntoView {
 #[component]
 fn VerdictPicker(
     login_id: String,
+    source: String,
     verdict: Option<VerdictKind>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
@@ -620,10 +621,10 @@ fn VerdictPicker(
         if chosen.is_empty() {
             return;
         }
-        let login_id = login_id.clone();
+        let (login_id, source) = (login_id.clone(), source.clone());
         spawn_local(async move {
-            match record_verdict(login_id, chosen, String::new()).await {
-                Ok(()) => refresh.update(|count| *count += 1),
+            match record_verdict(login_id, chosen, String::new(), source).await {
+                Ok(_) => refresh.update(|count| *count += 1),
                 Err(error) => failed.set(Some(server_message(error))),
             }
         });
@@ -733,6 +734,7 @@ fn RiskyLogins(run: Run) -> impl IntoView {
                         <tbody>
                             {page_now.rows.into_iter().map(|event| {
                                 let login_id = event.login_id();
+                                let source = run.with_value(|run| run.summary().source.to_string());
                                 let verdict = page_now.verdicts.get(&login_id).copied();
                                 let place = match (&event.city, &event.country) {
                                     (Some(city), Some(country)) => format!("{city}, {country}"),
@@ -747,7 +749,7 @@ fn RiskyLogins(run: Run) -> impl IntoView {
                                         <td>{place}</td>
                                         <td>{format!("{:.2}", event.risk_score)}</td>
                                         <td><LevelBadge level=event.risk_level /></td>
-                                        {on_server.then(|| view! { <td><VerdictPicker login_id verdict refresh /></td> }.into_any())}
+                                        {on_server.then(|| view! { <td><VerdictPicker login_id source verdict refresh /></td> }.into_any())}
                                         <td class="reasons">{event.reasons()}</td>
                                     </tr>
                                 }

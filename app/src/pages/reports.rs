@@ -113,7 +113,7 @@ pub fn ReportsPage() -> impl IntoView {
 /// Kept runs, each a link to its reports.
 #[component]
 fn KeptRuns() -> impl IntoView {
-    let runs = Resource::new(|| (), |()| recent_runs());
+    let runs = Resource::new(|| (), |()| recent_runs(String::new()));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading kept runs…"</p> }>
             {move || {

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use service::triage::{AllowListEntry, AllowListInput};
 
-/// Every allow-list entry, oldest first (expired ones included).
+/// Every allow-list entry of every source, oldest first (expired ones included).
 #[server(prefix = "/api", endpoint = "allowlist/list")]
 pub async fn allow_list_entries() -> Result<Vec<AllowListEntry>, ServerFnError> {
     use std::sync::Arc;
@@ -11,7 +11,7 @@ pub async fn allow_list_entries() -> Result<Vec<AllowListEntry>, ServerFnError> 
     use service::DetectionService;
 
     let service = expect_context::<Arc<DetectionService>>();
-    service.allow_list().await.map_err(refused)
+    service.allow_list(None).await.map_err(refused)
 }
 
 /// Adds an entry; `expires` is a date (YYYY-MM-DD, the entry applies to its end, UTC) or empty.

@@ -11,10 +11,17 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, 
     use super::upload::{blocking, fail, refused};
     use axum::http::StatusCode;
     use service::DetectionService;
+    use service::source::SourceName;
 
     let service = expect_context::<Arc<DetectionService>>();
+    let source = match query.source.trim() {
+        "" => None,
+        name => Some(
+            SourceName::parse(name).map_err(|message| fail(StatusCode::BAD_REQUEST, message))?,
+        ),
+    };
     let kept = match query.run.trim() {
-        "" => match service.latest().await.map_err(refused)? {
+        "" => match service.latest(source.as_ref()).await.map_err(refused)? {
             Some(latest) => latest,
             None => return Ok(None),
         },

@@ -23,7 +23,7 @@ pub use dashboard::{LoadDashboard, load_dashboard};
 pub use detection_events::{DetectionEvents, detection_events};
 pub use load_detection::{LoadDetection, load_detection};
 pub use profile_upload::{ProfileUpload, profile_upload};
-pub use recent_runs::{RecentRuns, recent_runs};
+pub use recent_runs::{ListSources, RecentRuns, list_sources, recent_runs};
 pub use report_preview::{PREVIEW_TIMELINE, ReportPreview, ReportView, report_preview};
 pub use run_detection::{RunDetection, run_detection};
 pub use settings_overview::{

@@ -1,24 +1,35 @@
 use leptos::prelude::*;
 
 use service::detection::Rerun;
+use service::triage::TriageState;
 
-/// Records an analyst's verdict (`confirmed_safe`, `confirmed_compromised`, `dismissed`) on a
-/// kept login; it applies from the next upload or re-score.
+/// Records an analyst's verdict (`confirmed_safe`, `confirmed_compromised`, `attack_attempt`,
+/// `dismissed`) with a note on a kept login of `source` (empty: the one source keeping it); it
+/// applies from the next upload or re-score. Answers the login's verdicts now, history included.
 #[server(prefix = "/api", endpoint = "triage/verdict")]
 pub async fn record_verdict(
     login_id: String,
     verdict: String,
     comment: String,
-) -> Result<(), ServerFnError> {
+    source: String,
+) -> Result<TriageState, ServerFnError> {
     use std::sync::Arc;
 
-    use super::upload::refused;
+    use super::upload::{fail, refused};
+    use axum::http::StatusCode;
     use service::DetectionService;
+    use service::source::SourceName;
 
     let account = crate::account::current_account().await?;
     let service = expect_context::<Arc<DetectionService>>();
+    let source = match source.trim() {
+        "" => None,
+        name => Some(
+            SourceName::parse(name).map_err(|message| fail(StatusCode::BAD_REQUEST, message))?,
+        ),
+    };
     service
-        .record_verdict(&login_id, &verdict, &comment, &account)
+        .record_verdict(&login_id, &verdict, &comment, source.as_ref(), &account)
         .await
         .map_err(refused)
 }

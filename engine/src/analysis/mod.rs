@@ -465,15 +465,30 @@ impl<'g> Analyzer<'g> {
         if self.feedback.is_empty() {
             return;
         }
-        if let Some(verdict) = verdict.filter(|v| v.kind == VerdictKind::ConfirmedCompromised) {
+        let confirmed = verdict.and_then(|verdict| match verdict.kind {
+            VerdictKind::ConfirmedCompromised => Some((
+                verdict,
+                FindingKind::ConfirmedCompromised,
+                self.config.rules.confirmed_compromised_floor,
+                "confirmed compromised by an analyst",
+            )),
+            VerdictKind::AttackAttempt => Some((
+                verdict,
+                FindingKind::ConfirmedAttackAttempt,
+                self.config.rules.known_compromised_source_floor,
+                "an attack attempt, confirmed by an analyst",
+            )),
+            VerdictKind::ConfirmedSafe | VerdictKind::Dismissed => None,
+        });
+        if let Some((verdict, kind, floor, what)) = confirmed {
             let comment = verdict.comment.trim();
             findings.push(Finding {
-                kind: FindingKind::ConfirmedCompromised,
-                floor: self.config.rules.confirmed_compromised_floor,
+                kind,
+                floor,
                 reason: if comment.is_empty() {
-                    "confirmed compromised by an analyst".to_owned()
+                    what.to_owned()
                 } else {
-                    format!("confirmed compromised by an analyst: {comment}")
+                    format!("{what}: {comment}")
                 },
                 suppressed: None,
             });
@@ -482,6 +497,7 @@ impl<'g> Analyzer<'g> {
                 CompromisedSource {
                     user_id: event.user_id.clone(),
                     timestamp_ms: event.timestamp_ms,
+                    attempt: verdict.kind == VerdictKind::AttackAttempt,
                 },
             );
         } else if let Some(earlier) = self.feedback.compromised_source(event.ip) {
@@ -489,8 +505,13 @@ impl<'g> Analyzer<'g> {
                 kind: FindingKind::KnownCompromisedSource,
                 floor: self.config.rules.known_compromised_source_floor,
                 reason: format!(
-                    "from {}, the address of {}'s login confirmed compromised ({})",
+                    "from {}, the address of {} on {}'s account ({})",
                     event.ip,
+                    if earlier.attempt {
+                        "an attack attempt confirmed by an analyst"
+                    } else {
+                        "a login confirmed compromised"
+                    },
                     earlier.user_id,
                     crate::time::format_utc(earlier.timestamp_ms)
                 ),

@@ -915,8 +915,9 @@ fn a_confirmed_compromise_is_critical_and_marks_its_address() {
     );
     assert!(next.risk_level >= RiskLevel::High, "{next:?}");
     assert!(
-        next.reasons()
-            .contains("from 84.208.21.10, the address of user1's login confirmed compromised"),
+        next.reasons().contains(
+            "from 84.208.21.10, the address of a login confirmed compromised on user1's account"
+        ),
         "{}",
         next.reasons()
     );
@@ -938,6 +939,57 @@ fn a_confirmed_compromise_is_critical_and_marks_its_address() {
         run_with(&events, &[], &dismissed).events,
         run(&events, &FixtureGeo).events
     );
+}
+
+#[test]
+fn a_confirmed_attack_attempt_stays_high_marks_its_address_and_compromises_nobody() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "203.0.113.66",
+        "curl/8.5.0",
+        Some(false),
+    ));
+    events.push(login(
+        at + HOUR_MS,
+        "user3",
+        "203.0.113.66",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    let events = numbered(events);
+    let attempt = &events[events.len() - 2];
+    let feedback = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            login_id: attempt.login_id(),
+            kind: VerdictKind::AttackAttempt,
+            comment: "password guessing".to_owned(),
+        }],
+    };
+    let analysis = run_with(&events, &[], &feedback);
+    let (hit, next) = (
+        &analysis.events[events.len() - 2],
+        &analysis.events[events.len() - 1],
+    );
+    assert_eq!(hit.risk_level, RiskLevel::High, "{hit:?}");
+    assert!(
+        hit.reasons()
+            .contains("an attack attempt, confirmed by an analyst: password guessing"),
+        "{}",
+        hit.reasons()
+    );
+    assert!(next.risk_level >= RiskLevel::High, "{next:?}");
+    assert!(
+        next.reasons().contains(
+            "from 203.0.113.66, the address of an attack attempt confirmed by an analyst on user1's account"
+        ),
+        "{}",
+        next.reasons()
+    );
+    assert!(!kinds(hit).contains(&FindingKind::ConfirmedCompromised));
 }
 
 #[test]

@@ -21,6 +21,8 @@ use service::DetectionService;
 use service::detection::{
     DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, RunListing,
 };
+use service::runs::Upload;
+use service::source::{SourceListing, SourceName};
 use service::upload::UploadError;
 
 use super::error::ApiError;
@@ -43,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/analyses/{id}/incidents", get(analysis_incidents))
         .route("/api/v1/analyses/{id}/report", get(analysis_report))
         .route("/api/v1/users/{user}", get(user_profile))
+        .route("/api/v1/sources", get(list_sources))
         // The server's upload limit (`--max-upload-mb`, a layer on the whole app) applies, not
         // axum's 2 MB default for extractors.
         .layer(DefaultBodyLimit::disable())
@@ -83,14 +86,40 @@ impl AnalysisResource {
     }
 }
 
-async fn list_analyses(
-    State(service): State<Arc<DetectionService>>,
-) -> Result<Json<Vec<RunListing>>, ApiError> {
-    Ok(Json(service.recent(LISTED).await?))
+/// `?source=NAME`: one source's analyses (every source's without it).
+#[derive(Debug, Default, Deserialize)]
+pub struct SourceQuery {
+    source: Option<String>,
 }
 
-/// `multipart/form-data`: `file` (the log), and optionally `format`, `map` and `choices` (JSON:
-/// detectors, weights, threshold, geolocation) before it.
+impl SourceQuery {
+    fn source(&self) -> Result<Option<SourceName>, ApiError> {
+        self.source
+            .as_deref()
+            .map(|name| {
+                SourceName::parse(name).map_err(|message| ApiError::bad("bad_source", message))
+            })
+            .transpose()
+    }
+}
+
+async fn list_analyses(
+    State(service): State<Arc<DetectionService>>,
+    Query(query): Query<SourceQuery>,
+) -> Result<Json<Vec<RunListing>>, ApiError> {
+    Ok(Json(
+        service.recent(LISTED, query.source()?.as_ref()).await?,
+    ))
+}
+
+async fn list_sources(
+    State(service): State<Arc<DetectionService>>,
+) -> Result<Json<Vec<SourceListing>>, ApiError> {
+    Ok(Json(service.sources().await?))
+}
+
+/// `multipart/form-data`: `file` (the log), and optionally `source` (default `default`), `format`,
+/// `map` and `choices` (JSON: detectors, weights, threshold, geolocation) before it.
 async fn create_analysis(
     State(service): State<Arc<DetectionService>>,
     State(settings): State<ServerSettings>,
@@ -107,19 +136,24 @@ async fn create_analysis(
     if let Some(other) = upload
         .fields
         .keys()
-        .find(|name| !["format", "map", "choices"].contains(&name.as_str()))
+        .find(|name| !["source", "format", "map", "choices"].contains(&name.as_str()))
     {
         return Err(UploadError::Unreadable(format!(
-            "unknown field {other:?}; expected file, format, map or choices"
+            "unknown field {other:?}; expected file, source, format, map or choices"
         ))
         .into());
     }
     let options = upload.ingest_options()?;
     let choices = DetectionChoices::from_json(upload.field("choices"))
         .map_err(|error| ApiError::bad("bad_choices", format!("bad choices: {error}")))?;
-    let summary = service
-        .run_and_keep(upload.content, options, choices, upload.file_name)
-        .await?;
+    let source = SourceName::parse(upload.field("source"))
+        .map_err(|message| ApiError::bad("bad_source", message))?;
+    let log = Upload {
+        content: upload.content,
+        options,
+        file_name: upload.file_name,
+    };
+    let summary = service.run_and_keep(log, choices, source).await?;
     let location = format!("/api/v1/analyses/{}", summary.id);
     Ok((
         StatusCode::CREATED,
@@ -425,8 +459,10 @@ struct UserIncident {
 async fn user_profile(
     State(service): State<Arc<DetectionService>>,
     Path(user): Path<String>,
+    Query(query): Query<SourceQuery>,
 ) -> Result<Json<UserProfile>, ApiError> {
-    let runs = service.user_logins(&user).await?;
+    let source = query.source()?;
+    let runs = service.user_logins(&user, source.as_ref()).await?;
     if runs.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -434,7 +470,10 @@ async fn user_profile(
             format!("no kept analysis has logins of {user:?}"),
         ));
     }
-    let baseline = service.learnt_baseline(&user).await?;
+    // What their next upload to this source (their latest analysis' when not named) is
+    // compared with.
+    let baseline_source = source.unwrap_or_else(|| runs[0].source.clone());
+    let baseline = service.learnt_baseline(&user, &baseline_source).await?;
     let profile = tokio::task::spawn_blocking(move || {
         let all: Vec<&engine::ScoredEvent> = runs.iter().flat_map(|run| &run.events).collect();
         let mut countries: BTreeMap<String, u64> = BTreeMap::new();

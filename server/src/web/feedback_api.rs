@@ -4,16 +4,17 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use engine::ScoredEvent;
 use serde::{Deserialize, Serialize};
 use service::DetectionService;
 use service::account::Account;
 use service::detection::Rerun;
+use service::ports::ScoredIn;
+use service::source::SourceName;
 use service::triage::{AllowListEntry, AllowListInput, TriageState};
 
 use super::error::ApiError;
@@ -40,33 +41,34 @@ struct FindingResource {
     triage: TriageState,
 }
 
-#[derive(Debug, Serialize)]
-struct ScoredIn {
-    analysis_id: String,
-    event: ScoredEvent,
-}
-
 async fn finding_resource(
     service: &DetectionService,
     login_id: &str,
+    source: Option<&SourceName>,
 ) -> Result<FindingResource, ApiError> {
     let analyses = service.scored_login(login_id).await?;
-    let triage = service.triage(login_id).await?;
+    let triage = service.triage(login_id, source).await?;
     Ok(FindingResource {
         login_id: login_id.to_owned(),
-        analyses: analyses
-            .into_iter()
-            .map(|(analysis_id, event)| ScoredIn { analysis_id, event })
-            .collect(),
+        analyses,
         triage,
     })
+}
+
+/// `?source=NAME`, needed only when the login is kept in several sources.
+#[derive(Debug, Default, Deserialize)]
+struct FindingQuery {
+    source: Option<SourceName>,
 }
 
 async fn finding_state(
     State(service): State<Arc<DetectionService>>,
     Path(id): Path<String>,
+    Query(query): Query<FindingQuery>,
 ) -> Result<Json<FindingResource>, ApiError> {
-    finding_resource(&service, &id).await.map(Json)
+    finding_resource(&service, &id, query.source.as_ref())
+        .await
+        .map(Json)
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +76,9 @@ struct TriageRequest {
     verdict: String,
     #[serde(default)]
     comment: String,
+    /// Needed only when the login is kept in several sources.
+    #[serde(default)]
+    source: Option<SourceName>,
 }
 
 async fn triage_finding(
@@ -84,9 +89,17 @@ async fn triage_finding(
 ) -> Result<Json<FindingResource>, ApiError> {
     let request = json(body)?;
     service
-        .record_verdict(&id, &request.verdict, &request.comment, &by)
+        .record_verdict(
+            &id,
+            &request.verdict,
+            &request.comment,
+            request.source.as_ref(),
+            &by,
+        )
         .await?;
-    finding_resource(&service, &id).await.map(Json)
+    finding_resource(&service, &id, request.source.as_ref())
+        .await
+        .map(Json)
 }
 
 async fn rerun_analysis(
@@ -98,8 +111,9 @@ async fn rerun_analysis(
 
 async fn allow_list(
     State(service): State<Arc<DetectionService>>,
+    Query(query): Query<FindingQuery>,
 ) -> Result<Json<Vec<AllowListEntry>>, ApiError> {
-    Ok(Json(service.allow_list().await?))
+    Ok(Json(service.allow_list(query.source.as_ref()).await?))
 }
 
 type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
