@@ -1,6 +1,7 @@
 //! Per-login features. Every value is computed from the user's and the population's history
 //! *before* this login (causal), so a login scores the same whatever follows it in the file.
 
+use crate::baseline::Downgrade;
 use crate::enrich::NetworkType;
 use crate::windows::WindowCounts;
 
@@ -27,8 +28,19 @@ pub struct LoginFeatures {
     /// Freeman-style surprise (nats) of the source along country → ASN → /24 → IP (or /24 → IP
     /// without geolocation).
     pub network_surprise: f64,
+    /// Its terms, one per level: country, network owner (ASN), /24, address (without
+    /// geolocation: /24, address, 0, 0).
+    pub network_terms: [f64; 4],
+    /// Freeman term of the city given the country (0 when the city is unknown).
+    pub city_surprise: f64,
+    /// The city is new for the user (`None` when not located to a city).
+    pub new_city: Option<bool>,
     /// Same along device type → OS → browser → exact user agent.
     pub device_surprise: f64,
+    pub device_terms: [f64; 4],
+    /// An older release of a browser the user has since used a newer one of on the same OS,
+    /// not itself in use lately: an out-of-date copy of the user's own browser.
+    pub downgrade: Option<Downgrade>,
     /// −ln of the smoothed relative likelihood of this hour / weekday for the user (0 = usual).
     pub hour_surprise: f64,
     pub weekday_surprise: f64,
@@ -66,6 +78,15 @@ pub struct LoginFeatures {
     pub source: WindowCounts,
     /// Attempts from this /24 (/48) within the spray window.
     pub network_long: WindowCounts,
+    /// The source's network (the ASN when located, else the /24) was never used in a learnt
+    /// login of this account, or the account is unknown: what campaigns are made of.
+    pub foreign_source: bool,
+    /// Attempts from sources new to their accounts within the campaign window that share this
+    /// login's exact user agent (a client fingerprint) / its network owner (ASN).
+    pub fingerprint: WindowCounts,
+    pub network_owner: WindowCounts,
+    /// Attempts on never-seen account names across the tenant within the wave window.
+    pub tenant_unknown: WindowCounts,
     pub success: Option<bool>,
 }
 
@@ -80,6 +101,10 @@ impl LoginFeatures {
     pub fn with_vouched_network(&self) -> Self {
         Self {
             network_surprise: 0.0,
+            network_terms: [0.0; 4],
+            city_surprise: 0.0,
+            new_city: self.new_city.map(|_| false),
+            foreign_source: self.unknown_account,
             travel: None,
             new_country: self.new_country.map(|_| false),
             new_asn: self.new_asn.map(|_| false),

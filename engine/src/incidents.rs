@@ -418,6 +418,7 @@ pub fn kind_title(kind: FindingKind) -> &'static str {
         FindingKind::PasswordSpray => "password spray",
         FindingKind::CredentialStuffing => "credential stuffing",
         FindingKind::FailuresThenSuccess => "success after failures",
+        FindingKind::UnusualCombination => "unusual combination",
         FindingKind::UnknownAccount => "unknown account",
         FindingKind::Outlier => "outlier login",
         FindingKind::OutsideClusters => "unusual login pattern",

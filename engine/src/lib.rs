@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod baseline;
+pub mod calibration;
 mod check;
 pub mod config;
 pub mod detectors;

@@ -1,5 +1,7 @@
-//! Sliding-window counts of attempts: per account, per source address, per source network.
-//! Each window holds only the attempts inside it, so memory follows the attack rate, not the file.
+//! Sliding-window counts of attempts: per account, per source address, per source network, and
+//! (for attempts from sources new to their account) per client fingerprint, per network owner
+//! and across the whole tenant. Each window holds only the attempts inside it, so memory follows
+//! the attack rate, not the file.
 
 use std::collections::VecDeque;
 
@@ -11,6 +13,8 @@ use std::hash::Hash;
 struct Attempt {
     timestamp_ms: i64,
     account: u32,
+    /// The source address (its id), for counting distinct sources.
+    source: u32,
     failed: bool,
     /// The account had never logged in successfully before this attempt.
     unknown_account: bool,
@@ -24,6 +28,8 @@ pub struct WindowCounts {
     pub accounts: u32,
     pub failed_accounts: u32,
     pub unknown_accounts: u32,
+    /// Distinct source addresses.
+    pub sources: u32,
 }
 
 /// Attempts from one source (an address or a network) within a time window.
@@ -31,6 +37,8 @@ pub struct WindowCounts {
 struct SourceWindow {
     attempts: VecDeque<Attempt>,
     per_account: HashMap<u32, AccountTally>,
+    /// Attempts per source address in the window.
+    per_source: HashMap<u32, u32>,
     failures: u32,
     /// Accounts in the window with at least one failure / marked unknown, kept up to date on
     /// every push and expiry so counting is O(1) however many accounts a source touches.
@@ -53,6 +61,12 @@ impl SourceWindow {
             }
             self.attempts.pop_front();
             self.failures -= u32::from(oldest.failed);
+            if let Some(count) = self.per_source.get_mut(&oldest.source) {
+                *count -= 1;
+                if *count == 0 {
+                    self.per_source.remove(&oldest.source);
+                }
+            }
             if let Some(tally) = self.per_account.get_mut(&oldest.account) {
                 tally.attempts -= 1;
                 if oldest.failed {
@@ -74,11 +88,13 @@ impl SourceWindow {
             accounts: self.per_account.len() as u32,
             failed_accounts: self.failed_accounts,
             unknown_accounts: self.unknown_accounts,
+            sources: self.per_source.len() as u32,
         }
     }
 
     fn push(&mut self, attempt: Attempt) {
         self.failures += u32::from(attempt.failed);
+        *self.per_source.entry(attempt.source).or_default() += 1;
         let tally = self.per_account.entry(attempt.account).or_default();
         tally.attempts += 1;
         if attempt.failed {
@@ -121,17 +137,20 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
         }
     }
 
+    /// Records an attempt on `account` from the address `address` under the key `source`.
     pub fn record(
         &mut self,
         source: K,
         now_ms: i64,
         account: u32,
+        address: u32,
         failed: bool,
         unknown_account: bool,
     ) {
         self.windows.entry(source).or_default().push(Attempt {
             timestamp_ms: now_ms,
             account,
+            source: address,
             failed,
             unknown_account,
         });
@@ -194,7 +213,14 @@ mod tests {
         for (second, account, failed) in
             [(0, 1, true), (10, 2, true), (20, 2, false), (65, 3, true)]
         {
-            windows.record("203.0.113.9", second * 1000, account, failed, account == 3);
+            windows.record(
+                "203.0.113.9",
+                second * 1000,
+                account,
+                account,
+                failed,
+                account == 3,
+            );
         }
         let counts = windows.counts("203.0.113.9", 70_000);
         // The attempt at 0 s and at 10 s have left the 60 s window.
@@ -205,7 +231,8 @@ mod tests {
                 failures: 1,
                 accounts: 2,
                 failed_accounts: 1,
-                unknown_accounts: 1
+                unknown_accounts: 1,
+                sources: 2,
             }
         );
         assert_eq!(

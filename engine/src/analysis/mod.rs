@@ -14,7 +14,8 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 pub use crate::baseline::{BaselineSnapshot, Counted};
-use crate::baseline::{Key, LastLogin, Population, UserBaseline, hierarchy_surprise};
+use crate::baseline::{Key, LastLogin, Population, UserBaseline, city_key, hierarchy_terms};
+use crate::calibration::{FITTED, Model, RiskInputs};
 pub use crate::config::{
     AnalysisConfig, BaselineParams, ConfigError, DbscanParams, ForestParams, RiskParams, RuleParams,
 };
@@ -98,7 +99,7 @@ pub struct Observed {
     clusters: Option<Arc<ClusterIndex<CLUSTER_DIMENSIONS>>>,
     forest_row: [f64; FOREST_DIMENSIONS],
     cluster_row: [f64; CLUSTER_DIMENSIONS],
-    statistical: f64,
+    inputs: RiskInputs,
     findings: Vec<Finding>,
     user: u32,
     /// The allow-list entry vouching for the source ("office VPN 198.51.100.0/24").
@@ -108,14 +109,31 @@ pub struct Observed {
 }
 
 impl Observed {
-    /// Scores with the model snapshots taken when the login arrived, combines, and explains.
-    pub fn finish(self, risk_params: &RiskParams) -> ScoredEvent {
+    /// The risk model's inputs, with the population detectors' scores from the snapshots
+    /// taken when the login arrived.
+    pub fn inputs(&self) -> RiskInputs {
+        let forest_score = self
+            .forest
+            .as_ref()
+            .map(|forest| forest.score(&self.forest_row));
+        let cluster_score = self
+            .clusters
+            .as_ref()
+            .map(|index| index.noise_score(&self.cluster_row));
+        self.inputs
+            .clone()
+            .with_population(forest_score, cluster_score)
+    }
+
+    /// Scores with the model snapshots taken when the login arrived, combines with `model`,
+    /// and explains.
+    pub fn finish(self, risk_params: &RiskParams, model: &Model) -> ScoredEvent {
         let Observed {
             forest,
             clusters,
             forest_row,
             cluster_row,
-            statistical,
+            inputs,
             mut findings,
             allowed_by,
             confirmed_safe,
@@ -124,22 +142,25 @@ impl Observed {
         } = self;
         let forest_score = forest.map(|forest| forest.score(&forest_row));
         let cluster_score = clusters.map(|index| index.noise_score(&cluster_row));
-        if let Some(score) = forest_score.filter(|score| *score >= 0.5) {
+        let inputs = inputs.with_population(forest_score, cluster_score);
+        // A population outlier is a reason only where the user's own history agrees.
+        let corroborated = inputs.user_evidence() >= CORROBORATED;
+        if let Some(score) = forest_score.filter(|score| *score >= 0.5 && corroborated) {
             findings.push(Finding {
                 kind: FindingKind::Outlier,
                 floor: 0.0,
                 reason: format!(
-                    "Isolation Forest: isolated faster than most logins (score {score:.2})"
+                    "Isolation Forest: isolated faster than most logins (score {score:.2}), and unusual for this user too"
                 ),
                 suppressed: None,
             });
         }
-        if let Some(score) = cluster_score.filter(|score| *score >= 0.5) {
+        if let Some(score) = cluster_score.filter(|score| *score >= 0.5 && corroborated) {
             findings.push(Finding {
                 kind: FindingKind::OutsideClusters,
                 floor: 0.0,
                 reason: format!(
-                    "DBSCAN: far from every usual pattern of logins (score {score:.2})"
+                    "DBSCAN: far from every usual pattern of logins (score {score:.2}), and unusual for this user too"
                 ),
                 suppressed: None,
             });
@@ -157,16 +178,12 @@ impl Observed {
         let risk_score = if confirmed_safe {
             0.0
         } else {
-            combine(
-                &[
-                    (forest_score, risk_params.weight_isolation_forest),
-                    (cluster_score, risk_params.weight_dbscan),
-                    (Some(statistical), risk_params.weight_statistical),
-                ],
-                &findings,
-            )
+            combine(model.probability(&inputs, risk_params), &findings)
         };
         let risk_level = RiskLevel::from_score(risk_score, risk_params);
+        if risk_level >= RiskLevel::Medium && !findings.iter().any(Finding::is_active) {
+            findings.push(unusual_combination(model, &inputs));
+        }
         findings.sort_by(|a, b| {
             b.is_active()
                 .cmp(&a.is_active())
@@ -192,6 +209,34 @@ impl Observed {
 
     pub fn user(&self) -> u32 {
         self.user
+    }
+}
+
+/// User-level evidence (see [`RiskInputs::user_evidence`]) from which a population outlier is
+/// named among the reasons.
+const CORROBORATED: f64 = 0.3;
+
+/// The reason for a login the model scores Medium or above without any single finding: the
+/// signals that added up.
+fn unusual_combination(model: &Model, inputs: &RiskInputs) -> Finding {
+    let parts: Vec<&str> = model
+        .contributions(inputs)
+        .into_iter()
+        .take(3)
+        .map(|(description, _)| description)
+        .collect();
+    Finding {
+        kind: FindingKind::UnusualCombination,
+        floor: 0.0,
+        reason: format!(
+            "several weak signals together: {}",
+            if parts.is_empty() {
+                "none stands out".to_owned()
+            } else {
+                parts.join(", ")
+            }
+        ),
+        suppressed: None,
     }
 }
 
@@ -234,6 +279,8 @@ struct UserState {
 /// Scores logins one at a time, learning as it goes.
 pub struct Analyzer<'g> {
     config: AnalysisConfig,
+    /// The calibrated risk model ([`FITTED`] unless calibrating a new one).
+    model: Model,
     geo: &'g dyn GeoLookup,
     user_ids: HashMap<String, u32>,
     users: Vec<UserState>,
@@ -250,6 +297,11 @@ pub struct Analyzer<'g> {
     population: Population,
     address_windows: SourceWindows<u32>,
     network_windows: SourceWindows<u128>,
+    /// Attempts from sources new to their account, by exact user agent and by network owner;
+    /// attempts on never-seen account names across the tenant.
+    fingerprint_windows: SourceWindows<u32>,
+    network_owner_windows: SourceWindows<u32>,
+    tenant_unknown_window: SourceWindows<()>,
     forest: PopulationForest<FOREST_DIMENSIONS>,
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
@@ -276,10 +328,14 @@ impl<'g> Analyzer<'g> {
     pub fn new(config: AnalysisConfig, geo: &'g dyn GeoLookup) -> Result<Self, ConfigError> {
         config.check()?;
         Ok(Self {
+            model: FITTED,
             forest: PopulationForest::new(&config.isolation_forest),
             clusters: PopulationClusters::new(&config.dbscan),
             address_windows: SourceWindows::new(config.rules.window_secs),
             network_windows: SourceWindows::new(config.rules.spray_window_secs),
+            fingerprint_windows: SourceWindows::new(config.rules.campaign_window_secs),
+            network_owner_windows: SourceWindows::new(config.rules.campaign_window_secs),
+            tenant_unknown_window: SourceWindows::new(config.rules.wave_window_secs),
             config,
             geo,
             user_ids: HashMap::default(),
@@ -309,11 +365,21 @@ impl<'g> Analyzer<'g> {
         &self.config
     }
 
+    /// Scores with `model` instead of the shipped one (for calibrating a new one).
+    pub fn with_model(mut self, model: Model) -> Self {
+        self.model = model;
+        self
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Scores one login against everything seen before it, then learns from it.
     pub fn score(&mut self, event: &LoginEvent) -> Result<ScoredEvent, OutOfOrder> {
         let observed = self.observe(event)?;
         let user = observed.user;
-        let scored = observed.finish(&self.config.risk);
+        let scored = observed.finish(&self.config.risk, &self.model);
         self.record_user_risk(user, &scored);
         Ok(scored)
     }
@@ -365,7 +431,8 @@ impl<'g> Analyzer<'g> {
         };
         let forest_row = scored_features.forest_vector();
         let cluster_row = scored_features.cluster_vector();
-        let statistical_score = statistical::score(&scored_features);
+        let inputs = RiskInputs::from_features(&scored_features);
+        let statistical_score = statistical::score(&inputs);
         if let Some(entry) = &allowed_by {
             suppress(
                 &mut findings,
@@ -373,19 +440,22 @@ impl<'g> Analyzer<'g> {
                 &format!("allow-list: {entry}"),
             );
         }
-        // Learning is gated on the per-user evidence (statistics and rules), which is known
-        // now; the population models only add weight to the final score.
+        // Learning is gated on the per-user evidence and the rules, which are known now; the
+        // population models only add corroborated weight to the final score.
         let behavioural_risk = if confirmed_safe {
             0.0
         } else {
-            combine(&[(Some(statistical_score), 1.0)], &findings)
+            combine(
+                self.model.probability(&inputs, &self.config.risk),
+                &findings,
+            )
         };
         let observed = Observed {
             forest: self.forest.snapshot(),
             clusters: self.clusters.snapshot(),
             forest_row,
             cluster_row,
-            statistical: statistical_score,
+            inputs,
             findings,
             user,
             allowed_by,
@@ -668,14 +738,29 @@ impl<'g> Analyzer<'g> {
         let source_counts = self.address_windows.counts(source, now_ms);
         let info = &self.sources[source as usize];
         let network_counts = self.network_windows.counts(info.prefix, now_ms);
+        let fingerprint = self.fingerprint_windows.counts(agent, now_ms);
+        let network_owner = info
+            .geo
+            .as_ref()
+            .and_then(|geo| geo.asn)
+            .map(|asn| self.network_owner_windows.counts(asn, now_ms))
+            .unwrap_or_default();
+        let tenant_unknown = self.tenant_unknown_window.counts((), now_ms);
         let (hour, weekday) = self.user_clock(self.users[user as usize].zone, now_ms);
         let state = &mut self.users[user as usize];
         let (account_failures, account_unresolved) = state.failures.in_window(now_ms, window_ms);
         let baseline = &state.baseline;
         let smoothing = params.baseline.smoothing_weight;
 
-        let confidence =
-            (f64::from(baseline.logins) / f64::from(params.baseline.learning_logins)).min(1.0);
+        let by_logins = f64::from(baseline.logins) / f64::from(params.baseline.learning_logins);
+        let by_days = if params.baseline.learning_days > 0.0 {
+            baseline.first_learnt_ms.map_or(0.0, |first| {
+                (now_ms - first) as f64 / 86_400_000.0 / params.baseline.learning_days
+            })
+        } else {
+            1.0
+        };
+        let confidence = by_logins.min(by_days).clamp(0.0, 1.0);
         let prior_hours = 2.0;
         let hour_surprise = (-baseline.hour_likelihood(hour, prior_hours).ln()).max(0.0);
         let weekday_surprise = (-baseline.weekday_likelihood(weekday, prior_hours).ln()).max(0.0);
@@ -709,21 +794,48 @@ impl<'g> Analyzer<'g> {
         });
         let geo = info.geo.as_ref();
         let agent_info = &self.agents[agent as usize];
+        let network_terms =
+            hierarchy_terms::<4>(baseline, &self.population, &network_levels, smoothing);
+        let device_terms =
+            hierarchy_terms::<4>(baseline, &self.population, &device_levels, smoothing);
+        let city = info.city_key();
+        let city_surprise = city.map_or(0.0, |(country, city)| {
+            let population_p = self.population.city_conditional(&country, city);
+            let user_p = (f64::from(baseline.cities.count(&city)) + smoothing * population_p)
+                / (f64::from(baseline.countries.count(&country)) + smoothing);
+            (population_p / user_p).ln().max(0.0)
+        });
+        let downgrade = agent_info.browser_major.and_then(|major| {
+            baseline.releases.downgrade(
+                agent_info.browser,
+                agent_info.os,
+                (major, agent_info.browser_minor.unwrap_or(0)),
+                now_ms,
+                (params.baseline.release_recency_days * 86_400_000.0) as i64,
+            )
+        });
+        // Without outcomes, "unknown" can only mean never seen before.
+        let unknown_account = if event.success.is_some() {
+            baseline.successes == 0
+        } else {
+            baseline.attempts == 0
+        };
+        let foreign_source = unknown_account
+            || geo
+                .and_then(|geo| geo.asn)
+                .map_or(baseline.prefixes.count(&info.prefix) == 0, |asn| {
+                    baseline.asns.count(&asn) == 0
+                });
         LoginFeatures {
             prior_logins: baseline.logins,
             confidence,
-            network_surprise: hierarchy_surprise(
-                baseline,
-                &self.population,
-                &network_levels,
-                smoothing,
-            ),
-            device_surprise: hierarchy_surprise(
-                baseline,
-                &self.population,
-                &device_levels,
-                smoothing,
-            ),
+            network_surprise: network_terms.iter().sum::<f64>().max(0.0),
+            network_terms,
+            city_surprise,
+            new_city: city.map(|(_, city)| baseline.cities.count(&city) == 0),
+            device_surprise: device_terms.iter().sum::<f64>().max(0.0),
+            device_terms,
+            downgrade,
             hour_surprise,
             weekday_surprise,
             local_hour: hour,
@@ -748,18 +860,17 @@ impl<'g> Analyzer<'g> {
             browser_versions_behind: self
                 .population
                 .versions_behind(agent_info.browser, agent_info.browser_major),
-            // Without outcomes, "unknown" can only mean never seen before.
-            unknown_account: if event.success.is_some() {
-                baseline.successes == 0
-            } else {
-                baseline.attempts == 0
-            },
+            unknown_account,
             account_failures,
             account_unresolved,
             data_span_secs: (now_ms - self.first_timestamp_ms) as f64 / 1000.0,
             failures_before: state.failures.consecutive,
             source: source_counts,
             network_long: network_counts,
+            foreign_source,
+            fingerprint,
+            network_owner,
+            tenant_unknown,
             success: event.success,
         }
     }
@@ -778,9 +889,25 @@ impl<'g> Analyzer<'g> {
         let prefix = self.sources[source as usize].prefix;
         let unknown = features.unknown_account;
         self.address_windows
-            .record(source, now_ms, user, failed, unknown);
+            .record(source, now_ms, user, source, failed, unknown);
         self.network_windows
-            .record(prefix, now_ms, user, failed, unknown);
+            .record(prefix, now_ms, user, source, failed, unknown);
+        if features.foreign_source {
+            self.fingerprint_windows
+                .record(agent, now_ms, user, source, failed, unknown);
+            if let Some(asn) = self.sources[source as usize]
+                .geo
+                .as_ref()
+                .and_then(|geo| geo.asn)
+            {
+                self.network_owner_windows
+                    .record(asn, now_ms, user, source, failed, unknown);
+            }
+        }
+        if unknown {
+            self.tenant_unknown_window
+                .record((), now_ms, user, source, failed, unknown);
+        }
 
         let learn_below = self.config.baseline.learn_below_risk;
         // A login teaches the baseline when it is clearly ordinary, or when it is only somewhat
@@ -821,12 +948,21 @@ impl<'g> Analyzer<'g> {
         let state = &mut self.users[user as usize];
         let baseline = &mut state.baseline;
         baseline.logins += 1;
+        baseline.first_learnt_ms.get_or_insert(now_ms);
         baseline.hours[hour] += 1;
         baseline.weekdays[weekday] += 1;
-        if let Some(geo) = &self.sources[source as usize].geo
-            && let Some(city) = &geo.city
-        {
-            baseline.cities.add(&city_key(city));
+        if let Some((country, city)) = self.sources[source as usize].city_key() {
+            baseline.cities.add(&city);
+            self.population.learn_city(&country, city);
+        }
+        let agent_info = &self.agents[agent as usize];
+        if let Some(major) = agent_info.browser_major {
+            baseline.releases.learn(
+                agent_info.browser,
+                agent_info.os,
+                (major, agent_info.browser_minor.unwrap_or(0)),
+                now_ms,
+            );
         }
         baseline.last = Some(LastLogin {
             timestamp_ms: now_ms,
@@ -849,16 +985,18 @@ impl<'g> Analyzer<'g> {
     }
 }
 
-fn country_key(code: Option<&str>) -> Option<[u8; 2]> {
+pub(crate) fn country_key(code: Option<&str>) -> Option<[u8; 2]> {
     let bytes = code?.as_bytes();
     (bytes.len() == 2).then(|| [bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase()])
 }
 
-/// A stable small key for a city name (FNV-1a); collisions only merge two cities' counts.
-fn city_key(city: &str) -> u32 {
-    city.bytes().fold(0x811c_9dc5u32, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    })
+impl SourceInfo {
+    /// The country and [`city_key`] of the source's city, when located to one.
+    fn city_key(&self) -> Option<([u8; 2], u32)> {
+        let geo = self.geo.as_ref()?;
+        let country = country_key(geo.country_code.as_deref())?;
+        Some((country, city_key(&country, geo.city.as_deref()?)))
+    }
 }
 
 /// Hour of day (0–23) and weekday (0 = Monday) on a local clock (daylight saving included).
@@ -909,20 +1047,20 @@ fn median_of(mut values: Vec<f64>) -> f64 {
 /// Logins per block in the batch pipeline.
 const FINISH_BLOCK: usize = 32_768;
 
-fn finish_all(block: Vec<Observed>, risk_params: &RiskParams) -> Vec<ScoredEvent> {
+fn finish_all(block: Vec<Observed>, risk_params: &RiskParams, model: &Model) -> Vec<ScoredEvent> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
         block
             .into_par_iter()
-            .map(|login| login.finish(risk_params))
+            .map(|login| login.finish(risk_params, model))
             .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
         block
             .into_iter()
-            .map(|login| login.finish(risk_params))
+            .map(|login| login.finish(risk_params, model))
             .collect()
     }
 }
@@ -931,15 +1069,16 @@ fn finish_all(block: Vec<Observed>, risk_params: &RiskParams) -> Vec<ScoredEvent
 fn finish_while(
     block: Vec<Observed>,
     risk_params: &RiskParams,
+    model: &Model,
     observe_next: impl FnOnce() -> Vec<Observed> + Send,
 ) -> (Vec<ScoredEvent>, Vec<Observed>) {
     #[cfg(feature = "parallel")]
     {
-        rayon::join(|| finish_all(block, risk_params), observe_next)
+        rayon::join(|| finish_all(block, risk_params, model), observe_next)
     }
     #[cfg(not(feature = "parallel"))]
     {
-        (finish_all(block, risk_params), observe_next())
+        (finish_all(block, risk_params, model), observe_next())
     }
 }
 
@@ -1050,6 +1189,28 @@ pub fn learnt_baseline(
     Ok(analyzer.baseline_of(user_id))
 }
 
+/// The risk model's inputs for each of `events` (in input order), analysed in time order with
+/// `model` gating what baselines learn: what the calibration fits a new model on
+/// (`cargo run --release -p scenario --example calibrate`).
+pub fn calibration_inputs(
+    events: &[LoginEvent],
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
+    model: &Model,
+) -> Result<Vec<RiskInputs>, ConfigError> {
+    let mut analyzer = Analyzer::new(config.clone(), geo)?.with_model(model.clone());
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&index| (events[index].timestamp_ms, index));
+    let mut inputs = vec![RiskInputs::default(); events.len()];
+    for index in order {
+        let observed = analyzer
+            .observe(&events[index])
+            .expect("events are fed in time order after sorting");
+        inputs[index] = observed.inputs();
+    }
+    Ok(inputs)
+}
+
 /// What an analysis starts from besides its own events.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct History<'a> {
@@ -1092,6 +1253,7 @@ pub fn analyze_with(
     // in parallel), the next is observed. Memory for observed-but-unfinished logins stays
     // bounded by two blocks.
     let risk_params = &config.risk;
+    let model = analyzer.model().clone();
     let mut finished: Vec<ScoredEvent> = Vec::with_capacity(events.len());
     let mut users_in_order: Vec<u32> = Vec::with_capacity(events.len());
     let mut scored_order: Vec<usize> = Vec::with_capacity(events.len());
@@ -1111,13 +1273,15 @@ pub fn analyze_with(
         scored_order.extend(slots.iter().filter_map(|slot| slot.ok()));
         let previous = std::mem::take(&mut pending);
         users_in_order.extend(previous.iter().map(Observed::user));
-        let (done, next) = finish_while(previous, risk_params, || observe_block(&mut analyzer));
+        let (done, next) = finish_while(previous, risk_params, &model, || {
+            observe_block(&mut analyzer)
+        });
         finished.extend(done);
         pending = next;
         progress((block * FINISH_BLOCK).min(events.len()));
     }
     users_in_order.extend(pending.iter().map(Observed::user));
-    finished.extend(finish_all(pending, risk_params));
+    finished.extend(finish_all(pending, risk_params, &model));
     for (user, scored) in users_in_order.into_iter().zip(&finished) {
         analyzer.record_user_risk(user, scored);
     }

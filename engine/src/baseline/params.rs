@@ -12,6 +12,13 @@ pub struct BaselineParams {
     /// proportionally less. 10 follows Wiefling et al. (2019, "Is This Really You?"), where
     /// risk-based authentication reached its accuracy after about ten logins per user.
     pub learning_logins: u32,
+    /// Days from a user's first learnt login before their baseline is trusted fully; novelty
+    /// counts in proportion until then. Entra ID Protection's unfamiliar sign-in properties
+    /// detection learns for at least five days before it flags anything.
+    pub learning_days: f64,
+    /// A release of a browser older than the newest the user has used is an out-of-date copy
+    /// (not a second device that updates later) when the user has not used it for this long.
+    pub release_recency_days: f64,
     /// Weight of the population prior when smoothing a user's probabilities (Freeman et al. 2016
     /// smooth per-user estimates towards the global distribution).
     pub smoothing_weight: f64,
@@ -27,6 +34,8 @@ impl Default for BaselineParams {
     fn default() -> Self {
         Self {
             learning_logins: 10,
+            learning_days: 5.0,
+            release_recency_days: 21.0,
             smoothing_weight: 1.0,
             learn_freely_below_risk: 0.3,
             learn_below_risk: 0.6,
@@ -40,6 +49,16 @@ impl BaselineParams {
             self.learning_logins >= 1,
             "baseline.learning_logins",
             "must be at least 1",
+        )?;
+        require(
+            self.learning_days.is_finite() && self.learning_days >= 0.0,
+            "baseline.learning_days",
+            "must be zero or more",
+        )?;
+        require(
+            self.release_recency_days.is_finite() && self.release_recency_days > 0.0,
+            "baseline.release_recency_days",
+            "must be a positive number",
         )?;
         require(
             self.smoothing_weight.is_finite() && self.smoothing_weight > 0.0,
