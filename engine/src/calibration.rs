@@ -31,15 +31,17 @@ use crate::features::LoginFeatures;
 use crate::risk::RiskParams;
 
 /// Number of model inputs.
-pub const INPUTS: usize = 28;
+pub const INPUTS: usize = 30;
 
 /// What each input is, in order (also the names the calibration prints).
 pub const INPUT_NAMES: [&str; INPUTS] = [
     "country_surprise",
-    "network_owner_surprise",
+    "rare_network_owner_surprise",
+    "common_network_owner_surprise",
     "prefix_surprise",
     "address_surprise",
-    "city_surprise",
+    "rare_city_surprise",
+    "common_city_surprise",
     "device_type_surprise",
     "os_surprise",
     "browser_surprise",
@@ -68,10 +70,12 @@ pub const INPUT_NAMES: [&str; INPUTS] = [
 /// Each input in words, for explanations.
 pub const INPUT_DESCRIPTIONS: [&str; INPUTS] = [
     "a country rare for this user",
-    "a network owner rare for this user",
+    "a network owner rare for this user and here",
+    "a network owner rare for this user, common here",
     "a /24 network rare for this user",
     "an address new for this user",
-    "a city rare for this user",
+    "a city rare for this user and here",
+    "a city rare for this user, common here",
     "a kind of device rare for this user",
     "an operating system rare for this user",
     "a browser rare for this user",
@@ -107,12 +111,17 @@ enum Family {
     Rules,
 }
 
+/// Positions of the inputs that are not plain per-user evidence.
+const FAST_TRAVEL: usize = 19;
+const FOREST: usize = 20;
+const DBSCAN: usize = 21;
+
 const FAMILIES: [Family; INPUTS] = {
     let mut families = [Family::Statistical; INPUTS];
-    families[17] = Family::Rules;
-    families[18] = Family::IsolationForest;
-    families[19] = Family::Dbscan;
-    let mut index = 20;
+    families[FAST_TRAVEL] = Family::Rules;
+    families[FOREST] = Family::IsolationForest;
+    families[DBSCAN] = Family::Dbscan;
+    let mut index = DBSCAN + 1;
     while index < INPUTS {
         families[index] = Family::Rules;
         index += 1;
@@ -122,7 +131,7 @@ const FAMILIES: [Family; INPUTS] = {
 
 /// Inputs that measure how unlike the user's own history the login is (the user-level
 /// evidence the population detectors need to be corroborated by).
-const USER_NOVELTY: std::ops::Range<usize> = 0..13;
+const USER_NOVELTY: std::ops::Range<usize> = 0..15;
 
 /// Scale (nats) at which user-level evidence counts as corroboration: 1 − e^(−S/scale).
 const CORROBORATION_SCALE_NATS: f64 = 4.0;
@@ -130,6 +139,16 @@ const CORROBORATION_SCALE_NATS: f64 = 4.0;
 /// Major browser versions behind the newest in the population that make a browser outdated:
 /// Chrome, Edge and Firefox release every four weeks, so eight is about eight months.
 pub const OUTDATED_VERSIONS: u32 = 8;
+
+/// How rare a value is among all logins given its share, on a log scale from 0 (all logins)
+/// to 1 (one in ten thousand or fewer): a company VPN's egress used by a quarter of the staff
+/// is ≈ 0.15, an attacker's server 1.
+fn rarity(share: f64) -> f64 {
+    if share <= 0.0 {
+        return 1.0;
+    }
+    ((1.0 / share).ln() / 1e4f64.ln()).clamp(0.0, 1.0)
+}
 
 /// A fitted logistic model.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,36 +159,38 @@ pub struct Model {
 
 /// The shipped model (see the module documentation for how it was fitted).
 pub const FITTED: Model = Model {
-    intercept: -6.2092,
+    intercept: -6.1589,
     coefficients: [
-        0.7502, // country_surprise
-        0.3053, // network_owner_surprise
+        0.9123, // country_surprise
+        0.2705, // rare_network_owner_surprise
+        0.4750, // common_network_owner_surprise
         0.0000, // prefix_surprise
         0.0000, // address_surprise
-        1.0962, // city_surprise
-        1.0085, // device_type_surprise
-        1.7632, // os_surprise
-        0.3515, // browser_surprise
+        1.2978, // rare_city_surprise
+        0.5827, // common_city_surprise
+        0.9786, // device_type_surprise
+        1.6548, // os_surprise
+        0.3884, // browser_surprise
         0.0000, // user_agent_surprise
-        3.6553, // browser_downgrade
-        0.0063, // hour_surprise
+        4.3625, // browser_downgrade
+        0.0000, // hour_surprise
         0.0000, // weekday_surprise
-        0.1519, // pace
-        2.4561, // new_hosting_or_vpn
-        1.8076, // tor
-        3.0972, // scripted_client
-        3.6079, // outdated_browser
-        2.1076, // fast_travel
-        1.5938, // isolation_forest_corroborated
-        0.5448, // dbscan_corroborated
-        1.0975, // failed
-        1.3173, // account_failures
+        0.0035, // pace
+        2.4986, // new_hosting_or_vpn
+        1.7346, // tor
+        2.8818, // scripted_client
+        3.6593, // outdated_browser
+        2.7238, // fast_travel
+        1.7778, // isolation_forest_corroborated
+        0.5841, // dbscan_corroborated
+        1.0519, // failed
+        1.2351, // account_failures
         0.0000, // failures_before_success
-        0.0000, // address_failed_accounts
+        0.0025, // address_failed_accounts
         0.0000, // network_failed_accounts
-        2.6990, // unknown_account
-        0.3036, // campaign_from_new_source
-        1.1221, // stuffing_wave_from_new_source
+        2.8207, // unknown_account
+        0.4853, // campaign_from_new_source
+        1.0878, // stuffing_wave_from_new_source
     ],
 };
 
@@ -191,7 +212,9 @@ impl RiskInputs {
         let certain_travel = features
             .travel
             .as_ref()
-            .filter(|travel| !travel.uncertain && !travel.to_familiar_network)
+            .filter(|travel| {
+                !travel.uncertain && !travel.to_familiar_network && !travel.to_shared_network
+            })
             .map_or(0.0, |travel| (travel.speed_kmh / 1000.0).ln_1p());
         let anonymising = features
             .network
@@ -205,13 +228,19 @@ impl RiskInputs {
             .max(features.network_owner.unknown_accounts);
         let ln = |count: u32| f64::from(count).ln_1p();
         let flag = |on: bool| f64::from(u8::from(on));
+        let owner = confidence * owner.max(0.0);
+        let owner_rarity = rarity(features.network_owner_popularity);
+        let city = confidence * features.city_surprise;
+        let city_rarity = rarity(features.city_popularity);
         Self {
             values: [
                 confidence * country.max(0.0),
-                confidence * owner.max(0.0),
+                owner * owner_rarity,
+                owner * (1.0 - owner_rarity),
                 confidence * prefix.max(0.0),
                 confidence * address.max(0.0),
-                confidence * features.city_surprise,
+                city * city_rarity,
+                city * (1.0 - city_rarity),
                 confidence * device_type.max(0.0),
                 confidence * os.max(0.0),
                 confidence * browser.max(0.0),
@@ -223,7 +252,8 @@ impl RiskInputs {
                 confidence * features.hour_surprise,
                 confidence * features.weekday_surprise,
                 confidence * (features.pace_z - 3.0).max(0.0).min(10.0),
-                flag(anonymising && features.new_asn.unwrap_or(features.new_prefix)),
+                flag(anonymising && features.new_asn.unwrap_or(features.new_prefix))
+                    * rarity(features.network_owner_share),
                 flag(features.network == Some(NetworkType::Tor)),
                 flag(features.scripted_client),
                 flag(
@@ -242,7 +272,12 @@ impl RiskInputs {
                 },
                 ln(features.source.failed_accounts),
                 ln(features.network_long.failed_accounts),
-                flag(features.unknown_account && features.data_span_secs >= 86_400.0),
+                // Only attempts: an account's first success is a new user, not an attack.
+                flag(
+                    features.unknown_account
+                        && !succeeded
+                        && features.data_span_secs >= 86_400.0,
+                ),
                 foreign * ln(campaign),
                 if features.data_span_secs >= 86_400.0 {
                     foreign
@@ -268,8 +303,8 @@ impl RiskInputs {
     /// evidence.
     pub fn with_population(mut self, forest: Option<f64>, dbscan: Option<f64>) -> Self {
         let corroboration = self.user_evidence();
-        self.values[18] = forest.unwrap_or(0.0) * corroboration;
-        self.values[19] = dbscan.unwrap_or(0.0) * corroboration;
+        self.values[FOREST] = forest.unwrap_or(0.0) * corroboration;
+        self.values[DBSCAN] = dbscan.unwrap_or(0.0) * corroboration;
         self
     }
 }
@@ -360,7 +395,9 @@ mod tests {
             ..RiskParams::default()
         };
         let forest_part = FITTED.logit(&inputs, &defaults) - FITTED.logit(&inputs, &without_forest);
-        assert!((forest_part - FITTED.coefficients[18] * inputs.values[18]).abs() < 1e-12);
+        assert!(
+            (forest_part - FITTED.coefficients[FOREST] * inputs.values[FOREST]).abs() < 1e-12
+        );
     }
 
     #[test]
@@ -371,8 +408,10 @@ mod tests {
                 .iter()
                 .all(|c| c.is_finite() && *c >= 0.0)
         );
-        assert_eq!(FAMILIES[18], Family::IsolationForest);
-        assert_eq!(FAMILIES[19], Family::Dbscan);
-        assert_eq!(INPUT_NAMES[18], "isolation_forest_corroborated");
+        assert_eq!(FAMILIES[FOREST], Family::IsolationForest);
+        assert_eq!(FAMILIES[DBSCAN], Family::Dbscan);
+        assert_eq!(INPUT_NAMES[FOREST], "isolation_forest_corroborated");
+        assert_eq!(INPUT_NAMES[DBSCAN], "dbscan_corroborated");
+        assert_eq!(INPUT_NAMES[FAST_TRAVEL], "fast_travel");
     }
 }

@@ -5,18 +5,29 @@ use crate::baseline::Downgrade;
 use crate::enrich::NetworkType;
 use crate::windows::WindowCounts;
 
-/// Movement from the user's previous login.
+/// Movement from the user's previous login (or, when that one's location is unreliable, from
+/// their latest login at a reliably located place).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Travel {
+    /// Where and when the movement starts: the source's index in the analysis' table of
+    /// addresses, and the login's time.
+    pub from_source: u32,
+    pub from_ms: i64,
     pub distance_km: f64,
     pub elapsed_secs: f64,
     pub speed_kmh: f64,
     /// Either end is only known to country level, or hides the person's location (hosting, VPN,
-    /// Tor), or is allow-listed: the speed is not evidence on its own.
+    /// Tor), or is allow-listed, or the start is a network that hands this user addresses all
+    /// over its pool (a mobile carrier, whose roaming traffic comes home): the speed is not
+    /// evidence on its own.
     pub uncertain: bool,
     /// The destination is a network (/24 or ASN in a known country) the user already uses, as
     /// when a roaming phone's traffic comes home through its carrier: not a new place.
     pub to_familiar_network: bool,
+    /// The destination /24 is regularly used by others here (an office, a carrier's pool, the
+    /// company VPN): Entra ID Protection's atypical travel likewise ignores "locations
+    /// regularly used by other users in the organization".
+    pub to_shared_network: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -33,6 +44,10 @@ pub struct LoginFeatures {
     pub network_terms: [f64; 4],
     /// Freeman term of the city given the country (0 when the city is unknown).
     pub city_surprise: f64,
+    /// How common the network owner is in the country, and the city in the country, among all
+    /// learnt logins (smoothed shares): a new carrier everyone here uses is not a stranger's.
+    pub network_owner_popularity: f64,
+    pub city_popularity: f64,
     /// The city is new for the user (`None` when not located to a city).
     pub new_city: Option<bool>,
     /// Same along device type → OS → browser → exact user agent.
@@ -61,13 +76,22 @@ pub struct LoginFeatures {
     /// This exact user-agent string is new for the user.
     pub new_user_agent: bool,
     pub network: Option<NetworkType>,
+    /// Learnt (legitimate-looking) logins anyone made with this exact user agent: a campaign
+    /// is told by its client only if the client is the campaign's, not a browser release many
+    /// staff still run.
+    pub agent_logins: u32,
+    /// Share of all learnt logins that came from this network owner (0 when unknown): a
+    /// company VPN in a cloud region is common, an attacker's server is not.
+    pub network_owner_share: f64,
     pub scripted_client: bool,
     /// Major versions this browser is behind the newest one seen in the population (outdated
     /// browsers are typical of attack tooling and old stolen-session kits).
     pub browser_versions_behind: u32,
     /// The account had no successful login before this attempt.
     pub unknown_account: bool,
-    /// Failures on this account within the rule window, and consecutive failures just before.
+    /// Failures on this account within the rule window, and consecutive failures just before
+    /// from this login's address (an attacker's run does not end in the owner's success from
+    /// home).
     pub account_failures: u32,
     pub failures_before: u32,
     /// Attempts on this account within the rule window whose outcome the log does not record.

@@ -18,6 +18,8 @@ struct Attempt {
     failed: bool,
     /// The account had never logged in successfully before this attempt.
     unknown_account: bool,
+    /// A failure the account's own success from the same address explained afterwards (a typo).
+    forgiven: bool,
 }
 
 /// What a window says about the attempts before the current one.
@@ -60,7 +62,8 @@ impl SourceWindow {
                 break;
             }
             self.attempts.pop_front();
-            self.failures -= u32::from(oldest.failed);
+            let counted_failure = oldest.failed && !oldest.forgiven;
+            self.failures -= u32::from(counted_failure);
             if let Some(count) = self.per_source.get_mut(&oldest.source) {
                 *count -= 1;
                 if *count == 0 {
@@ -69,7 +72,7 @@ impl SourceWindow {
             }
             if let Some(tally) = self.per_account.get_mut(&oldest.account) {
                 tally.attempts -= 1;
-                if oldest.failed {
+                if counted_failure {
                     tally.failures -= 1;
                     self.failed_accounts -= u32::from(tally.failures == 0);
                 }
@@ -89,6 +92,34 @@ impl SourceWindow {
             failed_accounts: self.failed_accounts,
             unknown_accounts: self.unknown_accounts,
             sources: self.per_source.len() as u32,
+        }
+    }
+
+    /// Stops counting the failures of `account` from `address` (and the account as unknown):
+    /// a success from the same address shows they were the owner's typos.
+    fn forgive(&mut self, account: u32, address: u32) {
+        let Some(tally) = self.per_account.get_mut(&account) else {
+            return;
+        };
+        if tally.unknown {
+            tally.unknown = false;
+            self.unknown_accounts -= 1;
+        }
+        if tally.failures == 0 {
+            return;
+        }
+        for attempt in self.attempts.iter_mut().filter(|attempt| {
+            attempt.account == account
+                && attempt.source == address
+                && attempt.failed
+                && !attempt.forgiven
+        }) {
+            attempt.forgiven = true;
+            self.failures -= 1;
+            tally.failures -= 1;
+            if tally.failures == 0 {
+                self.failed_accounts -= 1;
+            }
         }
     }
 
@@ -126,6 +157,14 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
         }
     }
 
+    /// A success of `account` from `address`: its earlier failures from there under `source`
+    /// were the owner's own (typos), not an attack.
+    pub fn forgive(&mut self, source: K, account: u32, address: u32) {
+        if let Some(window) = self.windows.get_mut(&source) {
+            window.forgive(account, address);
+        }
+    }
+
     /// Counts of the attempts from `source` in the window ending now (before this attempt).
     pub fn counts(&mut self, source: K, now_ms: i64) -> WindowCounts {
         match self.windows.get_mut(&source) {
@@ -153,6 +192,7 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
             source: address,
             failed,
             unknown_account,
+            forgiven: false,
         });
         self.pushes_since_sweep += 1;
         // Sources that went quiet would otherwise keep their last attempts forever.
@@ -175,7 +215,13 @@ pub struct AccountFailures {
     unresolved: VecDeque<i64>,
     /// Failures since the last success, however old.
     pub consecutive: u32,
+    /// Of those, how many came from each source address (the first [`RUN_SOURCES`] sources):
+    /// a success ends a brute-force run only if it comes from where the run came from.
+    run: Vec<(u32, u32)>,
 }
+
+/// Source addresses of a failure run remembered per account.
+const RUN_SOURCES: usize = 16;
 
 impl AccountFailures {
     /// Failures, and attempts of unknown outcome, within the window before `now_ms`.
@@ -191,13 +237,31 @@ impl AccountFailures {
         (self.recent.len() as u32, self.unresolved.len() as u32)
     }
 
-    pub fn record(&mut self, now_ms: i64, success: Option<bool>) {
+    /// Consecutive failures before now that came from `source`.
+    pub fn consecutive_from(&self, source: u32) -> u32 {
+        self.run
+            .iter()
+            .find(|(address, _)| *address == source)
+            .map_or(0, |(_, count)| *count)
+    }
+
+    pub fn record(&mut self, now_ms: i64, source: u32, success: Option<bool>) {
         match success {
             Some(false) => {
                 self.recent.push_back(now_ms);
                 self.consecutive += 1;
+                if let Some((_, count)) =
+                    self.run.iter_mut().find(|(address, _)| *address == source)
+                {
+                    *count += 1;
+                } else if self.run.len() < RUN_SOURCES {
+                    self.run.push((source, 1));
+                }
             }
-            Some(true) => self.consecutive = 0,
+            Some(true) => {
+                self.consecutive = 0;
+                self.run.clear();
+            }
             None => self.unresolved.push_back(now_ms),
         }
     }
@@ -242,15 +306,40 @@ mod tests {
     }
 
     #[test]
+    fn a_success_from_the_same_address_forgives_the_typos_before_it() {
+        let mut windows = SourceWindows::new(3600);
+        windows.record("chrome", 0, 1, 10, true, true);
+        windows.record("chrome", 1_000, 2, 20, true, true);
+        windows.forgive("chrome", 1, 10);
+        // Another address's failure on the same account stays counted.
+        windows.forgive("chrome", 2, 99);
+        let counts = windows.counts("chrome", 2_000);
+        assert_eq!(
+            (counts.failures, counts.failed_accounts, counts.unknown_accounts),
+            (1, 1, 1)
+        );
+        // Expiry after forgiving does not count the forgiven failure twice.
+        let later = windows.counts("chrome", 3_600_500);
+        assert_eq!((later.failures, later.failed_accounts), (1, 1));
+        assert_eq!(windows.counts("chrome", 3_602_000), WindowCounts::default());
+    }
+
+    #[test]
     fn account_failures_reset_on_success() {
         let mut failures = AccountFailures::default();
         for second in 0..5 {
-            failures.record(second * 1000, Some(false));
+            failures.record(second * 1000, 7, Some(false));
         }
-        failures.record(4_500, None);
-        assert_eq!(failures.consecutive, 5);
-        assert_eq!(failures.in_window(5_000, 3_000), (2, 1));
-        failures.record(6_000, Some(true));
+        failures.record(4_500, 7, None);
+        failures.record(4_800, 9, Some(false));
+        assert_eq!(failures.consecutive, 6);
+        assert_eq!(
+            (failures.consecutive_from(7), failures.consecutive_from(9)),
+            (5, 1)
+        );
+        assert_eq!(failures.in_window(5_000, 3_000), (3, 1));
+        failures.record(6_000, 9, Some(true));
         assert_eq!(failures.consecutive, 0);
+        assert_eq!(failures.consecutive_from(7), 0);
     }
 }

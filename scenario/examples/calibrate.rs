@@ -25,7 +25,9 @@ use scenario::{GeneratedLogin, Label};
 
 /// L2 penalty on the coefficients (not the intercept), in units of total sample weight.
 const L2: f64 = 1e-4;
-const ITERATIONS: usize = 3;
+const ITERATIONS: usize = 5;
+/// Share of each iteration's fit taken into the next model.
+const DAMPING: f64 = 0.5;
 const SWEEPS: usize = 300;
 
 struct Sample {
@@ -68,7 +70,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let fitted = fit(&sample, &model);
+        // Damped: the inputs depend on the model through what baselines learn, and a full
+        // step can overshoot into a model that learns too little (or too much).
+        let fitted = damp(&fit(&sample, &model), &model, DAMPING);
         let change = fitted
             .coefficients
             .iter()
@@ -163,6 +167,18 @@ fn collect(
         })
         .collect();
     Ok(sample)
+}
+
+fn damp(fitted: &Model, previous: &Model, share: f64) -> Model {
+    let mix = |new: f64, old: f64| share * new + (1.0 - share) * old;
+    let mut coefficients = previous.coefficients;
+    for (coefficient, new) in coefficients.iter_mut().zip(&fitted.coefficients) {
+        *coefficient = mix(*new, *coefficient);
+    }
+    Model {
+        intercept: mix(fitted.intercept, previous.intercept),
+        coefficients,
+    }
 }
 
 fn sigmoid(z: f64) -> f64 {

@@ -896,6 +896,30 @@ pub static DOMESTIC_RESIDENTIAL: &[NetworkBlock] = &[
     block(v4(41, 118, 0, 0, 22), Residential, 16637, "MTN SA", &CAPE_TOWN),
 ];
 
+/// More mobile carriers of the countries where staff live, for staff who switch carrier during
+/// the period (found as the second cities were).
+#[rustfmt::skip]
+pub static OTHER_CARRIERS: &[NetworkBlock] = &[
+    // AS25400 Telia Norge AS (mobile), Oslo.
+    block(v4(46, 15, 20, 0, 22), Mobile, 25400, "Telia Norge AS", &OSLO),
+    // AS3320 Deutsche Telekom AG (mobile), Berlin.
+    block(v4(31, 59, 224, 0, 22), Mobile, 3320, "Deutsche Telekom AG", &BERLIN),
+    // AS3215 Orange S.A. (mobile), Paris.
+    block(v4(2, 4, 36, 0, 22), Mobile, 3215, "Orange S.A.", &PARIS),
+    // AS5410 Bouygues Telecom SA (mobile), Paris.
+    block(v4(5, 48, 108, 0, 22), Mobile, 5410, "Bouygues Telecom SA", &PARIS),
+    // AS12479 Orange Espagne SA (mobile), Madrid.
+    block(v4(1, 178, 224, 0, 22), Mobile, 12479, "Orange Espagne SA", &MADRID),
+    // AS852 TELUS Communications (mobile), Toronto.
+    block(v4(153, 68, 0, 0, 22), Mobile, 852, "TELUS Communications Inc.", &TORONTO),
+    // AS26599 Telefonica Brasil (Vivo), Sao Paulo.
+    block(v4(152, 234, 108, 0, 22), Mobile, 26599, "TELEFONICA BRASIL S.A", &SAO_PAULO),
+    // AS4657 StarHub, Singapore.
+    block(v4(23, 206, 180, 0, 22), Mobile, 4657, "Starhub Ltd.", &SINGAPORE),
+    // AS24560 Bharti Airtel (mobile), Mumbai.
+    block(v4(106, 201, 72, 0, 22), Mobile, 24560, "Bharti Airtel Limited", &MUMBAI),
+];
+
 /// Cloud and server-hosting networks.
 #[rustfmt::skip]
 pub static HOSTING: &[NetworkBlock] = &[
@@ -991,6 +1015,7 @@ pub fn all_blocks() -> impl Iterator<Item = &'static NetworkBlock> {
         })
         .chain(FOREIGN_RESIDENTIAL)
         .chain(DOMESTIC_RESIDENTIAL)
+        .chain(OTHER_CARRIERS)
         .chain(HOSTING)
         .chain(VPN)
         .chain(TOR_EXITS)

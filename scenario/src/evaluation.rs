@@ -31,9 +31,10 @@ pub enum Family {
     /// The evaluation preset: 400 staff over 60 days in fifteen office cities.
     Office,
     /// 1,000 staff over 45 days, more travel and mobile use, a company VPN on a cloud provider,
-    /// many stealthy takeovers.
+    /// carrier switches and weekends elsewhere in the country, many stealthy takeovers.
     Hybrid,
-    /// 150 mostly remote staff over 45 days, phones everywhere, few attacks.
+    /// 150 mostly remote staff over 45 days, phones everywhere, a company VPN, carrier switches
+    /// and weekends away, few attacks.
     Remote,
     /// The independent generator ([`crate::markov`]): 600 staff over 45 days.
     Markov,
@@ -96,6 +97,8 @@ impl Family {
                     corporate_vpn_share: 0.25,
                     second_home_share: 0.3,
                     phone_replacement_share: 0.1,
+                    carrier_switch_share: 0.1,
+                    domestic_getaway_share: 0.15,
                     ..Workforce::default()
                 },
                 ..evaluation
@@ -122,6 +125,8 @@ impl Family {
                     frequent_traveller_share: 0.1,
                     personal_vpn_share: 0.1,
                     corporate_vpn_share: 0.5,
+                    carrier_switch_share: 0.1,
+                    domestic_getaway_share: 0.2,
                     ..Workforce::default()
                 },
                 ..evaluation

@@ -301,6 +301,13 @@ pub struct Workforce {
     pub second_home_share: f64,
     /// Share of phone owners who replace their phone during the period.
     pub phone_replacement_share: f64,
+    /// Share of phone owners who switch mobile carrier during the period (carrier churn: a
+    /// new network owner, often placed in another city, in a familiar country).
+    pub carrier_switch_share: f64,
+    /// Share of staff who spend a weekend or two in another city of their country (a friend's
+    /// home, a holiday rental: a new city and a new residential network in a familiar country,
+    /// with their own, current devices).
+    pub domestic_getaway_share: f64,
 }
 
 impl Default for Workforce {
@@ -314,6 +321,8 @@ impl Default for Workforce {
             corporate_vpn_share: 0.0,
             second_home_share: 0.25,
             phone_replacement_share: 0.06,
+            carrier_switch_share: 0.0,
+            domestic_getaway_share: 0.0,
         }
     }
 }
@@ -331,6 +340,8 @@ impl Workforce {
             ("corporate_vpn_share", self.corporate_vpn_share),
             ("second_home_share", self.second_home_share),
             ("phone_replacement_share", self.phone_replacement_share),
+            ("carrier_switch_share", self.carrier_switch_share),
+            ("domestic_getaway_share", self.domestic_getaway_share),
         ];
         if let Some((name, _)) = shares.iter().find(|(_, value)| !share(*value)) {
             return Err(ScenarioError::InvalidWorkforce {

@@ -9,8 +9,9 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 
 use super::catalog::{
-    Browser, BrowserInstall, DESKTOP_BROWSERS, HOME_CITIES, HOSTING, HomeCity, IpPrefix,
-    NetworkBlock, PHONE_BROWSERS, Platform, SAMSUNG_MODELS, VPN,
+    Browser, BrowserInstall, DESKTOP_BROWSERS, DOMESTIC_RESIDENTIAL, HOME_CITIES, HOSTING,
+    HomeCity, IpPrefix, NetworkBlock, OTHER_CARRIERS, PHONE_BROWSERS, Platform, SAMSUNG_MODELS,
+    VPN,
 };
 use super::names;
 use super::random::{Random, Stream};
@@ -79,6 +80,17 @@ pub(super) fn simulate(
         );
         if workforce.corporate_vpn_share > 0.0 && random.chance(workforce.corporate_vpn_share) {
             person.corporate_vpn = Some(corporate_vpn.for_city(person.city));
+        }
+        if workforce.carrier_switch_share > 0.0
+            && person.phone.is_some()
+            && random.chance(workforce.carrier_switch_share)
+        {
+            person.switch_carrier(&mut random, window);
+        }
+        if workforce.domestic_getaway_share > 0.0
+            && random.chance(workforce.domestic_getaway_share)
+        {
+            person.plan_getaways(&mut random, window);
         }
         let mut anchors = Vec::new();
         person.live(&mut random, window, &mut traffic.rows, &mut anchors);
@@ -257,6 +269,8 @@ enum Whereabouts {
 enum Place {
     Home,
     SecondHome,
+    /// A weekend elsewhere in the country.
+    Getaway(IpAddr),
     Office,
     Mobile,
     Hotel,
@@ -293,6 +307,11 @@ struct Person<'a> {
     vpn: Option<(&'static NetworkBlock, f64)>,
     /// The company VPN's egress for this person, if they use it.
     corporate_vpn: Option<IpAddr>,
+    /// Another carrier from this day on.
+    carrier_switch: Option<(i64, &'static NetworkBlock)>,
+    /// Weekends (the Saturday's local date) spent elsewhere in the country, and the address
+    /// of the place.
+    getaways: Vec<(Date, IpAddr)>,
     mobile_use: f64,
     // Devices.
     laptop: BrowserInstall,
@@ -399,6 +418,8 @@ impl<'a> Person<'a> {
             mobile_block,
             vpn,
             corporate_vpn: None,
+            carrier_switch: None,
+            getaways: Vec::new(),
             mobile_use: workforce.mobile_use,
             laptop,
             phone,
@@ -482,6 +503,68 @@ impl<'a> Person<'a> {
         }
     }
 
+    /// Switches to another mobile carrier of the same country on a day in the period.
+    fn switch_carrier(&mut self, random: &mut Random, window: Window) {
+        let country = self.city.site.country;
+        let current = self.mobile_block.asn;
+        let others: Vec<&'static NetworkBlock> = HOME_CITIES
+            .iter()
+            .flat_map(|city| city.mobile)
+            .chain(OTHER_CARRIERS)
+            .filter(|block| block.site.country == country && block.asn != current)
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let first_day = window.start.div_euclid(SECONDS_PER_DAY);
+        let days = (window.end - window.start).div_euclid(SECONDS_PER_DAY);
+        let day = first_day + random.between(days / 5, days - 1);
+        self.carrier_switch = Some((day, random.pick_copy(&others)));
+    }
+
+    /// One to three weekends in another city of the country, on a residential network there.
+    fn plan_getaways(&mut self, random: &mut Random, window: Window) {
+        let country = self.city.site.country;
+        let places: Vec<&'static NetworkBlock> = HOME_CITIES
+            .iter()
+            .filter(|city| !std::ptr::eq(*city, self.city))
+            .flat_map(|city| city.residential)
+            .chain(DOMESTIC_RESIDENTIAL)
+            .filter(|block| block.site.country == country && block.site.name != self.city.site.name)
+            .collect();
+        if places.is_empty() {
+            return;
+        }
+        let first = local_date(&self.time_zone, window.start);
+        let weeks = (window.end - window.start).div_euclid(7 * SECONDS_PER_DAY);
+        for _ in 0..random.between(1, 3) {
+            let week = random.between(0, (weeks - 1).max(0));
+            let mut saturday = first
+                .checked_add(jiff::Span::new().days(week * 7))
+                .unwrap_or(first);
+            while saturday.weekday() != Weekday::Saturday {
+                saturday = saturday.tomorrow().unwrap_or(saturday);
+            }
+            let place = random.pick_copy(&places).prefix.random_host(random);
+            self.getaways.push((saturday, place));
+        }
+    }
+
+    /// The place of a weekend away that `date` falls in.
+    fn getaway_on(&self, date: Date) -> Option<IpAddr> {
+        self.getaways.iter().find_map(|(saturday, place)| {
+            (date == *saturday || date.yesterday().ok() == Some(*saturday)).then_some(*place)
+        })
+    }
+
+    /// The mobile carrier on `day`.
+    fn mobile_block_on(&self, day: i64) -> &'static NetworkBlock {
+        match self.carrier_switch {
+            Some((from, carrier)) if day >= from => carrier,
+            _ => self.mobile_block,
+        }
+    }
+
     fn whereabouts(&self, second: i64) -> Whereabouts {
         for (index, trip) in self.trips.iter().enumerate() {
             if second < trip.unavailable_from || second >= trip.available_at_home {
@@ -547,7 +630,9 @@ impl<'a> Person<'a> {
         if count == 0 {
             return;
         }
-        let at_second_home = weekend && self.second_home.is_some() && random.chance(0.35);
+        let getaway = if weekend { self.getaway_on(date) } else { None };
+        let at_second_home =
+            getaway.is_none() && weekend && self.second_home.is_some() && random.chance(0.35);
         let minutes = self.sign_in_minutes(random, count, weekend);
         let office_day = !weekend
             && !on_vacation
@@ -567,10 +652,10 @@ impl<'a> Person<'a> {
                         && !on_vacation
                         && (self.work_start_minute..self.work_end_minute).contains(&minute);
                     let place = self.choose_home_place(random, work_time, office_day, weekend);
-                    let place = if place == Place::Home && at_second_home {
-                        Place::SecondHome
-                    } else {
-                        place
+                    let place = match (place, getaway) {
+                        (Place::Home, Some(address)) => Place::Getaway(address),
+                        (Place::Home, None) if at_second_home => Place::SecondHome,
+                        _ => place,
                     };
                     self.sign_in_at_home_city(random, second, place, rows, anchors);
                 }
@@ -647,7 +732,8 @@ impl<'a> Person<'a> {
                     *random.pick(self.office_egress)
                 }
             }
-            Place::Mobile => self.mobile_block.prefix.random_host(random),
+            Place::Mobile => self.mobile_block_on(day).prefix.random_host(random),
+            Place::Getaway(address) => address,
             Place::Home | Place::SecondHome => match (self.corporate_vpn, self.vpn) {
                 (Some(egress), _) if random.chance(CORPORATE_VPN_AT_HOME) => {
                     via_vpn = true;
@@ -668,6 +754,7 @@ impl<'a> Person<'a> {
         let success_index = self.emit(random, second, ip, user_agent, place == Place::Mobile, rows);
         if let Some(index) = success_index
             && !via_vpn
+            && !matches!(place, Place::Getaway(_))
         {
             anchors.push(index);
         }
@@ -704,7 +791,7 @@ impl<'a> Person<'a> {
                 .prefix
                 .random_host(random),
             // Roaming data is routed through the home carrier.
-            (None, _) => self.mobile_block.prefix.random_host(random),
+            (None, _) => self.mobile_block_on(day).prefix.random_host(random),
         };
         let device = self.choose_device(random, place);
         let user_agent = self.user_agent(device, day);
@@ -722,7 +809,7 @@ impl<'a> Person<'a> {
                 }
             }
             Place::Office | Place::VisitedOffice => Device::Laptop,
-            Place::Hotel => {
+            Place::Hotel | Place::Getaway(_) => {
                 if self.phone.is_some() && random.chance(0.3) {
                     Device::Phone
                 } else {

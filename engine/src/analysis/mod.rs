@@ -36,6 +36,9 @@ use crate::feedback::{
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
 use crate::windows::{AccountFailures, SourceWindows};
 
+/// Learnt logins by others from a /24 that make it a network the organisation shares.
+const SHARED_NETWORK_LOGINS: u32 = 30;
+
 /// Gaps kept per user for the robust pace statistics.
 const PACE_HISTORY: usize = 32;
 
@@ -742,6 +745,7 @@ impl<'g> Analyzer<'g> {
         let network_owner = info
             .geo
             .as_ref()
+            .filter(|geo| geo.network.hides_location())
             .and_then(|geo| geo.asn)
             .map(|asn| self.network_owner_windows.counts(asn, now_ms))
             .unwrap_or_default();
@@ -769,7 +773,7 @@ impl<'g> Analyzer<'g> {
         let secs_since_previous =
             previous.map(|last| (now_ms - last.timestamp_ms).max(0) as f64 / 1000.0);
         let pace_z = secs_since_previous.map_or(0.0, |gap| robust_z((gap + 1.0).ln(), &state.gaps));
-        let travel = previous.and_then(|last| {
+        let travel_from = |last: &LastLogin| {
             let from = self.sources.get(last.source as usize)?.geo.as_ref()?;
             let to = info.geo.as_ref()?;
             let distance_km = haversine_km(from.coordinates()?, to.coordinates()?);
@@ -778,20 +782,34 @@ impl<'g> Analyzer<'g> {
             let speed_kmh = distance_km / (elapsed_secs.max(60.0) / 3600.0);
             let uncertainty_km = from.accuracy_km + to.accuracy_km;
             Some(Travel {
+                from_source: last.source,
+                from_ms: last.timestamp_ms,
                 distance_km,
                 elapsed_secs,
                 speed_kmh,
-                uncertain: from.network.hides_location()
+                uncertain: !reliably_located(from, &baseline.spread)
                     || to.network.hides_location()
-                    || from.trusted
                     || to.trusted
                     || uncertainty_km >= distance_km / 2.0,
+                to_shared_network: self
+                    .population
+                    .count(&Key::Prefix(info.prefix))
+                    .saturating_sub(baseline.prefixes.count(&info.prefix))
+                    >= SHARED_NETWORK_LOGINS,
                 to_familiar_network: baseline.prefixes.count(&info.prefix) > 0
                     || (to.asn.is_some_and(|asn| baseline.asns.count(&asn) > 0)
                         && country_key(to.country_code.as_deref())
                             .is_some_and(|code| baseline.countries.count(&code) > 0)),
             })
-        });
+        };
+        // When the previous login's place says little (a VPN, a roaming phone), the latest
+        // reliably located one still bounds where the person can be now.
+        let travel = match (previous.and_then(&travel_from), &baseline.last_fixed) {
+            (Some(travel), Some(fixed)) if travel.uncertain => {
+                travel_from(fixed).filter(|from_fixed| !from_fixed.uncertain).or(Some(travel))
+            }
+            (travel, _) => travel,
+        };
         let geo = info.geo.as_ref();
         let agent_info = &self.agents[agent as usize];
         let network_terms =
@@ -799,6 +817,18 @@ impl<'g> Analyzer<'g> {
         let device_terms =
             hierarchy_terms::<4>(baseline, &self.population, &device_levels, smoothing);
         let city = info.city_key();
+        let city_popularity = city.map_or(0.0, |(country, city)| {
+            self.population.city_conditional(&country, city)
+        });
+        let network_owner_popularity = match (
+            geo.and_then(|geo| country_key(geo.country_code.as_deref())),
+            geo.and_then(|geo| geo.asn),
+        ) {
+            (Some(country), Some(asn)) => self
+                .population
+                .conditional(&Key::Asn(asn), Some(&Key::Country(country))),
+            _ => 0.0,
+        };
         let city_surprise = city.map_or(0.0, |(country, city)| {
             let population_p = self.population.city_conditional(&country, city);
             let user_p = (f64::from(baseline.cities.count(&city)) + smoothing * population_p)
@@ -832,6 +862,8 @@ impl<'g> Analyzer<'g> {
             network_surprise: network_terms.iter().sum::<f64>().max(0.0),
             network_terms,
             city_surprise,
+            network_owner_popularity,
+            city_popularity,
             new_city: city.map(|(_, city)| baseline.cities.count(&city) == 0),
             device_surprise: device_terms.iter().sum::<f64>().max(0.0),
             device_terms,
@@ -856,6 +888,11 @@ impl<'g> Analyzer<'g> {
             new_browser: baseline.browsers.count(&agent_info.browser) == 0,
             new_user_agent: baseline.agents.count(&agent) == 0,
             network: geo.map(|geo| geo.network),
+            agent_logins: self.population.count(&Key::Agent(agent)),
+            network_owner_share: geo.and_then(|geo| geo.asn).map_or(0.0, |asn| {
+                f64::from(self.population.count(&Key::Asn(asn)))
+                    / f64::from(self.population.logins.max(1))
+            }),
             scripted_client: agent_info.device == DeviceType::Script,
             browser_versions_behind: self
                 .population
@@ -864,7 +901,7 @@ impl<'g> Analyzer<'g> {
             account_failures,
             account_unresolved,
             data_span_secs: (now_ms - self.first_timestamp_ms) as f64 / 1000.0,
-            failures_before: state.failures.consecutive,
+            failures_before: state.failures.consecutive_from(source),
             source: source_counts,
             network_long: network_counts,
             foreign_source,
@@ -892,14 +929,18 @@ impl<'g> Analyzer<'g> {
             .record(source, now_ms, user, source, failed, unknown);
         self.network_windows
             .record(prefix, now_ms, user, source, failed, unknown);
+        // Campaigns are counted by network owner only where owners are attack infrastructure
+        // (hosting, VPN, Tor); residential proxies spread over the big consumer ISPs that
+        // everyone uses, and are found by their client fingerprint and the names they try.
+        let attack_infrastructure = self.sources[source as usize]
+            .geo
+            .as_ref()
+            .filter(|geo| geo.network.hides_location())
+            .and_then(|geo| geo.asn);
         if features.foreign_source {
             self.fingerprint_windows
                 .record(agent, now_ms, user, source, failed, unknown);
-            if let Some(asn) = self.sources[source as usize]
-                .geo
-                .as_ref()
-                .and_then(|geo| geo.asn)
-            {
+            if let Some(asn) = attack_infrastructure {
                 self.network_owner_windows
                     .record(asn, now_ms, user, source, failed, unknown);
             }
@@ -908,15 +949,47 @@ impl<'g> Analyzer<'g> {
             self.tenant_unknown_window
                 .record((), now_ms, user, source, failed, unknown);
         }
+        if event.success == Some(true) {
+            self.fingerprint_windows.forgive(agent, user, source);
+            if let Some(asn) = attack_infrastructure {
+                self.network_owner_windows.forgive(asn, user, source);
+            }
+            self.tenant_unknown_window.forgive((), user, source);
+        }
 
         let learn_below = self.config.baseline.learn_below_risk;
         // A login teaches the baseline when it is clearly ordinary, or when it is only somewhat
-        // unusual and keeps one anchor — a known network or a known browser and OS. An intruder
-        // on a new network with a new device does not become familiar by logging in again.
-        let anchored = !features.new_prefix || !(features.new_os || features.new_browser);
-        let teaches = !failed
-            && (risk_score < self.config.baseline.learn_freely_below_risk
-                || (risk_score < learn_below && anchored));
+        // unusual and keeps one anchor — a known network, or the user's current browser and OS
+        // on a network that does not hide its users. An intruder on a new network with a new
+        // device, or with an old copy of the user's browser, does not become familiar by
+        // logging in again.
+        let new_hidden_network = features
+            .network
+            .is_some_and(NetworkType::hides_location)
+            && features.new_asn.unwrap_or(features.new_prefix);
+        let anchored = !features.new_prefix
+            || (!(features.new_os || features.new_browser)
+                && features.downgrade.is_none()
+                && !new_hidden_network);
+        let ordinary = risk_score < self.config.baseline.learn_freely_below_risk
+            || (risk_score < learn_below && anchored);
+        let network = crate::baseline::Probation::key(
+            self.sources[source as usize]
+                .geo
+                .as_ref()
+                .and_then(|geo| geo.asn),
+            prefix,
+        );
+        let baseline_params = &self.config.baseline;
+        let teaches = event.success != Some(false)
+            && (ordinary
+                || (event.success == Some(true)
+                    && self.users[user as usize].baseline.probation.admit(
+                        network,
+                        now_ms,
+                        baseline_params.probation_days,
+                        baseline_params.probation_span_days,
+                    )));
         let network_levels = if teaches {
             self.network_levels(source)
         } else {
@@ -925,7 +998,7 @@ impl<'g> Analyzer<'g> {
         let device_levels = self.device_levels(agent);
 
         let state = &mut self.users[user as usize];
-        state.failures.record(now_ms, event.success);
+        state.failures.record(now_ms, source, event.success);
         state.baseline.attempts += 1;
         state.baseline.successes += u32::from(event.success == Some(true));
         if !teaches {
@@ -951,6 +1024,13 @@ impl<'g> Analyzer<'g> {
         baseline.first_learnt_ms.get_or_insert(now_ms);
         baseline.hours[hour] += 1;
         baseline.weekdays[weekday] += 1;
+        if let Some(asn) = self.sources[source as usize]
+            .geo
+            .as_ref()
+            .and_then(|geo| geo.asn)
+        {
+            baseline.spread.learn(asn, prefix);
+        }
         if let Some((country, city)) = self.sources[source as usize].city_key() {
             baseline.cities.add(&city);
             self.population.learn_city(&country, city);
@@ -970,6 +1050,13 @@ impl<'g> Analyzer<'g> {
             source,
             agent,
         });
+        if self.sources[source as usize]
+            .geo
+            .as_ref()
+            .is_some_and(|geo| reliably_located(geo, &baseline.spread))
+        {
+            baseline.last_fixed = baseline.last.clone();
+        }
         self.population.logins += 1;
         let agent_info = &self.agents[agent as usize];
         self.population
@@ -983,6 +1070,16 @@ impl<'g> Analyzer<'g> {
             }
         }
     }
+}
+
+/// Whether a source's place is where the person is: not a network that hides it (hosting, VPN,
+/// Tor), not allow-listed (its location is not evidence), not country-level, and not a carrier
+/// that hands this user addresses all over its pool.
+fn reliably_located(geo: &crate::enrich::GeoInfo, spread: &crate::baseline::AddressSpread) -> bool {
+    !geo.network.hides_location()
+        && !geo.trusted
+        && geo.accuracy_km < crate::enrich::COUNTRY_ACCURACY_KM
+        && !geo.asn.is_some_and(|asn| spread.scattered(asn))
 }
 
 pub(crate) fn country_key(code: Option<&str>) -> Option<[u8; 2]> {

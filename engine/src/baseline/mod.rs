@@ -49,11 +49,19 @@ pub struct UserBaseline {
     pub releases: BrowserReleases,
     /// When the first learnt login happened (the learning period runs from it).
     pub first_learnt_ms: Option<i64>,
+    /// How many /24s of each network owner the user's addresses came from.
+    pub spread: AddressSpread,
+    /// New networks that keep coming back, on their way to becoming the user's own.
+    pub probation: Probation,
     /// Logins per hour of day and weekday (UTC); compared circularly and smoothed.
     pub hours: [u32; 24],
     pub weekdays: [u32; 7],
     /// The latest learnt login, for travel and gaps.
     pub last: Option<LastLogin>,
+    /// The latest learnt login from a reliably located place (not a VPN, hosting or Tor
+    /// network, an allow-listed one, or a carrier that scatters the user's addresses), where
+    /// travel is measured from when the latest login's place says little.
+    pub last_fixed: Option<LastLogin>,
     /// Every attempt seen, learnt or not (so an unknown account name is recognised as such).
     pub attempts: u32,
     pub successes: u32,
@@ -210,6 +218,8 @@ impl Population {
 /// A stable small key for a city of a country (FNV-1a over "CC/City"); collisions only merge
 /// two cities' counts.
 pub fn city_key(country: &[u8; 2], city: &str) -> u32 {
+    // DB-IP names districts in parentheses ("Berlin (Bezirk Pankow)"): the same city.
+    let city = city.split(" (").next().unwrap_or(city).trim();
     country
         .iter()
         .chain(b"/")
@@ -217,6 +227,110 @@ pub fn city_key(country: &[u8; 2], city: &str) -> u32 {
         .fold(0x811c_9dc5u32, |hash, byte| {
             (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
         })
+}
+
+/// Distinct /24s (up to [`SPREAD_PREFIXES`]) the user's learnt logins came from, per network
+/// owner: a carrier that hands the user addresses all over its pool (mobile carrier-grade NAT,
+/// roaming routed home) places them where the carrier is, not where they are.
+#[derive(Clone, Debug, Default)]
+pub struct AddressSpread {
+    owners: Vec<(u32, Vec<u128>)>,
+}
+
+/// Distinct /24s of one owner that make its locations unreliable for a user.
+pub const SPREAD_PREFIXES: usize = 3;
+/// Network owners remembered per user.
+const SPREAD_OWNERS: usize = 8;
+
+impl AddressSpread {
+    pub fn learn(&mut self, asn: u32, prefix: u128) {
+        match self.owners.iter_mut().find(|(owner, _)| *owner == asn) {
+            Some((_, prefixes)) => {
+                if prefixes.len() < SPREAD_PREFIXES && !prefixes.contains(&prefix) {
+                    prefixes.push(prefix);
+                }
+            }
+            None => {
+                if self.owners.len() == SPREAD_OWNERS {
+                    self.owners.remove(0);
+                }
+                self.owners.push((asn, vec![prefix]));
+            }
+        }
+    }
+
+    /// The user's addresses from `asn` spread over many /24s.
+    pub fn scattered(&self, asn: u32) -> bool {
+        self.owners
+            .iter()
+            .any(|(owner, prefixes)| *owner == asn && prefixes.len() >= SPREAD_PREFIXES)
+    }
+}
+
+/// Networks new to a user that the risk gate kept out of the baseline but that keep coming
+/// back: a new phone carrier, a new home ISP, a second home. One used on enough different days
+/// over long enough becomes the user's own, however unusual it looked (an attacker's sessions
+/// rarely span a week; staff keep using their new carrier), and from then on its logins teach.
+/// Bounded: the least recently seen is forgotten when full.
+#[derive(Clone, Debug, Default)]
+pub struct Probation {
+    entries: Vec<OnProbation>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct OnProbation {
+    network: u128,
+    first_ms: i64,
+    last_day: i64,
+    days: u32,
+    admitted: bool,
+}
+
+/// Networks kept on probation per user.
+const PROBATION_ENTRIES: usize = 8;
+
+impl Probation {
+    /// A successful login from `network` (see [`Probation::key`]); whether the network has
+    /// earned its place: used on `days` different days spanning at least `span_days`.
+    pub fn admit(&mut self, network: u128, now_ms: i64, days: u32, span_days: f64) -> bool {
+        let day = now_ms.div_euclid(86_400_000);
+        let index = match self.entries.iter().position(|entry| entry.network == network) {
+            Some(index) => index,
+            None => {
+                if self.entries.len() == PROBATION_ENTRIES
+                    && let Some(stalest) = self
+                        .entries
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, entry)| entry.last_day)
+                        .map(|(index, _)| index)
+                {
+                    self.entries.swap_remove(stalest);
+                }
+                self.entries.push(OnProbation {
+                    network,
+                    first_ms: now_ms,
+                    last_day: day,
+                    days: 1,
+                    admitted: false,
+                });
+                self.entries.len() - 1
+            }
+        };
+        let entry = &mut self.entries[index];
+        if entry.last_day != day {
+            entry.days += 1;
+            entry.last_day = day;
+        }
+        entry.admitted |= entry.days >= days
+            && (now_ms - entry.first_ms) as f64 >= span_days * 86_400_000.0;
+        entry.admitted
+    }
+
+    /// The key of a network: its owner (ASN) when known, else its /24 (/48).
+    pub fn key(asn: Option<u32>, prefix: u128) -> u128 {
+        asn.map_or(prefix, |asn| (1u128 << 127) | u128::from(asn))
+    }
 }
 
 /// A browser release as (major, minor) ("Safari 26.3" is (26, 3), "Chrome 147" is (147, 0)).
@@ -457,6 +571,34 @@ mod tests {
                 .map(|downgrade| downgrade.steps),
             Some(1)
         );
+    }
+
+    #[test]
+    fn a_new_network_used_for_a_week_becomes_the_users_own() {
+        const DAY: i64 = 86_400_000;
+        let mut probation = Probation::default();
+        let carrier = Probation::key(Some(1267), 0);
+        // Three logins on one day: not yet.
+        for hour in 0..3 {
+            assert!(!probation.admit(carrier, hour * 3_600_000, 3, 7.0));
+        }
+        assert!(!probation.admit(carrier, 2 * DAY, 3, 7.0));
+        // Three days, but within a week: not yet; a week later: admitted.
+        assert!(!probation.admit(carrier, 5 * DAY, 3, 7.0));
+        assert!(probation.admit(carrier, 8 * DAY, 3, 7.0));
+        // An attacker's two-day session is not.
+        let server = Probation::key(Some(14061), 0);
+        assert!(!probation.admit(server, 0, 3, 7.0));
+        assert!(!probation.admit(server, DAY, 3, 7.0));
+    }
+
+    #[test]
+    fn districts_are_the_same_city() {
+        assert_eq!(
+            city_key(b"DE", "Berlin"),
+            city_key(b"DE", "Berlin (Bezirk Pankow)")
+        );
+        assert_ne!(city_key(b"DE", "Berlin"), city_key(b"US", "Berlin"));
     }
 
     #[test]

@@ -137,7 +137,10 @@ fn success_after_failures(features: &LoginFeatures, params: &RuleParams) -> Opti
     if failures < params.failures_before_success {
         return None;
     }
-    let unfamiliar = features.new_prefix || features.new_device_type || features.new_browser;
+    // A new network owner, not just a new address: phones get a fresh one for every sign-in.
+    let unfamiliar = features.new_asn.unwrap_or(features.new_prefix)
+        || features.new_device_type
+        || features.new_browser;
     Some(finding(
         FindingKind::FailuresThenSuccess,
         if unfamiliar && features.confidence >= 0.5 {
@@ -310,11 +313,11 @@ fn distributed_campaign(
         .as_ref()
         .and_then(|geo| geo.asn)
         .map(|asn| format!("network owner AS{asn}"));
+    // A client is the campaign's own only if the campaign used it more than staff ever did.
+    let client = (features.agent_logins < features.fingerprint.accounts)
+        .then(|| format!("client ({})", evidence.agent.describe()));
     let (counts, shared) = [
-        (
-            features.fingerprint,
-            Some(format!("client ({})", evidence.agent.describe())),
-        ),
+        (features.fingerprint, client),
         (features.network_owner, owner),
     ]
     .into_iter()
@@ -408,18 +411,14 @@ fn impossible_travel(
     evidence: &Evidence<'_>,
 ) -> Option<Finding> {
     let travel = features.travel.as_ref()?;
-    let previous = evidence.previous_source()?;
+    let previous = evidence.sources.get(travel.from_source as usize)?;
     if travel.speed_kmh <= params.max_speed_kmh
         || travel.distance_km < params.min_travel_km
         || previous.ip == evidence.source.ip
     {
         return None;
     }
-    let previous_at = evidence
-        .user
-        .last
-        .as_ref()
-        .map_or(0, |last| last.timestamp_ms);
+    let previous_at = travel.from_ms;
     let sentence = format!(
         "{} at {} → {} at {}: {} km in {} ({} km/h)",
         previous.describe(),
@@ -436,6 +435,14 @@ fn impossible_travel(
             0.0,
             format!(
                 "fast travel, but a location is uncertain (country-level, anonymising or allow-listed network): {sentence}"
+            ),
+        )
+    } else if travel.to_shared_network {
+        finding(
+            FindingKind::ImpossibleTravel,
+            0.0,
+            format!(
+                "fast travel to a network many colleagues use (an office, a carrier's pool, a company VPN): {sentence}"
             ),
         )
     } else if travel.to_familiar_network {
