@@ -31,11 +31,12 @@ use crate::features::LoginFeatures;
 use crate::risk::RiskParams;
 
 /// Number of model inputs.
-pub const INPUTS: usize = 30;
+pub const INPUTS: usize = 31;
 
 /// What each input is, in order (also the names the calibration prints).
 pub const INPUT_NAMES: [&str; INPUTS] = [
-    "country_surprise",
+    "rare_country_surprise",
+    "common_country_surprise",
     "rare_network_owner_surprise",
     "common_network_owner_surprise",
     "prefix_surprise",
@@ -69,7 +70,8 @@ pub const INPUT_NAMES: [&str; INPUTS] = [
 
 /// Each input in words, for explanations.
 pub const INPUT_DESCRIPTIONS: [&str; INPUTS] = [
-    "a country rare for this user",
+    "a country rare for this user and here",
+    "a country rare for this user, common here",
     "a network owner rare for this user and here",
     "a network owner rare for this user, common here",
     "a /24 network rare for this user",
@@ -112,9 +114,9 @@ enum Family {
 }
 
 /// Positions of the inputs that are not plain per-user evidence.
-const FAST_TRAVEL: usize = 19;
-const FOREST: usize = 20;
-const DBSCAN: usize = 21;
+const FAST_TRAVEL: usize = 20;
+const FOREST: usize = 21;
+const DBSCAN: usize = 22;
 
 const FAMILIES: [Family; INPUTS] = {
     let mut families = [Family::Statistical; INPUTS];
@@ -131,7 +133,7 @@ const FAMILIES: [Family; INPUTS] = {
 
 /// Inputs that measure how unlike the user's own history the login is (the user-level
 /// evidence the population detectors need to be corroborated by).
-const USER_NOVELTY: std::ops::Range<usize> = 0..15;
+const USER_NOVELTY: std::ops::Range<usize> = 0..16;
 
 /// Scale (nats) at which user-level evidence counts as corroboration: 1 − e^(−S/scale).
 const CORROBORATION_SCALE_NATS: f64 = 4.0;
@@ -159,38 +161,39 @@ pub struct Model {
 
 /// The shipped model (see the module documentation for how it was fitted).
 pub const FITTED: Model = Model {
-    intercept: -6.1589,
+    intercept: -6.1753,
     coefficients: [
-        0.9123, // country_surprise
-        0.2705, // rare_network_owner_surprise
-        0.4750, // common_network_owner_surprise
+        0.9012, // rare_country_surprise
+        0.6432, // common_country_surprise
+        0.2317, // rare_network_owner_surprise
+        0.4612, // common_network_owner_surprise
         0.0000, // prefix_surprise
         0.0000, // address_surprise
-        1.2978, // rare_city_surprise
-        0.5827, // common_city_surprise
-        0.9786, // device_type_surprise
-        1.6548, // os_surprise
-        0.3884, // browser_surprise
+        1.3050, // rare_city_surprise
+        0.5292, // common_city_surprise
+        0.9892, // device_type_surprise
+        1.6430, // os_surprise
+        0.4057, // browser_surprise
         0.0000, // user_agent_surprise
-        4.3625, // browser_downgrade
+        4.3796, // browser_downgrade
         0.0000, // hour_surprise
         0.0000, // weekday_surprise
-        0.0035, // pace
-        2.4986, // new_hosting_or_vpn
-        1.7346, // tor
-        2.8818, // scripted_client
-        3.6593, // outdated_browser
-        2.7238, // fast_travel
-        1.7778, // isolation_forest_corroborated
-        0.5841, // dbscan_corroborated
-        1.0519, // failed
-        1.2351, // account_failures
+        0.0001, // pace
+        2.6900, // new_hosting_or_vpn
+        1.7816, // tor
+        2.8293, // scripted_client
+        3.6473, // outdated_browser
+        2.8906, // fast_travel
+        1.7200, // isolation_forest_corroborated
+        0.7914, // dbscan_corroborated
+        1.0832, // failed
+        1.1904, // account_failures
         0.0000, // failures_before_success
-        0.0025, // address_failed_accounts
+        0.0001, // address_failed_accounts
         0.0000, // network_failed_accounts
-        2.8207, // unknown_account
-        0.4853, // campaign_from_new_source
-        1.0878, // stuffing_wave_from_new_source
+        2.8092, // unknown_account
+        0.4815, // campaign_from_new_source
+        1.0970, // stuffing_wave_from_new_source
     ],
 };
 
@@ -232,9 +235,12 @@ impl RiskInputs {
         let owner_rarity = rarity(features.network_owner_popularity);
         let city = confidence * features.city_surprise;
         let city_rarity = rarity(features.city_popularity);
+        let country = confidence * country.max(0.0);
+        let country_rarity = rarity(features.country_popularity);
         Self {
             values: [
-                confidence * country.max(0.0),
+                country * country_rarity,
+                country * (1.0 - country_rarity),
                 owner * owner_rarity,
                 owner * (1.0 - owner_rarity),
                 confidence * prefix.max(0.0),
@@ -273,11 +279,7 @@ impl RiskInputs {
                 ln(features.source.failed_accounts),
                 ln(features.network_long.failed_accounts),
                 // Only attempts: an account's first success is a new user, not an attack.
-                flag(
-                    features.unknown_account
-                        && !succeeded
-                        && features.data_span_secs >= 86_400.0,
-                ),
+                flag(features.unknown_account && !succeeded && features.data_span_secs >= 86_400.0),
                 foreign * ln(campaign),
                 if features.data_span_secs >= 86_400.0 {
                     foreign
@@ -395,9 +397,7 @@ mod tests {
             ..RiskParams::default()
         };
         let forest_part = FITTED.logit(&inputs, &defaults) - FITTED.logit(&inputs, &without_forest);
-        assert!(
-            (forest_part - FITTED.coefficients[FOREST] * inputs.values[FOREST]).abs() < 1e-12
-        );
+        assert!((forest_part - FITTED.coefficients[FOREST] * inputs.values[FOREST]).abs() < 1e-12);
     }
 
     #[test]

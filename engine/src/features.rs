@@ -48,6 +48,9 @@ pub struct LoginFeatures {
     /// learnt logins (smoothed shares): a new carrier everyone here uses is not a stranger's.
     pub network_owner_popularity: f64,
     pub city_popularity: f64,
+    /// Same for the country among all learnt logins: a country nobody here signs in from is
+    /// not a business trip to a colleague's office.
+    pub country_popularity: f64,
     /// The city is new for the user (`None` when not located to a city).
     pub new_city: Option<bool>,
     /// Same along device type → OS → browser → exact user agent.

@@ -315,7 +315,11 @@ mod tests {
         windows.forgive("chrome", 2, 99);
         let counts = windows.counts("chrome", 2_000);
         assert_eq!(
-            (counts.failures, counts.failed_accounts, counts.unknown_accounts),
+            (
+                counts.failures,
+                counts.failed_accounts,
+                counts.unknown_accounts
+            ),
             (1, 1, 1)
         );
         // Expiry after forgiving does not count the forgiven failure twice.

@@ -190,17 +190,22 @@ fn print_run(run: &Run, details: bool) {
                 .unwrap_or(0.0)
         );
     }
-    let accounts = &run.accounts_with_risky_success;
-    println!(
-        "    accounts ({}): flagged {} compromised {} caught {}",
-        accounts.definition, accounts.flagged, accounts.compromised, accounts.true_positives
-    );
-    for (name, of_attack) in &accounts.by_attack {
+    for accounts in [&run.accounts, &run.accounts_with_risky_success] {
         println!(
-            "      {name:<22} {} of {}",
-            of_attack.flagged, of_attack.compromised
+            "    accounts ({}): flagged {} compromised {} caught {}",
+            accounts.definition, accounts.flagged, accounts.compromised, accounts.true_positives
         );
+        for (name, of_attack) in &accounts.by_attack {
+            println!(
+                "      {name:<22} {} of {}",
+                of_attack.flagged, of_attack.compromised
+            );
+        }
     }
+    println!(
+        "    suspicious accounts {}, campaigns {}, incidents {}",
+        run.suspicious_accounts, run.campaigns, run.incidents
+    );
     println!(
         "    benign High+ ({}) by findings:",
         run.events.benign_high_or_above_count

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use engine::enrich::GeoLookup;
 use engine::evaluation::{RankingMetrics, ranking_metrics};
-use engine::{AnalysisConfig, IngestOptions, RiskLevel, ScoredEvent};
+use engine::{AccountStatus, AnalysisConfig, IngestOptions, RiskLevel, ScoredEvent};
 use serde::Serialize;
 
 use crate::markov::MarkovParams;
@@ -198,8 +198,14 @@ pub struct Run {
     pub logins: usize,
     pub attack_logins: usize,
     pub events: EventFigures,
-    /// Accounts with a High-or-above successful login (the pre-verdict reading).
+    /// Accounts whose verdict is compromised.
+    pub accounts: AccountFigures,
+    /// Accounts whose verdict is suspicious (to confirm with the user).
+    pub suspicious_accounts: usize,
+    /// Accounts with a High-or-above successful login (the reading before verdicts).
     pub accounts_with_risky_success: AccountFigures,
+    /// Campaigns found.
+    pub campaigns: usize,
     pub incidents: usize,
     pub incidents_per_1000_users: f64,
     /// Normal logins at High or above by the findings that drove them ("dbscan_noise",
@@ -246,7 +252,7 @@ pub fn evaluate_rows(
     let analysis = engine::analyze(&ingested.events, config, geo, |_| {})?;
     let analysis_secs = started.elapsed().as_secs_f64();
     let events = event_figures(rows, &analysis.events)?;
-    let incidents = engine::incidents(&analysis.events, &engine::IncidentParams::default()).len();
+    let incidents = analysis.incidents(&engine::IncidentParams::default()).len();
     let without_success = if without_success {
         let mut blind = ingested.events.clone();
         for event in &mut blind {
@@ -263,6 +269,16 @@ pub fn evaluate_rows(
         users,
         logins: rows.len(),
         attack_logins: rows.iter().filter(|row| row.label.is_attack()).count(),
+        accounts: account_figures(
+            rows,
+            "verdict: compromised",
+            &analysis
+                .accounts_with(AccountStatus::Compromised)
+                .map(|verdict| verdict.user_id.clone())
+                .collect(),
+        ),
+        suspicious_accounts: analysis.accounts_with(AccountStatus::Suspicious).count(),
+        campaigns: analysis.campaigns.len(),
         accounts_with_risky_success: account_figures(
             rows,
             "a successful login at High or above",
@@ -463,11 +479,8 @@ pub fn headline(run: &Run) -> Vec<(&'static str, f64)> {
             run.events.stealthy_takeover_roc_auc.unwrap_or(f64::NAN),
         ),
         ("benign_high_pct", run.events.benign_high_or_above * 100.0),
-        (
-            "account_precision",
-            run.accounts_with_risky_success.precision,
-        ),
-        ("account_recall", run.accounts_with_risky_success.recall),
+        ("account_precision", run.accounts.precision),
+        ("account_recall", run.accounts.recall),
         ("incidents_per_1000_users", run.incidents_per_1000_users),
         ("logins_per_sec", run.logins_per_sec),
     ];

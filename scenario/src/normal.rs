@@ -87,8 +87,7 @@ pub(super) fn simulate(
         {
             person.switch_carrier(&mut random, window);
         }
-        if workforce.domestic_getaway_share > 0.0
-            && random.chance(workforce.domestic_getaway_share)
+        if workforce.domestic_getaway_share > 0.0 && random.chance(workforce.domestic_getaway_share)
         {
             person.plan_getaways(&mut random, window);
         }

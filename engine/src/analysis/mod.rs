@@ -13,6 +13,7 @@ use jiff::tz::TimeZone;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::{AccountStatus, AccountVerdict, Campaign, account_verdicts, campaigns};
 pub use crate::baseline::{BaselineSnapshot, Counted};
 use crate::baseline::{Key, LastLogin, Population, UserBaseline, city_key, hierarchy_terms};
 use crate::calibration::{FITTED, Model, RiskInputs};
@@ -36,8 +37,8 @@ use crate::feedback::{
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
 use crate::windows::{AccountFailures, SourceWindows};
 
-/// Learnt logins by others from a /24 that make it a network the organisation shares.
-const SHARED_NETWORK_LOGINS: u32 = 30;
+/// Other users with a /24 in their baseline that make it a network the organisation shares.
+const SHARED_NETWORK_USERS: u32 = 10;
 
 /// Gaps kept per user for the robust pace statistics.
 const PACE_HISTORY: usize = 32;
@@ -793,9 +794,9 @@ impl<'g> Analyzer<'g> {
                     || uncertainty_km >= distance_km / 2.0,
                 to_shared_network: self
                     .population
-                    .count(&Key::Prefix(info.prefix))
-                    .saturating_sub(baseline.prefixes.count(&info.prefix))
-                    >= SHARED_NETWORK_LOGINS,
+                    .prefix_users(info.prefix)
+                    .saturating_sub(u32::from(baseline.prefixes.count(&info.prefix) > 0))
+                    >= SHARED_NETWORK_USERS,
                 to_familiar_network: baseline.prefixes.count(&info.prefix) > 0
                     || (to.asn.is_some_and(|asn| baseline.asns.count(&asn) > 0)
                         && country_key(to.country_code.as_deref())
@@ -805,9 +806,9 @@ impl<'g> Analyzer<'g> {
         // When the previous login's place says little (a VPN, a roaming phone), the latest
         // reliably located one still bounds where the person can be now.
         let travel = match (previous.and_then(&travel_from), &baseline.last_fixed) {
-            (Some(travel), Some(fixed)) if travel.uncertain => {
-                travel_from(fixed).filter(|from_fixed| !from_fixed.uncertain).or(Some(travel))
-            }
+            (Some(travel), Some(fixed)) if travel.uncertain => travel_from(fixed)
+                .filter(|from_fixed| !from_fixed.uncertain)
+                .or(Some(travel)),
             (travel, _) => travel,
         };
         let geo = info.geo.as_ref();
@@ -820,6 +821,11 @@ impl<'g> Analyzer<'g> {
         let city_popularity = city.map_or(0.0, |(country, city)| {
             self.population.city_conditional(&country, city)
         });
+        let country_popularity = geo
+            .and_then(|geo| country_key(geo.country_code.as_deref()))
+            .map_or(0.0, |country| {
+                self.population.conditional(&Key::Country(country), None)
+            });
         let network_owner_popularity = match (
             geo.and_then(|geo| country_key(geo.country_code.as_deref())),
             geo.and_then(|geo| geo.asn),
@@ -864,6 +870,7 @@ impl<'g> Analyzer<'g> {
             city_surprise,
             network_owner_popularity,
             city_popularity,
+            country_popularity,
             new_city: city.map(|(_, city)| baseline.cities.count(&city) == 0),
             device_surprise: device_terms.iter().sum::<f64>().max(0.0),
             device_terms,
@@ -963,9 +970,7 @@ impl<'g> Analyzer<'g> {
         // on a network that does not hide its users. An intruder on a new network with a new
         // device, or with an old copy of the user's browser, does not become familiar by
         // logging in again.
-        let new_hidden_network = features
-            .network
-            .is_some_and(NetworkType::hides_location)
+        let new_hidden_network = features.network.is_some_and(NetworkType::hides_location)
             && features.new_asn.unwrap_or(features.new_prefix);
         let anchored = !features.new_prefix
             || (!(features.new_os || features.new_browser)
@@ -1061,6 +1066,9 @@ impl<'g> Analyzer<'g> {
         let agent_info = &self.agents[agent as usize];
         self.population
             .learn_browser(agent_info.browser, agent_info.browser_major);
+        if baseline.prefixes.count(&prefix) == 0 {
+            self.population.learn_prefix_user(prefix);
+        }
         for levels in [&network_levels[..], &device_levels[..]] {
             let mut parent = None;
             for (key, _) in levels {
@@ -1186,6 +1194,13 @@ pub struct Analysis {
     pub events: Vec<ScoredEvent>,
     /// Riskiest first.
     pub users: Vec<UserRisk>,
+    /// One verdict per account (compromised, suspicious, clean) with its evidence chain:
+    /// compromised first. The unit an analyst acts on; see [`crate::accounts`].
+    #[serde(default)]
+    pub accounts: Vec<AccountVerdict>,
+    /// Attacking campaigns (brute force, spraying, stuffing), largest first.
+    #[serde(default)]
+    pub campaigns: Vec<Campaign>,
     pub config: AnalysisConfig,
     pub geo_data: Option<String>,
     pub forest_fits: u32,
@@ -1199,6 +1214,19 @@ impl Analysis {
             .iter()
             .filter(|event| event.risk_level == level)
             .count()
+    }
+
+    /// Accounts whose verdict is `status`.
+    pub fn accounts_with(&self, status: AccountStatus) -> impl Iterator<Item = &AccountVerdict> {
+        self.accounts
+            .iter()
+            .filter(move |verdict| verdict.status == status)
+    }
+
+    /// One incident per compromised account and per campaign
+    /// ([`crate::incidents::incidents_from`]).
+    pub fn incidents(&self, params: &crate::IncidentParams) -> Vec<crate::Incident> {
+        crate::incidents::incidents_from(&self.events, &self.accounts, &self.campaigns, params)
     }
 }
 
@@ -1396,9 +1424,13 @@ pub fn analyze_with(
     let mut users = analyzer.user_risks();
     sort_users(&mut users);
     let (forest_fits, cluster_fits) = analyzer.model_fits();
+    let accounts = account_verdicts(&finished, &config.accounts, &config.risk);
+    let campaigns = campaigns(&finished);
     Ok(Analysis {
         events: finished,
         users,
+        accounts,
+        campaigns,
         config: config.clone(),
         geo_data: geo.data_version(),
         forest_fits,

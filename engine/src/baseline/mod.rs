@@ -148,6 +148,8 @@ pub struct Population {
     /// distinct cities seen: the population side of the city term.
     cities: HashMap<u32, u32>,
     countries_with_cities: HashMap<[u8; 2], (u32, u32)>,
+    /// Distinct users who learnt each /24 (/48).
+    prefix_users: HashMap<u128, u32>,
 }
 
 impl Population {
@@ -194,6 +196,16 @@ impl Population {
         in_country.0 += 1;
         in_country.1 += u32::from(*count == 0);
         *count += 1;
+    }
+
+    /// How many users have this /24 (/48) in their baseline.
+    pub fn prefix_users(&self, prefix: u128) -> u32 {
+        self.prefix_users.get(&prefix).copied().unwrap_or(0)
+    }
+
+    /// A user learnt `prefix` for the first time.
+    pub fn learn_prefix_user(&mut self, prefix: u128) {
+        *self.prefix_users.entry(prefix).or_default() += 1;
     }
 
     pub fn learn_browser(&mut self, browser: &'static str, major: Option<u32>) {
@@ -294,7 +306,11 @@ impl Probation {
     /// earned its place: used on `days` different days spanning at least `span_days`.
     pub fn admit(&mut self, network: u128, now_ms: i64, days: u32, span_days: f64) -> bool {
         let day = now_ms.div_euclid(86_400_000);
-        let index = match self.entries.iter().position(|entry| entry.network == network) {
+        let index = match self
+            .entries
+            .iter()
+            .position(|entry| entry.network == network)
+        {
             Some(index) => index,
             None => {
                 if self.entries.len() == PROBATION_ENTRIES
@@ -322,8 +338,8 @@ impl Probation {
             entry.days += 1;
             entry.last_day = day;
         }
-        entry.admitted |= entry.days >= days
-            && (now_ms - entry.first_ms) as f64 >= span_days * 86_400_000.0;
+        entry.admitted |=
+            entry.days >= days && (now_ms - entry.first_ms) as f64 >= span_days * 86_400_000.0;
         entry.admitted
     }
 
