@@ -218,7 +218,8 @@ fn verdict(
                 .values()
                 .map(|(event, _)| 1.0 - event.risk_score)
                 .product::<f64>();
-        if score > best.0 {
+        // On ties the later window wins: it holds the same evidence and its repeats.
+        if score >= best.0 && score > 0.0 {
             let mut contexts: Vec<(&ScoredEvent, u32)> = strongest.into_values().collect();
             contexts.sort_by(|a, b| {
                 b.0.risk_score

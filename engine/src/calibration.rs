@@ -257,7 +257,7 @@ impl RiskInputs {
                         .map_or(0.0, |downgrade| f64::from(downgrade.steps.min(4))),
                 confidence * features.hour_surprise,
                 confidence * features.weekday_surprise,
-                confidence * (features.pace_z - 3.0).max(0.0).min(10.0),
+                confidence * (features.pace_z - 3.0).clamp(0.0, 10.0),
                 flag(anonymising && features.new_asn.unwrap_or(features.new_prefix))
                     * rarity(features.network_owner_share),
                 flag(features.network == Some(NetworkType::Tor)),

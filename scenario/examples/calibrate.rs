@@ -208,7 +208,6 @@ fn log_loss(sample: &Sample, model: &Model) -> f64 {
 /// Cyclic coordinate Newton steps on the weighted, L2-penalised log loss, each coefficient
 /// projected onto [0, ∞); the intercept is free.
 fn fit(sample: &Sample, start: &Model) -> Model {
-    let n = sample.labels.len();
     let total_weight: f64 = sample.weights.iter().sum();
     let penalty = L2 * total_weight;
     let mut model = start.clone();
@@ -226,20 +225,29 @@ fn fit(sample: &Sample, start: &Model) -> Model {
     for _ in 0..SWEEPS {
         let mut largest_step: f64 = 0.0;
         for coordinate in 0..=INPUTS {
-            let (mut gradient, mut curvature) = (0.0, 0.0);
-            for i in 0..n {
-                let x = if coordinate == INPUTS {
+            let value = |inputs: &[f64; INPUTS]| {
+                if coordinate == INPUTS {
                     1.0
                 } else {
-                    sample.inputs[i][coordinate]
-                };
+                    inputs[coordinate]
+                }
+            };
+            let (mut gradient, mut curvature) = (0.0, 0.0);
+            for (((inputs, margin), label), weight) in sample
+                .inputs
+                .iter()
+                .zip(&margins)
+                .zip(&sample.labels)
+                .zip(&sample.weights)
+            {
+                let x = value(inputs);
                 if x == 0.0 {
                     continue;
                 }
-                let p = sigmoid(margins[i]);
-                let y = f64::from(u8::from(sample.labels[i]));
-                gradient += sample.weights[i] * (p - y) * x;
-                curvature += sample.weights[i] * p * (1.0 - p) * x * x;
+                let p = sigmoid(*margin);
+                let y = f64::from(u8::from(*label));
+                gradient += weight * (p - y) * x;
+                curvature += weight * p * (1.0 - p) * x * x;
             }
             let (current, step) = if coordinate == INPUTS {
                 let current = model.intercept;
@@ -264,13 +272,8 @@ fn fit(sample: &Sample, start: &Model) -> Model {
             } else {
                 model.coefficients[coordinate] = next;
             }
-            for i in 0..n {
-                let x = if coordinate == INPUTS {
-                    1.0
-                } else {
-                    sample.inputs[i][coordinate]
-                };
-                margins[i] += delta * x;
+            for (margin, inputs) in margins.iter_mut().zip(&sample.inputs) {
+                *margin += delta * value(inputs);
             }
         }
         if largest_step < 1e-5 {
