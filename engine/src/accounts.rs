@@ -8,16 +8,16 @@
 //!
 //! - Only **successful** logins can show a compromise; failed attempts show that the account
 //!   was targeted (and belong to a [`Campaign`]).
-//! - Evidence is grouped by **context** — the network owner (or /24) and the device — so an
-//!   attacker's ten logins from one server count once, as do a traveller's ten logins from one
-//!   hotel.
+//! - Evidence is grouped by **network** — the network owner (or /24) — so an attacker's ten
+//!   logins from one server count once, as do a traveller's ten logins from one hotel with
+//!   their laptop and their phone.
 //! - Within [`AccountParams::window_secs`] (a week, as risk-based alerting's usual entity
-//!   window), the distinct contexts' risks combine as independent evidence (noisy-OR:
+//!   window), the distinct networks' risks combine as independent evidence (noisy-OR:
 //!   1 − Π(1 − pᵢ)): several weak findings add up, one weak finding alone does not.
 //! - **Compromised**: a successful login at Critical on its own (strong evidence: a brute-force
 //!   or stuffing hit, impossible travel with everything new, an out-of-date copy of the user's
 //!   browser from a stranger's network), or combined evidence at Critical from at least two
-//!   contexts, one of them at High. **Suspicious**: combined evidence at High. **Clean**:
+//!   networks, one of them at High. **Suspicious**: combined evidence at High. **Clean**:
 //!   otherwise (even if attacks failed against it).
 //!
 //! Verdicts are computed from scored logins alone ([`account_verdicts`]), so results read back
@@ -99,7 +99,7 @@ pub struct AccountEvidence {
     pub findings: Vec<FindingKind>,
     /// The login's reasons, strongest first.
     pub reasons: String,
-    /// Other logins from the same context (network owner and device) within the window.
+    /// Other risky logins from the same network within the window.
     pub repeats: u32,
 }
 
@@ -108,14 +108,14 @@ pub struct AccountEvidence {
 pub struct AccountVerdict {
     pub user_id: String,
     pub status: AccountStatus,
-    /// Combined evidence, 0–1 (noisy-OR of the strongest window's contexts).
+    /// Combined evidence, 0–1 (noisy-OR of the strongest window's networks).
     pub score: f64,
     pub level: RiskLevel,
     pub logins: u32,
     pub successes: u32,
     /// Failed attempts at High or above (the account was targeted).
     pub attacked: u32,
-    /// The strongest window's evidence, one entry per context, strongest first.
+    /// The strongest window's evidence, one entry per network, strongest first.
     pub evidence: Vec<AccountEvidence>,
     /// Campaigns ([`Campaign::id`]) that tried this account.
     pub campaigns: Vec<String>,
@@ -164,6 +164,13 @@ pub fn account_verdicts(
     verdicts
 }
 
+/// Where a login came from: its network owner (or /24). An account's evidence counts once per
+/// network, however many devices signed in from it (a household's laptop and phone on a
+/// holiday rental's line are one piece of evidence, not two).
+fn network_of(event: &ScoredEvent) -> String {
+    context(event).0
+}
+
 /// The context of a login: its network owner (or /24) and its device.
 fn context(event: &ScoredEvent) -> (String, &str) {
     let network = match (event.asn, event.ip) {
@@ -201,13 +208,13 @@ fn verdict(
     // The strongest window ending at each risky login.
     let mut best: (f64, Vec<(&ScoredEvent, u32)>) = (0.0, Vec::new());
     for (end, last) in risky.iter().enumerate() {
-        let mut strongest: BTreeMap<(String, &str), (&ScoredEvent, u32)> = BTreeMap::new();
+        let mut strongest: BTreeMap<String, (&ScoredEvent, u32)> = BTreeMap::new();
         for event in risky[..=end]
             .iter()
             .rev()
             .take_while(|event| last.timestamp_ms - event.timestamp_ms <= window_ms)
         {
-            let entry = strongest.entry(context(event)).or_insert((event, 0));
+            let entry = strongest.entry(network_of(event)).or_insert((event, 0));
             entry.1 += 1;
             if event.risk_score > entry.0.risk_score {
                 entry.0 = event;
@@ -302,8 +309,8 @@ fn summary(verdict: &AccountVerdict) -> String {
     let others = verdict.evidence.len() - 1;
     let corroboration = match others {
         0 => String::new(),
-        1 => ", with one more risky context within the week".to_owned(),
-        n => format!(", with {n} more risky contexts within the week"),
+        1 => ", with one more risky network within the week".to_owned(),
+        n => format!(", with {n} more risky networks within the week"),
     };
     match verdict.status {
         AccountStatus::Compromised => format!(

@@ -161,39 +161,39 @@ pub struct Model {
 
 /// The shipped model (see the module documentation for how it was fitted).
 pub const FITTED: Model = Model {
-    intercept: -6.1753,
+    intercept: -6.1767,
     coefficients: [
-        0.9012, // rare_country_surprise
-        0.6432, // common_country_surprise
-        0.2317, // rare_network_owner_surprise
-        0.4612, // common_network_owner_surprise
+        0.9073, // rare_country_surprise
+        0.6395, // common_country_surprise
+        0.2550, // rare_network_owner_surprise
+        0.4569, // common_network_owner_surprise
         0.0000, // prefix_surprise
         0.0000, // address_surprise
-        1.3050, // rare_city_surprise
-        0.5292, // common_city_surprise
-        0.9892, // device_type_surprise
-        1.6430, // os_surprise
-        0.4057, // browser_surprise
+        1.2993, // rare_city_surprise
+        0.5198, // common_city_surprise
+        0.9951, // device_type_surprise
+        1.6450, // os_surprise
+        0.4110, // browser_surprise
         0.0000, // user_agent_surprise
-        4.3796, // browser_downgrade
-        0.0000, // hour_surprise
+        4.2654, // browser_downgrade
+        0.0002, // hour_surprise
         0.0000, // weekday_surprise
-        0.0001, // pace
-        2.6900, // new_hosting_or_vpn
-        1.7816, // tor
-        2.8293, // scripted_client
-        3.6473, // outdated_browser
-        2.8906, // fast_travel
-        1.7200, // isolation_forest_corroborated
-        0.7914, // dbscan_corroborated
-        1.0832, // failed
-        1.1904, // account_failures
+        0.0000, // pace
+        2.6956, // new_hosting_or_vpn
+        1.7598, // tor
+        2.8275, // scripted_client
+        3.6290, // outdated_browser
+        2.8586, // fast_travel
+        1.7085, // isolation_forest_corroborated
+        0.7810, // dbscan_corroborated
+        1.0860, // failed
+        1.1908, // account_failures
         0.0000, // failures_before_success
-        0.0001, // address_failed_accounts
+        0.0000, // address_failed_accounts
         0.0000, // network_failed_accounts
-        2.8092, // unknown_account
-        0.4815, // campaign_from_new_source
-        1.0970, // stuffing_wave_from_new_source
+        2.8182, // unknown_account
+        0.4831, // campaign_from_new_source
+        1.0979, // stuffing_wave_from_new_source
     ],
 };
 

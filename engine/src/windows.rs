@@ -39,7 +39,7 @@ pub struct WindowCounts {
 struct SourceWindow {
     attempts: VecDeque<Attempt>,
     per_account: HashMap<u32, AccountTally>,
-    /// Attempts per source address in the window.
+    /// Attempts per source address in the window (only where distinct sources are counted).
     per_source: HashMap<u32, u32>,
     failures: u32,
     /// Accounts in the window with at least one failure / marked unknown, kept up to date on
@@ -123,9 +123,12 @@ impl SourceWindow {
         }
     }
 
+    fn count_source(&mut self, source: u32) {
+        *self.per_source.entry(source).or_default() += 1;
+    }
+
     fn push(&mut self, attempt: Attempt) {
         self.failures += u32::from(attempt.failed);
-        *self.per_source.entry(attempt.source).or_default() += 1;
         let tally = self.per_account.entry(attempt.account).or_default();
         tally.attempts += 1;
         if attempt.failed {
@@ -146,6 +149,9 @@ pub struct SourceWindows<K> {
     window_ms: i64,
     windows: HashMap<K, SourceWindow>,
     pushes_since_sweep: usize,
+    /// Whether distinct source addresses are counted ([`WindowCounts::sources`]); windows
+    /// keyed by one address do not need it.
+    count_sources: bool,
 }
 
 impl<K: Eq + Hash + Copy> SourceWindows<K> {
@@ -154,6 +160,15 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
             window_ms: window_secs.saturating_mul(1000),
             windows: HashMap::default(),
             pushes_since_sweep: 0,
+            count_sources: false,
+        }
+    }
+
+    /// Windows that also count distinct source addresses.
+    pub fn counting_sources(window_secs: i64) -> Self {
+        Self {
+            count_sources: true,
+            ..Self::new(window_secs)
         }
     }
 
@@ -186,7 +201,8 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
         failed: bool,
         unknown_account: bool,
     ) {
-        self.windows.entry(source).or_default().push(Attempt {
+        let window = self.windows.entry(source).or_default();
+        window.push(Attempt {
             timestamp_ms: now_ms,
             account,
             source: address,
@@ -194,6 +210,9 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
             unknown_account,
             forgiven: false,
         });
+        if self.count_sources {
+            window.count_source(address);
+        }
         self.pushes_since_sweep += 1;
         // Sources that went quiet would otherwise keep their last attempts forever.
         if self.pushes_since_sweep >= 65_536 {
@@ -273,7 +292,7 @@ mod tests {
 
     #[test]
     fn counts_only_attempts_inside_the_window() {
-        let mut windows = SourceWindows::new(60);
+        let mut windows = SourceWindows::counting_sources(60);
         for (second, account, failed) in
             [(0, 1, true), (10, 2, true), (20, 2, false), (65, 3, true)]
         {
@@ -307,7 +326,7 @@ mod tests {
 
     #[test]
     fn a_success_from_the_same_address_forgives_the_typos_before_it() {
-        let mut windows = SourceWindows::new(3600);
+        let mut windows = SourceWindows::counting_sources(3600);
         windows.record("chrome", 0, 1, 10, true, true);
         windows.record("chrome", 1_000, 2, 20, true, true);
         windows.forgive("chrome", 1, 10);
