@@ -140,7 +140,8 @@ pub fn account_verdicts(
                 .push(campaign.id.clone());
         }
     }
-    let mut by_user: BTreeMap<&str, Vec<&ScoredEvent>> = BTreeMap::new();
+    let mut by_user: rustc_hash::FxHashMap<&str, Vec<&ScoredEvent>> =
+        rustc_hash::FxHashMap::default();
     for event in events {
         by_user.entry(&event.user_id).or_default().push(event);
     }
