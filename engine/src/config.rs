@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::accounts::AccountParams;
 pub use crate::baseline::BaselineParams;
 pub use crate::check::ConfigError;
 pub use crate::detectors::dbscan::DbscanParams;
@@ -19,6 +20,7 @@ pub struct AnalysisConfig {
     pub dbscan: DbscanParams,
     pub rules: RuleParams,
     pub risk: RiskParams,
+    pub accounts: AccountParams,
 }
 
 impl AnalysisConfig {
@@ -27,6 +29,7 @@ impl AnalysisConfig {
         self.isolation_forest.check()?;
         self.dbscan.check()?;
         self.rules.check()?;
+        self.accounts.check()?;
         self.risk.check()
     }
 }

@@ -1,21 +1,33 @@
 //! Per-login features. Every value is computed from the user's and the population's history
 //! *before* this login (causal), so a login scores the same whatever follows it in the file.
 
+use crate::baseline::Downgrade;
 use crate::enrich::NetworkType;
 use crate::windows::WindowCounts;
 
-/// Movement from the user's previous login.
+/// Movement from the user's previous login (or, when that one's location is unreliable, from
+/// their latest login at a reliably located place).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Travel {
+    /// Where and when the movement starts: the source's index in the analysis' table of
+    /// addresses, and the login's time.
+    pub from_source: u32,
+    pub from_ms: i64,
     pub distance_km: f64,
     pub elapsed_secs: f64,
     pub speed_kmh: f64,
     /// Either end is only known to country level, or hides the person's location (hosting, VPN,
-    /// Tor), or is allow-listed: the speed is not evidence on its own.
+    /// Tor), or is allow-listed, or the start is a network that hands this user addresses all
+    /// over its pool (a mobile carrier, whose roaming traffic comes home): the speed is not
+    /// evidence on its own.
     pub uncertain: bool,
     /// The destination is a network (/24 or ASN in a known country) the user already uses, as
     /// when a roaming phone's traffic comes home through its carrier: not a new place.
     pub to_familiar_network: bool,
+    /// The destination /24 is regularly used by others here (an office, a carrier's pool, the
+    /// company VPN): Entra ID Protection's atypical travel likewise ignores "locations
+    /// regularly used by other users in the organization".
+    pub to_shared_network: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,8 +39,26 @@ pub struct LoginFeatures {
     /// Freeman-style surprise (nats) of the source along country → ASN → /24 → IP (or /24 → IP
     /// without geolocation).
     pub network_surprise: f64,
+    /// Its terms, one per level: country, network owner (ASN), /24, address (without
+    /// geolocation: /24, address, 0, 0).
+    pub network_terms: [f64; 4],
+    /// Freeman term of the city given the country (0 when the city is unknown).
+    pub city_surprise: f64,
+    /// How common the network owner is in the country, and the city in the country, among all
+    /// learnt logins (smoothed shares): a new carrier everyone here uses is not a stranger's.
+    pub network_owner_popularity: f64,
+    pub city_popularity: f64,
+    /// Same for the country among all learnt logins: a country nobody here signs in from is
+    /// not a business trip to a colleague's office.
+    pub country_popularity: f64,
+    /// The city is new for the user (`None` when not located to a city).
+    pub new_city: Option<bool>,
     /// Same along device type → OS → browser → exact user agent.
     pub device_surprise: f64,
+    pub device_terms: [f64; 4],
+    /// An older release of a browser the user has since used a newer one of on the same OS,
+    /// not itself in use lately: an out-of-date copy of the user's own browser.
+    pub downgrade: Option<Downgrade>,
     /// −ln of the smoothed relative likelihood of this hour / weekday for the user (0 = usual).
     pub hour_surprise: f64,
     pub weekday_surprise: f64,
@@ -49,13 +79,22 @@ pub struct LoginFeatures {
     /// This exact user-agent string is new for the user.
     pub new_user_agent: bool,
     pub network: Option<NetworkType>,
+    /// Learnt (legitimate-looking) logins anyone made with this exact user agent: a campaign
+    /// is told by its client only if the client is the campaign's, not a browser release many
+    /// staff still run.
+    pub agent_logins: u32,
+    /// Share of all learnt logins that came from this network owner (0 when unknown): a
+    /// company VPN in a cloud region is common, an attacker's server is not.
+    pub network_owner_share: f64,
     pub scripted_client: bool,
     /// Major versions this browser is behind the newest one seen in the population (outdated
     /// browsers are typical of attack tooling and old stolen-session kits).
     pub browser_versions_behind: u32,
     /// The account had no successful login before this attempt.
     pub unknown_account: bool,
-    /// Failures on this account within the rule window, and consecutive failures just before.
+    /// Failures on this account within the rule window, and consecutive failures just before
+    /// from this login's address (an attacker's run does not end in the owner's success from
+    /// home).
     pub account_failures: u32,
     pub failures_before: u32,
     /// Attempts on this account within the rule window whose outcome the log does not record.
@@ -66,6 +105,15 @@ pub struct LoginFeatures {
     pub source: WindowCounts,
     /// Attempts from this /24 (/48) within the spray window.
     pub network_long: WindowCounts,
+    /// The source's network (the ASN when located, else the /24) was never used in a learnt
+    /// login of this account, or the account is unknown: what campaigns are made of.
+    pub foreign_source: bool,
+    /// Attempts from sources new to their accounts within the campaign window that share this
+    /// login's exact user agent (a client fingerprint) / its network owner (ASN).
+    pub fingerprint: WindowCounts,
+    pub network_owner: WindowCounts,
+    /// Attempts on never-seen account names across the tenant within the wave window.
+    pub tenant_unknown: WindowCounts,
     pub success: Option<bool>,
 }
 
@@ -80,6 +128,10 @@ impl LoginFeatures {
     pub fn with_vouched_network(&self) -> Self {
         Self {
             network_surprise: 0.0,
+            network_terms: [0.0; 4],
+            city_surprise: 0.0,
+            new_city: self.new_city.map(|_| false),
+            foreign_source: self.unknown_account,
             travel: None,
             new_country: self.new_country.map(|_| false),
             new_asn: self.new_asn.map(|_| false),

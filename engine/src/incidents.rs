@@ -1,18 +1,19 @@
-//! Incidents: scored logins grouped into what an analyst investigates.
+//! Incidents: what an analyst investigates, one per compromised account and one per attacking
+//! campaign ([`incidents`]), never one per risky login.
 //!
-//! A finding belongs to one login; an attack is usually several. Flagged logins (at or above
-//! [`IncidentParams::min_level`]) are grouped two ways:
-//! - **Source incidents**: logins from an address with a password-spray or credential-stuffing
-//!   finding, grouped by that address — one attacker, many accounts.
-//! - **Account incidents**: every other flagged login, grouped by user.
+//! - **Account incidents**: an account whose verdict is compromised
+//!   ([`crate::accounts::account_verdicts`]), with its flagged logins (at or above
+//!   [`IncidentParams::min_level`]) and its evidence chain as the timeline.
+//! - **Source incidents**: a campaign ([`crate::accounts::campaigns`]) — brute force against
+//!   one account, or spraying and stuffing against many, from one address or hundreds — with
+//!   its attempts as the timeline; its subject is the campaign's ID.
 //!
-//! Within a group, a gap of more than [`IncidentParams::gap_secs`] between consecutive flagged
-//! logins starts a new incident. Each incident gets an ID derived from its content (kind,
-//! subject and first flagged login's time), never from row numbers or the current date, so the
-//! same log gives the same IDs on every run and in every report, export and alert.
+//! Each incident gets an ID derived from its content (kind, subject and first login's time),
+//! never from row numbers or the current date, so the same log gives the same IDs on every run
+//! and in every report, export and alert.
 //!
-//! Known limits: an account attacked from several IPs of a spray is in one source incident per
-//! IP; an attacker that pauses for longer than the gap gets two incidents.
+//! [`incidents_where`] keeps the older grouping of any chosen logins (by attacking address, else
+//! by account, split by quiet gaps) for callers that pick logins themselves.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -20,9 +21,12 @@ use std::net::IpAddr;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::{
+    AccountParams, AccountStatus, AccountVerdict, Campaign, account_verdicts, campaigns,
+};
 use crate::analysis::ScoredEvent;
 use crate::digest::fnv1a64;
-use crate::risk::{Finding, FindingKind, RiskLevel};
+use crate::risk::{Finding, FindingKind, RiskLevel, RiskParams};
 use crate::time::format_utc;
 
 /// Most timeline entries kept per incident (the strongest are always the first and the
@@ -97,7 +101,8 @@ pub struct Incident {
     /// `INC-` and 12 hex digits, derived from the kind, subject and first flagged login.
     pub id: String,
     pub kind: IncidentKind,
-    /// The user (account incidents) or the source IP address (source incidents).
+    /// The user (account incidents), or the campaign's ID (source incidents; the attacking
+    /// address for [`incidents_where`]'s source groups).
     pub subject: String,
     /// One line: what happened to whom.
     pub title: String,
@@ -133,12 +138,82 @@ impl Incident {
     }
 }
 
-/// Groups the flagged logins of `events` (any order) into incidents, most severe first (then
-/// earliest, then by ID).
+/// The incidents of `events` (any order): one per compromised account and one per campaign,
+/// with the default verdict and risk settings; most severe first (then earliest, then by ID).
 pub fn incidents(events: &[ScoredEvent], params: &IncidentParams) -> Vec<Incident> {
-    incidents_where(events, params.gap_secs, |event| {
-        event.risk_level >= params.min_level
-    })
+    let verdicts = account_verdicts(events, &AccountParams::default(), &RiskParams::default());
+    incidents_from(events, &verdicts, &campaigns(events), params)
+}
+
+/// The incidents of `events` for verdicts and campaigns already computed (as an
+/// [`crate::Analysis`] carries them).
+pub fn incidents_from(
+    events: &[ScoredEvent],
+    verdicts: &[AccountVerdict],
+    campaigns: &[Campaign],
+    params: &IncidentParams,
+) -> Vec<Incident> {
+    let compromised: rustc_hash::FxHashMap<&str, &AccountVerdict> = verdicts
+        .iter()
+        .filter(|verdict| verdict.status == AccountStatus::Compromised)
+        .map(|verdict| (verdict.user_id.as_str(), verdict))
+        .collect();
+    let mut of_account: BTreeMap<&str, Vec<&ScoredEvent>> = BTreeMap::new();
+    for event in events {
+        let Some(verdict) = compromised.get(&*event.user_id) else {
+            continue;
+        };
+        let evidence = verdict.evidence.iter().any(|login| login.row == event.row);
+        let since = verdict
+            .evidence
+            .iter()
+            .map(|login| login.timestamp_ms)
+            .min()
+            .unwrap_or(i64::MIN)
+            .saturating_sub(params.gap_secs.saturating_mul(1000));
+        if evidence || (event.risk_level >= params.min_level && event.timestamp_ms >= since) {
+            of_account.entry(&event.user_id).or_default().push(event);
+        }
+    }
+    let by_row: rustc_hash::FxHashMap<u64, &ScoredEvent> =
+        events.iter().map(|event| (event.row, event)).collect();
+    let mut groups: BTreeMap<(IncidentKind, String), Vec<&ScoredEvent>> = of_account
+        .into_iter()
+        .map(|(user, logins)| ((IncidentKind::Account, user.to_owned()), logins))
+        .collect();
+    for campaign in campaigns {
+        let logins: Vec<&ScoredEvent> = campaign
+            .rows
+            .iter()
+            .filter_map(|row| by_row.get(row).copied())
+            .collect();
+        if !logins.is_empty() {
+            groups.insert((IncidentKind::Source, campaign.id.clone()), logins);
+        }
+    }
+    let history = AccountHistory::new(events, &groups);
+    let summaries: rustc_hash::FxHashMap<&str, &str> = campaigns
+        .iter()
+        .map(|campaign| (campaign.id.as_str(), campaign.summary.as_str()))
+        .collect();
+    let mut found: Vec<Incident> = groups
+        .into_iter()
+        .map(|((kind, subject), mut logins)| {
+            logins.sort_by_key(|event| (event.timestamp_ms, event.row));
+            let mut incident = build(kind, &subject, &logins, &history);
+            if let Some(summary) = summaries.get(subject.as_str()) {
+                incident.title = capitalise(summary);
+            }
+            incident
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.first_ms.cmp(&b.first_ms))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    found
 }
 
 /// Like [`incidents`], with the flagged logins chosen by `flagged` (alerts add each risky
@@ -418,6 +493,7 @@ pub fn kind_title(kind: FindingKind) -> &'static str {
         FindingKind::PasswordSpray => "password spray",
         FindingKind::CredentialStuffing => "credential stuffing",
         FindingKind::FailuresThenSuccess => "success after failures",
+        FindingKind::UnusualCombination => "unusual combination",
         FindingKind::UnknownAccount => "unknown account",
         FindingKind::Outlier => "outlier login",
         FindingKind::OutsideClusters => "unusual login pattern",
@@ -597,7 +673,7 @@ mod tests {
     }
 
     #[test]
-    fn account_logins_group_by_user_and_split_on_quiet_days() {
+    fn one_incident_per_compromised_account_none_for_a_risky_login_alone() {
         let events = vec![
             event(1, 0, "alice", "192.0.2.1", RiskLevel::Low),
             with(
@@ -607,23 +683,23 @@ mod tests {
             ),
             event(3, 160, "alice", "198.51.100.7", RiskLevel::Critical),
             event(4, 100 + 3 * 1440, "alice", "198.51.100.8", RiskLevel::High),
-            event(5, 50, "bob", "192.0.2.9", RiskLevel::Medium),
+            // bob's one High sign-in makes him suspicious, not an incident.
+            event(5, 50, "bob", "192.0.2.9", RiskLevel::High),
         ];
         let found = incidents(&events, &IncidentParams::default());
-        assert_eq!(found.len(), 2);
-        let first = &found[0];
-        assert_eq!(first.severity, RiskLevel::Critical);
-        assert_eq!(first.event_count, 2);
-        assert_eq!(first.subject, "alice");
-        assert_eq!(first.previous_login.as_ref().map(|p| p.row), Some(1));
-        assert_eq!(first.title, "New location: alice signed in");
-        assert!(first.response[0].starts_with("Revoke alice's sessions"));
-        assert_eq!(found[1].event_count, 1);
-        assert_eq!(found[1].previous_login.as_ref().map(|p| p.row), Some(3));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let alice = &found[0];
+        assert_eq!(alice.kind, IncidentKind::Account);
+        assert_eq!(alice.severity, RiskLevel::Critical);
+        assert_eq!(alice.event_count, 3);
+        assert_eq!(alice.subject, "alice");
+        assert_eq!(alice.previous_login.as_ref().map(|p| p.row), Some(1));
+        assert_eq!(alice.title, "New location: alice signed in");
+        assert!(alice.response[0].starts_with("Revoke alice's sessions"));
     }
 
     #[test]
-    fn spray_logins_group_by_source_across_accounts() {
+    fn a_campaign_is_one_incident_across_accounts() {
         let spray = |row, user: &str| {
             let mut event = with(
                 event(row, row as i64, user, "203.0.113.5", RiskLevel::High),
@@ -633,23 +709,26 @@ mod tests {
             event.success = Some(row == 3);
             event
         };
-        let mut early = event(0, 0, "z", "203.0.113.5", RiskLevel::High);
-        early.success = Some(false);
-        let events = vec![early, spray(1, "a"), spray(2, "b"), spray(3, "c")];
+        let events = vec![spray(1, "a"), spray(2, "b"), spray(3, "c")];
         let found = incidents(&events, &IncidentParams::default());
-        assert_eq!(
-            found.len(),
-            1,
-            "the early attempt joins the source's incident"
-        );
+        assert_eq!(found.len(), 1, "{found:?}");
         let incident = &found[0];
         assert_eq!(incident.kind, IncidentKind::Source);
-        assert_eq!(incident.users, ["a", "b", "c", "z"]);
+        assert!(incident.subject.starts_with("CMP-"));
+        assert_eq!(incident.users, ["a", "b", "c"]);
         assert_eq!(incident.successes, 1);
-        assert_eq!(incident.failures, 3);
-        assert_eq!(
-            incident.title,
-            "Password spray from 203.0.113.5 against 4 accounts"
+        assert_eq!(incident.failures, 2);
+        assert!(
+            incident
+                .title
+                .starts_with("Password spraying from 1 address against 3 accounts"),
+            "{}",
+            incident.title
+        );
+        assert!(
+            incident.title.ends_with("1 got in: c"),
+            "{}",
+            incident.title
         );
         assert!(incident.response[1].contains("1 sign-in(s) from this source succeeded"));
     }
@@ -657,8 +736,8 @@ mod tests {
     #[test]
     fn ids_follow_content_not_rows_or_order() {
         let events = vec![
-            event(1, 10, "alice", "192.0.2.1", RiskLevel::High),
-            event(2, 20, "bob", "192.0.2.2", RiskLevel::High),
+            event(1, 10, "alice", "192.0.2.1", RiskLevel::Critical),
+            event(2, 20, "bob", "192.0.2.2", RiskLevel::Critical),
         ];
         let mut shifted: Vec<ScoredEvent> = events.iter().rev().cloned().collect();
         for (index, event) in shifted.iter_mut().enumerate() {

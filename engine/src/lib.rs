@@ -10,8 +10,10 @@
 //! detectors ([`detectors`]: Isolation Forest, DBSCAN, statistical, rules) → findings and a
 //! calibrated 0–1 risk ([`risk`]). [`profile`] summarises a file without scoring it.
 
+pub mod accounts;
 pub mod analysis;
 pub mod baseline;
+pub mod calibration;
 mod check;
 pub mod config;
 pub mod detectors;
@@ -28,6 +30,10 @@ pub mod risk;
 pub mod time;
 pub mod windows;
 
+pub use accounts::{
+    AccountEvidence, AccountParams, AccountStatus, AccountVerdict, Campaign, CampaignKind,
+    account_verdicts, campaigns,
+};
 pub use analysis::{
     Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, ScoredEvent, UserRisk,
     analyze, analyze_with, learnt_baseline, user_risks,

@@ -8,8 +8,9 @@ use crate::check::{ConfigError, require};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RiskParams {
-    /// Detector weights; the original app documents 0.4 / 0.3 / 0.3. Detectors that abstain
-    /// (disabled, or still warming up) leave their weight to the others.
+    /// Detector family weights; the original app documents 0.4 / 0.3 / 0.3. Each scales its
+    /// family's contribution to the calibrated model's log-odds relative to the default
+    /// ([`crate::calibration`]): 0 switches a family off, twice the default doubles its say.
     pub weight_isolation_forest: f64,
     pub weight_dbscan: f64,
     pub weight_statistical: f64,
@@ -128,6 +129,9 @@ pub enum FindingKind {
     ConfirmedAttackAttempt,
     /// From the address of a login an analyst confirmed compromised or an attack attempt.
     KnownCompromisedSource,
+    /// Several weak signals that together make the login unlikely to be the user's (none
+    /// strong enough to be a finding of its own).
+    UnusualCombination,
 }
 
 impl FindingKind {
@@ -151,6 +155,7 @@ impl FindingKind {
             Self::ConfirmedCompromised => "confirmed_compromised",
             Self::ConfirmedAttackAttempt => "confirmed_attack_attempt",
             Self::KnownCompromisedSource => "known_compromised_source",
+            Self::UnusualCombination => "unusual_combination",
         }
     }
 }
@@ -186,26 +191,17 @@ impl Finding {
     }
 }
 
-/// Combined risk from the detectors that gave a score: their weighted mean, raised to the
-/// strongest floor among the findings that are not suppressed. Scores are absolute (no per-batch rescaling), so they compare across runs.
-pub fn combine(detector_scores: &[(Option<f64>, f64)], findings: &[Finding]) -> f64 {
-    let (weighted, weights) = detector_scores
-        .iter()
-        .filter_map(|(score, weight)| score.map(|score| (score * weight, *weight)))
-        .fold((0.0, 0.0), |(sum, total), (value, weight)| {
-            (sum + value, total + weight)
-        });
-    let blended = if weights > 0.0 {
-        weighted / weights
-    } else {
-        0.0
-    };
+/// The risk of a login: the calibrated model's probability ([`crate::calibration`]), raised
+/// to the strongest floor among the findings that are not suppressed (strong rule evidence
+/// escalates on its own). Scores are absolute (no per-batch rescaling), so they compare across
+/// runs.
+pub fn combine(probability: f64, findings: &[Finding]) -> f64 {
     let floor = findings
         .iter()
         .filter(|finding| finding.is_active())
         .map(|finding| finding.floor)
         .fold(0.0, f64::max);
-    blended.max(floor).clamp(0.0, 1.0)
+    probability.max(floor).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -225,33 +221,31 @@ mod tests {
     }
 
     #[test]
-    fn abstaining_detectors_leave_their_weight() {
-        let score = combine(&[(None, 0.4), (Some(0.5), 0.3), (Some(1.0), 0.3)], &[]);
-        assert!((score - 0.75).abs() < 1e-12);
+    fn strong_findings_raise_the_probability_to_their_floor() {
         let floor = Finding {
             kind: FindingKind::BruteForce,
             floor: 0.9,
             reason: String::new(),
             suppressed: None,
         };
-        assert_eq!(combine(&[(Some(0.1), 1.0)], &[floor]), 0.9);
-        assert_eq!(combine(&[], &[]), 0.0);
+        assert_eq!(combine(0.1, std::slice::from_ref(&floor)), 0.9);
+        assert_eq!(combine(0.95, std::slice::from_ref(&floor)), 0.95);
+        let suppressed = Finding {
+            suppressed: Some("allow-list: office".to_owned()),
+            ..floor
+        };
+        assert_eq!(combine(0.1, &[suppressed]), 0.1);
+        assert_eq!(combine(0.0, &[]), 0.0);
     }
 
     proptest::proptest! {
         #[test]
         fn combined_scores_stay_in_the_unit_interval(
-            forest in proptest::option::of(0.0f64..=1.0),
-            cluster in proptest::option::of(0.0f64..=1.0),
-            statistical in 0.0f64..=1.0,
-            weights in proptest::array::uniform3(0.0f64..=10.0),
+            probability in 0.0f64..=1.0,
             floor in 0.0f64..=1.0,
         ) {
             let finding = Finding { kind: FindingKind::BruteForce, floor, reason: String::new(), suppressed: None };
-            let score = combine(
-                &[(forest, weights[0]), (cluster, weights[1]), (Some(statistical), weights[2])],
-                &[finding],
-            );
+            let score = combine(probability, &[finding]);
             proptest::prop_assert!((0.0..=1.0).contains(&score));
             proptest::prop_assert!(score >= floor);
         }

@@ -82,6 +82,26 @@ fn every_scenario_network_geolocates_as_its_story_says() {
 }
 
 #[test]
+fn every_independent_family_network_geolocates_as_its_story_says() {
+    for block in scenario::markov::all_blocks() {
+        let ip = block.prefix.network();
+        let info = lookup(&ip.to_string());
+        let context = format!("{ip} {} {:?}", block.organisation, info.network_source);
+        assert_eq!(
+            info.country_code.as_deref(),
+            Some(block.site.country),
+            "{context}"
+        );
+        assert_eq!(info.asn, Some(block.asn), "{context}");
+        match block.kind {
+            NetworkKind::Hosting => assert_eq!(info.network, NetworkType::Hosting, "{context}"),
+            NetworkKind::Vpn => assert!(info.network.hides_location(), "{context}"),
+            _ => assert_eq!(info.network, NetworkType::Residential, "{context}"),
+        }
+    }
+}
+
+#[test]
 fn the_version_names_both_datasets() {
     let version = database().data_version().unwrap();
     assert!(version.contains("DB-IP Lite city 2.3."), "{version}");

@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use jiff::Timestamp;
 
 use super::catalog::{
-    BrowserInstall, DESKTOP_BROWSERS, FOREIGN_RESIDENTIAL, HOME_CITIES, HOSTING, NetworkBlock,
-    OUTDATED_USER_AGENTS, Platform, SCRIPTED_USER_AGENTS, TOR_BROWSER_USER_AGENTS, TOR_EXITS, VPN,
+    BrowserInstall, DESKTOP_BROWSERS, DOMESTIC_RESIDENTIAL, FOREIGN_RESIDENTIAL, HOME_CITIES,
+    HOSTING, NetworkBlock, OUTDATED_USER_AGENTS, Platform, SCRIPTED_USER_AGENTS,
+    TOR_BROWSER_USER_AGENTS, TOR_EXITS, VPN,
 };
 use super::names::{GENERIC_ACCOUNT_NAMES, LEAKED_LIST_FAMILY, LEAKED_LIST_GIVEN};
 use super::normal::{self, Employee, NormalTraffic};
@@ -33,7 +34,7 @@ pub(super) fn inject(
         traffic,
     };
     let mut rows = Vec::new();
-    let kinds: [(u32, Stream, AttackFn); 6] = [
+    let kinds: [(u32, Stream, AttackFn); 9] = [
         (
             mix.credential_stuffing_campaigns,
             Stream::CredentialStuffing,
@@ -59,6 +60,21 @@ pub(super) fn inject(
             mix.tor_or_hosting_logins,
             Stream::AnonymizerLogin,
             tor_or_hosting_login,
+        ),
+        (
+            mix.stealthy_takeovers,
+            Stream::StealthyTakeover,
+            stealthy_takeover,
+        ),
+        (
+            mix.distributed_stuffing_campaigns,
+            Stream::DistributedStuffing,
+            distributed_stuffing,
+        ),
+        (
+            mix.slow_spraying_campaigns,
+            Stream::SlowSpraying,
+            slow_spraying,
         ),
     ];
     for (count, stream, attack) in kinds {
@@ -511,4 +527,204 @@ fn tor_or_hosting_login(
         success,
         Label::TorOrHostingLogin,
     ));
+}
+
+/// Residential blocks of `country` outside `city`: other home cities and the second cities.
+fn residential_elsewhere_in(country: &str, city: &str) -> Vec<&'static NetworkBlock> {
+    HOME_CITIES
+        .iter()
+        .flat_map(|home| home.residential)
+        .chain(DOMESTIC_RESIDENTIAL)
+        .filter(|block| block.site.country == country && block.site.name != city)
+        .collect()
+}
+
+/// Every consumer network in the catalogue: the exits a residential proxy service rents out.
+fn residential_proxy_blocks() -> Vec<&'static NetworkBlock> {
+    HOME_CITIES
+        .iter()
+        .flat_map(|home| home.residential)
+        .chain(DOMESTIC_RESIDENTIAL)
+        .chain(FOREIGN_RESIDENTIAL)
+        .collect()
+}
+
+/// A successful sign-in with the victim's password that avoids the classic tells: from a
+/// residential network in the victim's own country (another city when the catalogue has one,
+/// else another ISP of the home city), with the victim's own laptop browser a few weeks out of
+/// date, on a weekday during the victim's working hours. What Entra ID Protection calls
+/// unfamiliar sign-in properties.
+fn stealthy_takeover(
+    random: &mut Random,
+    context: &AttackContext<'_>,
+    rows: &mut Vec<GeneratedLogin>,
+) {
+    let victim = context.victim(random);
+    let elsewhere = residential_elsewhere_in(victim.city.site.country, victim.city.site.name);
+    let block = if elsewhere.is_empty() {
+        same_city_block(random, victim)
+    } else {
+        random.pick_copy(&elsewhere)
+    };
+    let ip = block.prefix.random_host(random);
+    let mut day_start = context.start_time(random, 4 * SECONDS_PER_DAY);
+    // The next working day in the victim's time zone.
+    while matches!(
+        normal::local_weekday(&victim.time_zone, day_start),
+        jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+    ) {
+        day_start += SECONDS_PER_DAY;
+    }
+    let minute = random.between(
+        victim.work_start_minute + 30,
+        (victim.work_end_minute - 60).max(victim.work_start_minute + 31),
+    );
+    let mut second =
+        normal::local_instant(&victim.time_zone, day_start, minute) + random.between(0, 59);
+    let day = day_of(second);
+    let current = victim.laptop.user_agent(day);
+    let mut weeks_behind = random.between(4, 10);
+    let mut user_agent = victim.laptop.user_agent(day - weeks_behind * 7);
+    while user_agent == current && weeks_behind < 40 {
+        weeks_behind += 4;
+        user_agent = victim.laptop.user_agent(day - weeks_behind * 7);
+    }
+    if random.chance(0.15) {
+        rows.push(login(
+            second - random.between(8, 40),
+            &victim.user_id,
+            ip,
+            &user_agent,
+            false,
+            Label::StealthyTakeover,
+        ));
+    }
+    let sessions = random.between(1, 3);
+    for session in 0..sessions {
+        if session > 0 {
+            second += random.between(20 * 60, 3 * 3600);
+        }
+        rows.push(login(
+            second,
+            &victim.user_id,
+            ip,
+            &user_agent,
+            true,
+            Label::StealthyTakeover,
+        ));
+    }
+}
+
+/// Credential stuffing through a residential proxy network: hundreds of leaked user names over
+/// a few hours, each address trying one or two of them, so no address stands out. The tool
+/// sends one current-looking browser string or rotates a handful; the few real users who reused
+/// a leaked password get in.
+fn distributed_stuffing(
+    random: &mut Random,
+    context: &AttackContext<'_>,
+    rows: &mut Vec<GeneratedLogin>,
+) {
+    let attempts = random.between(120, 400) as usize;
+    let duration = random.between(3600, 8 * 3600);
+    let start = context.start_time(random, duration);
+    let day = day_of(start);
+    let agents: Vec<String> = (0..if random.chance(0.5) {
+        1
+    } else {
+        random.between(3, 8)
+    })
+        .map(|_| {
+            let stale_day = day - random.between(20, 200);
+            modern_user_agent(random, stale_day, &BTreeSet::new())
+        })
+        .collect();
+    let exits = residential_proxy_blocks();
+
+    let real_share = random.uniform(0.1, 0.3);
+    let mut real: Vec<&str> = context.real_user_ids.iter().copied().collect();
+    random.shuffle(&mut real);
+    real.truncate(((attempts as f64 * real_share) as usize).clamp(1, real.len()));
+    let reused_passwords = random.between(1, 3) as usize;
+    let compromised: BTreeSet<&str> = real.iter().take(reused_passwords).copied().collect();
+    let mut targets: Vec<String> = real.iter().map(|name| name.to_string()).collect();
+    while targets.len() < attempts {
+        targets.push(unknown_user_name(random, &context.real_user_ids));
+    }
+    random.shuffle(&mut targets);
+
+    let mut times: Vec<i64> = (0..targets.len())
+        .map(|_| start + random.between(0, duration))
+        .collect();
+    times.sort_unstable();
+    let mut ip = random.pick_copy(&exits).prefix.random_host(random);
+    let mut uses_left = 0;
+    for (user_id, second) in targets.iter().zip(times) {
+        if uses_left == 0 {
+            ip = random.pick_copy(&exits).prefix.random_host(random);
+            uses_left = if random.chance(0.35) { 2 } else { 1 };
+        }
+        uses_left -= 1;
+        let user_agent = random.pick(&agents).clone();
+        rows.push(login(
+            second,
+            user_id,
+            ip,
+            &user_agent,
+            compromised.contains(user_id.as_str()),
+            Label::DistributedStuffing,
+        ));
+    }
+}
+
+/// Password spraying spread over days: one or two common passwords against most real users
+/// (and some guessed names), a few attempts a hour around the clock, each address (residential
+/// proxies, or several hosting providers) used for one to three attempts.
+fn slow_spraying(random: &mut Random, context: &AttackContext<'_>, rows: &mut Vec<GeneratedLogin>) {
+    let mut real: Vec<&str> = context.real_user_ids.iter().copied().collect();
+    random.shuffle(&mut real);
+    let share = random.uniform(0.4, 1.0);
+    real.truncate(((real.len() as f64 * share).ceil() as usize).max(1));
+    let guessed = (real.len() as f64 * random.uniform(0.03, 0.08)).ceil() as usize;
+    let mut targets: Vec<String> = real.iter().map(|name| name.to_string()).collect();
+    for _ in 0..guessed {
+        targets.push(unknown_user_name(random, &context.real_user_ids));
+    }
+    let days = random.between(3, 10);
+    let passwords = if random.chance(0.5) { 2 } else { 1 };
+    let start = context.start_time(random, days * SECONDS_PER_DAY);
+    let pass_seconds = days * SECONDS_PER_DAY / passwords;
+    let exits: Vec<&'static NetworkBlock> = if random.chance(0.6) {
+        residential_proxy_blocks()
+    } else {
+        HOSTING.iter().collect()
+    };
+    let user_agent = tool_user_agent(random, day_of(start));
+    let mut successes = 0;
+    for pass in 0..passwords {
+        random.shuffle(&mut targets);
+        let mut times: Vec<i64> = (0..targets.len())
+            .map(|_| start + pass * pass_seconds + random.between(0, pass_seconds - 1))
+            .collect();
+        times.sort_unstable();
+        let mut ip = random.pick_copy(&exits).prefix.random_host(random);
+        let mut uses_left = 0;
+        for (user_id, second) in targets.iter().zip(times) {
+            if uses_left == 0 {
+                ip = random.pick_copy(&exits).prefix.random_host(random);
+                uses_left = random.between(1, 3);
+            }
+            uses_left -= 1;
+            let is_real = context.real_user_ids.contains(user_id.as_str());
+            let success = is_real && successes < 2 && random.chance(0.01);
+            successes += u32::from(success);
+            rows.push(login(
+                second,
+                user_id,
+                ip,
+                &user_agent,
+                success,
+                Label::SlowSpraying,
+            ));
+        }
+    }
 }

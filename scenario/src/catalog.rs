@@ -346,6 +346,30 @@ const HASSFURT: Site = site("Hassfurt", "DE", 50.0350, 10.5120);
 const VIENNA: Site = site("Vienna", "AT", 48.2082, 16.3738);
 const SEATTLE: Site = site("Seattle", "US", 47.6062, -122.3321);
 const SAN_ANGELO: Site = site("San Angelo", "US", 31.4638, -100.4370);
+// Second cities of the countries where staff live (stealthy takeovers come from there).
+const STAVANGER: Site = site("Stavanger", "NO", 58.9700, 5.7331);
+const BERGEN: Site = site("Bergen", "NO", 60.3913, 5.3221);
+const YORK: Site = site("York", "GB", 53.9600, -1.0873);
+const CARDIFF: Site = site("Cardiff", "GB", 51.4816, -3.1791);
+const HAMBURG: Site = site("Hamburg", "DE", 53.5511, 9.9937);
+const DUSSELDORF: Site = site("Dusseldorf", "DE", 51.2277, 6.7735);
+const LYON: Site = site("Lyon", "FR", 45.7640, 4.8357);
+const MARSEILLE: Site = site("Marseille", "FR", 43.2965, 5.3698);
+const BARCELONA: Site = site("Barcelona", "ES", 41.3874, 2.1686);
+const ZARAGOZA: Site = site("Zaragoza", "ES", 41.6488, -0.8891);
+const BOSTON: Site = site("Boston", "US", 42.3601, -71.0589);
+const JACKSONVILLE: Site = site("Jacksonville", "US", 30.3322, -81.6557);
+const MONTREAL: Site = site("Montreal", "CA", 45.5019, -73.5674);
+const VANCOUVER: Site = site("Vancouver", "CA", 49.2827, -123.1207);
+const RIO_DE_JANEIRO: Site = site("Rio de Janeiro", "BR", -22.9068, -43.1729);
+const CURITIBA: Site = site("Curitiba", "BR", -25.4284, -49.2733);
+const MELBOURNE: Site = site("Melbourne", "AU", -37.8136, 144.9631);
+const BRISBANE: Site = site("Brisbane", "AU", -27.4698, 153.0251);
+const OSAKA: Site = site("Osaka", "JP", 34.6937, 135.5023);
+const NAGOYA: Site = site("Nagoya", "JP", 35.1815, 136.9066);
+const NEW_DELHI: Site = site("New Delhi", "IN", 28.6139, 77.2090);
+const CHENNAI: Site = site("Chennai", "IN", 13.0827, 80.2707);
+const CAPE_TOWN: Site = site("Cape Town", "ZA", -33.9249, 18.4241);
 
 const fn v4(a: u8, b: u8, c: u8, d: u8, length: u8) -> IpPrefix {
     IpPrefix::v4(a, b, c, d, length)
@@ -816,6 +840,86 @@ pub static FOREIGN_RESIDENTIAL: &[NetworkBlock] = &[
     block(v4(46, 119, 192, 0, 20), Residential, 15895, "\"Kyivstar\" PJSC", &KYIV),
 ];
 
+/// Consumer networks in other cities of the countries where staff live: where a residential
+/// proxy in the victim's own country exits, for takeovers that avoid a foreign address. Picked
+/// with `cargo run -p geolocation --example find_blocks -- ASN CC CITY 22` (every /24 of each
+/// block geolocates to the city).
+#[rustfmt::skip]
+pub static DOMESTIC_RESIDENTIAL: &[NetworkBlock] = &[
+    // AS25400 Telia Norge AS, Stavanger.
+    block(v4(139, 145, 0, 0, 22), Residential, 25400, "Telia Norge AS", &STAVANGER),
+    // AS25400 Telia Norge AS, Bergen.
+    block(v4(137, 217, 0, 0, 22), Residential, 25400, "Telia Norge AS", &BERGEN).located_as("Bergen (Bergenhus)"),
+    // AS2856 British Telecommunications PLC, York.
+    block(v4(132, 146, 0, 0, 22), Residential, 2856, "British Telecommunications PLC", &YORK),
+    // AS5089 Virgin Media Limited, Cardiff.
+    block(v4(80, 0, 32, 0, 22), Residential, 5089, "Virgin Media Limited", &CARDIFF),
+    // AS3320 Deutsche Telekom AG, Hamburg.
+    block(v4(2, 162, 0, 0, 22), Residential, 3320, "Deutsche Telekom AG", &HAMBURG).located_as("Hamburg (Hamburg-Mitte)"),
+    // AS3209 Vodafone GmbH (cable), Dusseldorf.
+    block(v4(151, 189, 16, 0, 22), Residential, 3209, "Vodafone GmbH", &DUSSELDORF).located_as("Dusseldorf (Stadtbezirk 4)"),
+    // AS3215 Orange S.A., Lyon.
+    block(v4(2, 3, 92, 0, 22), Residential, 3215, "Orange S.A.", &LYON),
+    // AS3215 Orange S.A., Marseille.
+    block(v4(82, 122, 36, 0, 22), Residential, 3215, "Orange S.A.", &MARSEILLE),
+    // AS3352 Telefonica de Espana, Barcelona.
+    block(v4(2, 140, 208, 0, 22), Residential, 3352, "TELEFONICA DE ESPANA S.A.U.", &BARCELONA),
+    // AS3352 Telefonica de Espana, Zaragoza.
+    block(v4(88, 4, 0, 0, 22), Residential, 3352, "TELEFONICA DE ESPANA S.A.U.", &ZARAGOZA),
+    // AS7922 Comcast Cable Communications, Boston.
+    block(v4(24, 34, 16, 0, 22), Residential, 7922, "Comcast Cable Communications, LLC", &BOSTON),
+    // AS7922 Comcast Cable Communications, Jacksonville.
+    block(v4(24, 129, 52, 0, 22), Residential, 7922, "Comcast Cable Communications, LLC", &JACKSONVILLE),
+    // AS5769 Videotron Ltee, Montreal.
+    block(v4(38, 192, 164, 0, 22), Residential, 5769, "Videotron Ltee", &MONTREAL),
+    // AS812 Rogers Communications Canada, Vancouver.
+    block(v4(72, 136, 184, 0, 22), Residential, 812, "Rogers Communications Canada Inc.", &VANCOUVER),
+    // AS28573 Claro NXT Telecomunicacoes, Rio de Janeiro.
+    block(v4(177, 64, 204, 0, 22), Residential, 28573, "Claro NXT Telecomunicacoes Ltda", &RIO_DE_JANEIRO),
+    // AS28573 Claro NXT Telecomunicacoes, Curitiba.
+    block(v4(177, 34, 64, 0, 22), Residential, 28573, "Claro NXT Telecomunicacoes Ltda", &CURITIBA),
+    // AS1221 Telstra Limited, Melbourne.
+    block(v4(1, 120, 8, 0, 22), Residential, 1221, "Telstra Limited", &MELBOURNE),
+    // AS1221 Telstra Limited, Brisbane.
+    block(v4(1, 123, 0, 0, 22), Residential, 1221, "Telstra Limited", &BRISBANE),
+    // AS4713 NTT Communications (OCN), Osaka.
+    block(v4(27, 114, 12, 0, 22), Residential, 4713, "NTT Communications Corporation", &OSAKA),
+    // AS4713 NTT Communications (OCN), Nagoya.
+    block(v4(58, 90, 80, 0, 22), Residential, 4713, "NTT Communications Corporation", &NAGOYA),
+    // AS24560 Bharti Airtel, New Delhi.
+    block(v4(27, 57, 64, 0, 22), Residential, 24560, "Bharti Airtel Limited", &NEW_DELHI),
+    // AS24560 Bharti Airtel, Chennai.
+    block(v4(106, 201, 136, 0, 22), Residential, 24560, "Bharti Airtel Limited", &CHENNAI),
+    // AS37457 Telkom SA, Cape Town.
+    block(v4(105, 187, 12, 0, 22), Residential, 37457, "Telkom SA Ltd.", &CAPE_TOWN),
+    // AS16637 MTN SA, Cape Town.
+    block(v4(41, 118, 0, 0, 22), Residential, 16637, "MTN SA", &CAPE_TOWN),
+];
+
+/// More mobile carriers of the countries where staff live, for staff who switch carrier during
+/// the period (found as the second cities were).
+#[rustfmt::skip]
+pub static OTHER_CARRIERS: &[NetworkBlock] = &[
+    // AS25400 Telia Norge AS (mobile), Oslo.
+    block(v4(46, 15, 20, 0, 22), Mobile, 25400, "Telia Norge AS", &OSLO),
+    // AS3320 Deutsche Telekom AG (mobile), Berlin.
+    block(v4(31, 59, 224, 0, 22), Mobile, 3320, "Deutsche Telekom AG", &BERLIN),
+    // AS3215 Orange S.A. (mobile), Paris.
+    block(v4(2, 4, 36, 0, 22), Mobile, 3215, "Orange S.A.", &PARIS),
+    // AS5410 Bouygues Telecom SA (mobile), Paris.
+    block(v4(5, 48, 108, 0, 22), Mobile, 5410, "Bouygues Telecom SA", &PARIS),
+    // AS12479 Orange Espagne SA (mobile), Madrid.
+    block(v4(1, 178, 224, 0, 22), Mobile, 12479, "Orange Espagne SA", &MADRID),
+    // AS852 TELUS Communications (mobile), Toronto.
+    block(v4(153, 68, 0, 0, 22), Mobile, 852, "TELUS Communications Inc.", &TORONTO),
+    // AS26599 Telefonica Brasil (Vivo), Sao Paulo.
+    block(v4(152, 234, 108, 0, 22), Mobile, 26599, "TELEFONICA BRASIL S.A", &SAO_PAULO),
+    // AS4657 StarHub, Singapore.
+    block(v4(23, 206, 180, 0, 22), Mobile, 4657, "Starhub Ltd.", &SINGAPORE),
+    // AS24560 Bharti Airtel (mobile), Mumbai.
+    block(v4(106, 201, 72, 0, 22), Mobile, 24560, "Bharti Airtel Limited", &MUMBAI),
+];
+
 /// Cloud and server-hosting networks.
 #[rustfmt::skip]
 pub static HOSTING: &[NetworkBlock] = &[
@@ -910,6 +1014,8 @@ pub fn all_blocks() -> impl Iterator<Item = &'static NetworkBlock> {
                 .chain(city.hotel)
         })
         .chain(FOREIGN_RESIDENTIAL)
+        .chain(DOMESTIC_RESIDENTIAL)
+        .chain(OTHER_CARRIERS)
         .chain(HOSTING)
         .chain(VPN)
         .chain(TOR_EXITS)

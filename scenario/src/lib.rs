@@ -110,6 +110,8 @@
 //! Firefox and Safari release cadences of early 2026.
 
 pub mod catalog;
+pub mod evaluation;
+pub mod markov;
 
 mod attacks;
 mod math;
@@ -134,11 +136,18 @@ pub enum Label {
     AccountTakeover,
     ImpossibleTravel,
     TorOrHostingLogin,
+    /// A takeover that avoids every classic tell: the victim's own country, a residential
+    /// network, the victim's browser family, working hours.
+    StealthyTakeover,
+    /// Credential stuffing spread over many residential addresses, one or two tries each.
+    DistributedStuffing,
+    /// Password spraying spread over days and over many addresses.
+    SlowSpraying,
 }
 
 impl Label {
     /// Every label, in declaration order.
-    pub const ALL: [Label; 7] = [
+    pub const ALL: [Label; 10] = [
         Label::Normal,
         Label::CredentialStuffing,
         Label::PasswordSpraying,
@@ -146,6 +155,9 @@ impl Label {
         Label::AccountTakeover,
         Label::ImpossibleTravel,
         Label::TorOrHostingLogin,
+        Label::StealthyTakeover,
+        Label::DistributedStuffing,
+        Label::SlowSpraying,
     ];
 
     /// The snake_case name used in CSV files.
@@ -158,6 +170,9 @@ impl Label {
             Label::AccountTakeover => "account_takeover",
             Label::ImpossibleTravel => "impossible_travel",
             Label::TorOrHostingLogin => "tor_or_hosting_login",
+            Label::StealthyTakeover => "stealthy_takeover",
+            Label::DistributedStuffing => "distributed_stuffing",
+            Label::SlowSpraying => "slow_spraying",
         }
     }
 
@@ -217,6 +232,13 @@ pub struct AttackMix {
     pub impossible_travel_events: u32,
     /// Sign-ins through Tor exits or cloud servers.
     pub tor_or_hosting_logins: u32,
+    /// Takeovers from the victim's country, on a residential network, with the victim's
+    /// browser a few versions old, in working hours.
+    pub stealthy_takeovers: u32,
+    /// Stuffing campaigns through residential proxies, one or two tries per address.
+    pub distributed_stuffing_campaigns: u32,
+    /// Spraying campaigns spread over days and rotating addresses.
+    pub slow_spraying_campaigns: u32,
 }
 
 impl AttackMix {
@@ -228,9 +250,12 @@ impl AttackMix {
         account_takeovers: 0,
         impossible_travel_events: 0,
         tor_or_hosting_logins: 0,
+        stealthy_takeovers: 0,
+        distributed_stuffing_campaigns: 0,
+        slow_spraying_campaigns: 0,
     };
 
-    fn counts(&self) -> [(&'static str, u32); 6] {
+    fn counts(&self) -> [(&'static str, u32); 9] {
         [
             (
                 "credential_stuffing_campaigns",
@@ -244,7 +269,101 @@ impl AttackMix {
             ("account_takeovers", self.account_takeovers),
             ("impossible_travel_events", self.impossible_travel_events),
             ("tor_or_hosting_logins", self.tor_or_hosting_logins),
+            ("stealthy_takeovers", self.stealthy_takeovers),
+            (
+                "distributed_stuffing_campaigns",
+                self.distributed_stuffing_campaigns,
+            ),
+            ("slow_spraying_campaigns", self.slow_spraying_campaigns),
         ]
+    }
+}
+
+/// How the staff live and work: the knobs the evaluation families turn. The defaults are those
+/// of the bundled sample and the evaluation preset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workforce {
+    /// Relative weights of fully remote, fully in-office and hybrid staff.
+    pub office_pattern_weights: [f64; 3],
+    /// Share of staff with a smartphone they sign in from.
+    pub phone_share: f64,
+    /// How often staff sign in over the mobile network, relative to the defaults (12% of
+    /// sign-ins in working time, about 30% outside it).
+    pub mobile_use: f64,
+    /// Share of staff who travel about once a month; the others travel about once a year.
+    pub frequent_traveller_share: f64,
+    /// Share of staff who route most home sign-ins through a commercial VPN.
+    pub personal_vpn_share: f64,
+    /// Share of staff whose sign-ins from home and from hotels mostly go through the company's
+    /// VPN, which egresses from a cloud provider (a hosting network shared by all its users).
+    pub corporate_vpn_share: f64,
+    /// Share of staff with a second home on another ISP.
+    pub second_home_share: f64,
+    /// Share of phone owners who replace their phone during the period.
+    pub phone_replacement_share: f64,
+    /// Share of phone owners who switch mobile carrier during the period (carrier churn: a
+    /// new network owner, often placed in another city, in a familiar country).
+    pub carrier_switch_share: f64,
+    /// Share of staff who spend a weekend or two in another city of their country (a friend's
+    /// home, a holiday rental: a new city and a new residential network in a familiar country,
+    /// with their own, current devices).
+    pub domestic_getaway_share: f64,
+}
+
+impl Default for Workforce {
+    fn default() -> Self {
+        Self {
+            office_pattern_weights: [0.2, 0.2, 0.6],
+            phone_share: 0.85,
+            mobile_use: 1.0,
+            frequent_traveller_share: 0.18,
+            personal_vpn_share: 0.04,
+            corporate_vpn_share: 0.0,
+            second_home_share: 0.25,
+            phone_replacement_share: 0.06,
+            carrier_switch_share: 0.0,
+            domestic_getaway_share: 0.0,
+        }
+    }
+}
+
+// `check` rejects NaN, so equality is an equivalence on every value that can be generated.
+impl Eq for Workforce {}
+
+impl Workforce {
+    fn check(&self) -> Result<(), ScenarioError> {
+        let share = |value: f64| (0.0..=1.0).contains(&value);
+        let shares = [
+            ("phone_share", self.phone_share),
+            ("frequent_traveller_share", self.frequent_traveller_share),
+            ("personal_vpn_share", self.personal_vpn_share),
+            ("corporate_vpn_share", self.corporate_vpn_share),
+            ("second_home_share", self.second_home_share),
+            ("phone_replacement_share", self.phone_replacement_share),
+            ("carrier_switch_share", self.carrier_switch_share),
+            ("domestic_getaway_share", self.domestic_getaway_share),
+        ];
+        if let Some((name, _)) = shares.iter().find(|(_, value)| !share(*value)) {
+            return Err(ScenarioError::InvalidWorkforce {
+                name,
+                reason: "must be a share between 0 and 1",
+            });
+        }
+        let weights = self.office_pattern_weights;
+        if !weights.iter().all(|w| w.is_finite() && *w >= 0.0) || weights.iter().sum::<f64>() <= 0.0
+        {
+            return Err(ScenarioError::InvalidWorkforce {
+                name: "office_pattern_weights",
+                reason: "must be zero or more, and not all zero",
+            });
+        }
+        if !(0.0..=5.0).contains(&self.mobile_use) {
+            return Err(ScenarioError::InvalidWorkforce {
+                name: "mobile_use",
+                reason: "must be between 0 and 5",
+            });
+        }
+        Ok(())
     }
 }
 
@@ -260,6 +379,7 @@ pub struct ScenarioParams {
     /// Sub-second precision is ignored.
     pub start: Timestamp,
     pub attacks: AttackMix,
+    pub workforce: Workforce,
 }
 
 /// Largest accepted [`ScenarioParams::users`].
@@ -290,6 +410,11 @@ pub enum ScenarioError {
         "the period starting at {start} and lasting {days} days is outside the supported years 1900-9000"
     )]
     PeriodOutOfRange { start: Timestamp, days: u32 },
+    #[error("workforce setting {name} {reason}")]
+    InvalidWorkforce {
+        name: &'static str,
+        reason: &'static str,
+    },
 }
 
 /// 2026-03-02T00:00:00Z, a Monday.
@@ -311,7 +436,11 @@ impl ScenarioParams {
                 account_takeovers: 2,
                 impossible_travel_events: 3,
                 tor_or_hosting_logins: 2,
+                stealthy_takeovers: 0,
+                distributed_stuffing_campaigns: 0,
+                slow_spraying_campaigns: 0,
             },
+            workforce: Workforce::default(),
         }
     }
 
@@ -331,7 +460,11 @@ impl ScenarioParams {
                 account_takeovers: 20,
                 impossible_travel_events: 30,
                 tor_or_hosting_logins: 20,
+                stealthy_takeovers: 12,
+                distributed_stuffing_campaigns: 2,
+                slow_spraying_campaigns: 2,
             },
+            workforce: Workforce::default(),
         }
     }
 
@@ -355,6 +488,7 @@ impl ScenarioParams {
                 max: MAX_DAYS,
             });
         }
+        self.workforce.check()?;
         for (kind, count) in self.attacks.counts() {
             if count > MAX_ATTACKS_PER_KIND {
                 return Err(ScenarioError::TooManyAttacks {
@@ -412,7 +546,7 @@ impl Window {
 pub fn generate(params: &ScenarioParams) -> Result<Vec<GeneratedLogin>, ScenarioError> {
     params.check()?;
     let window = params.window();
-    let mut traffic = normal::simulate(params.seed, params.users, window);
+    let mut traffic = normal::simulate(params.seed, params.users, window, &params.workforce);
     let attack_rows = attacks::inject(params.seed, &params.attacks, window, &traffic);
     traffic.rows.extend(attack_rows);
     let mut rows = traffic.rows;

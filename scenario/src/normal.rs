@@ -9,12 +9,13 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 
 use super::catalog::{
-    Browser, BrowserInstall, DESKTOP_BROWSERS, HOME_CITIES, HomeCity, IpPrefix, NetworkBlock,
-    PHONE_BROWSERS, Platform, SAMSUNG_MODELS, VPN,
+    Browser, BrowserInstall, DESKTOP_BROWSERS, DOMESTIC_RESIDENTIAL, HOME_CITIES, HOSTING,
+    HomeCity, IpPrefix, NetworkBlock, OTHER_CARRIERS, PHONE_BROWSERS, Platform, SAMSUNG_MODELS,
+    VPN,
 };
 use super::names;
 use super::random::{Random, Stream};
-use super::{GeneratedLogin, Label, SECONDS_PER_DAY, Window};
+use super::{GeneratedLogin, Label, SECONDS_PER_DAY, Window, Workforce};
 
 /// An employee with a real account, as far as the attack generators need
 /// to know them.
@@ -29,6 +30,11 @@ pub(super) struct Employee {
     pub home_asn: u32,
     /// Countries the account legitimately signed in from.
     pub countries_seen: BTreeSet<&'static str>,
+    /// The laptop's browser (the device used for work).
+    pub laptop: BrowserInstall,
+    /// Local working hours, in minutes past midnight.
+    pub work_start_minute: i64,
+    pub work_end_minute: i64,
 }
 
 /// The legitimate traffic and the population behind it.
@@ -41,12 +47,18 @@ pub(super) struct NormalTraffic {
 }
 
 /// Simulates `users` employees over `window`.
-pub(super) fn simulate(seed: u64, users: usize, window: Window) -> NormalTraffic {
+pub(super) fn simulate(
+    seed: u64,
+    users: usize,
+    window: Window,
+    workforce: &Workforce,
+) -> NormalTraffic {
     let time_zones: Vec<TimeZone> = HOME_CITIES
         .iter()
         .map(|city| TimeZone::get(city.time_zone).expect("time zone is in the bundled database"))
         .collect();
     let office_egress = office_egress_addresses(seed);
+    let corporate_vpn = corporate_vpn_egress(seed, workforce);
     let mut traffic = NormalTraffic {
         rows: Vec::new(),
         employees: Vec::with_capacity(users),
@@ -64,7 +76,21 @@ pub(super) fn simulate(seed: u64, users: usize, window: Window) -> NormalTraffic
             &time_zones,
             &office_egress[city_index],
             window,
+            workforce,
         );
+        if workforce.corporate_vpn_share > 0.0 && random.chance(workforce.corporate_vpn_share) {
+            person.corporate_vpn = Some(corporate_vpn.for_city(person.city));
+        }
+        if workforce.carrier_switch_share > 0.0
+            && person.phone.is_some()
+            && random.chance(workforce.carrier_switch_share)
+        {
+            person.switch_carrier(&mut random, window);
+        }
+        if workforce.domestic_getaway_share > 0.0 && random.chance(workforce.domestic_getaway_share)
+        {
+            person.plan_getaways(&mut random, window);
+        }
         let mut anchors = Vec::new();
         person.live(&mut random, window, &mut traffic.rows, &mut anchors);
         traffic.employees.push(person.into_employee());
@@ -92,6 +118,47 @@ fn office_egress_addresses(seed: u64) -> Vec<Vec<IpAddr>> {
                 .collect()
         })
         .collect()
+}
+
+/// The company VPN's egress addresses, one per region, in cloud data centres (hosting
+/// networks): Europe and Africa leave through AWS Dublin, the Americas through AWS Ashburn,
+/// Asia and Oceania through AWS Singapore. No draws at all when nobody uses it.
+struct CorporateVpn {
+    egress: [IpAddr; 3],
+}
+
+impl CorporateVpn {
+    fn for_city(&self, city: &HomeCity) -> IpAddr {
+        match city.site.longitude {
+            longitude if longitude < -30.0 => self.egress[1],
+            longitude if longitude > 60.0 => self.egress[2],
+            _ => self.egress[0],
+        }
+    }
+}
+
+fn corporate_vpn_egress(seed: u64, workforce: &Workforce) -> CorporateVpn {
+    let unused = IpAddr::from([0, 0, 0, 0]);
+    if workforce.corporate_vpn_share <= 0.0 {
+        return CorporateVpn {
+            egress: [unused; 3],
+        };
+    }
+    let mut random = Random::new(seed, Stream::CorporateVpn, 0);
+    let mut in_region = |site_name: &str| {
+        let block = HOSTING
+            .iter()
+            .find(|block| block.site.name == site_name && matches!(block.asn, 16509 | 14618))
+            .expect("the catalogue has AWS blocks in each region");
+        block.prefix.random_host(&mut random)
+    };
+    CorporateVpn {
+        egress: [
+            in_region("Dublin"),
+            in_region("Ashburn"),
+            in_region("Singapore"),
+        ],
+    }
 }
 
 /// `first.last`, with a number appended if the name is taken.
@@ -201,6 +268,8 @@ enum Whereabouts {
 enum Place {
     Home,
     SecondHome,
+    /// A weekend elsewhere in the country.
+    Getaway(IpAddr),
     Office,
     Mobile,
     Hotel,
@@ -235,6 +304,14 @@ struct Person<'a> {
     second_home: Option<HomeLine>,
     mobile_block: &'static NetworkBlock,
     vpn: Option<(&'static NetworkBlock, f64)>,
+    /// The company VPN's egress for this person, if they use it.
+    corporate_vpn: Option<IpAddr>,
+    /// Another carrier from this day on.
+    carrier_switch: Option<(i64, &'static NetworkBlock)>,
+    /// Weekends (the Saturday's local date) spent elsewhere in the country, and the address
+    /// of the place.
+    getaways: Vec<(Date, IpAddr)>,
+    mobile_use: f64,
     // Devices.
     laptop: BrowserInstall,
     phone: Option<BrowserInstall>,
@@ -253,6 +330,7 @@ impl<'a> Person<'a> {
         all_time_zones: &'a [TimeZone],
         office_egress: &'a [IpAddr],
         window: Window,
+        workforce: &Workforce,
     ) -> Self {
         let city = &HOME_CITIES[city_index];
         let time_zone = all_time_zones[city_index].clone();
@@ -267,7 +345,7 @@ impl<'a> Person<'a> {
         let work_end_minute = work_start_minute + random.between(480, 570);
         let weekday_rate = random.log_normal(2.1, 0.55).clamp(0.2, 12.0);
         let weekend_factor = random.uniform(0.08, 0.45);
-        let office_days = match random.weighted(&[0.2, 0.2, 0.6]) {
+        let office_days = match random.weighted(&workforce.office_pattern_weights) {
             0 => [false; 5],
             1 => [true; 5],
             _ => {
@@ -291,28 +369,29 @@ impl<'a> Person<'a> {
 
         let home_block = random.pick(city.residential);
         let home = HomeLine::new(random, home_block, first_day);
-        let second_home = random.chance(0.25).then(|| {
+        let second_home = random.chance(workforce.second_home_share).then(|| {
             let other = random.pick(city.residential);
             HomeLine::new(random, other, first_day)
         });
         let mobile_block = random.pick(city.mobile);
         let vpn = random
-            .chance(0.04)
+            .chance(workforce.personal_vpn_share)
             .then(|| (random.pick(VPN), random.uniform(0.4, 0.9)));
 
         let laptop = draw_browser(random, DESKTOP_BROWSERS);
         let phone = random
-            .chance(0.85)
+            .chance(workforce.phone_share)
             .then(|| draw_browser(random, PHONE_BROWSERS));
         let home_desktop = random
             .chance(0.2)
             .then(|| draw_browser(random, DESKTOP_BROWSERS));
-        let phone_replacement = (phone.is_some() && random.chance(0.06)).then(|| {
-            (
-                first_day + random.between(1, days),
-                draw_browser(random, PHONE_BROWSERS),
-            )
-        });
+        let phone_replacement =
+            (phone.is_some() && random.chance(workforce.phone_replacement_share)).then(|| {
+                (
+                    first_day + random.between(1, days),
+                    draw_browser(random, PHONE_BROWSERS),
+                )
+            });
 
         let mut countries_seen = BTreeSet::from([city.site.country]);
         if let Some((vpn_block, _)) = vpn {
@@ -337,6 +416,10 @@ impl<'a> Person<'a> {
             second_home,
             mobile_block,
             vpn,
+            corporate_vpn: None,
+            carrier_switch: None,
+            getaways: Vec::new(),
+            mobile_use: workforce.mobile_use,
             laptop,
             phone,
             home_desktop,
@@ -344,15 +427,19 @@ impl<'a> Person<'a> {
             trips: Vec::new(),
             countries_seen,
         };
-        person.plan_trips(random, window);
+        person.plan_trips(random, window, workforce.frequent_traveller_share);
         person
     }
 
     /// Business trips: most staff never travel in the period, a few do so
     /// regularly.
-    fn plan_trips(&mut self, random: &mut Random, window: Window) {
+    fn plan_trips(&mut self, random: &mut Random, window: Window, frequent_share: f64) {
         let days = (window.end - window.start) as f64 / SECONDS_PER_DAY as f64;
-        let trips_per_month = if random.chance(0.18) { 0.9 } else { 0.04 };
+        let trips_per_month = if random.chance(frequent_share) {
+            0.9
+        } else {
+            0.04
+        };
         let count = random.poisson(trips_per_month * days / 30.0);
         for _ in 0..count {
             // Prefer nearer offices.
@@ -412,6 +499,68 @@ impl<'a> Person<'a> {
                 self.countries_seen.insert(destination.site.country);
                 self.trips.push(trip);
             }
+        }
+    }
+
+    /// Switches to another mobile carrier of the same country on a day in the period.
+    fn switch_carrier(&mut self, random: &mut Random, window: Window) {
+        let country = self.city.site.country;
+        let current = self.mobile_block.asn;
+        let others: Vec<&'static NetworkBlock> = HOME_CITIES
+            .iter()
+            .flat_map(|city| city.mobile)
+            .chain(OTHER_CARRIERS)
+            .filter(|block| block.site.country == country && block.asn != current)
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let first_day = window.start.div_euclid(SECONDS_PER_DAY);
+        let days = (window.end - window.start).div_euclid(SECONDS_PER_DAY);
+        let day = first_day + random.between(days / 5, days - 1);
+        self.carrier_switch = Some((day, random.pick_copy(&others)));
+    }
+
+    /// One to three weekends in another city of the country, on a residential network there.
+    fn plan_getaways(&mut self, random: &mut Random, window: Window) {
+        let country = self.city.site.country;
+        let places: Vec<&'static NetworkBlock> = HOME_CITIES
+            .iter()
+            .filter(|city| !std::ptr::eq(*city, self.city))
+            .flat_map(|city| city.residential)
+            .chain(DOMESTIC_RESIDENTIAL)
+            .filter(|block| block.site.country == country && block.site.name != self.city.site.name)
+            .collect();
+        if places.is_empty() {
+            return;
+        }
+        let first = local_date(&self.time_zone, window.start);
+        let weeks = (window.end - window.start).div_euclid(7 * SECONDS_PER_DAY);
+        for _ in 0..random.between(1, 3) {
+            let week = random.between(0, (weeks - 1).max(0));
+            let mut saturday = first
+                .checked_add(jiff::Span::new().days(week * 7))
+                .unwrap_or(first);
+            while saturday.weekday() != Weekday::Saturday {
+                saturday = saturday.tomorrow().unwrap_or(saturday);
+            }
+            let place = random.pick_copy(&places).prefix.random_host(random);
+            self.getaways.push((saturday, place));
+        }
+    }
+
+    /// The place of a weekend away that `date` falls in.
+    fn getaway_on(&self, date: Date) -> Option<IpAddr> {
+        self.getaways.iter().find_map(|(saturday, place)| {
+            (date == *saturday || date.yesterday().ok() == Some(*saturday)).then_some(*place)
+        })
+    }
+
+    /// The mobile carrier on `day`.
+    fn mobile_block_on(&self, day: i64) -> &'static NetworkBlock {
+        match self.carrier_switch {
+            Some((from, carrier)) if day >= from => carrier,
+            _ => self.mobile_block,
         }
     }
 
@@ -480,7 +629,9 @@ impl<'a> Person<'a> {
         if count == 0 {
             return;
         }
-        let at_second_home = weekend && self.second_home.is_some() && random.chance(0.35);
+        let getaway = if weekend { self.getaway_on(date) } else { None };
+        let at_second_home =
+            getaway.is_none() && weekend && self.second_home.is_some() && random.chance(0.35);
         let minutes = self.sign_in_minutes(random, count, weekend);
         let office_day = !weekend
             && !on_vacation
@@ -500,10 +651,10 @@ impl<'a> Person<'a> {
                         && !on_vacation
                         && (self.work_start_minute..self.work_end_minute).contains(&minute);
                     let place = self.choose_home_place(random, work_time, office_day, weekend);
-                    let place = if place == Place::Home && at_second_home {
-                        Place::SecondHome
-                    } else {
-                        place
+                    let place = match (place, getaway) {
+                        (Place::Home, Some(address)) => Place::Getaway(address),
+                        (Place::Home, None) if at_second_home => Place::SecondHome,
+                        _ => place,
                     };
                     self.sign_in_at_home_city(random, second, place, rows, anchors);
                 }
@@ -554,7 +705,7 @@ impl<'a> Person<'a> {
             (false, _, false) => [0.72, 0.0, 0.28],
             (false, _, true) => [0.68, 0.0, 0.32],
         };
-        match random.weighted(&[home, office, mobile]) {
+        match random.weighted(&[home, office, mobile * self.mobile_use]) {
             0 => Place::Home,
             1 => Place::Office,
             _ => Place::Mobile,
@@ -580,9 +731,14 @@ impl<'a> Person<'a> {
                     *random.pick(self.office_egress)
                 }
             }
-            Place::Mobile => self.mobile_block.prefix.random_host(random),
-            Place::Home | Place::SecondHome => match self.vpn {
-                Some((vpn_block, share)) if random.chance(share) => {
+            Place::Mobile => self.mobile_block_on(day).prefix.random_host(random),
+            Place::Getaway(address) => address,
+            Place::Home | Place::SecondHome => match (self.corporate_vpn, self.vpn) {
+                (Some(egress), _) if random.chance(CORPORATE_VPN_AT_HOME) => {
+                    via_vpn = true;
+                    egress
+                }
+                (_, Some((vpn_block, share))) if random.chance(share) => {
                     via_vpn = true;
                     vpn_block.prefix.random_host(random)
                 }
@@ -597,6 +753,7 @@ impl<'a> Person<'a> {
         let success_index = self.emit(random, second, ip, user_agent, place == Place::Mobile, rows);
         if let Some(index) = success_index
             && !via_vpn
+            && !matches!(place, Place::Getaway(_))
         {
             anchors.push(index);
         }
@@ -619,14 +776,21 @@ impl<'a> Person<'a> {
             _ => Place::Mobile,
         };
         let trip = &self.trips[trip_index];
-        let ip = match place {
-            Place::Hotel => trip.hotel_address,
-            Place::VisitedOffice => random
+        let via_corporate_vpn = match place {
+            Place::Hotel | Place::VisitedOffice => self
+                .corporate_vpn
+                .filter(|_| random.chance(CORPORATE_VPN_AWAY)),
+            _ => None,
+        };
+        let ip = match (via_corporate_vpn, place) {
+            (Some(egress), _) => egress,
+            (None, Place::Hotel) => trip.hotel_address,
+            (None, Place::VisitedOffice) => random
                 .pick(trip.destination.office)
                 .prefix
                 .random_host(random),
             // Roaming data is routed through the home carrier.
-            _ => self.mobile_block.prefix.random_host(random),
+            (None, _) => self.mobile_block_on(day).prefix.random_host(random),
         };
         let device = self.choose_device(random, place);
         let user_agent = self.user_agent(device, day);
@@ -644,7 +808,7 @@ impl<'a> Person<'a> {
                 }
             }
             Place::Office | Place::VisitedOffice => Device::Laptop,
-            Place::Hotel => {
+            Place::Hotel | Place::Getaway(_) => {
                 if self.phone.is_some() && random.chance(0.3) {
                     Device::Phone
                 } else {
@@ -739,9 +903,16 @@ impl<'a> Person<'a> {
             platforms,
             home_asn: self.home.block.asn,
             countries_seen: self.countries_seen,
+            laptop: self.laptop,
+            work_start_minute: self.work_start_minute,
+            work_end_minute: self.work_end_minute,
         }
     }
 }
+
+/// Shares of home and travel sign-ins that go through the company VPN, for those who use it.
+const CORPORATE_VPN_AT_HOME: f64 = 0.7;
+const CORPORATE_VPN_AWAY: f64 = 0.6;
 
 /// A browser install drawn from a popularity table.
 pub(super) fn draw_browser(
@@ -779,6 +950,11 @@ pub(super) fn local_instant_on(time_zone: &TimeZone, date: Date, minute: i64) ->
         .compatible()
         .expect("local time is in range")
         .as_second()
+}
+
+/// The local weekday of `second`.
+pub(super) fn local_weekday(time_zone: &TimeZone, second: i64) -> Weekday {
+    local_date(time_zone, second).weekday()
 }
 
 /// The instant of `minute` past local midnight on the local date of `second`.

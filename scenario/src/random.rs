@@ -18,6 +18,12 @@ pub(super) enum Stream {
     AccountTakeover = 6,
     ImpossibleTravel = 7,
     AnonymizerLogin = 8,
+    StealthyTakeover = 9,
+    DistributedStuffing = 10,
+    SlowSpraying = 11,
+    CorporateVpn = 12,
+    /// The independent family ([`crate::markov`]): its purposes are told apart by the index.
+    Independent = 13,
 }
 
 /// A deterministic random source with convenience samplers.

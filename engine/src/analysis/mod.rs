@@ -13,8 +13,10 @@ use jiff::tz::TimeZone;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::{AccountStatus, AccountVerdict, Campaign, account_verdicts, campaigns};
 pub use crate::baseline::{BaselineSnapshot, Counted};
-use crate::baseline::{Key, LastLogin, Population, UserBaseline, hierarchy_surprise};
+use crate::baseline::{Key, LastLogin, Population, UserBaseline, city_key, hierarchy_terms};
+use crate::calibration::{FITTED, Model, RiskInputs};
 pub use crate::config::{
     AnalysisConfig, BaselineParams, ConfigError, DbscanParams, ForestParams, RiskParams, RuleParams,
 };
@@ -34,6 +36,9 @@ use crate::feedback::{
 };
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
 use crate::windows::{AccountFailures, SourceWindows};
+
+/// Other users with a /24 in their baseline that make it a network the organisation shares.
+const SHARED_NETWORK_USERS: u32 = 10;
 
 /// Gaps kept per user for the robust pace statistics.
 const PACE_HISTORY: usize = 32;
@@ -98,7 +103,7 @@ pub struct Observed {
     clusters: Option<Arc<ClusterIndex<CLUSTER_DIMENSIONS>>>,
     forest_row: [f64; FOREST_DIMENSIONS],
     cluster_row: [f64; CLUSTER_DIMENSIONS],
-    statistical: f64,
+    inputs: RiskInputs,
     findings: Vec<Finding>,
     user: u32,
     /// The allow-list entry vouching for the source ("office VPN 198.51.100.0/24").
@@ -108,14 +113,31 @@ pub struct Observed {
 }
 
 impl Observed {
-    /// Scores with the model snapshots taken when the login arrived, combines, and explains.
-    pub fn finish(self, risk_params: &RiskParams) -> ScoredEvent {
+    /// The risk model's inputs, with the population detectors' scores from the snapshots
+    /// taken when the login arrived.
+    pub fn inputs(&self) -> RiskInputs {
+        let forest_score = self
+            .forest
+            .as_ref()
+            .map(|forest| forest.score(&self.forest_row));
+        let cluster_score = self
+            .clusters
+            .as_ref()
+            .map(|index| index.noise_score(&self.cluster_row));
+        self.inputs
+            .clone()
+            .with_population(forest_score, cluster_score)
+    }
+
+    /// Scores with the model snapshots taken when the login arrived, combines with `model`,
+    /// and explains.
+    pub fn finish(self, risk_params: &RiskParams, model: &Model) -> ScoredEvent {
         let Observed {
             forest,
             clusters,
             forest_row,
             cluster_row,
-            statistical,
+            inputs,
             mut findings,
             allowed_by,
             confirmed_safe,
@@ -124,22 +146,25 @@ impl Observed {
         } = self;
         let forest_score = forest.map(|forest| forest.score(&forest_row));
         let cluster_score = clusters.map(|index| index.noise_score(&cluster_row));
-        if let Some(score) = forest_score.filter(|score| *score >= 0.5) {
+        let inputs = inputs.with_population(forest_score, cluster_score);
+        // A population outlier is a reason only where the user's own history agrees.
+        let corroborated = inputs.user_evidence() >= CORROBORATED;
+        if let Some(score) = forest_score.filter(|score| *score >= 0.5 && corroborated) {
             findings.push(Finding {
                 kind: FindingKind::Outlier,
                 floor: 0.0,
                 reason: format!(
-                    "Isolation Forest: isolated faster than most logins (score {score:.2})"
+                    "Isolation Forest: isolated faster than most logins (score {score:.2}), and unusual for this user too"
                 ),
                 suppressed: None,
             });
         }
-        if let Some(score) = cluster_score.filter(|score| *score >= 0.5) {
+        if let Some(score) = cluster_score.filter(|score| *score >= 0.5 && corroborated) {
             findings.push(Finding {
                 kind: FindingKind::OutsideClusters,
                 floor: 0.0,
                 reason: format!(
-                    "DBSCAN: far from every usual pattern of logins (score {score:.2})"
+                    "DBSCAN: far from every usual pattern of logins (score {score:.2}), and unusual for this user too"
                 ),
                 suppressed: None,
             });
@@ -157,16 +182,12 @@ impl Observed {
         let risk_score = if confirmed_safe {
             0.0
         } else {
-            combine(
-                &[
-                    (forest_score, risk_params.weight_isolation_forest),
-                    (cluster_score, risk_params.weight_dbscan),
-                    (Some(statistical), risk_params.weight_statistical),
-                ],
-                &findings,
-            )
+            combine(model.probability(&inputs, risk_params), &findings)
         };
         let risk_level = RiskLevel::from_score(risk_score, risk_params);
+        if risk_level >= RiskLevel::Medium && !findings.iter().any(Finding::is_active) {
+            findings.push(unusual_combination(model, &inputs));
+        }
         findings.sort_by(|a, b| {
             b.is_active()
                 .cmp(&a.is_active())
@@ -192,6 +213,34 @@ impl Observed {
 
     pub fn user(&self) -> u32 {
         self.user
+    }
+}
+
+/// User-level evidence (see [`RiskInputs::user_evidence`]) from which a population outlier is
+/// named among the reasons.
+const CORROBORATED: f64 = 0.3;
+
+/// The reason for a login the model scores Medium or above without any single finding: the
+/// signals that added up.
+fn unusual_combination(model: &Model, inputs: &RiskInputs) -> Finding {
+    let parts: Vec<&str> = model
+        .contributions(inputs)
+        .into_iter()
+        .take(3)
+        .map(|(description, _)| description)
+        .collect();
+    Finding {
+        kind: FindingKind::UnusualCombination,
+        floor: 0.0,
+        reason: format!(
+            "several weak signals together: {}",
+            if parts.is_empty() {
+                "none stands out".to_owned()
+            } else {
+                parts.join(", ")
+            }
+        ),
+        suppressed: None,
     }
 }
 
@@ -234,6 +283,8 @@ struct UserState {
 /// Scores logins one at a time, learning as it goes.
 pub struct Analyzer<'g> {
     config: AnalysisConfig,
+    /// The calibrated risk model ([`FITTED`] unless calibrating a new one).
+    model: Model,
     geo: &'g dyn GeoLookup,
     user_ids: HashMap<String, u32>,
     users: Vec<UserState>,
@@ -250,6 +301,11 @@ pub struct Analyzer<'g> {
     population: Population,
     address_windows: SourceWindows<u32>,
     network_windows: SourceWindows<u128>,
+    /// Attempts from sources new to their account, by exact user agent and by network owner;
+    /// attempts on never-seen account names across the tenant.
+    fingerprint_windows: SourceWindows<u32>,
+    network_owner_windows: SourceWindows<u32>,
+    tenant_unknown_window: SourceWindows<()>,
     forest: PopulationForest<FOREST_DIMENSIONS>,
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
@@ -276,10 +332,16 @@ impl<'g> Analyzer<'g> {
     pub fn new(config: AnalysisConfig, geo: &'g dyn GeoLookup) -> Result<Self, ConfigError> {
         config.check()?;
         Ok(Self {
+            model: FITTED,
             forest: PopulationForest::new(&config.isolation_forest),
             clusters: PopulationClusters::new(&config.dbscan),
             address_windows: SourceWindows::new(config.rules.window_secs),
             network_windows: SourceWindows::new(config.rules.spray_window_secs),
+            fingerprint_windows: SourceWindows::counting_sources(config.rules.campaign_window_secs),
+            network_owner_windows: SourceWindows::counting_sources(
+                config.rules.campaign_window_secs,
+            ),
+            tenant_unknown_window: SourceWindows::counting_sources(config.rules.wave_window_secs),
             config,
             geo,
             user_ids: HashMap::default(),
@@ -309,11 +371,21 @@ impl<'g> Analyzer<'g> {
         &self.config
     }
 
+    /// Scores with `model` instead of the shipped one (for calibrating a new one).
+    pub fn with_model(mut self, model: Model) -> Self {
+        self.model = model;
+        self
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Scores one login against everything seen before it, then learns from it.
     pub fn score(&mut self, event: &LoginEvent) -> Result<ScoredEvent, OutOfOrder> {
         let observed = self.observe(event)?;
         let user = observed.user;
-        let scored = observed.finish(&self.config.risk);
+        let scored = observed.finish(&self.config.risk, &self.model);
         self.record_user_risk(user, &scored);
         Ok(scored)
     }
@@ -365,7 +437,8 @@ impl<'g> Analyzer<'g> {
         };
         let forest_row = scored_features.forest_vector();
         let cluster_row = scored_features.cluster_vector();
-        let statistical_score = statistical::score(&scored_features);
+        let inputs = RiskInputs::from_features(&scored_features);
+        let statistical_score = statistical::score(&inputs);
         if let Some(entry) = &allowed_by {
             suppress(
                 &mut findings,
@@ -373,19 +446,22 @@ impl<'g> Analyzer<'g> {
                 &format!("allow-list: {entry}"),
             );
         }
-        // Learning is gated on the per-user evidence (statistics and rules), which is known
-        // now; the population models only add weight to the final score.
+        // Learning is gated on the per-user evidence and the rules, which are known now; the
+        // population models only add corroborated weight to the final score.
         let behavioural_risk = if confirmed_safe {
             0.0
         } else {
-            combine(&[(Some(statistical_score), 1.0)], &findings)
+            combine(
+                self.model.probability(&inputs, &self.config.risk),
+                &findings,
+            )
         };
         let observed = Observed {
             forest: self.forest.snapshot(),
             clusters: self.clusters.snapshot(),
             forest_row,
             cluster_row,
-            statistical: statistical_score,
+            inputs,
             findings,
             user,
             allowed_by,
@@ -689,14 +765,30 @@ impl<'g> Analyzer<'g> {
         let source_counts = self.address_windows.counts(source, now_ms);
         let info = &self.sources[source as usize];
         let network_counts = self.network_windows.counts(info.prefix, now_ms);
+        let fingerprint = self.fingerprint_windows.counts(agent, now_ms);
+        let network_owner = info
+            .geo
+            .as_ref()
+            .filter(|geo| geo.network.hides_location())
+            .and_then(|geo| geo.asn)
+            .map(|asn| self.network_owner_windows.counts(asn, now_ms))
+            .unwrap_or_default();
+        let tenant_unknown = self.tenant_unknown_window.counts((), now_ms);
         let (hour, weekday) = self.user_clock(self.users[user as usize].zone, now_ms);
         let state = &mut self.users[user as usize];
         let (account_failures, account_unresolved) = state.failures.in_window(now_ms, window_ms);
         let baseline = &state.baseline;
         let smoothing = params.baseline.smoothing_weight;
 
-        let confidence =
-            (f64::from(baseline.logins) / f64::from(params.baseline.learning_logins)).min(1.0);
+        let by_logins = f64::from(baseline.logins) / f64::from(params.baseline.learning_logins);
+        let by_days = if params.baseline.learning_days > 0.0 {
+            baseline.first_learnt_ms.map_or(0.0, |first| {
+                (now_ms - first) as f64 / 86_400_000.0 / params.baseline.learning_days
+            })
+        } else {
+            1.0
+        };
+        let confidence = by_logins.min(by_days).clamp(0.0, 1.0);
         let prior_hours = 2.0;
         let hour_surprise = (-baseline.hour_likelihood(hour, prior_hours).ln()).max(0.0);
         let weekday_surprise = (-baseline.weekday_likelihood(weekday, prior_hours).ln()).max(0.0);
@@ -705,7 +797,7 @@ impl<'g> Analyzer<'g> {
         let secs_since_previous =
             previous.map(|last| (now_ms - last.timestamp_ms).max(0) as f64 / 1000.0);
         let pace_z = secs_since_previous.map_or(0.0, |gap| robust_z((gap + 1.0).ln(), &state.gaps));
-        let travel = previous.and_then(|last| {
+        let travel_from = |last: &LastLogin| {
             let from = self.sources.get(last.source as usize)?.geo.as_ref()?;
             let to = info.geo.as_ref()?;
             let distance_km = haversine_km(from.coordinates()?, to.coordinates()?);
@@ -714,37 +806,98 @@ impl<'g> Analyzer<'g> {
             let speed_kmh = distance_km / (elapsed_secs.max(60.0) / 3600.0);
             let uncertainty_km = from.accuracy_km + to.accuracy_km;
             Some(Travel {
+                from_source: last.source,
+                from_ms: last.timestamp_ms,
                 distance_km,
                 elapsed_secs,
                 speed_kmh,
-                uncertain: from.network.hides_location()
+                uncertain: !reliably_located(from, &baseline.spread)
                     || to.network.hides_location()
-                    || from.trusted
                     || to.trusted
                     || uncertainty_km >= distance_km / 2.0,
+                to_shared_network: self
+                    .population
+                    .prefix_users(info.prefix)
+                    .saturating_sub(u32::from(baseline.prefixes.count(&info.prefix) > 0))
+                    >= SHARED_NETWORK_USERS,
                 to_familiar_network: baseline.prefixes.count(&info.prefix) > 0
                     || (to.asn.is_some_and(|asn| baseline.asns.count(&asn) > 0)
                         && country_key(to.country_code.as_deref())
                             .is_some_and(|code| baseline.countries.count(&code) > 0)),
             })
-        });
+        };
+        // When the previous login's place says little (a VPN, a roaming phone), the latest
+        // reliably located one still bounds where the person can be now.
+        let travel = match (previous.and_then(&travel_from), &baseline.last_fixed) {
+            (Some(travel), Some(fixed)) if travel.uncertain => travel_from(fixed)
+                .filter(|from_fixed| !from_fixed.uncertain)
+                .or(Some(travel)),
+            (travel, _) => travel,
+        };
         let geo = info.geo.as_ref();
         let agent_info = &self.agents[agent as usize];
+        let network_terms =
+            hierarchy_terms::<4>(baseline, &self.population, &network_levels, smoothing);
+        let device_terms =
+            hierarchy_terms::<4>(baseline, &self.population, &device_levels, smoothing);
+        let city = info.city_key();
+        let city_popularity = city.map_or(0.0, |(country, city)| {
+            self.population.city_conditional(&country, city)
+        });
+        let country_popularity = geo
+            .and_then(|geo| country_key(geo.country_code.as_deref()))
+            .map_or(0.0, |country| {
+                self.population.conditional(&Key::Country(country), None)
+            });
+        let network_owner_popularity = match (
+            geo.and_then(|geo| country_key(geo.country_code.as_deref())),
+            geo.and_then(|geo| geo.asn),
+        ) {
+            (Some(country), Some(asn)) => self
+                .population
+                .conditional(&Key::Asn(asn), Some(&Key::Country(country))),
+            _ => 0.0,
+        };
+        let city_surprise = city.map_or(0.0, |(country, city)| {
+            let population_p = self.population.city_conditional(&country, city);
+            let user_p = (f64::from(baseline.cities.count(&city)) + smoothing * population_p)
+                / (f64::from(baseline.countries.count(&country)) + smoothing);
+            (population_p / user_p).ln().max(0.0)
+        });
+        let downgrade = agent_info.browser_major.and_then(|major| {
+            baseline.releases.downgrade(
+                agent_info.browser,
+                agent_info.os,
+                (major, agent_info.browser_minor.unwrap_or(0)),
+                now_ms,
+                (params.baseline.release_recency_days * 86_400_000.0) as i64,
+            )
+        });
+        // Without outcomes, "unknown" can only mean never seen before.
+        let unknown_account = if event.success.is_some() {
+            baseline.successes == 0
+        } else {
+            baseline.attempts == 0
+        };
+        let foreign_source = unknown_account
+            || geo
+                .and_then(|geo| geo.asn)
+                .map_or(baseline.prefixes.count(&info.prefix) == 0, |asn| {
+                    baseline.asns.count(&asn) == 0
+                });
         LoginFeatures {
             prior_logins: baseline.logins,
             confidence,
-            network_surprise: hierarchy_surprise(
-                baseline,
-                &self.population,
-                &network_levels,
-                smoothing,
-            ),
-            device_surprise: hierarchy_surprise(
-                baseline,
-                &self.population,
-                &device_levels,
-                smoothing,
-            ),
+            network_surprise: network_terms.iter().sum::<f64>().max(0.0),
+            network_terms,
+            city_surprise,
+            network_owner_popularity,
+            city_popularity,
+            country_popularity,
+            new_city: city.map(|(_, city)| baseline.cities.count(&city) == 0),
+            device_surprise: device_terms.iter().sum::<f64>().max(0.0),
+            device_terms,
+            downgrade,
             hour_surprise,
             weekday_surprise,
             local_hour: hour,
@@ -765,22 +918,26 @@ impl<'g> Analyzer<'g> {
             new_browser: baseline.browsers.count(&agent_info.browser) == 0,
             new_user_agent: baseline.agents.count(&agent) == 0,
             network: geo.map(|geo| geo.network),
+            agent_logins: self.population.count(&Key::Agent(agent)),
+            network_owner_share: geo.and_then(|geo| geo.asn).map_or(0.0, |asn| {
+                f64::from(self.population.count(&Key::Asn(asn)))
+                    / f64::from(self.population.logins.max(1))
+            }),
             scripted_client: agent_info.device == DeviceType::Script,
             browser_versions_behind: self
                 .population
                 .versions_behind(agent_info.browser, agent_info.browser_major),
-            // Without outcomes, "unknown" can only mean never seen before.
-            unknown_account: if event.success.is_some() {
-                baseline.successes == 0
-            } else {
-                baseline.attempts == 0
-            },
+            unknown_account,
             account_failures,
             account_unresolved,
             data_span_secs: (now_ms - self.first_timestamp_ms) as f64 / 1000.0,
-            failures_before: state.failures.consecutive,
+            failures_before: state.failures.consecutive_from(source),
             source: source_counts,
             network_long: network_counts,
+            foreign_source,
+            fingerprint,
+            network_owner,
+            tenant_unknown,
             success: event.success,
         }
     }
@@ -799,18 +956,68 @@ impl<'g> Analyzer<'g> {
         let prefix = self.sources[source as usize].prefix;
         let unknown = features.unknown_account;
         self.address_windows
-            .record(source, now_ms, user, failed, unknown);
+            .record(source, now_ms, user, source, failed, unknown);
         self.network_windows
-            .record(prefix, now_ms, user, failed, unknown);
+            .record(prefix, now_ms, user, source, failed, unknown);
+        // Campaigns are counted by network owner only where owners are attack infrastructure
+        // (hosting, VPN, Tor); residential proxies spread over the big consumer ISPs that
+        // everyone uses, and are found by their client fingerprint and the names they try.
+        let attack_infrastructure = self.sources[source as usize]
+            .geo
+            .as_ref()
+            .filter(|geo| geo.network.hides_location())
+            .and_then(|geo| geo.asn);
+        if features.foreign_source {
+            self.fingerprint_windows
+                .record(agent, now_ms, user, source, failed, unknown);
+            if let Some(asn) = attack_infrastructure {
+                self.network_owner_windows
+                    .record(asn, now_ms, user, source, failed, unknown);
+            }
+        }
+        if unknown {
+            self.tenant_unknown_window
+                .record((), now_ms, user, source, failed, unknown);
+        }
+        if event.success == Some(true) {
+            self.fingerprint_windows.forgive(agent, user, source);
+            if let Some(asn) = attack_infrastructure {
+                self.network_owner_windows.forgive(asn, user, source);
+            }
+            self.tenant_unknown_window.forgive((), user, source);
+        }
 
         let learn_below = self.config.baseline.learn_below_risk;
         // A login teaches the baseline when it is clearly ordinary, or when it is only somewhat
-        // unusual and keeps one anchor — a known network or a known browser and OS. An intruder
-        // on a new network with a new device does not become familiar by logging in again.
-        let anchored = !features.new_prefix || !(features.new_os || features.new_browser);
-        let teaches = !failed
-            && (risk_score < self.config.baseline.learn_freely_below_risk
-                || (risk_score < learn_below && anchored));
+        // unusual and keeps one anchor — a known network, or the user's current browser and OS
+        // on a network that does not hide its users. An intruder on a new network with a new
+        // device, or with an old copy of the user's browser, does not become familiar by
+        // logging in again.
+        let new_hidden_network = features.network.is_some_and(NetworkType::hides_location)
+            && features.new_asn.unwrap_or(features.new_prefix);
+        let anchored = !features.new_prefix
+            || (!(features.new_os || features.new_browser)
+                && features.downgrade.is_none()
+                && !new_hidden_network);
+        let ordinary = risk_score < self.config.baseline.learn_freely_below_risk
+            || (risk_score < learn_below && anchored);
+        let network = crate::baseline::Probation::key(
+            self.sources[source as usize]
+                .geo
+                .as_ref()
+                .and_then(|geo| geo.asn),
+            prefix,
+        );
+        let baseline_params = &self.config.baseline;
+        let teaches = event.success != Some(false)
+            && (ordinary
+                || (event.success == Some(true)
+                    && self.users[user as usize].baseline.probation.admit(
+                        network,
+                        now_ms,
+                        baseline_params.probation_days,
+                        baseline_params.probation_span_days,
+                    )));
         let network_levels = if teaches {
             self.network_levels(source)
         } else {
@@ -819,7 +1026,7 @@ impl<'g> Analyzer<'g> {
         let device_levels = self.device_levels(agent);
 
         let state = &mut self.users[user as usize];
-        state.failures.record(now_ms, event.success);
+        state.failures.record(now_ms, source, event.success);
         state.baseline.attempts += 1;
         state.baseline.successes += u32::from(event.success == Some(true));
         if !teaches {
@@ -842,12 +1049,28 @@ impl<'g> Analyzer<'g> {
         let state = &mut self.users[user as usize];
         let baseline = &mut state.baseline;
         baseline.logins += 1;
+        baseline.first_learnt_ms.get_or_insert(now_ms);
         baseline.hours[hour] += 1;
         baseline.weekdays[weekday] += 1;
-        if let Some(geo) = &self.sources[source as usize].geo
-            && let Some(city) = &geo.city
+        if let Some(asn) = self.sources[source as usize]
+            .geo
+            .as_ref()
+            .and_then(|geo| geo.asn)
         {
-            baseline.cities.add(&city_key(city));
+            baseline.spread.learn(asn, prefix);
+        }
+        if let Some((country, city)) = self.sources[source as usize].city_key() {
+            baseline.cities.add(&city);
+            self.population.learn_city(&country, city);
+        }
+        let agent_info = &self.agents[agent as usize];
+        if let Some(major) = agent_info.browser_major {
+            baseline.releases.learn(
+                agent_info.browser,
+                agent_info.os,
+                (major, agent_info.browser_minor.unwrap_or(0)),
+                now_ms,
+            );
         }
         baseline.last = Some(LastLogin {
             timestamp_ms: now_ms,
@@ -855,10 +1078,20 @@ impl<'g> Analyzer<'g> {
             source,
             agent,
         });
+        if self.sources[source as usize]
+            .geo
+            .as_ref()
+            .is_some_and(|geo| reliably_located(geo, &baseline.spread))
+        {
+            baseline.last_fixed = baseline.last.clone();
+        }
         self.population.logins += 1;
         let agent_info = &self.agents[agent as usize];
         self.population
             .learn_browser(agent_info.browser, agent_info.browser_major);
+        if baseline.prefixes.count(&prefix) == 0 {
+            self.population.learn_prefix_user(prefix);
+        }
         for levels in [&network_levels[..], &device_levels[..]] {
             let mut parent = None;
             for (key, _) in levels {
@@ -870,16 +1103,28 @@ impl<'g> Analyzer<'g> {
     }
 }
 
-fn country_key(code: Option<&str>) -> Option<[u8; 2]> {
+/// Whether a source's place is where the person is: not a network that hides it (hosting, VPN,
+/// Tor), not allow-listed (its location is not evidence), not country-level, and not a carrier
+/// that hands this user addresses all over its pool.
+fn reliably_located(geo: &crate::enrich::GeoInfo, spread: &crate::baseline::AddressSpread) -> bool {
+    !geo.network.hides_location()
+        && !geo.trusted
+        && geo.accuracy_km < crate::enrich::COUNTRY_ACCURACY_KM
+        && !geo.asn.is_some_and(|asn| spread.scattered(asn))
+}
+
+pub(crate) fn country_key(code: Option<&str>) -> Option<[u8; 2]> {
     let bytes = code?.as_bytes();
     (bytes.len() == 2).then(|| [bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase()])
 }
 
-/// A stable small key for a city name (FNV-1a); collisions only merge two cities' counts.
-fn city_key(city: &str) -> u32 {
-    city.bytes().fold(0x811c_9dc5u32, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    })
+impl SourceInfo {
+    /// The country and [`city_key`] of the source's city, when located to one.
+    fn city_key(&self) -> Option<([u8; 2], u32)> {
+        let geo = self.geo.as_ref()?;
+        let country = country_key(geo.country_code.as_deref())?;
+        Some((country, city_key(&country, geo.city.as_deref()?)))
+    }
 }
 
 /// Hour of day (0–23) and weekday (0 = Monday) on a local clock (daylight saving included).
@@ -930,20 +1175,20 @@ fn median_of(mut values: Vec<f64>) -> f64 {
 /// Logins per block in the batch pipeline.
 const FINISH_BLOCK: usize = 32_768;
 
-fn finish_all(block: Vec<Observed>, risk_params: &RiskParams) -> Vec<ScoredEvent> {
+fn finish_all(block: Vec<Observed>, risk_params: &RiskParams, model: &Model) -> Vec<ScoredEvent> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
         block
             .into_par_iter()
-            .map(|login| login.finish(risk_params))
+            .map(|login| login.finish(risk_params, model))
             .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
         block
             .into_iter()
-            .map(|login| login.finish(risk_params))
+            .map(|login| login.finish(risk_params, model))
             .collect()
     }
 }
@@ -952,15 +1197,16 @@ fn finish_all(block: Vec<Observed>, risk_params: &RiskParams) -> Vec<ScoredEvent
 fn finish_while(
     block: Vec<Observed>,
     risk_params: &RiskParams,
+    model: &Model,
     observe_next: impl FnOnce() -> Vec<Observed> + Send,
 ) -> (Vec<ScoredEvent>, Vec<Observed>) {
     #[cfg(feature = "parallel")]
     {
-        rayon::join(|| finish_all(block, risk_params), observe_next)
+        rayon::join(|| finish_all(block, risk_params, model), observe_next)
     }
     #[cfg(not(feature = "parallel"))]
     {
-        (finish_all(block, risk_params), observe_next())
+        (finish_all(block, risk_params, model), observe_next())
     }
 }
 
@@ -971,6 +1217,13 @@ pub struct Analysis {
     pub events: Vec<ScoredEvent>,
     /// Riskiest first.
     pub users: Vec<UserRisk>,
+    /// One verdict per account (compromised, suspicious, clean) with its evidence chain:
+    /// compromised first. The unit an analyst acts on; see [`crate::accounts`].
+    #[serde(default)]
+    pub accounts: Vec<AccountVerdict>,
+    /// Attacking campaigns (brute force, spraying, stuffing), largest first.
+    #[serde(default)]
+    pub campaigns: Vec<Campaign>,
     pub config: AnalysisConfig,
     pub geo_data: Option<String>,
     pub forest_fits: u32,
@@ -984,6 +1237,19 @@ impl Analysis {
             .iter()
             .filter(|event| event.risk_level == level)
             .count()
+    }
+
+    /// Accounts whose verdict is `status`.
+    pub fn accounts_with(&self, status: AccountStatus) -> impl Iterator<Item = &AccountVerdict> {
+        self.accounts
+            .iter()
+            .filter(move |verdict| verdict.status == status)
+    }
+
+    /// One incident per compromised account and per campaign
+    /// ([`crate::incidents::incidents_from`]).
+    pub fn incidents(&self, params: &crate::IncidentParams) -> Vec<crate::Incident> {
+        crate::incidents::incidents_from(&self.events, &self.accounts, &self.campaigns, params)
     }
 }
 
@@ -1071,6 +1337,28 @@ pub fn learnt_baseline(
     Ok(analyzer.baseline_of(user_id))
 }
 
+/// The risk model's inputs for each of `events` (in input order), analysed in time order with
+/// `model` gating what baselines learn: what the calibration fits a new model on
+/// (`cargo run --release -p scenario --example calibrate`).
+pub fn calibration_inputs(
+    events: &[LoginEvent],
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
+    model: &Model,
+) -> Result<Vec<RiskInputs>, ConfigError> {
+    let mut analyzer = Analyzer::new(config.clone(), geo)?.with_model(model.clone());
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&index| (events[index].timestamp_ms, index));
+    let mut inputs = vec![RiskInputs::default(); events.len()];
+    for index in order {
+        let observed = analyzer
+            .observe(&events[index])
+            .expect("events are fed in time order after sorting");
+        inputs[index] = observed.inputs();
+    }
+    Ok(inputs)
+}
+
 /// What an analysis starts from besides its own events.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct History<'a> {
@@ -1113,6 +1401,7 @@ pub fn analyze_with(
     // in parallel), the next is observed. Memory for observed-but-unfinished logins stays
     // bounded by two blocks.
     let risk_params = &config.risk;
+    let model = analyzer.model().clone();
     let mut finished: Vec<ScoredEvent> = Vec::with_capacity(events.len());
     let mut users_in_order: Vec<u32> = Vec::with_capacity(events.len());
     let mut scored_order: Vec<usize> = Vec::with_capacity(events.len());
@@ -1132,13 +1421,15 @@ pub fn analyze_with(
         scored_order.extend(slots.iter().filter_map(|slot| slot.ok()));
         let previous = std::mem::take(&mut pending);
         users_in_order.extend(previous.iter().map(Observed::user));
-        let (done, next) = finish_while(previous, risk_params, || observe_block(&mut analyzer));
+        let (done, next) = finish_while(previous, risk_params, &model, || {
+            observe_block(&mut analyzer)
+        });
         finished.extend(done);
         pending = next;
         progress((block * FINISH_BLOCK).min(events.len()));
     }
     users_in_order.extend(pending.iter().map(Observed::user));
-    finished.extend(finish_all(pending, risk_params));
+    finished.extend(finish_all(pending, risk_params, &model));
     for (user, scored) in users_in_order.into_iter().zip(&finished) {
         analyzer.record_user_risk(user, scored);
     }
@@ -1156,9 +1447,13 @@ pub fn analyze_with(
     let mut users = analyzer.user_risks();
     sort_users(&mut users);
     let (forest_fits, cluster_fits) = analyzer.model_fits();
+    let accounts = account_verdicts(&finished, &config.accounts, &config.risk);
+    let campaigns = campaigns(&finished);
     Ok(Analysis {
         events: finished,
         users,
+        accounts,
+        campaigns,
         config: config.clone(),
         geo_data: geo.data_version(),
         forest_fits,

@@ -24,6 +24,8 @@ pub enum Key {
     Os(&'static str),
     Browser(&'static str),
     Agent(u32),
+    /// A city, by [`city_key`] (its parent is the country).
+    City(u32),
 }
 
 /// A user's learnt behaviour. Only logins that were accepted as legitimate (successful or of
@@ -40,12 +42,26 @@ pub struct UserBaseline {
     pub oses: CountMap<&'static str>,
     pub browsers: CountMap<&'static str>,
     pub agents: CountMap<u32>,
+    /// By [`city_key`] of country and city.
     pub cities: CountMap<u32>,
+    /// Browser releases used, for telling an out-of-date copy of the user's browser from an
+    /// update.
+    pub releases: BrowserReleases,
+    /// When the first learnt login happened (the learning period runs from it).
+    pub first_learnt_ms: Option<i64>,
+    /// How many /24s of each network owner the user's addresses came from.
+    pub spread: AddressSpread,
+    /// New networks that keep coming back, on their way to becoming the user's own.
+    pub probation: Probation,
     /// Logins per hour of day and weekday (UTC); compared circularly and smoothed.
     pub hours: [u32; 24],
     pub weekdays: [u32; 7],
     /// The latest learnt login, for travel and gaps.
     pub last: Option<LastLogin>,
+    /// The latest learnt login from a reliably located place (not a VPN, hosting or Tor
+    /// network, an allow-listed one, or a carrier that scatters the user's addresses), where
+    /// travel is measured from when the latest login's place says little.
+    pub last_fixed: Option<LastLogin>,
     /// Every attempt seen, learnt or not (so an unknown account name is recognised as such).
     pub attempts: u32,
     pub successes: u32,
@@ -71,6 +87,7 @@ impl UserBaseline {
             Key::Os(os) => self.oses.count(os),
             Key::Browser(browser) => self.browsers.count(browser),
             Key::Agent(agent) => self.agents.count(agent),
+            Key::City(city) => self.cities.count(city),
         }
     }
 
@@ -84,6 +101,7 @@ impl UserBaseline {
             Key::Os(os) => self.oses.add(os),
             Key::Browser(browser) => self.browsers.add(browser),
             Key::Agent(agent) => self.agents.add(agent),
+            Key::City(city) => self.cities.add(city),
         }
     }
 
@@ -126,6 +144,12 @@ pub struct Population {
     pub logins: u32,
     /// Newest major version seen per browser family, to recognise outdated browsers.
     newest_browser: HashMap<&'static str, u32>,
+    /// Logins per city (by [`city_key`]) and, per country, logins located to a city and the
+    /// distinct cities seen: the population side of the city term.
+    cities: HashMap<u32, u32>,
+    countries_with_cities: HashMap<[u8; 2], (u32, u32)>,
+    /// Distinct users who learnt each /24 (/48).
+    prefix_users: HashMap<u128, u32>,
 }
 
 impl Population {
@@ -154,6 +178,36 @@ impl Population {
         }
     }
 
+    /// Probability of `city` among the located logins of `country`, add-one smoothed over the
+    /// country's known cities plus one unseen.
+    pub fn city_conditional(&self, country: &[u8; 2], city: u32) -> f64 {
+        let (logins, cities) = self
+            .countries_with_cities
+            .get(country)
+            .copied()
+            .unwrap_or((0, 0));
+        let count = self.cities.get(&city).copied().unwrap_or(0);
+        (f64::from(count) + 1.0) / (f64::from(logins) + f64::from(cities) + 1.0)
+    }
+
+    pub fn learn_city(&mut self, country: &[u8; 2], city: u32) {
+        let count = self.cities.entry(city).or_insert(0);
+        let in_country = self.countries_with_cities.entry(*country).or_insert((0, 0));
+        in_country.0 += 1;
+        in_country.1 += u32::from(*count == 0);
+        *count += 1;
+    }
+
+    /// How many users have this /24 (/48) in their baseline.
+    pub fn prefix_users(&self, prefix: u128) -> u32 {
+        self.prefix_users.get(&prefix).copied().unwrap_or(0)
+    }
+
+    /// A user learnt `prefix` for the first time.
+    pub fn learn_prefix_user(&mut self, prefix: u128) {
+        *self.prefix_users.entry(prefix).or_default() += 1;
+    }
+
     pub fn learn_browser(&mut self, browser: &'static str, major: Option<u32>) {
         if let Some(major) = major {
             let newest = self.newest_browser.entry(browser).or_insert(major);
@@ -173,6 +227,218 @@ impl Population {
     }
 }
 
+/// A stable small key for a city of a country (FNV-1a over "CC/City"); collisions only merge
+/// two cities' counts.
+pub fn city_key(country: &[u8; 2], city: &str) -> u32 {
+    // DB-IP names districts in parentheses ("Berlin (Bezirk Pankow)"): the same city.
+    let city = city.split(" (").next().unwrap_or(city).trim();
+    country
+        .iter()
+        .chain(b"/")
+        .chain(city.as_bytes())
+        .fold(0x811c_9dc5u32, |hash, byte| {
+            (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+        })
+}
+
+/// Distinct /24s (up to [`SPREAD_PREFIXES`]) the user's learnt logins came from, per network
+/// owner: a carrier that hands the user addresses all over its pool (mobile carrier-grade NAT,
+/// roaming routed home) places them where the carrier is, not where they are.
+#[derive(Clone, Debug, Default)]
+pub struct AddressSpread {
+    owners: Vec<(u32, Vec<u128>)>,
+}
+
+/// Distinct /24s of one owner that make its locations unreliable for a user.
+pub const SPREAD_PREFIXES: usize = 3;
+/// Network owners remembered per user.
+const SPREAD_OWNERS: usize = 8;
+
+impl AddressSpread {
+    pub fn learn(&mut self, asn: u32, prefix: u128) {
+        match self.owners.iter_mut().find(|(owner, _)| *owner == asn) {
+            Some((_, prefixes)) => {
+                if prefixes.len() < SPREAD_PREFIXES && !prefixes.contains(&prefix) {
+                    prefixes.push(prefix);
+                }
+            }
+            None => {
+                if self.owners.len() == SPREAD_OWNERS {
+                    self.owners.remove(0);
+                }
+                self.owners.push((asn, vec![prefix]));
+            }
+        }
+    }
+
+    /// The user's addresses from `asn` spread over many /24s.
+    pub fn scattered(&self, asn: u32) -> bool {
+        self.owners
+            .iter()
+            .any(|(owner, prefixes)| *owner == asn && prefixes.len() >= SPREAD_PREFIXES)
+    }
+}
+
+/// Networks new to a user that the risk gate kept out of the baseline but that keep coming
+/// back: a new phone carrier, a new home ISP, a second home. One used on enough different days
+/// over long enough becomes the user's own, however unusual it looked (an attacker's sessions
+/// rarely span a week; staff keep using their new carrier), and from then on its logins teach.
+/// Bounded: the least recently seen is forgotten when full.
+#[derive(Clone, Debug, Default)]
+pub struct Probation {
+    entries: Vec<OnProbation>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct OnProbation {
+    network: u128,
+    first_ms: i64,
+    last_day: i64,
+    days: u32,
+    admitted: bool,
+}
+
+/// Networks kept on probation per user.
+const PROBATION_ENTRIES: usize = 8;
+
+impl Probation {
+    /// A successful login from `network` (see [`Probation::key`]); whether the network has
+    /// earned its place: used on `days` different days spanning at least `span_days`.
+    pub fn admit(&mut self, network: u128, now_ms: i64, days: u32, span_days: f64) -> bool {
+        let day = now_ms.div_euclid(86_400_000);
+        let index = match self
+            .entries
+            .iter()
+            .position(|entry| entry.network == network)
+        {
+            Some(index) => index,
+            None => {
+                if self.entries.len() == PROBATION_ENTRIES
+                    && let Some(stalest) = self
+                        .entries
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, entry)| entry.last_day)
+                        .map(|(index, _)| index)
+                {
+                    self.entries.swap_remove(stalest);
+                }
+                self.entries.push(OnProbation {
+                    network,
+                    first_ms: now_ms,
+                    last_day: day,
+                    days: 1,
+                    admitted: false,
+                });
+                self.entries.len() - 1
+            }
+        };
+        let entry = &mut self.entries[index];
+        if entry.last_day != day {
+            entry.days += 1;
+            entry.last_day = day;
+        }
+        entry.admitted |=
+            entry.days >= days && (now_ms - entry.first_ms) as f64 >= span_days * 86_400_000.0;
+        entry.admitted
+    }
+
+    /// The key of a network: its owner (ASN) when known, else its /24 (/48).
+    pub fn key(asn: Option<u32>, prefix: u128) -> u128 {
+        asn.map_or(prefix, |asn| (1u128 << 127) | u128::from(asn))
+    }
+}
+
+/// A browser release as (major, minor) ("Safari 26.3" is (26, 3), "Chrome 147" is (147, 0)).
+pub type Release = (u32, u32);
+
+/// The browser releases a user signed in with, per browser and operating system, and when each
+/// was last seen. Bounded: the least recently seen entry is forgotten when full.
+#[derive(Clone, Debug, Default)]
+pub struct BrowserReleases {
+    entries: Vec<ReleaseSeen>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ReleaseSeen {
+    browser: &'static str,
+    os: &'static str,
+    release: Release,
+    last_ms: i64,
+}
+
+/// Releases remembered per user (a few devices, each with a few recent releases).
+const MAX_RELEASES: usize = 12;
+
+/// A login with an older release of a browser the user has since used a newer one of.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Downgrade {
+    /// The newest release of this browser and OS the user has signed in with.
+    pub newest: Release,
+    /// Releases between: major versions, or minor ones when the major is the same.
+    pub steps: u32,
+}
+
+impl BrowserReleases {
+    pub fn learn(&mut self, browser: &'static str, os: &'static str, release: Release, at_ms: i64) {
+        if let Some(entry) = self
+            .entries
+            .iter_mut()
+            .find(|entry| entry.browser == browser && entry.os == os && entry.release == release)
+        {
+            entry.last_ms = entry.last_ms.max(at_ms);
+            return;
+        }
+        if self.entries.len() == MAX_RELEASES
+            && let Some(oldest) = self
+                .entries
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, entry)| entry.last_ms)
+                .map(|(index, _)| index)
+        {
+            self.entries.swap_remove(oldest);
+        }
+        self.entries.push(ReleaseSeen {
+            browser,
+            os,
+            release,
+            last_ms: at_ms,
+        });
+    }
+
+    /// Whether `release` is older than the newest the user has used of the same browser on the
+    /// same OS, and was not itself used within `recent_ms` (a second device that updates later
+    /// is in use all along; an attacker's out-of-date copy is not).
+    pub fn downgrade(
+        &self,
+        browser: &'static str,
+        os: &'static str,
+        release: Release,
+        now_ms: i64,
+        recent_ms: i64,
+    ) -> Option<Downgrade> {
+        let mut newest: Option<Release> = None;
+        for entry in self
+            .entries
+            .iter()
+            .filter(|entry| entry.browser == browser && entry.os == os)
+        {
+            if entry.release == release && now_ms - entry.last_ms < recent_ms {
+                return None;
+            }
+            newest = Some(newest.map_or(entry.release, |newest| newest.max(entry.release)));
+        }
+        let newest = newest.filter(|newest| *newest > release)?;
+        let steps = if newest.0 > release.0 {
+            newest.0 - release.0
+        } else {
+            newest.1 - release.1
+        };
+        Some(Downgrade { newest, steps })
+    }
+}
+
 /// Freeman et al. (2016)-style surprise of one login along a hierarchy (coarse to fine, e.g.
 /// country → ASN → /24 → IP): the sum over levels of ln(p_population / p_user), where the user's
 /// probability of each level given its parent is smoothed towards the population's. A new
@@ -185,17 +451,44 @@ pub fn hierarchy_surprise(
     levels: &[(Key, f64)],
     smoothing_weight: f64,
 ) -> f64 {
-    let mut total = 0.0;
+    hierarchy_terms::<4>(user, population, levels, smoothing_weight)
+        .iter()
+        .sum::<f64>()
+        .max(0.0)
+}
+
+/// The weighted terms of [`hierarchy_surprise`], one per level (the first `N` levels), each
+/// ln(p_population / p_user) of the level given its parent: how much of the surprise is the
+/// country, the network, the address.
+pub fn hierarchy_terms<const N: usize>(
+    user: &UserBaseline,
+    population: &Population,
+    levels: &[(Key, f64)],
+    smoothing_weight: f64,
+) -> [f64; N] {
+    let mut terms = [0.0; N];
     let mut parent: Option<&Key> = None;
-    for (key, weight) in levels {
-        let population_p = population.conditional(key, parent);
-        let user_parent = parent.map_or(user.logins, |parent| user.count(parent));
-        let user_p = (f64::from(user.count(key)) + smoothing_weight * population_p)
-            / (f64::from(user_parent) + smoothing_weight);
-        total += weight * (population_p / user_p).ln();
+    for ((key, weight), term) in levels.iter().zip(terms.iter_mut()) {
+        *term = weight * level_surprise(user, population, key, parent, smoothing_weight);
         parent = Some(key);
     }
-    total.max(0.0)
+    terms
+}
+
+/// ln(p_population(key | parent) / p_user(key | parent)), the user's estimate smoothed towards
+/// the population's with `smoothing_weight` pseudo-logins.
+pub fn level_surprise(
+    user: &UserBaseline,
+    population: &Population,
+    key: &Key,
+    parent: Option<&Key>,
+    smoothing_weight: f64,
+) -> f64 {
+    let population_p = population.conditional(key, parent);
+    let user_parent = parent.map_or(user.logins, |parent| user.count(parent));
+    let user_p = (f64::from(user.count(key)) + smoothing_weight * population_p)
+        / (f64::from(user_parent) + smoothing_weight);
+    (population_p / user_p).ln()
 }
 
 #[cfg(test)]
@@ -248,6 +541,80 @@ mod tests {
         ];
         let churn = hierarchy_surprise(&alice, &population, &weights(&new_ip_same_prefix), 1.0);
         assert!(churn > 0.5 && churn < foreign, "{churn}");
+    }
+
+    #[test]
+    fn an_older_copy_of_the_users_browser_is_a_downgrade_an_update_is_not() {
+        const DAY: i64 = 86_400_000;
+        let mut releases = BrowserReleases::default();
+        releases.learn("Chrome", "Windows", (146, 0), 0);
+        releases.learn("Chrome", "Windows", (147, 0), 30 * DAY);
+        let recent = 21 * DAY;
+        // The update itself, and the release in use until recently, are not downgrades.
+        assert_eq!(
+            releases.downgrade("Chrome", "Windows", (148, 0), 31 * DAY, recent),
+            None
+        );
+        assert_eq!(
+            releases.downgrade("Chrome", "Windows", (146, 0), 10 * DAY, recent),
+            None
+        );
+        // Weeks later, the old release is.
+        assert_eq!(
+            releases.downgrade("Chrome", "Windows", (145, 0), 60 * DAY, recent),
+            Some(Downgrade {
+                newest: (147, 0),
+                steps: 2
+            })
+        );
+        assert_eq!(
+            releases.downgrade("Chrome", "Windows", (146, 0), 60 * DAY, recent),
+            Some(Downgrade {
+                newest: (147, 0),
+                steps: 1
+            })
+        );
+        // Another browser or OS is a new device, not a downgrade.
+        assert_eq!(
+            releases.downgrade("Chrome", "macOS", (140, 0), 60 * DAY, recent),
+            None
+        );
+        let mut safari = BrowserReleases::default();
+        safari.learn("Safari", "macOS", (26, 4), 0);
+        assert_eq!(
+            safari
+                .downgrade("Safari", "macOS", (26, 3), 40 * DAY, recent)
+                .map(|downgrade| downgrade.steps),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_new_network_used_for_a_week_becomes_the_users_own() {
+        const DAY: i64 = 86_400_000;
+        let mut probation = Probation::default();
+        let carrier = Probation::key(Some(1267), 0);
+        // Three logins on one day: not yet.
+        for hour in 0..3 {
+            assert!(!probation.admit(carrier, hour * 3_600_000, 3, 7.0));
+        }
+        assert!(!probation.admit(carrier, 2 * DAY, 3, 7.0));
+        // Three days, but within a week: not yet; a week later: admitted.
+        assert!(!probation.admit(carrier, 5 * DAY, 3, 7.0));
+        assert!(probation.admit(carrier, 8 * DAY, 3, 7.0));
+        // An attacker's two-day session is not.
+        let server = Probation::key(Some(14061), 0);
+        assert!(!probation.admit(server, 0, 3, 7.0));
+        assert!(!probation.admit(server, DAY, 3, 7.0));
+    }
+
+    #[test]
+    fn districts_are_the_same_city() {
+        assert_eq!(
+            city_key(b"DE", "Berlin"),
+            city_key(b"DE", "Berlin (Bezirk Pankow)")
+        );
+        assert_ne!(city_key(b"DE", "Berlin"), city_key(b"US", "Berlin"));
     }
 
     #[test]

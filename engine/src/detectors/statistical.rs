@@ -2,54 +2,40 @@
 //! population it is.
 //!
 //! **Purpose.** Catch account takeover — a correct password used from somewhere and something
-//! the account owner never uses — which no rate rule sees.
+//! the account owner never uses — which no rate rule sees, including the stealthy kind Entra ID
+//! Protection calls *unfamiliar sign-in properties*: the victim's own country, but a city and a
+//! residential network the victim never used, with an out-of-date copy of the victim's browser.
 //!
 //! **Signals.** Smoothed per-user likelihood ratios in the spirit of Freeman et al. (2016, "Who
-//! Are You? A Statistical Approach to Measuring User Authenticity"): the source along
-//! country → ASN → /24 → IP and the client along device type → OS → browser → user agent,
-//! each level's user probability smoothed towards the population; the hour of day and weekday
-//! against the user's own circular histogram; a robust z-score (median/MAD) of the time since
-//! the previous login; anonymising networks (hosting, VPN, Tor) and scripted clients. Novelty is
-//! scaled by the baseline's confidence, so users still in their learning state raise no alarm
-//! from novelty alone.
+//! Are You? A Statistical Approach to Measuring User Authenticity"), each its own term: the
+//! source along country → network owner (ASN) → /24 → address, the city within the country,
+//! and the client along device type → OS → browser → exact user agent, each level's user
+//! probability smoothed towards the population's, so a rare network for this user that is
+//! common in the population (a big mobile carrier's new address) costs little and a network
+//! nobody here uses costs a lot; an older release of a browser the user has since updated
+//! (a *downgrade*, which auto-updating browsers never do, unlike upgrades, which are silent);
+//! the hour of day and weekday against the user's own circular histogram; a robust z-score
+//! (median/MAD) of the time since the previous login; hosting and VPN networks new for the user,
+//! Tor, scripted clients and browsers far behind the population's. Novelty is scaled by the
+//! baseline's confidence, which grows over the learning period (`baseline.learning_logins`
+//! logins and `baseline.learning_days` days), so new accounts raise no alarm from novelty alone.
 //!
-//! **Score.** The weighted evidence S (in nats) maps to S / (S + 6): a fixed curve, so a score
-//! means the same in every run. One new country for a well-known user (≈ 3.7 nats) gives ≈ 0.38;
-//! new country, network and device together ≈ 0.6.
+//! **Score.** The terms are weighted by the calibrated model ([`crate::calibration`]); their
+//! weighted sum S (log-odds) maps to S / (S + 4).
 //!
-//! **Known false positives.** Travellers, new phones and browser reinstalls, users whose mobile
-//! carrier hands out addresses across the country, and anyone with little history. Weekday and
-//! hour patterns of shift workers.
+//! **Known false positives.** Travellers (a new city, hotel networks), new phones and browser
+//! reinstalls, people who move house or change ISP, second homes, and anyone with little
+//! history. Weekday and hour patterns of shift workers. A rarely used second computer whose
+//! browser lags behind looks like a downgrade after weeks unused.
 
 use super::evidence::{Evidence, duration};
+use crate::calibration::{FITTED, OUTDATED_VERSIONS, RiskInputs};
 use crate::features::LoginFeatures;
 use crate::risk::{Finding, FindingKind};
 
-/// Evidence (nats) at which the statistical score is 0.5.
-const HALF_SCORE_NATS: f64 = 6.0;
-
-/// Major versions behind the newest seen that make a browser outdated: Chrome, Edge and Firefox
-/// release every four weeks, so eight versions is about eight months without updates.
-const OUTDATED_VERSIONS: u32 = 8;
-
-pub fn score(features: &LoginFeatures) -> f64 {
-    let anonymising = features
-        .network
-        .is_some_and(|network| network.hides_location());
-    let evidence = features.confidence
-        * (features.network_surprise
-            + features.device_surprise
-            + 0.6 * features.hour_surprise
-            + 0.3 * features.weekday_surprise
-            + 0.3 * (features.pace_z - 3.0).max(0.0))
-        + if anonymising { 1.5 } else { 0.0 }
-        + if features.scripted_client { 2.0 } else { 0.0 }
-        + if features.browser_versions_behind >= OUTDATED_VERSIONS && features.new_user_agent {
-            1.5
-        } else {
-            0.0
-        };
-    evidence / (evidence + HALF_SCORE_NATS)
+/// The detector's 0–1 score for a login's model inputs.
+pub fn score(inputs: &RiskInputs) -> f64 {
+    FITTED.statistical_score(inputs)
 }
 
 /// Reasons that explain the statistical score (they set no floor of their own, except for
@@ -78,6 +64,24 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
                 usual.join(", ")
             ),
         ));
+    } else if well_known && features.new_asn == Some(true) {
+        let owner = evidence
+            .source
+            .geo
+            .as_ref()
+            .map_or_else(String::new, |geo| match (geo.asn, &geo.as_org) {
+                (Some(asn), Some(org)) => format!("AS{asn} {org}"),
+                (Some(asn), None) => format!("AS{asn}"),
+                _ => String::new(),
+            });
+        findings.push(explanation(
+            FindingKind::NewNetwork,
+            format!(
+                "first-seen network owner for this user, in a country they use: {owner} from {} (their networks: {})",
+                evidence.source.describe(),
+                user.asns.distinct()
+            ),
+        ));
     } else if well_known && features.new_prefix && features.network_surprise >= 1.0 {
         let known = user.prefixes.distinct();
         findings.push(explanation(
@@ -86,6 +90,45 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
                 "new network for this user: {} from {} (known networks: {known})",
                 evidence.source.network(),
                 evidence.source.describe()
+            ),
+        ));
+    }
+    if well_known && features.new_country == Some(false) && features.new_city == Some(true) {
+        let place = evidence
+            .source
+            .geo
+            .as_ref()
+            .map_or_else(|| "unknown".to_owned(), |geo| geo.place());
+        findings.push(explanation(
+            FindingKind::NewLocation,
+            format!(
+                "new city for this user: {place} (a country they use; {} cities known)",
+                user.cities.distinct()
+            ),
+        ));
+    }
+    if well_known && let Some(downgrade) = features.downgrade {
+        let release = |(major, minor): (u32, u32)| {
+            if evidence.agent.browser == "Safari" {
+                format!("{major}.{minor}")
+            } else {
+                major.to_string()
+            }
+        };
+        let this = (
+            evidence.agent.browser_major.unwrap_or(0),
+            evidence.agent.browser_minor.unwrap_or(0),
+        );
+        findings.push(explanation(
+            FindingKind::NewDevice,
+            format!(
+                "older browser than this user now runs: {} {} on {}, {} release{} behind the {} they have used (browsers update, they do not go back)",
+                evidence.agent.browser,
+                release(this),
+                evidence.agent.os,
+                downgrade.steps,
+                if downgrade.steps == 1 { "" } else { "s" },
+                release(downgrade.newest)
             ),
         ));
     }
@@ -188,38 +231,48 @@ fn explanation(kind: FindingKind, reason: String) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::baseline::Downgrade;
+
+    fn familiar() -> LoginFeatures {
+        LoginFeatures {
+            confidence: 1.0,
+            ..LoginFeatures::default()
+        }
+    }
 
     #[test]
     fn scores_grow_with_evidence_and_stay_in_range() {
-        let familiar = LoginFeatures {
-            confidence: 1.0,
-            ..LoginFeatures::default()
+        let score_of = |features: &LoginFeatures| score(&RiskInputs::from_features(features));
+        let new_owner = LoginFeatures {
+            network_terms: [0.0, 2.5, 0.5, 0.2],
+            ..familiar()
         };
-        let new_country = LoginFeatures {
-            network_surprise: 3.7,
-            ..familiar.clone()
+        let stealthy = LoginFeatures {
+            city_surprise: 2.0,
+            downgrade: Some(Downgrade {
+                newest: (147, 0),
+                steps: 2,
+            }),
+            ..new_owner.clone()
         };
-        let takeover = LoginFeatures {
-            network_surprise: 3.7,
-            device_surprise: 3.0,
-            hour_surprise: 2.0,
-            ..familiar.clone()
-        };
-        let (a, b, c) = (score(&familiar), score(&new_country), score(&takeover));
+        let (a, b, c) = (
+            score_of(&familiar()),
+            score_of(&new_owner),
+            score_of(&stealthy),
+        );
         assert_eq!(a, 0.0);
         assert!(a < b && b < c && c < 1.0, "{a} {b} {c}");
-        assert!((b - 0.38).abs() < 0.01, "{b}");
     }
 
     #[test]
     fn learning_users_raise_no_alarm_from_novelty() {
         let newcomer = LoginFeatures {
             confidence: 0.0,
-            network_surprise: 5.0,
-            device_surprise: 5.0,
+            network_terms: [3.0, 3.0, 1.0, 0.5],
+            device_terms: [2.0, 2.0, 2.0, 1.0],
             ..LoginFeatures::default()
         };
-        assert_eq!(score(&newcomer), 0.0);
+        assert_eq!(score(&RiskInputs::from_features(&newcomer)), 0.0);
     }
 
     proptest::proptest! {
@@ -234,14 +287,14 @@ mod tests {
         ) {
             let features = LoginFeatures {
                 confidence,
-                network_surprise: network,
-                device_surprise: device,
+                network_terms: [network, network, 0.0, 0.0],
+                device_terms: [device, 0.0, 0.0, device],
                 hour_surprise: hour,
                 pace_z: pace,
                 scripted_client: scripted,
                 ..LoginFeatures::default()
             };
-            let score = score(&features);
+            let score = score(&RiskInputs::from_features(&features));
             proptest::prop_assert!((0.0..1.0).contains(&score), "{}", score);
         }
     }

@@ -37,6 +37,9 @@ impl DeviceType {
 pub struct UserAgentInfo {
     pub browser: &'static str,
     pub browser_major: Option<u32>,
+    /// The number after the major version ("26.3" → 3): Safari ships minor releases.
+    #[serde(default)]
+    pub browser_minor: Option<u32>,
     pub os: &'static str,
     pub device: DeviceType,
 }
@@ -111,6 +114,7 @@ pub fn parse_user_agent(raw: &str) -> UserAgentInfo {
         return UserAgentInfo {
             browser: "Unknown",
             browser_major: None,
+            browser_minor: None,
             os: "Unknown",
             device: DeviceType::Unknown,
         };
@@ -124,6 +128,7 @@ pub fn parse_user_agent(raw: &str) -> UserAgentInfo {
         return UserAgentInfo {
             browser: name,
             browser_major: major_after(&lower, token.trim_end_matches('/')),
+            browser_minor: None,
             os,
             device: DeviceType::Script,
         };
@@ -132,32 +137,38 @@ pub fn parse_user_agent(raw: &str) -> UserAgentInfo {
         return UserAgentInfo {
             browser: "Bot",
             browser_major: None,
+            browser_minor: None,
             os,
             device: DeviceType::Script,
         };
     }
-    let (browser, browser_major) = browser_family(&lower);
+    let (browser, browser_major, browser_minor) = browser_family(&lower);
     UserAgentInfo {
         browser,
         browser_major,
+        browser_minor,
         os,
         device: device_type(&lower, os),
     }
 }
 
-fn browser_family(lower: &str) -> (&'static str, Option<u32>) {
+fn browser_family(lower: &str) -> (&'static str, Option<u32>, Option<u32>) {
     for (token, name) in BROWSERS {
         if lower.contains(token) {
-            return (name, major_after(lower, token));
+            return (name, major_after(lower, token), minor_after(lower, token));
         }
     }
     if lower.contains("trident/") {
-        return ("Internet Explorer", major_after(lower, "rv:"));
+        return ("Internet Explorer", major_after(lower, "rv:"), None);
     }
     if lower.contains("safari/") || (lower.contains("applewebkit/") && lower.contains("mobile/")) {
-        return ("Safari", major_after(lower, "version/"));
+        return (
+            "Safari",
+            major_after(lower, "version/"),
+            minor_after(lower, "version/"),
+        );
     }
-    ("Other", None)
+    ("Other", None, None)
 }
 
 fn operating_system(lower: &str) -> &'static str {
@@ -207,9 +218,40 @@ fn major_after(lower: &str, token: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
+/// The integer after the major version's dot (e.g. `version/` → 3 in "version/26.3").
+fn minor_after(lower: &str, token: &str) -> Option<u32> {
+    let start = lower.find(token)? + token.len();
+    let rest = lower[start..].trim_start_matches(['/', ' ']);
+    let after_major = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    let digits: String = after_major
+        .strip_prefix('.')?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minor_versions_are_read() {
+        let safari = parse_user_agent(
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.3 Safari/605.1.15",
+        );
+        assert_eq!(
+            (safari.browser_major, safari.browser_minor),
+            (Some(26), Some(3))
+        );
+        let chrome = parse_user_agent(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/147.0.0.0 Safari/537.36",
+        );
+        assert_eq!(
+            (chrome.browser_major, chrome.browser_minor),
+            (Some(147), Some(0))
+        );
+    }
 
     fn check(raw: &str, browser: &str, major: Option<u32>, os: &str, device: DeviceType) {
         let info = parse_user_agent(raw);

@@ -8,6 +8,15 @@
 //!   (`spray_accounts` distinct failing accounts in `spray_window_secs`, mostly failures).
 //! - *Credential stuffing*: one address trying many accounts quickly, many of them unknown names
 //!   (`stuffing_accounts` in `window_secs`); its rare successes are likely compromises.
+//! - *Distributed campaigns*: stuffing and spraying spread over many addresses, one or two
+//!   tries each, so no address stands out. Attempts from sources new to their account are
+//!   counted per client fingerprint (the exact user agent) and per network owner (ASN) over
+//!   `campaign_window_secs`; `campaign_accounts` accounts failing from `campaign_sources`
+//!   addresses, mostly failing, make a campaign (Elastic's multi-source spray rule alerts from 8
+//!   users and 5 addresses); the campaign's later attempts are High and a success from a new
+//!   source sharing its fingerprint is Critical. Across the whole tenant, `wave_accounts`
+//!   never-seen names tried from `campaign_sources` addresses within `wave_window_secs` make a
+//!   stuffing wave, whatever the clients.
 //! - *Failures followed by success*: a success after `failures_before_success` consecutive
 //!   failures, weighted up when the source or device is new for the user.
 //! - *Impossible travel*: speed from the previous login above `max_speed_kmh` over at least
@@ -15,7 +24,10 @@
 //!
 //! **Known false positives.** Shared office NAT addresses (many accounts, but mostly successes,
 //! so the failure-share conditions keep them quiet); a user hammering an expired password;
-//! corporate VPNs or cloud desktops that move a user's egress between continents.
+//! corporate VPNs or cloud desktops that move a user's egress between continents; a password
+//! change forced on everyone, when many people fail from new places with the same browser
+//! release on the same day (campaigns only count sources new to the account, so failures from
+//! the usual home and office do not).
 
 mod params;
 
@@ -24,6 +36,7 @@ pub use params::RuleParams;
 use super::evidence::{Evidence, clock_utc, duration, thousands};
 use crate::features::LoginFeatures;
 use crate::risk::{Finding, FindingKind};
+use crate::windows::WindowCounts;
 
 /// Before a day of history every account name is new, so name novelty says nothing yet.
 const MIN_HISTORY_FOR_NAME_NOVELTY_SECS: f64 = 86_400.0;
@@ -52,8 +65,15 @@ pub fn evaluate(
     let stuffing = credential_stuffing(features, params, evidence);
     let stuffed = stuffing.is_some();
     findings.extend(stuffing);
-    if !stuffed {
-        findings.extend(password_spray(features, params, evidence));
+    let sprayed = !stuffed
+        && password_spray(features, params, evidence)
+            .map(|finding| findings.push(finding))
+            .is_some();
+    if !stuffed && !sprayed {
+        findings.extend(
+            distributed_campaign(features, params, evidence)
+                .or_else(|| stuffing_wave(features, params, evidence)),
+        );
     }
     findings.extend(impossible_travel(features, params, evidence));
     findings.extend(unknown_account(features, params, evidence));
@@ -117,7 +137,10 @@ fn success_after_failures(features: &LoginFeatures, params: &RuleParams) -> Opti
     if failures < params.failures_before_success {
         return None;
     }
-    let unfamiliar = features.new_prefix || features.new_device_type || features.new_browser;
+    // A new network owner, not just a new address: phones get a fresh one for every sign-in.
+    let unfamiliar = features.new_asn.unwrap_or(features.new_prefix)
+        || features.new_device_type
+        || features.new_browser;
     Some(finding(
         FindingKind::FailuresThenSuccess,
         if unfamiliar && features.confidence >= 0.5 {
@@ -260,6 +283,126 @@ fn password_spray(
     })
 }
 
+/// Attempts from new sources that share a client fingerprint or a network owner with attempts
+/// failing on many accounts from many addresses: stuffing or spraying spread thin.
+fn distributed_campaign(
+    features: &LoginFeatures,
+    params: &RuleParams,
+    evidence: &Evidence<'_>,
+) -> Option<Finding> {
+    if !features.foreign_source {
+        return None;
+    }
+    let with_outcomes = features.success.is_some();
+    let is_campaign = |counts: &WindowCounts| {
+        let enough = |accounts: u32| {
+            accounts >= params.campaign_accounts && counts.sources >= params.campaign_sources
+        };
+        if with_outcomes {
+            enough(counts.failed_accounts) && attacking_share(counts.failures, counts.attempts)
+        } else {
+            features.data_span_secs >= MIN_HISTORY_FOR_NAME_NOVELTY_SECS
+                && enough(counts.unknown_accounts)
+                && f64::from(counts.unknown_accounts)
+                    >= STUFFING_UNKNOWN_SHARE_WITHOUT_OUTCOMES * f64::from(counts.accounts)
+        }
+    };
+    let owner = evidence
+        .source
+        .geo
+        .as_ref()
+        .and_then(|geo| geo.asn)
+        .map(|asn| format!("network owner AS{asn}"));
+    // A client is the campaign's own only if the campaign used it more than staff ever did.
+    let client = (features.agent_logins < features.fingerprint.accounts)
+        .then(|| format!("client ({})", evidence.agent.describe()));
+    let (counts, shared) = [
+        (features.fingerprint, client),
+        (features.network_owner, owner),
+    ]
+    .into_iter()
+    .filter_map(|(counts, shared)| Some((counts, shared?)))
+    .filter(|(counts, _)| is_campaign(counts))
+    .max_by_key(|(counts, _)| counts.failed_accounts.max(counts.unknown_accounts))?;
+    let stuffing =
+        f64::from(counts.unknown_accounts) >= STUFFING_UNKNOWN_SHARE * f64::from(counts.accounts);
+    let succeeded = features.success == Some(true);
+    let (kind, floor, what) = match (stuffing, succeeded) {
+        (true, true) => (
+            FindingKind::CredentialStuffing,
+            params.stuffing_success_floor,
+            "credential stuffing hit a valid password",
+        ),
+        (true, false) => (
+            FindingKind::CredentialStuffing,
+            params.stuffing_floor,
+            "credential stuffing",
+        ),
+        (false, true) => (
+            FindingKind::PasswordSpray,
+            params.spray_success_floor,
+            "password spraying found a password",
+        ),
+        (false, false) => (
+            FindingKind::PasswordSpray,
+            params.spray_floor,
+            "password spraying",
+        ),
+    };
+    Some(finding(
+        kind,
+        floor,
+        format!(
+            "{} from {}, new for this account, with the same {shared} as attempts on {} other accounts ({} of them unknown) from {} addresses in {}: distributed {what}",
+            if succeeded {
+                "successful login"
+            } else {
+                "attempt"
+            },
+            evidence.source.describe(),
+            thousands(f64::from(counts.accounts)),
+            thousands(f64::from(counts.unknown_accounts)),
+            thousands(f64::from(counts.sources)),
+            duration(params.campaign_window_secs as f64)
+        ),
+    ))
+}
+
+/// A failed attempt from a new source while never-seen account names are being tried from
+/// many addresses across the tenant: a stuffing wave, whatever clients it uses. (A success
+/// during a wave is left to the calibrated model, which weighs it with the rest.)
+fn stuffing_wave(
+    features: &LoginFeatures,
+    params: &RuleParams,
+    evidence: &Evidence<'_>,
+) -> Option<Finding> {
+    if features.data_span_secs < MIN_HISTORY_FOR_NAME_NOVELTY_SECS
+        || !features.foreign_source
+        || features.success == Some(true)
+    {
+        return None;
+    }
+    let wave = &features.tenant_unknown;
+    let names = if features.success.is_some() {
+        wave.failed_accounts
+    } else {
+        wave.unknown_accounts
+    };
+    (names >= params.wave_accounts && wave.sources >= params.campaign_sources).then(|| {
+        finding(
+            FindingKind::CredentialStuffing,
+            params.stuffing_floor,
+            format!(
+                "attempt from {} during a credential-stuffing wave: {} never-seen account names tried from {} addresses in {}",
+                evidence.source.describe(),
+                thousands(f64::from(names)),
+                thousands(f64::from(wave.sources)),
+                duration(params.wave_window_secs as f64)
+            ),
+        )
+    })
+}
+
 /// Faster than `max_speed_kmh` over at least `min_travel_km` from the previous login; with an
 /// uncertain location, or back to a network the user already uses, it only explains.
 fn impossible_travel(
@@ -268,18 +411,14 @@ fn impossible_travel(
     evidence: &Evidence<'_>,
 ) -> Option<Finding> {
     let travel = features.travel.as_ref()?;
-    let previous = evidence.previous_source()?;
+    let previous = evidence.sources.get(travel.from_source as usize)?;
     if travel.speed_kmh <= params.max_speed_kmh
         || travel.distance_km < params.min_travel_km
         || previous.ip == evidence.source.ip
     {
         return None;
     }
-    let previous_at = evidence
-        .user
-        .last
-        .as_ref()
-        .map_or(0, |last| last.timestamp_ms);
+    let previous_at = travel.from_ms;
     let sentence = format!(
         "{} at {} → {} at {}: {} km in {} ({} km/h)",
         previous.describe(),
@@ -296,6 +435,14 @@ fn impossible_travel(
             0.0,
             format!(
                 "fast travel, but a location is uncertain (country-level, anonymising or allow-listed network): {sentence}"
+            ),
+        )
+    } else if travel.to_shared_network {
+        finding(
+            FindingKind::ImpossibleTravel,
+            0.0,
+            format!(
+                "fast travel to a network many colleagues use (an office, a carrier's pool, a company VPN): {sentence}"
             ),
         )
     } else if travel.to_familiar_network {

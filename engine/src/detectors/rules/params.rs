@@ -20,6 +20,20 @@ pub struct RuleParams {
     /// Distinct accounts, most of them unknown, tried from one source within the window for
     /// credential stuffing.
     pub stuffing_accounts: u32,
+    /// Window for campaigns spread over many addresses: attempts from sources new to their
+    /// account that share a client fingerprint (the exact user agent) or a network owner (ASN).
+    /// A day, since low-and-slow spraying spreads over days.
+    pub campaign_window_secs: i64,
+    /// Distinct accounts failing, and distinct source addresses, that make such a campaign.
+    /// Elastic's "Potential Okta Password Spray (Multi-Source)" rule alerts from 8 users and 5
+    /// source addresses.
+    pub campaign_accounts: u32,
+    pub campaign_sources: u32,
+    /// Window and distinct never-seen account names (from at least `campaign_sources`
+    /// addresses) across the whole tenant that make a stuffing wave, whatever the addresses
+    /// and clients.
+    pub wave_window_secs: i64,
+    pub wave_accounts: u32,
     /// Failures just before a success that make "failures followed by success".
     pub failures_before_success: u32,
     /// Speed above which travel between two logins is impossible; 1000 km/h as the original app
@@ -61,6 +75,11 @@ impl Default for RuleParams {
             spray_accounts: 10,
             spray_window_secs: 86_400,
             stuffing_accounts: 20,
+            campaign_window_secs: 86_400,
+            campaign_accounts: 8,
+            campaign_sources: 5,
+            wave_window_secs: 3600,
+            wave_accounts: 8,
             failures_before_success: 3,
             max_speed_kmh: 1000.0,
             min_travel_km: 500.0,
@@ -91,6 +110,23 @@ impl RuleParams {
             "rules.spray_window_secs",
             "must be at least rules.window_secs",
         )?;
+        require(
+            self.campaign_window_secs > 0,
+            "rules.campaign_window_secs",
+            "must be positive",
+        )?;
+        require(
+            self.wave_window_secs > 0,
+            "rules.wave_window_secs",
+            "must be positive",
+        )?;
+        for (count, name) in [
+            (self.campaign_accounts, "rules.campaign_accounts"),
+            (self.campaign_sources, "rules.campaign_sources"),
+            (self.wave_accounts, "rules.wave_accounts"),
+        ] {
+            require(count >= 2, name, "must be at least 2")?;
+        }
         require(
             self.brute_force_failures >= 2,
             "rules.brute_force_failures",

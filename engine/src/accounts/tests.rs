@@ -1,0 +1,163 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::risk::Finding;
+
+const HOUR_MS: i64 = 3_600_000;
+
+fn login(row: u64, hours: i64, user: &str, ip: &str, score: f64, success: bool) -> ScoredEvent {
+    let params = RiskParams::default();
+    ScoredEvent {
+        row,
+        line: row + 1,
+        timestamp_ms: 1_772_409_600_000 + hours * HOUR_MS,
+        user_id: Arc::from(user),
+        ip: ip.parse().unwrap(),
+        success: Some(success),
+        risk_score: score,
+        risk_level: RiskLevel::from_score(score, &params),
+        isolation_forest: None,
+        dbscan: None,
+        statistical: 0.0,
+        rules: 0.0,
+        findings: Vec::new(),
+        country: Some(Arc::from("NO")),
+        city: Some(Arc::from("Oslo")),
+        asn: None,
+        network: None,
+        travel_km: None,
+        travel_kmh: None,
+        device: Arc::from("Firefox 148 on Windows (desktop)"),
+    }
+}
+
+fn with(mut event: ScoredEvent, kind: FindingKind, reason: &str) -> ScoredEvent {
+    event.findings.push(Finding {
+        kind,
+        floor: 0.0,
+        reason: reason.to_owned(),
+        suppressed: None,
+    });
+    event
+}
+
+fn verdicts(events: &[ScoredEvent]) -> Vec<AccountVerdict> {
+    account_verdicts(events, &AccountParams::default(), &RiskParams::default())
+}
+
+fn status_of<'a>(verdicts: &'a [AccountVerdict], user: &str) -> &'a AccountVerdict {
+    verdicts
+        .iter()
+        .find(|verdict| verdict.user_id == user)
+        .unwrap()
+}
+
+#[test]
+fn one_weak_finding_alone_is_not_a_compromise_several_add_up() {
+    let events = vec![
+        // alice: one Medium sign-in.
+        with(
+            login(1, 0, "alice", "192.0.2.1", 0.45, true),
+            FindingKind::NewNetwork,
+            "new network for this user",
+        ),
+        // bob: Medium and High sign-ins from two contexts within a week.
+        with(
+            login(2, 0, "bob", "198.51.100.1", 0.65, true),
+            FindingKind::NewLocation,
+            "new city for this user",
+        ),
+        with(
+            login(3, 30, "bob", "203.0.113.7", 0.55, true),
+            FindingKind::NewDevice,
+            "older browser than this user now runs",
+        ),
+        // carol: a High sign-in repeated from one context is one piece of evidence.
+        login(4, 0, "carol", "198.51.100.9", 0.65, true),
+        login(5, 2, "carol", "198.51.100.9", 0.65, true),
+        // dave: Critical.
+        with(
+            login(6, 0, "dave", "203.0.113.99", 0.95, true),
+            FindingKind::CredentialStuffing,
+            "credential stuffing hit a valid password",
+        ),
+    ];
+    let verdicts = verdicts(&events);
+    assert_eq!(status_of(&verdicts, "alice").status, AccountStatus::Clean);
+    assert_eq!(
+        status_of(&verdicts, "bob").status,
+        AccountStatus::Compromised
+    );
+    assert_eq!(
+        status_of(&verdicts, "carol").status,
+        AccountStatus::Suspicious
+    );
+    assert_eq!(status_of(&verdicts, "carol").evidence[0].repeats, 1);
+    assert_eq!(
+        status_of(&verdicts, "dave").status,
+        AccountStatus::Compromised
+    );
+    // Compromised first, riskiest first.
+    assert_eq!(verdicts[0].user_id, "dave");
+}
+
+#[test]
+fn the_verdict_explains_itself() {
+    let events = vec![
+        login(1, 0, "erin", "192.0.2.1", 0.01, true),
+        with(
+            login(2, 5, "erin", "203.0.113.4", 0.9, true),
+            FindingKind::ImpossibleTravel,
+            "impossible travel: Oslo → Hanoi in 40 min",
+        ),
+    ];
+    let verdict = &verdicts(&events)[0];
+    assert_eq!(verdict.status, AccountStatus::Compromised);
+    assert_eq!(verdict.evidence.len(), 1);
+    assert_eq!(verdict.evidence[0].row, 2);
+    assert_eq!(
+        verdict.evidence[0].findings,
+        [FindingKind::ImpossibleTravel]
+    );
+    assert!(
+        verdict
+            .summary
+            .starts_with("erin: compromised — signed in from")
+            && verdict.summary.contains("impossible travel: Oslo → Hanoi"),
+        "{}",
+        verdict.summary
+    );
+}
+
+#[test]
+fn failed_attacks_leave_the_account_clean_but_make_a_campaign() {
+    let events: Vec<ScoredEvent> = (0..12)
+        .map(|index| {
+            with(
+                login(
+                    index,
+                    index as i64,
+                    &format!("user{index}"),
+                    &format!("203.0.113.{}", 10 + index % 3),
+                    0.7,
+                    false,
+                ),
+                FindingKind::PasswordSpray,
+                "password spraying",
+            )
+        })
+        .collect();
+    let verdicts = verdicts(&events);
+    assert!(
+        verdicts
+            .iter()
+            .all(|verdict| verdict.status == AccountStatus::Clean && verdict.attacked == 1)
+    );
+    let found = campaigns(&events);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, CampaignKind::PasswordSpray);
+    assert_eq!(found[0].accounts.len(), 12);
+    assert_eq!(found[0].sources, 3);
+    assert!(found[0].succeeded.is_empty());
+    assert_eq!(verdicts[0].campaigns, [found[0].id.clone()]);
+}
