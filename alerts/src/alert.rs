@@ -1,9 +1,10 @@
 //! What is notified: one `Alert` per incident of an analysis.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use engine::incidents::incidents_where;
-use engine::{Analysis, Incident, IncidentParams, RiskLevel, ScoredEvent, UserRisk};
+use engine::{
+    AccountVerdict, Analysis, Incident, IncidentParams, RiskLevel, ScoredEvent, UserRisk,
+};
 use serde::Serialize;
 
 /// One notification-worthy incident, with the enrichment a person needs to act on it.
@@ -11,6 +12,8 @@ use serde::Serialize;
 pub struct Alert {
     /// Deduplication key: the same key is never sent twice to the same channel.
     pub key: String,
+    /// What the alert is about: an incident, or a risky account without one.
+    pub kind: AlertKind,
     pub severity: RiskLevel,
     /// Short description ("impossible travel"), used in subjects.
     pub title: String,
@@ -38,6 +41,16 @@ impl Alert {
     }
 }
 
+/// What an alert is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A compromised account or an attacking campaign (its key is the incident's ID).
+    Incident,
+    /// An account whose risk reached the user-risk threshold without an incident.
+    Account,
+}
+
 /// When an analysis produces alerts.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AlertRules {
@@ -47,45 +60,58 @@ pub struct AlertRules {
     pub user_risk_threshold: Option<f64>,
 }
 
-/// Alerts for an analysis: one per incident (see [`engine::incidents`]) of the logins at or
-/// above `min_level`, plus each user whose risk reaches the threshold through their riskiest
-/// login. The key is the incident ID, derived from the content, so re-running the same analysis
-/// gives the same keys and an incident is notified once.
+/// Alerts for an analysis: one per incident — a compromised account or an attacking campaign,
+/// as [`engine::incidents`] defines them for every page, report and API answer — whose severity
+/// reaches `min_level`, or which involves a user whose risk reaches the threshold. The key is the
+/// incident ID, derived from the content, so re-running the same analysis gives the same keys and
+/// an incident is notified once.
 pub fn alerts_from_analysis(analysis: &Analysis, rules: &AlertRules) -> Vec<Alert> {
     alerts_from(&analysis.events, &analysis.users, rules)
 }
 
 /// [`alerts_from_analysis`] for scored logins and their users' risks (as kept runs have them).
 pub fn alerts_from(events: &[ScoredEvent], users: &[UserRisk], rules: &AlertRules) -> Vec<Alert> {
-    let gap_secs = IncidentParams::default().gap_secs;
-    let mut riskiest: BTreeMap<&str, &ScoredEvent> = BTreeMap::new();
-    if let Some(threshold) = rules.user_risk_threshold {
-        let risky: BTreeSet<&str> = users
-            .iter()
-            .filter(|user| user.risk_score >= threshold)
-            .map(|user| user.user_id.as_str())
-            .collect();
-        for event in events.iter().filter(|e| risky.contains(&*e.user_id)) {
-            riskiest
-                .entry(&event.user_id)
-                .and_modify(|best| {
-                    if event.risk_score > best.risk_score {
-                        *best = event;
-                    }
-                })
-                .or_insert(event);
-        }
-    }
-    let chosen = |event: &ScoredEvent| {
-        event.risk_level >= rules.min_level
-            || riskiest
-                .get(&*event.user_id)
-                .is_some_and(|best| std::ptr::eq(*best, event))
-    };
-    let mut alerts: Vec<Alert> = incidents_where(events, gap_secs, chosen)
+    let risky: BTreeSet<&str> = rules
+        .user_risk_threshold
+        .map(|threshold| {
+            users
+                .iter()
+                .filter(|user| user.risk_score >= threshold)
+                .map(|user| user.user_id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut alerts: Vec<Alert> = engine::incidents(events, &IncidentParams::default())
         .iter()
+        .filter(|incident| {
+            incident.severity >= rules.min_level
+                || incident
+                    .users
+                    .iter()
+                    .any(|user| risky.contains(user.as_str()))
+        })
         .map(Alert::from_incident)
         .collect();
+    // Risky users without an incident: their account's strongest evidence.
+    if !risky.is_empty() {
+        let covered: BTreeSet<String> = alerts
+            .iter()
+            .flat_map(|alert| alert.users.iter().cloned())
+            .collect();
+        let verdicts = engine::account_verdicts(
+            events,
+            &engine::AccountParams::default(),
+            &engine::config::RiskParams::default(),
+        );
+        alerts.extend(
+            verdicts
+                .iter()
+                .filter(|verdict| {
+                    risky.contains(verdict.user_id.as_str()) && !covered.contains(&verdict.user_id)
+                })
+                .filter_map(Alert::from_account),
+        );
+    }
     alerts.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -99,6 +125,7 @@ impl Alert {
     pub fn from_incident(incident: &Incident) -> Self {
         Alert {
             key: incident.id.clone(),
+            kind: AlertKind::Incident,
             severity: incident.severity,
             title: incident.title.clone(),
             users: incident.users.clone(),
@@ -121,6 +148,51 @@ impl Alert {
             last_ms: incident.last_ms,
             link: None,
         }
+    }
+
+    /// An account's strongest evidence, keyed by the account and that login (so the same
+    /// evidence is notified once); `None` for an account without any.
+    pub fn from_account(verdict: &AccountVerdict) -> Option<Self> {
+        let strongest = verdict.evidence.first()?;
+        let what = strongest
+            .findings
+            .first()
+            .map_or("risky sign-in", |kind| engine::incidents::kind_title(*kind));
+        let mut letters = what.chars();
+        let what: String = letters
+            .next()
+            .map(|first| first.to_uppercase().chain(letters).collect())
+            .unwrap_or_default();
+        let key = engine::digest::fnv1a64(
+            format!("{}\u{1f}{}", verdict.user_id, strongest.timestamp_ms).as_bytes(),
+        );
+        Some(Alert {
+            key: format!("ACC-{:012x}", key & 0xffff_ffff_ffff),
+            kind: AlertKind::Account,
+            severity: verdict.level,
+            title: format!("{what}: {} signed in", verdict.user_id),
+            users: vec![verdict.user_id.clone()],
+            source_ips: verdict
+                .evidence
+                .iter()
+                .map(|evidence| evidence.ip.to_string())
+                .collect(),
+            locations: verdict
+                .evidence
+                .iter()
+                .map(|evidence| evidence.place.clone())
+                .collect(),
+            previous_login: None,
+            reasons: vec![verdict.summary.clone()],
+            first_ms: strongest.timestamp_ms,
+            last_ms: verdict
+                .evidence
+                .iter()
+                .map(|evidence| evidence.timestamp_ms)
+                .max()
+                .unwrap_or(strongest.timestamp_ms),
+            link: None,
+        })
     }
 }
 
@@ -221,6 +293,8 @@ mod tests {
             forest_fits: 0,
             cluster_fits: 0,
             cluster_eps: None,
+            accounts: Vec::new(),
+            campaigns: Vec::new(),
         }
     }
 

@@ -279,6 +279,7 @@ mod tests {
     fn alert() -> Alert {
         Alert {
             key: "INC-000000000001".to_owned(),
+            kind: crate::AlertKind::Incident,
             severity: RiskLevel::High,
             title: "Impossible travel: <script>alert(1)</script>@example.com signed in".to_owned(),
             users: vec!["<script>alert(1)</script>@example.com".to_owned()],

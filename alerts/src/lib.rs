@@ -10,7 +10,7 @@ pub mod content;
 pub mod dispatch;
 pub mod sent_log;
 
-pub use alert::{Alert, AlertRules, alerts_from, alerts_from_analysis};
+pub use alert::{Alert, AlertKind, AlertRules, alerts_from, alerts_from_analysis};
 pub use channel::{ChannelKind, SIGNATURE_HEADER, SecretSource, SendError, signature};
 pub use config::{
     ConfigError, NotificationsConfig, RetryConfig, SendGridConfig, SmtpConfig, SmtpSecurity,

@@ -92,6 +92,7 @@ async fn record(
 fn alert(key: &str, user: &str) -> Alert {
     Alert {
         key: key.to_owned(),
+        kind: alerts::AlertKind::Incident,
         severity: RiskLevel::High,
         title: format!("Impossible travel: {user} signed in"),
         users: vec![user.to_owned()],

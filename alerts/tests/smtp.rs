@@ -121,6 +121,7 @@ fn free_port() -> SocketAddr {
 fn alert() -> Alert {
     Alert {
         key: "inc-smtp".to_owned(),
+        kind: alerts::AlertKind::Incident,
         severity: RiskLevel::Critical,
         title: "Impossible travel: alice@example.com signed in".to_owned(),
         users: vec!["alice@example.com".to_owned()],

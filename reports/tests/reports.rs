@@ -130,7 +130,7 @@ fn exports_follow_the_level_and_date_filter() {
     assert!(expected > 0 && expected < events.len());
 }
 
-/// A risky login of `user` (High), as the engine would score it.
+/// A successful Critical login of `user` (a compromised account), as the engine would score it.
 fn risky(row: u64, user: &str) -> engine::ScoredEvent {
     engine::ScoredEvent {
         row,
@@ -139,15 +139,15 @@ fn risky(row: u64, user: &str) -> engine::ScoredEvent {
         user_id: user.into(),
         ip: "203.0.113.9".parse().unwrap(),
         success: Some(true),
-        risk_score: 0.75,
-        risk_level: RiskLevel::High,
+        risk_score: 0.95,
+        risk_level: RiskLevel::Critical,
         isolation_forest: None,
         dbscan: None,
         statistical: 0.2,
-        rules: 0.75,
+        rules: 0.95,
         findings: vec![engine::Finding {
             kind: engine::FindingKind::NewDevice,
-            floor: 0.75,
+            floor: 0.95,
             reason: "=new device for this user".to_owned(),
             suppressed: None,
         }],

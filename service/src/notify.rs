@@ -96,10 +96,15 @@ mod sending {
             if let Some(app_url) = &self.config.app_url {
                 let base = app_url.trim_end_matches('/');
                 for alert in &mut alerts {
-                    alert.link = Some(format!(
-                        "{base}/reports?run={run_id}&kind=incident#{}",
-                        alert.key
-                    ));
+                    alert.link = Some(match alert.kind {
+                        alerts::AlertKind::Incident => {
+                            format!("{base}/reports?run={run_id}&kind=incident#{}", alert.key)
+                        }
+                        alerts::AlertKind::Account => format!(
+                            "{base}/dashboard?run={run_id}&focus={}",
+                            crate::text::query_value(&alert.users.join(","))
+                        ),
+                    });
                 }
             }
             let (dispatcher, log) = (Arc::clone(&self.dispatcher), Arc::clone(&self.log));
