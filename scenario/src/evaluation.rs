@@ -7,7 +7,7 @@
 //! assumptions ([`crate::markov`]). Nothing in the engine is fitted on the seeds reported here:
 //! the calibration uses [`CALIBRATION_SEEDS`], the reports [`REPORT_SEEDS`].
 //!
-//! `cargo run --release -p scenario --example evaluate -- --seeds 1,2,3 --families all`
+//! `skytrace evaluate --seeds 1,2,3 --family all`
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;

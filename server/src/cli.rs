@@ -397,21 +397,53 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    #[arg(long, value_enum, default_value = "evaluation")]
-    pub preset: Preset,
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Drop the success column before analysing (as in logs that only record successes).
+    /// Scenario families, comma-separated: office (400 staff in fifteen office cities), hybrid
+    /// (1,000 staff, much travel and mobile use), remote (150 mostly remote staff), markov (the
+    /// independent generator), sample (the bundled 60-user sample), or all (the four families).
+    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = parse_scenario)]
+    pub family: Vec<EvaluatedScenario>,
+    /// Seeds, comma-separated; the published figures use 1,2,3.
+    #[arg(long, value_delimiter = ',', default_values_t = scenario::evaluation::REPORT_SEEDS)]
+    pub seeds: Vec<u64>,
+    /// Also analyse each log without its success column (as in logs that only record
+    /// successes).
     #[arg(long)]
     pub without_success: bool,
     /// TOML file with thresholds and weights.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Print the figures as JSON.
+    /// Print the runs and their spread as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Per run, also print the figures by attack type and what drove benign logins to High.
+    #[arg(long)]
+    pub details: bool,
     #[command(flatten)]
     pub geo: GeoArgs,
+}
+
+/// What `skytrace evaluate` measures the engine on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvaluatedScenario {
+    Family(scenario::evaluation::Family),
+    /// The bundled sample (`skytrace generate --preset sample`).
+    Sample,
+    /// Every family.
+    All,
+}
+
+fn parse_scenario(text: &str) -> Result<EvaluatedScenario, String> {
+    match text.trim() {
+        "sample" => Ok(EvaluatedScenario::Sample),
+        "all" => Ok(EvaluatedScenario::All),
+        name => scenario::evaluation::Family::from_name(name)
+            .map(EvaluatedScenario::Family)
+            .ok_or_else(|| {
+                format!(
+                    "unknown family {name:?}; expected office, hybrid, remote, markov, sample or all"
+                )
+            }),
+    }
 }
 
 #[derive(Debug, Args)]

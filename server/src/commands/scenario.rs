@@ -1,19 +1,15 @@
 //! `skytrace generate` and `skytrace evaluate`: the labelled scenario generator, and the
 //! engine's accuracy measured on it.
 
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Context;
-use engine::evaluation::{RankingMetrics, ranking_metrics};
-use engine::{IngestOptions, RiskLevel};
-use scenario::{self, GeneratedLogin, Label, ScenarioParams};
-use serde::Serialize;
+use scenario::evaluation::{Family, Report, Run, evaluate_all, evaluate_rows, headline};
+use scenario::{self, ScenarioParams};
 
-use super::analyze::{analyze_with_progress, load_config};
-use crate::cli::{EvaluateArgs, GenerateArgs, Preset};
+use super::analyze::load_config;
+use crate::cli::{EvaluateArgs, EvaluatedScenario, GenerateArgs, Preset};
 
 fn params(preset: Preset, seed: Option<u64>) -> ScenarioParams {
     let mut params = match preset {
@@ -41,138 +37,168 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Serialize)]
-struct Evaluation {
-    preset: String,
-    seed: u64,
-    success_column: bool,
-    logins: usize,
-    overall: RankingMetrics,
-    by_attack: BTreeMap<&'static str, RankingMetrics>,
-    benign_high_or_above: f64,
-    attacks_high_or_above: f64,
-    levels_of_attacks: BTreeMap<&'static str, usize>,
-    analysis_secs: f64,
-}
-
 pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let params = params(args.preset, args.seed);
-    let rows = scenario::generate(&params)?;
-    let report = evaluate_rows(&rows, args, &params)?;
-    if args.json {
+    let config = load_config(args.config.as_deref())?;
+    let geo = super::lookup::open_for(&args.geo)?;
+    let mut families = Vec::new();
+    let mut sample = false;
+    for choice in &args.family {
+        match choice {
+            EvaluatedScenario::Family(family) => families.push(*family),
+            EvaluatedScenario::All => families.extend(Family::ALL),
+            EvaluatedScenario::Sample => sample = true,
+        }
+    }
+    families.dedup();
+    let json = args.json;
+    if !json {
+        print_header();
+    }
+    let mut runs = Vec::new();
+    if sample {
+        for seed in &args.seeds {
+            let mut params = ScenarioParams::sample();
+            params.seed = *seed;
+            let rows = scenario::generate(&params)?;
+            let mut run = evaluate_rows(
+                &rows,
+                params.users,
+                &config,
+                geo.as_ref(),
+                args.without_success,
+            )?;
+            run.family = "sample";
+            run.seed = *seed;
+            if !json {
+                print_run(&run, args.details);
+            }
+            runs.push(run);
+        }
+    }
+    let report = evaluate_all(
+        &families,
+        &args.seeds,
+        &config,
+        geo.as_ref(),
+        args.without_success,
+        |run| {
+            if !json {
+                print_run(run, args.details);
+            }
+        },
+    )?;
+    let report = Report {
+        spread: report.spread,
+        runs: runs.into_iter().chain(report.runs).collect(),
+    };
+    if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{} logins ({} preset, seed {}), success column {}; analysed in {:.2} s",
-        report.logins,
-        report.preset,
-        report.seed,
-        if report.success_column {
-            "kept"
-        } else {
-            "removed"
-        },
-        report.analysis_secs
-    );
-    println!(
-        "{:<24} {:>9} {:>8} {:>8} {:>14}",
-        "attack", "positives", "ROC-AUC", "AP", "recall@1%FPR"
-    );
-    let line = |name: &str, metrics: &RankingMetrics| {
-        println!(
-            "{name:<24} {:>9} {:>8.4} {:>8.4} {:>14.4}",
-            metrics.positives,
-            metrics.roc_auc,
-            metrics.average_precision,
-            metrics.recall_at_1pct_fpr
-        );
-    };
-    line("all attacks", &report.overall);
-    for (name, metrics) in &report.by_attack {
-        line(name, metrics);
+    if args.seeds.len() > 1 && !report.spread.is_empty() {
+        println!("\nspread over seeds (min / median / max)");
+        for family in &report.spread {
+            println!("{} ({} seeds)", family.family, family.seeds);
+            for (name, spread) in &family.figures {
+                println!(
+                    "  {name:<26} {:>10.4} {:>10.4} {:>10.4}",
+                    spread.min, spread.median, spread.max
+                );
+            }
+        }
     }
-    println!(
-        "benign logins at High or above: {:.2}%; attack logins at High or above: {:.2}%",
-        report.benign_high_or_above * 100.0,
-        report.attacks_high_or_above * 100.0
-    );
     Ok(ExitCode::SUCCESS)
 }
 
-fn evaluate_rows(
-    rows: &[GeneratedLogin],
-    args: &EvaluateArgs,
-    params: &ScenarioParams,
-) -> anyhow::Result<Evaluation> {
-    let config = load_config(args.config.as_deref())?;
-    let mut csv = Vec::new();
-    scenario::write_csv(rows, &mut csv, false)?;
-    let started = Instant::now();
-    let mut ingested = engine::read_slice(&csv, &IngestOptions::default())?;
-    anyhow::ensure!(
-        ingested.events.len() == rows.len(),
-        "the generator wrote rows the engine rejected"
-    );
-    if args.without_success {
-        for event in &mut ingested.events {
-            event.success = None;
-        }
-    }
-    let geo = super::lookup::open_for(&args.geo)?;
-    let analysis = analyze_with_progress(&ingested, &config, geo.as_ref())?;
-    let analysis_secs = started.elapsed().as_secs_f64();
+const COLUMNS: [(&str, &str, &str); 11] = [
+    ("users", "", "users"),
+    ("event", "ROC-AUC", "event_roc_auc"),
+    ("takeover", "ROC-AUC", "takeover_roc_auc"),
+    ("stealthy", "ROC-AUC", "stealthy_roc_auc"),
+    ("benign", "High+ %", "benign_high_pct"),
+    ("account", "prec.", "account_precision"),
+    ("account", "recall", "account_recall"),
+    ("incidents", "/1k users", "incidents_per_1000_users"),
+    ("no-succ.", "ROC-AUC", "without_success_roc_auc"),
+    ("logins/s", "", "logins_per_sec"),
+    ("secs", "", "analysis_secs"),
+];
 
-    let scores: Vec<f64> = analysis
-        .events
-        .iter()
-        .map(|event| event.risk_score)
-        .collect();
-    let attack: Vec<bool> = rows.iter().map(|row| row.label.is_attack()).collect();
-    let overall = ranking_metrics(&scores, &attack).context("the scenario has no attacks")?;
-    let mut by_attack = BTreeMap::new();
-    for label in Label::ALL.into_iter().filter(|label| label.is_attack()) {
-        let (subset_scores, subset_labels): (Vec<f64>, Vec<bool>) = rows
-            .iter()
-            .zip(&scores)
-            .filter(|(row, _)| row.label == label || row.label == Label::Normal)
-            .map(|(row, score)| (*score, row.label == label))
-            .unzip();
-        if let Some(metrics) = ranking_metrics(&subset_scores, &subset_labels) {
-            by_attack.insert(label.as_str(), metrics);
-        }
+fn print_header() {
+    let mut first = format!("{:<8} {:>4}", "family", "seed");
+    let mut second = format!("{:<8} {:>4}", "", "");
+    for (top, bottom, _) in COLUMNS {
+        first.push_str(&format!(" {top:>9}"));
+        second.push_str(&format!(" {bottom:>9}"));
     }
-    let share_high = |attacks: bool| {
-        let (high, total) = rows
+    println!("{first}\n{second}");
+}
+
+fn print_run(run: &Run, details: bool) {
+    let figures = headline(run);
+    let figure = |name: &str| match name {
+        "users" => run.users as f64,
+        "analysis_secs" => run.analysis_secs,
+        _ => figures
             .iter()
-            .zip(&analysis.events)
-            .filter(|(row, _)| row.label.is_attack() == attacks)
-            .fold((0usize, 0usize), |(high, total), (_, event)| {
-                (
-                    high + usize::from(event.risk_level >= RiskLevel::High),
-                    total + 1,
-                )
-            });
-        high as f64 / total.max(1) as f64
+            .find(|(key, _)| *key == name)
+            .map_or(f64::NAN, |(_, value)| *value),
     };
-    let mut levels_of_attacks = BTreeMap::new();
-    for (row, event) in rows.iter().zip(&analysis.events) {
-        if row.label.is_attack() {
-            *levels_of_attacks
-                .entry(event.risk_level.as_str())
-                .or_insert(0) += 1;
+    let mut line = format!("{:<8} {:>4}", run.family, run.seed);
+    for (_, _, name) in COLUMNS {
+        let value = figure(name);
+        let cell = if value.is_nan() {
+            "-".to_owned()
+        } else if matches!(name, "users" | "logins_per_sec") {
+            format!("{value:.0}")
+        } else if matches!(name, "incidents_per_1000_users" | "analysis_secs") {
+            format!("{value:.1}")
+        } else {
+            format!("{value:.4}")
+        };
+        line.push_str(&format!(" {cell:>9}"));
+    }
+    println!("{line}");
+    if !details {
+        return;
+    }
+    for (name, metrics) in &run.events.by_attack {
+        println!(
+            "    {name:<22} n={:<5} ROC-AUC {:.4}  AP {:.4}  High+ {:.2}",
+            metrics.positives,
+            metrics.roc_auc,
+            metrics.average_precision,
+            run.events
+                .attack_high_or_above
+                .get(name)
+                .copied()
+                .unwrap_or(0.0)
+        );
+    }
+    for accounts in [&run.accounts, &run.accounts_with_risky_success] {
+        println!(
+            "    accounts ({}): flagged {}, compromised {}, caught {}",
+            accounts.definition, accounts.flagged, accounts.compromised, accounts.true_positives
+        );
+        for (name, of_attack) in &accounts.by_attack {
+            println!(
+                "      {name:<22} {} of {}",
+                of_attack.flagged, of_attack.compromised
+            );
         }
     }
-    Ok(Evaluation {
-        preset: format!("{:?}", args.preset).to_lowercase(),
-        seed: params.seed,
-        success_column: !args.without_success,
-        logins: rows.len(),
-        overall,
-        by_attack,
-        benign_high_or_above: share_high(false),
-        attacks_high_or_above: share_high(true),
-        levels_of_attacks,
-        analysis_secs,
-    })
+    println!(
+        "    suspicious accounts {}, campaigns {}, incidents {}",
+        run.suspicious_accounts, run.campaigns, run.incidents
+    );
+    if run.benign_high_drivers.is_empty() {
+        return;
+    }
+    println!(
+        "    benign logins at High or above: {}, by the findings that drove them:",
+        run.events.benign_high_or_above_count
+    );
+    for (key, count) in run.benign_high_drivers.iter().take(8) {
+        println!("      {count:>6} {key}");
+    }
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod cli_accounts;
+mod cli_evaluate;
 mod cli_formats;
 mod cli_report;
 mod config_file;
