@@ -246,6 +246,7 @@ mod tests {
             travel_km: None,
             travel_kmh: None,
             device: Arc::from("Firefox on Linux"),
+            explanation: None,
         }
     }
 

@@ -333,6 +333,29 @@ impl Model {
                 .sum::<f64>()
     }
 
+    /// The log-odds in parts, each family scaled by its weight relative to the default:
+    /// `[statistical, isolation forest, DBSCAN, rules]` (their sum plus the intercept is
+    /// [`Self::logit`]).
+    pub fn family_logits(&self, inputs: &RiskInputs, params: &RiskParams) -> [f64; 4] {
+        let defaults = RiskParams::default();
+        let mut parts = [0.0; 4];
+        for ((value, coefficient), family) in
+            inputs.values.iter().zip(&self.coefficients).zip(FAMILIES)
+        {
+            let (slot, scale) = match family {
+                Family::Statistical => (0, params.weight_statistical / defaults.weight_statistical),
+                Family::IsolationForest => (
+                    1,
+                    params.weight_isolation_forest / defaults.weight_isolation_forest,
+                ),
+                Family::Dbscan => (2, params.weight_dbscan / defaults.weight_dbscan),
+                Family::Rules => (3, 1.0),
+            };
+            parts[slot] += value * coefficient * scale;
+        }
+        parts
+    }
+
     pub fn probability(&self, inputs: &RiskInputs, params: &RiskParams) -> f64 {
         1.0 / (1.0 + (-self.logit(inputs, params)).exp())
     }
@@ -398,6 +421,22 @@ mod tests {
         };
         let forest_part = FITTED.logit(&inputs, &defaults) - FITTED.logit(&inputs, &without_forest);
         assert!((forest_part - FITTED.coefficients[FOREST] * inputs.values[FOREST]).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_family_parts_add_up_to_the_log_odds() {
+        let mut inputs = RiskInputs::default();
+        inputs.values[1] = 2.0;
+        inputs.values[23] = 1.0;
+        let inputs = inputs.with_population(Some(0.8), Some(0.5));
+        let params = RiskParams {
+            weight_isolation_forest: 0.8,
+            ..RiskParams::default()
+        };
+        let parts = FITTED.family_logits(&inputs, &params);
+        let sum = FITTED.intercept + parts.iter().sum::<f64>();
+        assert!((sum - FITTED.logit(&inputs, &params)).abs() < 1e-9);
+        assert!(parts.iter().all(|part| *part > 0.0), "{parts:?}");
     }
 
     #[test]

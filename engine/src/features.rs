@@ -122,6 +122,30 @@ pub const FOREST_DIMENSIONS: usize = 11;
 /// Number of columns of [`LoginFeatures::cluster_vector`].
 pub const CLUSTER_DIMENSIONS: usize = 5;
 
+/// What each column of [`LoginFeatures::forest_vector`] measures, in words (for explanations).
+pub const FOREST_FEATURE_NAMES: [&str; FOREST_DIMENSIONS] = [
+    "network",
+    "device",
+    "hour of day",
+    "weekday",
+    "failures on the account",
+    "accounts failing from the address",
+    "accounts tried from the address",
+    "unknown account",
+    "travel speed",
+    "anonymising network or script",
+    "outcome",
+];
+
+/// What each column of [`LoginFeatures::cluster_vector`] measures, in words.
+pub const CLUSTER_FEATURE_NAMES: [&str; CLUSTER_DIMENSIONS] = [
+    "network",
+    "device",
+    "hour of day",
+    "accounts failing from the address",
+    "failures on the account",
+];
+
 impl LoginFeatures {
     /// The same login with its source treated as familiar: an allow-list entry vouches for the
     /// network, so where it comes from is no evidence (how it behaves still is).

@@ -659,6 +659,7 @@ mod tests {
             travel_km: None,
             travel_kmh: None,
             device: Arc::from("Firefox on Windows"),
+            explanation: None,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod digest;
 pub mod enrich;
 pub mod evaluation;
 pub mod event;
+pub mod explain;
 pub mod features;
 pub mod feedback;
 pub mod incidents;
@@ -38,6 +39,7 @@ pub use analysis::{
     Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, ScoredEvent, UserRisk,
     analyze, analyze_with, learnt_baseline, user_risks,
 };
+pub use explain::{Explanation, FeatureShare};
 pub use feedback::{AllowEntry, AllowScope, Feedback, Verdict, VerdictKind, login_id};
 pub use incidents::{Incident, IncidentKind, IncidentParams, incidents};
 pub use risk::{Finding, FindingKind, RiskLevel};

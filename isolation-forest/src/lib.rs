@@ -39,6 +39,26 @@
 //!   whatever the thread count and with or without the `parallel` feature
 //!   (rayon over trees when fitting, over row blocks when scoring).
 //!
+//! # Explaining a score
+//! [`IsolationForest::attribution`] splits a row's path length between the features that
+//! isolated it: at each split on the row's path, the feature is credited with how much the split
+//! shortened the expected rest of the path (c(n) before, 1 + c(n′) after, n and n′ the rows of
+//! the sub-sample in the node and in the child the row moves to). The credits add up to
+//! c(ψ) − E[h(x)], positive exactly when s(x) > 0.5, so each feature's share of the positive
+//! credit reads as "anomalous mainly because of this feature" ([`Attribution`] has the details).
+//!
+//! ```
+//! use isolation_forest::{IsolationForestParams, Matrix, fit};
+//!
+//! // Ordinary rows on a line; the last one is ordinary on feature 0 but far out on feature 1.
+//! let mut rows: Vec<f64> = (0..200).flat_map(|i| [f64::from(i % 20) / 20.0, f64::from(i % 7) / 7.0]).collect();
+//! rows.extend([0.5, 40.0]);
+//! let data = Matrix::new(&rows, 2).unwrap();
+//! let forest = fit(&IsolationForestParams::default().seed(1), data).unwrap();
+//! let why = forest.attribution(data.row(200));
+//! assert_eq!(why.ranked()[0].0, 1); // feature 1 made it easy to isolate
+//! ```
+//!
 //! # Signals
 //! Any finite numeric feature matrix, passed as a row-major [`Matrix`] view
 //! over a flat `&[f64]`. Features need no scaling: splits only compare values
@@ -71,7 +91,7 @@ mod model;
 mod params;
 
 pub use errors::IsolationForestError;
-pub use model::{IsolationForest, Matrix, average_path_length, fit};
+pub use model::{Attribution, IsolationForest, Matrix, average_path_length, fit};
 pub use params::{
     DEFAULT_N_TREES, DEFAULT_SAMPLE_SIZE, IsolationForestParams, IsolationForestValidParams,
     MAX_SAMPLE_SIZE,

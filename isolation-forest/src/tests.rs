@@ -305,3 +305,82 @@ fn linfa_traits_give_bit_identical_scores() {
         })
     ));
 }
+
+/// 400 rows uniform in the unit cube, then the rows of `extra` (three features each).
+fn cube_with(extra: &[[f64; 3]]) -> Vec<f64> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2024);
+    let mut data: Vec<f64> = (0..1200)
+        .map(|_| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
+        .collect();
+    data.extend(extra.iter().flatten());
+    data
+}
+
+#[test]
+fn attribution_names_the_one_feature_that_makes_a_row_anomalous() {
+    // Ordinary on features 0 and 2 (the middle of the cube), far out on feature 1 only.
+    let data = cube_with(&[[0.5, 6.0, 0.5]]);
+    let matrix = Matrix::new(&data, 3).unwrap();
+    let forest = fit(&IsolationForestParams::default().seed(3), matrix).unwrap();
+    let anomaly = forest.attribution(matrix.row(400));
+    let shares = anomaly.shares();
+    assert!(shares[1] > 0.8, "feature 1 should dominate: {shares:?}");
+    assert!(shares[0] < 0.1 && shares[2] < 0.1, "{shares:?}");
+    assert_eq!(anomaly.ranked()[0].0, 1);
+    assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    assert!(anomaly.score > 0.6, "{}", anomaly.score);
+}
+
+#[test]
+fn attribution_splits_between_the_features_that_are_both_unusual() {
+    let data = cube_with(&[[6.0, 6.0, 0.5]]);
+    let matrix = Matrix::new(&data, 3).unwrap();
+    let forest = fit(&IsolationForestParams::default().seed(5), matrix).unwrap();
+    let shares = forest.attribution(matrix.row(400)).shares();
+    assert!(shares[0] > 0.3 && shares[1] > 0.3, "{shares:?}");
+    assert!(shares[2] < 0.1, "{shares:?}");
+}
+
+#[test]
+fn attribution_adds_up_to_the_path_shortening_and_agrees_with_the_score() {
+    let data = cube_with(&[[0.5, 6.0, 0.5], [3.0, 0.2, 0.9]]);
+    let matrix = Matrix::new(&data, 3).unwrap();
+    let forest = fit(&IsolationForestParams::default().seed(11), matrix).unwrap();
+    let mut inlier_totals = 0.0;
+    for index in 0..matrix.n_rows() {
+        let row = matrix.row(index);
+        let attribution = forest.attribution(row);
+        let total: f64 = attribution.per_feature.iter().sum();
+        let shortening = attribution.expected_path_length - attribution.path_length;
+        assert!(
+            (total - shortening).abs() < 1e-9,
+            "row {index}: {total} vs {shortening}"
+        );
+        // The same walk as scoring: the same score, bit for bit.
+        assert_eq!(attribution.score.to_bits(), forest.score(row).to_bits());
+        // Positive shortening exactly when the score is above one half.
+        assert_eq!(shortening > 0.0, attribution.score > 0.5, "row {index}");
+        if index < 400 {
+            inlier_totals += total;
+        }
+    }
+    // Ordinary rows, on average, are not isolated early.
+    assert!(inlier_totals / 400.0 < 0.0, "{inlier_totals}");
+    // Deterministic: the same model explains the same row the same way.
+    assert_eq!(
+        forest.attribution(matrix.row(401)),
+        forest.attribution(matrix.row(401))
+    );
+}
+
+#[test]
+fn attribution_of_an_unstructured_forest_is_empty() {
+    // A constant dataset cannot be split: every row is as ordinary as any other.
+    let data = vec![1.0; 40];
+    let matrix = Matrix::new(&data, 2).unwrap();
+    let forest = fit(&IsolationForestParams::default(), matrix).unwrap();
+    let attribution = forest.attribution(&[1.0, 1.0]);
+    assert_eq!(attribution.per_feature, vec![0.0, 0.0]);
+    assert_eq!(attribution.shares(), vec![0.0, 0.0]);
+    assert!(attribution.ranked().is_empty());
+}

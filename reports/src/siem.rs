@@ -307,6 +307,7 @@ mod tests {
             travel_km: Some(836.4),
             travel_kmh: None,
             device: "python-requests".into(),
+            explanation: None,
         }
     }
 

@@ -158,6 +158,7 @@ fn risky(row: u64, user: &str) -> engine::ScoredEvent {
         travel_km: None,
         travel_kmh: None,
         device: "+Firefox on Linux".into(),
+        explanation: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn login(row: u64, hours: i64, user: &str, ip: &str, score: f64, success: bool) 
         travel_km: None,
         travel_kmh: None,
         device: Arc::from("Firefox 148 on Windows (desktop)"),
+        explanation: None,
     }
 }
 

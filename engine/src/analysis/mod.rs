@@ -29,7 +29,11 @@ use crate::enrich::{
     parse_user_agent, with_reported,
 };
 use crate::event::{LoginEvent, ReportedLocation};
-use crate::features::{CLUSTER_DIMENSIONS, FOREST_DIMENSIONS, LoginFeatures, Travel};
+use crate::explain::{self, Explanation};
+use crate::features::{
+    CLUSTER_DIMENSIONS, CLUSTER_FEATURE_NAMES, FOREST_DIMENSIONS, FOREST_FEATURE_NAMES,
+    LoginFeatures, Travel,
+};
 use crate::feedback::{
     CompromisedSource, Feedback, FeedbackIndex, SourceFacts, Verdict, VerdictKind,
     allow_list_covers, login_id,
@@ -70,6 +74,10 @@ pub struct ScoredEvent {
     pub travel_km: Option<f64>,
     pub travel_kmh: Option<f64>,
     pub device: Arc<str>,
+    /// How the score was made (each family's part, what made the login rare for the population
+    /// models), for logins at Medium and above; `None` below, and in runs kept before it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Box<Explanation>>,
 }
 
 impl ScoredEvent {
@@ -144,28 +152,76 @@ impl Observed {
             mut event,
             ..
         } = self;
-        let forest_score = forest.map(|forest| forest.score(&forest_row));
-        let cluster_score = clusters.map(|index| index.noise_score(&cluster_row));
+        let forest_score = forest.as_ref().map(|forest| forest.score(&forest_row));
+        let cluster_score = clusters
+            .as_ref()
+            .map(|index| index.noise_score(&cluster_row));
         let inputs = inputs.with_population(forest_score, cluster_score);
+        // What made the login rare for the population models, where they score it at all.
+        let forest_features = match (&forest, forest_score) {
+            (Some(forest), Some(score)) if score > 0.0 => {
+                explain::named(&forest.attribution(&forest_row), &FOREST_FEATURE_NAMES)
+            }
+            _ => Vec::new(),
+        };
+        let nearest_cluster = || {
+            clusters
+                .as_ref()
+                .and_then(|index| index.nearest(&cluster_row))
+                .map(|(radii, shares)| {
+                    let mut ranked: Vec<(usize, f64)> = shares.into_iter().enumerate().collect();
+                    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                    let features = if radii > 1.0 {
+                        explain::named(&ranked, &CLUSTER_FEATURE_NAMES)
+                    } else {
+                        Vec::new()
+                    };
+                    (explain::round(radii, 1e2), features)
+                })
+        };
+        let mut cluster_explained = None;
         // A population outlier is a reason only where the user's own history agrees.
         let corroborated = inputs.user_evidence() >= CORROBORATED;
         if let Some(score) = forest_score.filter(|score| *score >= 0.5 && corroborated) {
+            let partial = Explanation {
+                forest_features: forest_features.clone(),
+                ..Explanation::default()
+            };
             findings.push(Finding {
                 kind: FindingKind::Outlier,
                 floor: 0.0,
-                reason: format!(
-                    "Isolation Forest: isolated faster than most logins (score {score:.2}), and unusual for this user too"
-                ),
+                reason: match partial.forest_summary() {
+                    Some(features) => format!(
+                        "Isolation Forest: rare among all logins, mainly for {features} (score {score:.2}), and unusual for this user too"
+                    ),
+                    None => format!(
+                        "Isolation Forest: isolated faster than most logins (score {score:.2}), and unusual for this user too"
+                    ),
+                },
                 suppressed: None,
             });
         }
         if let Some(score) = cluster_score.filter(|score| *score >= 0.5 && corroborated) {
+            let (radii, features) = cluster_explained
+                .get_or_insert_with(&nearest_cluster)
+                .clone()
+                .unzip();
+            let partial = Explanation {
+                cluster_radii: radii,
+                cluster_features: features.unwrap_or_default(),
+                ..Explanation::default()
+            };
             findings.push(Finding {
                 kind: FindingKind::OutsideClusters,
                 floor: 0.0,
-                reason: format!(
-                    "DBSCAN: far from every usual pattern of logins (score {score:.2}), and unusual for this user too"
-                ),
+                reason: match partial.cluster_summary() {
+                    Some(distance) => format!(
+                        "DBSCAN: {distance} (score {score:.2}), and unusual for this user too"
+                    ),
+                    None => format!(
+                        "DBSCAN: far from every usual pattern of logins (score {score:.2}), and unusual for this user too"
+                    ),
+                },
                 suppressed: None,
             });
         }
@@ -179,12 +235,32 @@ impl Observed {
         if confirmed_safe {
             suppress(&mut findings, |_| true, "an analyst: confirmed safe");
         }
+        let probability = model.probability(&inputs, risk_params);
         let risk_score = if confirmed_safe {
             0.0
         } else {
-            combine(model.probability(&inputs, risk_params), &findings)
+            combine(probability, &findings)
         };
         let risk_level = RiskLevel::from_score(risk_score, risk_params);
+        if risk_level >= RiskLevel::Medium {
+            let [statistical, isolation_forest, dbscan, rules] =
+                model.family_logits(&inputs, risk_params);
+            let (cluster_radii, cluster_features) =
+                cluster_explained.unwrap_or_else(nearest_cluster).unzip();
+            let logit = |value: f64| explain::round(value, 1e4);
+            event.explanation = Some(Box::new(Explanation {
+                intercept: logit(model.intercept),
+                statistical: logit(statistical),
+                isolation_forest: logit(isolation_forest),
+                dbscan: logit(dbscan),
+                rules: logit(rules),
+                probability: logit(probability),
+                corroboration: explain::round(inputs.user_evidence(), 1e3),
+                forest_features,
+                cluster_radii,
+                cluster_features: cluster_features.unwrap_or_default(),
+            }));
+        }
         if risk_level >= RiskLevel::Medium && !findings.iter().any(Finding::is_active) {
             findings.push(unusual_combination(model, &inputs));
         }
@@ -493,6 +569,7 @@ impl<'g> Analyzer<'g> {
                 travel_km: features.travel.as_ref().map(|travel| travel.distance_km),
                 travel_kmh: features.travel.as_ref().map(|travel| travel.speed_kmh),
                 device: Arc::clone(&self.agent_descriptions[agent as usize]),
+                explanation: None,
             },
         };
         self.learn(

@@ -59,6 +59,23 @@ impl<const D: usize> ClusterIndex<D> {
         self.representatives.len()
     }
 
+    /// The distance to the nearest core point, in radii (`eps`), and how much of the squared
+    /// distance lies on each axis (shares summing to 1; all zero at distance 0).
+    pub fn nearest(&self, row: &[f64; D]) -> Option<(f64, [f64; D])> {
+        let nearest = self
+            .representatives
+            .iter()
+            .min_by(|a, b| squared_distance(row, a).total_cmp(&squared_distance(row, b)))?;
+        let distance_sq = squared_distance(row, nearest);
+        let mut shares = [0.0; D];
+        if distance_sq > 0.0 {
+            for ((share, value), core) in shares.iter_mut().zip(row).zip(nearest) {
+                *share = (value - core) * (value - core) / distance_sq;
+            }
+        }
+        Some((distance_sq.sqrt() / self.eps, shares))
+    }
+
     /// 0 within `eps` of a core point, rising linearly to 1 at three radii. (Representatives
     /// stand for the core points of their half-radius cell, so "within eps" is judged to within
     /// half a radius.)

@@ -41,6 +41,12 @@ impl ForestSnapshot {
             / (self.anomalous_score - self.normal_score);
         ramp.clamp(0.0, 1.0)
     }
+
+    /// Which features made `row` easy to isolate: feature indices with their share of the path
+    /// shortening, largest first ([`isolation_forest::Attribution`]).
+    pub fn attribution(&self, row: &[f64]) -> Vec<(usize, f64)> {
+        self.model.attribution(row).ranked()
+    }
 }
 
 /// The Isolation Forest over login features, refitted as logins arrive.
