@@ -1,9 +1,12 @@
 //! The detection page's exchanges: the choices a person makes, the summary of a run, and pages of
 //! scored logins. Built by pure functions, so the server and the browser produce the same values.
 
-use engine::{AnalysisConfig, DataProfile, RiskLevel, ScoredEvent, UserRisk};
+use std::collections::BTreeMap;
+
+use engine::{AccountStatus, AnalysisConfig, DataProfile, RiskLevel, ScoredEvent, UserRisk};
 use serde::{Deserialize, Serialize};
 
+use crate::review::{Detection, Outcome, SourceFilter, detections, detections_column};
 use crate::source::SourceName;
 
 /// Score from which a login is listed as risky by default (the original app's threshold).
@@ -318,10 +321,65 @@ pub enum EventOrder {
     RiskiestFirst,
     NewestFirst,
     OldestFirst,
+    /// Lowest score first (ties: oldest first).
+    LeastRiskyFirst,
+    /// By user name, ignoring case, A to Z (each user's logins oldest first).
+    UserAscending,
+    /// By user name, Z to A (each user's logins oldest first).
+    UserDescending,
 }
 
-/// Which logins to show: at or above a score, optionally one level, users matching a text and
-/// a time range.
+impl EventOrder {
+    pub const ALL: [EventOrder; 6] = [
+        Self::RiskiestFirst,
+        Self::NewestFirst,
+        Self::OldestFirst,
+        Self::LeastRiskyFirst,
+        Self::UserAscending,
+        Self::UserDescending,
+    ];
+
+    /// The name in addresses and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RiskiestFirst => "riskiest",
+            Self::NewestFirst => "newest",
+            Self::OldestFirst => "oldest",
+            Self::LeastRiskyFirst => "least_risky",
+            Self::UserAscending => "user",
+            Self::UserDescending => "user_desc",
+        }
+    }
+}
+
+impl std::str::FromStr for EventOrder {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|order| order.as_str() == text.trim())
+            .ok_or_else(|| {
+                format!(
+                    "unknown order {text:?}; expected riskiest, newest, oldest, least_risky, user or user_desc"
+                )
+            })
+    }
+}
+
+/// Account verdicts in a run, by user (exactly as the log spells the user).
+pub type AccountStatuses = BTreeMap<String, AccountStatus>;
+
+/// Every account's verdict in a run, from its scored logins (as the analysis gives them).
+pub fn account_statuses(events: &[ScoredEvent], settings: &AnalysisConfig) -> AccountStatuses {
+    engine::account_verdicts(events, &settings.accounts, &settings.risk)
+        .into_iter()
+        .map(|verdict| (verdict.user_id, verdict.status))
+        .collect()
+}
+
+/// Which logins to show: at or above a score, optionally one level, users matching a text, a
+/// time range, an outcome, detections, an account verdict and a source.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventQuery {
     pub min_score: f64,
@@ -340,10 +398,43 @@ pub struct EventQuery {
     /// Logins before this time.
     #[serde(default)]
     pub to_ms: Option<i64>,
+    /// Only logins with this outcome.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// Only logins with at least one of these detections (that counts).
+    #[serde(default)]
+    pub detections: Vec<Detection>,
+    /// Only logins of accounts with this verdict in the run.
+    #[serde(default)]
+    pub account: Option<AccountStatus>,
+    /// Only logins from this address, network, network owner or country.
+    #[serde(default)]
+    pub source: Option<SourceFilter>,
 }
 
 impl EventQuery {
-    /// Whether `event` is one of the logins asked for (any page).
+    /// Whether the filters can match anything; the error says why not, in words.
+    pub fn check(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.min_score) {
+            return Err(format!(
+                "the lowest score must be between 0 and 1, not {}",
+                self.min_score
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.from_ms, self.to_ms)
+            && from >= to
+        {
+            return Err(format!(
+                "the time range is empty: it starts at {} and ends at {}; the end must come after the start",
+                engine::time::format_utc(from),
+                engine::time::format_utc(to)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `event` is one of the logins asked for (any page), its account's verdict aside
+    /// (see [`Self::matches_in`]).
     pub fn matches(&self, event: &ScoredEvent) -> bool {
         let needle = self.user.trim().to_lowercase();
         event.risk_score >= self.min_score
@@ -352,6 +443,68 @@ impl EventQuery {
             && (needle.is_empty() || event.user_id.to_lowercase().contains(&needle))
             && self.from_ms.is_none_or(|from| event.timestamp_ms >= from)
             && self.to_ms.is_none_or(|to| event.timestamp_ms < to)
+            && self
+                .outcome
+                .is_none_or(|outcome| Outcome::of(event.success) == outcome)
+            && (self.detections.is_empty()
+                || detections(event)
+                    .iter()
+                    .any(|detection| self.detections.contains(detection)))
+            && self
+                .source
+                .as_ref()
+                .is_none_or(|source| source.matches(event))
+    }
+
+    /// [`Self::matches`], with the account verdicts of the run.
+    pub fn matches_in(&self, event: &ScoredEvent, accounts: &AccountStatuses) -> bool {
+        self.matches(event)
+            && self.account.is_none_or(|wanted| {
+                accounts
+                    .get(event.user_id.as_ref())
+                    .is_some_and(|status| *status == wanted)
+            })
+    }
+}
+
+/// How the logins matching a query (all of them, not one page) divide up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    /// Per level, Low to Critical.
+    pub levels: Vec<(RiskLevel, u64)>,
+    /// Per outcome: success, failure, unknown.
+    pub outcomes: Vec<(Outcome, u64)>,
+    /// Per detection with at least one login, in [`Detection::ALL`]'s order.
+    pub detections: Vec<(Detection, u64)>,
+}
+
+impl Facets {
+    /// Counts of logins by level, by outcome and by detections, from groups of `logins`
+    /// logins with the same level, outcome and detections (a column as
+    /// [`crate::review::detections_column`] writes it).
+    pub fn count<'a>(groups: impl IntoIterator<Item = (RiskLevel, Outcome, &'a str, u64)>) -> Self {
+        let mut levels = [0u64; 4];
+        let mut outcomes = [0u64; 3];
+        let mut found: BTreeMap<&str, u64> = BTreeMap::new();
+        for (level, outcome, column, logins) in groups {
+            levels[level as usize] += logins;
+            outcomes[outcome as usize] += logins;
+            for name in column.split(',').filter(|name| !name.is_empty()) {
+                *found.entry(name).or_default() += logins;
+            }
+        }
+        Self {
+            levels: RiskLevel::ALL.into_iter().zip(levels).collect(),
+            outcomes: Outcome::ALL.into_iter().zip(outcomes).collect(),
+            detections: Detection::ALL
+                .into_iter()
+                .filter_map(|detection| {
+                    found
+                        .get(detection.as_str())
+                        .map(|&logins| (detection, logins))
+                })
+                .collect(),
+        }
     }
 }
 
@@ -364,39 +517,103 @@ pub struct EventPage {
     pub rows: Vec<ScoredEvent>,
     /// Analysts' current verdicts on the rows, by login id ([`engine::login_id`]).
     #[serde(default)]
-    pub verdicts: std::collections::BTreeMap<String, engine::VerdictKind>,
+    pub verdicts: BTreeMap<String, engine::VerdictKind>,
+    /// The verdicts on the rows' accounts in the run, by user.
+    #[serde(default)]
+    pub accounts: AccountStatuses,
+    /// How all the matching logins divide up by level, outcome and detection.
+    #[serde(default)]
+    pub facets: Facets,
 }
 
-/// The page of logins `query` asks for.
+/// The page of logins `query` asks for, without account verdicts (the `account` filter then
+/// matches nothing).
 pub fn query(events: &[ScoredEvent], query: &EventQuery) -> EventPage {
-    let mut matching: Vec<&ScoredEvent> = events.iter().filter(|e| query.matches(e)).collect();
-    match query.order {
-        EventOrder::RiskiestFirst => matching.sort_by(|a, b| {
-            b.risk_score
-                .total_cmp(&a.risk_score)
-                .then(a.timestamp_ms.cmp(&b.timestamp_ms))
-                .then(a.row.cmp(&b.row))
-        }),
+    query_with(events, &AccountStatuses::new(), query)
+}
+
+/// Sorts logins as `order` asks (ties: oldest first, then by row): the database sorts the same
+/// way.
+pub fn sort(logins: &mut [&ScoredEvent], order: EventOrder) {
+    let time = |a: &ScoredEvent, b: &ScoredEvent| {
+        a.timestamp_ms.cmp(&b.timestamp_ms).then(a.row.cmp(&b.row))
+    };
+    match order {
+        EventOrder::RiskiestFirst => {
+            logins.sort_by(|a, b| b.risk_score.total_cmp(&a.risk_score).then(time(a, b)))
+        }
+        EventOrder::LeastRiskyFirst => {
+            logins.sort_by(|a, b| a.risk_score.total_cmp(&b.risk_score).then(time(a, b)))
+        }
         EventOrder::NewestFirst => {
-            matching.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms).then(a.row.cmp(&b.row)))
+            logins.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms).then(a.row.cmp(&b.row)))
         }
-        EventOrder::OldestFirst => {
-            matching.sort_by(|a, b| a.timestamp_ms.cmp(&b.timestamp_ms).then(a.row.cmp(&b.row)))
-        }
+        EventOrder::OldestFirst => logins.sort_by(|a, b| time(a, b)),
+        EventOrder::UserAscending => logins.sort_by(|a, b| {
+            a.user_id
+                .to_lowercase()
+                .cmp(&b.user_id.to_lowercase())
+                .then(time(a, b))
+        }),
+        EventOrder::UserDescending => logins.sort_by(|a, b| {
+            b.user_id
+                .to_lowercase()
+                .cmp(&a.user_id.to_lowercase())
+                .then(time(a, b))
+        }),
     }
+}
+
+/// The page of logins `query` asks for, with the run's account verdicts.
+pub fn query_with(
+    events: &[ScoredEvent],
+    accounts: &AccountStatuses,
+    query: &EventQuery,
+) -> EventPage {
+    let mut matching: Vec<&ScoredEvent> = events
+        .iter()
+        .filter(|e| query.matches_in(e, accounts))
+        .collect();
+    sort(&mut matching, query.order);
+    let columns: Vec<(RiskLevel, Outcome, String)> = matching
+        .iter()
+        .map(|event| {
+            (
+                event.risk_level,
+                Outcome::of(event.success),
+                detections_column(event),
+            )
+        })
+        .collect();
+    let facets = Facets::count(
+        columns
+            .iter()
+            .map(|(level, outcome, column)| (*level, *outcome, column.as_str(), 1)),
+    );
     let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
     let page = query.page.min(pages - 1);
+    let rows: Vec<ScoredEvent> = matching
+        .iter()
+        .skip(page * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(|event| (*event).clone())
+        .collect();
+    let accounts = rows
+        .iter()
+        .filter_map(|event| {
+            accounts
+                .get(event.user_id.as_ref())
+                .map(|status| (event.user_id.to_string(), *status))
+        })
+        .collect();
     EventPage {
         matching: matching.len() as u64,
         page,
         pages,
-        rows: matching
-            .into_iter()
-            .skip(page * PAGE_SIZE)
-            .take(PAGE_SIZE)
-            .cloned()
-            .collect(),
+        rows,
         verdicts: Default::default(),
+        accounts,
+        facets,
     }
 }
 

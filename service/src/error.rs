@@ -33,6 +33,9 @@ pub trait Categorised: std::error::Error {
 pub enum RunError {
     #[error("bad choices: {0}")]
     BadChoices(String),
+    /// A filter of the logins that cannot be applied (a range that ends before it starts).
+    #[error("{0}")]
+    BadFilter(String),
     /// The file cannot be read as a sign-in log.
     #[error("{0}")]
     Unreadable(#[from] engine::IngestError),
@@ -49,7 +52,7 @@ pub enum RunError {
 impl Categorised for RunError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::BadChoices(_) => ErrorKind::Invalid,
+            Self::BadChoices(_) | Self::BadFilter(_) => ErrorKind::Invalid,
             Self::Unreadable(_) => ErrorKind::Unreadable,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Storage(_) | Self::Task => ErrorKind::Internal,
@@ -59,6 +62,7 @@ impl Categorised for RunError {
     fn code(&self) -> &'static str {
         match self {
             Self::BadChoices(_) => "bad_choices",
+            Self::BadFilter(_) => "bad_filter",
             Self::Unreadable(_) => "unreadable_log",
             Self::NotFound(_) => "not_found",
             Self::Storage(_) => "storage",

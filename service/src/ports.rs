@@ -62,6 +62,13 @@ pub trait RunStore: Send + Sync {
     /// Replaces a kept run's summary, settings and scores (after re-scoring its logins); `false`
     /// when no such run is kept.
     fn rescore(&self, run: SavedRun) -> Stored<'_, bool>;
+    /// One login of a kept run (by [`engine::login_id`]) with its account's verdict in the run;
+    /// `None` when the run does not keep it.
+    fn login_in_run<'a>(
+        &'a self,
+        id: &'a str,
+        login_id: &'a str,
+    ) -> Stored<'a, Option<(ScoredEvent, Option<engine::AccountStatus>)>>;
 }
 
 /// Where verdicts and allow-list entries are kept.

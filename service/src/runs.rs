@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
-use engine::{AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent};
+use engine::{
+    AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent, ScoredEvent,
+};
 
 use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
@@ -17,6 +19,7 @@ use crate::error::RunError;
 use crate::kept::{KeptRun, SavedRun, UserLogins};
 use crate::notify::Notifier;
 use crate::ports::{FeedbackStore, RunStore, ScoredIn};
+use crate::review::{AccountBrief, LoginDetails, login_details};
 use crate::source::{SourceListing, SourceName};
 use crate::triage::feedback_of;
 
@@ -26,6 +29,9 @@ pub struct Upload {
     pub options: IngestOptions,
     pub file_name: String,
 }
+
+/// Taken while a kept run is scored again.
+static RESCORING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Kept logins a new analysis learns from at most (the latest before its own): about 0.4 GB
 /// and a few seconds of replay.
@@ -146,9 +152,52 @@ impl DetectionService {
         self.runs.summary(id).await?.ok_or_else(|| not_kept(id))
     }
 
-    /// One page of a kept run's scored logins.
+    /// One page of a kept run's scored logins; a filter that cannot match anything (a time
+    /// range that ends before it starts) is refused with the reason.
     pub async fn page(&self, id: &str, query: &EventQuery) -> Result<EventPage, RunError> {
+        query.check().map_err(RunError::BadFilter)?;
         self.runs.page(id, query).await?.ok_or_else(|| not_kept(id))
+    }
+
+    /// Everything the triage panel shows about one login of a kept run: the login beside the
+    /// user's usual (their earlier kept logins in the run's source), the previous login, each
+    /// detector's part, the account's verdict in the run, and the login's verdicts.
+    pub async fn login_details(&self, id: &str, login_id: &str) -> Result<LoginDetails, RunError> {
+        let summary = self.summary(id).await?;
+        let (event, _) = self.runs.login_in_run(id, login_id).await?.ok_or_else(|| {
+            RunError::NotFound(format!("analysis {id:?} keeps no login {login_id:?}"))
+        })?;
+        let history = self
+            .runs
+            .user_logins(&event.user_id, Some(&summary.source))
+            .await?;
+        let triage = self.feedback.triage(&summary.source, login_id).await?;
+        let run_id = id.to_owned();
+        blocking(move || {
+            let account = history
+                .iter()
+                .find(|run| run.analysis_id == run_id)
+                .and_then(|run| {
+                    engine::account_verdicts(
+                        &run.events,
+                        &run.settings.accounts,
+                        &run.settings.risk,
+                    )
+                    .into_iter()
+                    .find(|verdict| verdict.user_id == *event.user_id)
+                })
+                .map(|verdict| AccountBrief {
+                    status: verdict.status,
+                    score: verdict.score,
+                    level: verdict.level,
+                    summary: verdict.summary,
+                });
+            let logins: Vec<&ScoredEvent> = history.iter().flat_map(|run| &run.events).collect();
+            let mut details = login_details(&event, &logins, &summary.choices, account);
+            details.triage = Some(triage);
+            details
+        })
+        .await
     }
 
     /// Everything kept of a run, for reports and the dashboard.
@@ -184,6 +233,9 @@ impl DetectionService {
     /// Scores a kept run's logins again with what analysts have taught since (allow-list,
     /// verdicts) and what other kept runs learnt, and replaces its scores.
     pub async fn rerun(self: &Arc<Self>, id: &str) -> Result<Rerun, RunError> {
+        // One re-score at a time: each sees the verdicts recorded before it started and replaces
+        // the scores of the one before, so verdicts given in quick succession all count.
+        let _turn = RESCORING.lock().await;
         let kept = self.kept(id).await?;
         let logins = self
             .runs

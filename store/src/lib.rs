@@ -13,10 +13,9 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use engine::{LoginEvent, RiskLevel, ScoredEvent};
-use service::detection::{
-    DetectionSummary, EventOrder, EventPage, EventQuery, PAGE_SIZE, RunListing,
-};
+use engine::{AccountStatus, LoginEvent, ScoredEvent};
+use grid::insert_events;
+use service::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
 use service::kept::{KeptRun, SavedRun, UserLogins};
 use service::ports::{RunStore, StoreError, Stored};
 use service::source::{SourceListing, SourceName};
@@ -27,7 +26,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 6] = [
+const MIGRATIONS: [(i64, &str, &str); 7] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -50,13 +49,16 @@ const MIGRATIONS: [(i64, &str, &str); 6] = [
         include_str!("../migrations/0005_accounts.sql"),
     ),
     (6, "sources", include_str!("../migrations/0006_sources.sql")),
+    (
+        7,
+        "triage view",
+        include_str!("../migrations/0007_triage.sql"),
+    ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.
 const LEGACY_MIGRATIONS_TABLE: &str = "schema_migrations";
 /// sqlx's own bookkeeping table.
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
-/// Logins per INSERT statement (11 values each; well under SQLite's and PostgreSQL's limits).
-const EVENTS_PER_INSERT: usize = 500;
 
 /// What went wrong inside the store; logged, then reported as [`StoreError`].
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +91,7 @@ pub enum OpenError {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
@@ -98,6 +100,7 @@ enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    backend: Backend,
 }
 
 impl Store {
@@ -137,7 +140,7 @@ impl Store {
             .connect(url)
             .await
             .map_err(OpenError::Connect)?;
-        let store = Self { pool };
+        let store = Self { pool, backend };
         store.migrate().await.map_err(OpenError::Migrate)?;
         Ok(store)
     }
@@ -185,8 +188,8 @@ impl Store {
             .await?;
         }
         sqlx::query(
-            "INSERT INTO analyses (id, dataset_id, settings, summary, created_ms, source) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO analyses (id, dataset_id, settings, summary, created_ms, source, \
+             triage_columns) VALUES ($1, $2, $3, $4, $5, $6, 1)",
         )
         .bind(&id)
         .bind(&id)
@@ -199,28 +202,6 @@ impl Store {
         insert_events(&mut transaction, &id, &run).await?;
         transaction.commit().await?;
         Ok(())
-    }
-
-    /// Replaces a run's summary, settings and scores; its dataset and rejections stay.
-    async fn rescore_run(&self, run: SavedRun) -> Result<bool> {
-        let id = run.summary.id.clone();
-        let mut transaction = self.pool.begin().await?;
-        let updated = sqlx::query("UPDATE analyses SET settings = $1, summary = $2 WHERE id = $3")
-            .bind(serde_json::to_string(&run.settings)?)
-            .bind(serde_json::to_string(&run.summary)?)
-            .bind(&id)
-            .execute(&mut *transaction)
-            .await?;
-        if updated.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM scored_events WHERE analysis_id = $1")
-            .bind(&id)
-            .execute(&mut *transaction)
-            .await?;
-        insert_events(&mut transaction, &id, &run).await?;
-        transaction.commit().await?;
-        Ok(true)
     }
 
     async fn load_recent(
@@ -265,108 +246,6 @@ impl Store {
             Ok(serde_json::from_str(&text)?)
         })
         .transpose()
-    }
-
-    async fn load_page(&self, id: &str, query: &EventQuery) -> Result<Option<EventPage>> {
-        if self.load_summary(id).await?.is_none() {
-            return Ok(None);
-        }
-        let mut conditions = vec!["analysis_id = $1".to_owned(), "risk_score >= $2".to_owned()];
-        let mut next = 3;
-        if query.level.is_some() {
-            conditions.push(format!("risk_level = ${next}"));
-            next += 1;
-        }
-        let at_or_above: Vec<&str> = query.min_level.map_or_else(Vec::new, |min| {
-            RiskLevel::ALL
-                .iter()
-                .filter(|level| **level >= min)
-                .map(|level| level.as_str())
-                .collect()
-        });
-        if !at_or_above.is_empty() {
-            let places: Vec<String> = (0..at_or_above.len())
-                .map(|index| format!("${}", next + index))
-                .collect();
-            conditions.push(format!("risk_level IN ({})", places.join(", ")));
-            next += at_or_above.len();
-        }
-        let needle = query.user.trim().to_lowercase();
-        if !needle.is_empty() {
-            conditions.push(format!("user_key LIKE ${next} ESCAPE '\\'"));
-            next += 1;
-        }
-        if query.from_ms.is_some() {
-            conditions.push(format!("timestamp_ms >= ${next}"));
-            next += 1;
-        }
-        if query.to_ms.is_some() {
-            conditions.push(format!("timestamp_ms < ${next}"));
-            next += 1;
-        }
-        let filter = conditions.join(" AND ");
-        // The SQL below is built from constant fragments and numbered placeholders only.
-        let bind_filters = |sql: String| {
-            let mut statement = sqlx::query(AssertSqlSafe(sql))
-                .bind(id.to_owned())
-                .bind(query.min_score);
-            if let Some(level) = query.level {
-                statement = statement.bind(level.as_str());
-            }
-            for level in &at_or_above {
-                statement = statement.bind(*level);
-            }
-            if !needle.is_empty() {
-                statement = statement.bind(format!("%{}%", escape_like(&needle)));
-            }
-            if let Some(from) = query.from_ms {
-                statement = statement.bind(from);
-            }
-            if let Some(to) = query.to_ms {
-                statement = statement.bind(to);
-            }
-            statement
-        };
-        let counted = bind_filters(format!(
-            "SELECT COUNT(*) AS matching FROM scored_events WHERE {filter}"
-        ))
-        .fetch_one(&self.pool)
-        .await?;
-        let matching = counted.try_get::<i64, _>("matching")? as usize;
-        let pages = matching.div_ceil(PAGE_SIZE).max(1);
-        let page = query.page.min(pages - 1);
-        let order = match query.order {
-            EventOrder::RiskiestFirst => "risk_score DESC, timestamp_ms ASC, record ASC",
-            EventOrder::NewestFirst => "timestamp_ms DESC, record ASC",
-            EventOrder::OldestFirst => "timestamp_ms ASC, record ASC",
-        };
-        let sql = format!(
-            "SELECT event FROM scored_events WHERE {filter} ORDER BY {order} \
-             LIMIT ${next} OFFSET ${}",
-            next + 1
-        );
-        let rows = bind_filters(sql)
-            .bind(PAGE_SIZE as i64)
-            .bind((page * PAGE_SIZE) as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        let rows = rows
-            .iter()
-            .map(decode_event)
-            .collect::<Result<Vec<ScoredEvent>>>()?;
-        let source = sqlx::query("SELECT source FROM analyses WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get::<String, _>("source")?;
-        let verdicts = self.verdicts_of(&source, &rows).await?;
-        Ok(Some(EventPage {
-            matching: matching as u64,
-            page,
-            pages,
-            rows,
-            verdicts,
-        }))
     }
 }
 
@@ -483,57 +362,6 @@ impl Store {
         });
         Ok(by_run)
     }
-}
-
-/// A run's scored logins with the validated logins behind them.
-async fn insert_events(
-    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
-    id: &str,
-    run: &SavedRun,
-) -> Result<()> {
-    if run.logins.len() != run.events.len() {
-        return Err(Failure::Corrupt(
-            "every scored login needs its login".to_owned(),
-        ));
-    }
-    const COLUMNS: usize = 11;
-    for (events, logins) in run
-        .events
-        .chunks(EVENTS_PER_INSERT)
-        .zip(run.logins.chunks(EVENTS_PER_INSERT))
-    {
-        let values: Vec<String> = (0..events.len())
-            .map(|row| {
-                let first = row * COLUMNS;
-                let places: Vec<String> =
-                    (1..=COLUMNS).map(|n| format!("${}", first + n)).collect();
-                format!("({})", places.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO scored_events (analysis_id, record, timestamp_ms, user_id, user_key, \
-             risk_score, risk_level, event, login_id, login, source) VALUES {}",
-            values.join(", ")
-        );
-        // Built from constant fragments and numbered placeholders only.
-        let mut insert = sqlx::query(AssertSqlSafe(sql));
-        for (event, login) in events.iter().zip(logins) {
-            insert = insert
-                .bind(id.to_owned())
-                .bind(event.row as i64)
-                .bind(event.timestamp_ms)
-                .bind(event.user_id.to_string())
-                .bind(event.user_id.to_lowercase())
-                .bind(event.risk_score)
-                .bind(event.risk_level.as_str())
-                .bind(serde_json::to_string(event)?)
-                .bind(event.login_id())
-                .bind(serde_json::to_string(login)?)
-                .bind(run.summary.source.as_str());
-        }
-        insert.execute(&mut **transaction).await?;
-    }
-    Ok(())
 }
 
 fn decode_event(row: &AnyRow) -> Result<ScoredEvent> {
@@ -678,10 +506,19 @@ impl RunStore for Store {
     fn rescore(&self, run: SavedRun) -> Stored<'_, bool> {
         Box::pin(async move { logged(self.rescore_run(run).await) })
     }
+
+    fn login_in_run<'a>(
+        &'a self,
+        id: &'a str,
+        login_id: &'a str,
+    ) -> Stored<'a, Option<(ScoredEvent, Option<AccountStatus>)>> {
+        Box::pin(async move { logged(self.load_login_in_run(id, login_id).await) })
+    }
 }
 
 mod accounts;
 mod feedback;
+mod grid;
 mod notifications;
 #[cfg(test)]
 mod tests;

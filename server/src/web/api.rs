@@ -13,14 +13,16 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use engine::AccountStatus;
 use engine::Incident;
 use reports::model::{CountRow, IncidentBrief, sorted_counts};
 use reports::{Filter, ReportFormat, ReportKind, render};
 use serde::{Deserialize, Serialize};
 use service::DetectionService;
 use service::detection::{
-    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, RunListing,
+    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, Facets, RunListing,
 };
+use service::review::{self, Detection, LoginDetails, Outcome, SourceFilter};
 use service::runs::Upload;
 use service::source::{SourceListing, SourceName};
 use service::upload::UploadError;
@@ -42,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/analyses", get(list_analyses).post(create_analysis))
         .route("/api/v1/analyses/{id}", get(analysis))
         .route("/api/v1/analyses/{id}/events", get(analysis_events))
+        .route(
+            "/api/v1/analyses/{id}/logins/{login_id}",
+            get(analysis_login),
+        )
         .route("/api/v1/analyses/{id}/incidents", get(analysis_incidents))
         .route("/api/v1/analyses/{id}/report", get(analysis_report))
         .route("/api/v1/users/{user}", get(user_profile))
@@ -179,9 +185,18 @@ pub struct EventsQuery {
     user: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    /// riskiest (default), newest or oldest.
+    /// riskiest (default), newest, oldest, least_risky, user or user_desc.
     order: Option<String>,
     page: Option<usize>,
+    /// success, failure or unknown.
+    outcome: Option<String>,
+    /// Detections (comma-separated names, e.g. `new_country,impossible_travel`): logins with
+    /// any of them.
+    detection: Option<String>,
+    /// The account's verdict in the run: compromised, suspicious or clean.
+    account: Option<String>,
+    /// An address, a /24 (/48) network, a network owner (AS13335) or a country code.
+    source: Option<String>,
     /// json (default, paged) or csv (every matching login).
     format: Option<String>,
 }
@@ -199,17 +214,47 @@ async fn analysis_events(
             format!("min_score must be between 0 and 1, not {min_score}"),
         ));
     }
-    let order = match params.order.as_deref().unwrap_or("riskiest") {
-        "riskiest" => EventOrder::RiskiestFirst,
-        "newest" => EventOrder::NewestFirst,
-        "oldest" => EventOrder::OldestFirst,
-        other => {
-            return Err(ApiError::bad(
-                "bad_filter",
-                format!("unknown order {other:?}; expected riskiest, newest or oldest"),
-            ));
-        }
-    };
+    let bad = |message: String| ApiError::bad("bad_filter", message);
+    let order: EventOrder = params
+        .order
+        .as_deref()
+        .unwrap_or("riskiest")
+        .parse()
+        .map_err(bad)?;
+    let outcome = params
+        .outcome
+        .as_deref()
+        .map(str::parse::<Outcome>)
+        .transpose()
+        .map_err(bad)?;
+    let detections = params
+        .detection
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|name| !name.trim().is_empty())
+        .map(str::parse::<Detection>)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad)?;
+    let account = params
+        .account
+        .as_deref()
+        .map(|name| {
+            [
+                AccountStatus::Compromised,
+                AccountStatus::Suspicious,
+                AccountStatus::Clean,
+            ]
+            .into_iter()
+            .find(|status| status.as_str() == name.trim())
+            .ok_or_else(|| {
+                bad(format!(
+                    "unknown account verdict {name:?}; expected compromised, suspicious or clean"
+                ))
+            })
+        })
+        .transpose()?;
+    let source = SourceFilter::parse(params.source.as_deref().unwrap_or_default()).map_err(bad)?;
     let query = EventQuery {
         min_score,
         min_level: filter.min_level,
@@ -218,8 +263,13 @@ async fn analysis_events(
         page: params.page.unwrap_or(0),
         from_ms: filter.from_ms,
         to_ms: filter.to_ms,
+        outcome,
+        detections,
+        account,
+        source,
         ..EventQuery::default()
     };
+    query.check().map_err(bad)?;
     match params.format.as_deref().unwrap_or("json") {
         "json" => {
             let page: EventPage = service.page(&id, &query).await?;
@@ -245,8 +295,22 @@ async fn analysis_events(
                 service.kept_with_logins(&id).await?
             };
             let bytes = tokio::task::spawn_blocking(move || {
-                let selected: Vec<&engine::ScoredEvent> =
-                    kept.events.iter().filter(|e| query.matches(e)).collect();
+                let accounts = if query.account.is_some() {
+                    service::detection::account_statuses(&kept.events, &kept.settings)
+                } else {
+                    Default::default()
+                };
+                let selected: Vec<&engine::ScoredEvent> = kept
+                    .events
+                    .iter()
+                    .filter(|e| {
+                        if query.account.is_some() {
+                            query.matches_in(e, &accounts)
+                        } else {
+                            query.matches(e)
+                        }
+                    })
+                    .collect();
                 let mut out = Vec::new();
                 match format {
                     ReportFormat::Ecs => {
@@ -274,19 +338,24 @@ async fn analysis_events(
     }
 }
 
-/// A page of scored logins, each with its login id (for triage) and current verdict.
+/// A page of scored logins, each with its login id (for triage), current verdict, outcome,
+/// named detections and account verdict; and how all the matching logins divide up.
 #[derive(Debug, Serialize)]
 struct EventRows {
     matching: u64,
     page: usize,
     pages: usize,
     rows: Vec<EventRow>,
+    facets: Facets,
 }
 
 #[derive(Debug, Serialize)]
 struct EventRow {
     login_id: String,
     verdict: Option<engine::VerdictKind>,
+    outcome: Outcome,
+    detections: Vec<Detection>,
+    account: Option<AccountStatus>,
     #[serde(flatten)]
     event: engine::ScoredEvent,
 }
@@ -299,6 +368,8 @@ impl EventRows {
             pages,
             rows,
             verdicts,
+            accounts,
+            facets,
         } = page;
         let rows = rows
             .into_iter()
@@ -307,6 +378,9 @@ impl EventRows {
                 EventRow {
                     verdict: verdicts.get(&login_id).copied(),
                     login_id,
+                    outcome: Outcome::of(event.success),
+                    detections: review::detections(&event),
+                    account: accounts.get(event.user_id.as_ref()).copied(),
                     event,
                 }
             })
@@ -316,8 +390,17 @@ impl EventRows {
             page,
             pages,
             rows,
+            facets,
         }
     }
+}
+
+/// One login of an analysis as the triage panel shows it.
+async fn analysis_login(
+    State(service): State<Arc<DetectionService>>,
+    Path((id, login_id)): Path<(String, String)>,
+) -> Result<Json<LoginDetails>, ApiError> {
+    Ok(Json(service.login_details(&id, &login_id).await?))
 }
 
 #[derive(Debug, Serialize)]

@@ -950,7 +950,7 @@ async fn every_documented_operation_is_served() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 14);
+    assert_eq!(paths.len(), 15);
     for (path, operations) in paths {
         if path == "/api/v1/activity" {
             // An endless event stream: routed if it starts one.
@@ -961,7 +961,10 @@ async fn every_documented_operation_is_served() {
             );
             continue;
         }
-        let uri = path.replace("{id}", "unknown").replace("{user}", "unknown");
+        let uri = path
+            .replace("{id}", "unknown")
+            .replace("{user}", "unknown")
+            .replace("{login_id}", "F-000000000000");
         for method in operations.as_object().unwrap().keys() {
             let request = Request::builder()
                 .method(method.to_uppercase().as_str())
