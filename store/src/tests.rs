@@ -56,6 +56,43 @@ fn sample_csv() -> Vec<u8> {
     .unwrap()
 }
 
+/// The triage grid's filters and orders, each alone and together: each must match some of the
+/// sample's logins and leave some out (checked by the tests that use them).
+fn triage_queries() -> Vec<EventQuery> {
+    use engine::AccountStatus;
+    use service::review::{Detection, Outcome, SourceFilter};
+    vec![
+        EventQuery {
+            outcome: Some(Outcome::Failure),
+            ..everything(EventOrder::UserAscending)
+        },
+        EventQuery {
+            outcome: Some(Outcome::Success),
+            min_score: 0.4,
+            ..everything(EventOrder::UserDescending)
+        },
+        EventQuery {
+            detections: vec![Detection::BruteForce, Detection::ImpossibleTravel],
+            ..everything(EventOrder::LeastRiskyFirst)
+        },
+        EventQuery {
+            account: Some(AccountStatus::Compromised),
+            ..everything(EventOrder::NewestFirst)
+        },
+        EventQuery {
+            source: SourceFilter::parse("185.159.157.0/24").unwrap(),
+            ..everything(EventOrder::RiskiestFirst)
+        },
+        EventQuery {
+            min_score: 0.4,
+            outcome: Some(Outcome::Success),
+            account: Some(AccountStatus::Clean),
+            page: 1,
+            ..everything(EventOrder::UserAscending)
+        },
+    ]
+}
+
 fn everything(order: EventOrder) -> EventQuery {
     EventQuery {
         min_score: 0.0,
@@ -75,6 +112,7 @@ async fn a_run_is_kept_and_paged_like_in_memory() {
     let id = run.summary.id.clone();
     let expected_summary = run.summary.clone();
     let events = run.events.clone();
+    let accounts = service::detection::account_statuses(&events, &run.settings);
     store.save(run).await.unwrap();
 
     assert_eq!(store.summary(&id).await.unwrap(), Some(expected_summary));
@@ -101,12 +139,23 @@ async fn a_run_is_kept_and_paged_like_in_memory() {
             to_ms: Some(1_773_532_800_000),
             ..everything(EventOrder::NewestFirst)
         },
-    ] {
+    ]
+    .into_iter()
+    .chain(triage_queries())
+    {
         let stored = store.page(&id, &query).await.unwrap().unwrap();
         assert_eq!(
             stored,
-            service::detection::query(&events, &query),
+            service::detection::query_with(&events, &accounts, &query),
             "{query:?}"
+        );
+    }
+    for query in triage_queries() {
+        let matching = store.page(&id, &query).await.unwrap().unwrap().matching;
+        assert!(
+            matching > 0 && matching < events.len() as u64,
+            "{matching} of {} logins for {query:?}",
+            events.len()
         );
     }
     assert_eq!(store.summary("nope").await.unwrap(), None);
@@ -244,7 +293,10 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
             to_ms: Some(1_773_532_800_000),
             ..everything(EventOrder::RiskiestFirst)
         },
-    ] {
+    ]
+    .into_iter()
+    .chain(triage_queries())
+    {
         // Verdicts aside: this PostgreSQL database may keep some from earlier test runs.
         let without_verdicts = |page: Option<service::detection::EventPage>| {
             page.map(|page| service::detection::EventPage {
@@ -800,4 +852,103 @@ async fn sources_keep_their_history_and_feedback_apart() {
     assert!(sources[0].logins > 100);
     assert_eq!(store.recent(10, Some(&globex)).await.unwrap().len(), 0);
     assert_eq!(store.recent(10, Some(&acme)).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn runs_kept_before_the_triage_columns_get_them_when_first_read() {
+    let store = fresh_sqlite().await;
+    let csv = sample_csv();
+    let run = sample_run(&csv, "earlier.csv");
+    let id = run.summary.id.clone();
+    let events = run.events.clone();
+    let accounts = service::detection::account_statuses(&events, &run.settings);
+    store.save(run).await.unwrap();
+    // As an earlier version kept it: none of the grid's columns.
+    sqlx::query(
+        "UPDATE scored_events SET outcome = NULL, detections = NULL, account_status = NULL, \
+         ip = NULL, network = NULL, asn = NULL, country = NULL WHERE analysis_id = $1",
+    )
+    .bind(&id)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE analyses SET triage_columns = NULL WHERE id = $1")
+        .bind(&id)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    for query in triage_queries() {
+        assert_eq!(
+            store.page(&id, &query).await.unwrap().unwrap(),
+            service::detection::query_with(&events, &accounts, &query),
+            "{query:?}"
+        );
+    }
+
+    // One login of the run, with its account's verdict, for the side panel.
+    let compromised = events
+        .iter()
+        .find(|event| {
+            accounts.get(event.user_id.as_ref()) == Some(&engine::AccountStatus::Compromised)
+        })
+        .unwrap();
+    let (found, status) = store
+        .login_in_run(&id, &compromised.login_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&found, compromised);
+    assert_eq!(status, Some(engine::AccountStatus::Compromised));
+    assert_eq!(
+        store.login_in_run(&id, "F-000000000000").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .login_in_run("nope", &compromised.login_id())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_rescore_rewrites_the_logins_that_changed_and_the_grid_follows() {
+    let store = fresh_sqlite().await;
+    let csv = sample_csv();
+    let mut run = sample_run(&csv, "rescored.csv");
+    let id = run.summary.id.clone();
+    store.save(sample_run(&csv, "rescored.csv")).await.unwrap();
+    // The riskiest login confirmed safe, as a re-score after that verdict gives it.
+    let riskiest = run
+        .events
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.risk_score.total_cmp(&b.1.risk_score))
+        .map(|(index, _)| index)
+        .unwrap();
+    let changed = &mut run.events[riskiest];
+    assert!(changed.risk_level >= RiskLevel::High);
+    changed.risk_score = 0.0;
+    changed.risk_level = RiskLevel::Low;
+    for finding in &mut changed.findings {
+        finding.suppressed = Some("an analyst: confirmed safe".to_owned());
+    }
+    let login_id = changed.login_id();
+    let events = run.events.clone();
+    let accounts = service::detection::account_statuses(&events, &run.settings);
+    assert!(store.rescore(run).await.unwrap());
+    for query in triage_queries()
+        .into_iter()
+        .chain([everything(EventOrder::RiskiestFirst)])
+    {
+        assert_eq!(
+            store.page(&id, &query).await.unwrap().unwrap(),
+            service::detection::query_with(&events, &accounts, &query),
+            "{query:?}"
+        );
+    }
+    let (found, _) = store.login_in_run(&id, &login_id).await.unwrap().unwrap();
+    assert_eq!(found.risk_score, 0.0);
+    assert!(service::review::detections(&found).is_empty());
 }
