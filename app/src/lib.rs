@@ -65,6 +65,8 @@ pub fn shell(options: LeptosOptions, settings: ServerSettings) -> impl IntoView 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // One chosen log for every page: upload → profile → analyse with one pick of the file.
+    components::provide_chosen_log();
     // Effects run only in the browser: the attribute tells tests (and people debugging) that the
     // page is interactive.
     Effect::new(move |_| {

@@ -44,7 +44,12 @@ test('the offline build scores the sample in a web worker, with countries from i
   await page.getByTestId('detect-local').click();
   await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally.*country-level geolocation/);
   expect(page.workers().length).toBe(1);
-  await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toBeVisible();
+  await expect(page.getByTestId('triage-row').first()).toBeVisible();
+  // The evidence of a login scored in the browser; verdicts need the server.
+  await page.getByTestId('triage-row').first().getByTestId('open-login').click();
+  await expect(page.getByTestId('login-panel').getByTestId('family')).toHaveCount(4);
+  await expect(page.getByTestId('panel-verdict')).toContainText('Verdicts are kept on the server');
+  await page.getByTestId('panel-close').click();
   // The interactive charts come from the build's own copy of ECharts.
   const histogram = await expectInteractiveChart(page, 'histogram');
   expect(histogram.series[0].points).toBeGreaterThan(0);

@@ -17,12 +17,12 @@ async function levelCounts(page: Page): Promise<string[]> {
   return counts;
 }
 
-/** The first risky login's time, user, address, place, score, level and reasons (not the verdict). */
+/** The first risky login's time, user, outcome, score, account, detections and source (not the verdict). */
 async function firstRowCells(page: Page): Promise<string[]> {
-  const cells = page.getByTestId('risky-logins').locator('tbody tr').first().locator('td');
+  const cells = page.getByTestId('triage-row').first().locator('td');
   await expect(cells.first()).toBeVisible();
   const texts = await cells.allTextContents();
-  return [...texts.slice(0, 6), texts[texts.length - 1]];
+  return texts.slice(0, 7);
 }
 
 test('detection on the server lists risky logins with their reasons', async ({ page }) => {
@@ -54,16 +54,22 @@ test('detection on the server lists risky logins with their reasons', async ({ p
   await expect.poll(textColour).not.toBe(before);
   await page.getByTestId('theme-toggle').click();
   await expect.poll(textColour).toBe(before);
-  const rows = page.getByTestId('risky-logins').locator('tbody tr');
+  const rows = page.getByTestId('triage-row');
   await expect(rows.first()).toBeVisible();
   expect(Number((await page.getByTestId('level-critical').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
   await expect(page.getByTestId('page-status')).toContainText('Page 1 of');
+  // Each row: its outcome, and its detections as named chips.
+  await expect(rows.first().getByTestId('row-outcome')).toHaveText(/^(Success|Failure|Unknown)$/);
+  await expect(rows.first().getByTestId('row-detections').locator('.chip').first()).toBeVisible();
   await keepScreenshot(page, 'detect-results');
 
   await page.getByTestId('filter-user').fill('lena.neumann');
   await page.getByTestId('filter-user').press('Enter');
+  await expect(page).toHaveURL(/user=lena\.neumann/);
   await expect(rows.first()).toContainText('lena.neumann');
-  await expect(page.getByTestId('risky-logins')).toContainText('brute force succeeded');
+  await expect(page.getByTestId('triage-grid').locator('[data-detection="success_after_failures"]').first()).toHaveText(
+    'Success after failures',
+  );
 
   await page.getByTestId('filter-user').fill('');
   await page.getByTestId('filter-user').press('Enter');
@@ -116,7 +122,7 @@ test('the in-browser run geolocates countries from the static country database',
   await expect(page.getByTestId('detected-where')).toHaveText(/Analysed locally.*country-level geolocation/);
   expect(fetched).toContain('/geo/geo-whois-asn-country.mmdb');
   // Country findings need countries: the sample's travelling attacker is found by country.
-  await expect(page.getByTestId('risky-logins')).toContainText('country');
+  await expect(page.getByTestId('facets')).toContainText('New country');
 });
 
 test('an upload to the server shows its progress', async ({ page }) => {
@@ -132,6 +138,9 @@ test('an upload to the server shows its progress', async ({ page }) => {
   });
   await page.getByTestId('detect-server').click();
   await expect(page.getByTestId('progress-words')).toContainText(/of .* sent/);
+  // A run under way is not "no analysis yet", nor a list of other runs to choose from.
+  await expect(page.getByTestId('empty-state')).toHaveCount(0);
+  await expect(page.getByTestId('choose-run')).toHaveCount(0);
   await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server', { timeout: 30_000 });
   await expect(page.getByTestId('progress')).toHaveCount(0);
 });
@@ -206,7 +215,7 @@ test('a run is kept: its address opens it again after a reload', async ({ page }
   await expectHydrated(page);
   await expect(page.getByTestId('detection')).toBeVisible();
   expect(await levelCounts(page)).toEqual(counts);
-  await expect(page.getByTestId('risky-logins').locator('tbody tr').first()).toBeVisible();
+  await expect(page.getByTestId('triage-row').first()).toBeVisible();
 });
 
 test('earlier runs are listed and open from the list', async ({ page }) => {
@@ -222,29 +231,49 @@ test('earlier runs are listed and open from the list', async ({ page }) => {
   await expect(page.getByTestId('detection')).toBeVisible();
 });
 
-test('a verdict picked in the table changes the run once it is re-scored', async ({ page }) => {
+test('a verdict with a note is saved from the side panel, re-scores the run and shows in the history', async ({ page }) => {
   await openWithSample(page);
   await page.getByTestId('detect-server').click();
   await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
   const before = await levelCounts(page);
-  const rows = page.getByTestId('risky-logins').locator('tbody tr');
-  const verdict = rows.first().getByTestId('verdict');
-  const label = (await verdict.getAttribute('aria-label')) ?? '';
-  const loginId = label.replace('Verdict on login ', '');
-  expect(loginId).toMatch(/^F-[0-9a-f]{12}$/);
   const runId = new URL(page.url()).searchParams.get('run');
+  // A successful risky login: it may be confirmed safe (or compromised).
+  await page.getByTestId('filter-outcome').selectOption('success');
+  const row = page.getByTestId('triage-row').first();
+  await expect(row.getByTestId('row-outcome')).toHaveText('Success');
+  const loginId = (await row.getAttribute('data-login')) ?? '';
+  expect(loginId).toMatch(/^F-[0-9a-f]{12}$/);
+  await row.getByTestId('open-login').click();
+  const panel = page.getByTestId('login-panel');
+  await expect(panel.getByTestId('panel-login-id')).toHaveText(loginId);
+  await expect(page).toHaveURL(new RegExp(`login=${loginId}`));
+  await expect(panel.getByTestId('verdict-history-empty')).toHaveText('No verdict yet.');
+  await expect(panel.getByTestId('verdict-confirmed_compromised')).toBeVisible();
 
-  await verdict.selectOption('confirmed_safe');
-  await expect(rows.first().getByTestId('verdict')).toHaveValue('confirmed_safe');
-  await page.getByTestId('rescore').click();
-  await expect(page.getByTestId('rescore-status')).toContainText('Re-scored:');
-  await expect(page.getByTestId('rescore-status')).toContainText('1 with suppressed findings');
+  await panel.getByTestId('verdict-confirmed_safe').check();
+  await panel.getByTestId('verdict-note').fill('the user on holiday, confirmed by phone');
+  await panel.getByTestId('verdict-save').click();
+  // Saved at once, then re-scored: the panel says what changed.
+  await expect(panel.getByTestId('verdict-status')).toContainText('Saved');
+  await expect(panel.getByTestId('verdict-status')).toContainText(/Saved and re-scored in .*: this sign-in .* → 0\.00 \(Low\)/);
+  const history = panel.getByTestId('verdict-history');
+  await expect(history).toContainText('Confirmed safe');
+  await expect(history).toContainText('the user on holiday, confirmed by phone');
   await expect(page.getByTestId('feedback-note')).toContainText('0 allow-list entries and 1 verdict (1 login with suppressed findings)');
   expect(await levelCounts(page)).not.toEqual(before);
   const finding = await (await page.request.get(`/api/v1/findings/${loginId}`)).json();
   expect(finding.analyses[0].event.risk_score).toBe(0);
   expect(finding.triage.current.verdict).toBe('confirmed_safe');
+  expect(finding.triage.current.comment).toBe('the user on holiday, confirmed by phone');
   await keepScreenshot(page, 'detect-triage');
+
+  // The panel is a link: it opens again after a reload, with its history.
+  await page.reload();
+  await expectHydrated(page);
+  await expect(page.getByTestId('login-panel').getByTestId('verdict-history')).toContainText('Confirmed safe');
+  await page.getByTestId('panel-close').click();
+  await expect(page.getByTestId('login-panel')).toHaveCount(0);
+  await expect(page).not.toHaveURL(/login=/);
 
   // Dismissing changes no score: the run is back to what it was, for the tests after this one.
   const dismissed = await page.request.post(`/api/v1/findings/${loginId}/triage`, {

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { collectErrors, expectHydrated, keepScreenshot, ROUTES } from './support';
+import { readFileSync } from 'node:fs';
+import { collectErrors, expectHydrated, keepScreenshot, ROUTES, SAMPLE_PATH } from './support';
 
 test.describe('server-side rendering without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
@@ -15,13 +16,19 @@ test.describe('server-side rendering without JavaScript', () => {
     });
   }
 
-  // Without a run in the address. (The dashboard shows the latest kept analysis, and earlier
-  // specs keep some; its empty state is checked on a fresh database by the server's tests.)
-  test('pages without results show the real empty state', async ({ page }) => {
-    for (const path of ['/detect', '/reports']) {
-      await page.goto(path);
-      await expect(page.getByTestId('empty-state')).toContainText('No analysis yet — upload a file');
-    }
+  // Without a run in the address, once a run is kept: the kept runs to choose from, not "No
+  // analysis yet". (The empty state on a fresh database is checked by the server's tests.)
+  test('pages without results list the kept analyses, not an empty state', async ({ page, request }) => {
+    const created = await request.post('/api/v1/analyses', {
+      multipart: { file: { name: 'kept.csv', mimeType: 'text/csv', buffer: readFileSync(SAMPLE_PATH) } },
+    });
+    expect(created.ok()).toBeTruthy();
+    await page.goto('/detect');
+    await expect(page.getByTestId('choose-run')).toContainText('kept.csv');
+    await expect(page.getByTestId('empty-state')).toHaveCount(0);
+    await page.goto('/reports');
+    await expect(page.getByTestId('report-runs')).toContainText('kept.csv');
+    await expect(page.getByTestId('empty-state')).toHaveCount(0);
   });
 
   test('an unknown path is a 404 page', async ({ page }) => {

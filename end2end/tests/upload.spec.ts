@@ -171,3 +171,32 @@ test('a CSV with unusual column names is read with the column mapping', async ({
   await expect(page.getByTestId('accepted')).toHaveText('4');
   await keepScreenshot(page, 'upload-mapped-columns');
 });
+
+test('upload, profile, analyse: one pick of the file, the preview folds away once read', async ({ page }) => {
+  await openUpload(page);
+  await page.getByTestId('file-input').setInputFiles(SAMPLE_PATH);
+  await expect(page.getByTestId('preview-table')).toBeVisible();
+  await page.getByTestId('profile-server').click();
+  await expect(page.getByTestId('analysed-where')).toHaveText('Analysed on the server');
+  // Accepted: the picker, options and preview fold into one line that says what was read.
+  const rows = thousands(sampleDataRows());
+  await expect(page.getByTestId('log-summary')).toContainText(`Read ${rows} rows of sample-logins.csv`);
+  await expect(page.getByTestId('log-reading')).not.toHaveAttribute('open', '');
+  await expect(page.getByTestId('preview-table')).toBeHidden();
+
+  await page.getByTestId('analyse-this').click();
+  await expect(page).toHaveURL(/\/detect$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Detection');
+  // The same file, ready: nothing to choose again, and no "no analysis yet".
+  await expect(page.getByTestId('ready')).toContainText(`Read ${rows} rows of sample-logins.csv`);
+  await expect(page.getByTestId('selected-file')).toContainText('sample-logins.csv');
+  await expect(page.getByTestId('empty-state')).toHaveCount(0);
+  await page.getByTestId('detect-server').click();
+  await expect(page.getByTestId('detected-where')).toHaveText('Scored on the server');
+  await expect(page.getByTestId('log-reading')).not.toHaveAttribute('open', '');
+  await expect(page.getByTestId('triage-row').first()).toBeVisible();
+  // The fold opens again to choose another log.
+  await page.getByTestId('log-summary').click();
+  await expect(page.getByTestId('file-input')).toBeAttached();
+  await expect(page.getByTestId('preview-table')).toBeVisible();
+});

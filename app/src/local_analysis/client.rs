@@ -12,6 +12,7 @@ use web_sys::File;
 use super::{AnalyseRequest, COUNTRY_DATA_PATH, DEFAULT_BROWSER_LIMIT_BYTES, Reply, Request};
 use crate::browser::{browser_limit_bytes, describe};
 use service::detection::{DetectionChoices, DetectionSummary, EventPage, EventQuery};
+use service::review::LoginDetails;
 use service::text::bytes;
 
 #[wasm_bindgen]
@@ -234,6 +235,14 @@ pub async fn analyse(
     });
     match ask(&request, Some(file), Some(Rc::new(on_progress))).await? {
         Reply::Analysed(summary) => Ok(*summary),
+        other => Err(format!("unexpected answer from the worker: {other:?}")),
+    }
+}
+
+/// One login of the worker's run `run`, as the triage panel shows it.
+pub async fn login(run: String, login_id: String) -> Result<LoginDetails, String> {
+    match ask(&Request::Login { run, login_id }, None, None).await? {
+        Reply::Login(details) => Ok(*details),
         other => Err(format!("unexpected answer from the worker: {other:?}")),
     }
 }

@@ -13,6 +13,7 @@ pub mod worker;
 use serde::{Deserialize, Serialize};
 
 use service::detection::{DetectionChoices, DetectionSummary, EventPage, EventQuery};
+use service::review::LoginDetails;
 
 /// Where the country database is served, by the server and in the offline build alike.
 pub const COUNTRY_DATA_PATH: &str = "/geo/geo-whois-asn-country.mmdb";
@@ -27,6 +28,8 @@ pub enum Request {
     Analyse(AnalyseRequest),
     /// A page of the logins of run `run`.
     Page { run: String, query: EventQuery },
+    /// One login of run `run`, as the triage panel shows it.
+    Login { run: String, login_id: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,6 +54,7 @@ pub enum Reply {
     },
     Analysed(Box<DetectionSummary>),
     Page(EventPage),
+    Login(Box<LoginDetails>),
     Failed(String),
     /// The worker itself broke (a trap in the WebAssembly); it must not be used again.
     Crashed(String),

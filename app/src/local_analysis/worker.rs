@@ -5,14 +5,19 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
-use engine::{DataProfile, ScoredEvent};
+use engine::{AccountVerdict, DataProfile, ScoredEvent};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::country::CountryDatabase;
 use super::{AnalyseRequest, Reply, Request};
 use crate::browser::read_file;
-use service::detection::{DetectionSummary, query, summarise};
+use service::detection::{
+    AccountStatuses, DetectionChoices, DetectionSummary, query_with, summarise,
+};
 use service::reading::ingest_options;
+use service::review::{AccountBrief, LoginDetails, login_details};
+
+const REPLACED: &str = "these results were replaced by a newer analysis in this tab; run it again";
 
 /// Progress is reported at most this often (in logins), so messages do not swamp the page.
 const PROGRESS_EVERY: usize = 2_000;
@@ -21,6 +26,35 @@ const PROGRESS_EVERY: usize = 2_000;
 struct Kept {
     id: String,
     events: Vec<ScoredEvent>,
+    accounts: Vec<AccountVerdict>,
+    statuses: AccountStatuses,
+    choices: DetectionChoices,
+}
+
+impl Kept {
+    /// One login as the triage panel shows it, beside the same user's logins in this run.
+    fn login(&self, login_id: &str) -> Option<LoginDetails> {
+        let event = self
+            .events
+            .iter()
+            .find(|event| event.login_id() == login_id)?;
+        let history: Vec<&ScoredEvent> = self
+            .events
+            .iter()
+            .filter(|other| other.user_id == event.user_id)
+            .collect();
+        let account = self
+            .accounts
+            .iter()
+            .find(|verdict| verdict.user_id == *event.user_id)
+            .map(|verdict| AccountBrief {
+                status: verdict.status,
+                score: verdict.score,
+                level: verdict.level,
+                summary: verdict.summary.clone(),
+            });
+        Some(login_details(event, &history, &self.choices, account))
+    }
 }
 
 thread_local! {
@@ -54,11 +88,18 @@ pub async fn handle(message: JsValue) -> Result<(), JsValue> {
             Err(_) => Reply::Failed("no file came with the request".to_owned()),
         },
         Ok(Request::Page { run, query: wanted }) => KEPT.with_borrow(|kept| match kept {
-            Some(kept) if kept.id == run => Reply::Page(query(&kept.events, &wanted)),
-            _ => Reply::Failed(
-                "these results were replaced by a newer analysis in this tab; run it again"
-                    .to_owned(),
+            Some(kept) if kept.id == run => match wanted.check() {
+                Ok(()) => Reply::Page(query_with(&kept.events, &kept.statuses, &wanted)),
+                Err(message) => Reply::Failed(message),
+            },
+            _ => Reply::Failed(REPLACED.to_owned()),
+        }),
+        Ok(Request::Login { run, login_id }) => KEPT.with_borrow(|kept| match kept {
+            Some(kept) if kept.id == run => kept.login(&login_id).map_or_else(
+                || Reply::Failed(format!("this analysis has no login {login_id:?}")),
+                |details| Reply::Login(Box::new(details)),
             ),
+            _ => Reply::Failed(REPLACED.to_owned()),
         }),
         Err(error) => Reply::Failed(format!("unreadable request: {error}")),
     };
@@ -117,13 +158,21 @@ async fn analyse(
         run.clone(),
         request.file_name,
         DataProfile::of(&ingested),
-        request.choices,
+        request.choices.clone(),
         &analysis,
         elapsed_ms,
     );
+    let statuses = analysis
+        .accounts
+        .iter()
+        .map(|verdict| (verdict.user_id.clone(), verdict.status))
+        .collect();
     KEPT.set(Some(Kept {
         id: run,
         events: analysis.events,
+        accounts: analysis.accounts,
+        statuses,
+        choices: request.choices,
     }));
     Ok(summary)
 }

@@ -1,4 +1,4 @@
-use engine::{RiskLevel, VerdictKind, time::format_utc};
+use engine::time::format_utc;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
@@ -7,23 +7,17 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::activity::follow_activity;
 use crate::browser::upload_form;
 use crate::chart_options;
-use crate::components::FilePreview;
 use crate::components::{
-    EmptyState, FilePicker, InteractiveChart, LevelBadge, LevelPie, Measure, Progress, ProgressBar,
-    ReadingOptions, RiskiestUsers, SelectedFile, chosen,
+    EmptyState, GridRun, InteractiveChart, LevelPie, LogReading, Measure, PanelStatus, Progress,
+    ProgressBar, ReadSummary, RiskiestUsers, TriageGrid, chosen, use_chosen_log,
 };
 use crate::local_analysis;
 use crate::server_fns::{
-    RunDetection, detection_events, load_detection, recent_runs, record_verdict, rescore_run,
-    server_message, upload_with_progress,
+    RunDetection, load_detection, recent_runs, rescore_run, server_message, upload_with_progress,
 };
 use service::activity::Activity;
 use service::dashboard::DashboardQuery;
-use service::detection::{
-    DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, HISTOGRAM_BINS,
-    RunListing,
-};
-use service::reading::AUTO;
+use service::detection::{DetectionChoices, DetectionSummary, HISTOGRAM_BINS, RunListing};
 use service::text::{count, counted};
 
 /// The client-only build has no server to run on.
@@ -47,7 +41,15 @@ impl Run {
 
 #[component]
 pub fn DetectPage() -> impl IntoView {
-    let selected = SelectedFile::new(None);
+    // The file, its format and mapping are the app's: a file profiled on the Upload page is
+    // analysed here without being chosen again.
+    let log = use_chosen_log();
+    let (selected, format, mapping) = (log.file, log.format, log.mapping);
+    provide_context(PanelStatus(RwSignal::new(None)));
+    // When the person asked for the current results (browser clock), and how long they took to
+    // show: the honest "from your click to these results".
+    let clicked_at = RwSignal::new(None::<f64>);
+    let shown_in = RwSignal::new(None::<f64>);
     let busy = RwSignal::new(None::<&'static str>);
     let progress = Progress::new(None);
     // The file the server is scoring for this page: its progress comes over the activity stream.
@@ -65,8 +67,6 @@ pub fn DetectPage() -> impl IntoView {
             }
         });
     }
-    let format = RwSignal::new(AUTO.to_owned());
-    let mapping = RwSignal::new(String::new());
     let choices = RwSignal::new(DetectionChoices::default());
     let run = RwSignal::new(None::<Result<Run, String>>);
     // What the last re-score changed; outlives the results it replaces.
@@ -103,6 +103,18 @@ pub fn DetectPage() -> impl IntoView {
     let reset = move |()| {
         run.set(None);
         rescored.set(None);
+        log.read.set(None);
+    };
+    // The results of the chosen file: what the folded log summary says.
+    let read_as = move |summary: &DetectionSummary| {
+        if log.file_name().as_deref() == Some(summary.file_name.as_str()) {
+            log.read
+                .set(Some(ReadSummary::of(&summary.file_name, &summary.profile)));
+        }
+    };
+    let started = move || {
+        clicked_at.set(Some(js_sys::Date::now()));
+        shown_in.set(None);
     };
     let sample_failed = move |message: String| run.set(Some(Err(message)));
     let run_on_server = move |_| {
@@ -112,6 +124,8 @@ pub fn DetectPage() -> impl IntoView {
         };
         busy.set(Some("Uploading to the server…"));
         rescored.set(None);
+        run.set(None);
+        started();
         spawn_local(async move {
             let choices = serde_json::to_string(&choices.get_untracked()).unwrap_or_default();
             let (format, mapping) = (format.get_untracked(), mapping.get_untracked());
@@ -137,6 +151,7 @@ pub fn DetectPage() -> impl IntoView {
             scored_on_server.set(None);
             progress.set(None);
             if let Ok(Run::Server(summary)) = &outcome {
+                read_as(summary);
                 navigate(
                     &format!("/detect?run={}", summary.id),
                     NavigateOptions {
@@ -156,6 +171,8 @@ pub fn DetectPage() -> impl IntoView {
         };
         busy.set(Some("Scoring in your browser…"));
         rescored.set(None);
+        run.set(None);
+        started();
         spawn_local(async move {
             let outcome = local_analysis::client::analyse(
                 &file,
@@ -165,12 +182,22 @@ pub fn DetectPage() -> impl IntoView {
                 move |done, total| progress.set(Some((done, total, Measure::Logins))),
             )
             .await;
+            if let Ok(summary) = &outcome {
+                read_as(summary);
+            }
             run.set(Some(outcome.map(Run::Local)));
             busy.set(None);
             progress.set(None);
         });
     };
     let cannot_run = move || selected.with(Option::is_none) || busy.with(Option::is_some);
+    let folded = Signal::derive(move || run.with(|run| matches!(run, Some(Ok(_)))));
+    let on_shown = Callback::new(move |()| {
+        if let Some(start) = clicked_at.get_untracked() {
+            shown_in.set(Some(js_sys::Date::now() - start));
+            clicked_at.set(None);
+        }
+    });
 
     view! {
         <Title text="Detection" />
@@ -179,12 +206,7 @@ pub fn DetectPage() -> impl IntoView {
             "Score every login of a log from 0 to 1 with the detectors you choose, and list the risky ones with the reasons why."
         </p>
         // One boxed view: the page's static type would otherwise be too deep for the compiler.
-        {view! {
-            <FilePicker selected busy on_choose=reset on_error=sample_failed />
-            <ReadingOptions format mapping />
-            <FilePreview selected format mapping />
-        }
-            .into_any()}
+        <LogReading chosen=log busy on_choose=reset on_error=sample_failed folded />
         <ChoicesForm choices />
         <div class="actions">
             {SERVER_AVAILABLE
@@ -218,13 +240,9 @@ pub fn DetectPage() -> impl IntoView {
                 view! { <p class="muted" data-testid="loading-run">"Loading the saved run…"</p> }
                     .into_any(),
             ),
-            None => Some(
-                view! {
-                    <EmptyState purpose="Choose a log above and run the detection: every login is scored, and the risky ones are listed with the reasons behind them." />
-                    <RecentRuns />
-                }
-                    .into_any(),
-            ),
+            // A run under way shows its progress above; nothing here pretends otherwise.
+            None if busy.with(Option::is_some) => None,
+            None => Some(view! { <StartHere ready=log.read /> }.into_any()),
             Some(Err(message)) => Some(
                 view! {
                     <section class="result error" role="alert" data-testid="detect-error">
@@ -239,7 +257,12 @@ pub fn DetectPage() -> impl IntoView {
                     <Results
                         run=outcome
                         rescored
-                        on_rescored=Callback::new(move |summary| run.set(Some(Ok(Run::Server(summary)))))
+                        on_rescored=Callback::new(move |summary| {
+                            shown_in.set(None);
+                            run.set(Some(Ok(Run::Server(summary))));
+                        })
+                        shown_in
+                        on_shown
                     />
                 }
                     .into_any(),
@@ -248,50 +271,83 @@ pub fn DetectPage() -> impl IntoView {
     }
 }
 
-/// Earlier runs kept on the server, each a link to its results.
+/// What to do when no results are shown: run the log that is ready, or open a kept analysis
+/// (rendered on the server, so it is true before any JavaScript); "No analysis yet" only when
+/// nothing is kept.
 #[component]
-fn RecentRuns() -> impl IntoView {
-    let runs = RwSignal::new(Vec::<RunListing>::new());
-    Effect::new(move |_| {
-        if SERVER_AVAILABLE {
-            spawn_local(async move {
-                if let Ok(listed) = recent_runs(String::new()).await {
-                    runs.set(listed);
-                }
-            });
-        }
-    });
-    move || {
-        let listed = runs.get();
-        (!listed.is_empty()).then(|| {
+fn StartHere(ready: RwSignal<Option<ReadSummary>>) -> impl IntoView {
+    let runs = Resource::new(
+        || (),
+        |()| async move {
+            if SERVER_AVAILABLE {
+                recent_runs(String::new()).await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        },
+    );
+    let ready_note = move || {
+        ready.get().map(|read| {
             view! {
-                <section data-testid="recent-runs">
-                    <h2>"Recent runs"</h2>
-                    <ul class="recent-runs">
-                        {listed
-                            .into_iter()
-                            .map(|run| {
-                                let href = format!("/detect?run={}", run.id);
-                                view! {
-                                    <li>
-                                        <a href=href>{run.file_name}</a>
-                                        <span class="muted">
-                                            {format!(
-                                                " · {} · {} logins, {} at or above {:.2}",
-                                                format_utc(run.created_ms),
-                                                count(run.logins),
-                                                count(run.at_or_above_threshold),
-                                                run.threshold,
-                                            )}
-                                        </span>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                </section>
+                <p class="ready" data-testid="ready">
+                    {format!("{}. Choose the detectors above and run the detection: every login is scored, and the risky ones are listed with the evidence behind them.", read.sentence())}
+                </p>
             }
         })
+    };
+    view! {
+        {ready_note}
+        <Suspense fallback=|| view! { <p class="muted">"Looking for kept analyses…"</p> }>
+            {move || {
+                runs.get().map(|listed| {
+                    if listed.is_empty() {
+                        if ready.with(Option::is_some) {
+                            ().into_any()
+                        } else {
+                            view! {
+                                <EmptyState purpose="Choose a log above and run the detection: every login is scored, and the risky ones are listed with the evidence behind them." />
+                            }
+                                .into_any()
+                        }
+                    } else {
+                        view! { <KeptRuns listed /> }.into_any()
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Earlier runs kept on the server, each a link to its results.
+#[component]
+fn KeptRuns(listed: Vec<RunListing>) -> impl IntoView {
+    view! {
+        <section class="kept-runs" data-testid="choose-run">
+            <h2>"Choose a kept analysis"</h2>
+            <p class="muted">"Open one to triage its logins, or choose a log above and run the detection."</p>
+            <ul class="recent-runs" data-testid="recent-runs">
+                {listed
+                    .into_iter()
+                    .map(|run| {
+                        let href = format!("/detect?run={}", run.id);
+                        view! {
+                            <li>
+                                <a href=href>{run.file_name}</a>
+                                <span class="muted">
+                                    {format!(
+                                        " · {} · {} logins, {} at or above {:.2}",
+                                        format_utc(run.created_ms),
+                                        count(run.logins),
+                                        count(run.at_or_above_threshold),
+                                        run.threshold,
+                                    )}
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
     }
 }
 
@@ -390,6 +446,9 @@ fn Results(
     run: Run,
     rescored: RwSignal<Option<Result<String, String>>>,
     on_rescored: Callback<DetectionSummary>,
+    /// From the click that asked for these results to their first page on screen (ms).
+    shown_in: RwSignal<Option<f64>>,
+    on_shown: Callback<()>,
 ) -> impl IntoView {
     let summary = run.summary().clone();
     let where_run = match &run {
@@ -427,6 +486,13 @@ fn Results(
         Run::Local(_) => None,
     };
     let profile = &summary.profile;
+    let grid_run = GridRun {
+        id: summary.id.clone(),
+        source: summary.source.to_string(),
+        local: matches!(run, Run::Local(_)),
+        threshold: summary.choices.threshold,
+    };
+    let refresh = RwSignal::new(0u32);
     view! {
         <section class="result" data-testid="detection">
             <header class="result-header">
@@ -436,15 +502,15 @@ fn Results(
             <FeedbackNote summary=summary.clone() />
             <p class="muted" data-testid="detection-counts">
                 {format!(
-                    "{} logins scored ({} records read, {} rejected, {} skipped) in {} ms{}",
+                    "{} logins scored ({} records read, {} rejected, {} skipped){}.",
                     count(profile.accepted),
                     count(profile.rows_read),
                     count(profile.rejected),
                     count(profile.skipped_total()),
-                    count(summary.elapsed_ms),
                     summary.geo_data.as_ref().map_or(String::from("; no geolocation"), |_| String::from("; with geolocation")),
                 )}
             </p>
+            <Timing elapsed_ms=summary.elapsed_ms local=matches!(run, Run::Local(_)) shown_in />
             <dl class="stats levels">
                 {summary
                     .levels
@@ -468,8 +534,8 @@ fn Results(
             </div>
             <h3>"Riskiest users"</h3>
             <RiskiestUsers users=summary.top_users.clone() testid="top-users" link=user_link />
-            <RiskyLogins run />
         </section>
+        <TriageGrid run=grid_run refresh on_shown on_rescored />
     }
 }
 
@@ -606,166 +672,33 @@ fn AgreementView(summary: DetectionSummary) -> impl IntoView {
     }
 }
 
-/// An analyst's verdict on one login, recorded as soon as it is picked.
+/// How long the results took: from the click to the first page on screen (measured in the
+/// browser) when this page asked for them, and what the analysis itself took.
 #[component]
-fn VerdictPicker(
-    login_id: String,
-    source: String,
-    verdict: Option<VerdictKind>,
-    refresh: RwSignal<u32>,
-) -> impl IntoView {
-    let failed = RwSignal::new(None::<String>);
-    let label = format!("Verdict on login {login_id}");
-    let record = move |event: leptos::ev::Event| {
-        let chosen = event_target_value(&event);
-        if chosen.is_empty() {
-            return;
-        }
-        let (login_id, source) = (login_id.clone(), source.clone());
-        spawn_local(async move {
-            match record_verdict(login_id, chosen, String::new(), source).await {
-                Ok(_) => refresh.update(|count| *count += 1),
-                Err(error) => failed.set(Some(server_message(error))),
-            }
-        });
-    };
-    let options = [
-        (VerdictKind::ConfirmedSafe, "Confirmed safe"),
-        (VerdictKind::ConfirmedCompromised, "Compromised"),
-        (VerdictKind::Dismissed, "Dismissed"),
-    ];
-    view! {
-        <select class="verdict" data-testid="verdict" aria-label=label on:change=record>
-            <option value="" selected=verdict.is_none()>"—"</option>
-            {options.into_iter().map(|(kind, text)| view! {
-                <option value=kind.as_str() selected=verdict == Some(kind)>{text}</option>
-            }).collect_view()}
-        </select>
-        {move || failed.get().map(|message| view! { <span class="error" role="alert">{message}</span> })}
-    }
-}
-
-/// The logins at or above the threshold, filtered and paged (on the server for server runs).
-#[component]
-fn RiskyLogins(run: Run) -> impl IntoView {
-    let threshold = run.summary().choices.threshold;
-    let level = RwSignal::new(None::<RiskLevel>);
-    let user = RwSignal::new(String::new());
-    let order = RwSignal::new(EventOrder::RiskiestFirst);
-    let page_number = RwSignal::new(0usize);
-    let page = RwSignal::new(None::<Result<EventPage, String>>);
-    let on_server = matches!(run, Run::Server(_));
-    let refresh = RwSignal::new(0u32);
-    let run = StoredValue::new(run);
-    Effect::new(move |_| {
-        refresh.track();
-        let query_now = EventQuery {
-            min_score: threshold,
-            level: level.get(),
-            user: user.get(),
-            order: order.get(),
-            page: page_number.get(),
-            ..EventQuery::default()
-        };
-        match run.get_value() {
-            Run::Local(summary) => spawn_local(async move {
-                page.set(Some(
-                    local_analysis::client::page(summary.id, query_now).await,
-                ));
-            }),
-            Run::Server(summary) => spawn_local(async move {
-                let result = detection_events(summary.id, query_now)
-                    .await
-                    .map_err(server_message);
-                page.set(Some(result));
-            }),
-        }
-    });
-    let pick_level = move |event: leptos::ev::Event| {
-        let value = event_target_value(&event);
-        level.set(
-            RiskLevel::ALL
-                .into_iter()
-                .find(|level| level.as_str() == value),
-        );
-        page_number.set(0);
-    };
-    let pick_order = move |event: leptos::ev::Event| {
-        order.set(match event_target_value(&event).as_str() {
-            "newest" => EventOrder::NewestFirst,
-            "oldest" => EventOrder::OldestFirst,
-            _ => EventOrder::RiskiestFirst,
-        });
-        page_number.set(0);
+fn Timing(elapsed_ms: u64, local: bool, shown_in: RwSignal<Option<f64>>) -> impl IntoView {
+    let analysis = crate::components::took(elapsed_ms as f64);
+    let measured = if local {
+        format!("reading and scoring the file in this browser took {analysis}")
+    } else {
+        format!(
+            "the server's analysis took {analysis} (reading and scoring; not the upload, keeping the results or drawing them)"
+        )
     };
     view! {
-        <h3>{format!("Risky logins (score ≥ {threshold:.2})")}</h3>
-        <div class="filters">
-            <label>"Level "
-                <select data-testid="filter-level" on:change=pick_level>
-                    <option value="">"Any"</option>
-                    {RiskLevel::ALL.into_iter().rev().map(|level| view! { <option value=level.as_str()>{level.as_str()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"User "
-                <input type="search" data-testid="filter-user" placeholder="part of a user name"
-                    on:change=move |event| { user.set(event_target_value(&event)); page_number.set(0); } />
-            </label>
-            <label>"Order "
-                <select data-testid="filter-order" on:change=pick_order>
-                    <option value="riskiest">"Riskiest first"</option>
-                    <option value="newest">"Newest first"</option>
-                    <option value="oldest">"Oldest first"</option>
-                </select>
-            </label>
-        </div>
-        {move || match page.get() {
-            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-            Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
-            Some(Ok(page_now)) => view! {
-                <div class="table-scroll">
-                    <table class="data" data-testid="risky-logins">
-                        <thead><tr>
-                            <th scope="col">"Time (UTC)"</th><th scope="col">"User"</th><th scope="col">"Address"</th>
-                            <th scope="col">"Place"</th><th scope="col">"Score"</th><th scope="col">"Level"</th>
-                            {on_server.then(|| view! { <th scope="col">"Verdict"</th> })}
-                            <th scope="col">"Reasons"</th>
-                        </tr></thead>
-                        <tbody>
-                            {page_now.rows.into_iter().map(|event| {
-                                let login_id = event.login_id();
-                                let source = run.with_value(|run| run.summary().source.to_string());
-                                let verdict = page_now.verdicts.get(&login_id).copied();
-                                let place = match (&event.city, &event.country) {
-                                    (Some(city), Some(country)) => format!("{city}, {country}"),
-                                    (None, Some(country)) => country.to_string(),
-                                    _ => "—".to_owned(),
-                                };
-                                view! {
-                                    <tr>
-                                        <td class="nowrap">{format_utc(event.timestamp_ms)}</td>
-                                        <td>{event.user_id.to_string()}</td>
-                                        <td>{event.ip.to_string()}</td>
-                                        <td>{place}</td>
-                                        <td>{format!("{:.2}", event.risk_score)}</td>
-                                        <td><LevelBadge level=event.risk_level /></td>
-                                        {on_server.then(|| view! { <td><VerdictPicker login_id source verdict refresh /></td> }.into_any())}
-                                        <td class="reasons">{event.reasons()}</td>
-                                    </tr>
-                                }
-                                .into_any()
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                <div class="pager">
-                    <button type="button" class="button" data-testid="page-previous" disabled={page_now.page == 0}
-                        on:click=move |_| page_number.update(|page| *page = page.saturating_sub(1))>"Previous"</button>
-                    <span data-testid="page-status">{format!("Page {} of {} · {} logins", page_now.page + 1, page_now.pages, count(page_now.matching))}</span>
-                    <button type="button" class="button" data-testid="page-next" disabled={page_now.page + 1 >= page_now.pages}
-                        on:click=move |_| page_number.update(|page| *page += 1)>"Next"</button>
-                </div>
-            }.into_any(),
-        }}
+        <p class="muted" data-testid="detection-timing">
+            {move || match shown_in.get() {
+                Some(total) => format!(
+                    "Results on screen {} after your click; {measured}.",
+                    crate::components::took(total)
+                ),
+                None => {
+                    let mut sentence = measured.clone();
+                    if let Some(first) = sentence.get_mut(..1) {
+                        first.make_ascii_uppercase();
+                    }
+                    format!("{sentence}.")
+                }
+            }}
+        </p>
     }
 }

@@ -100,17 +100,13 @@ pub fn ReportsPage() -> impl IntoView {
                 </p>
             }
                 .into_any(),
-            None => view! {
-                <EmptyState purpose="Run a detection on the server first; its reports appear here. Pick one of the kept runs:" />
-                <KeptRuns />
-            }
-                .into_any(),
+            None => view! { <KeptRuns /> }.into_any(),
             Some(request) => view! { <ReportFor request /> }.into_any(),
         }}
     }
 }
 
-/// Kept runs, each a link to its reports.
+/// Kept runs, each a link to its reports; "No analysis yet" only when none is kept.
 #[component]
 fn KeptRuns() -> impl IntoView {
     let runs = Resource::new(|| (), |()| recent_runs(String::new()));
@@ -120,6 +116,8 @@ fn KeptRuns() -> impl IntoView {
                 runs.get()
                     .map(|listed| match listed {
                         Ok(listed) if !listed.is_empty() => view! {
+                            <h2>"Choose a kept analysis"</h2>
+                            <p class="muted">"Its executive, technical and incident reports open here."</p>
                             <ul class="recent-runs" data-testid="report-runs">
                                 {listed
                                     .into_iter()
@@ -143,10 +141,7 @@ fn KeptRuns() -> impl IntoView {
                         }
                             .into_any(),
                         Ok(_) => view! {
-                            <p class="muted">
-                                "No run is kept yet: analyse a log on the "
-                                <a href="/detect">"Detection"</a> " page."
-                            </p>
+                            <EmptyState purpose="Run a detection on the server first: the reports of every kept analysis open here." />
                         }
                             .into_any(),
                         Err(error) => view! { <p class="error" role="alert">{server_message(error)}</p> }.into_any(),

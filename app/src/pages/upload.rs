@@ -1,14 +1,14 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::browser::{read_file, upload_form, upload_limit_bytes};
-use crate::components::FilePreview;
 use crate::components::{
-    Analysed, FilePicker, Measure, ProfileOutcome, ProfileView, Progress, ProgressBar,
-    ReadingOptions, SelectedFile, chosen,
+    Analysed, LogReading, Measure, ProfileOutcome, ProfileView, Progress, ProgressBar, ReadSummary,
+    chosen, use_chosen_log,
 };
 use crate::server_fns::{ProfileUpload, upload_with_progress};
-use service::reading::{AUTO, ingest_options};
+use service::reading::ingest_options;
 use service::text::bytes;
 
 /// The client-only build has no server to upload to.
@@ -19,14 +19,35 @@ const EXAMPLE_CSV: &str = "timestamp,user_id,ip_address,user_agent,success
 
 #[component]
 pub fn UploadPage() -> impl IntoView {
-    let selected = SelectedFile::new(None);
+    // The file, its format and mapping are the app's: the Detection page analyses the same one.
+    let log = use_chosen_log();
+    let (selected, format, mapping) = (log.file, log.format, log.mapping);
     let busy = RwSignal::new(None::<&'static str>);
     let progress = Progress::new(None);
     let outcome = RwSignal::new(None::<ProfileOutcome>);
-    let format = RwSignal::new(AUTO.to_owned());
-    let mapping = RwSignal::new(String::new());
+    // Once the file is read, what it was read as is what the pages' folded summaries say.
+    Effect::new(move |_| {
+        if let Some(ProfileOutcome {
+            file_name,
+            result: Ok(profile),
+            ..
+        }) = outcome.get()
+        {
+            log.read.set(Some(ReadSummary::of(&file_name, &profile)));
+        }
+    });
+    let accepted = Signal::derive(move || {
+        outcome.with(|outcome| {
+            outcome
+                .as_ref()
+                .is_some_and(|outcome| outcome.result.is_ok())
+        })
+    });
 
-    let reset = move |()| outcome.set(None);
+    let reset = move |()| {
+        outcome.set(None);
+        log.read.set(None);
+    };
     let sample_failed = move |message: String| {
         outcome.set(Some(ProfileOutcome {
             file_name: "the sample".into(),
@@ -111,12 +132,7 @@ pub fn UploadPage() -> impl IntoView {
             "IP address column. The format is recognised by itself; gzip is fine."
         </p>
         // One boxed view: the page's static type would otherwise be too deep for the compiler.
-        {view! {
-            <FilePicker selected busy on_choose=reset on_error=sample_failed />
-            <ReadingOptions format mapping />
-            <FilePreview selected format mapping />
-        }
-            .into_any()}
+        <LogReading chosen=log busy on_choose=reset on_error=sample_failed folded=accepted />
         <div class="actions">
             {SERVER_AVAILABLE
                 .then(|| {
@@ -151,7 +167,27 @@ pub fn UploadPage() -> impl IntoView {
                 "This is the offline build: files are analysed in your browser and never leave it."
             }}
         </p>
-        {move || outcome.get().map(|outcome| view! { <ProfileView outcome /> })}
+        {move || {
+            outcome.get().map(|outcome| {
+                let next = outcome.result.is_ok().then(|| {
+                    view! {
+                        <div class="next-step" data-testid="next-step">
+                            <p>
+                                "Next: score every login of this file and list the risky ones. "
+                                "The Detection page analyses the same file — no need to choose it again."
+                            </p>
+                            <A href="/detect" attr:class="button primary" attr:data-testid="analyse-this">
+                                "Analyse this log"
+                            </A>
+                        </div>
+                    }
+                });
+                view! {
+                    {next}
+                    <ProfileView outcome />
+                }
+            })
+        }}
         <details class="format-help">
             <summary>"File format"</summary>
             <p>

@@ -5,6 +5,7 @@ mod allow_list;
 mod dashboard;
 mod detection_events;
 mod load_detection;
+mod load_login;
 mod profile_upload;
 mod recent_runs;
 mod report_preview;
@@ -22,6 +23,7 @@ pub use allow_list::{
 pub use dashboard::{LoadDashboard, load_dashboard};
 pub use detection_events::{DetectionEvents, detection_events};
 pub use load_detection::{LoadDetection, load_detection};
+pub use load_login::{LoadLogin, load_login};
 pub use profile_upload::{ProfileUpload, profile_upload};
 pub use recent_runs::{ListSources, RecentRuns, list_sources, recent_runs};
 pub use report_preview::{PREVIEW_TIMELINE, ReportPreview, ReportView, report_preview};
