@@ -27,15 +27,22 @@ test('the grid filters by outcome, detection and level, and sorts by user', asyn
   await page.getByTestId('filter-level').selectOption('all');
   await page.getByTestId('filter-outcome').selectOption('failure');
   await expect(page).toHaveURL(/outcome=failure/);
-  for (const outcome of await rows.getByTestId('row-outcome').allTextContents()) {
-    expect(outcome).toBe('Failure');
-  }
+  // The page is fetched again: wait for it rather than read the rows it replaces.
+  await expect.poll(async () => new Set(await rows.getByTestId('row-outcome').allTextContents())).toEqual(
+    new Set(['Failure']),
+  );
+  const users = async () => (await rows.locator('.cell-user').allTextContents()).map((user) => user.toLowerCase());
+  const sorted = (names: string[], descending: boolean) => {
+    const expected = [...names].sort();
+    return JSON.stringify(names) === JSON.stringify(descending ? expected.reverse() : expected);
+  };
   await page.getByTestId('sort-user').click();
   await expect(page.getByTestId('sort-user').locator('..')).toHaveAttribute('aria-sort', 'ascending');
-  const users = (await rows.locator('.cell-user').allTextContents()).map((user) => user.toLowerCase());
-  expect(users).toEqual([...users].sort());
+  await expect.poll(async () => sorted(await users(), false)).toBe(true);
   await page.getByTestId('sort-user').click();
   await expect(page.getByTestId('sort-user').locator('..')).toHaveAttribute('aria-sort', 'descending');
+  await expect.poll(async () => sorted(await users(), true)).toBe(true);
+  expect(new Set(await users()).size).toBeGreaterThan(1);
 
   // A filter that cannot match says why, by the field.
   await page.getByTestId('filter-source').fill('10.0.0.0/16');

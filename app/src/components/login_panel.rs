@@ -228,44 +228,69 @@ fn PanelBody(
         }
         .into_any()
     };
+    // Each part boxed: the panel's static type would otherwise be too deep for the compiler.
+    let summary = view! {
+        <p class="panel-summary" data-testid="panel-summary">
+            <span class="score">{format!("{:.2}", event.risk_score)}</span>" "
+            <LevelBadge level=event.risk_level />" "
+            <span class=format!("outcome outcome-{}", details.outcome.as_str())>{details.outcome.label()}</span>
+            {format!(" · {} UTC", short_utc(event.timestamp_ms))}
+        </p>
+    }
+    .into_any();
+    let this = view! {
+        <section class="panel-section" data-testid="panel-this">
+            <h3>"This sign-in"</h3>
+            <dl class="facts">
+                <div><dt>"Address"</dt><dd>{event.ip.to_string()}</dd></div>
+                <div><dt>"Place"</dt><dd>{place}</dd></div>
+                <div><dt>"Network"</dt><dd>{details.network.clone()}</dd></div>
+                <div><dt>"Device"</dt><dd>{event.device.to_string()}</dd></div>
+                <div><dt>"Login id"</dt><dd><code data-testid="panel-login-id">{details.login_id.clone()}</code></dd></div>
+            </dl>
+            {dashboard.map(|href| view! { <p><a href=href>{format!("All of {user}'s sign-ins on the dashboard")}</a></p> })}
+        </section>
+    }
+    .into_any();
+    let why = view! {
+        <section class="panel-section" data-testid="panel-reasons">
+            <h3>"Why"</h3>
+            {if details.reasons.is_empty() {
+                view! { <p class="muted">"No finding: nothing about this sign-in stands out."</p> }.into_any()
+            } else {
+                view! { <ul class="reasons-list">{reasons}</ul> }.into_any()
+            }}
+        </section>
+    }
+    .into_any();
+    let hour = event.timestamp_ms.div_euclid(3_600_000).rem_euclid(24) as usize;
+    let usual =
+        view! { <UsualView usual=details.usual.clone() user=event.user_id.to_string() hour /> }
+            .into_any();
+    let before = view! {
+        <section class="panel-section" data-testid="panel-previous">
+            <h3>"The sign-in before"</h3>
+            {previous}
+            {travel}
+        </section>
+    }
+    .into_any();
+    let detectors = view! {
+        <section class="panel-section" data-testid="panel-detectors">
+            <h3>"How the score was made"</h3>
+            <FamilyTable families=details.families.clone() />
+            <p data-testid="panel-combination">{details.combination.clone()}</p>
+        </section>
+    }
+    .into_any();
     view! {
         <div class="panel-body">
-            <p class="panel-summary" data-testid="panel-summary">
-                <span class="score">{format!("{:.2}", event.risk_score)}</span>" "
-                <LevelBadge level=event.risk_level />" "
-                <span class=format!("outcome outcome-{}", details.outcome.as_str())>{details.outcome.label()}</span>
-                {format!(" · {} UTC", short_utc(event.timestamp_ms))}
-            </p>
-            <section class="panel-section" data-testid="panel-this">
-                <h3>"This sign-in"</h3>
-                <dl class="facts">
-                    <div><dt>"Address"</dt><dd>{event.ip.to_string()}</dd></div>
-                    <div><dt>"Place"</dt><dd>{place}</dd></div>
-                    <div><dt>"Network"</dt><dd>{details.network.clone()}</dd></div>
-                    <div><dt>"Device"</dt><dd>{event.device.to_string()}</dd></div>
-                    <div><dt>"Login id"</dt><dd><code data-testid="panel-login-id">{details.login_id.clone()}</code></dd></div>
-                </dl>
-                {dashboard.map(|href| view! { <p><a href=href>{format!("All of {user}'s sign-ins on the dashboard")}</a></p> })}
-            </section>
-            <section class="panel-section" data-testid="panel-reasons">
-                <h3>"Why"</h3>
-                {if details.reasons.is_empty() {
-                    view! { <p class="muted">"No finding: nothing about this sign-in stands out."</p> }.into_any()
-                } else {
-                    view! { <ul class="reasons-list">{reasons}</ul> }.into_any()
-                }}
-            </section>
-            <UsualView usual=details.usual.clone() user=user.clone() hour=event.timestamp_ms.div_euclid(3_600_000).rem_euclid(24) as usize />
-            <section class="panel-section" data-testid="panel-previous">
-                <h3>"The sign-in before"</h3>
-                {previous}
-                {travel}
-            </section>
-            <section class="panel-section" data-testid="panel-detectors">
-                <h3>"How the score was made"</h3>
-                <FamilyTable families=details.families.clone() />
-                <p data-testid="panel-combination">{details.combination.clone()}</p>
-            </section>
+            {summary}
+            {this}
+            {why}
+            {usual}
+            {before}
+            {detectors}
             {account}
             {verdicts}
         </div>
@@ -319,6 +344,7 @@ fn UsualView(usual: Usual, user: String, hour: usize) -> impl IntoView {
                 <td><ul class="usual-list">{usual_entries}</ul></td>
             </tr>
         }
+        .into_any()
     };
     let hour_text = format!("{hour:02}:00–{:02}:00", (hour + 1) % 24);
     view! {
@@ -344,7 +370,8 @@ fn UsualView(usual: Usual, user: String, hour: usize) -> impl IntoView {
                         </tr>
                     </tbody>
                 </table>
-            })}
+            }
+            .into_any())}
         </section>
     }
 }
@@ -412,6 +439,7 @@ fn FamilyTable(families: Vec<FamilyPart>) -> impl IntoView {
                                 <td>{family.words.clone()}</td>
                             </tr>
                         }
+                        .into_any()
                     })
                     .collect_view()}
             </tbody>
@@ -544,6 +572,7 @@ fn VerdictForm(
                     </span>
                 </label>
             }
+            .into_any()
         })
         .collect_view();
     let failed_note = (details.outcome == service::review::Outcome::Failure).then(|| {

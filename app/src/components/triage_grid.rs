@@ -410,6 +410,7 @@ pub fn TriageGrid(
                 {problem(field)}
             </label>
         }
+        .into_any()
     };
     let text_filter = move |label: &'static str,
                             field: &'static str,
@@ -433,6 +434,7 @@ pub fn TriageGrid(
                 {problem(field)}
             </label>
         }
+        .into_any()
     };
     let levels: Vec<(String, String)> = [
         (String::new(), format!("Risky (score ≥ {threshold:.2})")),
@@ -521,6 +523,7 @@ pub fn TriageGrid(
                 </button>
             </th>
         }
+        .into_any()
     };
 
     let open_login = move |login_id: String| {
@@ -663,6 +666,7 @@ pub fn TriageGrid(
                                                 </td>
                                             </tr>
                                         }
+                                        .into_any()
                                     }).collect_view()}
                                 </tbody>
                             </table>

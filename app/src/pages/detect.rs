@@ -493,7 +493,9 @@ fn Results(
         threshold: summary.choices.threshold,
     };
     let refresh = RwSignal::new(0u32);
-    view! {
+    // The grid boxed apart: the page's static type would otherwise be too deep for the compiler.
+    let grid = view! { <TriageGrid run=grid_run refresh on_shown on_rescored /> }.into_any();
+    let results = view! {
         <section class="result" data-testid="detection">
             <header class="result-header">
                 <h2>"Results for " {summary.file_name.clone()}</h2>
@@ -535,7 +537,11 @@ fn Results(
             <h3>"Riskiest users"</h3>
             <RiskiestUsers users=summary.top_users.clone() testid="top-users" link=user_link />
         </section>
-        <TriageGrid run=grid_run refresh on_shown on_rescored />
+    }
+    .into_any();
+    view! {
+        {results}
+        {grid}
     }
 }
 

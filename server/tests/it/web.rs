@@ -944,6 +944,137 @@ async fn the_rest_api_round_trip() {
 }
 
 #[tokio::test]
+async fn the_triage_filters_and_one_logins_evidence_over_the_rest_api() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
+    )
+    .unwrap();
+    let (status, created) = json_of(&router, api_upload(&[("format", "csv")], &sample)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // Failed logins with a brute-force detection, by user: each row says so.
+    let (status, page) = json_of(
+        &router,
+        get(&format!(
+            "/api/v1/analyses/{id}/events?min_score=0&outcome=failure&detection=brute_force&order=user"
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let rows = page["rows"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{page}");
+    assert!(rows.iter().all(|row| {
+        row["outcome"] == "failure"
+            && row["success"] == false
+            && row["detections"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("brute_force"))
+    }));
+    let users: Vec<String> = rows
+        .iter()
+        .map(|row| row["user_id"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(users.windows(2).all(|pair| pair[0] <= pair[1]), "{users:?}");
+    // The facets count every matching login, not only this page.
+    let facets = &page["facets"];
+    let failures: u64 = facets["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|pair| pair[0] == "failure")
+        .map(|pair| pair[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(Some(failures), page["matching"].as_u64());
+
+    // Compromised accounts' logins carry the account's verdict.
+    let (_, compromised) = json_of(
+        &router,
+        get(&format!(
+            "/api/v1/analyses/{id}/events?min_score=0&account=compromised"
+        )),
+    )
+    .await;
+    let rows = compromised["rows"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{compromised}");
+    assert!(rows.iter().all(|row| row["account"] == "compromised"));
+
+    // The side panel's evidence for the riskiest failed login of a compromised account.
+    let login_id = page["rows"][0]["login_id"].as_str().unwrap().to_owned();
+    let (status, details) = json_of(
+        &router,
+        get(&format!("/api/v1/analyses/{id}/logins/{login_id}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{details}");
+    assert_eq!(details["login_id"], login_id.as_str());
+    assert_eq!(details["outcome"], "failure");
+    // A failed login can be an attack attempt, never "compromised".
+    let verdicts = details["verdicts"].as_array().unwrap();
+    assert!(verdicts.contains(&serde_json::json!("attack_attempt")));
+    assert!(!verdicts.contains(&serde_json::json!("confirmed_compromised")));
+    let families: Vec<&str> = details["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|family| family["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        families,
+        vec!["Isolation Forest", "DBSCAN", "Statistical", "Rules"]
+    );
+    assert!(
+        details["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|reason| reason["detection"] == "brute_force"),
+        "{details}"
+    );
+    assert!(details["usual"]["hours"].as_array().unwrap().len() == 24);
+    assert!(details["previous"].is_object(), "{details}");
+
+    for (uri, status, code) in [
+        (
+            format!("/api/v1/analyses/{id}/logins/F-000000000000"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            format!("/api/v1/analyses/nope/logins/{login_id}"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            format!("/api/v1/analyses/{id}/events?outcome=maybe"),
+            StatusCode::BAD_REQUEST,
+            "bad_filter",
+        ),
+        (
+            format!("/api/v1/analyses/{id}/events?detection=new_country,bogus"),
+            StatusCode::BAD_REQUEST,
+            "bad_filter",
+        ),
+        (
+            format!("/api/v1/analyses/{id}/events?source=203.0.0.0/16"),
+            StatusCode::BAD_REQUEST,
+            "bad_filter",
+        ),
+        (
+            format!("/api/v1/analyses/{id}/events?from=2026-03-12&to=2026-03-10"),
+            StatusCode::BAD_REQUEST,
+            "bad_filter",
+        ),
+    ] {
+        let (got, error) = json_of(&router, get(&uri)).await;
+        assert_eq!(got, status, "{uri}: {error}");
+        assert_eq!(error["code"], code, "{uri}: {error}");
+    }
+}
+
+#[tokio::test]
 async fn every_documented_operation_is_served() {
     let router = test_app().await;
     let (status, document) = json_of(&router, get("/api/v1/openapi.json")).await;
