@@ -16,21 +16,6 @@ test.describe('server-side rendering without JavaScript', () => {
     });
   }
 
-  // Without a run in the address, once a run is kept: the kept runs to choose from, not "No
-  // analysis yet". (The empty state on a fresh database is checked by the server's tests.)
-  test('pages without results list the kept analyses, not an empty state', async ({ page, request }) => {
-    const created = await request.post('/api/v1/analyses', {
-      multipart: { file: { name: 'kept.csv', mimeType: 'text/csv', buffer: readFileSync(SAMPLE_PATH) } },
-    });
-    expect(created.ok()).toBeTruthy();
-    await page.goto('/detect');
-    await expect(page.getByTestId('choose-run')).toContainText('kept.csv');
-    await expect(page.getByTestId('empty-state')).toHaveCount(0);
-    await page.goto('/reports');
-    await expect(page.getByTestId('report-runs')).toContainText('kept.csv');
-    await expect(page.getByTestId('empty-state')).toHaveCount(0);
-  });
-
   test('an unknown path is a 404 page', async ({ page }) => {
     const response = await page.goto('/no-such-page');
     expect(response?.status()).toBe(404);
@@ -92,4 +77,21 @@ test.describe('after hydration', () => {
     await page.getByTestId('start').click();
     await expect(page).toHaveURL(/\/upload$/);
   });
+});
+
+// Without a run in the address, once a run is kept: the kept runs to choose from, not "No analysis
+// yet". (The empty state on a fresh database is checked by the server's tests.)
+test('pages without results list the kept analyses, not an empty state', async ({ page, request }) => {
+  const created = await request.post('/api/v1/analyses', {
+    multipart: { file: { name: 'kept.csv', mimeType: 'text/csv', buffer: readFileSync(SAMPLE_PATH) } },
+  });
+  expect(created.ok()).toBeTruthy();
+  await page.goto('/detect');
+  await expectHydrated(page);
+  await expect(page.getByTestId('choose-run')).toContainText('kept.csv');
+  await expect(page.getByTestId('empty-state')).toHaveCount(0);
+  await page.goto('/reports');
+  await expectHydrated(page);
+  await expect(page.getByTestId('report-runs')).toContainText('kept.csv');
+  await expect(page.getByTestId('empty-state')).toHaveCount(0);
 });
