@@ -23,6 +23,7 @@ pub mod evaluation;
 pub mod event;
 pub mod features;
 pub mod feedback;
+pub mod figures;
 pub mod incidents;
 pub mod ingest;
 pub mod profile;

@@ -147,9 +147,6 @@ pub struct ReportArgs {
     /// Only logins before this time, or up to the end of this date.
     #[arg(long)]
     pub to: Option<String>,
-    /// Logins scoring at least this count as risky in the detector agreement (analysed logs).
-    #[arg(long, default_value_t = service::detection::DEFAULT_THRESHOLD)]
-    pub threshold: f64,
     /// TOML file with the analysis settings and [input] table (analysed logs).
     #[arg(long)]
     pub config: Option<PathBuf>,

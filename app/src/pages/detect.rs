@@ -277,7 +277,7 @@ fn RecentRuns() -> impl IntoView {
                                         <a href=href>{run.file_name}</a>
                                         <span class="muted">
                                             {format!(
-                                                " · {} · {} logins, {} at or above {:.2}",
+                                                " · {} · {} logins, {} risky (High from {:.2})",
                                                 format_utc(run.created_ms),
                                                 count(run.logins),
                                                 count(run.at_or_above_threshold),
@@ -376,7 +376,25 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
                 {number("weight", "weight-statistical", |c| c.weight_statistical, |c, v| c.weight_statistical = v)}
             </div>
             <div class="choice-row">
-                {number("Risk threshold", "threshold", |c| c.threshold, |c, v| c.threshold = v)}
+                <label title="Where High begins: logins scoring at least this are risky on every page, report and alert. Empty keeps the server's setting (risk.high, 0.60 by default); it must lie between the Medium and Critical boundaries.">
+                    "Risk threshold (High from)"
+                    <input
+                        type="number"
+                        min="0.01"
+                        max="0.99"
+                        step="0.05"
+                        placeholder="server's (0.60)"
+                        data-testid="threshold"
+                        prop:value=move || {
+                            choices.with(|c| c.threshold.map(|value| value.to_string()).unwrap_or_default())
+                        }
+                        on:change=move |event| {
+                            let text = event_target_value(&event);
+                            let value = text.trim().parse::<f64>().ok();
+                            choices.update(|choices| choices.threshold = value);
+                        }
+                    />
+                </label>
             </div>
             <div class="choice-row">
                 {toggle("Geolocation (country-level in the browser)", "use-geo", |c| c.geolocation, |c, on| c.geolocation = on)}
@@ -461,8 +479,20 @@ fn Results(
                     })
                     .collect_view()}
             </dl>
+            <p data-testid="detection-conclusions">
+                {format!(
+                    "Accounts: {} compromised, {} suspicious. Incidents: {} ({} compromised accounts, {} campaigns). Impossible travel: {} logins; fast travel with an explanation (an uncertain location, a shared or familiar network): {}.",
+                    count(summary.accounts.compromised),
+                    count(summary.accounts.suspicious),
+                    count(summary.incidents.total),
+                    count(summary.incidents.accounts),
+                    count(summary.incidents.campaigns),
+                    count(summary.travel.impossible),
+                    count(summary.travel.explained),
+                )}
+            </p>
             <div class="charts">
-                <Histogram bins=summary.histogram.clone() threshold=summary.choices.threshold />
+                <Histogram bins=summary.histogram.clone() threshold=summary.high_from />
                 <LevelPie levels=summary.levels.clone() />
                 <AgreementView summary=summary.clone() />
             </div>
@@ -591,7 +621,7 @@ fn AgreementView(summary: DetectionSummary) -> impl IntoView {
     view! {
         <figure class="chart agreement" data-testid="agreement">
             <table>
-                <caption>{format!("Detector agreement on the {} logins at or above {:.2}", count(summary.at_or_above_threshold), summary.choices.threshold)}</caption>
+                <caption>{format!("Detector agreement on the {} risky logins (High or above, from {:.2})", count(summary.at_or_above_threshold), summary.high_from)}</caption>
                 <tbody>
                     {agreement
                         .flagged_by
@@ -648,7 +678,7 @@ fn VerdictPicker(
 /// The logins at or above the threshold, filtered and paged (on the server for server runs).
 #[component]
 fn RiskyLogins(run: Run) -> impl IntoView {
-    let threshold = run.summary().choices.threshold;
+    let threshold = run.summary().high_from;
     let level = RwSignal::new(None::<RiskLevel>);
     let user = RwSignal::new(String::new());
     let order = RwSignal::new(EventOrder::RiskiestFirst);
@@ -699,7 +729,7 @@ fn RiskyLogins(run: Run) -> impl IntoView {
         page_number.set(0);
     };
     view! {
-        <h3>{format!("Risky logins (score ≥ {threshold:.2})")}</h3>
+        <h3>{format!("Risky logins (High or above: score ≥ {threshold:.2})")}</h3>
         <div class="filters">
             <label>"Level "
                 <select data-testid="filter-level" on:change=pick_level>

@@ -45,7 +45,8 @@ pub async fn report_preview(
     let service = expect_context::<Arc<DetectionService>>();
     let kept = service.kept(&id).await.map_err(refused)?;
     blocking(move || {
-        let input = kept.report_input();
+        let conclusions = kept.conclusions();
+        let input = kept.report_input(&conclusions);
         match kind {
             ReportKind::Technical => {
                 ReportView::Technical(Box::new(TechnicalReport::build(&input, &filter)))

@@ -8,6 +8,7 @@ mod cli_evaluate;
 mod cli_formats;
 mod cli_report;
 mod config_file;
+mod figures;
 mod kill_mid_ingest;
 mod land;
 mod limiter;

@@ -411,7 +411,7 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
 
     let query = serde_json::json!({
         "id": summary.id,
-        "query": {"min_score": 0.7, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
+        "query": {"min_score": summary.high_from, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
     });
     let request = Request::post("/api/detect/events")
         .header(header::CONTENT_TYPE, "application/json")
@@ -423,12 +423,16 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
     let body = response.into_body().collect().await.unwrap().to_bytes();
     let page: service::detection::EventPage = serde_json::from_slice(&body).unwrap();
     assert_eq!(page.matching, summary.at_or_above_threshold);
-    assert!(page.rows.iter().all(|event| event.risk_score >= 0.7));
+    assert!(
+        page.rows
+            .iter()
+            .all(|event| event.risk_level >= engine::RiskLevel::High)
+    );
     assert!(!page.rows[0].reasons().is_empty());
 
     let missing = serde_json::json!({
         "id": "no-such-run",
-        "query": {"min_score": 0.7, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
+        "query": {"min_score": summary.high_from, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
     });
     let request = Request::post("/api/detect/events")
         .header(header::CONTENT_TYPE, "application/json")
