@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use service::detection::RunListing;
 
 /// The latest kept runs, newest first.
-#[server(prefix = "/api", endpoint = "detect/recent")]
+#[server(prefix = "/_sfn", endpoint = "detect/recent")]
 pub async fn recent_runs() -> Result<Vec<RunListing>, ServerFnError> {
     use std::sync::Arc;
 

@@ -5,7 +5,7 @@ use service::detection::DetectionSummary;
 
 /// Scores an uploaded log (multipart: `format`, `map`, `choices` as JSON, then `file`) with the
 /// server's settings and geolocation, keeps the run in the database, and returns its summary.
-#[server(input = MultipartFormData, prefix = "/api", endpoint = "detect")]
+#[server(input = MultipartFormData, prefix = "/_sfn", endpoint = "detect")]
 pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, ServerFnError> {
     use std::sync::Arc;
 

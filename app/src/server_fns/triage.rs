@@ -4,7 +4,7 @@ use service::detection::Rerun;
 
 /// Records an analyst's verdict (`confirmed_safe`, `confirmed_compromised`, `dismissed`) on a
 /// kept login; it applies from the next upload or re-score.
-#[server(prefix = "/api", endpoint = "triage/verdict")]
+#[server(prefix = "/_sfn", endpoint = "triage/verdict")]
 pub async fn record_verdict(
     login_id: String,
     verdict: String,
@@ -24,7 +24,7 @@ pub async fn record_verdict(
 }
 
 /// Scores a kept run again with the verdicts and allow-list in force.
-#[server(prefix = "/api", endpoint = "triage/rescore")]
+#[server(prefix = "/_sfn", endpoint = "triage/rescore")]
 pub async fn rescore_run(id: String) -> Result<Rerun, ServerFnError> {
     use std::sync::Arc;
 
