@@ -86,6 +86,12 @@ pub struct ProblemType {
     description: &'static str,
 }
 
+impl ProblemType {
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
 const fn kind(
     code: &'static str,
     title: &'static str,

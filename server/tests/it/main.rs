@@ -3,6 +3,8 @@
 
 mod support;
 
+mod api_contract;
+mod attacks;
 mod cli_accounts;
 mod cli_formats;
 mod cli_report;

@@ -16,7 +16,7 @@ const ADMIN: (&str, &str) = ("root", "root-password-12");
 const CLIENT: &str = "203.0.113.50:50000";
 
 /// A hosted-mode app with an analyst and an admin, and an API token for the admin.
-async fn hosted_app() -> (Router, Accounts, String) {
+pub async fn hosted_app() -> (Router, Accounts, String) {
     let store = Arc::new(crate::support::fresh_store().await);
     let accounts = Accounts::new(store.clone());
     for ((name, password), role) in [(ANALYST, Role::Analyst), (ADMIN, Role::Admin)] {
