@@ -337,6 +337,48 @@ async fn every_answer_of_a_round_trip_is_described_by_the_document() {
     }
 }
 
+#[tokio::test]
+async fn hosted_mode_answers_are_described_by_the_document_too() {
+    let (router, _accounts, token) = crate::web_auth::hosted_app().await;
+    let document = document();
+    let with_token = |authorization: String| {
+        Request::get("/api/v1/session")
+            .header(header::AUTHORIZATION, authorization)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (request, status) in [
+        (get("/api/v1/analyses"), StatusCode::UNAUTHORIZED),
+        (get("/api/v1/problems/bad_token"), StatusCode::OK),
+        (get("/api/v1/openapi.json"), StatusCode::OK),
+        (
+            json_request("POST", "/api/v1/session", "not json"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json_request(
+                "POST",
+                "/api/v1/session",
+                r#"{"name":"root","password":"not-the-password"}"#,
+            ),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (with_token(format!("bearer {token}")), StatusCode::OK),
+        (
+            with_token("Bearer nope".to_owned()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            request("DELETE", "/api/v1/session"),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let answer = answer(&router, request).await;
+        assert_eq!(answer.status, status, "{}", answer.asked);
+        assert_documented(&document, &answer);
+    }
+}
+
 fn sample() -> Vec<u8> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"))
         .unwrap()

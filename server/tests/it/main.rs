@@ -15,6 +15,7 @@ mod limiter;
 mod notify;
 mod request;
 mod sample;
+mod security_headers;
 mod sign_in;
 mod web;
 mod web_auth;
