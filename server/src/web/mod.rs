@@ -44,7 +44,7 @@ pub fn app(state: AppState) -> Router {
     let settings = state.settings;
     let limits = state.limits;
     let upload_limit = usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX);
-    let explained = problem::Explained {
+    let explained = problem::ExplainedLimits {
         max_upload_bytes: settings.max_upload_bytes,
         request_timeout: settings.request_timeout,
     };

@@ -310,12 +310,12 @@ fn is_api(path: &str) -> bool {
 
 /// What the edge needs to explain the limits it enforces.
 #[derive(Clone, Copy, Debug)]
-pub struct Explained {
+pub struct ExplainedLimits {
     pub max_upload_bytes: u64,
     pub request_timeout: Duration,
 }
 
-impl Explained {
+impl ExplainedLimits {
     fn payload_too_large(&self) -> String {
         format!(
             "File too large: uploads are limited to {}. Start the server with --max-upload-mb to change the limit.",
@@ -334,7 +334,7 @@ impl Explained {
 /// The edge of the app: under `/api`, every failure the framework answered by itself becomes a
 /// problem; elsewhere a 413 or a timeout's 503 says, in plain text, what the limit is and how to
 /// change it (the pages show the text).
-pub async fn api_problems(explained: Explained, request: Request, next: Next) -> Response {
+pub async fn api_problems(explained: ExplainedLimits, request: Request, next: Next) -> Response {
     let api = is_api(request.uri().path());
     let response = next.run(request).await;
     if api {
@@ -344,7 +344,7 @@ pub async fn api_problems(explained: Explained, request: Request, next: Next) ->
     }
 }
 
-fn explain_limits(response: Response, explained: &Explained) -> Response {
+fn explain_limits(response: Response, explained: &ExplainedLimits) -> Response {
     let text = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => explained.payload_too_large(),
         StatusCode::SERVICE_UNAVAILABLE => explained.timed_out(),
@@ -358,7 +358,7 @@ fn explain_limits(response: Response, explained: &Explained) -> Response {
         .into_response()
 }
 
-async fn as_problem(response: Response, explained: &Explained) -> Response {
+async fn as_problem(response: Response, explained: &ExplainedLimits) -> Response {
     let status = response.status();
     let is_problem = response
         .headers()

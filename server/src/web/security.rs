@@ -7,12 +7,17 @@
 //! the nonce from the render's context: see [`provide_page_nonce`]). Everything else (API
 //! answers, files) gets OWASP's policy for APIs, which allows nothing.
 
+use std::sync::LazyLock;
+
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
+
+/// Whether `cargo leptos watch` runs the server: its pages reload through a websocket.
+static WATCHED: LazyLock<bool> = LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
 
 /// The policy of everything that is not a page: load nothing, be framed nowhere.
 const NOT_A_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
@@ -36,11 +41,7 @@ const NOT_A_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 ///   `<base>` may redirect relative addresses, no plugins.
 /// - `frame-ancestors 'none'`: no other page may frame this one (clickjacking).
 fn page_policy(nonce: &str) -> String {
-    let reload_socket = if std::env::var_os("LEPTOS_WATCH").is_some() {
-        " ws: wss:"
-    } else {
-        ""
-    };
+    let reload_socket = if *WATCHED { " ws: wss:" } else { "" };
     format!(
         "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          worker-src 'self' blob:; connect-src 'self'{reload_socket}; style-src 'self'; \
