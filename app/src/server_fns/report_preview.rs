@@ -17,7 +17,7 @@ pub const PREVIEW_TIMELINE: usize = 24;
 
 /// A kept run's report of `kind` (executive, technical or incident) for the filter's level
 /// and dates; 404 for an unknown run, 400 for a bad kind or filter.
-#[server(input = Json, prefix = "/api", endpoint = "reports/preview")]
+#[server(input = Json, prefix = "/_sfn", endpoint = "reports/preview")]
 pub async fn report_preview(
     id: String,
     kind: String,

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod api_contract;
+mod attacks;
 mod cli_accounts;
 mod cli_evaluate;
 mod cli_formats;
@@ -15,6 +17,7 @@ mod limiter;
 mod notify;
 mod request;
 mod sample;
+mod security_headers;
 mod sign_in;
 mod web;
 mod web_auth;

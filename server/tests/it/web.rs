@@ -89,7 +89,7 @@ pub fn multipart_upload_with(fields: &[(&str, &str)], content: &[u8]) -> Request
     );
     body.extend_from_slice(content);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::post("/api/profile")
+    Request::post("/_sfn/profile")
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -401,7 +401,7 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
     )
     .unwrap();
     let mut request = multipart_upload_with(&[("choices", "")], &sample);
-    *request.uri_mut() = "/api/detect".parse().unwrap();
+    *request.uri_mut() = "/_sfn/detect".parse().unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -413,7 +413,7 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
         "id": summary.id,
         "query": {"min_score": summary.high_from, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
     });
-    let request = Request::post("/api/detect/events")
+    let request = Request::post("/_sfn/detect/events")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT, "application/json")
         .body(Body::from(query.to_string()))
@@ -434,7 +434,7 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
         "id": "no-such-run",
         "query": {"min_score": summary.high_from, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
     });
-    let request = Request::post("/api/detect/events")
+    let request = Request::post("/_sfn/detect/events")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(missing.to_string()))
         .unwrap();
@@ -449,7 +449,7 @@ pub async fn detect_sample(router: &Router) -> service::detection::DetectionSumm
     )
     .unwrap();
     let mut request = multipart_upload_with(&[("choices", "")], &sample);
-    *request.uri_mut() = "/api/detect".parse().unwrap();
+    *request.uri_mut() = "/_sfn/detect".parse().unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -728,7 +728,7 @@ async fn web_runs_alert_their_incidents_once_with_links() {
     assert_eq!(bodies.lock().unwrap().len(), expected);
 
     // The settings page's test message.
-    let request = Request::post("/api/settings/test-notification")
+    let request = Request::post("/_sfn/settings/test-notification")
         .header(header::ACCEPT, "application/json")
         .body(Body::empty())
         .unwrap();
@@ -954,7 +954,7 @@ async fn every_documented_operation_is_served() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 14);
+    assert_eq!(paths.len(), 15);
     for (path, operations) in paths {
         if path == "/api/v1/activity" {
             // An endless event stream: routed if it starts one.
@@ -965,7 +965,10 @@ async fn every_documented_operation_is_served() {
             );
             continue;
         }
-        let uri = path.replace("{id}", "unknown").replace("{user}", "unknown");
+        let uri = path
+            .replace("{id}", "unknown")
+            .replace("{user}", "unknown")
+            .replace("{code}", "unknown");
         for method in operations.as_object().unwrap().keys() {
             let request = Request::builder()
                 .method(method.to_uppercase().as_str())
