@@ -2,9 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use engine::{
-    AccountVerdict, Analysis, Incident, IncidentParams, RiskLevel, ScoredEvent, UserRisk,
-};
+use engine::figures::Conclusions;
+use engine::{AccountVerdict, Analysis, Incident, RiskLevel};
 use serde::Serialize;
 
 /// One notification-worthy incident, with the enrichment a person needs to act on it.
@@ -66,22 +65,25 @@ pub struct AlertRules {
 /// incident ID, derived from the content, so re-running the same analysis gives the same keys and
 /// an incident is notified once.
 pub fn alerts_from_analysis(analysis: &Analysis, rules: &AlertRules) -> Vec<Alert> {
-    alerts_from(&analysis.events, &analysis.users, rules)
+    alerts_from(&Conclusions::of(analysis), rules)
 }
 
-/// [`alerts_from_analysis`] for scored logins and their users' risks (as kept runs have them).
-pub fn alerts_from(events: &[ScoredEvent], users: &[UserRisk], rules: &AlertRules) -> Vec<Alert> {
+/// [`alerts_from_analysis`] for a run's conclusions (as a kept run recomputes them): the same
+/// incidents, verdicts and users' risk every page and report shows.
+pub fn alerts_from(conclusions: &Conclusions, rules: &AlertRules) -> Vec<Alert> {
     let risky: BTreeSet<&str> = rules
         .user_risk_threshold
         .map(|threshold| {
-            users
+            conclusions
+                .users
                 .iter()
                 .filter(|user| user.risk_score >= threshold)
                 .map(|user| user.user_id.as_str())
                 .collect()
         })
         .unwrap_or_default();
-    let mut alerts: Vec<Alert> = engine::incidents(events, &IncidentParams::default())
+    let mut alerts: Vec<Alert> = conclusions
+        .incidents
         .iter()
         .filter(|incident| {
             incident.severity >= rules.min_level
@@ -98,13 +100,9 @@ pub fn alerts_from(events: &[ScoredEvent], users: &[UserRisk], rules: &AlertRule
             .iter()
             .flat_map(|alert| alert.users.iter().cloned())
             .collect();
-        let verdicts = engine::account_verdicts(
-            events,
-            &engine::AccountParams::default(),
-            &engine::config::RiskParams::default(),
-        );
         alerts.extend(
-            verdicts
+            conclusions
+                .accounts
                 .iter()
                 .filter(|verdict| {
                     risky.contains(verdict.user_id.as_str()) && !covered.contains(&verdict.user_id)
@@ -200,7 +198,7 @@ impl Alert {
 mod tests {
     use std::sync::Arc;
 
-    use engine::{AnalysisConfig, Finding, FindingKind};
+    use engine::{AnalysisConfig, Finding, FindingKind, ScoredEvent, UserRisk};
 
     use super::*;
 
@@ -250,7 +248,17 @@ mod tests {
         }
     }
 
+    /// The fixture's logins with the verdicts and campaigns the engine draws from them.
     fn analysis() -> Analysis {
+        let mut analysis = logins();
+        let config = &analysis.config;
+        analysis.accounts =
+            engine::account_verdicts(&analysis.events, &config.accounts, &config.risk);
+        analysis.campaigns = engine::accounts::campaigns(&analysis.events);
+        analysis
+    }
+
+    fn logins() -> Analysis {
         Analysis {
             events: vec![
                 event(1, "alice", 0, RiskLevel::Low, None),

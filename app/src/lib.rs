@@ -48,7 +48,8 @@ pub fn shell(options: LeptosOptions, settings: ServerSettings) -> impl IntoView 
                 <meta name="color-scheme" content="light dark" />
                 <meta name=settings::UPLOAD_LIMIT_META content=settings.max_upload_bytes.to_string() />
                 <meta name=settings::BROWSER_LIMIT_META content=settings.max_browser_bytes.to_string() />
-                <script inner_html=THEME_BOOT_SCRIPT></script>
+                // The nonce lets it run under the server's Content-Security-Policy.
+                <script nonce=leptos::nonce::use_nonce() inner_html=THEME_BOOT_SCRIPT></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectHydrated } from './support';
+import { expectHydrated, expectSecurityHeaders, watchPolicyViolations } from './support';
 
 // Against a second server started with --auth (see playwright.config.ts), with an analyst and an
 // admin made by `skytrace user add` before it started.
@@ -79,4 +79,21 @@ test('hosted mode: a cross-site form cannot act with the session', async ({ page
   });
   expect(response.status()).toBe(403);
   expect((await response.json()).code).toBe('cross_site');
+});
+
+test('hosted mode: the same security headers, and the signed-in app runs under them', async ({ page, request }) => {
+  const violations = await watchPolicyViolations(page);
+  const login = await page.goto('/login');
+  expectSecurityHeaders(login!, true);
+  await expectHydrated(page);
+  await signIn(page, ANALYST);
+  await expect(page.getByTestId('account')).toBeVisible();
+  const detect = await page.goto('/detect');
+  expectSecurityHeaders(detect!, true);
+  await expectHydrated(page);
+  const refused = await request.get('/api/v1/analyses');
+  expect(refused.status()).toBe(401);
+  expect(refused.headers()['content-type']).toBe('application/problem+json');
+  expectSecurityHeaders(refused, false);
+  expect(await violations()).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIResponse, type Page, type Response } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -89,4 +89,35 @@ export async function expectInteractiveChart(page: Page, testId: string): Promis
     }));
     return { series, option: JSON.parse(JSON.stringify(option)) };
   });
+}
+
+/** Records every Content-Security-Policy violation the page reports, from its first script on. */
+export async function watchPolicyViolations(page: Page): Promise<() => Promise<string[]>> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { policyViolations: string[] }).policyViolations = seen;
+    document.addEventListener('securitypolicyviolation', (event) => {
+      seen.push(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`);
+    });
+  });
+  return () => page.evaluate(() => (window as unknown as { policyViolations: string[] }).policyViolations ?? []);
+}
+
+/** The headers every answer carries; a page's policy names its nonce, others allow nothing. */
+export function expectSecurityHeaders(response: Response | APIResponse, isPage: boolean): string | undefined {
+  const headers = response.headers();
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['x-frame-options']).toBe('DENY');
+  expect(headers['referrer-policy']).toBe('same-origin');
+  const policy = headers['content-security-policy'];
+  expect(policy).toContain("frame-ancestors 'none'");
+  if (!isPage) {
+    expect(policy).toBe("default-src 'none'; frame-ancestors 'none'");
+    return undefined;
+  }
+  const scripts = policy.split(';').map((directive) => directive.trim()).find((d) => d.startsWith('script-src '));
+  expect(scripts).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9_-]{22}' 'wasm-unsafe-eval'$/);
+  expect(policy).not.toContain("'unsafe-eval'");
+  expect(policy).toContain("default-src 'none'");
+  return /'nonce-([^']+)'/.exec(policy)?.[1];
 }

@@ -28,7 +28,7 @@ test('the sample is profiled by the server function', async ({ page }) => {
   await openUpload(page);
   await page.getByTestId('use-sample').click();
   await expect(page.getByTestId('selected-file')).toContainText('sample-logins.csv');
-  const upload = page.waitForRequest((request) => request.url().endsWith('/api/profile'));
+  const upload = page.waitForRequest((request) => request.url().endsWith('/_sfn/profile'));
   await page.getByTestId('profile-server').click();
   expect((await upload).method()).toBe('POST');
   await expect(page.getByTestId('analysed-where')).toHaveText('Analysed on the server');
@@ -116,7 +116,7 @@ test('a file over the upload limit is refused with the limit named', async ({ pa
 });
 
 test('the server answers an oversized upload with a clear 413', async ({ request }) => {
-  const response = await request.post('/api/profile', {
+  const response = await request.post('/_sfn/profile', {
     multipart: {
       file: {
         name: 'big.csv',

@@ -370,6 +370,7 @@ pub fn allow_list_covers(kind: FindingKind) -> bool {
         FindingKind::NewLocation
             | FindingKind::NewNetwork
             | FindingKind::ImpossibleTravel
+            | FindingKind::FastTravel
             | FindingKind::AnonymisingNetwork
             | FindingKind::Outlier
             | FindingKind::OutsideClusters

@@ -125,6 +125,10 @@ pub struct Incident {
     pub timeline: Vec<TimelineEntry>,
     /// Suggested response, most urgent first, derived from the evidence.
     pub response: Vec<String>,
+    /// The rows of every login the incident groups (which logins a filter must select for the
+    /// incident to be shown); not published, the timeline is the evidence.
+    #[serde(skip)]
+    pub rows: Vec<u64>,
 }
 
 impl Incident {
@@ -389,6 +393,7 @@ fn build(
         previous_login,
         timeline: timeline(flagged),
         response: Vec::new(),
+        rows: flagged.iter().map(|event| event.row).collect(),
     };
     incident.title = title(&incident);
     incident.response = response(&incident);
@@ -487,6 +492,7 @@ pub fn kind_title(kind: FindingKind) -> &'static str {
         FindingKind::UnusualTime => "unusual time",
         FindingKind::UnusualPace => "unusual pace",
         FindingKind::ImpossibleTravel => "impossible travel",
+        FindingKind::FastTravel => "fast travel (explained)",
         FindingKind::AnonymisingNetwork => "anonymising network",
         FindingKind::ScriptedClient => "scripted client",
         FindingKind::BruteForce => "brute force",

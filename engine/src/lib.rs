@@ -24,6 +24,7 @@ pub mod event;
 pub mod explain;
 pub mod features;
 pub mod feedback;
+pub mod figures;
 pub mod incidents;
 pub mod ingest;
 pub mod profile;

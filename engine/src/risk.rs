@@ -113,7 +113,12 @@ pub enum FindingKind {
     NewDevice,
     UnusualTime,
     UnusualPace,
+    /// Faster than anyone travels over a reliably located distance.
     ImpossibleTravel,
+    /// Fast travel with an explanation: a location is uncertain (country-level, anonymising or
+    /// allow-listed network), or the login is on a network many colleagues or this user already
+    /// use. It explains a score; it is never counted as impossible travel.
+    FastTravel,
     AnonymisingNetwork,
     ScriptedClient,
     BruteForce,
@@ -143,6 +148,7 @@ impl FindingKind {
             Self::UnusualTime => "unusual_time",
             Self::UnusualPace => "unusual_pace",
             Self::ImpossibleTravel => "impossible_travel",
+            Self::FastTravel => "fast_travel",
             Self::AnonymisingNetwork => "anonymising_network",
             Self::ScriptedClient => "scripted_client",
             Self::BruteForce => "brute_force",

@@ -1,6 +1,7 @@
 //! Which logins and incidents a report or export covers.
 
 use engine::RiskLevel;
+use engine::figures::Selection;
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
@@ -51,6 +52,23 @@ impl Filter {
     pub fn in_range(&self, timestamp_ms: i64) -> bool {
         self.from_ms.is_none_or(|from| timestamp_ms >= from)
             && self.to_ms.is_none_or(|to| timestamp_ms < to)
+    }
+
+    /// The logins this filter covers and selects: its date range and level.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            min_level: self.min_level,
+            ..self.range()
+        }
+    }
+
+    /// The logins this filter covers: its date range, every level.
+    pub fn range(&self) -> Selection {
+        Selection {
+            from_ms: self.from_ms,
+            to_ms: self.to_ms,
+            ..Selection::default()
+        }
     }
 
     pub fn at_level(&self, level: RiskLevel) -> bool {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use engine::analysis::user_risks;
+use engine::figures::{Conclusions, Figures, selected_incidents, selected_users};
 use engine::incidents::{IncidentKind, kind_title};
 use engine::profile::RejectedRow;
 use engine::{
@@ -26,8 +26,9 @@ pub struct ReportInput<'a> {
     /// The validated logins behind `events` (in input order; empty when not kept): what the SIEM
     /// exports add beyond the verdict (user agent, MFA, identity kind).
     pub logins: &'a [engine::LoginEvent],
-    /// Logins scoring at least this count as risky in the detector-agreement figures.
-    pub threshold: f64,
+    /// What the run concluded from all its logins (verdicts, campaigns, incidents, users' risk):
+    /// a report selects among them, it never recomputes them from the logins it covers.
+    pub conclusions: &'a Conclusions,
 }
 
 /// Names the report: the same on every page, file and preview.
@@ -143,8 +144,11 @@ pub struct DetectorRow {
     /// Logins it scored (it abstains while warming up).
     pub scored: u64,
     pub mean_score: f64,
-    /// Logins its own score puts at or above the threshold.
+    /// Covered logins its own score puts at or above the High boundary.
     pub flagged: u64,
+    /// Of the risky logins (High or above), those it flags: the Detection page's agreement.
+    #[serde(default)]
+    pub flagged_risky: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -231,25 +235,24 @@ fn meta(
     }
 }
 
-fn owned(events: &[&ScoredEvent]) -> Vec<ScoredEvent> {
-    events.iter().map(|&event| event.clone()).collect()
+/// The run's incidents with a covered login at or above the filter's level, most severe first.
+pub fn incidents_of(input: &ReportInput<'_>, filter: &Filter) -> Vec<Incident> {
+    selected_incidents(
+        &input.conclusions.incidents,
+        input.events,
+        &filter.selection(),
+    )
+    .into_iter()
+    .cloned()
+    .collect()
 }
 
-/// Incidents of the covered logins at or above the filter's level (High by default).
-pub fn incidents_of(events: &[ScoredEvent], filter: &Filter) -> Vec<Incident> {
-    engine::incidents(events, &incident_params(filter))
-}
-
-/// Incidents start at the filter's level (High by default; never below Medium, where every
-/// slightly unusual login would become an incident).
-fn incident_params(filter: &Filter) -> IncidentParams {
-    IncidentParams {
-        min_level: filter
-            .min_level
-            .unwrap_or(RiskLevel::High)
-            .max(RiskLevel::Medium),
-        ..IncidentParams::default()
-    }
+/// The run's users' risk for the users with a covered login, riskiest first.
+fn users_of(input: &ReportInput<'_>, filter: &Filter) -> Vec<UserRisk> {
+    selected_users(&input.conclusions.users, input.events, &filter.range())
+        .into_iter()
+        .cloned()
+        .collect()
 }
 
 /// Logins per level, Low to Critical.
@@ -266,9 +269,8 @@ pub fn levels(events: &[&ScoredEvent]) -> Vec<(RiskLevel, u64)> {
 impl ExecutiveReport {
     pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
         let events = covered(input, filter);
-        let scored = owned(&events);
-        let incidents = incidents_of(&scored, filter);
-        let users = user_risks(&scored, &input.settings.risk);
+        let incidents = incidents_of(input, filter);
+        let users = users_of(input, filter);
         let countries = countries(&events);
         let levels = levels(&events);
         let (trend, trend_unit) = trend(&events);
@@ -584,58 +586,25 @@ pub fn sorted_counts(counts: BTreeMap<String, u64>) -> Vec<CountRow> {
 impl TechnicalReport {
     pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
         let events = covered(input, filter);
-        let scored = owned(&events);
-        let threshold = input.threshold;
-        let risky: Vec<&ScoredEvent> = events
+        let figures = Figures::of(
+            input.events,
+            input.conclusions,
+            input.settings,
+            &filter.range(),
+        );
+        let detectors = figures
+            .detectors
             .iter()
-            .copied()
-            .filter(|e| e.risk_score >= threshold)
-            .collect();
-        let risk = &input.settings.risk;
-        let detectors = [
-            (
-                "Isolation Forest",
-                risk.weight_isolation_forest,
-                input.settings.isolation_forest.enabled,
-                Box::new(|e: &ScoredEvent| e.isolation_forest)
-                    as Box<dyn Fn(&ScoredEvent) -> Option<f64>>,
-            ),
-            (
-                "DBSCAN",
-                risk.weight_dbscan,
-                input.settings.dbscan.enabled,
-                Box::new(|e: &ScoredEvent| e.dbscan),
-            ),
-            (
-                "Statistical",
-                risk.weight_statistical,
-                true,
-                Box::new(|e: &ScoredEvent| Some(e.statistical)),
-            ),
-        ]
-        .into_iter()
-        .map(|(name, weight, enabled, score)| {
-            let scores: Vec<f64> = events.iter().filter_map(|e| score(e)).collect();
-            DetectorRow {
-                detector: name.to_owned(),
-                weight,
-                enabled,
-                scored: scores.len() as u64,
-                mean_score: mean(&scores),
-                flagged: scores.iter().filter(|&&s| s >= threshold).count() as u64,
-            }
-        })
-        .collect();
-        let flagged_by_all = risky
-            .iter()
-            .filter(|e| {
-                let scores: Vec<f64> = [e.isolation_forest, e.dbscan, Some(e.statistical)]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                scores.iter().all(|&s| s >= threshold)
+            .map(|detector| DetectorRow {
+                detector: detector.detector.label().to_owned(),
+                weight: detector.weight,
+                enabled: detector.enabled,
+                scored: detector.scored,
+                mean_score: detector.mean_score,
+                flagged: detector.flagged,
+                flagged_risky: detector.flagged_risky,
             })
-            .count() as u64;
+            .collect();
         let mut histogram = vec![0u64; HISTOGRAM_BINS];
         for event in &events {
             let bin = ((event.risk_score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
@@ -650,7 +619,7 @@ impl TechnicalReport {
         }
         let mut devices = sorted_counts(devices);
         devices.truncate(15);
-        let users = user_risks(&scored, risk);
+        let users = users_of(input, filter);
         let users_total = users.len() as u64;
         Self {
             meta: meta("Technical report", input, filter, &events),
@@ -664,11 +633,11 @@ impl TechnicalReport {
                 .cloned()
                 .collect(),
             parameters: parameters(input.settings),
-            threshold,
+            threshold: figures.high_from,
             detectors,
-            flagged_by_all,
-            at_or_above_threshold: risky.len() as u64,
-            levels: levels(&events),
+            flagged_by_all: figures.flagged_by_all,
+            at_or_above_threshold: figures.risky,
+            levels: figures.levels,
             histogram,
             findings: findings(&events),
             countries: countries(&events).into_iter().take(15).collect(),
@@ -681,14 +650,6 @@ impl TechnicalReport {
                 .collect(),
             users_total,
         }
-    }
-}
-
-fn mean(values: &[f64]) -> f64 {
-    if values.is_empty() {
-        0.0
-    } else {
-        values.iter().sum::<f64>() / values.len() as f64
     }
 }
 
@@ -764,7 +725,7 @@ fn findings(events: &[&ScoredEvent]) -> Vec<FindingRow> {
 impl IncidentReport {
     pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
         let events = covered(input, filter);
-        let incidents = incidents_of(&owned(&events), filter);
+        let incidents = incidents_of(input, filter);
         let counts = RiskLevel::ALL
             .iter()
             .map(|&level| {
@@ -775,7 +736,7 @@ impl IncidentReport {
             .collect();
         Self {
             meta: meta("Incident report", input, filter, &events),
-            params: incident_params(filter),
+            params: IncidentParams::default(),
             counts,
             incidents,
         }

@@ -1,6 +1,7 @@
 //! Every report kind in every format, from the bundled sample log analysed without geolocation.
 
 use engine::enrich::NoGeolocation;
+use engine::figures::Conclusions;
 use engine::{AnalysisConfig, DataProfile, IngestOptions, RiskLevel};
 use reports::{Filter, ReportFormat, ReportInput, ReportKind, render};
 
@@ -8,6 +9,7 @@ struct Analysed {
     logins: Vec<engine::LoginEvent>,
     profile: DataProfile,
     analysis: engine::Analysis,
+    conclusions: Conclusions,
 }
 
 fn sample() -> Analysed {
@@ -26,6 +28,7 @@ fn sample() -> Analysed {
     .expect("valid config");
     Analysed {
         profile: DataProfile::of(&ingested),
+        conclusions: Conclusions::of(&analysis),
         analysis,
         logins: ingested.events,
     }
@@ -40,7 +43,7 @@ fn input(analysed: &Analysed) -> ReportInput<'_> {
         geo_data: None,
         events: &analysed.analysis.events,
         logins: &analysed.logins,
-        threshold: 0.7,
+        conclusions: &analysed.conclusions,
     }
 }
 
@@ -199,6 +202,7 @@ fn csv_cells_never_start_a_formula() {
         further_rejected_rows: Default::default(),
     };
     let settings = AnalysisConfig::default();
+    let conclusions = Conclusions::recompute(&events, &settings);
     let input = ReportInput {
         source_name: "=evil.csv",
         analysis_id: None,
@@ -207,7 +211,7 @@ fn csv_cells_never_start_a_formula() {
         geo_data: None,
         events: &events,
         logins: &[],
-        threshold: 0.7,
+        conclusions: &conclusions,
     };
     for kind in ReportKind::ALL {
         let csv = render(kind, ReportFormat::Csv, &input, &Filter::default()).unwrap();

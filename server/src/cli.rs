@@ -147,9 +147,6 @@ pub struct ReportArgs {
     /// Only logins before this time, or up to the end of this date.
     #[arg(long)]
     pub to: Option<String>,
-    /// Logins scoring at least this count as risky in the detector agreement (analysed logs).
-    #[arg(long, default_value_t = service::detection::DEFAULT_THRESHOLD)]
-    pub threshold: f64,
     /// TOML file with the analysis settings and [input] table (analysed logs).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -203,6 +200,24 @@ pub struct ServeArgs {
     #[arg(long, env = "SKYTRACE_REQUEST_TIMEOUT_SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_secs: u64,
+    /// Longest a client may take to send a request's headers, in seconds; also how long a
+    /// kept-alive connection may wait for its next request. Slower clients are disconnected.
+    #[arg(long, env = "SKYTRACE_HEADER_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// How long a request body may take, in seconds, before it must keep up --min-body-rate-kb;
+    /// a slower body is answered 408 and its connection closed.
+    #[arg(long, env = "SKYTRACE_BODY_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+    /// The rate a request body must average after --body-timeout-secs, in KiB per second.
+    #[arg(long, env = "SKYTRACE_MIN_BODY_RATE_KB", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_body_rate_kb: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "SKYTRACE_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
     /// TOML file with the analysis settings used for uploads (`skytrace config` prints them).
     #[arg(long, env = "SKYTRACE_CONFIG")]
     pub config: Option<PathBuf>,

@@ -75,6 +75,9 @@ pub struct Dashboard {
     pub countries: u64,
     pub incidents: u64,
     pub travel_incidents: u64,
+    /// Verdicts of the accounts with a matching login.
+    #[serde(default)]
+    pub accounts: engine::figures::AccountCounts,
     pub levels: Vec<(RiskLevel, u64)>,
     /// Logins, risky logins and mean risk per day (per hour under three days).
     pub trend: Vec<TrendPoint>,
@@ -136,22 +139,27 @@ mod build {
     use std::collections::{BTreeMap, HashMap, HashSet};
     use std::net::IpAddr;
 
-    use engine::config::RiskParams;
+    use engine::AnalysisConfig;
     use engine::enrich::described_parts;
+    use engine::figures::{Conclusions, Figures, selected_users};
     use engine::incidents::kind_title;
-    use engine::{FindingKind, IncidentParams, ScoredEvent};
+    use engine::{FindingKind, ScoredEvent};
     use reports::filter::Filter;
-    use reports::model::{countries, levels, sorted_counts, trend};
+    use reports::model::{countries, sorted_counts, trend};
 
     use super::*;
 
-    /// The dashboard of `events` (one analysis) for `query`; `Err` names a bad filter.
-    /// `locate` gives an address's latitude and longitude, when known.
+    /// The dashboard of `events` (one analysis, with what it concluded and its settings) for
+    /// `query`; `Err` names a bad filter. Its counts are the run's [`Figures`] for the filters,
+    /// as the reports and the API count them. `locate` gives an address's latitude and longitude,
+    /// when known.
+    #[allow(clippy::too_many_arguments)]
     pub fn build(
         run_id: &str,
         file_name: &str,
         events: &[ScoredEvent],
-        risk: &RiskParams,
+        conclusions: &Conclusions,
+        config: &AnalysisConfig,
         query: &DashboardQuery,
         locate: &dyn Fn(IpAddr) -> Option<(f64, f64)>,
     ) -> Result<Dashboard, String> {
@@ -161,18 +169,20 @@ mod build {
             Some(query.to.as_str()),
         )
         .map_err(|error| error.to_string())?;
-        let user = query.user.trim().to_lowercase();
+        let user = query.user.trim();
+        let selection = engine::figures::Selection {
+            user: (!user.is_empty()).then(|| user.to_owned()),
+            ..filter.selection()
+        };
         let matching: Vec<&ScoredEvent> = events
             .iter()
-            .filter(|event| {
-                filter.in_range(event.timestamp_ms)
-                    && filter.at_level(event.risk_level)
-                    && (user.is_empty() || event.user_id.to_lowercase().contains(&user))
-            })
+            .filter(|event| selection.contains(event))
             .collect();
-        let owned: Vec<ScoredEvent> = matching.iter().map(|&event| event.clone()).collect();
-        let incidents = engine::incidents(&owned, &IncidentParams::default());
-        let user_risks = engine::user_risks(&owned, risk);
+        let figures = Figures::of(events, conclusions, config, &selection);
+        let user_risks: Vec<UserRisk> = selected_users(&conclusions.users, events, &selection)
+            .into_iter()
+            .cloned()
+            .collect();
         let (trend, unit) = trend(&matching);
         let mut top_countries = countries(&matching);
         top_countries.truncate(TOP_ROWS);
@@ -186,32 +196,21 @@ mod build {
                 .copied()
                 .filter(|event| event.user_id.eq_ignore_ascii_case(&query.focus))
                 .collect();
-            user_detail(&query.focus, &theirs, &user_risks)
+            user_detail(&query.focus, &theirs, &conclusions.users)
         });
         Ok(Dashboard {
             run_id: run_id.to_owned(),
             file_name: file_name.to_owned(),
-            total: events.len() as u64,
-            matching: matching.len() as u64,
-            users: user_risks.len() as u64,
-            high_or_above: count(&matching, |e| e.risk_level >= RiskLevel::High),
-            failures: count(&matching, |e| e.success == Some(false)),
-            countries: matching
-                .iter()
-                .filter_map(|event| event.country.as_deref())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len() as u64,
-            incidents: incidents.len() as u64,
-            travel_incidents: incidents
-                .iter()
-                .filter(|incident| {
-                    incident
-                        .findings
-                        .iter()
-                        .any(|finding| finding.kind == FindingKind::ImpossibleTravel)
-                })
-                .count() as u64,
-            levels: levels(&matching),
+            total: figures.total,
+            matching: figures.logins,
+            users: figures.users,
+            high_or_above: figures.risky,
+            failures: figures.outcomes.failed,
+            countries: figures.countries,
+            incidents: figures.incidents.total,
+            travel_incidents: figures.incidents.impossible_travel,
+            accounts: figures.accounts,
+            levels: figures.levels,
             trend,
             trend_unit: unit.to_owned(),
             top_users: user_risks.into_iter().take(TOP_ROWS).collect(),
@@ -330,10 +329,6 @@ mod build {
         trips.sort_by_key(|trip| std::cmp::Reverse(trip.level));
         trips.truncate(MAP_TRIPS);
         trips
-    }
-
-    fn count(events: &[&ScoredEvent], test: impl Fn(&ScoredEvent) -> bool) -> u64 {
-        events.iter().filter(|&&event| test(event)).count() as u64
     }
 
     fn top(counts: BTreeMap<String, u64>) -> Vec<CountRow> {

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use engine::figures::{
+    AccountCounts, Conclusions, Detector, Figures, IncidentCounts, Selection, Travel,
+};
 use engine::{AccountStatus, AnalysisConfig, DataProfile, RiskLevel, ScoredEvent, UserRisk};
 use serde::{Deserialize, Serialize};
 
 use crate::review::{Detection, Outcome, SourceFilter, detections, detections_column};
 use crate::source::SourceName;
 
-/// Score from which a login is listed as risky by default (the original app's threshold).
-pub const DEFAULT_THRESHOLD: f64 = 0.7;
 /// Bins of the score histogram, each 0.05 wide.
 pub const HISTOGRAM_BINS: usize = 20;
 /// Logins per page of the results table.
@@ -29,8 +30,11 @@ pub struct DetectionChoices {
     pub weight_isolation_forest: f64,
     pub weight_dbscan: f64,
     pub weight_statistical: f64,
-    /// Logins scoring at least this are listed as risky.
-    pub threshold: f64,
+    /// Where High begins: logins scoring at least this are risky. `None` keeps the server's
+    /// `risk.high` (0.6 by default); there is no second cut-off, so every page counts the same
+    /// risky logins. Left out of the JSON when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
     pub geolocation: bool,
     /// The Isolation Forest's expected share of anomalies; `None` for its fixed cutoff. Left
     /// out of the JSON when unset, so earlier runs keep their ids.
@@ -48,7 +52,7 @@ impl Default for DetectionChoices {
             weight_isolation_forest: risk.weight_isolation_forest,
             weight_dbscan: risk.weight_dbscan,
             weight_statistical: risk.weight_statistical,
-            threshold: DEFAULT_THRESHOLD,
+            threshold: None,
             geolocation: true,
             contamination: None,
         }
@@ -73,7 +77,7 @@ impl DetectionChoices {
             weight_isolation_forest: number(self.weight_isolation_forest),
             weight_dbscan: number(self.weight_dbscan),
             weight_statistical: number(self.weight_statistical),
-            threshold: number(self.threshold),
+            threshold: self.threshold.map(number),
             contamination: self.contamination.map(number),
             ..self.clone()
         };
@@ -85,13 +89,16 @@ impl DetectionChoices {
         if !(self.isolation_forest || self.dbscan || self.statistical) {
             return Err("choose at least one detector".to_owned());
         }
-        if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(format!(
-                "the threshold must be between 0 and 1, not {}",
-                self.threshold
-            ));
-        }
         let mut config = base.clone();
+        if let Some(threshold) = self.threshold {
+            let (medium, critical) = (base.risk.medium, base.risk.critical);
+            if !(threshold > medium && threshold < critical) {
+                return Err(format!(
+                    "the threshold is where High begins: it must be above Medium's {medium} and below Critical's {critical}, not {threshold}"
+                ));
+            }
+            config.risk.high = threshold;
+        }
         config.isolation_forest.enabled = self.isolation_forest;
         config.dbscan.enabled = self.dbscan;
         if self.contamination.is_some() {
@@ -107,52 +114,16 @@ impl DetectionChoices {
         config.check().map_err(|error| error.to_string())?;
         Ok(config)
     }
-
-    fn enabled(&self) -> Vec<Detector> {
-        [
-            (self.isolation_forest, Detector::IsolationForest),
-            (self.dbscan, Detector::Dbscan),
-            (self.statistical, Detector::Statistical),
-        ]
-        .into_iter()
-        .filter_map(|(on, detector)| on.then_some(detector))
-        .collect()
-    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Detector {
-    IsolationForest,
-    Dbscan,
-    Statistical,
-}
-
-impl Detector {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::IsolationForest => "Isolation Forest",
-            Self::Dbscan => "DBSCAN",
-            Self::Statistical => "Statistical",
-        }
-    }
-
-    fn score(self, event: &ScoredEvent) -> Option<f64> {
-        match self {
-            Self::IsolationForest => event.isolation_forest,
-            Self::Dbscan => event.dbscan,
-            Self::Statistical => Some(event.statistical),
-        }
-    }
-}
-
-/// How far the detectors agree on the logins at or above the threshold.
+/// How far the detectors agree on the risky logins (High or above).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Agreement {
-    /// Per enabled detector: logins its own score puts at or above the threshold.
+    /// Per enabled detector: risky logins its own score puts at or above the High boundary.
     pub flagged_by: Vec<(Detector, u64)>,
-    /// Logins every enabled detector that gave a score puts at or above the threshold.
+    /// Risky logins every enabled detector that gave a score flags.
     pub flagged_by_all: u64,
-    /// Logins at or above the threshold only because a rule fired (no detector agrees).
+    /// Risky logins no detector flags (a rule or corroborated findings made them risky).
     pub rules_only: u64,
 }
 
@@ -171,14 +142,28 @@ pub struct DetectionSummary {
     pub levels: Vec<(RiskLevel, u64)>,
     /// Logins per score bin of width 1 / [`HISTOGRAM_BINS`].
     pub histogram: Vec<u64>,
+    /// Where High begins in this run (the threshold).
+    #[serde(default = "default_high_from")]
+    pub high_from: f64,
+    /// Risky logins: High or above.
     pub at_or_above_threshold: u64,
     pub agreement: Agreement,
+    #[serde(default)]
+    pub accounts: AccountCounts,
+    #[serde(default)]
+    pub incidents: IncidentCounts,
+    #[serde(default)]
+    pub travel: Travel,
     pub top_users: Vec<UserRisk>,
     pub geo_data: Option<String>,
     pub elapsed_ms: u64,
     /// What the run learnt from and applied besides its own logins (server runs only).
     #[serde(default)]
     pub feedback: FeedbackApplied,
+}
+
+fn default_high_from() -> f64 {
+    engine::config::RiskParams::default().high
 }
 
 /// Earlier kept logins learnt from first, and what analysts' feedback changed.
@@ -237,12 +222,13 @@ impl RunListing {
             created_ms,
             logins: summary.profile.accepted,
             at_or_above_threshold: summary.at_or_above_threshold,
-            threshold: summary.choices.threshold,
+            threshold: summary.high_from,
         }
     }
 }
 
-/// Summarises scored logins (in any order).
+/// Summarises a run: its figures are [`Figures`] of all its logins, as every other view counts
+/// them.
 pub fn summarise(
     id: String,
     file_name: String,
@@ -251,61 +237,39 @@ pub fn summarise(
     analysis: &engine::Analysis,
     elapsed_ms: u64,
 ) -> DetectionSummary {
-    let events = &analysis.events;
-    let threshold = choices.threshold;
     let mut histogram = vec![0u64; HISTOGRAM_BINS];
-    for event in events {
+    for event in &analysis.events {
         let bin = ((event.risk_score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
         histogram[bin] += 1;
     }
-    let risky: Vec<&ScoredEvent> = events
-        .iter()
-        .filter(|event| event.risk_score >= threshold)
-        .collect();
-    let detectors = choices.enabled();
-    let flags = |event: &ScoredEvent, detector: Detector| {
-        detector
-            .score(event)
-            .is_some_and(|score| score >= threshold)
-    };
-    let flagged_by = detectors
-        .iter()
-        .map(|&detector| {
-            let count = risky.iter().filter(|event| flags(event, detector)).count();
-            (detector, count as u64)
-        })
-        .collect();
-    let flagged_by_all = risky
-        .iter()
-        .filter(|event| {
-            let scored: Vec<Detector> = detectors
-                .iter()
-                .copied()
-                .filter(|&detector| detector.score(event).is_some())
-                .collect();
-            !scored.is_empty() && scored.iter().all(|&detector| flags(event, detector))
-        })
-        .count() as u64;
-    let rules_only = risky
-        .iter()
-        .filter(|event| !detectors.iter().any(|&detector| flags(event, detector)))
-        .count() as u64;
+    let figures = Figures::of(
+        &analysis.events,
+        &Conclusions::of(analysis),
+        &analysis.config,
+        &Selection::all(),
+    );
     DetectionSummary {
         id,
         file_name,
         source: SourceName::default(),
         profile,
-        levels: RiskLevel::ALL
-            .iter()
-            .map(|&level| (level, analysis.count_at(level) as u64))
-            .collect(),
+        levels: figures.levels.clone(),
         histogram,
-        at_or_above_threshold: risky.len() as u64,
+        high_from: figures.high_from,
+        at_or_above_threshold: figures.risky,
         agreement: Agreement {
-            flagged_by,
-            flagged_by_all,
-            rules_only,
+            flagged_by: figures
+                .detectors
+                .iter()
+                .filter(|detector| detector.enabled)
+                .map(|detector| (detector.detector, detector.flagged_risky))
+                .collect(),
+            flagged_by_all: figures.flagged_by_all,
+            rules_only: figures.rules_only,
         },
+        accounts: figures.accounts,
+        incidents: figures.incidents,
+        travel: figures.travel,
         top_users: analysis.users.iter().take(TOP_USERS).cloned().collect(),
         geo_data: analysis.geo_data.clone(),
         elapsed_ms,
@@ -654,9 +618,14 @@ mod tests {
         let risky = analysis
             .events
             .iter()
-            .filter(|e| e.risk_score >= 0.7)
+            .filter(|e| e.risk_score >= summary.high_from)
             .count() as u64;
         assert_eq!(summary.at_or_above_threshold, risky);
+        assert_eq!(
+            risky,
+            (analysis.count_at(RiskLevel::High) + analysis.count_at(RiskLevel::Critical)) as u64,
+            "risky is High or above"
+        );
         assert!(risky > 0, "the sample has attacks");
         for (_, flagged) in &summary.agreement.flagged_by {
             assert!(*flagged <= risky);
@@ -720,7 +689,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(compact.canonical(), spaced.canonical());
-        assert_eq!(compact.canonical(), DetectionChoices::default().canonical());
+        let defaults = DetectionChoices::from_json(r#"{ "dbscan": true }"#).unwrap();
+        assert_eq!(
+            defaults.canonical(),
+            DetectionChoices::default().canonical()
+        );
+        assert_ne!(compact.canonical(), defaults.canonical());
         assert_eq!(
             DetectionChoices::from_json("  ").unwrap(),
             DetectionChoices::default()
@@ -747,10 +721,26 @@ mod tests {
         };
         assert!(!off.apply(&base).unwrap().dbscan.enabled);
         let bad = DetectionChoices {
-            threshold: 1.5,
+            threshold: Some(1.5),
             ..DetectionChoices::default()
         };
         assert!(bad.apply(&base).is_err());
+        // The threshold is where High begins, between the Medium and Critical boundaries.
+        let below_medium = DetectionChoices {
+            threshold: Some(base.risk.medium),
+            ..DetectionChoices::default()
+        };
+        let error = below_medium.apply(&base).unwrap_err();
+        assert!(error.contains("where High begins"), "{error}");
+        let stricter = DetectionChoices {
+            threshold: Some(0.7),
+            ..DetectionChoices::default()
+        };
+        assert_eq!(stricter.apply(&base).unwrap().risk.high, 0.7);
+        assert_eq!(
+            DetectionChoices::default().apply(&base).unwrap().risk.high,
+            base.risk.high
+        );
         let expected = DetectionChoices {
             contamination: Some(0.05),
             ..DetectionChoices::default()

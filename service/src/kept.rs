@@ -1,5 +1,6 @@
 //! A run as the database keeps it, and as reports and the user pages read it back.
 
+use engine::figures::Conclusions;
 use engine::{AnalysisConfig, LoginEvent, Rejection, ScoredEvent};
 
 use crate::detection::DetectionSummary;
@@ -28,8 +29,14 @@ pub struct KeptRun {
 }
 
 impl KeptRun {
-    /// The report's view of this run.
-    pub fn report_input(&self) -> reports::ReportInput<'_> {
+    /// What this run concluded from all its logins with its settings (verdicts, campaigns,
+    /// incidents, users' risk): every view selects among these.
+    pub fn conclusions(&self) -> Conclusions {
+        Conclusions::recompute(&self.events, &self.settings)
+    }
+
+    /// The report's view of this run, with its [`Self::conclusions`].
+    pub fn report_input<'a>(&'a self, conclusions: &'a Conclusions) -> reports::ReportInput<'a> {
         reports::ReportInput {
             source_name: &self.summary.file_name,
             analysis_id: Some(&self.summary.id),
@@ -38,7 +45,7 @@ impl KeptRun {
             geo_data: self.summary.geo_data.as_deref(),
             events: &self.events,
             logins: &self.logins,
-            threshold: self.summary.choices.threshold,
+            conclusions,
         }
     }
 }

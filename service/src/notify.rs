@@ -88,8 +88,8 @@ mod sending {
             events: &[ScoredEvent],
             settings: &AnalysisConfig,
         ) -> Option<PendingAlerts> {
-            let users = engine::user_risks(events, &settings.risk);
-            let mut alerts = alerts::alerts_from(events, &users, &self.config.rules());
+            let conclusions = engine::figures::Conclusions::recompute(events, settings);
+            let mut alerts = alerts::alerts_from(&conclusions, &self.config.rules());
             if alerts.is_empty() {
                 return None;
             }

@@ -260,10 +260,8 @@ impl Detection {
             FindingKind::NewDevice => Self::NewDevice,
             FindingKind::UnusualTime => Self::UnusualHour,
             FindingKind::UnusualPace => Self::UnusualPace,
-            // Only the rule's own verdict sets a floor; fast travel with an uncertain end
-            // merely explains.
-            FindingKind::ImpossibleTravel if finding.floor > 0.0 => Self::ImpossibleTravel,
-            FindingKind::ImpossibleTravel => Self::FastTravel,
+            FindingKind::ImpossibleTravel => Self::ImpossibleTravel,
+            FindingKind::FastTravel => Self::FastTravel,
             FindingKind::AnonymisingNetwork => Self::AnonymisingNetwork,
             FindingKind::ScriptedClient => Self::ScriptedClient,
             FindingKind::BruteForce => Self::BruteForce,

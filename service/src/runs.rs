@@ -422,12 +422,12 @@ mod tests {
         assert_eq!(id(b"a", &choices), id(b"a", &choices));
         assert_ne!(id(b"a", &choices), id(b"b", &choices));
         let stricter = DetectionChoices {
-            threshold: 0.8,
+            threshold: Some(0.7),
             ..DetectionChoices::default()
         };
         assert_ne!(id(b"a", &choices), id(b"a", &stricter));
         let spaced = DetectionChoices::from_json("{ \"threshold\" : 0.70 }").unwrap();
-        assert_eq!(id(b"a", &choices), id(b"a", &spaced));
+        assert_eq!(id(b"a", &stricter), id(b"a", &spaced));
         let elsewhere = SourceName::parse("acme").unwrap();
         assert_ne!(id(b"a", &choices), run_id(b"a", &choices, &elsewhere));
         assert_eq!(id(b"", &choices).len(), 16);

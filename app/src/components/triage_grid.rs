@@ -437,7 +437,10 @@ pub fn TriageGrid(
         .into_any()
     };
     let levels: Vec<(String, String)> = [
-        (String::new(), format!("Risky (score ≥ {threshold:.2})")),
+        (
+            String::new(),
+            format!("Risky: High or above (score ≥ {threshold:.2})"),
+        ),
         ("all".to_owned(), "All logins".to_owned()),
     ]
     .into_iter()

@@ -335,7 +335,7 @@ fn KeptRuns(listed: Vec<RunListing>) -> impl IntoView {
                                 <a href=href>{run.file_name}</a>
                                 <span class="muted">
                                     {format!(
-                                        " · {} · {} logins, {} at or above {:.2}",
+                                        " · {} · {} logins, {} risky (High from {:.2})",
                                         format_utc(run.created_ms),
                                         count(run.logins),
                                         count(run.at_or_above_threshold),
@@ -432,7 +432,25 @@ fn ChoicesForm(choices: RwSignal<DetectionChoices>) -> impl IntoView {
                 {number("weight", "weight-statistical", |c| c.weight_statistical, |c, v| c.weight_statistical = v)}
             </div>
             <div class="choice-row">
-                {number("Risk threshold", "threshold", |c| c.threshold, |c, v| c.threshold = v)}
+                <label title="Where High begins: logins scoring at least this are risky on every page, report and alert. Empty keeps the server's setting (risk.high, 0.60 by default); it must lie between the Medium and Critical boundaries.">
+                    "Risk threshold (High from)"
+                    <input
+                        type="number"
+                        min="0.01"
+                        max="0.99"
+                        step="0.05"
+                        placeholder="server's (0.60)"
+                        data-testid="threshold"
+                        prop:value=move || {
+                            choices.with(|c| c.threshold.map(|value| value.to_string()).unwrap_or_default())
+                        }
+                        on:change=move |event| {
+                            let text = event_target_value(&event);
+                            let value = text.trim().parse::<f64>().ok();
+                            choices.update(|choices| choices.threshold = value);
+                        }
+                    />
+                </label>
             </div>
             <div class="choice-row">
                 {toggle("Geolocation (country-level in the browser)", "use-geo", |c| c.geolocation, |c, on| c.geolocation = on)}
@@ -490,7 +508,7 @@ fn Results(
         id: summary.id.clone(),
         source: summary.source.to_string(),
         local: matches!(run, Run::Local(_)),
-        threshold: summary.choices.threshold,
+        threshold: summary.high_from,
     };
     let refresh = RwSignal::new(0u32);
     // The grid boxed apart: the page's static type would otherwise be too deep for the compiler.
@@ -529,8 +547,20 @@ fn Results(
                     })
                     .collect_view()}
             </dl>
+            <p data-testid="detection-conclusions">
+                {format!(
+                    "Accounts: {} compromised, {} suspicious. Incidents: {} ({} compromised accounts, {} campaigns). Impossible travel: {} logins; fast travel with an explanation (an uncertain location, a shared or familiar network): {}.",
+                    count(summary.accounts.compromised),
+                    count(summary.accounts.suspicious),
+                    count(summary.incidents.total),
+                    count(summary.incidents.accounts),
+                    count(summary.incidents.campaigns),
+                    count(summary.travel.impossible),
+                    count(summary.travel.explained),
+                )}
+            </p>
             <div class="charts">
-                <Histogram bins=summary.histogram.clone() threshold=summary.choices.threshold />
+                <Histogram bins=summary.histogram.clone() threshold=summary.high_from />
                 <LevelPie levels=summary.levels.clone() />
                 <AgreementView summary=summary.clone() />
             </div>
@@ -663,7 +693,7 @@ fn AgreementView(summary: DetectionSummary) -> impl IntoView {
     view! {
         <figure class="chart agreement" data-testid="agreement">
             <table>
-                <caption>{format!("Detector agreement on the {} logins at or above {:.2}", count(summary.at_or_above_threshold), summary.choices.threshold)}</caption>
+                <caption>{format!("Detector agreement on the {} risky logins (High or above, from {:.2})", count(summary.at_or_above_threshold), summary.high_from)}</caption>
                 <tbody>
                     {agreement
                         .flagged_by

@@ -392,14 +392,14 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
             </dl>
             <h3>"Detectors and agreement"</h3>
             <p>{format!(
-                "{} logins at or above the threshold of {:.2}; {} flagged by every detector that scored them.",
+                "{} risky logins (High or above, from {:.2}); {} flagged by every detector that scored them. A detector flags a login when its own score reaches the High boundary.",
                 count(report.at_or_above_threshold),
                 report.threshold,
                 count(report.flagged_by_all),
             )}</p>
             <div class="table-scroll">
                 <table class="data" data-testid="detectors">
-                    <thead><tr><th scope="col">"Detector"</th><th scope="col">"Enabled"</th><th scope="col">"Weight"</th><th scope="col">"Logins scored"</th><th scope="col">"Mean score"</th><th scope="col">"At or above threshold"</th></tr></thead>
+                    <thead><tr><th scope="col">"Detector"</th><th scope="col">"Enabled"</th><th scope="col">"Weight"</th><th scope="col">"Logins scored"</th><th scope="col">"Mean score"</th><th scope="col">"Flagged"</th><th scope="col">"Of the risky"</th></tr></thead>
                     <tbody>
                         {report.detectors.iter().map(|row| view! {
                             <tr>
@@ -409,6 +409,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
                                 <td>{count(row.scored)}</td>
                                 <td>{format!("{:.3}", row.mean_score)}</td>
                                 <td>{count(row.flagged)}</td>
+                                <td>{count(row.flagged_risky)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use service::triage::{AllowListEntry, AllowListInput};
 
 /// Every allow-list entry of every source, oldest first (expired ones included).
-#[server(prefix = "/api", endpoint = "allowlist/list")]
+#[server(prefix = "/_sfn", endpoint = "allowlist/list")]
 pub async fn allow_list_entries() -> Result<Vec<AllowListEntry>, ServerFnError> {
     use std::sync::Arc;
 
@@ -15,7 +15,7 @@ pub async fn allow_list_entries() -> Result<Vec<AllowListEntry>, ServerFnError> 
 }
 
 /// Adds an entry; `expires` is a date (YYYY-MM-DD, the entry applies to its end, UTC) or empty.
-#[server(prefix = "/api", endpoint = "allowlist/add")]
+#[server(prefix = "/_sfn", endpoint = "allowlist/add")]
 pub async fn add_allow_entry(
     input: AllowListInput,
     expires: String,
@@ -54,7 +54,7 @@ pub async fn add_allow_entry(
         .map_err(refused)
 }
 
-#[server(prefix = "/api", endpoint = "allowlist/remove")]
+#[server(prefix = "/_sfn", endpoint = "allowlist/remove")]
 pub async fn remove_allow_entry(id: String) -> Result<(), ServerFnError> {
     use std::sync::Arc;
 

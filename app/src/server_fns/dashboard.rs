@@ -4,7 +4,7 @@ use service::dashboard::{Dashboard, DashboardQuery};
 
 /// The dashboard of a kept analysis (the latest when `query.run` is empty); `None` when nothing
 /// has been analysed yet.
-#[server(prefix = "/api", endpoint = "dashboard")]
+#[server(prefix = "/_sfn", endpoint = "dashboard")]
 pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, ServerFnError> {
     use std::sync::Arc;
 
@@ -36,7 +36,8 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, 
             &kept.summary.id,
             &kept.summary.file_name,
             &kept.events,
-            &kept.settings.risk,
+            &kept.conclusions(),
+            &kept.settings,
             &query,
             &locate,
         )

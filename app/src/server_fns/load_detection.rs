@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use service::detection::DetectionSummary;
 
 /// A kept run's summary, for a deep link to `/detect?run=ID`; 404 for an unknown run.
-#[server(prefix = "/api", endpoint = "detect/summary")]
+#[server(prefix = "/_sfn", endpoint = "detect/summary")]
 pub async fn load_detection(id: String) -> Result<DetectionSummary, ServerFnError> {
     use std::sync::Arc;
 

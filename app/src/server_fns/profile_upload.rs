@@ -8,7 +8,7 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 /// A file that cannot be analysed answers 422 with the engine's message; a file over the upload
 /// limit answers 413 (the limit is also enforced, for every route, by the server's body-limit
 /// layer, which rejects oversized requests before they reach this function).
-#[server(input = MultipartFormData, prefix = "/api", endpoint = "profile")]
+#[server(input = MultipartFormData, prefix = "/_sfn", endpoint = "profile")]
 pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFnError> {
     use super::upload::{blocking, fail, read_upload, refused};
     use axum::http::StatusCode;

@@ -5,7 +5,7 @@ use service::detection::RunListing;
 use service::source::SourceListing;
 
 /// The latest kept runs of `source` (of every source when empty), newest first.
-#[server(prefix = "/api", endpoint = "detect/recent")]
+#[server(prefix = "/_sfn", endpoint = "detect/recent")]
 pub async fn recent_runs(source: String) -> Result<Vec<RunListing>, ServerFnError> {
     use std::sync::Arc;
 
@@ -31,7 +31,7 @@ pub async fn recent_runs(source: String) -> Result<Vec<RunListing>, ServerFnErro
 }
 
 /// Every source with something kept.
-#[server(prefix = "/api", endpoint = "sources")]
+#[server(prefix = "/_sfn", endpoint = "sources")]
 pub async fn list_sources() -> Result<Vec<SourceListing>, ServerFnError> {
     use std::sync::Arc;
 

@@ -17,7 +17,7 @@ pub const PREVIEW_TIMELINE: usize = 24;
 
 /// A kept run's report of `kind` (executive, technical or incident) for the filter's level
 /// and dates; 404 for an unknown run, 400 for a bad kind or filter.
-#[server(input = Json, prefix = "/api", endpoint = "reports/preview")]
+#[server(input = Json, prefix = "/_sfn", endpoint = "reports/preview")]
 pub async fn report_preview(
     id: String,
     kind: String,
@@ -45,7 +45,8 @@ pub async fn report_preview(
     let service = expect_context::<Arc<DetectionService>>();
     let kept = service.kept(&id).await.map_err(refused)?;
     blocking(move || {
-        let input = kept.report_input();
+        let conclusions = kept.conclusions();
+        let input = kept.report_input(&conclusions);
         match kind {
             ReportKind::Technical => {
                 ReportView::Technical(Box::new(TechnicalReport::build(&input, &filter)))

@@ -6,7 +6,7 @@ use service::detection::DetectionSummary;
 /// Scores an uploaded log (multipart: `source`, `format`, `map`, `choices` as JSON, then `file`)
 /// with the server's settings and geolocation, after what its source learnt, keeps the run in the
 /// database, and returns its summary.
-#[server(input = MultipartFormData, prefix = "/api", endpoint = "detect")]
+#[server(input = MultipartFormData, prefix = "/_sfn", endpoint = "detect")]
 pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, ServerFnError> {
     use std::sync::Arc;
 

@@ -11,7 +11,7 @@ pub struct ServerOverview {
     pub notifications: Option<NotificationOverview>,
 }
 
-#[server(prefix = "/api", endpoint = "settings")]
+#[server(prefix = "/_sfn", endpoint = "settings")]
 pub async fn settings_overview() -> Result<ServerOverview, ServerFnError> {
     use std::sync::Arc;
 
@@ -33,7 +33,7 @@ pub async fn settings_overview() -> Result<ServerOverview, ServerFnError> {
 }
 
 /// Sends a test message on every configured channel and says what happened.
-#[server(prefix = "/api", endpoint = "settings/test-notification")]
+#[server(prefix = "/_sfn", endpoint = "settings/test-notification")]
 pub async fn send_test_notification() -> Result<TestOutcome, ServerFnError> {
     use std::sync::Arc;
 

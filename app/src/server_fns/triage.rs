@@ -6,7 +6,7 @@ use service::triage::TriageState;
 /// Records an analyst's verdict (`confirmed_safe`, `confirmed_compromised`, `attack_attempt`,
 /// `dismissed`) with a note on a kept login of `source` (empty: the one source keeping it); it
 /// applies from the next upload or re-score. Answers the login's verdicts now, history included.
-#[server(prefix = "/api", endpoint = "triage/verdict")]
+#[server(prefix = "/_sfn", endpoint = "triage/verdict")]
 pub async fn record_verdict(
     login_id: String,
     verdict: String,
@@ -35,7 +35,7 @@ pub async fn record_verdict(
 }
 
 /// Scores a kept run again with the verdicts and allow-list in force.
-#[server(prefix = "/api", endpoint = "triage/rescore")]
+#[server(prefix = "/_sfn", endpoint = "triage/rescore")]
 pub async fn rescore_run(id: String) -> Result<Rerun, ServerFnError> {
     use std::sync::Arc;
 

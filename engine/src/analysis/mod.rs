@@ -1373,7 +1373,7 @@ pub fn user_risks(events: &[ScoredEvent], params: &RiskParams) -> Vec<UserRisk> 
     users
 }
 
-fn sort_users(users: &mut [UserRisk]) {
+pub(crate) fn sort_users(users: &mut [UserRisk]) {
     users.sort_by(|a, b| {
         b.risk_score
             .total_cmp(&a.risk_score)

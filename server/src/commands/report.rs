@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use engine::DataProfile;
+use engine::figures::Conclusions;
 use reports::{Filter, ReportFormat, ReportInput, render};
 use service::kept::KeptRun;
 use service::ports::RunStore;
@@ -66,12 +67,17 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             geo_data: analysis.geo_data.as_deref(),
             events: &analysis.events,
             logins: &ingested.events,
-            threshold: args.threshold,
+            conclusions: &Conclusions::of(&analysis),
         };
         render(args.kind, format, &input, &filter)?
     } else {
         let kept = kept_run(args)?;
-        render(args.kind, format, &kept.report_input(), &filter)?
+        render(
+            args.kind,
+            format,
+            &kept.report_input(&kept.conclusions()),
+            &filter,
+        )?
     };
     std::fs::write(&args.out, &bytes)
         .with_context(|| format!("cannot write {}", args.out.display()))?;

@@ -1,10 +1,10 @@
 //! `skytrace serve`: the web app (pages, REST API, sign-in) on the server's database, settings
 //! and geolocation, until Ctrl-C or SIGTERM.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use app::ServerSettings;
@@ -16,6 +16,7 @@ use store::Store;
 
 use crate::cli::ServeArgs;
 use crate::web::auth::{AuthMode, LimitSettings, LoginLimiter, SignIn};
+use crate::web::limits::Limits;
 use crate::web::{AppState, PageFiles};
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -35,7 +36,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = ServerSettings {
         max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
         max_browser_bytes: args.max_browser_mb.saturating_mul(1024 * 1024),
-        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+    };
+    let limits = Limits {
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+        body_timeout: Duration::from_secs(args.body_timeout_secs),
+        min_body_rate: args.min_body_rate_kb.saturating_mul(1024),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
     };
     let config = super::load_config(args.config.as_deref())?;
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(super::lookup::open_for(&args.geo)?);
@@ -102,6 +109,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 auth: Arc::new(auth),
                 settings,
                 files,
+                limits,
             });
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
@@ -111,14 +119,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 args.data_dir.display(),
                 service::text::bytes(settings.max_upload_bytes)
             );
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async move {
-                    shutdown_signal().await;
-                    // Pages following the activity hold their connections open; end them.
-                    activity.close();
-                })
-                .await?;
+            crate::web::connections::serve(listener, router, limits, async move {
+                shutdown_signal().await;
+                // Pages following the activity hold their connections open; end them.
+                activity.close();
+            })
+            .await;
             tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
         })

@@ -424,12 +424,8 @@ async fn analysis_incidents(
     let filter = filter_of(&params.level, &params.from, &params.to)?;
     let kept = service.kept(&id).await?;
     let incidents = tokio::task::spawn_blocking(move || {
-        let covered: Vec<engine::ScoredEvent> = kept
-            .events
-            .into_iter()
-            .filter(|event| filter.in_range(event.timestamp_ms))
-            .collect();
-        reports::model::incidents_of(&covered, &filter)
+        let conclusions = kept.conclusions();
+        reports::model::incidents_of(&kept.report_input(&conclusions), &filter)
     })
     .await
     .map_err(|_| ApiError::internal())?;
@@ -482,14 +478,20 @@ async fn analysis_report(
     } else {
         service.kept(&id).await?
     };
-    let bytes =
-        tokio::task::spawn_blocking(move || render(kind, format, &kept.report_input(), &filter))
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(|error| {
-                tracing::error!(%error, "report failed");
-                ApiError::internal()
-            })?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        render(
+            kind,
+            format,
+            &kept.report_input(&kept.conclusions()),
+            &filter,
+        )
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|error| {
+        tracing::error!(%error, "report failed");
+        ApiError::internal()
+    })?;
     let file_name = format!(
         "skytrace-{}-{}.{}",
         kind.name(),

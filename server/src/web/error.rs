@@ -1,15 +1,15 @@
 //! The REST API's one error type: what went wrong, with a code a client can test and the status
-//! it calls for; never internals (storage details are in the server log).
+//! it calls for; never internals (storage details are in the server log). It answers as an RFC
+//! 9457 problem document ([`super::problem`]).
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use service::error::Categorised;
 
-#[derive(Debug, Serialize)]
+use super::problem::Problem;
+
+#[derive(Debug)]
 pub struct ApiError {
-    #[serde(skip)]
     status: StatusCode,
     code: &'static str,
     message: String,
@@ -54,6 +54,6 @@ impl<E: Categorised> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self)).into_response()
+        Problem::new(self.status, self.code, self.message).into_response()
     }
 }

@@ -7,24 +7,27 @@ use std::sync::{Arc, LazyLock};
 use app::{App, shell};
 use axum::{
     Router,
-    body::Body,
-    http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use service::text::bytes;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 mod activity_api;
 mod api;
 pub mod auth;
+pub mod connections;
 pub mod error;
 mod feedback_api;
 mod files;
 pub mod land;
+pub mod limits;
+pub mod problem;
+pub mod security;
+pub mod server_fn_guard;
 pub mod sign_in;
 mod state;
 
@@ -39,12 +42,18 @@ static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route
 /// and sign-in when the state's auth mode asks for it.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings;
+    let limits = state.limits;
     let upload_limit = usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX);
+    let explained = problem::ExplainedLimits {
+        max_upload_bytes: settings.max_upload_bytes,
+        request_timeout: settings.request_timeout,
+    };
     let context = {
         let detection = Arc::clone(&state.detection);
         move || {
             provide_context(settings);
             provide_context(Arc::clone(&detection));
+            security::provide_page_nonce();
         }
     };
     let site_root = std::path::Path::new(state.leptos.site_root.as_ref());
@@ -61,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::routes())
         .merge(feedback_api::routes())
         .merge(activity_api::routes())
+        .merge(problem::routes())
         .merge(sign_in::routes(&state.auth))
         .leptos_routes_with_context(&state, ROUTES.clone(), context.clone(), {
             let options = state.leptos.clone();
@@ -74,17 +84,20 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::middleware::authenticate,
         ))
+        .layer(axum::middleware::from_fn(server_fn_guard::guard_server_fns))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            limits::pace_bodies(limits, request, next)
+        }))
         .layer(RequestBodyLimitLayer::new(upload_limit))
         .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,
         ))
-        .layer(axum::middleware::map_response(
-            move |response: Response| async move {
-                let response = explain_payload_too_large(response, settings.max_upload_bytes);
-                explain_timeout(response, settings.request_timeout)
-            },
-        ))
+        .layer(CatchPanicLayer::custom(answer_panic))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            problem::api_problems(explained, request, next)
+        }))
+        .layer(axum::middleware::from_fn(security::security_headers))
         // Pages and API answers are compressed as they stream (precompressed files pass as they
         // are; server-sent events are never buffered). Level 4: most of the gain, little CPU.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
@@ -92,35 +105,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A 413 (from the body-limit layer or from a server function reading past the limit) always
-/// says what the limit is and how to change it, instead of a terse "length limit exceeded".
-fn explain_payload_too_large(response: Response, limit: u64) -> Response {
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
-        return response;
-    }
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        Body::from(format!(
-            "File too large: uploads are limited to {}. Start the server with --max-upload-mb to change the limit.\n",
-            bytes(limit)
-        )),
-    )
-        .into_response()
-}
-
-/// The timeout layer's bare 503 says what happened and how to allow longer requests.
-fn explain_timeout(response: Response, timeout: std::time::Duration) -> Response {
-    if response.status() != StatusCode::SERVICE_UNAVAILABLE {
-        return response;
-    }
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        Body::from(format!(
-            "The request took longer than {} s and was stopped. Start the server with --request-timeout-secs to allow longer requests.\n",
-            timeout.as_secs_f64()
-        )),
-    )
-        .into_response()
+/// A panic in a handler is a bug: it is logged, and the client gets a 500 instead of a dropped
+/// connection.
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    error::ApiError::internal().into_response()
 }

@@ -10,6 +10,7 @@ use service::DetectionService;
 
 use super::auth::AuthMode;
 use super::files::PageFiles;
+use super::limits::Limits;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -18,4 +19,5 @@ pub struct AppState {
     pub auth: Arc<AuthMode>,
     pub settings: ServerSettings,
     pub files: Arc<PageFiles>,
+    pub limits: Limits,
 }

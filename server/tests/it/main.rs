@@ -3,17 +3,21 @@
 
 mod support;
 
+mod api_contract;
+mod attacks;
 mod cli_accounts;
 mod cli_evaluate;
 mod cli_formats;
 mod cli_report;
 mod config_file;
+mod figures;
 mod kill_mid_ingest;
 mod land;
 mod limiter;
 mod notify;
 mod request;
 mod sample;
+mod security_headers;
 mod sign_in;
 mod web;
 mod web_auth;

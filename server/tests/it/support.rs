@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use app::ServerSettings;
 use leptos::prelude::LeptosOptions;
 use server::web::auth::AuthMode;
+use server::web::limits::Limits;
 use server::web::{AppState, PageFiles};
 use service::DetectionService;
 use service::notify::Notifier;
@@ -53,5 +54,6 @@ pub fn state(
         auth: Arc::new(auth),
         settings,
         files: Arc::new(files),
+        limits: Limits::default(),
     }
 }

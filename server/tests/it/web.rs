@@ -89,7 +89,7 @@ pub fn multipart_upload_with(fields: &[(&str, &str)], content: &[u8]) -> Request
     );
     body.extend_from_slice(content);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::post("/api/profile")
+    Request::post("/_sfn/profile")
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -401,7 +401,7 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
     )
     .unwrap();
     let mut request = multipart_upload_with(&[("choices", "")], &sample);
-    *request.uri_mut() = "/api/detect".parse().unwrap();
+    *request.uri_mut() = "/_sfn/detect".parse().unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -411,9 +411,9 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
 
     let query = serde_json::json!({
         "id": summary.id,
-        "query": {"min_score": 0.7, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
+        "query": {"min_score": summary.high_from, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
     });
-    let request = Request::post("/api/detect/events")
+    let request = Request::post("/_sfn/detect/events")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT, "application/json")
         .body(Body::from(query.to_string()))
@@ -423,14 +423,18 @@ async fn detection_runs_on_an_upload_and_its_logins_are_paged() {
     let body = response.into_body().collect().await.unwrap().to_bytes();
     let page: service::detection::EventPage = serde_json::from_slice(&body).unwrap();
     assert_eq!(page.matching, summary.at_or_above_threshold);
-    assert!(page.rows.iter().all(|event| event.risk_score >= 0.7));
+    assert!(
+        page.rows
+            .iter()
+            .all(|event| event.risk_level >= engine::RiskLevel::High)
+    );
     assert!(!page.rows[0].reasons().is_empty());
 
     let missing = serde_json::json!({
         "id": "no-such-run",
-        "query": {"min_score": 0.7, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
+        "query": {"min_score": summary.high_from, "level": null, "user": "", "order": "RiskiestFirst", "page": 0}
     });
-    let request = Request::post("/api/detect/events")
+    let request = Request::post("/_sfn/detect/events")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(missing.to_string()))
         .unwrap();
@@ -445,7 +449,7 @@ pub async fn detect_sample(router: &Router) -> service::detection::DetectionSumm
     )
     .unwrap();
     let mut request = multipart_upload_with(&[("choices", "")], &sample);
-    *request.uri_mut() = "/api/detect".parse().unwrap();
+    *request.uri_mut() = "/_sfn/detect".parse().unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -724,7 +728,7 @@ async fn web_runs_alert_their_incidents_once_with_links() {
     assert_eq!(bodies.lock().unwrap().len(), expected);
 
     // The settings page's test message.
-    let request = Request::post("/api/settings/test-notification")
+    let request = Request::post("/_sfn/settings/test-notification")
         .header(header::ACCEPT, "application/json")
         .body(Body::empty())
         .unwrap();
@@ -1095,7 +1099,8 @@ async fn every_documented_operation_is_served() {
         let uri = path
             .replace("{id}", "unknown")
             .replace("{user}", "unknown")
-            .replace("{login_id}", "F-000000000000");
+            .replace("{login_id}", "F-000000000000")
+            .replace("{code}", "unknown");
         for method in operations.as_object().unwrap().keys() {
             let request = Request::builder()
                 .method(method.to_uppercase().as_str())

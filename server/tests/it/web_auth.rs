@@ -16,7 +16,7 @@ const ADMIN: (&str, &str) = ("root", "root-password-12");
 const CLIENT: &str = "203.0.113.50:50000";
 
 /// A hosted-mode app with an analyst and an admin, and an API token for the admin.
-async fn hosted_app() -> (Router, Accounts, String) {
+pub async fn hosted_app() -> (Router, Accounts, String) {
     let store = Arc::new(crate::support::fresh_store().await);
     let accounts = Accounts::new(store.clone());
     for ((name, password), role) in [(ANALYST, Role::Analyst), (ADMIN, Role::Admin)] {
@@ -124,7 +124,7 @@ async fn hosted_mode_lets_in_only_signed_in_people_and_keeps_the_roles_apart() {
     );
     let (status, _) = json_of(
         &router,
-        Request::post("/api/triage/verdict")
+        Request::post("/_sfn/triage/verdict")
             .body(Body::empty())
             .unwrap(),
     )
@@ -292,7 +292,7 @@ async fn hosted_mode_lets_in_only_signed_in_people_and_keeps_the_roles_apart() {
         (StatusCode::OK, Some(0)),
         "analysts may read it"
     );
-    let settings = Request::post("/api/settings")
+    let settings = Request::post("/_sfn/settings")
         .header(header::COOKIE, &alice)
         .header("sec-fetch-site", "same-origin")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -172,7 +172,8 @@ fn the_map_places_located_logins_and_draws_impossible_travel() {
         "run",
         "sample.csv",
         &analysis.events,
-        &config.risk,
+        &engine::figures::Conclusions::of(&analysis),
+        &config,
         &query,
         &locate,
     )

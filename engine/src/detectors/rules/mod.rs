@@ -431,7 +431,7 @@ fn impossible_travel(
     );
     Some(if travel.uncertain {
         finding(
-            FindingKind::ImpossibleTravel,
+            FindingKind::FastTravel,
             0.0,
             format!(
                 "fast travel, but a location is uncertain (country-level, anonymising or allow-listed network): {sentence}"
@@ -439,7 +439,7 @@ fn impossible_travel(
         )
     } else if travel.to_shared_network {
         finding(
-            FindingKind::ImpossibleTravel,
+            FindingKind::FastTravel,
             0.0,
             format!(
                 "fast travel to a network many colleagues use (an office, a carrier's pool, a company VPN): {sentence}"
@@ -447,7 +447,7 @@ fn impossible_travel(
         )
     } else if travel.to_familiar_network {
         finding(
-            FindingKind::ImpossibleTravel,
+            FindingKind::FastTravel,
             0.0,
             format!(
                 "fast travel back to a network this user already uses (a roaming phone or a VPN looks like this): {sentence}"

@@ -15,6 +15,7 @@ use service::text::query_value;
 use super::request::{from_this_site, session_secret};
 use super::{AuthMode, SignIn};
 use crate::web::error::ApiError;
+use crate::web::server_fn_guard::SERVER_FN_PREFIX;
 
 /// The header an API client using the session cookie sends the session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -63,11 +64,7 @@ pub async fn authenticate(
 /// `Err` with a response for a bad API token or a storage failure.
 async fn identify(sign_in: &SignIn, headers: &HeaderMap) -> Result<Option<Identity>, Response> {
     if let Some(authorization) = headers.get(header::AUTHORIZATION) {
-        let token = authorization
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim);
+        let token = authorization.to_str().ok().and_then(bearer_token);
         let account = match token {
             Some(token) => sign_in
                 .accounts
@@ -104,6 +101,13 @@ async fn identify(sign_in: &SignIn, headers: &HeaderMap) -> Result<Option<Identi
     }))
 }
 
+/// The token of `Bearer TOKEN`; the scheme's name is case-insensitive (RFC 9110, section 11.1).
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 fn storage_failure(error: service::accounts::AccountError) -> Response {
     tracing::error!("cannot check credentials: {error}");
     ApiError::new(
@@ -136,7 +140,7 @@ fn cross_site_refusal() -> Response {
 }
 
 /// Reachable without signing in: the sign-in page and what it needs to render, the health
-/// check, and the API's description.
+/// check, and the API's description (with its problem types).
 fn is_public(method: &Method, path: &str) -> bool {
     match *method {
         Method::GET | Method::HEAD => {
@@ -144,6 +148,7 @@ fn is_public(method: &Method, path: &str) -> bool {
                 path,
                 "/login" | "/healthz" | "/favicon.ico" | "/api/v1/openapi.json"
             ) || path.starts_with("/pkg/")
+                || path.starts_with("/api/v1/problems/")
         }
         Method::POST => matches!(path, "/login" | "/api/v1/session"),
         _ => false,
@@ -152,7 +157,8 @@ fn is_public(method: &Method, path: &str) -> bool {
 
 fn unauthenticated(request: &Request) -> Response {
     let path = request.uri().path();
-    if path.starts_with("/api/") || !is_safe(request.method()) {
+    if path.starts_with("/api/") || path.starts_with(SERVER_FN_PREFIX) || !is_safe(request.method())
+    {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
