@@ -150,6 +150,11 @@ pub struct ReportArgs {
     /// Logins scoring at least this count as risky in the detector agreement (analysed logs).
     #[arg(long, default_value_t = service::detection::DEFAULT_THRESHOLD)]
     pub threshold: f64,
+    /// Incident PDFs: how many incidents the PDF holds, the most severe (the CSV and JSON hold
+    /// every incident).
+    #[arg(long, default_value_t = reports::PDF_INCIDENTS,
+          value_parser = clap::value_parser!(u32).range(1..=2000).map(|top| top as usize))]
+    pub top: usize,
     /// TOML file with the analysis settings and [input] table (analysed logs).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -32,9 +32,13 @@ pub mod kept;
 #[cfg(feature = "runtime")]
 pub mod ports;
 #[cfg(feature = "runtime")]
+pub mod reporting;
+#[cfg(feature = "runtime")]
 pub mod runs;
 #[cfg(feature = "runtime")]
 pub mod upload;
+#[cfg(feature = "runtime")]
+pub mod views;
 
 #[cfg(feature = "runtime")]
 pub use accounts::Accounts;
