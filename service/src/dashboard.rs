@@ -200,6 +200,11 @@ pub struct MapPlace {
     pub worst: RiskLevel,
 }
 
+/// A position: latitude and longitude in degrees.
+pub type Point = (f64, f64);
+/// A line on the map from one point to another.
+pub type Segment = (Point, Point);
+
 /// Impossible-travel trips from one place to another (their previous login's, and theirs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MapRoute {
@@ -216,7 +221,7 @@ impl MapRoute {
     /// The route as drawn on a flat map, ends as (latitude, longitude): one piece, or two when
     /// the short way crosses the antimeridian (each piece then runs to the map's edge), so no
     /// route is drawn across the whole world. The second value says whether it was split.
-    pub fn pieces(&self) -> (Vec<((f64, f64), (f64, f64))>, bool) {
+    pub fn pieces(&self) -> (Vec<Segment>, bool) {
         let (from, to) = (self.from, self.to);
         let step = to.1 - from.1;
         if step.abs() <= 180.0 {
@@ -468,8 +473,11 @@ mod build {
         event.place().unwrap_or_else(|| event.ip.to_string())
     }
 
+    /// A grid cell: latitude and longitude in grid steps.
+    type Cell = (i64, i64);
+
     /// A point's cell on a grid of `degrees`.
-    fn cell(point: (f64, f64), degrees: f64) -> (i64, i64) {
+    fn cell(point: Point, degrees: f64) -> Cell {
         (
             (point.0 / degrees).floor() as i64,
             (point.1 / degrees).floor() as i64,
@@ -492,7 +500,7 @@ mod build {
         matching: &[&ScoredEvent],
         located: &HashMap<IpAddr, (f64, f64)>,
     ) -> MapView {
-        let mut fine: HashMap<(i64, i64), Fine> = HashMap::new();
+        let mut fine: HashMap<Cell, Fine> = HashMap::new();
         let mut located_logins = 0;
         for event in matching {
             let Some(&point) = located.get(&event.ip) else {
@@ -516,12 +524,12 @@ mod build {
             place.longitude += point.1;
         }
         // The finest grid on which the places fit.
-        let fine_cells: Vec<(i64, i64)> = fine.keys().copied().collect();
+        let fine_cells: Vec<Cell> = fine.keys().copied().collect();
         let grid = MAP_GRIDS
             .iter()
             .copied()
             .find(|&degrees| {
-                let cells: HashSet<(i64, i64)> = fine
+                let cells: HashSet<Cell> = fine
                     .values()
                     .map(|place| {
                         let mean = (
@@ -538,7 +546,7 @@ mod build {
         struct Group<'a> {
             members: Vec<&'a Fine>,
         }
-        let mut groups: BTreeMap<(i64, i64), Group<'_>> = BTreeMap::new();
+        let mut groups: BTreeMap<Cell, Group<'_>> = BTreeMap::new();
         for key in &fine_cells {
             let place = &fine[key];
             let mean = (
@@ -553,7 +561,7 @@ mod build {
                 .members
                 .push(place);
         }
-        let mut centres: HashMap<(i64, i64), ((f64, f64), String)> = HashMap::new();
+        let mut centres: HashMap<Cell, (Point, String)> = HashMap::new();
         let mut places: Vec<MapPlace> = groups
             .into_iter()
             .map(|(key, mut group)| {
@@ -612,7 +620,7 @@ mod build {
         matching: &[&ScoredEvent],
         located: &HashMap<IpAddr, (f64, f64)>,
         grid: f64,
-        centres: &HashMap<(i64, i64), ((f64, f64), String)>,
+        centres: &HashMap<Cell, (Point, String)>,
     ) -> (Vec<MapRoute>, u64, u64) {
         let travelled: Vec<&ScoredEvent> = matching
             .iter()
@@ -650,7 +658,7 @@ mod build {
                 .cloned()
                 .unwrap_or_else(|| (point, place_label(event)))
         };
-        let mut routes: HashMap<((i64, i64), (i64, i64)), Route<'_>> = HashMap::new();
+        let mut routes: HashMap<(Cell, Cell), Route<'_>> = HashMap::new();
         let mut trips = 0;
         for event in travelled {
             let logins = &by_user[&*event.user_id];

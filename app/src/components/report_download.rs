@@ -63,13 +63,15 @@ pub fn ReportDownload(
             });
         });
     };
+    let status_testid = format!("{testid}-status");
+    let kind = label_format(&label);
     let status = move || match state.get() {
         State::Idle => None,
         State::Working { seconds } => Some(
             view! {
-                <span class="busy" data-testid=format!("{testid}-status")>
+                <span class="busy" data-testid=status_testid.clone()>
                     <span class="spinner" aria-hidden="true"></span>
-                    {format!("Generating {}… {seconds} s", label_format(&label))}
+                    {format!("Generating {kind}… {seconds} s")}
                     {note.clone().map(|note| format!(" ({note})"))}
                 </span>
             }
@@ -77,7 +79,7 @@ pub fn ReportDownload(
         ),
         State::Done { bytes, seconds } => Some(
             view! {
-                <span class="muted" data-testid=format!("{testid}-status")>
+                <span class="muted" data-testid=status_testid.clone()>
                     {format!(
                         "Ready: {} in {seconds:.1} s, saved to your downloads.",
                         service::text::bytes(bytes as u64)
@@ -88,7 +90,7 @@ pub fn ReportDownload(
         ),
         State::Failed(message) => Some(
             view! {
-                <span class="error" role="alert" data-testid=format!("{testid}-status")>
+                <span class="error" role="alert" data-testid=status_testid.clone()>
                     {format!("The file could not be made: {message}")}
                 </span>
             }
@@ -101,11 +103,11 @@ pub fn ReportDownload(
                 class="button"
                 href=href
                 download
-                data-testid=testid.clone()
+                data-testid=testid
                 aria-busy=move || matches!(state.get(), State::Working { .. }).then_some("true")
                 on:click=start
             >
-                {label.clone()}
+                {label}
             </a>
             <span role="status" aria-live="polite">{status}</span>
         </span>

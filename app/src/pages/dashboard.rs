@@ -219,7 +219,8 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
                 <BarList title="Browsers and clients" rows=dashboard.browsers testid="browsers" />
                 <BarList title="Operating systems" rows=dashboard.systems testid="systems" />
             </div>
-        })}
+        }
+        .into_any())}
     }
     .into_any()
 }

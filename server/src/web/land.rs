@@ -218,7 +218,7 @@ pub fn cut_at_antimeridian(polygon: Polygon) -> Vec<Polygon> {
     if !polygon.iter().any(crosses) {
         return vec![polygon];
     }
-    let unwrapped: Vec<Line> = polygon.iter().map(|ring| unwrapped(ring)).collect();
+    let unwrapped: Vec<Line> = polygon.iter().map(unwrapped).collect();
     let (low, high) = unwrapped
         .iter()
         .flatten()
