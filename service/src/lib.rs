@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod detection;
 pub mod notify;
 pub mod reading;
+pub mod settings_help;
 pub mod source;
 pub mod text;
 pub mod triage;
