@@ -81,7 +81,7 @@ test('the dashboard shows a kept analysis, filters it and opens a user', async (
     const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): { dispatchAction(a: object): void } } }).echarts;
     echarts.getInstanceByDom(element).dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 0 });
   });
-  await expect(mapHost).toContainText(/: [0-9,]+ logins?, highest level (Low|Medium|High|Critical)/);
+  await expect(mapHost).toContainText(/: [0-9,]+ logins?, [0-9,]+ High or above, highest level (Low|Medium|High|Critical)/);
   await page.waitForTimeout(600); // let the map's entry animation settle for the screenshot
   await keepScreenshot(page, 'dashboard');
 
@@ -139,7 +139,7 @@ test('the dashboard updates by itself when an analysis is kept', async ({ page }
   expect(errors).toEqual([]);
 });
 
-test('filters that cannot apply explain themselves and keep the page; a user's risk ignores the level', async ({ page }) => {
+test('filters that cannot apply explain themselves and keep the page; a user’s risk ignores the level', async ({ page }) => {
   const errors = collectErrors(page);
   const run = await scoreSample(page);
 

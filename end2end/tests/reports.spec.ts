@@ -52,6 +52,8 @@ test('incidents preview with evidence, filter by level, and download as CSV', as
   await page.getByTestId('report-level').selectOption('critical');
   await page.getByTestId('report-apply').click();
   await expect(page).toHaveURL(/level=critical/);
+  // The report at the new level has replaced the previous one.
+  await expect(page.getByTestId('report-incident')).toContainText(/at Critical or above/i);
   await expect(incidents.first()).toBeVisible();
   const severities = await page.locator('[data-testid="incident"] h3 .level-badge').allTextContents();
   expect(severities.length).toBeGreaterThan(0);

@@ -335,9 +335,14 @@ fn owned(events: &[&ScoredEvent]) -> Vec<ScoredEvent> {
     events.iter().map(|&event| event.clone()).collect()
 }
 
-/// Incidents of the covered logins at or above the filter's level (High by default).
+/// Incidents of the covered logins at or above the filter's level (High by default): built from
+/// the logins at that level, and themselves of that severity at least (an account's incident
+/// can be judged less severe than its riskiest login; the dashboard filters the same way).
 pub fn incidents_of(events: &[ScoredEvent], filter: &Filter) -> Vec<Incident> {
-    engine::incidents(events, &incident_params(filter))
+    let params = incident_params(filter);
+    let mut incidents = engine::incidents(events, &params);
+    incidents.retain(|incident| incident.severity >= params.min_level);
+    incidents
 }
 
 /// Incidents start at the filter's level (High by default; never below Medium, where every

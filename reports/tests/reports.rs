@@ -299,4 +299,22 @@ fn the_incident_report_groups_campaigns_first_and_pages_through_every_incident()
     .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     assert!(pdf.len() < all.len(), "fewer incidents, a smaller PDF");
+
+    // At Critical, every incident listed is Critical.
+    let critical = IncidentReport::build(
+        &input,
+        &Filter::parse(Some("critical"), None, None).unwrap(),
+    );
+    assert!(!critical.incidents.is_empty());
+    let severities: Vec<(String, RiskLevel)> = critical
+        .incidents
+        .iter()
+        .map(|incident| (incident.id.clone(), incident.severity))
+        .collect();
+    assert!(
+        severities
+            .iter()
+            .all(|(_, severity)| *severity == RiskLevel::Critical),
+        "{severities:?}"
+    );
 }

@@ -202,7 +202,7 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
                 </section>
                 <section>
                     <h2>"Countries"</h2>
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0">
                         <table class="data" data-testid="countries">
                             <thead><tr><th scope="col">"Country"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th><th scope="col">"Mean risk"</th></tr></thead>
                             <tbody>
@@ -379,7 +379,7 @@ fn UserDetailView(detail: UserDetail, query: DashboardQuery) -> impl IntoView {
                 <BarList title="Findings" rows=detail.findings testid="user-findings" />
             </div>
             <h3>"Latest logins"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data" data-testid="user-timeline">
                     <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Outcome"</th><th scope="col">"Level"</th><th scope="col">"Risk"</th><th scope="col">"Address"</th><th scope="col">"Place"</th><th scope="col">"Why"</th></tr></thead>
                     <tbody>

@@ -723,7 +723,7 @@ fn RiskyLogins(run: Run) -> impl IntoView {
             None => view! { <p class="muted">"Loading…"</p> }.into_any(),
             Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
             Some(Ok(page_now)) => view! {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table class="data" data-testid="risky-logins">
                         <thead><tr>
                             <th scope="col">"Time (UTC)"</th><th scope="col">"User"</th><th scope="col">"Address"</th>

@@ -345,7 +345,7 @@ fn ExecutiveView(report: ExecutiveReport) -> impl IntoView {
             <h3>"Top incidents"</h3>
             <IncidentBriefs report=report.clone() />
             <h3>"Riskiest users"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"Logins"</th></tr></thead>
                     <tbody>
@@ -375,7 +375,7 @@ fn IncidentBriefs(report: ExecutiveReport) -> impl IntoView {
         return view! { <p class="muted">"No incidents."</p> }.into_any();
     }
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data" data-testid="top-incidents">
                 <thead><tr><th scope="col">"Incident"</th><th scope="col">"Severity"</th><th scope="col">"What happened"</th><th scope="col">"First seen"</th><th scope="col">"Accounts"</th></tr></thead>
                 <tbody>
@@ -425,7 +425,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
                 report.threshold,
                 count(report.flagged_by_all),
             )}</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data" data-testid="detectors">
                     <thead><tr><th scope="col">"Detector"</th><th scope="col">"Enabled"</th><th scope="col">"Weight"</th><th scope="col">"Logins scored"</th><th scope="col">"Mean score"</th><th scope="col">"At or above threshold"</th></tr></thead>
                     <tbody>
@@ -447,7 +447,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
                 {chart(charts::histogram(&report.histogram, report.threshold), "Distribution of scores")}
             </div>
             <h3>"Findings by type"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data" data-testid="findings">
                     <thead><tr><th scope="col">"Finding"</th><th scope="col">"Logins"</th><th scope="col">"Users"</th><th scope="col">"High or above"</th><th scope="col">"Strongest example"</th></tr></thead>
                     <tbody>
@@ -464,7 +464,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
                 </table>
             </div>
             <h3>"Geography and networks"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead><tr><th scope="col">"Country"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th><th scope="col">"Mean risk"</th></tr></thead>
                     <tbody>
@@ -476,7 +476,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
             </div>
             <p>{report.networks.iter().map(|row| format!("{}: {}", row.name, count(row.count))).collect::<Vec<_>>().join(" · ")}</p>
             <h3>{format!("Users at Medium risk or above ({} of {})", count(report.users.len() as u64), count(report.users_total))}</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th></tr></thead>
                     <tbody>
@@ -701,7 +701,7 @@ fn IncidentArticle(incident: engine::Incident) -> impl IntoView {
                         </ul>
                         <details>
                             <summary>{format!("Timeline ({} of {} flagged logins)", incident.timeline.len(), count(incident.event_count))}</summary>
-                            <div class="table-scroll">
+                            <div class="table-scroll" tabindex="0">
                                 <table class="data">
                                     <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Account"</th><th scope="col">"Source"</th><th scope="col">"Place"</th><th scope="col">"Outcome"</th><th scope="col">"Score"</th></tr></thead>
                                     <TimelineRows timeline=incident.timeline.clone() />

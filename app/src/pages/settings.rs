@@ -95,7 +95,7 @@ fn ServerSettingsView() -> impl IntoView {
                                     " is " <code>"max_speed_kmh"</code> " under " <code>"[rules]"</code>
                                     "); " <code>"skytrace config"</code> " prints them all. A setting left out keeps its default."
                                 </p>
-                                <div class="table-scroll">
+                                <div class="table-scroll" tabindex="0">
                                     <table class="data parameters" data-testid="parameters">
                                         <thead><tr><th scope="col">"Setting"</th><th scope="col">"Value"</th><th scope="col">"Default"</th><th scope="col">"What it does"</th></tr></thead>
                                         <tbody>
