@@ -6,7 +6,7 @@
 //! chart follows the dark and light themes like the rest of the page.
 
 use charming::Chart;
-use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend};
+use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend, LegendType};
 use charming::datatype::{CompositeValue, DataPointItem};
 use charming::element::{
     AxisType, Emphasis, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType, MarkLine,
@@ -18,7 +18,7 @@ use engine::time::format_utc;
 use reports::model::TrendPoint;
 use serde_json::{Value, json};
 
-use service::dashboard::{MapPlace, MapTrip};
+use service::dashboard::MapView;
 use service::text::count;
 
 /// The name the world's countries are registered under for the map.
@@ -40,11 +40,14 @@ pub struct Palette {
     pub medium: String,
     pub high: String,
     pub critical: String,
+    /// The map's land and its borders.
+    pub land: String,
+    pub land_border: String,
 }
 
 impl Palette {
     /// The custom properties of `style/main.css` the palette is read from, in field order.
-    pub const PROPERTIES: [&'static str; 10] = [
+    pub const PROPERTIES: [&'static str; 12] = [
         "--text",
         "--muted",
         "--border",
@@ -55,6 +58,8 @@ impl Palette {
         "--medium",
         "--high",
         "--critical",
+        "--land",
+        "--land-border",
     ];
 
     /// The palette from the values of [`Self::PROPERTIES`], in order; `None` if one is empty
@@ -71,6 +76,8 @@ impl Palette {
             medium,
             high,
             critical,
+            land,
+            land_border,
         ] = values
         else {
             return None;
@@ -90,6 +97,8 @@ impl Palette {
             medium: owned(medium),
             high: owned(high),
             critical: owned(critical),
+            land: owned(land),
+            land_border: owned(land_border),
         })
     }
 
@@ -118,6 +127,8 @@ impl Default for Palette {
             medium: owned("#c79100"),
             high: owned("#e65100"),
             critical: owned("#b71c1c"),
+            land: owned("#cfd6df"),
+            land_border: owned("#a3aebb"),
         }
     }
 }
@@ -252,15 +263,23 @@ pub fn trend(points: &[TrendPoint], unit: &str, palette: &Palette) -> Value {
             CompositeValue::from((point.logins > 0).then_some(rounded))
         })
         .collect();
+    // The legend is one scrolling line at the top, and the plot starts below the axes' names,
+    // so on a phone the legend cannot wrap onto them.
     let mut chart = Chart::new()
-        .grid(Grid::new().left(56).right(48).top(36).bottom(
+        .grid(Grid::new().left(56).right(48).top(56).bottom(
             if points.len() > TREND_SLIDER_FROM_POINTS {
                 64
             } else {
                 32
             },
         ))
-        .legend(Legend::new().top(0))
+        .legend(
+            Legend::new()
+                .type_(LegendType::Scroll)
+                .top(0)
+                .left(8)
+                .right(8),
+        )
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .x_axis(Axis::new().type_(AxisType::Category).data(stamps))
         .y_axis(Axis::new().type_(AxisType::Value).name("logins"))
@@ -303,80 +322,91 @@ pub fn trend(points: &[TrendPoint], unit: &str, palette: &Palette) -> Value {
     option
 }
 
-/// Login places on the world's countries, one series per level (so the legend can hide a
-/// level), riskiest drawn last, with impossible-travel trips as curved arrows; the reader can
-/// zoom and pan. The countries must be registered as [`WORLD_MAP_NAME`] first.
-pub fn world_map(places: &[MapPlace], trips: &[MapTrip], palette: &Palette) -> Value {
+/// Login places on the world's countries, one series per level (every level, so the legend
+/// names them all and can hide any), riskiest drawn last, with the busiest impossible-travel
+/// routes as curved arrows (a route across the antimeridian as two straight pieces to the
+/// map's edges); the reader can zoom and pan. The countries must be registered as
+/// [`WORLD_MAP_NAME`] first.
+pub fn world_map(map: &MapView, palette: &Palette) -> Value {
     let mut series: Vec<Value> = RiskLevel::ALL
         .iter()
-        .filter_map(|&level| {
-            let data: Vec<Value> = places
+        .map(|&level| {
+            let data: Vec<Value> = map
+                .places
                 .iter()
                 .filter(|place| place.worst == level)
                 .map(|place| {
                     json!({
                         "name": format!(
-                            "{}: {} logins, highest level {}",
+                            "{}: {} logins, {} High or above, highest level {}",
                             place.label,
                             count(place.logins),
+                            count(place.high_or_above),
                             level.as_str()
                         ),
                         "value": [place.longitude, place.latitude, place.logins],
-                        "symbolSize": (4.0 + (place.logins as f64).sqrt() * 1.5).min(18.0),
+                        "symbolSize": (4.0 + (place.logins as f64).sqrt() * 1.2).min(20.0),
                     })
                 })
                 .collect();
-            (!data.is_empty()).then(|| {
+            json!({
+                "type": "scatter",
+                "name": level.as_str(),
+                "coordinateSystem": "geo",
+                "itemStyle": {"color": palette.level(level), "opacity": 0.85,
+                              "borderColor": palette.surface, "borderWidth": 0.5},
+                "tooltip": {"formatter": "{b}"},
+                "data": data,
+            })
+        })
+        .collect();
+    let data: Vec<Value> = map
+        .routes
+        .iter()
+        .flat_map(|route| {
+            let (pieces, split) = route.pieces();
+            let width = 1.0 + (route.trips as f64).ln_1p() * 0.8;
+            pieces.into_iter().map(move |(from, to)| {
                 json!({
-                    "type": "scatter",
-                    "name": level.as_str(),
-                    "coordinateSystem": "geo",
-                    "itemStyle": {"color": palette.level(level), "opacity": 0.85,
-                                  "borderColor": palette.surface, "borderWidth": 0.5},
-                    "tooltip": {"formatter": "{b}"},
-                    "data": data,
+                    "name": route.label,
+                    "coords": [[from.1, from.0], [to.1, to.0]],
+                    "lineStyle": {"color": palette.level(route.worst), "width": width,
+                                  "curveness": if split { 0.0 } else { 0.25 }},
                 })
             })
         })
         .collect();
-    if !trips.is_empty() {
-        let data: Vec<Value> = trips
-            .iter()
-            .map(|trip| {
-                json!({
-                    "name": trip.label,
-                    "coords": [[trip.from.1, trip.from.0], [trip.to.1, trip.to.0]],
-                    "lineStyle": {"color": palette.level(trip.level)},
-                })
-            })
-            .collect();
-        series.push(json!({
-            "type": "lines",
-            "name": "Impossible travel",
-            "coordinateSystem": "geo",
-            "zlevel": 1,
-            "lineStyle": {"width": 1.5, "opacity": 0.9, "curveness": 0.25,
-                          "color": palette.critical},
-            "effect": {"show": true, "symbol": "arrow", "symbolSize": 6, "period": 5,
-                       "trailLength": 0},
-            "tooltip": {"formatter": "{b}"},
-            "data": data,
-        }));
-    }
+    series.push(json!({
+        "type": "lines",
+        "name": "Impossible travel",
+        "coordinateSystem": "geo",
+        "zlevel": 1,
+        "lineStyle": {"width": 1.5, "opacity": 0.9, "curveness": 0.25,
+                      "color": palette.critical},
+        "effect": {"show": true, "symbol": "arrow", "symbolSize": 6, "period": 5,
+                   "trailLength": 0},
+        "tooltip": {"formatter": "{b}"},
+        "data": data,
+    }));
     json!({
         "backgroundColor": "transparent",
         "textStyle": {"color": palette.text},
         "tooltip": tooltip_style(palette, "item"),
-        "legend": {"top": 0, "textStyle": {"color": palette.text}},
+        "legend": {"top": 0, "type": "scroll", "textStyle": {"color": palette.text},
+                   "pageTextStyle": {"color": palette.text},
+                   "pageIconColor": palette.accent, "pageIconInactiveColor": palette.border,
+                   "data": ["Low", "Medium", "High", "Critical", "Impossible travel"]},
         "geo": {
             "map": WORLD_MAP_NAME,
             "roam": true,
             "scaleLimit": {"min": 1, "max": 16},
-            "top": 28,
+            "top": 32,
             "bottom": 4,
-            "itemStyle": {"areaColor": palette.surface, "borderColor": palette.border},
-            "emphasis": {"label": {"show": false},
-                         "itemStyle": {"areaColor": palette.border}},
+            "itemStyle": {"areaColor": palette.land, "borderColor": palette.land_border,
+                          "borderWidth": 0.5},
+            "emphasis": {"label": {"show": true, "color": palette.text},
+                         "itemStyle": {"areaColor": palette.land_border}},
+            "select": {"disabled": true},
             "tooltip": {"show": true, "formatter": "{b}"},
         },
         "series": series,
@@ -480,7 +510,7 @@ mod tests {
             None,
             "the stylesheet has not loaded"
         );
-        assert_eq!(Palette::from_properties(&values[..9]), None);
+        assert_eq!(Palette::from_properties(&values[..11]), None);
     }
 
     #[test]
@@ -586,27 +616,43 @@ mod tests {
     }
 
     #[test]
-    fn the_map_has_a_series_per_level_and_the_trips_as_lines() {
+    fn the_map_has_a_series_per_level_and_the_routes_as_lines() {
+        use service::dashboard::{MapPlace, MapRoute};
         let palette = Palette::default();
         let place = |label: &str, worst, logins| MapPlace {
             latitude: 59.9,
             longitude: 10.7,
             label: label.to_owned(),
             logins,
+            high_or_above: 0,
             worst,
         };
-        let places = [
-            place("Oslo, NO", RiskLevel::Low, 16),
-            place("São Paulo, BR", RiskLevel::Critical, 1),
-        ];
-        let trips = [MapTrip {
-            from: (59.9, 10.7),
-            to: (-23.5, -46.6),
-            label: "alice: Oslo → São Paulo".to_owned(),
-            level: RiskLevel::Critical,
-        }];
-        let option = world_map(&places, &trips, &palette);
+        let route = |from, to, label: &str| MapRoute {
+            from,
+            to,
+            label: label.to_owned(),
+            trips: 1,
+            users: 1,
+            worst: RiskLevel::Critical,
+        };
+        let map = MapView {
+            places: vec![
+                place("Oslo, NO", RiskLevel::Low, 16),
+                place("São Paulo, BR", RiskLevel::Critical, 1),
+            ],
+            routes: vec![
+                route((59.9, 10.7), (-23.5, -46.6), "Oslo → São Paulo"),
+                route((35.7, 139.7), (34.1, -118.2), "Tokyo → Los Angeles"),
+            ],
+            located_logins: 17,
+            grid_degrees: 0.1,
+            fine_places: 2,
+            trips: 2,
+            routes_total: 2,
+        };
+        let option = world_map(&map, &palette);
         assert_eq!(option["geo"]["map"], WORLD_MAP_NAME);
+        assert_eq!(option["geo"]["itemStyle"]["areaColor"], palette.land);
         let series = option["series"].as_array().unwrap();
         let names: Vec<&str> = series
             .iter()
@@ -614,20 +660,33 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["Low", "Critical", "Impossible travel"],
-            "riskiest drawn last"
+            ["Low", "Medium", "High", "Critical", "Impossible travel"],
+            "every level in the legend, riskiest drawn last"
         );
         assert_eq!(series[0]["data"][0]["value"], json!([10.7, 59.9, 16]));
         assert_eq!(
             series[0]["data"][0]["name"],
-            "Oslo, NO: 16 logins, highest level Low"
+            "Oslo, NO: 16 logins, 0 High or above, highest level Low"
         );
-        assert_eq!(series[1]["itemStyle"]["color"], palette.critical);
-        assert_eq!(series[2]["type"], "lines");
+        assert_eq!(series[1]["data"], json!([]), "no Medium place");
+        assert_eq!(series[3]["itemStyle"]["color"], palette.critical);
+        assert_eq!(series[4]["type"], "lines");
+        let lines = series[4]["data"].as_array().unwrap();
         assert_eq!(
-            series[2]["data"][0]["coords"],
-            json!([[10.7, 59.9], [-46.6, -23.5]])
+            lines.len(),
+            3,
+            "the route across the antimeridian is two pieces"
         );
-        assert_eq!(world_map(&[], &[], &palette)["series"], json!([]));
+        assert_eq!(lines[0]["coords"], json!([[10.7, 59.9], [-46.6, -23.5]]));
+        assert_eq!(lines[1]["coords"][1][0], 180.0);
+        assert_eq!(lines[2]["coords"][0][0], -180.0);
+        assert_eq!(lines[1]["lineStyle"]["curveness"], 0.0);
+        let empty = world_map(&MapView::default(), &palette);
+        assert_eq!(empty["series"].as_array().unwrap().len(), 5);
+        assert_eq!(
+            empty["legend"]["data"].as_array().unwrap().len(),
+            5,
+            "the legend names every level even without places"
+        );
     }
 }

@@ -44,7 +44,33 @@ test('the dashboard shows a kept analysis, filters it and opens a user', async (
   const scatter = drawnMap.series.filter((series) => series.type === 'scatter');
   expect(scatter.map((series) => series.name)).toContain('Critical');
   expect(scatter.reduce((sum, series) => sum + series.points, 0)).toBe(places);
-  expect(drawnMap.series.find((series) => series.type === 'lines')?.points).toBe(trips);
+  // A route across the antimeridian is two pieces (each to the map's edge), in both drawings.
+  const pieces = await map
+    .locator('path.trip')
+    .evaluateAll((paths) => paths.reduce((sum, path) => sum + (path.getAttribute('d')?.match(/M/g)?.length ?? 0), 0));
+  expect(drawnMap.series.find((series) => series.type === 'lines')?.points).toBe(pieces);
+  // No piece runs across the whole map (the stray horizontal lines of antimeridian routes).
+  const widest = await map.locator('path.trip').evaluateAll((paths) =>
+    Math.max(
+      0,
+      ...paths.flatMap((path) =>
+        (path.getAttribute('d') ?? '')
+          .split('M')
+          .filter((piece) => piece.length > 0)
+          .map((piece) => {
+            const numbers = piece.match(/-?[0-9.]+/g)!.map(Number);
+            return Math.abs(numbers[numbers.length - 2] - numbers[0]);
+          }),
+      ),
+    ),
+  );
+  expect(widest).toBeLessThanOrEqual(180);
+  // The legend names every level, and the caption says what the map shows of what.
+  await expect(page.getByTestId('map-legend')).toContainText('Low');
+  for (const level of ['Low', 'Medium', 'High', 'Critical']) {
+    await expect(page.getByTestId('map-legend').getByText(level, { exact: true })).toBeVisible();
+  }
+  await expect(page.getByTestId('map-caption')).toContainText(/[0-9,]+ (places|areas) from [0-9,]+ logins/);
   expect((drawnMap.option.geo as { map: string }[])[0].map).toBe('world');
   const trend = await expectInteractiveChart(page, 'trend');
   expect(trend.series.map((series) => series.name)).toEqual(['Below High', 'High or above', 'Mean risk']);
@@ -55,7 +81,7 @@ test('the dashboard shows a kept analysis, filters it and opens a user', async (
     const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): { dispatchAction(a: object): void } } }).echarts;
     echarts.getInstanceByDom(element).dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 0 });
   });
-  await expect(mapHost).toContainText(/: [0-9,]+ logins?, highest level (Low|Medium|High|Critical)/);
+  await expect(mapHost).toContainText(/: [0-9,]+ logins?, [0-9,]+ High or above, highest level (Low|Medium|High|Critical)/);
   await page.waitForTimeout(600); // let the map's entry animation settle for the screenshot
   await keepScreenshot(page, 'dashboard');
 
@@ -110,5 +136,44 @@ test('the dashboard updates by itself when an analysis is kept', async ({ page }
   // Updated in place: no reload, no navigation.
   await expect(page).toHaveURL(/\/dashboard$/);
   expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test('filters that cannot apply explain themselves and keep the page; a user’s risk ignores the level', async ({ page }) => {
+  const errors = collectErrors(page);
+  const run = await scoreSample(page);
+
+  // From after To: both dates stay in the form, the page stays, and the dates say why.
+  await page.goto(`/dashboard?run=${run}&from=2031-05-02&to=2031-05-01&level=high`);
+  await expectHydrated(page);
+  await expect(page.getByTestId('filter-problems')).toBeVisible();
+  await expect(page.getByTestId('filter-to-error')).toContainText('is before');
+  await expect(page.getByTestId('filter-from')).toHaveValue('2031-05-02');
+  await expect(page.getByTestId('filter-to')).toHaveValue('2031-05-01');
+  await expect(page.getByTestId('filter-level')).toHaveValue('high');
+  await expect(page.getByTestId('filter-from')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('metrics')).toBeVisible();
+  const high = number(await page.getByTestId('metric-logins').textContent());
+  expect(high).toBe(number(await page.getByTestId('metric-high').textContent()));
+
+  // An unknown user name says so, instead of zeros.
+  await page.getByTestId('filter-user').fill('nobody-of-that-name');
+  await page.getByTestId('filter-apply').click();
+  await expect(page.getByTestId('no-logins')).toContainText('No logins for user “nobody-of-that-name”');
+  await expect(page.getByTestId('metrics')).toHaveCount(0);
+  await expect(page.getByTestId('filter-user')).toHaveValue('nobody-of-that-name');
+
+  // The riskiest user's risk is the same with and without the level filter.
+  await page.goto(`/dashboard?run=${run}`);
+  const riskiest = (await page.getByTestId('user-link').first().textContent())!.trim();
+  const riskAt = async (level: string) => {
+    await page.goto(`/dashboard?run=${run}&focus=${encodeURIComponent(riskiest)}${level ? `&level=${level}` : ''}`);
+    const summary = (await page.getByTestId('user-summary').textContent()) ?? '';
+    return summary.match(/^Risk [0-9.]+ \((Low|Medium|High|Critical)\)/)?.[0];
+  };
+  const everything = await riskAt('');
+  expect(everything).toBeTruthy();
+  expect(await riskAt('critical')).toBe(everything);
+  expect(await riskAt('medium')).toBe(everything);
   expect(errors).toEqual([]);
 });

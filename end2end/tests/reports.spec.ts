@@ -52,6 +52,8 @@ test('incidents preview with evidence, filter by level, and download as CSV', as
   await page.getByTestId('report-level').selectOption('critical');
   await page.getByTestId('report-apply').click();
   await expect(page).toHaveURL(/level=critical/);
+  // The report at the new level has replaced the previous one.
+  await expect(page.getByTestId('report-incident')).toContainText(/at Critical or above/i);
   await expect(incidents.first()).toBeVisible();
   const severities = await page.locator('[data-testid="incident"] h3 .level-badge').allTextContents();
   expect(severities.length).toBeGreaterThan(0);
@@ -63,12 +65,55 @@ test('incidents preview with evidence, filter by level, and download as CSV', as
   expect(rows.every((row) => row.includes(',Critical,'))).toBe(true);
 });
 
+test('the incident report groups incidents, campaigns first, pages them, and the PDF shows its progress', async ({ page }) => {
+  await reportsOfSample(page);
+  const run = new URL(page.url()).searchParams.get('run')!;
+  await page.goto(`/reports?run=${run}&kind=incident&level=medium`);
+  await expectHydrated(page);
+  const groups = page.getByTestId('incident-groups');
+  await expect(groups).toContainText('Campaigns');
+  await expect(groups).toContainText('Compromised accounts');
+  // The headings come in the report's order, each group once.
+  const headings = await page.locator('h3.incident-group').evaluateAll((all) => all.map((h) => h.id));
+  const order = ['campaigns', 'compromised-accounts', 'other'];
+  expect(headings).toEqual(order.filter((id) => headings.includes(id)));
+  const range = (await page.getByTestId('incident-range').first().textContent()) ?? '';
+  const [, from, to, total] = range.match(/Incidents ([0-9,]+)–([0-9,]+) of ([0-9,]+)/)!.map((n) => Number(n.replace(/,/g, '')));
+  expect(from).toBe(1);
+  expect(to).toBe(Math.min(total, 25));
+  await expect(page.getByTestId('incident')).toHaveCount(to);
+  if (total > 25) {
+    await page.getByTestId('page-next').first().click();
+    await expect(page).toHaveURL(/page=2/);
+    await expect(page.getByTestId('incident-range').first()).toContainText('Incidents 26–');
+  }
+  // An incident named in the address opens its page; an unknown one says so.
+  await page.goto(`/reports?run=${run}&kind=incident&level=medium&incident=INC-000000000000`);
+  await expect(page.getByTestId('incident-not-found')).toContainText('INC-000000000000');
+
+  // The PDF says it is being made, then what it made.
+  await page.goto(`/reports?run=${run}&kind=incident&level=medium`);
+  await expectHydrated(page);
+  const { download, bytes } = await downloaded(page, 'download-pdf');
+  expect(download.suggestedFilename()).toMatch(/^skytrace-incident-[0-9a-f]{16}\.pdf$/);
+  expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+  await expect(page.getByTestId('download-pdf-status')).toContainText(/Ready: .* in [0-9.]+ s/);
+});
+
 test('the settings page lists no channel and the analysis settings', async ({ page }) => {
   await page.goto('/settings');
   await expectHydrated(page);
   await expect(page.getByTestId('no-channels')).toContainText('No notification channel is configured');
   await page.getByText(/Detection settings/).click();
   await expect(page.getByTestId('parameters')).toContainText('isolation_forest.n_trees');
+  // Every setting says what it does and its default.
+  const rows = page.getByTestId('parameters').locator('tbody tr');
+  expect(await rows.count()).toBeGreaterThan(40);
+  const max = rows.filter({ hasText: 'rules.max_speed_kmh' });
+  await expect(max.locator('td').nth(1)).toHaveText('1000.0');
+  await expect(max.locator('td').nth(2)).toContainText('impossible');
+  const explained = await rows.evaluateAll((all) => all.every((row) => (row.querySelectorAll('td')[2]?.textContent ?? '').length > 10));
+  expect(explained).toBe(true);
 });
 
 test('allow-list entries are added, refused with a reason, and removed on the settings page', async ({ page }) => {

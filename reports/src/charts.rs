@@ -1,5 +1,9 @@
 //! Charts as standalone SVG, drawn from report values: embedded in PDFs and shown in the web
 //! preview. Text uses the PDF's embedded fonts; colours are the app's level colours.
+//!
+//! Colours are written as attributes, for paper. Every part also carries a class (`level-high`,
+//! `base`, `risky`, `rule`, `threshold`; text is `text`), so the web preview restyles the charts
+//! in the page's theme with CSS, which takes precedence over attributes.
 
 use std::fmt::Write;
 
@@ -17,7 +21,11 @@ pub fn level_colour(level: RiskLevel) -> &'static str {
     }
 }
 
-const FONT: &str = "font-family=\"Libertinus Serif\" font-size=\"11\" fill=\"#17202b\"";
+const FONT: &str =
+    "font-family=\"Libertinus Serif\" font-size=\"11\" fill=\"#17202b\" class=\"text\"";
+/// Width of one character of [`FONT`] at most, for room beside bars (digits and capitals of an
+/// 11-point serif are narrower than this).
+const CHAR_WIDTH: f64 = 6.2;
 const MUTED: &str = "#5b6776";
 const BASE: &str = "#9fb3c8";
 const RISKY: &str = "#b71c1c";
@@ -57,12 +65,13 @@ pub fn levels(levels: &[(RiskLevel, u64)]) -> String {
         };
         let _ = write!(
             svg,
-            "<text x=\"0\" y=\"{}\" {FONT}>{}</text><rect x=\"{label_width}\" y=\"{}\" width=\"{length:.1}\" height=\"{}\" fill=\"{}\" rx=\"2\"/><text x=\"{:.1}\" y=\"{}\" {FONT}>{}</text>",
+            "<text x=\"0\" y=\"{}\" {FONT}>{}</text><rect x=\"{label_width}\" y=\"{}\" width=\"{length:.1}\" height=\"{}\" fill=\"{}\" class=\"level-{}\" rx=\"2\"/><text x=\"{:.1}\" y=\"{}\" {FONT}>{}</text>",
             y + 13,
             level.as_str(),
             y + 3,
             row - 8,
             level_colour(*level),
+            level.as_str().to_lowercase(),
             label_width + length + 6.0,
             y + 13,
             thousands(*count)
@@ -85,7 +94,7 @@ pub fn trend(points: &[TrendPoint], unit: &str) -> String {
     let bar = (slot * 0.8).max(0.5);
     let _ = write!(
         svg,
-        "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"{MUTED}\" stroke-width=\"0.6\"/><text x=\"{2}\" y=\"{3}\" text-anchor=\"end\" {FONT}>{4}</text><text x=\"{2}\" y=\"{5}\" text-anchor=\"end\" {FONT}>0</text>",
+        "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"{MUTED}\" stroke-width=\"0.6\" class=\"rule\"/><text x=\"{2}\" y=\"{3}\" text-anchor=\"end\" {FONT}>{4}</text><text x=\"{2}\" y=\"{5}\" text-anchor=\"end\" {FONT}>0</text>",
         top + plot_height,
         width as f64 - 8.0,
         left - 6.0,
@@ -99,13 +108,13 @@ pub fn trend(points: &[TrendPoint], unit: &str) -> String {
         let risky = point.high_or_above as f64 / max * plot_height;
         let _ = write!(
             svg,
-            "<rect x=\"{x:.2}\" y=\"{:.2}\" width=\"{bar:.2}\" height=\"{total:.2}\" fill=\"{BASE}\"/>",
+            "<rect x=\"{x:.2}\" y=\"{:.2}\" width=\"{bar:.2}\" height=\"{total:.2}\" fill=\"{BASE}\" class=\"base\"/>",
             top + plot_height - total
         );
         if point.high_or_above > 0 {
             let _ = write!(
                 svg,
-                "<rect x=\"{x:.2}\" y=\"{:.2}\" width=\"{bar:.2}\" height=\"{:.2}\" fill=\"{RISKY}\"/>",
+                "<rect x=\"{x:.2}\" y=\"{:.2}\" width=\"{bar:.2}\" height=\"{:.2}\" fill=\"{RISKY}\" class=\"risky\"/>",
                 top + plot_height - risky,
                 risky.max(1.0)
             );
@@ -170,17 +179,18 @@ pub fn histogram(bins: &[u64], threshold: f64) -> String {
         };
         let _ = write!(
             svg,
-            "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{h:.2}\" fill=\"{}\"/>",
+            "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{h:.2}\" fill=\"{}\" class=\"level-{}\"/>",
             left + index as f64 * slot + 1.0,
             top + plot_height - h,
             slot - 2.0,
-            level_colour(level)
+            level_colour(level),
+            level.as_str().to_lowercase()
         );
     }
     let x = left + threshold.clamp(0.0, 1.0) * plot_width;
     let _ = write!(
         svg,
-        "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"{MUTED}\" stroke-width=\"0.6\"/><line x1=\"{x:.1}\" y1=\"{top}\" x2=\"{x:.1}\" y2=\"{0}\" stroke=\"#17202b\" stroke-dasharray=\"4 3\"/><text x=\"{2:.1}\" y=\"{3}\" {FONT}>threshold {threshold:.2}</text><text x=\"{4}\" y=\"{5}\" text-anchor=\"end\" {FONT}>{6}</text>",
+        "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"{MUTED}\" stroke-width=\"0.6\" class=\"rule\"/><line x1=\"{x:.1}\" y1=\"{top}\" x2=\"{x:.1}\" y2=\"{0}\" stroke=\"#17202b\" stroke-dasharray=\"4 3\" class=\"threshold\"/><text x=\"{2:.1}\" y=\"{3}\" {FONT}>threshold {threshold:.2}</text><text x=\"{4}\" y=\"{5}\" text-anchor=\"end\" {FONT}>{6}</text>",
         top + plot_height,
         width as f64 - 8.0,
         (x - 80.0).max(left + 2.0),
@@ -201,12 +211,26 @@ pub fn histogram(bins: &[u64], threshold: f64) -> String {
     svg
 }
 
-/// Horizontal bars of logins per country, the High-or-above part in red.
+/// Horizontal bars of logins per country, the High-or-above part in red, each with its figures
+/// after it; the bars leave room for the longest figures, so none is cut off.
 pub fn countries(rows: &[CountryRow]) -> String {
     let (width, row, label_width) = (260u32, 19u32, 56.0);
     let height = row * rows.len().max(1) as u32 + 8;
     let max = rows.iter().map(|r| r.logins).max().unwrap_or(0).max(1) as f64;
-    let bar_space = width as f64 - label_width - 90.0;
+    let figures = |country: &CountryRow| {
+        format!(
+            "{} ({} High+)",
+            thousands(country.logins),
+            thousands(country.high_or_above)
+        )
+    };
+    let widest = rows
+        .iter()
+        .map(|country| figures(country).chars().count())
+        .max()
+        .unwrap_or(0) as f64
+        * CHAR_WIDTH;
+    let bar_space = (width as f64 - label_width - 6.0 - widest).max(24.0);
     let mut svg = open(width, height, "Logins by country");
     for (index, country) in rows.iter().enumerate() {
         let y = 4 + index as u32 * row;
@@ -214,7 +238,7 @@ pub fn countries(rows: &[CountryRow]) -> String {
         let risky = country.high_or_above as f64 / max * bar_space;
         let _ = write!(
             svg,
-            "<text x=\"0\" y=\"{}\" {FONT}>{}</text><rect x=\"{label_width}\" y=\"{}\" width=\"{total:.1}\" height=\"{}\" fill=\"{BASE}\"/>",
+            "<text x=\"0\" y=\"{}\" {FONT}>{}</text><rect x=\"{label_width}\" y=\"{}\" width=\"{total:.1}\" height=\"{}\" fill=\"{BASE}\" class=\"base\"/>",
             y + 13,
             escape(&country.country),
             y + 3,
@@ -223,7 +247,7 @@ pub fn countries(rows: &[CountryRow]) -> String {
         if country.high_or_above > 0 {
             let _ = write!(
                 svg,
-                "<rect x=\"{label_width}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"{RISKY}\"/>",
+                "<rect x=\"{label_width}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"{RISKY}\" class=\"risky\"/>",
                 y + 3,
                 risky.max(2.0),
                 row - 8
@@ -231,11 +255,10 @@ pub fn countries(rows: &[CountryRow]) -> String {
         }
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{}\" {FONT}>{} ({} High+)</text>",
+            "<text x=\"{:.1}\" y=\"{}\" {FONT}>{}</text>",
             label_width + total + 6.0,
             y + 13,
-            thousands(country.logins),
-            thousands(country.high_or_above)
+            figures(country)
         );
     }
     svg.push_str("</svg>");
@@ -262,5 +285,26 @@ mod tests {
         assert!(trend(&[], "day").ends_with("</svg>"));
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(thousands(12), "12");
+    }
+
+    /// Regression: "33,916 (2,775 High+)" ran past the chart's edge.
+    #[test]
+    fn country_figures_fit_inside_the_chart() {
+        let row = |country: &str, logins, high_or_above| CountryRow {
+            country: country.to_owned(),
+            logins,
+            high_or_above,
+            mean_risk: 0.1,
+        };
+        let svg = countries(&[row("NO", 33_916, 2_775), row("SE", 1_204, 3)]);
+        let width: f64 = 260.0;
+        for text in svg.split("<text x=\"").skip(1) {
+            let x: f64 = text[..text.find('"').unwrap()].parse().unwrap();
+            let content = &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()];
+            let end = x + content.chars().count() as f64 * CHAR_WIDTH;
+            assert!(end <= width, "{content:?} ends at {end:.0} of {width}");
+        }
+        assert!(svg.contains("33,916 (2,775 High+)"));
+        assert!(svg.contains("class=\"risky\"") && svg.contains("class=\"text\""));
     }
 }

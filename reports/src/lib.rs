@@ -14,7 +14,10 @@ pub mod siem;
 use serde::{Deserialize, Serialize};
 
 pub use filter::Filter;
-pub use model::{ExecutiveReport, IncidentReport, ReportInput, TechnicalReport};
+pub use model::{
+    ExecutiveReport, IncidentGroup, IncidentPage, IncidentReport, PDF_INCIDENTS, ReportInput,
+    TechnicalReport,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -154,12 +157,68 @@ impl ReportFormat {
     }
 }
 
-/// Writes the report of `kind` as `format`.
+/// How a report is written, beyond what it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Incidents an incident report's PDF holds at most, the most severe
+    /// ([`IncidentReport::most_severe`]); the PDF says how many more there are and where. The
+    /// CSV and JSON always hold every incident.
+    pub pdf_incidents: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            pdf_incidents: PDF_INCIDENTS,
+        }
+    }
+}
+
+/// Writes the report of `kind` as `format`, with the default [`RenderOptions`].
 pub fn render(
     kind: ReportKind,
     format: ReportFormat,
     input: &ReportInput<'_>,
     filter: &Filter,
+) -> Result<Vec<u8>, ReportError> {
+    render_with(kind, format, input, filter, &RenderOptions::default())
+}
+
+/// Writes an incident report already built as `format`.
+pub fn render_incidents(
+    report: &IncidentReport,
+    format: ReportFormat,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, ReportError> {
+    let mut out = Vec::new();
+    match format {
+        ReportFormat::Csv => export::incidents_csv(report, &mut out)?,
+        ReportFormat::Json => export::json(report, &mut out)?,
+        ReportFormat::Pdf => {
+            let shown = report.most_severe(options.pdf_incidents);
+            out = typeset(Document::Incident {
+                shown: &shown,
+                whole: report,
+            })?;
+        }
+        ReportFormat::Ecs | ReportFormat::Ocsf => {
+            return Err(ReportError::Unsupported {
+                kind: ReportKind::Incident.name(),
+                format: format.name(),
+                supported: "pdf, csv, json".to_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the report of `kind` as `format`.
+pub fn render_with(
+    kind: ReportKind,
+    format: ReportFormat,
+    input: &ReportInput<'_>,
+    filter: &Filter,
+    options: &RenderOptions,
 ) -> Result<Vec<u8>, ReportError> {
     let unsupported = || ReportError::Unsupported {
         kind: kind.name(),
@@ -204,13 +263,7 @@ pub fn render(
             }
         }
         (ReportKind::Incident, format) => {
-            let report = IncidentReport::build(input, filter);
-            match format {
-                ReportFormat::Csv => export::incidents_csv(&report, &mut out)?,
-                ReportFormat::Json => export::json(&report, &mut out)?,
-                ReportFormat::Pdf => out = typeset(Document::Incident(&report))?,
-                ReportFormat::Ecs | ReportFormat::Ocsf => return Err(unsupported()),
-            }
+            out = render_incidents(&IncidentReport::build(input, filter), format, options)?;
         }
     }
     Ok(out)
@@ -220,7 +273,12 @@ pub fn render(
 pub enum Document<'a> {
     Executive(&'a ExecutiveReport),
     Technical(&'a TechnicalReport),
-    Incident(&'a IncidentReport),
+    /// The incidents `shown` (the most severe, at most [`RenderOptions::pdf_incidents`]) of the
+    /// `whole` report.
+    Incident {
+        shown: &'a IncidentReport,
+        whole: &'a IncidentReport,
+    },
 }
 
 fn typeset(document: Document<'_>) -> Result<Vec<u8>, ReportError> {

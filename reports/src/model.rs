@@ -195,13 +195,113 @@ pub struct TechnicalReport {
     pub users_total: u64,
 }
 
-/// Every incident with its timeline and evidence.
+/// Every incident with its timeline and evidence, in [`IncidentGroup`] order (campaigns, then
+/// compromised accounts, then the rest), most severe first within each.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IncidentReport {
     pub meta: ReportMeta,
     pub params: IncidentParams,
+    /// Incidents per severity, Medium to Critical.
     pub counts: Vec<(RiskLevel, u64)>,
+    /// Incidents per group, in the report's order (groups without incidents included).
+    #[serde(default)]
+    pub groups: Vec<(IncidentGroup, u64)>,
     pub incidents: Vec<Incident>,
+}
+
+/// The parts of the incident report, in order: what attacks many accounts first, then the
+/// accounts an attacker got into, then whatever else reached the report's level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentGroup {
+    /// Brute force, spraying and stuffing across accounts and addresses.
+    Campaigns,
+    /// Accounts judged compromised with a risky sign-in that succeeded.
+    CompromisedAccounts,
+    /// Account incidents in which no risky sign-in succeeded (at this level).
+    Other,
+}
+
+impl IncidentGroup {
+    pub const ALL: [Self; 3] = [Self::Campaigns, Self::CompromisedAccounts, Self::Other];
+
+    pub fn of(incident: &Incident) -> Self {
+        match incident.kind {
+            IncidentKind::Source => Self::Campaigns,
+            IncidentKind::Account if incident.succeeded() => Self::CompromisedAccounts,
+            IncidentKind::Account => Self::Other,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Campaigns => "Campaigns",
+            Self::CompromisedAccounts => "Compromised accounts",
+            Self::Other => "Other incidents",
+        }
+    }
+
+    /// For addresses and element ids: `campaigns`, `compromised-accounts`, `other`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Campaigns => "campaigns",
+            Self::CompromisedAccounts => "compromised-accounts",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_slug(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|group| group.slug().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// One sentence on what the group holds.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Campaigns => {
+                "Password guessing, spraying and credential stuffing against one account or many, from one address or hundreds: block the sources and protect the targeted accounts."
+            }
+            Self::CompromisedAccounts => {
+                "Accounts whose evidence says an attacker signed in: contain these first (revoke sessions, reset the password, review what was done)."
+            }
+            Self::Other => {
+                "Accounts with risky logins at this level in which no risky sign-in succeeded: review them."
+            }
+        }
+    }
+}
+
+/// Incidents shown per page of the incident report in the app.
+pub const INCIDENTS_PER_PAGE: usize = 25;
+/// Incidents in an incident report's PDF at most: the most severe ([`IncidentReport::most_severe`]);
+/// the CSV and JSON exports hold them all.
+pub const PDF_INCIDENTS: usize = 100;
+
+/// One page of an incident report, for the app: the report's figures and this page's incidents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentPage {
+    pub meta: ReportMeta,
+    pub params: IncidentParams,
+    pub counts: Vec<(RiskLevel, u64)>,
+    /// Every group with its incidents and the page (0-based) its first one is on.
+    pub groups: Vec<GroupPage>,
+    pub total: u64,
+    /// 0-based; `pages` is at least 1.
+    pub page: usize,
+    pub pages: usize,
+    pub per_page: usize,
+    /// Position in the report (0-based) of this page's first incident.
+    pub first_index: usize,
+    pub incidents: Vec<(IncidentGroup, Incident)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupPage {
+    pub group: IncidentGroup,
+    pub count: u64,
+    /// The page its first incident is on (`None` when the group is empty).
+    pub first_page: Option<usize>,
 }
 
 pub const HISTOGRAM_BINS: usize = 20;
@@ -726,6 +826,17 @@ impl IncidentReport {
     pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
         let events = covered(input, filter);
         let incidents = incidents_of(input, filter);
+        Self::of(
+            meta("Incident report", input, filter, &events),
+            IncidentParams::default(),
+            incidents,
+        )
+    }
+
+    /// The report of `incidents` (in any order): counted, and put in the report's order.
+    pub fn of(meta: ReportMeta, params: IncidentParams, mut incidents: Vec<Incident>) -> Self {
+        // Stable: within a group, the engine's order (most severe, then earliest) stays.
+        incidents.sort_by_key(IncidentGroup::of);
         let counts = RiskLevel::ALL
             .iter()
             .map(|&level| {
@@ -734,11 +845,94 @@ impl IncidentReport {
             })
             .filter(|(level, _)| *level >= RiskLevel::Medium)
             .collect();
+        let groups = IncidentGroup::ALL
+            .into_iter()
+            .map(|group| {
+                let count = incidents
+                    .iter()
+                    .filter(|incident| IncidentGroup::of(incident) == group)
+                    .count();
+                (group, count as u64)
+            })
+            .collect();
         Self {
-            meta: meta("Incident report", input, filter, &events),
-            params: IncidentParams::default(),
+            meta,
+            params,
             counts,
+            groups,
             incidents,
         }
+    }
+
+    /// Page `page` (0-based, clamped to the last) of `per_page` incidents.
+    pub fn page(&self, page: usize, per_page: usize) -> IncidentPage {
+        let per_page = per_page.max(1);
+        let total = self.incidents.len();
+        let pages = total.div_ceil(per_page).max(1);
+        let page = page.min(pages - 1);
+        let first_index = page * per_page;
+        let mut start = 0;
+        let groups = self
+            .groups
+            .iter()
+            .map(|&(group, count)| {
+                let first_page = (count > 0).then(|| start / per_page);
+                start += count as usize;
+                GroupPage {
+                    group,
+                    count,
+                    first_page,
+                }
+            })
+            .collect();
+        IncidentPage {
+            meta: self.meta.clone(),
+            params: self.params,
+            counts: self.counts.clone(),
+            groups,
+            total: total as u64,
+            page,
+            pages,
+            per_page,
+            first_index,
+            incidents: self
+                .incidents
+                .iter()
+                .skip(first_index)
+                .take(per_page)
+                .map(|incident| (IncidentGroup::of(incident), incident.clone()))
+                .collect(),
+        }
+    }
+
+    /// The page (0-based) of `per_page` incidents the incident `id` is on, if it is in the report.
+    pub fn page_of(&self, id: &str, per_page: usize) -> Option<usize> {
+        self.incidents
+            .iter()
+            .position(|incident| incident.id.eq_ignore_ascii_case(id.trim()))
+            .map(|index| index / per_page.max(1))
+    }
+
+    /// The `limit` most severe incidents (Critical first; then those in which a sign-in
+    /// succeeded, the highest peak score, the earliest), kept in the report's order: what a PDF
+    /// holds.
+    pub fn most_severe(&self, limit: usize) -> Self {
+        let mut ranked: Vec<usize> = (0..self.incidents.len()).collect();
+        ranked.sort_by(|&a, &b| {
+            let (a, b) = (&self.incidents[a], &self.incidents[b]);
+            b.severity
+                .cmp(&a.severity)
+                .then(b.succeeded().cmp(&a.succeeded()))
+                .then(b.peak_score.total_cmp(&a.peak_score))
+                .then(a.first_ms.cmp(&b.first_ms))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        ranked.truncate(limit);
+        ranked.sort_unstable();
+        let incidents = ranked
+            .into_iter()
+            .map(|index| self.incidents[index].clone())
+            .collect();
+        Self::of(self.meta.clone(), self.params, incidents)
     }
 }

@@ -54,12 +54,19 @@ pub fn typeset(document: Document<'_>) -> Result<Vec<u8>, ReportError> {
                 ),
             ],
         ),
-        Document::Incident(report) => {
-            let mut report = report.clone();
+        Document::Incident { shown, whole } => {
+            let mut report = shown.clone();
             for incident in &mut report.incidents {
                 incident.timeline = condensed(&incident.timeline, PDF_TIMELINE);
             }
-            ("incident", serde_json::to_value(&report)?, Vec::new())
+            let mut report = serde_json::to_value(&report)?;
+            // The whole report's figures, so the PDF says what it leaves out and where it is.
+            report["whole"] = serde_json::json!({
+                "total": whole.incidents.len(),
+                "counts": whole.counts,
+                "groups": whole.groups,
+            });
+            ("incident", report, Vec::new())
         }
     };
     let mut data = Map::new();

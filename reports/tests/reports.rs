@@ -236,3 +236,90 @@ fn csv_cells_never_start_a_formula() {
         );
     }
 }
+
+#[test]
+fn the_incident_report_groups_campaigns_first_and_pages_through_every_incident() {
+    use reports::IncidentReport;
+    use reports::model::IncidentGroup;
+
+    let analysed = sample();
+    let input = input(&analysed);
+    let filter = Filter::parse(Some("medium"), None, None).unwrap();
+    let report = IncidentReport::build(&input, &filter);
+    let total = report.incidents.len();
+    assert!(total > 3, "the sample has incidents at Medium: {total}");
+    // Groups in order, their counts adding up, incidents in group order.
+    let order: Vec<IncidentGroup> = report.groups.iter().map(|(group, _)| *group).collect();
+    assert_eq!(order, IncidentGroup::ALL);
+    assert_eq!(
+        report.groups.iter().map(|(_, n)| *n).sum::<u64>(),
+        total as u64
+    );
+    let groups: Vec<IncidentGroup> = report.incidents.iter().map(IncidentGroup::of).collect();
+    assert!(
+        groups.is_sorted(),
+        "campaigns, then compromised accounts, then the rest"
+    );
+
+    // Pages of 3 hold every incident once, in order; each group's first page is where it starts.
+    let per_page = 3;
+    let first = report.page(0, per_page);
+    assert_eq!(first.pages, total.div_ceil(per_page));
+    let mut seen = Vec::new();
+    for number in 0..first.pages {
+        let page = report.page(number, per_page);
+        assert_eq!(page.first_index, number * per_page);
+        assert!(page.incidents.len() <= per_page);
+        seen.extend(page.incidents.into_iter().map(|(_, incident)| incident.id));
+    }
+    let ids: Vec<String> = report.incidents.iter().map(|i| i.id.clone()).collect();
+    assert_eq!(seen, ids);
+    for counted in &first.groups {
+        let start = groups.iter().position(|group| *group == counted.group);
+        assert_eq!(counted.first_page, start.map(|index| index / per_page));
+    }
+    let last = ids.last().unwrap();
+    assert_eq!(report.page_of(last, per_page), Some(first.pages - 1));
+    assert_eq!(report.page_of("INC-NOTANINCIDENT", per_page), None);
+    // A page past the end is the last page.
+    assert_eq!(report.page(first.pages + 5, per_page).page, first.pages - 1);
+
+    // The PDF holds the most severe few, the CSV every one.
+    let few = report.most_severe(2);
+    assert_eq!(few.incidents.len(), 2);
+    let worst = report.incidents.iter().map(|i| i.severity).max().unwrap();
+    assert_eq!(few.incidents[0].severity, worst);
+    let options = reports::RenderOptions { pdf_incidents: 2 };
+    let csv = reports::render_incidents(&report, ReportFormat::Csv, &options).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(ids.iter().all(|id| csv.contains(id.as_str())));
+    let pdf = reports::render_incidents(&report, ReportFormat::Pdf, &options).unwrap();
+    let all = reports::render_incidents(
+        &report,
+        ReportFormat::Pdf,
+        &reports::RenderOptions {
+            pdf_incidents: total,
+        },
+    )
+    .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.len() < all.len(), "fewer incidents, a smaller PDF");
+
+    // At Critical, every incident listed is Critical.
+    let critical = IncidentReport::build(
+        &input,
+        &Filter::parse(Some("critical"), None, None).unwrap(),
+    );
+    assert!(!critical.incidents.is_empty());
+    let severities: Vec<(String, RiskLevel)> = critical
+        .incidents
+        .iter()
+        .map(|incident| (incident.id.clone(), incident.severity))
+        .collect();
+    assert!(
+        severities
+            .iter()
+            .all(|(_, severity)| *severity == RiskLevel::Critical),
+        "{severities:?}"
+    );
+}

@@ -147,6 +147,11 @@ pub struct ReportArgs {
     /// Only logins before this time, or up to the end of this date.
     #[arg(long)]
     pub to: Option<String>,
+    /// Incident PDFs: how many incidents the PDF holds, the most severe (the CSV and JSON hold
+    /// every incident).
+    #[arg(long, default_value_t = reports::PDF_INCIDENTS,
+          value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u32).range(1..=2000), |top| top as usize))]
+    pub top: usize,
     /// TOML file with the analysis settings and [input] table (analysed logs).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -1,6 +1,11 @@
 //! What the dashboard shows of a kept analysis, computed on the server from its scored logins.
+//!
+//! The filters choose which logins are counted and listed; they never change how a user or an
+//! incident was scored: a user's risk, the accounts' verdicts and the run's incidents are the
+//! run's own conclusions, computed once over every login ([`RunFacts`]), and every count is the
+//! run's [`engine::figures::Figures`] for the filters, as the reports and the API count them.
 
-use crate::text::query_value;
+use crate::text::{count, counted, query_value};
 use engine::{RiskLevel, ScoredEvent, UserRisk};
 use reports::model::{CountRow, CountryRow, TrendPoint};
 use serde::{Deserialize, Serialize};
@@ -66,6 +71,9 @@ pub const TIMELINE_ROWS: usize = 50;
 pub struct Dashboard {
     pub run_id: String,
     pub file_name: String,
+    /// The run's first and last login, whatever the filters.
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
     /// Logins of the analysis, and those matching the filters (everything below counts these).
     pub total: u64,
     pub matching: u64,
@@ -73,6 +81,7 @@ pub struct Dashboard {
     pub high_or_above: u64,
     pub failures: u64,
     pub countries: u64,
+    /// The run's incidents with a login the filters select.
     pub incidents: u64,
     pub travel_incidents: u64,
     /// Verdicts of the accounts with a matching login.
@@ -82,47 +91,173 @@ pub struct Dashboard {
     /// Logins, risky logins and mean risk per day (per hour under three days).
     pub trend: Vec<TrendPoint>,
     pub trend_unit: String,
+    /// Users with matching logins, by their risk in the run (riskiest first).
     pub top_users: Vec<UserRisk>,
     pub top_countries: Vec<CountryRow>,
     pub devices: Vec<CountRow>,
     pub browsers: Vec<CountRow>,
     pub systems: Vec<CountRow>,
-    /// Where the logins came from (located ones, at most [`MAP_PLACES`]), and the trips that
-    /// were impossible travel (at most [`MAP_TRIPS`]).
-    pub places: Vec<MapPlace>,
-    pub trips: Vec<MapTrip>,
+    pub map: MapView,
     pub focus: Option<UserDetail>,
+    /// Filters that could not be applied, each with why; the others are applied.
+    pub problems: Vec<FilterProblem>,
+    /// The user filter, when no user of the run has a name containing it.
+    pub unknown_user: Option<String>,
 }
 
-/// Places and trips drawn on the map at most (the riskiest first).
-pub const MAP_PLACES: usize = 500;
-pub const MAP_TRIPS: usize = 200;
+/// A filter the dashboard could not apply: which field (`from`, `to`, `level`) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterProblem {
+    pub field: String,
+    pub message: String,
+}
 
-/// Logins from one place (coordinates rounded to 0.1°).
+impl Dashboard {
+    /// The problem with `field`, if any.
+    pub fn problem(&self, field: &str) -> Option<&FilterProblem> {
+        self.problems.iter().find(|problem| problem.field == field)
+    }
+}
+
+/// Places drawn on the map at most: finer places are grouped on a coarser grid until they fit.
+pub const MAP_PLACES: usize = 300;
+/// Routes (impossible-travel trips between two places) drawn at most, the busiest.
+pub const MAP_ROUTES: usize = 40;
+/// The grids places are grouped on, finest first (degrees; 0.1° is about a town).
+pub const MAP_GRIDS: [f64; 8] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0];
+
+/// Where the matching logins came from, grouped to fit the map, and the impossible-travel
+/// routes between the places; with what was left out, so the map can say what it shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MapView {
+    /// Riskiest last (drawn on top).
+    pub places: Vec<MapPlace>,
+    /// The busiest routes, riskiest last.
+    pub routes: Vec<MapRoute>,
+    /// Matching logins on the map (the others have no known location).
+    pub located_logins: u64,
+    /// The grid the places are grouped on, in degrees.
+    pub grid_degrees: f64,
+    /// Distinct places (on the finest grid) before grouping.
+    pub fine_places: u64,
+    /// Impossible-travel trips among the matching logins with both ends located, and the
+    /// distinct routes between places they make (of which `routes` are the busiest).
+    pub trips: u64,
+    pub routes_total: u64,
+}
+
+impl MapView {
+    /// What the map shows, in a sentence: places (or areas, when grouped) and logins, the
+    /// logins it could not place, and the routes shown of all.
+    pub fn describe(&self, matching: u64) -> String {
+        let shown = self.places.len() as u64;
+        let mut text = if self.grid_degrees > MAP_GRIDS[0] {
+            format!(
+                "{} from {} ({} grouped on a {}° grid)",
+                counted(shown, "area"),
+                counted(self.located_logins, "login"),
+                counted(self.fine_places, "place"),
+                self.grid_degrees
+            )
+        } else {
+            format!(
+                "{} from {}",
+                counted(shown, "place"),
+                counted(self.located_logins, "login")
+            )
+        };
+        if self.located_logins < matching {
+            text.push_str(&format!(
+                "; {} without a known location",
+                counted(matching - self.located_logins, "login")
+            ));
+        }
+        match (self.routes.len() as u64, self.routes_total) {
+            (_, 0) => text.push_str("; no impossible travel."),
+            (shown, total) if shown == total => text.push_str(&format!(
+                "; impossible travel: {} ({}).",
+                counted(total, "route"),
+                counted(self.trips, "trip")
+            )),
+            (shown, total) => text.push_str(&format!(
+                "; impossible travel: the {shown} busiest routes of {} shown ({}).",
+                count(total),
+                counted(self.trips, "trip")
+            )),
+        }
+        text
+    }
+}
+
+/// Logins from one place, or from a grid cell's places grouped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MapPlace {
+    /// The logins' mean position.
     pub latitude: f64,
     pub longitude: f64,
+    /// "Oslo, NO", or "Oslo, NO and 3 more places" for a group.
     pub label: String,
     pub logins: u64,
+    pub high_or_above: u64,
     /// The highest level of a login from here.
     pub worst: RiskLevel,
 }
 
-/// A login flagged as impossible travel, from the place of the user's previous login.
+/// A position: latitude and longitude in degrees.
+pub type Point = (f64, f64);
+/// A line on the map from one point to another.
+pub type Segment = (Point, Point);
+
+/// Impossible-travel trips from one place to another (their previous login's, and theirs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MapTrip {
+pub struct MapRoute {
+    /// Latitude and longitude of both ends.
     pub from: (f64, f64),
     pub to: (f64, f64),
     pub label: String,
-    pub level: RiskLevel,
+    pub trips: u64,
+    pub users: u64,
+    pub worst: RiskLevel,
+}
+
+impl MapRoute {
+    /// The route as drawn on a flat map, ends as (latitude, longitude): one piece, or two when
+    /// the short way crosses the antimeridian (each piece then runs to the map's edge), so no
+    /// route is drawn across the whole world. The second value says whether it was split.
+    pub fn pieces(&self) -> (Vec<Segment>, bool) {
+        let (from, to) = (self.from, self.to);
+        let step = to.1 - from.1;
+        if step.abs() <= 180.0 {
+            return (vec![(from, to)], false);
+        }
+        // The other way round: `to` one turn east or west of where it is drawn.
+        let shifted = if step > 0.0 {
+            to.1 - 360.0
+        } else {
+            to.1 + 360.0
+        };
+        let edge = if step > 0.0 { -180.0 } else { 180.0 };
+        let t = (edge - from.1) / (shifted - from.1);
+        let latitude = from.0 + t * (to.0 - from.0);
+        (
+            vec![
+                ((from.0, from.1), (latitude, edge)),
+                ((latitude, -edge), to),
+            ],
+            true,
+        )
+    }
 }
 
 /// One user's logins within the filters: where from, on what, what was found, and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserDetail {
     pub user_id: String,
+    /// Their risk in the run (all their logins, whatever the filters).
     pub risk: Option<UserRisk>,
+    /// Their logins in the whole run; 0 when the run has none of theirs.
+    pub in_run: u64,
+    /// Their logins matching the filters (what is listed below).
     pub logins: u64,
     pub places: Vec<CountRow>,
     pub devices: Vec<CountRow>,
@@ -132,75 +267,178 @@ pub struct UserDetail {
 }
 
 #[cfg(feature = "runtime")]
-pub use build::build;
+pub use build::{RunFacts, build};
 
 #[cfg(feature = "runtime")]
 mod build {
-    use std::collections::{BTreeMap, HashMap, HashSet};
+    use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
     use std::net::IpAddr;
 
     use engine::AnalysisConfig;
     use engine::enrich::described_parts;
-    use engine::figures::{Conclusions, Figures, selected_users};
+    use engine::figures::Selection;
+    use engine::figures::{Conclusions, Figures};
     use engine::incidents::kind_title;
     use engine::{FindingKind, ScoredEvent};
-    use reports::filter::Filter;
+    use reports::filter::{Filter, parse_level};
     use reports::model::{countries, sorted_counts, trend};
 
     use super::*;
 
-    /// The dashboard of `events` (one analysis, with what it concluded and its settings) for
-    /// `query`; `Err` names a bad filter. Its counts are the run's [`Figures`] for the filters,
-    /// as the reports and the API count them. `locate` gives an address's latitude and longitude,
-    /// when known.
-    #[allow(clippy::too_many_arguments)]
+    /// What is computed once per run, whatever the filters: what the run concluded (users'
+    /// risk, accounts' verdicts, campaigns, incidents) and where each address is.
+    pub struct RunFacts {
+        pub conclusions: Conclusions,
+        pub located: HashMap<IpAddr, (f64, f64)>,
+    }
+
+    impl RunFacts {
+        /// The facts of `events` with what the run concluded from them; `locate` gives an
+        /// address's latitude and longitude, when known.
+        pub fn of(
+            events: &[ScoredEvent],
+            conclusions: Conclusions,
+            locate: &dyn Fn(IpAddr) -> Option<(f64, f64)>,
+        ) -> Self {
+            let mut located = HashMap::new();
+            let mut tried = HashSet::new();
+            for event in events {
+                if tried.insert(event.ip)
+                    && let Some(point) = locate(event.ip)
+                {
+                    located.insert(event.ip, point);
+                }
+            }
+            Self {
+                conclusions,
+                located,
+            }
+        }
+    }
+
+    /// The filters that parse, and a problem for each that does not.
+    fn read_filters(query: &DashboardQuery) -> (Filter, Vec<FilterProblem>) {
+        let mut problems = Vec::new();
+        let mut problem = |field: &str, message: String| {
+            problems.push(FilterProblem {
+                field: field.to_owned(),
+                message,
+            })
+        };
+        let level = match query.level.trim() {
+            "" => None,
+            text => match parse_level(text) {
+                Ok(level) => Some(level),
+                Err(_) => {
+                    problem(
+                        "level",
+                        format!(
+                            "There is no level {text:?}; choose Medium, High or Critical. All levels are shown."
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let date = |field: &str, text: &str, problem: &mut dyn FnMut(&str, String)| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            let parsed = if field == "from" {
+                Filter::parse(None, Some(text), None).map(|filter| filter.from_ms)
+            } else {
+                Filter::parse(None, None, Some(text)).map(|filter| filter.to_ms)
+            };
+            match parsed {
+                Ok(ms) => ms,
+                Err(_) => {
+                    problem(
+                        field,
+                        format!(
+                            "{text:?} is not a date; use YYYY-MM-DD (such as 2026-03-01). This date is not applied."
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let mut from_ms = date("from", &query.from, &mut problem);
+        let mut to_ms = date("to", &query.to, &mut problem);
+        if let (Some(from), Some(to)) = (from_ms, to_ms)
+            && from >= to
+        {
+            problem(
+                "to",
+                format!(
+                    "“To” ({}) is before “From” ({}): no day is in between. Both dates are not applied until one is changed.",
+                    query.to.trim(),
+                    query.from.trim()
+                ),
+            );
+            (from_ms, to_ms) = (None, None);
+        }
+        (
+            Filter {
+                min_level: level,
+                from_ms,
+                to_ms,
+            },
+            problems,
+        )
+    }
+
+    /// The dashboard of `events` (one analysis, with its [`RunFacts`]) for `query`. Filters that
+    /// cannot be applied are left out and explained in [`Dashboard::problems`].
     pub fn build(
         run_id: &str,
         file_name: &str,
         events: &[ScoredEvent],
-        conclusions: &Conclusions,
         config: &AnalysisConfig,
+        facts: &RunFacts,
         query: &DashboardQuery,
-        locate: &dyn Fn(IpAddr) -> Option<(f64, f64)>,
-    ) -> Result<Dashboard, String> {
-        let filter = Filter::parse(
-            Some(query.level.as_str()),
-            Some(query.from.as_str()),
-            Some(query.to.as_str()),
-        )
-        .map_err(|error| error.to_string())?;
-        let user = query.user.trim();
-        let selection = engine::figures::Selection {
-            user: (!user.is_empty()).then(|| user.to_owned()),
+    ) -> Dashboard {
+        let (filter, problems) = read_filters(query);
+        let needle = query.user.trim().to_lowercase();
+        let user_matches = |user: &str| needle.is_empty() || user.to_lowercase().contains(&needle);
+        // Each distinct name is compared once (a run has far fewer users than logins).
+        let mut names: HashMap<&str, bool> = HashMap::new();
+        let mut matching: Vec<&ScoredEvent> = Vec::new();
+        let mut matching_users: BTreeSet<&str> = BTreeSet::new();
+        let mut any_user_named = needle.is_empty();
+        for event in events {
+            let named = *names
+                .entry(&event.user_id)
+                .or_insert_with(|| user_matches(&event.user_id));
+            any_user_named |= named;
+            if named && filter.in_range(event.timestamp_ms) && filter.at_level(event.risk_level) {
+                matching.push(event);
+                matching_users.insert(&event.user_id);
+            }
+        }
+        let selection = Selection {
+            user: (!needle.is_empty()).then(|| needle.clone()),
             ..filter.selection()
         };
-        let matching: Vec<&ScoredEvent> = events
-            .iter()
-            .filter(|event| selection.contains(event))
-            .collect();
-        let figures = Figures::of(events, conclusions, config, &selection);
-        let user_risks: Vec<UserRisk> = selected_users(&conclusions.users, events, &selection)
-            .into_iter()
-            .cloned()
-            .collect();
+        let figures = Figures::of(events, &facts.conclusions, config, &selection);
         let (trend, unit) = trend(&matching);
         let mut top_countries = countries(&matching);
         top_countries.truncate(TOP_ROWS);
         let (devices, browsers, systems) = agents(&matching);
-        let located = located(&matching, locate);
-        let places = places(&matching, &located);
-        let trips = trips(events, &matching, &located);
-        let focus = (!query.focus.is_empty()).then(|| {
-            let theirs: Vec<&ScoredEvent> = matching
-                .iter()
-                .copied()
-                .filter(|event| event.user_id.eq_ignore_ascii_case(&query.focus))
-                .collect();
-            user_detail(&query.focus, &theirs, &conclusions.users)
+        let map = map(events, &matching, &facts.located);
+        let focus = (!query.focus.trim().is_empty()).then(|| {
+            user_detail(
+                query.focus.trim(),
+                events,
+                &matching,
+                &facts.conclusions.users,
+            )
         });
-        Ok(Dashboard {
+        Dashboard {
             run_id: run_id.to_owned(),
             file_name: file_name.to_owned(),
+            first_ms: events.iter().map(|event| event.timestamp_ms).min(),
+            last_ms: events.iter().map(|event| event.timestamp_ms).max(),
             total: figures.total,
             matching: figures.logins,
             users: figures.users,
@@ -213,73 +451,178 @@ mod build {
             levels: figures.levels,
             trend,
             trend_unit: unit.to_owned(),
-            top_users: user_risks.into_iter().take(TOP_ROWS).collect(),
+            top_users: facts
+                .conclusions
+                .users
+                .iter()
+                .filter(|risk| matching_users.contains(risk.user_id.as_str()))
+                .take(TOP_ROWS)
+                .cloned()
+                .collect(),
             top_countries,
             devices,
             browsers,
             systems,
-            places,
-            trips,
+            map,
             focus,
-        })
+            problems,
+            unknown_user: (!any_user_named).then(|| query.user.trim().to_owned()),
+        }
     }
 
     fn place_label(event: &ScoredEvent) -> String {
         event.place().unwrap_or_else(|| event.ip.to_string())
     }
 
-    /// Coordinates of each distinct address among `events` that has them.
-    fn located(
-        events: &[&ScoredEvent],
-        locate: &dyn Fn(IpAddr) -> Option<(f64, f64)>,
-    ) -> HashMap<IpAddr, (f64, f64)> {
-        let mut located = HashMap::new();
-        let mut tried = HashSet::new();
-        for event in events {
-            if tried.insert(event.ip)
-                && let Some(point) = locate(event.ip)
-            {
-                located.insert(event.ip, point);
-            }
-        }
-        located
+    /// A grid cell: latitude and longitude in grid steps.
+    type Cell = (i64, i64);
+
+    /// A point's cell on a grid of `degrees`.
+    fn cell(point: Point, degrees: f64) -> Cell {
+        (
+            (point.0 / degrees).floor() as i64,
+            (point.1 / degrees).floor() as i64,
+        )
     }
 
-    fn places(events: &[&ScoredEvent], located: &HashMap<IpAddr, (f64, f64)>) -> Vec<MapPlace> {
-        let mut by_point: BTreeMap<(i64, i64), MapPlace> = BTreeMap::new();
-        for event in events {
-            let Some(&(latitude, longitude)) = located.get(&event.ip) else {
-                continue;
-            };
-            let key = (
-                (latitude * 10.0).round() as i64,
-                (longitude * 10.0).round() as i64,
-            );
-            let place = by_point.entry(key).or_insert_with(|| MapPlace {
-                latitude: key.0 as f64 / 10.0,
-                longitude: key.1 as f64 / 10.0,
-                label: place_label(event),
-                logins: 0,
-                worst: RiskLevel::Low,
-            });
-            place.logins += 1;
-            place.worst = place.worst.max(event.risk_level);
-        }
-        let mut places: Vec<MapPlace> = by_point.into_values().collect();
-        places.sort_by(|a, b| b.worst.cmp(&a.worst).then(b.logins.cmp(&a.logins)));
-        places.truncate(MAP_PLACES);
-        // Drawn in this order: the riskiest last, on top.
-        places.reverse();
-        places
+    /// Places on the finest grid: logins, High-or-above logins, highest level, the position's
+    /// sums (for the mean) and the label of the first login seen there.
+    struct Fine {
+        logins: u64,
+        high: u64,
+        worst: RiskLevel,
+        latitude: f64,
+        longitude: f64,
+        label: String,
     }
 
-    /// Impossible-travel logins among `matching`, each from its user's previous login (in all
-    /// of `events`).
-    fn trips(
+    fn map(
         events: &[ScoredEvent],
         matching: &[&ScoredEvent],
         located: &HashMap<IpAddr, (f64, f64)>,
-    ) -> Vec<MapTrip> {
+    ) -> MapView {
+        let mut fine: HashMap<Cell, Fine> = HashMap::new();
+        let mut located_logins = 0;
+        for event in matching {
+            let Some(&point) = located.get(&event.ip) else {
+                continue;
+            };
+            located_logins += 1;
+            let place = fine
+                .entry(cell(point, MAP_GRIDS[0]))
+                .or_insert_with(|| Fine {
+                    logins: 0,
+                    high: 0,
+                    worst: RiskLevel::Low,
+                    latitude: 0.0,
+                    longitude: 0.0,
+                    label: place_label(event),
+                });
+            place.logins += 1;
+            place.high += u64::from(event.risk_level >= RiskLevel::High);
+            place.worst = place.worst.max(event.risk_level);
+            place.latitude += point.0;
+            place.longitude += point.1;
+        }
+        // The finest grid on which the places fit.
+        let fine_cells: Vec<Cell> = fine.keys().copied().collect();
+        let grid = MAP_GRIDS
+            .iter()
+            .copied()
+            .find(|&degrees| {
+                let cells: HashSet<Cell> = fine
+                    .values()
+                    .map(|place| {
+                        let mean = (
+                            place.latitude / place.logins as f64,
+                            place.longitude / place.logins as f64,
+                        );
+                        cell(mean, degrees)
+                    })
+                    .collect();
+                cells.len() <= MAP_PLACES
+            })
+            .unwrap_or(MAP_GRIDS[MAP_GRIDS.len() - 1]);
+        // Group the fine places by their cell on that grid.
+        struct Group<'a> {
+            members: Vec<&'a Fine>,
+        }
+        let mut groups: BTreeMap<Cell, Group<'_>> = BTreeMap::new();
+        for key in &fine_cells {
+            let place = &fine[key];
+            let mean = (
+                place.latitude / place.logins as f64,
+                place.longitude / place.logins as f64,
+            );
+            groups
+                .entry(cell(mean, grid))
+                .or_insert_with(|| Group {
+                    members: Vec::new(),
+                })
+                .members
+                .push(place);
+        }
+        let mut centres: HashMap<Cell, (Point, String)> = HashMap::new();
+        let mut places: Vec<MapPlace> = groups
+            .into_iter()
+            .map(|(key, mut group)| {
+                group
+                    .members
+                    .sort_by(|a, b| b.logins.cmp(&a.logins).then_with(|| a.label.cmp(&b.label)));
+                let logins: u64 = group.members.iter().map(|place| place.logins).sum();
+                let latitude: f64 = group.members.iter().map(|place| place.latitude).sum();
+                let longitude: f64 = group.members.iter().map(|place| place.longitude).sum();
+                let busiest = &group.members[0].label;
+                let label = match group.members.len() - 1 {
+                    0 => busiest.clone(),
+                    more => format!("{busiest} and {}", counted(more as u64, "more place")),
+                };
+                let centre = (latitude / logins as f64, longitude / logins as f64);
+                centres.insert(key, (centre, label.clone()));
+                MapPlace {
+                    latitude: centre.0,
+                    longitude: centre.1,
+                    label,
+                    logins,
+                    high_or_above: group.members.iter().map(|place| place.high).sum(),
+                    worst: group
+                        .members
+                        .iter()
+                        .map(|place| place.worst)
+                        .max()
+                        .unwrap_or(RiskLevel::Low),
+                }
+            })
+            .collect();
+        // Drawn in this order: the riskiest last, on top.
+        places.sort_by(|a, b| {
+            a.worst
+                .cmp(&b.worst)
+                .then(a.logins.cmp(&b.logins))
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        let (routes, trips, routes_total) = routes(events, matching, located, grid, &centres);
+        MapView {
+            places,
+            routes,
+            located_logins,
+            grid_degrees: grid,
+            fine_places: fine.len() as u64,
+            trips,
+            routes_total,
+        }
+    }
+
+    /// Impossible-travel logins among `matching`, each from its user's previous login (in all of
+    /// `events`), as routes between the grid's places: the busiest [`MAP_ROUTES`], how many
+    /// trips could be placed, and how many distinct routes they make.
+    fn routes(
+        events: &[ScoredEvent],
+        matching: &[&ScoredEvent],
+        located: &HashMap<IpAddr, (f64, f64)>,
+        grid: f64,
+        centres: &HashMap<Cell, (Point, String)>,
+    ) -> (Vec<MapRoute>, u64, u64) {
         let travelled: Vec<&ScoredEvent> = matching
             .iter()
             .copied()
@@ -290,45 +633,107 @@ mod build {
             })
             .collect();
         if travelled.is_empty() {
-            return Vec::new();
+            return (Vec::new(), 0, 0);
         }
+        let travellers: HashSet<&str> = travelled.iter().map(|event| &*event.user_id).collect();
         let mut by_user: HashMap<&str, Vec<&ScoredEvent>> = HashMap::new();
         for event in events {
-            by_user.entry(&event.user_id).or_default().push(event);
+            if travellers.contains(&*event.user_id) {
+                by_user.entry(&event.user_id).or_default().push(event);
+            }
         }
         for logins in by_user.values_mut() {
             logins.sort_by_key(|event| (event.timestamp_ms, event.row));
         }
-        let mut trips: Vec<MapTrip> = travelled
+        struct Route<'a> {
+            from: ((f64, f64), String),
+            to: ((f64, f64), String),
+            trips: u64,
+            users: BTreeSet<&'a str>,
+            worst: RiskLevel,
+            fastest: Option<f64>,
+        }
+        let end = |point: (f64, f64), event: &ScoredEvent| {
+            centres
+                .get(&cell(point, grid))
+                .cloned()
+                .unwrap_or_else(|| (point, place_label(event)))
+        };
+        let mut routes: HashMap<(Cell, Cell), Route<'_>> = HashMap::new();
+        let mut trips = 0;
+        for event in travelled {
+            let logins = &by_user[&*event.user_id];
+            let Some(at) = logins.iter().position(|login| std::ptr::eq(*login, event)) else {
+                continue;
+            };
+            let Some(previous) = at.checked_sub(1).map(|index| logins[index]) else {
+                continue;
+            };
+            let (Some(&from), Some(&to)) = (located.get(&previous.ip), located.get(&event.ip))
+            else {
+                continue;
+            };
+            let key = (cell(from, grid), cell(to, grid));
+            if key.0 == key.1 {
+                // Both ends in one place at this scale: nothing to draw.
+                continue;
+            }
+            trips += 1;
+            let route = routes.entry(key).or_insert_with(|| Route {
+                from: end(from, previous),
+                to: end(to, event),
+                trips: 0,
+                users: BTreeSet::new(),
+                worst: RiskLevel::Low,
+                fastest: None,
+            });
+            route.trips += 1;
+            route.users.insert(&event.user_id);
+            route.worst = route.worst.max(event.risk_level);
+            if let Some(speed) = event.travel_kmh {
+                route.fastest = Some(route.fastest.map_or(speed, |fastest| fastest.max(speed)));
+            }
+        }
+        let total = routes.len() as u64;
+        let mut ranked: Vec<Route<'_>> = routes.into_values().collect();
+        ranked.sort_by(|a, b| {
+            b.trips
+                .cmp(&a.trips)
+                .then(b.worst.cmp(&a.worst))
+                .then_with(|| a.from.1.cmp(&b.from.1))
+                .then_with(|| a.to.1.cmp(&b.to.1))
+        });
+        ranked.truncate(MAP_ROUTES);
+        let mut shown: Vec<MapRoute> = ranked
             .into_iter()
-            .filter_map(|event| {
-                let logins = &by_user[&*event.user_id];
-                let at = logins
-                    .iter()
-                    .position(|login| std::ptr::eq(*login, event))?;
-                let previous = logins[..at].last()?;
-                let from = *located.get(&previous.ip)?;
-                let to = *located.get(&event.ip)?;
-                Some(MapTrip {
-                    from,
-                    to,
+            .map(|route| {
+                let users: Vec<&str> = route.users.iter().copied().collect();
+                let who = match users.len() {
+                    1..=3 => users.join(", "),
+                    more => format!("{} and {} more", users[..2].join(", "), more - 2),
+                };
+                let speed = route
+                    .fastest
+                    .map(|speed| format!(", up to {} km/h", count(speed.round() as u64)))
+                    .unwrap_or_default();
+                MapRoute {
+                    from: route.from.0,
+                    to: route.to.0,
                     label: format!(
-                        "{}: {} → {}{}",
-                        event.user_id,
-                        place_label(previous),
-                        place_label(event),
-                        event
-                            .travel_kmh
-                            .map(|speed| format!(" ({speed:.0} km/h)"))
-                            .unwrap_or_default()
+                        "{} → {}: {} by {who}{speed}, highest level {}",
+                        route.from.1,
+                        route.to.1,
+                        counted(route.trips, "trip"),
+                        route.worst.as_str()
                     ),
-                    level: event.risk_level,
-                })
+                    trips: route.trips,
+                    users: users.len() as u64,
+                    worst: route.worst,
+                }
             })
             .collect();
-        trips.sort_by_key(|trip| std::cmp::Reverse(trip.level));
-        trips.truncate(MAP_TRIPS);
-        trips
+        shown.sort_by(|a, b| a.worst.cmp(&b.worst).then(a.trips.cmp(&b.trips)));
+        (shown, trips, total)
     }
 
     fn top(counts: BTreeMap<String, u64>) -> Vec<CountRow> {
@@ -339,23 +744,42 @@ mod build {
 
     /// Device types, browsers and operating systems of the logins.
     fn agents(events: &[&ScoredEvent]) -> (Vec<CountRow>, Vec<CountRow>, Vec<CountRow>) {
+        // Counted per distinct description first: a run has few devices and many logins.
+        let mut per_device: HashMap<&str, u64> = HashMap::new();
+        for event in events {
+            *per_device.entry(&event.device).or_default() += 1;
+        }
         let (mut devices, mut browsers, mut systems) =
             (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-        for event in events {
+        for (description, logins) in per_device {
             let (browser, os, device) =
-                described_parts(&event.device).unwrap_or(("Unknown", "Unknown", "unknown"));
-            *devices.entry(device.to_owned()).or_default() += 1;
-            *browsers.entry(browser.to_owned()).or_default() += 1;
-            *systems.entry(os.to_owned()).or_default() += 1;
+                described_parts(description).unwrap_or(("Unknown", "Unknown", "unknown"));
+            *devices.entry(device.to_owned()).or_default() += logins;
+            *browsers.entry(browser.to_owned()).or_default() += logins;
+            *systems.entry(os.to_owned()).or_default() += logins;
         }
         (top(devices), top(browsers), top(systems))
     }
 
-    fn user_detail(name: &str, events: &[&ScoredEvent], risks: &[UserRisk]) -> UserDetail {
+    fn user_detail(
+        name: &str,
+        events: &[ScoredEvent],
+        matching: &[&ScoredEvent],
+        risks: &[UserRisk],
+    ) -> UserDetail {
+        let in_run = events
+            .iter()
+            .filter(|event| event.user_id.eq_ignore_ascii_case(name))
+            .count() as u64;
+        let theirs: Vec<&ScoredEvent> = matching
+            .iter()
+            .copied()
+            .filter(|event| event.user_id.eq_ignore_ascii_case(name))
+            .collect();
         let mut places = BTreeMap::new();
         let mut devices = BTreeMap::new();
         let mut findings: BTreeMap<String, u64> = BTreeMap::new();
-        for event in events {
+        for event in &theirs {
             let place = event.place().unwrap_or_else(|| "unknown place".to_owned());
             *places.entry(place).or_default() += 1;
             *devices.entry(event.device.to_string()).or_default() += 1;
@@ -365,18 +789,20 @@ mod build {
                     .or_default() += 1;
             }
         }
-        let mut timeline: Vec<ScoredEvent> = events.iter().map(|&event| event.clone()).collect();
+        let mut timeline: Vec<ScoredEvent> = theirs.iter().map(|&event| event.clone()).collect();
         timeline.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms).then(b.row.cmp(&a.row)));
         timeline.truncate(TIMELINE_ROWS);
+        let risk = risks
+            .iter()
+            .find(|risk| risk.user_id.eq_ignore_ascii_case(name))
+            .cloned();
         UserDetail {
-            user_id: events
-                .first()
-                .map_or_else(|| name.to_owned(), |event| event.user_id.to_string()),
-            risk: risks
-                .iter()
-                .find(|risk| risk.user_id.eq_ignore_ascii_case(name))
-                .cloned(),
-            logins: events.len() as u64,
+            user_id: risk
+                .as_ref()
+                .map_or_else(|| name.to_owned(), |risk| risk.user_id.clone()),
+            risk,
+            in_run,
+            logins: theirs.len() as u64,
             places: sorted_counts(places),
             devices: sorted_counts(devices),
             findings: sorted_counts(findings),
@@ -405,6 +831,69 @@ mod tests {
         assert_eq!(
             query.focused_on("ava").href(),
             "/dashboard?run=abc&level=high&user=o%27brien%20%26%20co&focus=ava"
+        );
+    }
+
+    fn route(from: (f64, f64), to: (f64, f64)) -> MapRoute {
+        MapRoute {
+            from,
+            to,
+            label: String::new(),
+            trips: 1,
+            users: 1,
+            worst: RiskLevel::High,
+        }
+    }
+
+    #[test]
+    fn a_route_across_the_antimeridian_runs_to_the_edges() {
+        // Tokyo to Los Angeles: the short way crosses 180°.
+        let (pieces, split) = route((35.7, 139.7), (34.1, -118.2)).pieces();
+        assert!(split);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0].0, (35.7, 139.7));
+        assert_eq!(pieces[0].1.1, 180.0);
+        assert_eq!(pieces[1].0.1, -180.0);
+        assert_eq!(pieces[1].1, (34.1, -118.2));
+        assert_eq!(
+            pieces[0].1.0, pieces[1].0.0,
+            "both pieces meet at one latitude"
+        );
+        assert!((34.1..=35.7).contains(&pieces[0].1.0));
+        // And back the other way.
+        let (pieces, _) = route((34.1, -118.2), (35.7, 139.7)).pieces();
+        assert_eq!((pieces[0].1.1, pieces[1].0.1), (-180.0, 180.0));
+        // Oslo to São Paulo stays one piece.
+        let (pieces, split) = route((59.9, 10.7), (-23.5, -46.6)).pieces();
+        assert!(!split);
+        assert_eq!(pieces, vec![((59.9, 10.7), (-23.5, -46.6))]);
+    }
+
+    #[test]
+    fn the_map_says_what_it_shows() {
+        let view = MapView {
+            places: vec![
+                MapPlace {
+                    latitude: 0.0,
+                    longitude: 0.0,
+                    label: "x".to_owned(),
+                    logins: 10,
+                    high_or_above: 0,
+                    worst: RiskLevel::Low,
+                };
+                3
+            ],
+            routes: vec![route((0.0, 0.0), (10.0, 10.0)); 2],
+            located_logins: 1_000,
+            grid_degrees: 1.0,
+            fine_places: 812,
+            trips: 57,
+            routes_total: 9,
+        };
+        assert_eq!(
+            view.describe(1_200),
+            "3 areas from 1,000 logins (812 places grouped on a 1° grid); 200 logins without a \
+             known location; impossible travel: the 2 busiest routes of 9 shown (57 trips)."
         );
     }
 }

@@ -16,6 +16,7 @@ pub mod detection;
 pub mod notify;
 pub mod reading;
 pub mod review;
+pub mod settings_help;
 pub mod source;
 pub mod text;
 pub mod triage;
@@ -33,9 +34,13 @@ pub mod kept;
 #[cfg(feature = "runtime")]
 pub mod ports;
 #[cfg(feature = "runtime")]
+pub mod reporting;
+#[cfg(feature = "runtime")]
 pub mod runs;
 #[cfg(feature = "runtime")]
 pub mod upload;
+#[cfg(feature = "runtime")]
+pub mod views;
 
 #[cfg(feature = "runtime")]
 pub use accounts::Accounts;

@@ -22,6 +22,7 @@ use crate::ports::{FeedbackStore, RunStore, ScoredIn};
 use crate::review::{AccountBrief, LoginDetails, login_details};
 use crate::source::{SourceListing, SourceName};
 use crate::triage::feedback_of;
+use crate::views::{RunView, RunViews};
 
 /// A log to analyse: its bytes, how to read them, and its name.
 pub struct Upload {
@@ -48,6 +49,8 @@ pub struct DetectionService {
     pub notifier: Option<Arc<dyn Notifier>>,
     /// Scoring progress and kept analyses, for pages that update by themselves.
     pub activity: ActivityFeed,
+    /// Kept runs held in memory for the dashboard and the report previews.
+    pub views: RunViews,
 }
 
 /// A run's name from what it analysed: the same file with the same choices (however written) in
@@ -120,7 +123,9 @@ impl DetectionService {
         })
         .await??;
         let summary = run.summary.clone();
+        let held = held_copy(&run);
         self.runs.save(run).await?;
+        self.views.insert(held);
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: name,
@@ -203,6 +208,50 @@ impl DetectionService {
     /// Everything kept of a run, for reports and the dashboard.
     pub async fn kept(&self, id: &str) -> Result<KeptRun, RunError> {
         self.runs.run(id).await?.ok_or_else(|| not_kept(id))
+    }
+
+    /// A kept run in memory, with what pages compute from it once ([`crate::views`]): read from
+    /// the database only when it is not held already (or was re-scored since).
+    pub async fn view(&self, id: &str) -> Result<Arc<RunView>, RunError> {
+        let summary = self.summary(id).await?;
+        if let Some(view) = self.views.get(id, &summary) {
+            return Ok(view);
+        }
+        let started = std::time::Instant::now();
+        let kept = self.kept(id).await?;
+        tracing::debug!(
+            run = id,
+            logins = kept.events.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "kept run read into memory"
+        );
+        Ok(self.views.insert(kept))
+    }
+
+    /// The latest kept run (of one source, or of all) in memory, if any.
+    pub async fn latest_view(
+        &self,
+        source: Option<&SourceName>,
+    ) -> Result<Option<Arc<RunView>>, RunError> {
+        match self.runs.recent(1, source).await?.pop() {
+            Some(latest) => Ok(Some(self.view(&latest.id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the latest kept run into memory, so the first page after a start is quick.
+    pub async fn warm(&self) {
+        let started = std::time::Instant::now();
+        match self.latest_view(None).await {
+            Ok(Some(view)) => tracing::info!(
+                run = view.id(),
+                logins = view.kept.events.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "latest kept analysis loaded"
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "cannot load the latest kept analysis"),
+        }
     }
 
     /// A kept run with the validated logins behind its scores (empty for a run kept before
@@ -290,9 +339,12 @@ impl DetectionService {
         })
         .await??;
         let summary = run.summary.clone();
+        let held = held_copy(&run);
         if !self.runs.rescore(run).await? {
+            self.views.forget(id);
             return Err(not_kept(id));
         }
+        self.views.insert(held);
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: summary.file_name.clone(),
@@ -393,6 +445,16 @@ impl DetectionService {
             )));
         }
         Ok(scored)
+    }
+}
+
+/// What pages read of a run about to be kept: its summary, settings and scores.
+fn held_copy(run: &SavedRun) -> KeptRun {
+    KeptRun {
+        summary: run.summary.clone(),
+        settings: run.settings.clone(),
+        events: run.events.clone(),
+        logins: Vec::new(),
     }
 }
 

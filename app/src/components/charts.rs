@@ -9,7 +9,7 @@ use reports::model::{CountRow, TrendPoint};
 
 use super::InteractiveChart;
 use crate::chart_options;
-use service::dashboard::{MapPlace, MapTrip};
+use service::dashboard::MapView;
 use service::text::count;
 
 #[component]
@@ -189,45 +189,70 @@ pub fn BarList(title: &'static str, rows: Vec<CountRow>, testid: &'static str) -
 
 /// Logins by place on the world's land (equirectangular: x = longitude + 180, y = 90 −
 /// latitude), each dot coloured by the highest level of its logins and sized by their number,
-/// with impossible-travel trips as arcs. The land is `/map/land.svg`, drawn by the server from
-/// Natural Earth data; no map tiles. The interactive map draws the countries from
-/// [`super::WORLD_MAP_PATH`], from the same data.
+/// with the busiest impossible-travel routes as arcs (a route across the antimeridian runs to
+/// the map's edges instead of across the world). The land is `/map/land.svg`, drawn by the
+/// server from Natural Earth data; no map tiles. The interactive map draws the countries from
+/// [`super::WORLD_MAP_PATH`], from the same data. The caption says what is shown of what.
 #[component]
-pub fn WorldMap(places: Vec<MapPlace>, trips: Vec<MapTrip>) -> impl IntoView {
-    let located = places.len();
+pub fn WorldMap(map: MapView, matching: u64) -> impl IntoView {
     let option = {
-        let (places, trips) = (places.clone(), trips.clone());
-        move |palette| chart_options::world_map(&places, &trips, &palette)
+        let map = map.clone();
+        move |palette| chart_options::world_map(&map, &palette)
     };
-    let dots = places
-        .into_iter()
+    let caption = map.describe(matching);
+    let dots = map
+        .places
+        .iter()
         .map(|place| {
             let radius = (0.7 + (place.logins as f64).sqrt() * 0.25).min(4.0);
             let label = format!(
-                "{}: {} logins, highest level {}",
+                "{}: {} logins, {} High or above, highest level {}",
                 place.label,
                 count(place.logins),
+                count(place.high_or_above),
                 place.worst.as_str()
             );
             view! {
                 <circle class=format!("place level-{}", place.worst.as_str().to_lowercase())
-                        cx=place.longitude + 180.0 cy=90.0 - place.latitude r=radius>
+                        cx=format!("{:.2}", place.longitude + 180.0) cy=format!("{:.2}", 90.0 - place.latitude) r=format!("{radius:.2}")>
                     <title>{label}</title>
                 </circle>
             }
         })
         .collect_view();
-    let arcs = trips
-        .into_iter()
-        .map(|trip| {
-            let (x1, y1) = (trip.from.1 + 180.0, 90.0 - trip.from.0);
-            let (x2, y2) = (trip.to.1 + 180.0, 90.0 - trip.to.0);
-            let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
-            let (middle_x, middle_y) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0 - length * 0.25);
+    let arcs = map
+        .routes
+        .iter()
+        .map(|route| {
+            let (pieces, split) = route.pieces();
+            let width = 0.4 + (route.trips as f64).ln_1p() * 0.35;
+            let d: String = pieces
+                .into_iter()
+                .map(|(from, to)| {
+                    let (x1, y1) = (from.1 + 180.0, 90.0 - from.0);
+                    let (x2, y2) = (to.1 + 180.0, 90.0 - to.0);
+                    if split {
+                        format!("M{x1:.2} {y1:.2}L{x2:.2} {y2:.2}")
+                    } else {
+                        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
+                        let (middle_x, middle_y) =
+                            ((x1 + x2) / 2.0, (y1 + y2) / 2.0 - length * 0.25);
+                        format!("M{x1:.2} {y1:.2}Q{middle_x:.2} {middle_y:.2} {x2:.2} {y2:.2}")
+                    }
+                })
+                .collect();
             view! {
-                <path class="trip" d=format!("M{x1:.2} {y1:.2}Q{middle_x:.2} {middle_y:.2} {x2:.2} {y2:.2}")>
-                    <title>{trip.label}</title>
+                <path class=format!("trip level-{}", route.worst.as_str().to_lowercase()) d=d stroke-width=format!("{width:.2}")>
+                    <title>{route.label.clone()}</title>
                 </path>
+            }
+        })
+        .collect_view();
+    let legend = RiskLevel::ALL
+        .into_iter()
+        .map(|level| {
+            view! {
+                <li><span class=format!("swatch dot level-{}", level.as_str().to_lowercase())></span>{level.as_str()}</li>
             }
         })
         .collect_view();
@@ -235,16 +260,23 @@ pub fn WorldMap(places: Vec<MapPlace>, trips: Vec<MapTrip>) -> impl IntoView {
         <figure class="chart world-map" data-testid="world-map">
             <InteractiveChart option world_map=true label="Where the logins came from" />
             <svg viewBox="0 0 360 180" role="img" aria-label="Where the logins came from">
-                <image href="/map/land.svg" x="0" y="0" width="360" height="180" />
+                <image class="land" href="/map/land.svg" x="0" y="0" width="360" height="180" />
                 {dots}
                 {arcs}
             </svg>
             <figcaption>
-                {if located == 0 {
-                    "No login could be placed (geolocation off, or private addresses only).".to_owned()
-                } else {
-                    format!("Logins from {} places, coloured by their highest level; arcs: impossible travel. Land: Natural Earth.", count(located as u64))
-                }}
+                <ul class="map-legend" aria-label="Highest level of a place's logins" data-testid="map-legend">
+                    {legend}
+                    <li><span class="swatch route"></span>"Impossible travel"</li>
+                </ul>
+                <span data-testid="map-caption">
+                    {if map.located_logins == 0 {
+                        "No login could be placed on the map: their addresses have no known location (private addresses, or a run analysed without geolocation).".to_owned()
+                    } else {
+                        caption
+                    }}
+                </span>
+                " Land: Natural Earth."
             </figcaption>
         </figure>
     }

@@ -13,6 +13,7 @@ mod preview;
 mod profile_view;
 mod progress_bar;
 mod reading_options;
+mod report_download;
 mod riskiest_users;
 mod triage_grid;
 
@@ -29,5 +30,6 @@ pub use preview::FilePreview;
 pub use profile_view::{Analysed, ProfileOutcome, ProfileView};
 pub use progress_bar::{Measure, Progress, ProgressBar};
 pub use reading_options::ReadingOptions;
+pub use report_download::ReportDownload;
 pub use riskiest_users::RiskiestUsers;
 pub use triage_grid::{GridRun, TriageGrid};

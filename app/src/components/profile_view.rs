@@ -193,7 +193,7 @@ fn RejectedRows(profile: DataProfile, file_name: String, analysed: Analysed) -> 
             </span>
         </div>
         <p class="muted">{listed}</p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="rejections" data-testid="rejections">
                 <thead>
                     <tr>

@@ -15,7 +15,7 @@ pub fn RiskiestUsers(
     link: Option<Callback<String, String>>,
 ) -> impl IntoView {
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data" data-testid=testid>
                 <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"High or above"</th><th scope="col">"Logins"</th></tr></thead>
                 <tbody>

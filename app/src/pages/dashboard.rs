@@ -9,8 +9,8 @@ use crate::activity::follow_activity;
 use crate::components::{BarList, EmptyState, LevelBadge, RiskiestUsers, TrendChart, WorldMap};
 use crate::server_fns::{load_dashboard, recent_runs, server_message};
 use service::activity::Activity;
-use service::dashboard::{Dashboard, DashboardQuery, UserDetail};
-use service::text::count;
+use service::dashboard::{Dashboard, DashboardQuery, FilterProblem, UserDetail};
+use service::text::{count, counted};
 
 const PURPOSE: &str = "Once a file is analysed, this page shows logins and risk over time, where \
                        users signed in from, the riskiest users with their details, and the \
@@ -118,78 +118,149 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
         ("incidents", "Incidents", count(dashboard.incidents)),
     ];
     let filtered = dashboard.matching != dashboard.total;
+    let span = match (dashboard.first_ms, dashboard.last_ms) {
+        (Some(first), Some(last)) => format!(
+            "{} to {}",
+            format_utc(first).get(..10).unwrap_or_default(),
+            format_utc(last).get(..10).unwrap_or_default()
+        ),
+        _ => "no logins".to_owned(),
+    };
+    // Nothing to draw: say why, instead of zeros and an empty map.
+    let nothing = if let Some(name) = &dashboard.unknown_user {
+        Some(view! {
+            <section class="result notice" role="status" data-testid="no-logins">
+                <h2>{format!("No logins for user “{name}” in this run")}</h2>
+                <p>{format!(
+                    "No user name in {} contains “{name}” (the search ignores case). Check the spelling, or clear the user filter.",
+                    dashboard.file_name
+                )}</p>
+            </section>
+        }
+        .into_any())
+    } else if dashboard.matching == 0 {
+        Some(view! {
+            <section class="result notice" role="status" data-testid="no-logins">
+                <h2>"No login matches these filters"</h2>
+                <p>{format!(
+                    "The run has {} from {span}; none is at the chosen level and dates{}. Widen the filters, or clear them.",
+                    counted(dashboard.total, "login"),
+                    if query.user.trim().is_empty() { String::new() } else { format!(" for users named like “{}”", query.user.trim()) }
+                )}</p>
+            </section>
+        }
+        .into_any())
+    } else {
+        None
+    };
+    let empty = nothing.is_some();
     view! {
-        <Filters query=query.clone() run_id=dashboard.run_id.clone() />
+        <Filters query=query.clone() run_id=dashboard.run_id.clone() problems=dashboard.problems.clone() />
         <p class="muted" data-testid="dashboard-source">
-            {format!("{} ({})", dashboard.file_name, dashboard.run_id)}
+            {format!("{} ({}), {span}", dashboard.file_name, dashboard.run_id)}
             {filtered.then(|| format!(": {} of {} logins match the filters", count(dashboard.matching), count(dashboard.total)))}
             " · "<A href=format!("/detect?run={}", dashboard.run_id)>"Detection"</A>
             " · "<A href=format!("/reports?run={}", dashboard.run_id)>"Reports"</A>
         </p>
-        <dl class="stats metrics" data-testid="metrics">
-            {metrics
-                .into_iter()
-                .map(|(id, label, value)| view! {
-                    <div class="stat"><dt>{label}</dt><dd data-testid=format!("metric-{id}")>{value}</dd></div>
-                })
-                .collect_view()}
-        </dl>
-        <dl class="stats levels">
-            {dashboard
-                .levels
-                .iter()
-                .rev()
-                .map(|(level, number)| view! {
-                    <div class=format!("stat level-{}", level.as_str().to_lowercase())>
-                        <dt>{level.as_str()}</dt><dd>{count(*number)}</dd>
-                    </div>
-                })
-                .collect_view()}
-        </dl>
-        <WorldMap places=dashboard.places trips=dashboard.trips />
-        <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
         {dashboard.focus.map(|detail| view! { <UserDetailView detail query=query.clone() /> })}
-        <div class="dashboard-grid">
-            <section>
-                <h2>"Riskiest users"</h2>
-                <RiskiestUsers
-                    users=dashboard.top_users
-                    testid="dashboard-users"
-                    link=Some(Callback::new({
-                        let query = query.clone();
-                        move |user: String| query.focused_on(&user).href()
-                    }))
-                />
-            </section>
-            <section>
-                <h2>"Countries"</h2>
-                <table class="data" data-testid="countries">
-                    <thead><tr><th scope="col">"Country"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th><th scope="col">"Mean risk"</th></tr></thead>
-                    <tbody>
-                        {dashboard.top_countries.into_iter().map(|row| view! {
-                            <tr><td>{row.country}</td><td>{count(row.logins)}</td><td>{count(row.high_or_above)}</td><td>{format!("{:.2}", row.mean_risk)}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
-        </div>
-        <div class="charts breakdowns">
-            <BarList title="Devices" rows=dashboard.devices testid="devices" />
-            <BarList title="Browsers and clients" rows=dashboard.browsers testid="browsers" />
-            <BarList title="Operating systems" rows=dashboard.systems testid="systems" />
-        </div>
+        {nothing}
+        {(!empty).then(|| view! {
+            <dl class="stats metrics" data-testid="metrics">
+                {metrics
+                    .into_iter()
+                    .map(|(id, label, value)| view! {
+                        <div class="stat"><dt>{label}</dt><dd data-testid=format!("metric-{id}")>{value}</dd></div>
+                    })
+                    .collect_view()}
+            </dl>
+            <dl class="stats levels">
+                {dashboard
+                    .levels
+                    .iter()
+                    .rev()
+                    .map(|(level, number)| view! {
+                        <div class=format!("stat level-{}", level.as_str().to_lowercase())>
+                            <dt>{level.as_str()}</dt><dd>{count(*number)}</dd>
+                        </div>
+                    })
+                    .collect_view()}
+            </dl>
+            <WorldMap map=dashboard.map matching=dashboard.matching />
+            <TrendChart points=dashboard.trend unit=dashboard.trend_unit />
+            <div class="dashboard-grid">
+                <section>
+                    <h2>"Riskiest users"</h2>
+                    <p class="muted small">"Each user's risk is their score in this run, over all their logins: the filters choose who is listed, not how they are scored."</p>
+                    <RiskiestUsers
+                        users=dashboard.top_users
+                        testid="dashboard-users"
+                        link=Some(Callback::new({
+                            let query = query.clone();
+                            move |user: String| query.focused_on(&user).href()
+                        }))
+                    />
+                </section>
+                <section>
+                    <h2>"Countries"</h2>
+                    <div class="table-scroll" tabindex="0">
+                        <table class="data" data-testid="countries">
+                            <thead><tr><th scope="col">"Country"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th><th scope="col">"Mean risk"</th></tr></thead>
+                            <tbody>
+                                {dashboard.top_countries.into_iter().map(|row| view! {
+                                    <tr><td>{row.country}</td><td>{count(row.logins)}</td><td>{count(row.high_or_above)}</td><td>{format!("{:.2}", row.mean_risk)}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                </section>
+            </div>
+            <div class="charts breakdowns">
+                <BarList title="Devices" rows=dashboard.devices testid="devices" />
+                <BarList title="Browsers and clients" rows=dashboard.browsers testid="browsers" />
+                <BarList title="Operating systems" rows=dashboard.systems testid="systems" />
+            </div>
+        }
+        .into_any())}
     }
     .into_any()
 }
 
 /// Which analysis and which logins; a GET form, so it works before the WebAssembly loads and
-/// every view has an address.
+/// every view has an address. A filter that cannot be applied is marked, with why, and the
+/// others still apply.
 #[component]
-fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
+fn Filters(query: DashboardQuery, run_id: String, problems: Vec<FilterProblem>) -> impl IntoView {
     let runs = Resource::new(|| (), |()| recent_runs(String::new()));
     let chosen_level = query.level.to_lowercase();
+    let problem = |field: &str| {
+        problems
+            .iter()
+            .find(|problem| problem.field == field)
+            .map(|problem| problem.message.clone())
+    };
+    let (from_problem, to_problem, level_problem) =
+        (problem("from"), problem("to"), problem("level"));
+    // "To before From" concerns both dates.
+    let range_problem = to_problem
+        .as_ref()
+        .is_some_and(|message| message.contains("“From”"));
+    let explain = |id: &'static str, message: Option<String>| {
+        message.map(|message| {
+            view! { <span class="field-error" id=id data-testid=id>{message}</span> }
+        })
+    };
+    let invalid = |bad: bool| bad.then_some("true");
     view! {
         <Form method="GET" action="/dashboard" attr:class="filters dashboard-filters" attr:data-testid="dashboard-filters">
+            {(!problems.is_empty()).then(|| view! {
+                <p class="filter-summary" role="alert" data-testid="filter-problems">
+                    {format!(
+                        "{} could not be applied; the dashboard below shows the run without {}.",
+                        if problems.len() == 1 { "One filter" } else { "Some filters" },
+                        if problems.len() == 1 { "it" } else { "them" }
+                    )}
+                </p>
+            })}
             <label>
                 "Analysis"
                 <Transition fallback=|| ()>
@@ -213,11 +284,24 @@ fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
                     </select>
                 </Transition>
             </label>
-            <label>"From" <input type="date" name="from" value=query.from.clone() data-testid="filter-from" /></label>
-            <label>"To" <input type="date" name="to" value=query.to.clone() data-testid="filter-to" /></label>
+            <label>
+                "From"
+                <input type="date" name="from" value=query.from.clone() data-testid="filter-from"
+                    aria-invalid=invalid(from_problem.is_some() || range_problem)
+                    aria-describedby=(from_problem.is_some() || range_problem).then_some(if range_problem { "filter-to-error" } else { "filter-from-error" }) />
+                {explain("filter-from-error", from_problem)}
+            </label>
+            <label>
+                "To"
+                <input type="date" name="to" value=query.to.clone() data-testid="filter-to"
+                    aria-invalid=invalid(to_problem.is_some())
+                    aria-describedby=to_problem.is_some().then_some("filter-to-error") />
+                {explain("filter-to-error", to_problem)}
+            </label>
             <label>
                 "Level"
-                <select name="level" data-testid="filter-level">
+                <select name="level" data-testid="filter-level" aria-invalid=invalid(level_problem.is_some())
+                    aria-describedby=level_problem.is_some().then_some("filter-level-error")>
                     <option value="" selected=chosen_level.is_empty()>"All"</option>
                     {[RiskLevel::Medium, RiskLevel::High, RiskLevel::Critical]
                         .into_iter()
@@ -228,13 +312,15 @@ fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
                         })
                         .collect_view()}
                 </select>
+                {explain("filter-level-error", level_problem)}
             </label>
             <label>
                 "User"
                 <input type="search" name="user" value=query.user.clone() placeholder="name contains…" data-testid="filter-user" />
             </label>
+            {(!query.focus.is_empty()).then(|| view! { <input type="hidden" name="focus" value=query.focus.clone() /> })}
             <button type="submit" class="button primary" data-testid="filter-apply">"Apply"</button>
-            <A href=DashboardQuery { run: query.run.clone(), ..DashboardQuery::default() }.href() attr:class="button">"Clear"</A>
+            <A href=DashboardQuery { run: query.run.clone(), ..DashboardQuery::default() }.href() attr:class="button" attr:data-testid="filter-clear">"Clear filters"</A>
         </Form>
     }
     .into_any()
@@ -244,30 +330,56 @@ fn Filters(query: DashboardQuery, run_id: String) -> impl IntoView {
 #[component]
 fn UserDetailView(detail: UserDetail, query: DashboardQuery) -> impl IntoView {
     let close = query.focused_on("").href();
-    let summary = match &detail.risk {
-        Some(risk) => format!(
-            "{} logins here; risk {:.2} ({}), {} High or above",
-            count(detail.logins),
+    if detail.in_run == 0 {
+        return view! {
+            <section class="result notice user-detail" role="status" data-testid="user-detail" id="user-detail">
+                <header class="result-header">
+                    <h2>{detail.user_id.clone()}</h2>
+                    <A href=close attr:class="button" attr:data-testid="close-detail">"Close"</A>
+                </header>
+                <p data-testid="user-not-in-run">{format!(
+                    "No logins for user “{}” in this run: the name is compared whole, ignoring case. The user filter above finds names that contain a word.",
+                    detail.user_id
+                )}</p>
+            </section>
+        }
+        .into_any();
+    }
+    let risk = detail.risk.as_ref().map(|risk| {
+        format!(
+            "Risk {:.2} ({}) in this run, over all {} of their logins ({} High or above). ",
             risk.risk_score,
             risk.risk_level.as_str(),
+            count(u64::from(risk.logins)),
             count(u64::from(risk.high_or_above))
-        ),
-        None => "No logins of this user match the filters.".to_owned(),
+        )
+    });
+    let listed = if detail.logins == detail.in_run {
+        format!("All {} are listed below.", counted(detail.logins, "login"))
+    } else if detail.logins == 0 {
+        "None of their logins matches the filters.".to_owned()
+    } else {
+        format!(
+            "{} of {} match the filters and are listed below.",
+            count(detail.logins),
+            counted(detail.in_run, "login")
+        )
     };
+    let summary = format!("{}{listed}", risk.unwrap_or_default());
     view! {
         <section class="result user-detail" data-testid="user-detail" id="user-detail">
             <header class="result-header">
                 <h2>{detail.user_id.clone()}</h2>
                 <A href=close attr:class="button" attr:data-testid="close-detail">"Close"</A>
             </header>
-            <p>{summary}</p>
+            <p data-testid="user-summary">{summary}</p>
             <div class="charts breakdowns">
                 <BarList title="Places" rows=detail.places testid="user-places" />
                 <BarList title="Devices" rows=detail.devices testid="user-devices" />
                 <BarList title="Findings" rows=detail.findings testid="user-findings" />
             </div>
             <h3>"Latest logins"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data" data-testid="user-timeline">
                     <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Outcome"</th><th scope="col">"Level"</th><th scope="col">"Risk"</th><th scope="col">"Address"</th><th scope="col">"Place"</th><th scope="col">"Why"</th></tr></thead>
                     <tbody>

@@ -10,12 +10,14 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use reports::charts;
 use reports::export::period;
-use reports::model::ReportMeta;
-use reports::{ExecutiveReport, IncidentReport, ReportKind, TechnicalReport};
+use reports::model::{GroupPage, IncidentGroup, PDF_INCIDENTS, ReportMeta};
+use reports::{ExecutiveReport, ReportKind, TechnicalReport};
 
-use crate::components::EmptyState;
-use crate::server_fns::{ReportView, recent_runs, report_preview, server_message};
-use service::text::{count, query_value};
+use crate::components::{EmptyState, ReportDownload};
+use crate::server_fns::{
+    IncidentPreview, PageRequest, ReportView, recent_runs, report_preview, server_message,
+};
+use service::text::{count, counted, query_value};
 
 const REPORT_KINDS: [ReportKind; 3] = [
     ReportKind::Executive,
@@ -31,6 +33,8 @@ struct Request {
     level: String,
     from: String,
     to: String,
+    /// Which page of the incident report (see [`PageRequest`]).
+    paging: PageRequest,
 }
 
 impl Request {
@@ -51,6 +55,15 @@ impl Request {
             kind.name(),
             self.filter_query()
         )
+    }
+
+    /// Page `page` (0-based) of the incident report, same filter.
+    fn incident_page(&self, page: usize) -> String {
+        let mut href = self.with_kind(ReportKind::Incident);
+        if page > 0 {
+            href.push_str(&format!("&page={}", page + 1));
+        }
+        href
     }
 
     /// `&level=…&from=…&to=…` for the filters that are set.
@@ -82,6 +95,11 @@ pub fn ReportsPage() -> impl IntoView {
                 level: text("level"),
                 from: text("from"),
                 to: text("to"),
+                paging: PageRequest {
+                    page: text("page"),
+                    incident: text("incident"),
+                    group: text("group"),
+                },
             })
         })
     });
@@ -163,6 +181,7 @@ fn ReportFor(request: Request) -> impl IntoView {
                 asked.level,
                 asked.from,
                 asked.to,
+                asked.paging,
             )
         },
     );
@@ -188,10 +207,16 @@ fn ReportFor(request: Request) -> impl IntoView {
         .iter()
         .map(|format| {
             let name = format.name();
+            let note = (request.kind == ReportKind::Incident && name == "pdf").then(|| {
+                format!("the {PDF_INCIDENTS} most severe incidents at most; the CSV and JSON hold them all")
+            });
             view! {
-                <a class="button" href=request.download(request.kind, name) download data-testid=format!("download-{name}")>
-                    {format!("Download {}", name.to_uppercase())}
-                </a>
+                <ReportDownload
+                    href=request.download(request.kind, name)
+                    label=format!("Download {}", name.to_uppercase())
+                    testid=format!("download-{name}")
+                    note=note.unwrap_or_default()
+                />
             }
         })
         .collect_view();
@@ -231,16 +256,14 @@ fn ReportFor(request: Request) -> impl IntoView {
         </Form>
         <div class="actions downloads">
             {downloads}
-            <a class="button" href=events_csv download data-testid="download-events-csv">
-                "Scored logins (CSV)"
-            </a>
+            <ReportDownload href=events_csv label="Scored logins (CSV)".to_owned() testid="download-events-csv".to_owned() />
         </div>
         <Suspense fallback=|| view! { <p class="muted" data-testid="report-loading">"Preparing the report…"</p> }>
             {move || {
                 report.get().map(|result| match result {
                     Ok(ReportView::Executive(report)) => view! { <ExecutiveView report=*report /> }.into_any(),
                     Ok(ReportView::Technical(report)) => view! { <TechnicalView report=*report /> }.into_any(),
-                    Ok(ReportView::Incident(report)) => view! { <IncidentView report=*report /> }.into_any(),
+                    Ok(ReportView::Incident(preview)) => view! { <IncidentView preview=*preview request=request.clone() /> }.into_any(),
                     Err(error) => view! {
                         <section class="result error" role="alert" data-testid="report-error">
                             <h2>"Cannot show this report"</h2>
@@ -317,7 +340,7 @@ fn ExecutiveView(report: ExecutiveReport) -> impl IntoView {
             <h3>"Top incidents"</h3>
             <IncidentBriefs report=report.clone() />
             <h3>"Riskiest users"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"Logins"</th></tr></thead>
                     <tbody>
@@ -347,7 +370,7 @@ fn IncidentBriefs(report: ExecutiveReport) -> impl IntoView {
         return view! { <p class="muted">"No incidents."</p> }.into_any();
     }
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data" data-testid="top-incidents">
                 <thead><tr><th scope="col">"Incident"</th><th scope="col">"Severity"</th><th scope="col">"What happened"</th><th scope="col">"First seen"</th><th scope="col">"Accounts"</th></tr></thead>
                 <tbody>
@@ -397,7 +420,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
                 report.threshold,
                 count(report.flagged_by_all),
             )}</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data" data-testid="detectors">
                     <thead><tr><th scope="col">"Detector"</th><th scope="col">"Enabled"</th><th scope="col">"Weight"</th><th scope="col">"Logins scored"</th><th scope="col">"Mean score"</th><th scope="col">"Flagged"</th><th scope="col">"Of the risky"</th></tr></thead>
                     <tbody>
@@ -420,7 +443,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
                 {chart(charts::histogram(&report.histogram, report.threshold), "Distribution of scores")}
             </div>
             <h3>"Findings by type"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data" data-testid="findings">
                     <thead><tr><th scope="col">"Finding"</th><th scope="col">"Logins"</th><th scope="col">"Users"</th><th scope="col">"High or above"</th><th scope="col">"Strongest example"</th></tr></thead>
                     <tbody>
@@ -437,7 +460,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
                 </table>
             </div>
             <h3>"Geography and networks"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead><tr><th scope="col">"Country"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th><th scope="col">"Mean risk"</th></tr></thead>
                     <tbody>
@@ -449,7 +472,7 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
             </div>
             <p>{report.networks.iter().map(|row| format!("{}: {}", row.name, count(row.count))).collect::<Vec<_>>().join(" · ")}</p>
             <h3>{format!("Users at Medium risk or above ({} of {})", count(report.users.len() as u64), count(report.users_total))}</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead><tr><th scope="col">"User"</th><th scope="col">"Risk"</th><th scope="col">"Level"</th><th scope="col">"Logins"</th><th scope="col">"High or above"</th></tr></thead>
                     <tbody>
@@ -477,20 +500,138 @@ fn TechnicalView(report: TechnicalReport) -> impl IntoView {
 }
 
 #[component]
-fn IncidentView(report: IncidentReport) -> impl IntoView {
+fn IncidentView(preview: IncidentPreview, request: Request) -> impl IntoView {
+    let IncidentPreview { page, not_found } = preview;
     let summary = format!(
-        "{} incidents from logins at {} or above, grouped by attacking source or by account; IDs come from the content, so the same log gives the same IDs.",
-        count(report.incidents.len() as u64),
-        report.params.min_level,
+        "{} from logins at {} or above: one per account judged compromised and one per attacking campaign, never one per risky login. IDs come from the content, so the same log gives the same IDs.",
+        counted(page.total, "incident"),
+        page.params.min_level,
     );
+    let shown = if page.incidents.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Incidents {}–{} of {}",
+            count(page.first_index as u64 + 1),
+            count((page.first_index + page.incidents.len()) as u64),
+            count(page.total)
+        )
+    };
+    // Each group's heading goes before its first incident on this page.
+    let mut previous: Option<IncidentGroup> = None;
+    let articles = page
+        .incidents
+        .into_iter()
+        .map(|(group, incident)| {
+            let heading = (previous != Some(group)).then(|| {
+                let total = page
+                    .groups
+                    .iter()
+                    .find(|counted| counted.group == group)
+                    .map_or(0, |counted| counted.count);
+                view! {
+                    <h3 class="incident-group" id=group.slug() data-testid=format!("group-{}", group.slug())>
+                        {format!("{} ({})", group.title(), count(total))}
+                    </h3>
+                    <p class="muted">{group.description()}</p>
+                }
+            });
+            previous = Some(group);
+            view! {
+                {heading}
+                <IncidentArticle incident />
+            }
+        })
+        .collect_view();
     view! {
         <section class="result report" data-testid="report-incident">
-            <MetaLine meta=report.meta.clone() />
+            <MetaLine meta=page.meta.clone() />
             <p>{summary}</p>
-            {report.incidents.into_iter().map(|incident| view! { <IncidentArticle incident /> }).collect_view()}
+            {not_found.map(|id| view! {
+                <p class="notice" role="status" data-testid="incident-not-found">
+                    {format!("Incident {id} is not in this report with these filters (it may be below the level shown). The report starts at its first page.")}
+                </p>
+            })}
+            <GroupChips groups=page.groups.clone() request=request.clone() current=page.page />
+            <Pager page=page.page pages=page.pages request=request.clone() shown=shown.clone() />
+            {articles}
+            {(page.pages > 1).then(|| view! { <Pager page=page.page pages=page.pages request=request.clone() shown=shown.clone() /> })}
         </section>
     }
     .into_any()
+}
+
+/// The report's groups with their counts, each a link to the page where it starts.
+#[component]
+fn GroupChips(groups: Vec<GroupPage>, request: Request, current: usize) -> impl IntoView {
+    view! {
+        <nav class="group-chips" aria-label="Incident groups" data-testid="incident-groups">
+            <ul>
+                {groups
+                    .into_iter()
+                    .map(|counted| {
+                        let label = format!("{} {}", counted.group.title(), count(counted.count));
+                        let testid = format!("groups-{}", counted.group.slug());
+                        match counted.first_page {
+                            Some(page) => {
+                                let href = format!(
+                                    "{}#{}",
+                                    request.incident_page(page),
+                                    counted.group.slug()
+                                );
+                                view! {
+                                    <li>
+                                        <a class="chip" href=href data-testid=testid aria-current=(page == current).then_some("page")>
+                                            {label}
+                                        </a>
+                                    </li>
+                                }
+                                    .into_any()
+                            }
+                            None => view! { <li><span class="chip empty" data-testid=testid>{label}</span></li> }.into_any(),
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Page links: previous, the pages around this one (and the first and last), next.
+#[component]
+fn Pager(page: usize, pages: usize, request: Request, shown: String) -> impl IntoView {
+    let mut numbers: Vec<usize> = (0..pages)
+        .filter(|&number| number == 0 || number + 1 == pages || number.abs_diff(page) <= 2)
+        .collect();
+    numbers.dedup();
+    let mut links = Vec::new();
+    let mut last = None;
+    for number in numbers {
+        if last.is_some_and(|last: usize| number > last + 1) {
+            links.push(view! { <li class="gap" aria-hidden="true">"…"</li> }.into_any());
+        }
+        last = Some(number);
+        let label = (number + 1).to_string();
+        links.push(if number == page {
+            view! { <li><span class="current" aria-current="page">{label}</span></li> }.into_any()
+        } else {
+            view! {
+                <li><a href=request.incident_page(number) aria-label=format!("Page {label}")>{label.clone()}</a></li>
+            }
+            .into_any()
+        });
+    }
+    let previous = (page > 0).then(|| request.incident_page(page - 1));
+    let next = (page + 1 < pages).then(|| request.incident_page(page + 1));
+    view! {
+        <nav class="pager incident-pager" aria-label="Incident pages" data-testid="incident-pager">
+            <span data-testid="incident-range">{shown}</span>
+            <span class="muted">{format!(" · page {} of {}", page + 1, pages)}</span>
+            {previous.map(|href| view! { <a href=href rel="prev" data-testid="page-previous">"← Previous"</a> })}
+            <ul>{links}</ul>
+            {next.map(|href| view! { <a href=href rel="next" data-testid="page-next">"Next →"</a> })}
+        </nav>
+    }
 }
 
 /// One incident: facts, evidence, timeline and response.
@@ -556,7 +697,7 @@ fn IncidentArticle(incident: engine::Incident) -> impl IntoView {
                         </ul>
                         <details>
                             <summary>{format!("Timeline ({} of {} flagged logins)", incident.timeline.len(), count(incident.event_count))}</summary>
-                            <div class="table-scroll">
+                            <div class="table-scroll" tabindex="0">
                                 <table class="data">
                                     <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Account"</th><th scope="col">"Source"</th><th scope="col">"Place"</th><th scope="col">"Outcome"</th><th scope="col">"Score"</th></tr></thead>
                                     <TimelineRows timeline=incident.timeline.clone() />

@@ -85,12 +85,34 @@ fn ServerSettingsView() -> impl IntoView {
                             <h2>"Analysis"</h2>
                             <p class="muted">{format!("Uploads up to {}.", bytes(overview.max_upload_bytes))}</p>
                             <details>
-                                <summary>{format!("Detection settings ({})", overview.parameters.len())}</summary>
-                                <dl class="facts parameters" data-testid="parameters">
-                                    {overview.parameters.into_iter().map(|(name, value)| view! {
-                                        <dt><code>{name}</code></dt><dd><code>{value}</code></dd>
-                                    }).collect_view()}
-                                </dl>
+                                <summary>{format!(
+                                    "Detection settings ({}, {} changed from the default)",
+                                    overview.parameters.len(),
+                                    overview.parameters.iter().filter(|line| line.is_changed()).count()
+                                )}</summary>
+                                <p class="muted">
+                                    "Each setting is a key of the config file (" <code>"rules.max_speed_kmh"</code>
+                                    " is " <code>"max_speed_kmh"</code> " under " <code>"[rules]"</code>
+                                    "); " <code>"skytrace config"</code> " prints them all. A setting left out keeps its default."
+                                </p>
+                                <div class="table-scroll" tabindex="0">
+                                    <table class="data parameters" data-testid="parameters">
+                                        <thead><tr><th scope="col">"Setting"</th><th scope="col">"Value"</th><th scope="col">"Default"</th><th scope="col">"What it does"</th></tr></thead>
+                                        <tbody>
+                                            {overview.parameters.into_iter().map(|line| {
+                                                let changed = line.is_changed();
+                                                view! {
+                                                    <tr class:changed=changed>
+                                                        <th scope="row"><code>{line.name}</code></th>
+                                                        <td><code>{line.value}</code>{changed.then_some(" (changed)")}</td>
+                                                        <td><code>{line.default}</code></td>
+                                                        <td>{line.meaning}</td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
                             </details>
                         </section>
                     }

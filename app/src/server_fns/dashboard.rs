@@ -20,29 +20,33 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, 
             SourceName::parse(name).map_err(|message| fail(StatusCode::BAD_REQUEST, message))?,
         ),
     };
-    let kept = match query.run.trim() {
-        "" => match service.latest(source.as_ref()).await.map_err(refused)? {
+    let view = match query.run.trim() {
+        "" => match service
+            .latest_view(source.as_ref())
+            .await
+            .map_err(refused)?
+        {
             Some(latest) => latest,
             None => return Ok(None),
         },
-        id => service.kept(id).await.map_err(refused)?,
+        id => service.view(id).await.map_err(refused)?,
     };
-    blocking(move || {
+    let dashboard = blocking(move || {
         let locate = |ip| {
             let geo = service.geo.lookup(ip)?;
             Some((geo.latitude?, geo.longitude?))
         };
+        let facts = view.facts(&locate);
+        let summary = &view.kept.summary;
         service::dashboard::build(
-            &kept.summary.id,
-            &kept.summary.file_name,
-            &kept.events,
-            &kept.conclusions(),
-            &kept.settings,
+            &summary.id,
+            &summary.file_name,
+            &view.kept.events,
+            &view.kept.settings,
+            facts,
             &query,
-            &locate,
         )
     })
-    .await?
-    .map(Some)
-    .map_err(|message| fail(StatusCode::BAD_REQUEST, message))
+    .await?;
+    Ok(Some(dashboard))
 }

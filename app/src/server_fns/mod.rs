@@ -26,7 +26,9 @@ pub use load_detection::{LoadDetection, load_detection};
 pub use load_login::{LoadLogin, load_login};
 pub use profile_upload::{ProfileUpload, profile_upload};
 pub use recent_runs::{ListSources, RecentRuns, list_sources, recent_runs};
-pub use report_preview::{PREVIEW_TIMELINE, ReportPreview, ReportView, report_preview};
+pub use report_preview::{
+    IncidentPreview, PREVIEW_TIMELINE, PageRequest, ReportPreview, ReportView, report_preview,
+};
 pub use run_detection::{RunDetection, run_detection};
 pub use settings_overview::{
     SendTestNotification, ServerOverview, SettingsOverview, send_test_notification,

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use service::notify::{NotificationOverview, TestOutcome};
+use service::settings_help::SettingLine;
 
 /// How the server analyses and notifies, for the settings page (no secrets).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServerOverview {
-    /// Every analysis setting as dotted name and value (`--config`, or the defaults).
-    pub parameters: Vec<(String, String)>,
+    /// Every analysis setting (`--config`, or the defaults) with its default and what it does.
+    pub parameters: Vec<SettingLine>,
     pub max_upload_bytes: u64,
     pub notifications: Option<NotificationOverview>,
 }
@@ -21,7 +22,7 @@ pub async fn settings_overview() -> Result<ServerOverview, ServerFnError> {
     crate::account::require_admin("see the server's settings").await?;
     let service = expect_context::<Arc<DetectionService>>();
     Ok(ServerOverview {
-        parameters: reports::model::parameters(&service.config),
+        parameters: service::settings_help::setting_lines(&service.config),
         max_upload_bytes: use_context::<ServerSettings>()
             .unwrap_or_default()
             .max_upload_bytes,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use engine::DataProfile;
 use engine::figures::Conclusions;
-use reports::{Filter, ReportFormat, ReportInput, render};
+use reports::{Filter, RenderOptions, ReportFormat, ReportInput, render_with};
 use service::kept::KeptRun;
 use service::ports::RunStore;
 
@@ -41,6 +41,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         args.from.as_deref(),
         args.to.as_deref(),
     )?;
+    let options = RenderOptions {
+        pdf_incidents: args.top,
+    };
     let path = Path::new(&args.input);
     let bytes = if path.exists() || args.input == "-" {
         let settings = crate::config_file::input(args.config.as_deref())?;
@@ -69,14 +72,15 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             logins: &ingested.events,
             conclusions: &Conclusions::of(&analysis),
         };
-        render(args.kind, format, &input, &filter)?
+        render_with(args.kind, format, &input, &filter, &options)?
     } else {
         let kept = kept_run(args)?;
-        render(
+        render_with(
             args.kind,
             format,
             &kept.report_input(&kept.conclusions()),
             &filter,
+            &options,
         )?
     };
     std::fs::write(&args.out, &bytes)

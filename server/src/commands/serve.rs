@@ -101,6 +101,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 feedback: store,
                 notifier,
                 activity: Default::default(),
+                views: Default::default(),
+            });
+            // The latest analysis in memory before anyone asks: the dashboard shows it first.
+            tokio::spawn({
+                let detection = Arc::clone(&detection);
+                async move { detection.warm().await }
             });
             let activity = detection.activity.clone();
             let router = crate::web::app(AppState {

@@ -16,7 +16,7 @@ use axum::routing::get;
 use engine::AccountStatus;
 use engine::Incident;
 use reports::model::{CountRow, IncidentBrief, sorted_counts};
-use reports::{Filter, ReportFormat, ReportKind, render};
+use reports::{Filter, RenderOptions, ReportFormat, ReportKind};
 use serde::{Deserialize, Serialize};
 use service::DetectionService;
 use service::detection::{
@@ -442,6 +442,8 @@ pub struct ReportQuery {
     level: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// Incidents an incident report's PDF holds, the most severe (default 100).
+    top: Option<String>,
 }
 
 async fn analysis_report(
@@ -473,25 +475,10 @@ async fn analysis_report(
             )
         })?;
     let filter = filter_of(&query.level, &query.from, &query.to)?;
-    let kept = if matches!(format, ReportFormat::Ecs | ReportFormat::Ocsf) {
-        service.kept_with_logins(&id).await?
-    } else {
-        service.kept(&id).await?
+    let options = RenderOptions {
+        pdf_incidents: top_of(query.top.as_deref())?,
     };
-    let bytes = tokio::task::spawn_blocking(move || {
-        render(
-            kind,
-            format,
-            &kept.report_input(&kept.conclusions()),
-            &filter,
-        )
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(|error| {
-        tracing::error!(%error, "report failed");
-        ApiError::internal()
-    })?;
+    let bytes = service.report(&id, kind, format, filter, options).await?;
     let file_name = format!(
         "skytrace-{}-{}.{}",
         kind.name(),
@@ -630,6 +617,26 @@ fn filter_of(
 ) -> Result<Filter, ApiError> {
     Filter::parse(level.as_deref(), from.as_deref(), to.as_deref())
         .map_err(|error| ApiError::bad("bad_filter", error.to_string()))
+}
+
+/// `top`: how many incidents an incident report's PDF holds (1 to
+/// [`service::reporting::MAX_PDF_INCIDENTS`]; default [`reports::PDF_INCIDENTS`]).
+fn top_of(top: Option<&str>) -> Result<usize, ApiError> {
+    let Some(text) = top.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(reports::PDF_INCIDENTS);
+    };
+    text.parse::<usize>()
+        .ok()
+        .filter(|top| (1..=service::reporting::MAX_PDF_INCIDENTS).contains(top))
+        .ok_or_else(|| {
+            ApiError::bad(
+                "bad_filter",
+                format!(
+                    "top must be a number of incidents from 1 to {}, not {text:?}; the CSV and JSON exports hold every incident",
+                    service::reporting::MAX_PDF_INCIDENTS
+                ),
+            )
+        })
 }
 
 fn download(format: ReportFormat, file_name: &str, bytes: Vec<u8>) -> Response {

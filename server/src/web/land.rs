@@ -3,6 +3,13 @@
 //! geolocation data. The land is drawn as one SVG path in the equirectangular projection the
 //! server-rendered map's points use (x = longitude + 180, y = 90 − latitude, in degrees); the
 //! countries become GeoJSON for the interactive map (ECharts).
+//!
+//! world-atlas keeps its shapes on the sphere: Russia's and Fiji's outlines cross the
+//! antimeridian and Antarctica's goes round the pole. Drawn flat as they are, their rings jump
+//! from one edge of the map to the other, and the fill and the borders become lines across the
+//! whole world. Each ring is therefore cut at ±180° ([`cut_at_antimeridian`]) before it is drawn
+//! or written out: pieces on either side become polygons of their own, and a ring round a pole
+//! is closed along the pole.
 
 use std::path::{Path, PathBuf};
 
@@ -46,11 +53,15 @@ pub fn land_svg(topology_json: &str) -> anyhow::Result<String> {
     let mut path = String::new();
     for object in topology.objects.values() {
         for polygon in polygons(object, &arcs)? {
-            polygon.iter().for_each(|ring| draw_ring(ring, &mut path));
+            for piece in cut_at_antimeridian(polygon) {
+                piece.iter().for_each(|ring| draw_ring(ring, &mut path));
+            }
         }
     }
+    // A mid grey that reads on both themes' map backgrounds; the page brightens it in the dark
+    // theme (style/main.css).
     Ok(format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 180"><path fill="#8a94a6" fill-opacity="0.4" d="{path}"/></svg>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 180"><path fill="#8a94a6" fill-opacity="0.6" fill-rule="evenodd" d="{path}"/></svg>"##
     ))
 }
 
@@ -67,6 +78,7 @@ pub fn countries_geojson(topology_json: &str) -> anyhow::Result<String> {
     for country in countries["geometries"].as_array().into_iter().flatten() {
         let coordinates: Vec<Vec<Vec<[f64; 2]>>> = polygons(country, &arcs)?
             .into_iter()
+            .flat_map(cut_at_antimeridian)
             .map(|polygon| {
                 polygon
                     .into_iter()
@@ -91,7 +103,7 @@ pub fn countries_geojson(topology_json: &str) -> anyhow::Result<String> {
 }
 
 /// Longitude/latitude points in order: an arc, or a ring joined from arcs.
-type Line = Vec<(f64, f64)>;
+pub type Line = Vec<(f64, f64)>;
 
 /// The topology and its arcs in longitude/latitude.
 fn read_topology(topology_json: &str) -> anyhow::Result<(Topology, Vec<Line>)> {
@@ -125,7 +137,7 @@ fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Line {
 }
 
 /// One polygon's rings (the outline, then any holes), as longitude/latitude points.
-type Polygon = Vec<Line>;
+pub type Polygon = Vec<Line>;
 
 /// The polygons of a Polygon or MultiPolygon geometry, or of every member of a collection.
 fn polygons(geometry: &Value, arcs: &[Line]) -> anyhow::Result<Vec<Polygon>> {
@@ -179,16 +191,11 @@ fn join_ring(ring: &Value, arcs: &[Line]) -> anyhow::Result<Line> {
     Ok(points)
 }
 
+/// One closed ring as an SVG subpath (rings are cut at the antimeridian first, so no step of
+/// one crosses the map).
 fn draw_ring(points: &[(f64, f64)], path: &mut String) {
-    let mut previous_longitude: Option<f64> = None;
-    for (longitude, latitude) in points {
-        // A ring that wraps across the antimeridian jumps from one edge to the other; lift the
-        // pen there instead of drawing a line across the whole map.
-        let command = match previous_longitude {
-            Some(previous) if (longitude - previous).abs() <= 180.0 => 'L',
-            _ => 'M',
-        };
-        previous_longitude = Some(*longitude);
+    for (index, (longitude, latitude)) in points.iter().enumerate() {
+        let command = if index == 0 { 'M' } else { 'L' };
         path.push_str(&format!(
             "{command}{:.1} {:.1}",
             longitude + 180.0,
@@ -198,4 +205,105 @@ fn draw_ring(points: &[(f64, f64)], path: &mut String) {
     if !points.is_empty() {
         path.push('Z');
     }
+}
+
+/// A polygon on the sphere as flat polygons within −180°..180°: unchanged when no step of its
+/// outline crosses the antimeridian, otherwise one polygon per side of it. A ring that goes
+/// round a pole (Antarctica) is closed along that pole's edge of the map.
+pub fn cut_at_antimeridian(polygon: Polygon) -> Vec<Polygon> {
+    let crosses = |ring: &Line| {
+        ring.windows(2)
+            .any(|pair| (pair[1].0 - pair[0].0).abs() > 180.0)
+    };
+    if !polygon.iter().any(crosses) {
+        return vec![polygon];
+    }
+    let unwrapped: Vec<Line> = polygon.iter().map(unwrapped).collect();
+    let (low, high) = unwrapped
+        .iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), point| {
+            (low.min(point.0), high.max(point.0))
+        });
+    let mut pieces = Vec::new();
+    // The copies of the world the unwrapped outline reaches: −540..−180, −180..180, 180..540.
+    for shift in [-360.0, 0.0, 360.0] {
+        let (west, east) = (-180.0 + shift, 180.0 + shift);
+        if high <= west || low >= east {
+            continue;
+        }
+        let mut rings = unwrapped
+            .iter()
+            .map(|ring| clipped(ring, west, east))
+            .map(|ring| -> Line { ring.into_iter().map(|(x, y)| (x - shift, y)).collect() });
+        let Some(outline) = rings.next().filter(|ring| ring.len() >= 4) else {
+            continue;
+        };
+        let mut piece = vec![outline];
+        piece.extend(rings.filter(|ring| ring.len() >= 4));
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// The ring with its longitudes made continuous (a step of more than 180° is the short way
+/// round, across the antimeridian); a ring that ends a full turn from where it started went
+/// round a pole and is closed along it.
+fn unwrapped(ring: &Line) -> Line {
+    let mut out: Line = Vec::with_capacity(ring.len() + 3);
+    let mut shift = 0.0;
+    for (index, &(longitude, latitude)) in ring.iter().enumerate() {
+        if index > 0 {
+            let step = longitude - ring[index - 1].0;
+            if step > 180.0 {
+                shift -= 360.0;
+            } else if step < -180.0 {
+                shift += 360.0;
+            }
+        }
+        out.push((longitude + shift, latitude));
+    }
+    if shift != 0.0
+        && let (Some(&first), Some(&last)) = (out.first(), out.last())
+    {
+        let mean = out.iter().map(|point| point.1).sum::<f64>() / out.len() as f64;
+        let pole = if mean < 0.0 { -90.0 } else { 90.0 };
+        out.extend([(last.0, pole), (first.0, pole), first]);
+    }
+    out
+}
+
+/// Sutherland–Hodgman: the part of a closed ring between two meridians, closed again.
+fn clipped(ring: &Line, west: f64, east: f64) -> Line {
+    let keep_side = |ring: Line, edge: f64, inside: &dyn Fn(f64) -> bool| -> Line {
+        let mut out = Vec::with_capacity(ring.len() + 4);
+        for (index, &current) in ring.iter().enumerate() {
+            let previous = ring[(index + ring.len() - 1) % ring.len()];
+            let crossing = || {
+                let t = (edge - previous.0) / (current.0 - previous.0);
+                (edge, previous.1 + t * (current.1 - previous.1))
+            };
+            match (inside(previous.0), inside(current.0)) {
+                (true, true) => out.push(current),
+                (true, false) => out.push(crossing()),
+                (false, true) => {
+                    out.push(crossing());
+                    out.push(current);
+                }
+                (false, false) => {}
+            }
+        }
+        out
+    };
+    // Open the ring (its last point repeats the first), clip, and close it again.
+    let mut open = ring.clone();
+    if open.len() > 1 && open.first() == open.last() {
+        open.pop();
+    }
+    let open = keep_side(open, west, &|x| x >= west);
+    let mut open = keep_side(open, east, &|x| x <= east);
+    if let Some(&first) = open.first() {
+        open.push(first);
+    }
+    open
 }

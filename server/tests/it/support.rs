@@ -34,6 +34,7 @@ pub fn detection_on(store: Arc<Store>, notifier: Option<Arc<dyn Notifier>>) -> D
         feedback: store,
         notifier,
         activity: Default::default(),
+        views: Default::default(),
     }
 }
 

@@ -86,9 +86,69 @@ async fn the_dashboard_shows_the_latest_analysis_and_follows_its_filters() {
     .await;
     assert_eq!(metric(&one_user, "users"), 1, "a name search, any case");
 
-    // A bad filter or an unknown analysis is explained, not a blank page.
-    let bad = page(&router, "/dashboard?from=yesterday").await;
-    assert!(bad.contains(r#"data-testid="dashboard-error""#), "{bad}");
+    // A filter that cannot be applied is explained beside it; the page and the other filters
+    // stay.
+    let bad = page(
+        &router,
+        &format!(
+            "/dashboard?run={}&from=yesterday&level=critical",
+            summary.id
+        ),
+    )
+    .await;
+    assert!(bad.contains(r#"data-testid="filter-problems""#), "{bad}");
+    assert!(bad.contains(r#"data-testid="filter-from-error""#), "{bad}");
+    assert_eq!(
+        metric(&bad, "logins"),
+        critical_count,
+        "the level still applies"
+    );
+    let reversed = page(
+        &router,
+        &format!(
+            "/dashboard?run={}&from=2030-02-01&to=2030-01-01&user=ava",
+            summary.id
+        ),
+    )
+    .await;
+    assert!(reversed.contains(r#"data-testid="filter-to-error""#));
+    assert!(reversed.contains("is before"), "{reversed}");
+    assert!(
+        reversed.contains(r#"value="2030-02-01""#),
+        "the dates stay in the form"
+    );
+    assert!(reversed.contains(r#"data-testid="metrics""#));
+    // An unknown user name says so, instead of zeros.
+    let nobody = page(
+        &router,
+        &format!("/dashboard?run={}&user=nobody-by-this-name", summary.id),
+    )
+    .await;
+    assert!(nobody.contains(r#"data-testid="no-logins""#));
+    assert!(nobody.contains("No logins for user"), "{nobody}");
+    assert!(!nobody.contains(r#"data-testid="metrics""#));
+    // A user's risk is the run's, whatever the level filter.
+    let all_levels = page(
+        &router,
+        &format!("/dashboard?run={}&focus={riskiest}", summary.id),
+    )
+    .await;
+    let at_critical = page(
+        &router,
+        &format!(
+            "/dashboard?run={}&focus={riskiest}&level=critical",
+            summary.id
+        ),
+    )
+    .await;
+    let risk_of = |html: &str| {
+        let start = html
+            .find(r#"data-testid="user-summary">Risk "#)
+            .expect("the user's risk is shown");
+        html[start..start + 40].to_owned()
+    };
+    assert_eq!(risk_of(&all_levels), risk_of(&at_critical));
+    // An unknown analysis is explained, not a blank page.
     let (status, _, body) = get_bytes(&router, "/dashboard?run=not-kept").await;
     assert!(
         String::from_utf8_lossy(&body).contains("no kept analysis"),
@@ -153,42 +213,51 @@ fn the_map_places_located_logins_and_draws_impossible_travel() {
         |_| {},
     )
     .unwrap();
-    // A made-up but stable place per address; one range of addresses stays unlocated.
+    // A made-up but stable place per address; one address in ten stays unlocated.
     let locate = |ip: std::net::IpAddr| {
-        let text = ip.to_string();
-        if text.starts_with("10.") {
-            return None;
-        }
-        let hash = text
+        let hash = ip
+            .to_string()
             .bytes()
             .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        if hash % 10 == 0 {
+            return None;
+        }
         Some((
             (hash % 140) as f64 - 70.0,
             (hash / 140 % 360) as f64 - 180.0,
         ))
     };
+    let facts = service::dashboard::RunFacts::of(
+        &analysis.events,
+        engine::figures::Conclusions::of(&analysis),
+        &locate,
+    );
     let query = service::dashboard::DashboardQuery::default();
     let dashboard = service::dashboard::build(
         "run",
         "sample.csv",
         &analysis.events,
-        &engine::figures::Conclusions::of(&analysis),
         &config,
+        &facts,
         &query,
-        &locate,
-    )
-    .unwrap();
+    );
+    let map = &dashboard.map;
     let located = analysis
         .events
         .iter()
         .filter(|e| locate(e.ip).is_some())
         .count() as u64;
-    let placed: u64 = dashboard.places.iter().map(|place| place.logins).sum();
-    assert!(dashboard.places.len() <= service::dashboard::MAP_PLACES);
-    if dashboard.places.len() < service::dashboard::MAP_PLACES {
-        assert_eq!(placed, located, "every located login is on the map once");
-    }
-    let riskiest = dashboard.places.last().unwrap();
+    assert_eq!(map.located_logins, located);
+    let placed: u64 = map.places.iter().map(|place| place.logins).sum();
+    assert!(map.places.len() <= service::dashboard::MAP_PLACES);
+    assert_eq!(placed, located, "every located login is on the map once");
+    assert!(
+        map.describe(dashboard.matching)
+            .contains("without a known location"),
+        "the unlocated logins are said: {}",
+        map.describe(dashboard.matching)
+    );
+    let riskiest = map.places.last().unwrap();
     assert_eq!(
         riskiest.worst,
         engine::RiskLevel::Critical,
@@ -202,10 +271,11 @@ fn the_map_places_located_logins_and_draws_impossible_travel() {
                 .iter()
                 .any(|f| f.kind == engine::FindingKind::ImpossibleTravel && f.is_active())
         })
-        .count();
-    assert!(dashboard.trips.len() <= travelled);
-    for trip in &dashboard.trips {
-        assert!(trip.label.contains(" → "), "{trip:?}");
-        assert_ne!(trip.from, trip.to);
+        .count() as u64;
+    assert!(map.trips <= travelled);
+    assert!(map.routes.len() as u64 <= map.routes_total);
+    for route in &map.routes {
+        assert!(route.label.contains(" → "), "{route:?}");
+        assert_ne!(route.from, route.to);
     }
 }

@@ -1,0 +1,163 @@
+//! Kept runs held in memory for the pages that read a run whole — the dashboard and the report
+//! previews — with what they compute once per run: the users' risks, the incidents, where each
+//! address is, and the reports asked for. Reading a 100,000-login run back from the database
+//! and decoding it takes seconds; a page of it should take a fraction of one.
+//!
+//! A run enters when it is kept or re-scored (from the values just computed), or when a page
+//! first asks for it; the server also loads the latest one at start. Each use checks the kept
+//! summary first (one row), so a run re-scored elsewhere — another server on the same
+//! PostgreSQL database — is read again rather than shown stale. The least recently used runs
+//! leave once the runs held pass [`DEFAULT_HELD_LOGINS`] logins together (the latest one
+//! always stays).
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use crate::dashboard::RunFacts;
+use crate::detection::DetectionSummary;
+use crate::kept::KeptRun;
+use engine::figures::Conclusions;
+
+/// Logins held in memory across runs at most (about 1 KB each), unless a single run is larger.
+pub const DEFAULT_HELD_LOGINS: usize = 600_000;
+/// Reports (and report pages' models) kept per run, for the filters asked for most recently.
+const REPORTS_PER_RUN: usize = 12;
+
+/// A kept run in memory, with what is computed from it once.
+pub struct RunView {
+    pub kept: KeptRun,
+    conclusions: OnceLock<Conclusions>,
+    facts: OnceLock<RunFacts>,
+    /// Built reports by key, most recently used last.
+    reports: Mutex<VecDeque<(String, Arc<dyn Any + Send + Sync>)>>,
+}
+
+impl RunView {
+    pub fn new(kept: KeptRun) -> Self {
+        Self {
+            kept,
+            conclusions: OnceLock::new(),
+            facts: OnceLock::new(),
+            reports: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.kept.summary.id
+    }
+
+    /// What the run concluded from all its logins (verdicts, campaigns, incidents, users' risk),
+    /// drawn once: every page and report selects among these.
+    pub fn conclusions(&self) -> &Conclusions {
+        self.conclusions.get_or_init(|| self.kept.conclusions())
+    }
+
+    /// The report's view of this run.
+    pub fn report_input(&self) -> reports::ReportInput<'_> {
+        self.kept.report_input(self.conclusions())
+    }
+
+    /// What the dashboard computes once per run: every user's risk and the incidents over the
+    /// whole run, and where each address is (`locate` gives an address's latitude and
+    /// longitude, when known).
+    pub fn facts(&self, locate: &dyn Fn(IpAddr) -> Option<(f64, f64)>) -> &RunFacts {
+        self.facts
+            .get_or_init(|| RunFacts::of(&self.kept.events, self.conclusions().clone(), locate))
+    }
+
+    /// The report built by `build` under `key` (a kind and its filter), built once while it is
+    /// among the run's most recently asked for.
+    pub fn report<T: Any + Send + Sync>(&self, key: &str, build: impl FnOnce() -> T) -> Arc<T> {
+        {
+            let mut reports = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(position) = reports.iter().position(|(held, _)| held == key)
+                && let Some(entry) = reports.remove(position)
+                && let Ok(report) = Arc::clone(&entry.1).downcast::<T>()
+            {
+                reports.push_back(entry);
+                return report;
+            }
+        }
+        // Built without the lock: other reports of the run stay available meanwhile.
+        let report = Arc::new(build());
+        let mut reports = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
+        reports.retain(|(held, _)| held != key);
+        reports.push_back((
+            key.to_owned(),
+            Arc::clone(&report) as Arc<dyn Any + Send + Sync>,
+        ));
+        while reports.len() > REPORTS_PER_RUN {
+            reports.pop_front();
+        }
+        report
+    }
+}
+
+/// The runs held in memory, most recently used last.
+pub struct RunViews {
+    held: Mutex<VecDeque<Arc<RunView>>>,
+    max_logins: usize,
+}
+
+impl Default for RunViews {
+    fn default() -> Self {
+        Self::holding(DEFAULT_HELD_LOGINS)
+    }
+}
+
+impl RunViews {
+    /// Holding up to `max_logins` logins across runs (the latest run always).
+    pub fn holding(max_logins: usize) -> Self {
+        Self {
+            held: Mutex::new(VecDeque::new()),
+            max_logins,
+        }
+    }
+
+    /// The run `id` if it is held and was kept with this very summary (else it is dropped).
+    pub fn get(&self, id: &str, summary: &DetectionSummary) -> Option<Arc<RunView>> {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let position = held.iter().position(|view| view.id() == id)?;
+        let view = held.remove(position)?;
+        if &view.kept.summary != summary {
+            return None;
+        }
+        held.push_back(Arc::clone(&view));
+        Some(view)
+    }
+
+    /// Holds `kept` (replacing an earlier copy of the same run) and returns it.
+    pub fn insert(&self, kept: KeptRun) -> Arc<RunView> {
+        let view = Arc::new(RunView::new(kept));
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.retain(|other| other.id() != view.id());
+        held.push_back(Arc::clone(&view));
+        let mut logins: usize = held.iter().map(|view| view.kept.events.len()).sum();
+        while held.len() > 1 && logins > self.max_logins {
+            if let Some(oldest) = held.pop_front() {
+                logins -= oldest.kept.events.len();
+            }
+        }
+        view
+    }
+
+    /// Forgets the run `id` (it was deleted or replaced).
+    pub fn forget(&self, id: &str) {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|view| view.id() != id);
+    }
+
+    /// The ids held, least recently used first.
+    pub fn held(&self) -> Vec<String> {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|view| view.id().to_owned())
+            .collect()
+    }
+}
