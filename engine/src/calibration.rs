@@ -281,7 +281,10 @@ impl RiskInputs {
                 // Only attempts: an account's first success is a new user, not an attack.
                 flag(features.unknown_account && !succeeded && features.data_span_secs >= 86_400.0),
                 foreign * ln(campaign),
-                if features.data_span_secs >= 86_400.0 {
+                // A wave of never-seen names is tenant-wide context: it says something about
+                // an attempt from a new source, but a success is tied to a campaign only by
+                // what it shares with it (its client or network, the input before).
+                if features.data_span_secs >= 86_400.0 && !succeeded {
                     foreign
                         * ln(features
                             .tenant_unknown

@@ -27,7 +27,9 @@
 //! corporate VPNs or cloud desktops that move a user's egress between continents; a password
 //! change forced on everyone, when many people fail from new places with the same browser
 //! release on the same day (campaigns only count sources new to the account, so failures from
-//! the usual home and office do not).
+//! the usual home and office do not). A consumer VPN or carrier NAT that spraying or stuffing
+//! also comes from: its users' own successes (a network and client the account already uses)
+//! are not counted as the attack's hits.
 
 mod params;
 
@@ -204,6 +206,14 @@ fn stuffing_without_outcomes(
     })
 }
 
+/// A success from a network the account already signs in from, with a client it already uses:
+/// the user on their own shared exit (a consumer VPN, a carrier's NAT) that attackers also
+/// happen to use, not the attackers getting in. Their attempts from it still count against the
+/// network; the user's own success is no finding of theirs.
+fn own_network_success(features: &LoginFeatures) -> bool {
+    features.success == Some(true) && !features.foreign_source && !features.new_user_agent
+}
+
 /// One address trying many accounts in the window, mostly failing, a good share of them unknown
 /// names; its rare successes are likely compromises.
 fn credential_stuffing(
@@ -215,6 +225,7 @@ fn credential_stuffing(
     let source = &features.source;
     let source_accounts = source.accounts + 1;
     let stuffing = source_accounts >= params.stuffing_accounts
+        && !own_network_success(features)
         && attacking_share(source.failures, source.attempts)
         && f64::from(source.unknown_accounts)
             >= STUFFING_UNKNOWN_SHARE * f64::from(source.accounts);
@@ -258,6 +269,7 @@ fn password_spray(
     let network = &features.network_long;
     let failed_accounts = network.failed_accounts + u32::from(features.success == Some(false));
     (failed_accounts >= params.spray_accounts
+        && !own_network_success(features)
         && attacking_share(network.failures, network.attempts)
         && features.success.is_some())
     .then(|| {
