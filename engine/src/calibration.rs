@@ -24,7 +24,9 @@
 //! logistic regression with non-negative coefficients by projected Newton steps; it repeats
 //! this until the coefficients settle (baselines learn only from logins the model finds
 //! ordinary, so the inputs depend on the model) and prints the constants below. Deterministic:
-//! the same data gives the same constants.
+//! the same data gives the same constants. (The constants were fitted while the stuffing-wave
+//! input still counted for successes too; it now counts for attempts only, and fewer successes
+//! take a campaign's floor. A refit on the calibration seeds is due.)
 
 use crate::enrich::NetworkType;
 use crate::features::LoginFeatures;
