@@ -24,7 +24,9 @@
 //! logistic regression with non-negative coefficients by projected Newton steps; it repeats
 //! this until the coefficients settle (baselines learn only from logins the model finds
 //! ordinary, so the inputs depend on the model) and prints the constants below. Deterministic:
-//! the same data gives the same constants.
+//! the same data gives the same constants. (The constants were fitted while the stuffing-wave
+//! input still counted for successes too; it now counts for attempts only, and fewer successes
+//! take a campaign's floor. A refit on the calibration seeds is due.)
 
 use crate::enrich::NetworkType;
 use crate::features::LoginFeatures;
@@ -281,7 +283,10 @@ impl RiskInputs {
                 // Only attempts: an account's first success is a new user, not an attack.
                 flag(features.unknown_account && !succeeded && features.data_span_secs >= 86_400.0),
                 foreign * ln(campaign),
-                if features.data_span_secs >= 86_400.0 {
+                // A wave of never-seen names is tenant-wide context: it says something about
+                // an attempt from a new source, but a success is tied to a campaign only by
+                // what it shares with it (its client or network, the input before).
+                if features.data_span_secs >= 86_400.0 && !succeeded {
                     foreign
                         * ln(features
                             .tenant_unknown

@@ -27,7 +27,12 @@
 //! corporate VPNs or cloud desktops that move a user's egress between continents; a password
 //! change forced on everyone, when many people fail from new places with the same browser
 //! release on the same day (campaigns only count sources new to the account, so failures from
-//! the usual home and office do not).
+//! the usual home and office do not). A consumer VPN or carrier NAT that spraying or stuffing
+//! also comes from: its users' own successes (a network and client the account already uses)
+//! are not counted as the attack's hits; nor is a success from an address several accounts
+//! use mostly successfully (a company VPN in the same cloud as a campaign), or one whose only
+//! tie to a campaign is the user's own browser string (a popular release the campaign also
+//! sends).
 
 mod params;
 
@@ -43,6 +48,10 @@ const MIN_HISTORY_FOR_NAME_NOVELTY_SECS: f64 = 86_400.0;
 
 /// Share of failures among a source's attempts above which its breadth looks like an attack.
 const ATTACK_FAILURE_SHARE: f64 = 0.6;
+
+/// Other accounts signing in from one address within the window, mostly successfully, that
+/// make it a shared egress rather than a campaign's address.
+const SHARED_EGRESS_ACCOUNTS: u32 = 3;
 
 /// Share of never-seen names among the accounts one address tried that makes stuffing, with
 /// outcomes recorded (failures confirm it) and without them (names are all there is).
@@ -204,6 +213,14 @@ fn stuffing_without_outcomes(
     })
 }
 
+/// A success from a network the account already signs in from, with a client it already uses:
+/// the user on their own shared exit (a consumer VPN, a carrier's NAT) that attackers also
+/// happen to use, not the attackers getting in. Their attempts from it still count against the
+/// network; the user's own success is no finding of theirs.
+fn own_network_success(features: &LoginFeatures) -> bool {
+    features.success == Some(true) && !features.foreign_source && !features.new_user_agent
+}
+
 /// One address trying many accounts in the window, mostly failing, a good share of them unknown
 /// names; its rare successes are likely compromises.
 fn credential_stuffing(
@@ -215,6 +232,7 @@ fn credential_stuffing(
     let source = &features.source;
     let source_accounts = source.accounts + 1;
     let stuffing = source_accounts >= params.stuffing_accounts
+        && !own_network_success(features)
         && attacking_share(source.failures, source.attempts)
         && f64::from(source.unknown_accounts)
             >= STUFFING_UNKNOWN_SHARE * f64::from(source.accounts);
@@ -258,6 +276,7 @@ fn password_spray(
     let network = &features.network_long;
     let failed_accounts = network.failed_accounts + u32::from(features.success == Some(false));
     (failed_accounts >= params.spray_accounts
+        && !own_network_success(features)
         && attacking_share(network.failures, network.attempts)
         && features.success.is_some())
     .then(|| {
@@ -294,6 +313,16 @@ fn distributed_campaign(
         return None;
     }
     let with_outcomes = features.success.is_some();
+    let succeeded = features.success == Some(true);
+    // An address several accounts sign in from, mostly successfully, is a shared egress (the
+    // company VPN in a cloud region, a hotel), not one of a campaign's: a success from it is a
+    // colleague's, whoever else uses the same cloud.
+    if succeeded
+        && features.source.accounts >= SHARED_EGRESS_ACCOUNTS
+        && !attacking_share(features.source.failures, features.source.attempts)
+    {
+        return None;
+    }
     let is_campaign = |counts: &WindowCounts| {
         let enough = |accounts: u32| {
             accounts >= params.campaign_accounts && counts.sources >= params.campaign_sources
@@ -314,7 +343,10 @@ fn distributed_campaign(
         .and_then(|geo| geo.asn)
         .map(|asn| format!("network owner AS{asn}"));
     // A client is the campaign's own only if the campaign used it more than staff ever did.
-    let client = (features.agent_logins < features.fingerprint.accounts)
+    // A success on the user's own browser string says nothing about the campaign that also
+    // used it (a popular release): the fingerprint ties a success only when it is new to the user.
+    let client = (features.agent_logins < features.fingerprint.accounts
+        && (!succeeded || features.new_user_agent))
         .then(|| format!("client ({})", evidence.agent.describe()));
     let (counts, shared) = [
         (features.fingerprint, client),
@@ -326,7 +358,6 @@ fn distributed_campaign(
     .max_by_key(|(counts, _)| counts.failed_accounts.max(counts.unknown_accounts))?;
     let stuffing =
         f64::from(counts.unknown_accounts) >= STUFFING_UNKNOWN_SHARE * f64::from(counts.accounts);
-    let succeeded = features.success == Some(true);
     let (kind, floor, what) = match (stuffing, succeeded) {
         (true, true) => (
             FindingKind::CredentialStuffing,
