@@ -34,11 +34,12 @@ test('detection on the server lists risky logins with their reasons', async ({ p
   await expect(page.getByTestId('level-pie').locator('circle.slice')).toHaveCount(4);
   await expect(page.getByTestId('level-pie').locator('li').first()).toContainText('Critical');
   await expect(page.getByTestId('agreement')).toContainText('Isolation Forest');
-  // Once interactive, ECharts draws both: the threshold marked on the histogram, the ring's
-  // slices riskiest first.
+  // Once interactive, ECharts draws both: the threshold (where High begins, 0.6 by default)
+  // marked on the histogram, the ring's slices riskiest first.
   const histogram = await expectInteractiveChart(page, 'histogram');
   const marked = (histogram.option.series as { markLine: { data: { xAxis: number }[] } }[])[0].markLine;
-  expect(marked.data[0].xAxis).toBe(0.7);
+  expect(marked.data[0].xAxis).toBe(0.6);
+  await expect(page.getByTestId('detection-conclusions')).toContainText(/Accounts: \d+ compromised/);
   const pie = await expectInteractiveChart(page, 'level-pie');
   const slices = (pie.option.series as { data: { name: string }[] }[])[0].data.map((slice) => slice.name);
   expect(slices).toEqual(['Critical', 'High', 'Medium', 'Low']);

@@ -1014,7 +1014,7 @@ mod tests {
                 Detection::ImpossibleTravel,
             ),
             (
-                FindingKind::ImpossibleTravel,
+                FindingKind::FastTravel,
                 0.0,
                 "fast travel, but a location is uncertain",
                 Detection::FastTravel,
