@@ -826,9 +826,18 @@ impl IncidentReport {
     pub fn build(input: &ReportInput<'_>, filter: &Filter) -> Self {
         let events = covered(input, filter);
         let incidents = incidents_of(input, filter);
+        // Incidents gather logins at High or above; a higher level filter shows only those
+        // with a login at that level, and says so.
+        let defaults = IncidentParams::default();
+        let params = IncidentParams {
+            min_level: filter
+                .min_level
+                .map_or(defaults.min_level, |level| level.max(defaults.min_level)),
+            ..defaults
+        };
         Self::of(
             meta("Incident report", input, filter, &events),
-            IncidentParams::default(),
+            params,
             incidents,
         )
     }
