@@ -28,10 +28,10 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::ScoredEvent;
 use crate::check::{ConfigError, require};
 use crate::digest::fnv1a64;
 use crate::risk::{FindingKind, RiskLevel, RiskParams};
+use crate::scored::ScoredEvent;
 use crate::time::format_utc;
 
 /// How logins add up to an account's verdict.
@@ -258,7 +258,7 @@ fn verdict(
             row: event.row,
             timestamp_ms: event.timestamp_ms,
             ip: event.ip,
-            place: crate::incidents::place(event),
+            place: crate::scored::place(event),
             device: event.device.to_string(),
             success: event.success,
             risk_score: event.risk_score,

@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::{
     AccountParams, AccountStatus, AccountVerdict, Campaign, account_verdicts, campaigns,
 };
-use crate::analysis::ScoredEvent;
 use crate::digest::fnv1a64;
 use crate::risk::{Finding, FindingKind, RiskLevel, RiskParams};
+use crate::scored::{ScoredEvent, place};
 use crate::time::format_utc;
 
 /// Most timeline entries kept per incident (the strongest are always the first and the
@@ -465,22 +465,6 @@ pub fn incident_id(kind: IncidentKind, subject: &str, first_ms: i64) -> String {
             .chain(&first_ms.to_be_bytes()),
     );
     format!("INC-{:012X}", hash >> 16)
-}
-
-/// "Oslo, NO · residential (AS2119)", with the parts that are known.
-pub fn place(event: &ScoredEvent) -> String {
-    let place = match (&event.city, &event.country) {
-        (Some(city), Some(country)) => format!("{city}, {country}"),
-        (None, Some(country)) => country.to_string(),
-        (Some(city), None) => city.to_string(),
-        (None, None) => "unknown location".to_owned(),
-    };
-    match (event.network, event.asn) {
-        (Some(network), Some(asn)) => format!("{place} · {} (AS{asn})", network.as_str()),
-        (Some(network), None) => format!("{place} · {}", network.as_str()),
-        (None, Some(asn)) => format!("{place} · AS{asn}"),
-        (None, None) => place,
-    }
 }
 
 /// A finding kind in words ("impossible travel").

@@ -29,6 +29,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod profile;
 pub mod risk;
+pub mod scored;
 pub mod time;
 pub mod windows;
 

@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod choices;
 pub mod dashboard;
 pub mod detection;
 pub mod notify;

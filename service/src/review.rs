@@ -12,7 +12,7 @@ use engine::detectors::evidence::{duration, thousands};
 use engine::{AccountStatus, Finding, FindingKind, RiskLevel, ScoredEvent, VerdictKind};
 use serde::{Deserialize, Serialize};
 
-use crate::detection::DetectionChoices;
+use crate::choices::DetectionChoices;
 use crate::triage::TriageState;
 
 /// Whether the sign-in got in, as the log says.

@@ -36,9 +36,10 @@ use crate::features::{
 };
 use crate::feedback::{
     CompromisedSource, Feedback, FeedbackIndex, SourceFacts, Verdict, VerdictKind,
-    allow_list_covers, login_id,
+    allow_list_covers,
 };
 use crate::risk::{Finding, FindingKind, RiskLevel, combine};
+pub use crate::scored::ScoredEvent;
 use crate::windows::{AccountFailures, SourceWindows};
 
 /// Other users with a /24 in their baseline that make it a network the organisation shares.
@@ -46,64 +47,6 @@ const SHARED_NETWORK_USERS: u32 = 10;
 
 /// Gaps kept per user for the robust pace statistics.
 const PACE_HISTORY: usize = 32;
-
-/// One login with its score, level, detector scores and reasons.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScoredEvent {
-    /// 1-based position of the data row in the input (header excluded).
-    pub row: u64,
-    pub line: u64,
-    pub timestamp_ms: i64,
-    pub user_id: Arc<str>,
-    pub ip: IpAddr,
-    pub success: Option<bool>,
-    pub risk_score: f64,
-    pub risk_level: RiskLevel,
-    /// Each detector's own 0–1 score; `None` when it abstained (disabled or warming up).
-    pub isolation_forest: Option<f64>,
-    pub dbscan: Option<f64>,
-    pub statistical: f64,
-    /// The strongest rule floor (0 when no rule fired).
-    pub rules: f64,
-    pub findings: Vec<Finding>,
-    pub country: Option<Arc<str>>,
-    pub city: Option<Arc<str>>,
-    pub asn: Option<u32>,
-    pub network: Option<NetworkType>,
-    /// Distance and speed from the user's previous learnt login, when both are located.
-    pub travel_km: Option<f64>,
-    pub travel_kmh: Option<f64>,
-    pub device: Arc<str>,
-    /// How the score was made (each family's part, what made the login rare for the population
-    /// models), for logins at Medium and above; `None` below, and in runs kept before it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub explanation: Option<Box<Explanation>>,
-}
-
-impl ScoredEvent {
-    /// The login's stable identifier ([`login_id`]), for verdicts.
-    pub fn login_id(&self) -> String {
-        login_id(&self.user_id, self.timestamp_ms, self.ip)
-    }
-
-    /// The reasons as one line, strongest first.
-    pub fn reasons(&self) -> String {
-        self.findings
-            .iter()
-            .map(Finding::explained)
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    /// "Oslo, NO", or just the country when the city is unknown; `None` when not located.
-    pub fn place(&self) -> Option<String> {
-        match (self.city.as_deref(), self.country.as_deref()) {
-            (Some(city), Some(country)) => Some(format!("{city}, {country}")),
-            (None, Some(country)) => Some(country.to_owned()),
-            _ => None,
-        }
-    }
-}
 
 /// A login after the sequential stage: everything but the population models' scores.
 pub struct Observed {

@@ -2,7 +2,7 @@
 //! `application/problem+json` with `type`, `title`, `status`, `detail` and a stable `code` (and
 //! `message`, the same text as `detail`, for clients written before problem documents).
 //!
-//! Handlers answer problems through [`super::error::ApiError`]; what the framework answers by
+//! Handlers answer problems through the API's error type (`ApiError`); what the framework answers by
 //! itself under `/api` (an unknown path, a method the path does not have, a query or path that
 //! does not parse, a body over the limit, a request over the time limit) is turned into a problem
 //! at the edge by [`api_problems`]. Every problem type is described at
@@ -19,8 +19,6 @@ use axum::routing::{any, get};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use service::text::bytes;
-
-use super::error::ApiError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -278,9 +276,9 @@ pub struct ProblemTypeResource {
 /// `GET /api/v1/problems/{code}`.
 async fn describe_problem_type(
     Path(code): Path<String>,
-) -> Result<Json<ProblemTypeResource>, ApiError> {
+) -> Result<Json<ProblemTypeResource>, Problem> {
     let kind = problem_type(&code).ok_or_else(|| {
-        ApiError::new(
+        Problem::new(
             StatusCode::NOT_FOUND,
             "not_found",
             format!("no problem type {code:?}"),
@@ -293,8 +291,8 @@ async fn describe_problem_type(
 }
 
 /// Any path under `/api` that no route has.
-async fn unknown_api_path(request: Request) -> ApiError {
-    ApiError::new(
+async fn unknown_api_path(request: Request) -> Problem {
+    Problem::new(
         StatusCode::NOT_FOUND,
         "not_found",
         format!(
