@@ -422,10 +422,9 @@ async fn analysis_incidents(
     Query(params): Query<IncidentsQuery>,
 ) -> Result<Json<IncidentList>, ApiError> {
     let filter = filter_of(&params.level, &params.from, &params.to)?;
-    let kept = service.kept(&id).await?;
+    let view = service.view(&id).await?;
     let incidents = tokio::task::spawn_blocking(move || {
-        let conclusions = kept.conclusions();
-        reports::model::incidents_of(&kept.report_input(&conclusions), &filter)
+        reports::model::incidents_of(&view.report_input(), &filter)
     })
     .await
     .map_err(|_| ApiError::internal())?;
