@@ -114,6 +114,7 @@ test('the settings page lists no channel and the analysis settings', async ({ pa
   await expect(max.locator('td').nth(2)).toContainText('impossible');
   const explained = await rows.evaluateAll((all) => all.every((row) => (row.querySelectorAll('td')[2]?.textContent ?? '').length > 10));
   expect(explained).toBe(true);
+  await keepScreenshot(page, 'settings-explained');
 });
 
 test('allow-list entries are added, refused with a reason, and removed on the settings page', async ({ page }) => {

@@ -13,7 +13,7 @@ use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
 use crate::detection::{
     DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, Rerun, RunListing,
-    summarise,
+    account_statuses, summarise,
 };
 use crate::error::RunError;
 use crate::kept::{KeptRun, SavedRun, UserLogins};
@@ -22,7 +22,7 @@ use crate::ports::{FeedbackStore, RunStore, ScoredIn};
 use crate::review::{AccountBrief, LoginDetails, login_details};
 use crate::source::{SourceListing, SourceName};
 use crate::triage::feedback_of;
-use crate::views::{RunView, RunViews};
+use crate::views::{RunView, RunViews, ScoredWith, history_fingerprint};
 
 /// A log to analyse: its bytes, how to read them, and its name.
 pub struct Upload {
@@ -86,7 +86,7 @@ impl DetectionService {
             .await?;
         let service = Arc::clone(self);
         let name = file_name.clone();
-        let (run, alerts) = blocking(move || {
+        let (run, alerts, scored_with) = blocking(move || {
             let profile = engine::DataProfile::of(&ingested);
             let engine::Ingested {
                 events, rejections, ..
@@ -119,13 +119,17 @@ impl DetectionService {
                 logins: events,
                 created_ms: now_ms(),
             };
-            Ok::<_, RunError>((run, alerts))
+            let scored_with = ScoredWith {
+                history: history_fingerprint(&earlier),
+                feedback,
+            };
+            Ok::<_, RunError>((run, alerts, scored_with))
         })
         .await??;
         let summary = run.summary.clone();
         let held = held_copy(&run);
         self.runs.save(run).await?;
-        self.views.insert(held);
+        self.views.insert_scored(held, Some(scored_with));
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: name,
@@ -280,71 +284,100 @@ impl DetectionService {
     }
 
     /// Scores a kept run's logins again with what analysts have taught since (allow-list,
-    /// verdicts) and what other kept runs learnt, and replaces its scores.
+    /// verdicts) and what other kept runs learnt, and replaces its scores. When this server
+    /// scored the run and only verdicts changed since, the logins before the earliest one with a
+    /// changed verdict keep their scores and are only learnt from again; only the scores that
+    /// changed are written.
     pub async fn rerun(self: &Arc<Self>, id: &str) -> Result<Rerun, RunError> {
         // One re-score at a time: each sees the verdicts recorded before it started and replaces
         // the scores of the one before, so verdicts given in quick succession all count.
         let _turn = RESCORING.lock().await;
-        let kept = self.kept(id).await?;
-        let logins = self
-            .runs
-            .logins(id)
-            .await?
-            .filter(|logins| logins.len() == kept.events.len())
-            .ok_or_else(|| {
-                RunError::NotFound(format!(
-                    "analysis {id:?} was kept without its logins; upload the file again to re-score it"
-                ))
-            })?;
-        let source = kept.summary.source.clone();
+        let view = self.view(id).await?;
+        let previous = &view.kept;
+        let logins = if previous.logins.len() == previous.events.len() {
+            previous.logins.clone()
+        } else {
+            self.runs.logins(id).await?.unwrap_or_default()
+        };
+        if logins.len() != previous.events.len() {
+            return Err(RunError::NotFound(format!(
+                "analysis {id:?} was kept without its logins; upload the file again to re-score it"
+            )));
+        }
+        let source = previous.summary.source.clone();
         let (earlier, feedback) = self.history_and_feedback(&logins, id, &source).await?;
+        let scored_with = view.scored_with.clone();
         let service = Arc::clone(self);
-        let (run, changed_levels, suppressed) = blocking(move || {
+        let (run, changed, scored_with, changed_levels, suppressed) = blocking(move || {
             let started = std::time::Instant::now();
-            let previous = kept.summary;
+            let previous = &view.kept;
+            let history_print = history_fingerprint(&earlier);
+            let before_ms = scored_with.as_ref().and_then(|scored_with| {
+                unchanged_before(scored_with, &feedback, history_print, &logins, &earlier)
+            });
             let history = History {
                 earlier: &earlier,
                 feedback: Some(&feedback),
             };
-            let analysis =
-                service.score(&logins, &history, &previous.choices, &kept.settings, |_| {})?;
-            let changed_levels = kept
+            let analysis = service.score_again(
+                &logins,
+                &history,
+                &previous,
+                before_ms.map(|before_ms| engine::Reuse {
+                    previous: &previous.events,
+                    before_ms,
+                }),
+            )?;
+            let changed_levels = previous
                 .events
                 .iter()
                 .zip(&analysis.events)
                 .filter(|(before, after)| before.risk_level != after.risk_level)
                 .count();
+            let changed = changed_rows(&previous.events, &analysis.events, &previous.settings);
             let applied = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
             let suppressed = applied.suppressed_logins as usize;
             let elapsed_ms = started.elapsed().as_millis() as u64;
+            tracing::info!(
+                run = %previous.summary.id,
+                reused_before_ms = ?before_ms,
+                changed = changed.len(),
+                elapsed_ms,
+                "re-scored"
+            );
+            let kept_summary = previous.summary.clone();
             let mut summary = summarise(
-                previous.id,
-                previous.file_name,
-                previous.profile,
-                previous.choices,
+                kept_summary.id,
+                kept_summary.file_name,
+                kept_summary.profile,
+                kept_summary.choices,
                 &analysis,
                 elapsed_ms,
             );
-            summary.source = previous.source;
+            summary.source = kept_summary.source;
             summary.feedback = applied;
             let run = SavedRun {
                 summary,
-                settings: kept.settings,
+                settings: previous.settings.clone(),
                 rejections: Vec::new(),
                 events: analysis.events,
                 logins,
                 created_ms: now_ms(),
             };
-            Ok::<_, RunError>((run, changed_levels, suppressed))
+            let scored_with = ScoredWith {
+                feedback,
+                history: history_print,
+            };
+            Ok::<_, RunError>((run, changed, scored_with, changed_levels, suppressed))
         })
         .await??;
         let summary = run.summary.clone();
         let held = held_copy(&run);
-        if !self.runs.rescore(run).await? {
+        if !self.runs.rescore(run, changed).await? {
             self.views.forget(id);
             return Err(not_kept(id));
         }
-        self.views.insert(held);
+        self.views.insert_scored(held, Some(scored_with));
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: summary.file_name.clone(),
@@ -433,6 +466,29 @@ impl DetectionService {
             .map_err(|error| RunError::BadChoices(error.to_string()))
     }
 
+    /// A kept run's logins scored again with its own choices and settings, reusing the scores
+    /// that still hold.
+    fn score_again(
+        &self,
+        logins: &[LoginEvent],
+        history: &History<'_>,
+        kept: &KeptRun,
+        reuse: Option<engine::Reuse<'_>>,
+    ) -> Result<engine::Analysis, RunError> {
+        let geo: &dyn GeoLookup = if kept.summary.choices.geolocation {
+            self.geo.as_ref()
+        } else {
+            &NoGeolocation
+        };
+        match reuse {
+            Some(reuse) => {
+                engine::reanalyze_with(logins, history, &kept.settings, geo, reuse, |_| {})
+            }
+            None => engine::analyze_with(logins, history, &kept.settings, geo, |_| {}),
+        }
+        .map_err(|error| RunError::BadChoices(error.to_string()))
+    }
+
     /// Where a kept login was scored, newest run first.
     pub async fn scored_login(
         &self,
@@ -448,14 +504,82 @@ impl DetectionService {
     }
 }
 
-/// What pages read of a run about to be kept: its summary, settings and scores.
+/// What pages read of a run about to be kept: its summary, settings, scores and the logins
+/// behind them (for scoring it again).
 fn held_copy(run: &SavedRun) -> KeptRun {
     KeptRun {
         summary: run.summary.clone(),
         settings: run.settings.clone(),
         events: run.events.clone(),
-        logins: Vec::new(),
+        logins: run.logins.clone(),
     }
+}
+
+/// The instant before which scores computed with `scored_with` still hold under `feedback`
+/// and the earlier logins fingerprinted `history`: that of the earliest login (of the run or
+/// of its history) whose verdict changed; `None` when more than verdicts changed.
+fn unchanged_before(
+    scored_with: &ScoredWith,
+    feedback: &Feedback,
+    history: u64,
+    logins: &[LoginEvent],
+    earlier: &[LoginEvent],
+) -> Option<i64> {
+    if scored_with.history != history || scored_with.feedback.allow != feedback.allow {
+        return None;
+    }
+    let verdicts = |feedback: &Feedback| -> std::collections::HashMap<String, engine::Verdict> {
+        feedback
+            .verdicts
+            .iter()
+            .map(|verdict| (verdict.login_id.clone(), verdict.clone()))
+            .collect()
+    };
+    let (before, now) = (verdicts(&scored_with.feedback), verdicts(feedback));
+    let changed: HashSet<&str> = before
+        .iter()
+        .filter(|(login, verdict)| now.get(*login) != Some(*verdict))
+        .chain(
+            now.iter()
+                .filter(|(login, verdict)| before.get(*login) != Some(*verdict)),
+        )
+        .map(|(login, _)| login.as_str())
+        .collect();
+    if changed.is_empty() {
+        return Some(i64::MAX);
+    }
+    Some(
+        logins
+            .iter()
+            .chain(earlier)
+            .filter(|login| changed.contains(login.login_id().as_str()))
+            .map(|login| login.timestamp_ms)
+            .min()
+            .unwrap_or(i64::MAX),
+    )
+}
+
+/// The logins (by index) whose score or account verdict differs between two scorings of a run.
+fn changed_rows(
+    before: &[ScoredEvent],
+    after: &[ScoredEvent],
+    settings: &AnalysisConfig,
+) -> Vec<usize> {
+    let (accounts_before, accounts_after) = (
+        account_statuses(before, settings),
+        account_statuses(after, settings),
+    );
+    before
+        .iter()
+        .zip(after)
+        .enumerate()
+        .filter(|(_, (old, new))| {
+            old != new
+                || accounts_before.get(old.user_id.as_ref())
+                    != accounts_after.get(new.user_id.as_ref())
+        })
+        .map(|(index, _)| index)
+        .collect()
 }
 
 fn not_kept(id: &str) -> RunError {

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::dashboard::RunFacts;
 use crate::detection::DetectionSummary;
 use crate::kept::KeptRun;
+use engine::Feedback;
 use engine::figures::Conclusions;
 
 /// Logins held in memory across runs at most (about 1 KB each), unless a single run is larger.
@@ -25,9 +26,33 @@ pub const DEFAULT_HELD_LOGINS: usize = 600_000;
 /// Reports (and report pages' models) kept per run, for the filters asked for most recently.
 const REPORTS_PER_RUN: usize = 12;
 
+/// What a run's scores were computed with by this server, so that scoring it again after a
+/// verdict can tell which of them still hold.
+#[derive(Clone, Debug)]
+pub struct ScoredWith {
+    pub feedback: Feedback,
+    /// [`history_fingerprint`] of the earlier logins it learnt from.
+    pub history: u64,
+}
+
+/// Tells apart the sets of earlier logins a run learnt from (by instant, account and address,
+/// in order).
+pub fn history_fingerprint(earlier: &[engine::LoginEvent]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for login in earlier {
+        login.timestamp_ms.hash(&mut hasher);
+        login.user_id.hash(&mut hasher);
+        login.ip.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// A kept run in memory, with what is computed from it once.
 pub struct RunView {
     pub kept: KeptRun,
+    /// Known when this server scored the run (not when it was read back from the database).
+    pub scored_with: Option<ScoredWith>,
     conclusions: OnceLock<Conclusions>,
     facts: OnceLock<RunFacts>,
     /// Built reports by key, most recently used last.
@@ -35,9 +60,10 @@ pub struct RunView {
 }
 
 impl RunView {
-    pub fn new(kept: KeptRun) -> Self {
+    pub fn new(kept: KeptRun, scored_with: Option<ScoredWith>) -> Self {
         Self {
             kept,
+            scored_with,
             conclusions: OnceLock::new(),
             facts: OnceLock::new(),
             reports: Mutex::new(VecDeque::new()),
@@ -130,7 +156,12 @@ impl RunViews {
 
     /// Holds `kept` (replacing an earlier copy of the same run) and returns it.
     pub fn insert(&self, kept: KeptRun) -> Arc<RunView> {
-        let view = Arc::new(RunView::new(kept));
+        self.insert_scored(kept, None)
+    }
+
+    /// [`Self::insert`] for a run this server has just scored, with what it was scored with.
+    pub fn insert_scored(&self, kept: KeptRun, scored_with: Option<ScoredWith>) -> Arc<RunView> {
+        let view = Arc::new(RunView::new(kept, scored_with));
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         held.retain(|other| other.id() != view.id());
         held.push_back(Arc::clone(&view));

@@ -342,7 +342,7 @@ impl Store {
     /// Replaces a run's summary, settings and scores: only the logins whose score, findings or
     /// account verdict changed are written again (a verdict or two change a few logins, not
     /// the run). Its dataset, rejections and logins stay.
-    pub(super) async fn rescore_run(&self, run: SavedRun) -> Result<bool> {
+    pub(super) async fn rescore_run(&self, run: SavedRun, changed: Vec<usize>) -> Result<bool> {
         let id = run.summary.id.clone();
         let mut transaction = self.pool.begin().await?;
         let Some(analysis) = sqlx::query("SELECT triage_columns FROM analyses WHERE id = $1")
@@ -363,31 +363,8 @@ impl Store {
         .bind(&id)
         .execute(&mut *transaction)
         .await?;
-        let stored = sqlx::query(
-            "SELECT record, event, account_status FROM scored_events WHERE analysis_id = $1",
-        )
-        .bind(&id)
-        .fetch_all(&mut *transaction)
-        .await?;
-        let mut before = std::collections::HashMap::with_capacity(stored.len());
-        for row in &stored {
-            before.insert(
-                row.try_get::<i64, _>("record")?,
-                (
-                    row.try_get::<String, _>("event")?,
-                    row.try_get::<Option<String>, _>("account_status")?,
-                ),
-            );
-        }
-        drop(stored);
-        let accounts = account_statuses(&run.events, &run.settings);
-        let same_rows = had_columns
-            && before.len() == run.events.len()
-            && run
-                .events
-                .iter()
-                .all(|event| before.contains_key(&(event.row as i64)));
-        if !same_rows {
+        if !had_columns {
+            // Kept before the triage columns: every row is written again, with them.
             sqlx::query("DELETE FROM scored_events WHERE analysis_id = $1")
                 .bind(&id)
                 .execute(&mut *transaction)
@@ -396,33 +373,27 @@ impl Store {
             transaction.commit().await?;
             return Ok(true);
         }
-        let mut updated = 0usize;
-        for event in &run.events {
-            let text = serde_json::to_string(event)?;
+        let accounts = account_statuses(&run.events, &run.settings);
+        for event in changed.iter().filter_map(|&index| run.events.get(index)) {
             let status = accounts
                 .get(event.user_id.as_ref())
-                .map(|status| status.as_str());
-            let (old_text, old_status) = &before[&(event.row as i64)];
-            if *old_text == text && old_status.as_deref() == status {
-                continue;
-            }
+                .map(|status| status.as_str().to_owned());
             sqlx::query(
                 "UPDATE scored_events SET risk_score = $1, risk_level = $2, event = $3, \
                  detections = $4, account_status = $5 WHERE analysis_id = $6 AND record = $7",
             )
             .bind(event.risk_score)
             .bind(event.risk_level.as_str())
-            .bind(text)
+            .bind(serde_json::to_string(event)?)
             .bind(detections_column(event))
-            .bind(status.map(str::to_owned))
+            .bind(status)
             .bind(&id)
             .bind(event.row as i64)
             .execute(&mut *transaction)
             .await?;
-            updated += 1;
         }
         transaction.commit().await?;
-        tracing::info!(analysis = %id, updated, "re-scored logins written");
+        tracing::info!(analysis = %id, updated = changed.len(), "re-scored logins written");
         Ok(true)
     }
 }

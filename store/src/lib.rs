@@ -503,8 +503,8 @@ impl RunStore for Store {
         })
     }
 
-    fn rescore(&self, run: SavedRun) -> Stored<'_, bool> {
-        Box::pin(async move { logged(self.rescore_run(run).await) })
+    fn rescore(&self, run: SavedRun, changed: Vec<usize>) -> Stored<'_, bool> {
+        Box::pin(async move { logged(self.rescore_run(run, changed).await) })
     }
 
     fn login_in_run<'a>(

@@ -1395,6 +1395,44 @@ pub fn analyze_with(
     history: &History<'_>,
     config: &AnalysisConfig,
     geo: &dyn GeoLookup,
+    progress: impl FnMut(usize),
+) -> Result<Analysis, ConfigError> {
+    analyze_reusing(events, history, config, geo, None, progress)
+}
+
+/// Scores of an earlier analysis of the same logins that still hold: those of the logins before
+/// `before_ms`, when nothing the analysis depends on before that instant has changed (the
+/// history, the settings, the allow-list; verdicts only on logins from `before_ms` on).
+#[derive(Clone, Copy, Debug)]
+pub struct Reuse<'a> {
+    /// One per event, in input order, as [`Analysis::events`].
+    pub previous: &'a [ScoredEvent],
+    pub before_ms: i64,
+}
+
+/// [`analyze_with`] after a change that leaves the scores before `reuse.before_ms` as they were
+/// (a verdict on a later login): those logins are only learnt from again, not scored, and keep
+/// their earlier scores, so the result equals a whole analysis at a fraction of its cost.
+pub fn reanalyze_with(
+    events: &[LoginEvent],
+    history: &History<'_>,
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
+    reuse: Reuse<'_>,
+    progress: impl FnMut(usize),
+) -> Result<Analysis, ConfigError> {
+    if reuse.previous.len() != events.len() {
+        return analyze_with(events, history, config, geo, progress);
+    }
+    analyze_reusing(events, history, config, geo, Some(reuse), progress)
+}
+
+fn analyze_reusing(
+    events: &[LoginEvent],
+    history: &History<'_>,
+    config: &AnalysisConfig,
+    geo: &dyn GeoLookup,
+    reuse: Option<Reuse<'_>>,
     mut progress: impl FnMut(usize),
 ) -> Result<Analysis, ConfigError> {
     let mut analyzer = Analyzer::new(config.clone(), geo)?;
@@ -1426,7 +1464,25 @@ pub fn analyze_with(
     let mut users_in_order: Vec<u32> = Vec::with_capacity(events.len());
     let mut scored_order: Vec<usize> = Vec::with_capacity(events.len());
     let mut pending: Vec<Observed> = Vec::new();
-    for (block, slots) in order.chunks(FINISH_BLOCK).enumerate() {
+    // Logins whose earlier scores hold are learnt from in order, and keep those scores.
+    let reused = reuse.map_or(0, |reuse| {
+        order.partition_point(|slot| login(slot).timestamp_ms < reuse.before_ms)
+    });
+    if let Some(reuse) = reuse {
+        for slot in &order[..reused] {
+            let observed = analyzer
+                .observe(login(slot))
+                .expect("events are fed in time order after sorting");
+            if let Ok(index) = *slot {
+                users_in_order.push(observed.user());
+                scored_order.push(index);
+                finished.push(reuse.previous[index].clone());
+            }
+        }
+        progress(finished.len());
+    }
+    let reused_events = finished.len();
+    for (block, slots) in order[reused..].chunks(FINISH_BLOCK).enumerate() {
         let observe_block = |analyzer: &mut Analyzer<'_>| -> Vec<Observed> {
             slots
                 .iter()
@@ -1446,7 +1502,7 @@ pub fn analyze_with(
         });
         finished.extend(done);
         pending = next;
-        progress((block * FINISH_BLOCK).min(events.len()));
+        progress((reused_events + block * FINISH_BLOCK).min(events.len()));
     }
     users_in_order.extend(pending.iter().map(Observed::user));
     finished.extend(finish_all(pending, risk_params, &model));

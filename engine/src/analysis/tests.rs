@@ -1258,3 +1258,69 @@ fn stuffing_spread_over_many_addresses_is_found_and_its_hit_is_critical() {
     assert_eq!(verdict.status, crate::AccountStatus::Compromised);
     assert!(verdict.campaigns.contains(&campaign.id));
 }
+
+#[test]
+fn reanalysing_after_a_verdict_reuses_earlier_scores_and_equals_a_whole_analysis() {
+    let events = trip_to_brazil();
+    let earlier: Vec<LoginEvent> = routine(3)
+        .into_iter()
+        .map(|mut login| {
+            login.timestamp_ms -= 31 * DAY_MS;
+            login
+        })
+        .collect();
+    let first = Feedback::default();
+    let before = run_with(&events, &earlier, &first);
+    // Verdicts on the trip's first Brazil login and on the one after it.
+    let (jump, later) = (&events[events.len() - 2], &events[events.len() - 1]);
+    let taught = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![
+            Verdict {
+                login_id: jump.login_id(),
+                kind: VerdictKind::ConfirmedCompromised,
+                comment: "phished".to_owned(),
+            },
+            Verdict {
+                login_id: later.login_id(),
+                kind: VerdictKind::ConfirmedSafe,
+                comment: String::new(),
+            },
+        ],
+    };
+    let whole = run_with(&events, &earlier, &taught);
+    assert_ne!(whole.events, before.events, "the verdicts change scores");
+    let history = History {
+        earlier: &earlier,
+        feedback: Some(&taught),
+    };
+    let mut done = 0;
+    let reanalysed = crate::reanalyze_with(
+        &events,
+        &history,
+        &AnalysisConfig::default(),
+        &FixtureGeo,
+        crate::Reuse {
+            previous: &before.events,
+            before_ms: jump.timestamp_ms,
+        },
+        |progress| done = progress,
+    )
+    .unwrap();
+    assert_eq!(reanalysed, whole);
+    assert_eq!(done, events.len());
+    // Scores that no longer hold are never reused: an instant too late gives a different result.
+    let stale = crate::reanalyze_with(
+        &events,
+        &history,
+        &AnalysisConfig::default(),
+        &FixtureGeo,
+        crate::Reuse {
+            previous: &before.events,
+            before_ms: later.timestamp_ms + 1,
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_ne!(stale.events, whole.events);
+}

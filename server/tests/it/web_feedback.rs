@@ -503,3 +503,107 @@ async fn a_new_source_starts_clean() {
     let (status, refused) = json_of(&router, get("/api/v1/analyses?source=no%20such")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
 }
+
+/// Scores of a whole analysis of the sample with `verdicts`, by login id: score, level and the
+/// account's verdict.
+fn scored_with_verdicts(
+    verdicts: &[(&str, engine::VerdictKind, &str)],
+) -> std::collections::HashMap<String, (f64, String, String)> {
+    let ingested = engine::read_slice(&sample(), &engine::IngestOptions::default()).unwrap();
+    let feedback = engine::Feedback {
+        allow: Vec::new(),
+        verdicts: verdicts
+            .iter()
+            .map(|&(login_id, kind, comment)| engine::Verdict {
+                login_id: login_id.to_owned(),
+                kind,
+                comment: comment.to_owned(),
+            })
+            .collect(),
+    };
+    let config = engine::AnalysisConfig::default();
+    let history = engine::History {
+        earlier: &[],
+        feedback: Some(&feedback),
+    };
+    let whole = engine::analyze_with(
+        &ingested.events,
+        &history,
+        &config,
+        &engine::enrich::NoGeolocation,
+        |_| {},
+    )
+    .unwrap();
+    let accounts = service::detection::account_statuses(&whole.events, &config);
+    whole
+        .events
+        .iter()
+        .map(|event| {
+            (
+                event.login_id(),
+                (
+                    event.risk_score,
+                    serde_json::to_value(event.risk_level)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    accounts[event.user_id.as_ref()].as_str().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rescore_after_verdicts_reuses_earlier_scores_and_equals_a_whole_analysis() {
+    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    let (status, created) = json_of(&router, api_upload(&[], &sample())).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let rows = all_events(&router, &id).await;
+    // A login halfway through the month, then a later one: each re-score starts from its verdict.
+    let mut by_time: Vec<&serde_json::Value> = rows.iter().collect();
+    by_time.sort_by_key(|row| row["timestamp_ms"].as_i64().unwrap());
+    let middle = by_time[by_time.len() / 2]["login_id"].as_str().unwrap();
+    let later = by_time[by_time.len() * 3 / 4]["login_id"].as_str().unwrap();
+    let mut verdicts = Vec::new();
+    for (login_id, kind, verdict, comment) in [
+        (
+            middle,
+            engine::VerdictKind::ConfirmedCompromised,
+            "confirmed_compromised",
+            "stolen session",
+        ),
+        (
+            later,
+            engine::VerdictKind::ConfirmedSafe,
+            "confirmed_safe",
+            "",
+        ),
+    ] {
+        let (status, body) = json_of(
+            &router,
+            json_request(
+                "POST",
+                &format!("/api/v1/findings/{login_id}/triage"),
+                serde_json::json!({"verdict": verdict, "comment": comment}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        verdicts.push((login_id, kind, comment));
+        let (status, rerun) =
+            json_of(&router, post_empty(&format!("/api/v1/analyses/{id}/rerun"))).await;
+        assert_eq!(status, StatusCode::OK, "{rerun}");
+        let expected = scored_with_verdicts(&verdicts);
+        let rows = all_events(&router, &id).await;
+        assert_eq!(rows.len(), expected.len());
+        for row in &rows {
+            let (score, level, account) = &expected[row["login_id"].as_str().unwrap()];
+            assert_eq!(row["risk_score"].as_f64(), Some(*score), "{row}");
+            assert_eq!(row["risk_level"].as_str(), Some(level.as_str()), "{row}");
+            assert_eq!(row["account"].as_str(), Some(account.as_str()), "{row}");
+        }
+    }
+}
