@@ -54,6 +54,21 @@ for (const theme of ['light', 'dark'] as const) {
   });
 }
 
+// Folded away on the pages above: opened here, in both themes and at phone width.
+test('the list of formats on the upload page meets WCAG 2.1 AA and fits 390 px', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const theme of ['light', 'dark'] as const) {
+    await page.addInitScript((chosen) => localStorage.setItem('skytrace-theme', chosen), theme);
+    await page.goto('/upload');
+    await expectHydrated(page);
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    await page.getByTestId('known-formats').locator('summary').click();
+    await expect(page.getByTestId('known-format').last()).toBeVisible();
+    expect(await violations(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  }
+});
+
 test('the charts follow the theme', async ({ page }) => {
   const run = await scoreSample(page);
   const background = async (theme: 'light' | 'dark') => {

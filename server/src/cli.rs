@@ -246,7 +246,8 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Log format: auto (sniffed from the first bytes; the default), csv, entra-csv, entra-json,
-    /// okta, cloudtrail, auth-log or rba. Gzipped input is unpacked for every format.
+    /// okta, cloudtrail, google-workspace, auth0, m365, windows, ecs, ocsf, auth-log or rba.
+    /// Gzipped input is unpacked for every format.
     #[arg(long, value_parser = parse_format)]
     pub format: Option<FormatChoice>,
     /// Column mapping for CSV input, FIELD=COLUMN (repeat, or separate with commas), e.g.
@@ -289,8 +290,7 @@ pub fn parse_format(text: &str) -> Result<FormatChoice, String> {
 
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
-    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted), or
-    /// - for standard input.
+    /// The sign-in log (any format --format names; gzip accepted), or - for standard input.
     pub file: PathBuf,
     /// Print the profile as JSON instead of text.
     #[arg(long)]
@@ -304,8 +304,7 @@ pub struct ProfileArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// The sign-in log (CSV/TSV, Entra ID, Okta, CloudTrail, auth.log, RBA; gzip accepted), or
-    /// - for standard input.
+    /// The sign-in log (any format --format names; gzip accepted), or - for standard input.
     pub input: PathBuf,
     /// Scores, one row per accepted event: row, timestamp, user_id, ip_address, risk_score,
     /// risk_level, detector scores, reasons, then the input's extra columns.

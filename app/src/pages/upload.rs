@@ -4,8 +4,8 @@ use leptos_router::components::A;
 
 use crate::browser::{read_file, upload_form, upload_limit_bytes};
 use crate::components::{
-    Analysed, LogReading, Measure, ProfileOutcome, ProfileView, Progress, ProgressBar, ReadSummary,
-    chosen, use_chosen_log,
+    Analysed, KnownFormats, LogReading, Measure, ProfileOutcome, ProfileView, Progress,
+    ProgressBar, ReadSummary, chosen, use_chosen_log,
 };
 use crate::server_fns::{ProfileUpload, upload_with_progress};
 use service::reading::ingest_options;
@@ -127,9 +127,9 @@ pub fn UploadPage() -> impl IntoView {
         <Title text="Upload" />
         <h1>"Upload sign-in logs"</h1>
         <p class="lead">
-            "Microsoft Entra ID sign-ins (portal CSV, Graph or Log Analytics JSON), Okta System Log, "
-            "AWS CloudTrail, a Linux auth.log, the RBA dataset, or any CSV/TSV with a time, user and "
-            "IP address column. The format is recognised by itself; gzip is fine."
+            "Sign-in logs as identity providers, clouds and SIEMs export them (the formats are "
+            "listed below), or any CSV/TSV with a time, user and IP address column. The format is "
+            "recognised by itself; gzip is fine."
         </p>
         // One boxed view: the page's static type would otherwise be too deep for the compiler.
         <LogReading chosen=log busy on_choose=reset on_error=sample_failed folded=accepted />
@@ -188,6 +188,7 @@ pub fn UploadPage() -> impl IntoView {
                 }
             })
         }}
+        <KnownFormats />
         <details class="format-help">
             <summary>"File format"</summary>
             <p>

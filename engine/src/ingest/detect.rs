@@ -117,6 +117,44 @@ impl Format {
         }
     }
 
+    /// Where people get such a file: the vendor's export, API or log path (the README's table
+    /// says the same, and a test keeps the two equal).
+    pub fn where_to_get(self) -> &'static str {
+        match self {
+            Self::Csv => {
+                "any tool's CSV or TSV export (name unusual columns in the column mapping)"
+            }
+            Self::EntraCsv => "Entra admin center → Sign-in logs → Download",
+            Self::EntraJson => {
+                "GET /auditLogs/signIns; a Log Analytics query exported as JSON; Entra ID → \
+                 Diagnostic settings → archive to a storage account \
+                 (insights-logs-signinlogs/…/PT1H.json, one record per line) or stream to an \
+                 Event Hub ({\"records\": […]})"
+            }
+            Self::Okta => "GET /api/v1/logs; an event hook endpoint (Workflow → Event Hooks)",
+            Self::CloudTrail => "the trail's S3 bucket (.json.gz)",
+            Self::AuthLog => "/var/log/auth.log, /var/log/secure",
+            Self::Rba => "the dataset's published CSV",
+            Self::GoogleWorkspace => {
+                "Admin SDK Reports API activities.list with applicationName=login (Admin console \
+                 → Reporting → Login log events)"
+            }
+            Self::Auth0 => {
+                "Management API GET /api/v2/logs; log streams (Monitoring → Streams: custom \
+                 webhook batches of {\"log_id\", \"data\"}, or one event per line)"
+            }
+            Self::M365 => {
+                "Office 365 Management Activity API, content type Audit.AzureActiveDirectory; \
+                 Purview audit search exports' AuditData"
+            }
+            Self::Windows => {
+                "Winlogbeat's file output, or an Elasticsearch export of the documents"
+            }
+            Self::Ecs => "Filebeat / Elastic Agent output, Elasticsearch _source exports",
+            Self::Ocsf => "Amazon Security Lake (query results as JSON), any OCSF producer",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Self> {
         let name = name.trim().to_ascii_lowercase();
         Self::ALL.into_iter().find(|format| format.name() == name)

@@ -1035,3 +1035,35 @@ fn a_repeated_key_rejects_the_record_in_every_shape() {
         ingested.rejections[0].reason
     );
 }
+
+/// The README's "Input formats" table has one row per format, whose "where to get it" column
+/// says what the upload page says (the page reads [`Format::where_to_get`]).
+#[test]
+fn the_readme_lists_every_format_and_where_to_get_it() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("\n## Input formats\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("an Input formats section");
+    let rows: Vec<(String, String)> = section
+        .lines()
+        .skip_while(|line| !line.starts_with("|---"))
+        .skip(1)
+        .map_while(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let name = cells.first()?.strip_prefix("| `")?.strip_suffix('`')?;
+            Some((name.to_owned(), cells.get(2)?.replace('`', "")))
+        })
+        .collect();
+    let mut names: Vec<&str> = rows.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    let mut expected: Vec<&str> = Format::ALL.iter().map(|format| format.name()).collect();
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+    for (name, where_to_get) in &rows {
+        let format = Format::from_name(name).unwrap();
+        assert_eq!(where_to_get, format.where_to_get(), "{name}");
+    }
+}
