@@ -19,7 +19,7 @@ use reports::model::TrendPoint;
 use serde_json::{Value, json};
 
 use service::dashboard::MapView;
-use service::text::count;
+use service::text::{count, counted};
 
 /// The name the world's countries are registered under for the map.
 pub const WORLD_MAP_NAME: &str = "world";
@@ -338,9 +338,9 @@ pub fn world_map(map: &MapView, palette: &Palette) -> Value {
                 .map(|place| {
                     json!({
                         "name": format!(
-                            "{}: {} logins, {} High or above, highest level {}",
+                            "{}: {}, {} High or above, highest level {}",
                             place.label,
-                            count(place.logins),
+                            counted(place.logins, "login"),
                             count(place.high_or_above),
                             level.as_str()
                         ),
