@@ -1,13 +1,38 @@
 //! Stable names from content: 64-bit FNV-1a, the same on every platform and run (not a
 //! security digest).
 
+const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const PRIME: u64 = 0x0000_0100_0000_01b3;
+
 /// FNV-1a over `bytes`.
 pub fn fnv1a64<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes.into_iter().fold(OFFSET, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(PRIME)
     })
+}
+
+/// FNV-1a of what is written into it, without building the text first.
+pub struct Fnv1a64(u64);
+
+impl Default for Fnv1a64 {
+    fn default() -> Self {
+        Self(OFFSET)
+    }
+}
+
+impl Fnv1a64 {
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl std::fmt::Write for Fnv1a64 {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        for &byte in text.as_bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(PRIME);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -18,5 +43,13 @@ mod tests {
     fn known_values() {
         assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn written_text_hashes_as_its_bytes() {
+        use std::fmt::Write;
+        let mut hash = Fnv1a64::default();
+        write!(hash, "{}\u{1f}{}", "ava", 42).unwrap();
+        assert_eq!(hash.finish(), fnv1a64("ava\u{1f}42".as_bytes()));
     }
 }

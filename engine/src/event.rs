@@ -124,6 +124,11 @@ impl LoginEvent {
     pub fn login_id(&self) -> String {
         crate::feedback::login_id(&self.user_id, self.timestamp_ms, self.ip)
     }
+
+    /// The number its id spells ([`crate::feedback::login_key`]), without writing the id.
+    pub fn login_key(&self) -> u64 {
+        crate::feedback::login_key(&self.user_id, self.timestamp_ms, self.ip)
+    }
 }
 
 impl ReportedLocation {

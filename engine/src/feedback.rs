@@ -29,10 +29,36 @@ use crate::FindingKind;
 
 /// The identifier of one login, stable across runs: `F-` and 12 hex digits.
 pub fn login_id(user_id: &str, timestamp_ms: i64, ip: IpAddr) -> String {
-    let user = user_id.trim().to_lowercase();
-    let key = format!("{user}\u{1f}{timestamp_ms}\u{1f}{ip}");
-    let hash = crate::digest::fnv1a64(key.as_bytes());
-    format!("F-{:012x}", hash & 0xffff_ffff_ffff)
+    format!("F-{:012x}", login_key(user_id, timestamp_ms, ip))
+}
+
+/// The number a login's id spells ([`login_id`]): 48 bits of FNV-1a over the lower-cased user,
+/// the instant and the address.
+pub fn login_key(user_id: &str, timestamp_ms: i64, ip: IpAddr) -> u64 {
+    use std::fmt::Write;
+    let user = user_id.trim();
+    let mut hash = crate::digest::Fnv1a64::default();
+    // Writing into a hash cannot fail.
+    let _ = if user.is_ascii() && !user.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        write!(hash, "{user}\u{1f}{timestamp_ms}\u{1f}{ip}")
+    } else {
+        write!(
+            hash,
+            "{}\u{1f}{timestamp_ms}\u{1f}{ip}",
+            user.to_lowercase()
+        )
+    };
+    hash.finish() & 0xffff_ffff_ffff
+}
+
+/// The [`login_key`] a login id (`F-` and 12 lower-case hex digits) spells, if it is one.
+pub fn login_key_of(login_id: &str) -> Option<u64> {
+    let digits = login_id.strip_prefix("F-")?;
+    let hex = |byte: u8| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte);
+    if digits.len() != 12 || !digits.bytes().all(hex) {
+        return None;
+    }
+    u64::from_str_radix(digits, 16).ok()
 }
 
 /// An address block: `198.51.100.0/24`, `2001:db8::/32`, or a single address.
@@ -321,7 +347,8 @@ pub(crate) struct CompromisedSource {
 #[derive(Debug, Default)]
 pub(crate) struct FeedbackIndex {
     allow: Vec<AllowEntry>,
-    verdicts: HashMap<String, Verdict>,
+    /// By [`login_key`].
+    verdicts: HashMap<u64, Verdict>,
     compromised_sources: HashMap<IpAddr, CompromisedSource>,
 }
 
@@ -332,7 +359,7 @@ impl FeedbackIndex {
             verdicts: feedback
                 .verdicts
                 .iter()
-                .map(|verdict| (verdict.login_id.clone(), verdict.clone()))
+                .filter_map(|verdict| Some((login_key_of(&verdict.login_id)?, verdict.clone())))
                 .collect(),
             compromised_sources: HashMap::default(),
         }
@@ -350,8 +377,9 @@ impl FeedbackIndex {
             .map(|entry| format!("{} {}", entry.reason.trim(), entry.scope.describe()))
     }
 
-    pub fn verdict(&self, login_id: &str) -> Option<&Verdict> {
-        self.verdicts.get(login_id)
+    /// The verdict on the login with this [`login_key`].
+    pub fn verdict(&self, login_key: u64) -> Option<&Verdict> {
+        self.verdicts.get(&login_key)
     }
 
     pub fn remember_compromised(&mut self, ip: IpAddr, source: CompromisedSource) {
@@ -446,5 +474,29 @@ mod tests {
         assert_ne!(id, login_id("lena.neumann", 1_700_000_000_001, ip));
         assert_eq!(id.len(), 14);
         assert!(id.starts_with("F-"));
+    }
+
+    #[test]
+    fn login_ids_keep_their_values_and_spell_their_keys() {
+        // Ids are kept with verdicts: they must never change.
+        let (v4, v6): (IpAddr, IpAddr) = (
+            "203.0.113.9".parse().unwrap(),
+            "2001:db8::1".parse().unwrap(),
+        );
+        assert_eq!(
+            login_id("Lena.Neumann", 1_700_000_000_000, v4),
+            "F-4c54e1eab42e"
+        );
+        assert_eq!(login_id(" ZOË", 1_700_000_000_000, v6), "F-cab2054a60a8");
+        let key = login_key("Lena.Neumann", 1_700_000_000_000, v4);
+        assert_eq!(login_key_of("F-4c54e1eab42e"), Some(key));
+        for not_an_id in [
+            "F-4C54E1EAB42E",
+            "F-4c54e1eab42",
+            "4c54e1eab42e",
+            "F-4c54e1eab42g",
+        ] {
+            assert_eq!(login_key_of(not_an_id), None, "{not_an_id}");
+        }
     }
 }

@@ -42,7 +42,9 @@ pub use analysis::{
     UserRisk, analyze, analyze_with, learnt_baseline, reanalyze_with, user_risks,
 };
 pub use explain::{Explanation, FeatureShare};
-pub use feedback::{AllowEntry, AllowScope, Feedback, Verdict, VerdictKind, login_id};
+pub use feedback::{
+    AllowEntry, AllowScope, Feedback, Verdict, VerdictKind, login_id, login_key, login_key_of,
+};
 pub use incidents::{Incident, IncidentKind, IncidentParams, incidents};
 pub use risk::{Finding, FindingKind, RiskLevel};
 

@@ -18,6 +18,18 @@ pub struct SavedRun {
     pub created_ms: i64,
 }
 
+impl SavedRun {
+    /// What pages read of it once it is kept (its rejections stay in the database).
+    pub fn into_kept(self) -> KeptRun {
+        KeptRun {
+            summary: self.summary,
+            settings: self.settings,
+            events: self.events,
+            logins: self.logins,
+        }
+    }
+}
+
 /// A kept run read back for reports.
 pub struct KeptRun {
     pub summary: DetectionSummary,

@@ -62,7 +62,7 @@ pub trait RunStore: Send + Sync {
     /// Replaces a kept run's summary and settings and the scores of the logins `changed` (indices
     /// into `run.events`; their score or their account's verdict changed) after re-scoring its
     /// logins; `false` when no such run is kept.
-    fn rescore(&self, run: SavedRun, changed: Vec<usize>) -> Stored<'_, bool>;
+    fn rescore<'a>(&'a self, run: &'a SavedRun, changed: &'a [usize]) -> Stored<'a, bool>;
     /// One login of a kept run (by [`engine::login_id`]) with its account's verdict in the run;
     /// `None` when the run does not keep it.
     fn login_in_run<'a>(

@@ -372,12 +372,11 @@ impl DetectionService {
         })
         .await??;
         let summary = run.summary.clone();
-        let held = held_copy(&run);
-        if !self.runs.rescore(run, changed).await? {
+        if !self.runs.rescore(&run, &changed).await? {
             self.views.forget(id);
             return Err(not_kept(id));
         }
-        self.views.insert_scored(held, Some(scored_with));
+        self.views.insert_scored(run.into_kept(), Some(scored_with));
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: summary.file_name.clone(),
@@ -536,14 +535,14 @@ fn unchanged_before(
             .collect()
     };
     let (before, now) = (verdicts(&scored_with.feedback), verdicts(feedback));
-    let changed: HashSet<&str> = before
+    let changed: HashSet<u64> = before
         .iter()
         .filter(|(login, verdict)| now.get(*login) != Some(*verdict))
         .chain(
             now.iter()
                 .filter(|(login, verdict)| before.get(*login) != Some(*verdict)),
         )
-        .map(|(login, _)| login.as_str())
+        .filter_map(|(login, _)| engine::login_key_of(login))
         .collect();
     if changed.is_empty() {
         return Some(i64::MAX);
@@ -552,7 +551,7 @@ fn unchanged_before(
         logins
             .iter()
             .chain(earlier)
-            .filter(|login| changed.contains(login.login_id().as_str()))
+            .filter(|login| changed.contains(&login.login_key()))
             .map(|login| login.timestamp_ms)
             .min()
             .unwrap_or(i64::MAX),

@@ -342,7 +342,7 @@ impl Store {
     /// Replaces a run's summary, settings and scores: only the logins whose score, findings or
     /// account verdict changed are written again (a verdict or two change a few logins, not
     /// the run). Its dataset, rejections and logins stay.
-    pub(super) async fn rescore_run(&self, run: SavedRun, changed: Vec<usize>) -> Result<bool> {
+    pub(super) async fn rescore_run(&self, run: &SavedRun, changed: &[usize]) -> Result<bool> {
         let id = run.summary.id.clone();
         let mut transaction = self.pool.begin().await?;
         let Some(analysis) = sqlx::query("SELECT triage_columns FROM analyses WHERE id = $1")
@@ -369,7 +369,7 @@ impl Store {
                 .bind(&id)
                 .execute(&mut *transaction)
                 .await?;
-            insert_events(&mut transaction, &id, &run).await?;
+            insert_events(&mut transaction, &id, run).await?;
             transaction.commit().await?;
             return Ok(true);
         }

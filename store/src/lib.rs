@@ -503,7 +503,7 @@ impl RunStore for Store {
         })
     }
 
-    fn rescore(&self, run: SavedRun, changed: Vec<usize>) -> Stored<'_, bool> {
+    fn rescore<'a>(&'a self, run: &'a SavedRun, changed: &'a [usize]) -> Stored<'a, bool> {
         Box::pin(async move { logged(self.rescore_run(run, changed).await) })
     }
 

@@ -499,7 +499,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     rescored.summary.elapsed_ms = 999;
     rescored.events[0].risk_score = 0.5;
     rescored.rejections.clear();
-    store.rescore(rescored, vec![0]).await.unwrap();
+    store.rescore(&rescored, &[0]).await.unwrap();
     let kept = store.run(&id).await.unwrap().unwrap();
     assert_eq!(kept.summary.elapsed_ms, 999);
     assert_eq!(kept.events[0].risk_score, 0.5);
@@ -523,7 +523,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     );
     unknown.summary.id = "not-kept".to_owned();
     assert!(
-        !store.rescore(unknown, Vec::new()).await.unwrap(),
+        !store.rescore(&unknown, &[]).await.unwrap(),
         "no such run to re-score"
     );
 }
@@ -938,8 +938,8 @@ async fn a_rescore_rewrites_the_logins_that_changed_and_the_grid_follows() {
     let events = run.events.clone();
     let accounts = service::detection::account_statuses(&events, &run.settings);
     // Every row, as when the account's verdict changes with the login.
-    let every_row = (0..events.len()).collect();
-    assert!(store.rescore(run, every_row).await.unwrap());
+    let every_row: Vec<usize> = (0..events.len()).collect();
+    assert!(store.rescore(&run, &every_row).await.unwrap());
     for query in triage_queries()
         .into_iter()
         .chain([everything(EventOrder::RiskiestFirst)])

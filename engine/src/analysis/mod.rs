@@ -546,7 +546,7 @@ impl<'g> Analyzer<'g> {
             asn: geo.and_then(|geo| geo.asn),
         };
         let allowed_by = self.feedback.allowed_by(&facts).map(Arc::from);
-        let verdict = self.feedback.verdict(&event.login_id()).cloned();
+        let verdict = self.feedback.verdict(event.login_key()).cloned();
         (allowed_by, verdict)
     }
 
