@@ -50,7 +50,7 @@ pub use risk::{Finding, FindingKind, RiskLevel};
 
 pub use event::{IdentityKind, LoginEvent, ReportedLocation};
 pub use ingest::{
-    Format, IngestError, IngestOptions, Ingested, ReadProgress, RejectReason, Rejection, read,
-    read_slice,
+    Format, IngestError, IngestOptions, Ingested, LimitExceeded, ReadLimits, ReadProgress,
+    RejectReason, Rejection, read, read_slice,
 };
 pub use profile::{DataProfile, RejectedRow, profile_bytes};

@@ -56,6 +56,36 @@ pub enum Command {
     User(UserArgs),
     /// Manage API tokens: automation acting as an account, with `Authorization: Bearer …`.
     Token(TokenArgs),
+    /// Load-test a running server: clients uploading small logs (100 rows each) while others
+    /// load the dashboard and the run list; prints p50/p95/p99 latency per endpoint, answers by
+    /// status and the server's peak memory (--pid). Exits with status 1 when a request got no
+    /// answer or a server error other than 503 busy.
+    Loadtest(LoadTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadTestArgs {
+    /// The server to drive.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// Clients uploading at once.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub clients: u64,
+    /// Uploads each uploading client makes, one after another.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub uploads: u64,
+    /// Clients reading at the same time: GET / and GET /api/v1/analyses in turn.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub readers: u64,
+    /// Most requests each reading client makes (it stops earlier when the uploads are done).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub reads: u64,
+    /// Longest the client waits for one answer, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout_secs: u64,
+    /// The server's process id, to report its memory (from /proc/PID/status).
+    #[arg(long)]
+    pub pid: Option<u32>,
 }
 
 /// Which database: the data directory's SQLite file, or --database.
@@ -219,6 +249,25 @@ pub struct ServeArgs {
     #[arg(long, env = "SKYTRACE_MIN_BODY_RATE_KB", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub min_body_rate_kb: u64,
+    /// Largest size an upload may unpack to (gzip), in megabytes (MiB); uncompressed uploads count
+    /// as they are. Past it, reading stops and the upload is answered 413.
+    #[arg(long, env = "SKYTRACE_MAX_EXPANDED_MB",
+          default_value_t = service::reading::DEFAULT_MAX_EXPANDED_MB,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_expanded_mb: u64,
+    /// Most records one upload may hold; past it, reading stops and the upload is answered 413.
+    #[arg(long, env = "SKYTRACE_MAX_ROWS", default_value_t = service::reading::DEFAULT_MAX_ROWS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_rows: u64,
+    /// Analyses of uploads run at once [default: the number of cores].
+    #[arg(long, env = "SKYTRACE_ANALYSIS_PARALLELISM",
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub analysis_parallelism: Option<u64>,
+    /// Uploads that may wait for an analysis slot; past it they are answered 503 with
+    /// Retry-After [default: 16 per slot].
+    #[arg(long, env = "SKYTRACE_ANALYSIS_QUEUE_DEPTH",
+          value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    pub analysis_queue_depth: Option<u64>,
     /// Connections served at once; more wait until one closes.
     #[arg(long, env = "SKYTRACE_MAX_CONNECTIONS", default_value_t = 512,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -267,6 +316,14 @@ pub struct InputArgs {
     /// Write every rejected record (file, line, record, reason) to this CSV.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+    /// Largest size the log may unpack to (gzip), in megabytes (MiB); past it, reading stops.
+    #[arg(long, default_value_t = service::reading::DEFAULT_MAX_EXPANDED_MB,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_expanded_mb: u64,
+    /// Most records the log may hold; past it, reading stops.
+    #[arg(long, default_value_t = service::reading::DEFAULT_MAX_ROWS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_rows: u64,
 }
 
 /// `auto` or a named format.

@@ -69,7 +69,25 @@ pub fn options(
         column_map,
         syslog_year: args.year.or(settings.year),
         reference_ms,
+        limits: service::reading::read_limits(args.max_expanded_mb, args.max_rows),
     })
+}
+
+/// Why a log cannot be analysed, said with the flag that raises a read limit it crossed.
+#[derive(Debug)]
+pub struct Unusable(pub IngestError);
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            IngestError::TooLarge(limit) => write!(
+                f,
+                "{limit}; reading stopped there (raise the limit with {})",
+                service::reading::raised_by(*limit).0
+            ),
+            other => other.fmt(f),
+        }
+    }
 }
 
 /// Reads the log; `Ok(Err(_))` is input that cannot be analysed (reported, exit status 2).
@@ -77,7 +95,7 @@ pub fn read(
     args: &InputArgs,
     settings: &InputSettings,
     path: &Path,
-) -> anyhow::Result<Result<Ingested, IngestError>> {
+) -> anyhow::Result<Result<Ingested, Unusable>> {
     let options = options(args, settings, path)?;
     let (input, size): (Box<dyn std::io::Read>, u64) = if path == Path::new(STDIN) {
         (Box::new(std::io::stdin().lock()), 0)
@@ -119,7 +137,7 @@ pub fn read(
             )
         })?;
     }
-    Ok(result)
+    Ok(result.map_err(Unusable))
 }
 
 /// The progress bar and the rejects file, fed while the log is read.

@@ -17,6 +17,8 @@ pub enum ErrorKind {
     Forbidden,
     /// The upload is over a limit.
     TooLarge,
+    /// Too much is being done already: try again later.
+    Busy,
     /// Our fault: storage or a failed task.
     Internal,
 }
@@ -26,6 +28,10 @@ pub trait Categorised: std::error::Error {
     fn kind(&self) -> ErrorKind;
     /// A stable, machine-readable name of the failure (the REST API's `code`).
     fn code(&self) -> &'static str;
+    /// When to try again (`Retry-After`), for a [`ErrorKind::Busy`] failure.
+    fn retry_after_secs(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Why a run could not be made, read or scored again.
@@ -38,7 +44,23 @@ pub enum RunError {
     BadFilter(String),
     /// The file cannot be read as a sign-in log.
     #[error("{0}")]
-    Unreadable(#[from] engine::IngestError),
+    Unreadable(engine::IngestError),
+    /// The file expands past a read limit (`--max-expanded-mb`, `--max-rows`).
+    #[error(
+        "{0}; reading stopped there. Start the server with {flag} (or {env}) to raise the limit",
+        flag = crate::reading::raised_by(*.0).0,
+        env = crate::reading::raised_by(*.0).1,
+    )]
+    TooLarge(engine::LimitExceeded),
+    /// Every analysis slot and every waiting place is taken.
+    #[error(
+        "the server is busy: {running} analyses are running and {waiting} are waiting; try again in {retry_after_secs} s"
+    )]
+    Busy {
+        running: usize,
+        waiting: usize,
+        retry_after_secs: u64,
+    },
     /// No such kept run, or one kept without what the request needs.
     #[error("{0}")]
     NotFound(String),
@@ -49,11 +71,22 @@ pub enum RunError {
     Task,
 }
 
+impl From<engine::IngestError> for RunError {
+    fn from(error: engine::IngestError) -> Self {
+        match error {
+            engine::IngestError::TooLarge(limit) => Self::TooLarge(limit),
+            other => Self::Unreadable(other),
+        }
+    }
+}
+
 impl Categorised for RunError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::BadChoices(_) | Self::BadFilter(_) => ErrorKind::Invalid,
             Self::Unreadable(_) => ErrorKind::Unreadable,
+            Self::TooLarge(_) => ErrorKind::TooLarge,
+            Self::Busy { .. } => ErrorKind::Busy,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Storage(_) | Self::Task => ErrorKind::Internal,
         }
@@ -64,9 +97,21 @@ impl Categorised for RunError {
             Self::BadChoices(_) => "bad_choices",
             Self::BadFilter(_) => "bad_filter",
             Self::Unreadable(_) => "unreadable_log",
+            Self::TooLarge(engine::LimitExceeded::ExpandedBytes { .. }) => "expanded_too_large",
+            Self::TooLarge(engine::LimitExceeded::Rows { .. }) => "too_many_rows",
+            Self::Busy { .. } => "busy",
             Self::NotFound(_) => "not_found",
             Self::Storage(_) => "storage",
             Self::Task => "internal",
+        }
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 }

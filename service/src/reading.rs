@@ -1,11 +1,33 @@
 //! How to read an uploaded log: the format and column mapping a person chose on the upload page,
 //! turned into the engine's options the same way on the server and in the browser.
 
-use engine::IngestOptions;
 use engine::ingest::{Format, parse_mapping};
+use engine::{IngestOptions, LimitExceeded, ReadLimits};
 
 /// The choice "auto" in the format menu.
 pub const AUTO: &str = "auto";
+
+/// Default limit on the text an input unpacks to, in MiB (`--max-expanded-mb`).
+pub const DEFAULT_MAX_EXPANDED_MB: u64 = 1024;
+/// Default limit on the records of one input (`--max-rows`): a million logins, as many as a new
+/// analysis learns from.
+pub const DEFAULT_MAX_ROWS: u64 = 1_000_000;
+
+/// The read limits from `--max-expanded-mb` and `--max-rows`.
+pub fn read_limits(max_expanded_mb: u64, max_rows: u64) -> ReadLimits {
+    ReadLimits {
+        max_expanded_bytes: max_expanded_mb.saturating_mul(1024 * 1024),
+        max_rows,
+    }
+}
+
+/// The `skytrace` flag and the environment variable of `skytrace serve` that raise a read limit.
+pub fn raised_by(limit: LimitExceeded) -> (&'static str, &'static str) {
+    match limit {
+        LimitExceeded::ExpandedBytes { .. } => ("--max-expanded-mb", "SKYTRACE_MAX_EXPANDED_MB"),
+        LimitExceeded::Rows { .. } => ("--max-rows", "SKYTRACE_MAX_ROWS"),
+    }
+}
 
 /// `format` is `auto` or a format name; `mapping` is `field=Column, …` (may be empty).
 /// `reference_ms` dates year-less auth.log lines (the file's modification time, or now).

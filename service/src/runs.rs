@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
 use engine::{
-    AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent, ScoredEvent,
+    AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent, ReadLimits,
+    ScoredEvent,
 };
 
 use crate::activity::{Activity, ActivityFeed};
@@ -16,6 +17,7 @@ use crate::detection::{
     account_statuses, summarise,
 };
 use crate::error::RunError;
+use crate::jobs::AnalysisQueue;
 use crate::kept::{KeptRun, SavedRun, UserLogins};
 use crate::notify::Notifier;
 use crate::ports::{FeedbackStore, RunStore, ScoredIn};
@@ -51,6 +53,10 @@ pub struct DetectionService {
     pub activity: ActivityFeed,
     /// Kept runs held in memory for the dashboard and the report previews.
     pub views: RunViews,
+    /// What an upload may expand to (`--max-expanded-mb`, `--max-rows`).
+    pub read_limits: ReadLimits,
+    /// The queue new analyses wait in (`--analysis-parallelism`, `--analysis-queue-depth`).
+    pub queue: AnalysisQueue,
 }
 
 /// A run's name from what it analysed: the same file with the same choices (however written) in
@@ -65,7 +71,8 @@ impl DetectionService {
     /// Scores a log in `source` with the server's settings and `choices`, after what the source
     /// has learnt and been taught, keeps the run, sends its alerts in the background, and returns
     /// its summary. The same content with the same choices in the same source is the same run
-    /// (and replaces it).
+    /// (and replaces it). It waits its turn in [`Self::queue`], or is refused when the queue is
+    /// full; reading stops at [`Self::read_limits`].
     pub async fn run_and_keep(
         self: &Arc<Self>,
         upload: Upload,
@@ -74,11 +81,13 @@ impl DetectionService {
     ) -> Result<DetectionSummary, RunError> {
         let Upload {
             content,
-            options,
+            mut options,
             file_name,
         } = upload;
         let config = choices.apply(&self.config).map_err(RunError::BadChoices)?;
         let id = run_id(&content, &choices, &source);
+        let _turn = self.queue.turn().await?;
+        options.limits = self.read_limits;
         let started = std::time::Instant::now();
         let ingested = blocking(move || engine::read_slice(&content, &options)).await??;
         let (earlier, feedback) = self

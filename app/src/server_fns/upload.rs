@@ -18,6 +18,7 @@ pub fn status_for(kind: ErrorKind) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -30,8 +31,13 @@ pub fn fail(status: StatusCode, message: String) -> ServerFnError {
     ServerFnError::new(message)
 }
 
-/// A use-case's error, answered with the status its kind calls for.
+/// A use-case's error, answered with the status its kind calls for (and when to try again).
 pub fn refused(error: impl Categorised) -> ServerFnError {
+    if let (Some(secs), Some(response)) =
+        (error.retry_after_secs(), use_context::<ResponseOptions>())
+    {
+        response.insert_header(axum::http::header::RETRY_AFTER, secs.into());
+    }
     fail(status_for(error.kind()), error.to_string())
 }
 

@@ -17,6 +17,7 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead};
 
 use super::columns::{ColumnMap, Field};
+use super::source::{MAX_LINE_BYTES, read_line};
 use super::values::{
     Outcome, entra_outcome, parse_asn, parse_coordinate, parse_country, parse_ip, parse_mfa,
     parse_success, present,
@@ -46,6 +47,8 @@ pub struct CsvRecord {
     /// Why the lines from `first_line` to `last_line` were not read as one record: the fields
     /// are then those of the first line alone.
     pub problem: Option<QuoteProblem>,
+    /// The line is longer than [`MAX_LINE_BYTES`]; the fields are those of its start.
+    pub cut: bool,
 }
 
 impl CsvRecord {
@@ -111,6 +114,8 @@ struct Line {
     text: Vec<u8>,
     number: u64,
     offset: u64,
+    /// Longer than [`MAX_LINE_BYTES`]: `text` is its start.
+    cut: bool,
 }
 
 /// Records of a CSV text, every physical line accounted for (see the module's documentation).
@@ -150,20 +155,22 @@ impl<'r> RecordReader<'r> {
             .map_or(self.lines_read, |line| line.number - 1)
     }
 
-    /// The next physical line into `buffer` (its line break kept), with its number and offset.
-    fn next_line(&mut self, buffer: &mut Vec<u8>) -> io::Result<Option<(u64, u64)>> {
+    /// The next physical line into `buffer` (its line break kept, at most [`MAX_LINE_BYTES`]),
+    /// with its number, offset and whether it was cut.
+    fn next_line(&mut self, buffer: &mut Vec<u8>) -> io::Result<Option<(u64, u64, bool)>> {
         buffer.clear();
         if let Some(line) = self.pending.pop_front() {
             buffer.extend_from_slice(&line.text);
-            return Ok(Some((line.number, line.offset)));
+            return Ok(Some((line.number, line.offset, line.cut)));
         }
-        if self.reader.read_until(b'\n', buffer)? == 0 {
+        let (length, cut) = read_line(self.reader, buffer)?;
+        if length == 0 {
             return Ok(None);
         }
         self.lines_read += 1;
         let offset = self.bytes_read;
-        self.bytes_read += buffer.len() as u64;
-        Ok(Some((self.lines_read, offset)))
+        self.bytes_read += length;
+        Ok(Some((self.lines_read, offset, cut)))
     }
 
     /// Reads the next record into `record`; `false` at the end of the input. `width` is the
@@ -181,7 +188,7 @@ impl<'r> RecordReader<'r> {
         width: Option<usize>,
         text: &mut Vec<u8>,
     ) -> io::Result<bool> {
-        let (number, offset) = loop {
+        let (number, offset, cut) = loop {
             match self.next_line(text)? {
                 None => return Ok(false),
                 Some(_) if content(text).is_empty() => continue,
@@ -192,7 +199,8 @@ impl<'r> RecordReader<'r> {
         record.last_line = number;
         record.offset = offset;
         record.problem = None;
-        if !record.split(content(text), self.delimiter) {
+        record.cut = cut;
+        if !record.split(content(text), self.delimiter) || cut {
             return Ok(true);
         }
         let first_line_length = text.len();
@@ -202,7 +210,7 @@ impl<'r> RecordReader<'r> {
                 break Some(QuoteProblem::TooLong);
             }
             let mut line = Vec::new();
-            let Some((number, offset)) = self.next_line(&mut line)? else {
+            let Some((number, offset, cut)) = self.next_line(&mut line)? else {
                 break Some(QuoteProblem::EndOfInput);
             };
             text.extend_from_slice(&line);
@@ -210,7 +218,11 @@ impl<'r> RecordReader<'r> {
                 text: line,
                 number,
                 offset,
+                cut,
             });
+            if cut {
+                break Some(QuoteProblem::TooLong);
+            }
             if !record.split(content(text), self.delimiter) {
                 break None;
             }
@@ -294,6 +306,9 @@ pub fn read(
                         first_line: record.first_line,
                         last_line: record.last_line,
                         cause,
+                    }),
+                    None if record.cut => Err(RejectReason::LineTooLong {
+                        limit_bytes: MAX_LINE_BYTES,
                     }),
                     None => parse_row(&record, &map, options),
                 };

@@ -37,7 +37,7 @@ pub use preview::{
     RowOutcome, Sample, preview,
 };
 
-pub use source::TextEncoding;
+pub use source::{MAX_LINE_BYTES, TextEncoding};
 
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
@@ -52,6 +52,44 @@ pub struct IngestOptions {
     /// When the log was last written (the file's modification time, or now), to infer the year
     /// of year-less syslog lines when [`Self::syslog_year`] is not given.
     pub reference_ms: Option<i64>,
+    /// How much the input may expand to; none by default (callers reading untrusted input set
+    /// them).
+    pub limits: ReadLimits,
+}
+
+/// Limits on what an input expands to, checked while it is read: the text after unpacking (gzip)
+/// and the records in it. Past either, reading stops at once with [`IngestError::TooLarge`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Bytes of text after unpacking (the bytes as given for uncompressed input).
+    pub max_expanded_bytes: u64,
+    /// Records read (accepted, rejected and skipped).
+    pub max_rows: u64,
+}
+
+impl ReadLimits {
+    pub const UNLIMITED: Self = Self {
+        max_expanded_bytes: u64::MAX,
+        max_rows: u64::MAX,
+    };
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        Self::UNLIMITED
+    }
+}
+
+/// Which read limit an input crossed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LimitExceeded {
+    #[error(
+        "the input unpacks to more than {} MiB of text (the limit on expanded size)",
+        limit_bytes / (1024 * 1024)
+    )]
+    ExpandedBytes { limit_bytes: u64 },
+    #[error("the input has more than {limit} records (the limit on rows)")]
+    Rows { limit: u64 },
 }
 
 impl Default for IngestOptions {
@@ -62,6 +100,7 @@ impl Default for IngestOptions {
             column_map: ColumnMapping::new(),
             syslog_year: None,
             reference_ms: None,
+            limits: ReadLimits::UNLIMITED,
         }
     }
 }
@@ -115,6 +154,8 @@ pub enum IngestError {
     Gzip(String),
     #[error("cannot read the input: {0}")]
     Read(String),
+    #[error("{0}")]
+    TooLarge(LimitExceeded),
 }
 
 /// A record that was read but not accepted.
@@ -159,6 +200,8 @@ pub enum RejectReason {
         last_line: u64,
         cause: QuoteProblem,
     },
+    #[error("the line is longer than {} KB; it is not read", limit_bytes / 1024)]
+    LineTooLong { limit_bytes: usize },
     #[error("the key {0:?} is given twice (which one counts depends on the reader)")]
     DuplicateKey(String),
     #[error("the record is not valid UTF-8 text")]
@@ -295,13 +338,32 @@ impl<F: FnMut(ReadProgress)> ReadObserver for F {
 /// Where the parsers put what they read; keeps the counts and tells the observer.
 struct Collector<'a> {
     ingested: Ingested,
+    max_rows: u64,
+    exceeded: source::Exceeded,
     observer: &'a mut dyn ReadObserver,
     consumed: std::rc::Rc<std::cell::Cell<u64>>,
     next_report_at: u64,
 }
 
 impl Collector<'_> {
+    /// Whether one more record fits within the row limit; past it, the reader stops too.
+    fn admit(&mut self) -> bool {
+        if self.exceeded.get().is_some() {
+            return false;
+        }
+        if self.ingested.rows_read >= self.max_rows {
+            self.exceeded.set(Some(LimitExceeded::Rows {
+                limit: self.max_rows,
+            }));
+            return false;
+        }
+        true
+    }
+
     fn push(&mut self, record: Result<LoginEvent, RejectReason>, line: Option<u64>) {
+        if !self.admit() {
+            return;
+        }
         let ingested = &mut self.ingested;
         ingested.rows_read += 1;
         let row = ingested.rows_read;
@@ -324,6 +386,9 @@ impl Collector<'_> {
     }
 
     fn skip(&mut self, kind: String) {
+        if !self.admit() {
+            return;
+        }
         self.ingested.rows_read += 1;
         *self.ingested.skipped.entry(kind).or_default() += 1;
         self.tick();
@@ -356,14 +421,29 @@ pub fn read_slice(input: &[u8], options: &IngestOptions) -> Result<Ingested, Ing
 }
 
 /// Reads a log in one pass with bounded memory beyond the events kept, telling `observer` how far
-/// it has got and every record it rejects.
+/// it has got and every record it rejects. Crossing one of `options.limits` stops the reading
+/// there: [`IngestError::TooLarge`].
 pub fn read(
     input: impl Read,
     options: &IngestOptions,
     observer: &mut dyn ReadObserver,
 ) -> Result<Ingested, IngestError> {
+    let exceeded = source::Exceeded::default();
+    let result = read_within(input, options, observer, &exceeded);
+    match exceeded.get() {
+        Some(limit) => Err(IngestError::TooLarge(limit)),
+        None => result,
+    }
+}
+
+fn read_within(
+    input: impl Read,
+    options: &IngestOptions,
+    observer: &mut dyn ReadObserver,
+    exceeded: &source::Exceeded,
+) -> Result<Ingested, IngestError> {
     let (input, consumed) = source::CountingReader::new(input);
-    let text = source::open(input)?;
+    let text = source::open(input, options.limits.max_expanded_bytes, exceeded)?;
     let (mut reader, lines) = source::LineCounter::new(text.reader);
     let format = match options.format {
         Some(format) => format,
@@ -371,6 +451,8 @@ pub fn read(
     };
     let mut out = Collector {
         ingested: Ingested::new(format, text.encoding, text.gzip),
+        max_rows: options.limits.max_rows,
+        exceeded: exceeded.clone(),
         observer,
         consumed,
         next_report_at: 0,

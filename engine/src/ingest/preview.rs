@@ -168,7 +168,8 @@ pub fn preview(
     options: &IngestOptions,
     max_rows: usize,
 ) -> Result<Preview, PreviewError> {
-    let mut text = source::open(bytes)?;
+    // The preview looks at PREVIEW_BYTES of text at most (`decoded_text`).
+    let mut text = source::open(bytes, u64::MAX, &source::Exceeded::default())?;
     let recognised = options.format.is_none();
     let format = match options.format {
         Some(format) => format,

@@ -8,7 +8,45 @@ use std::rc::Rc;
 
 use flate2::read::MultiGzDecoder;
 
-use super::IngestError;
+use super::{IngestError, LimitExceeded};
+
+/// Longest physical line read; the rest of a longer one is read past, and the line rejected.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// Appends the next line of `reader` to `line` (its line break kept), at most
+/// [`MAX_LINE_BYTES`] of it, so one endless line cannot fill memory: the bytes the whole line
+/// had (0 at the end of the input), and whether it was cut.
+pub fn read_line(reader: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<(u64, bool)> {
+    let mut length = 0u64;
+    let mut cut = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
+            return Ok((length, cut));
+        }
+        let (chunk, ends) = match available.iter().position(|&byte| byte == b'\n') {
+            Some(at) => (&available[..=at], true),
+            None => (available, false),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(line.len());
+        if chunk.len() > room {
+            line.extend_from_slice(&chunk[..room]);
+            cut = true;
+        } else if !cut {
+            line.extend_from_slice(chunk);
+        }
+        let used = chunk.len();
+        length += used as u64;
+        reader.consume(used);
+        if ends {
+            return Ok((length, cut));
+        }
+    }
+}
 
 /// Text kept for sniffing the format (also the first bytes handed to the parser).
 pub const SNIFF_BYTES: usize = 64 * 1024;
@@ -72,14 +110,61 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-pub fn open<'a, R: Read + 'a>(raw: R) -> Result<Text<'a>, IngestError> {
+/// The read limit crossed, if any: shared by the reader that counts bytes and the collector
+/// that counts records, and looked at once reading has stopped.
+pub type Exceeded = Rc<Cell<Option<LimitExceeded>>>;
+
+/// Text after unpacking, at most `limit_bytes` of it: past that, this read and every later one
+/// fail, so whatever parser is reading stops there.
+struct Capped<R> {
+    inner: R,
+    left_bytes: u64,
+    limit_bytes: u64,
+    exceeded: Exceeded,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(limit) = self.exceeded.get() {
+            return Err(io::Error::other(limit));
+        }
+        let read = self.inner.read(buf)?;
+        match self.left_bytes.checked_sub(read as u64) {
+            Some(left_bytes) => {
+                self.left_bytes = left_bytes;
+                Ok(read)
+            }
+            None => {
+                let limit = LimitExceeded::ExpandedBytes {
+                    limit_bytes: self.limit_bytes,
+                };
+                self.exceeded.set(Some(limit));
+                Err(io::Error::other(limit))
+            }
+        }
+    }
+}
+
+/// The text of `raw`, unpacked and transcoded; at most `max_expanded_bytes` are unpacked
+/// (crossing it is recorded in `exceeded`).
+pub fn open<'a, R: Read + 'a>(
+    raw: R,
+    max_expanded_bytes: u64,
+    exceeded: &Exceeded,
+) -> Result<Text<'a>, IngestError> {
     let mut raw = BufReader::with_capacity(SNIFF_BYTES, raw);
     let gzip = raw.fill_buf().map_err(io_error)?.starts_with(&GZIP_MAGIC);
-    let bytes: Box<dyn Read + 'a> = if gzip {
+    let unpacked: Box<dyn Read + 'a> = if gzip {
         Box::new(MultiGzDecoder::new(raw))
     } else {
         Box::new(raw)
     };
+    let bytes: Box<dyn Read + 'a> = Box::new(Capped {
+        inner: unpacked,
+        left_bytes: max_expanded_bytes,
+        limit_bytes: max_expanded_bytes,
+        exceeded: Rc::clone(exceeded),
+    });
     let (mut head, rest) = read_head(bytes, gzip)?;
     let encoding = detect_encoding(&head);
     let text: Box<dyn Read + 'a> = match encoding {
@@ -353,8 +438,12 @@ impl<R: Read> Read for Utf16Reader<R> {
 mod tests {
     use super::*;
 
+    fn open_all(bytes: &[u8]) -> Result<Text<'_>, IngestError> {
+        open(bytes, u64::MAX, &Exceeded::default())
+    }
+
     fn text_of(bytes: &[u8]) -> (String, TextEncoding) {
-        let mut text = open(bytes).unwrap();
+        let mut text = open_all(bytes).unwrap();
         let mut out = String::new();
         text.reader.read_to_string(&mut out).unwrap();
         (out, text.encoding)
@@ -412,7 +501,7 @@ mod tests {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         encoder.write_all(b"hello,world\n").unwrap();
         let packed = encoder.finish().unwrap();
-        let mut text = open(packed.as_slice()).unwrap();
+        let mut text = open_all(packed.as_slice()).unwrap();
         assert!(text.gzip);
         let mut out = String::new();
         text.reader.read_to_string(&mut out).unwrap();
@@ -421,14 +510,14 @@ mod tests {
 
     #[test]
     fn refuses_empty_and_binary_input() {
-        assert!(matches!(open(&b""[..]), Err(IngestError::Empty)));
-        assert!(matches!(open(&b" \n\n"[..]), Err(IngestError::Empty)));
+        assert!(matches!(open_all(&b""[..]), Err(IngestError::Empty)));
+        assert!(matches!(open_all(&b" \n\n"[..]), Err(IngestError::Empty)));
         assert!(matches!(
-            open(&b"PK\x03\x04\x00\x00rest"[..]),
+            open_all(&b"PK\x03\x04\x00\x00rest"[..]),
             Err(IngestError::NotText { offset: 4 })
         ));
         assert!(matches!(
-            open(&[0x1f, 0x8b, 0x08, 0x00, 0x01][..]),
+            open_all(&[0x1f, 0x8b, 0x08, 0x00, 0x01][..]),
             Err(IngestError::Gzip(_))
         ));
     }

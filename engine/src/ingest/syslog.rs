@@ -157,9 +157,15 @@ pub fn read(reader: &mut dyn BufRead, options: &IngestOptions, out: &mut Collect
     let mut number = 0u64;
     loop {
         raw.clear();
-        match reader.read_until(b'\n', &mut raw) {
-            Ok(0) => break,
-            Ok(_) => {}
+        match super::source::read_line(reader, &mut raw) {
+            Ok((0, _)) => break,
+            Ok((_, false)) => {}
+            Ok((_, true)) => {
+                number += 1;
+                let limit_bytes = super::MAX_LINE_BYTES;
+                out.push(Err(RejectReason::LineTooLong { limit_bytes }), Some(number));
+                continue;
+            }
             Err(error) => {
                 out.stop_early(Some(number + 1), error.to_string());
                 break;

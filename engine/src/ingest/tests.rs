@@ -317,3 +317,141 @@ fn rejections_beyond_the_kept_ones_are_counted_and_observed() {
     assert_eq!(seen.0, ingested.rejected);
     assert_eq!(ingested.rows_read, ingested.rejected + 1);
 }
+
+/// `rows` copies of one CSV row after the header, gzipped: a few KB that unpack to far more.
+fn gzip_bomb(rows: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(HEADER.as_bytes()).unwrap();
+    for row in 0..rows {
+        writeln!(
+            encoder,
+            "2026-03-02T08:15:03Z,user{row},84.208.1.2,Mozilla/5.0,true"
+        )
+        .unwrap();
+    }
+    encoder.finish().unwrap()
+}
+
+fn limited(max_expanded_bytes: u64, max_rows: u64) -> IngestOptions {
+    IngestOptions {
+        limits: ReadLimits {
+            max_expanded_bytes,
+            max_rows,
+        },
+        ..IngestOptions::default()
+    }
+}
+
+/// Reads `input` with `options`, counting the compressed bytes taken from it.
+fn read_counting(input: &[u8], options: &IngestOptions) -> (Result<Ingested, IngestError>, u64) {
+    let mut taken = 0;
+    let result = read(input, options, &mut |progress: ReadProgress| {
+        taken = progress.bytes_read;
+    });
+    (result, taken)
+}
+
+#[test]
+fn a_gzip_that_unpacks_past_the_byte_limit_stops_there() {
+    let bomb = gzip_bomb(200_000);
+    let limit = 1024 * 1024;
+    let (result, taken) = read_counting(&bomb, &limited(limit, u64::MAX));
+    assert_eq!(
+        result.unwrap_err(),
+        IngestError::TooLarge(LimitExceeded::ExpandedBytes { limit_bytes: limit })
+    );
+    // Reading stopped near the limit: far from all of the compressed input was taken.
+    assert!(taken < bomb.len() as u64 / 2, "{taken} of {}", bomb.len());
+    // Within the limit, the same input is read whole.
+    let whole = read_slice(&bomb, &limited(64 * 1024 * 1024, u64::MAX)).unwrap();
+    assert_eq!(whole.rows_read, 200_000);
+}
+
+#[test]
+fn more_records_than_the_row_limit_stop_the_reading() {
+    let bomb = gzip_bomb(200_000);
+    let error = read_slice(&bomb, &limited(u64::MAX, 1000)).unwrap_err();
+    assert_eq!(
+        error,
+        IngestError::TooLarge(LimitExceeded::Rows { limit: 1000 })
+    );
+    assert!(error.to_string().contains("more than 1000 records"));
+    let exact = read_slice(&gzip_bomb(1000), &limited(u64::MAX, 1000)).unwrap();
+    assert_eq!(exact.rows_read, 1000);
+    // Plain text counts as it is.
+    let plain = format!(
+        "{HEADER}{}",
+        "2026-03-02T08:15:03Z,bob,84.208.1.2,x,true\n".repeat(50)
+    );
+    assert_eq!(
+        read_slice(plain.as_bytes(), &limited(100, u64::MAX)).unwrap_err(),
+        IngestError::TooLarge(LimitExceeded::ExpandedBytes { limit_bytes: 100 })
+    );
+}
+
+#[test]
+fn the_row_limit_holds_for_json_lines_and_auth_logs() {
+    let record = r#"{"eventType":"user.session.start","published":"2026-03-02T08:15:03Z","actor":{"alternateId":"a"},"client":{"ipAddress":"1.2.3.4"}}"#;
+    let json_lines = format!("{record}\n").repeat(50);
+    let json_array = format!("[{}{record}]", format!("{record},").repeat(49));
+    let syslog =
+        "Mar  2 08:15:03 host sshd[1]: Accepted password for a from 1.2.3.4 port 22 ssh2\n"
+            .repeat(50);
+    for (input, format) in [
+        (json_lines, Format::Okta),
+        (json_array, Format::Okta),
+        (syslog, Format::AuthLog),
+    ] {
+        let options = IngestOptions {
+            format: Some(format),
+            syslog_year: Some(2026),
+            ..limited(u64::MAX, 10)
+        };
+        assert_eq!(
+            read_slice(input.as_bytes(), &options).unwrap_err(),
+            IngestError::TooLarge(LimitExceeded::Rows { limit: 10 }),
+            "{format:?}"
+        );
+    }
+}
+
+#[test]
+fn a_line_longer_than_the_line_limit_is_rejected_and_reading_goes_on() {
+    let endless = "a".repeat(MAX_LINE_BYTES + 10);
+    let csv = format!(
+        "{HEADER}2026-03-02T08:15:03Z,alice,84.208.1.2,x,true\n\
+         2026-03-02T08:16:03Z,bob,84.208.1.2,{endless},true\n\
+         2026-03-02T08:17:03Z,carol,84.208.1.2,x,true\n"
+    );
+    let ingested = read_text(&csv).unwrap();
+    assert_eq!((ingested.rows_read, ingested.events.len()), (3, 2));
+    assert_eq!(ingested.physical_lines, 4);
+    assert_eq!(ingested.rejections[0].line, Some(3));
+    assert_eq!(
+        ingested.rejections[0].reason,
+        RejectReason::LineTooLong {
+            limit_bytes: MAX_LINE_BYTES
+        }
+    );
+    assert_eq!(ingested.events[1].line, 4);
+
+    let record = |user: &str, agent: &str| {
+        format!(
+            r#"{{"eventType":"user.session.start","published":"2026-03-02T08:15:03Z","actor":{{"alternateId":"{user}"}},"client":{{"ipAddress":"1.2.3.4","userAgent":{{"rawUserAgent":"{agent}"}}}},"outcome":{{"result":"SUCCESS"}}}}"#
+        )
+    };
+    let lines = format!(
+        "{}\n{}\n{}\n",
+        record("a", "x"),
+        record("b", &endless),
+        record("c", "x")
+    );
+    let ingested = read_text(&lines).unwrap();
+    assert_eq!(ingested.rows_read, 3);
+    assert_eq!(ingested.rejections[0].line, Some(2));
+    assert!(matches!(
+        ingested.rejections[0].reason,
+        RejectReason::LineTooLong { .. }
+    ));
+}

@@ -7,6 +7,7 @@ use crate::cli::Command;
 pub mod accounts;
 pub mod analyze;
 pub mod bench;
+pub mod loadtest;
 pub mod lookup;
 pub mod notify;
 pub mod outliers;
@@ -33,6 +34,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::NotifyTest(args) => notify::notify_test(&args),
         Command::User(args) => accounts::user(&args),
         Command::Token(args) => accounts::token(&args),
+        Command::Loadtest(args) => loadtest::run(&args),
     }
 }
 

@@ -10,6 +10,7 @@ use anyhow::Context;
 use app::ServerSettings;
 use engine::enrich::GeoLookup;
 use leptos::prelude::LeptosOptions;
+use service::jobs::{AnalysisQueue, QueueSettings};
 use service::notify::{AlertNotifier, Notifier};
 use service::{Accounts, DetectionService};
 use store::Store;
@@ -44,6 +45,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         min_body_rate: args.min_body_rate_kb.saturating_mul(1024),
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
     };
+    let mut queue = args
+        .analysis_parallelism
+        .map_or_else(QueueSettings::default, |slots| {
+            QueueSettings::with_parallelism(slots as usize)
+        });
+    if let Some(depth) = args.analysis_queue_depth {
+        queue.depth = depth as usize;
+    }
+    let read_limits = service::reading::read_limits(args.max_expanded_mb, args.max_rows);
     let config = super::load_config(args.config.as_deref())?;
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(super::lookup::open_for(&args.geo)?);
     let notifications = crate::config_file::notifications(args.config.as_deref())?
@@ -102,6 +112,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 notifier,
                 activity: Default::default(),
                 views: Default::default(),
+                read_limits,
+                queue: AnalysisQueue::new(queue),
             });
             // The latest analysis in memory before anyone asks: the dashboard shows it first.
             tokio::spawn({
@@ -121,9 +133,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(
-                "Sky Trace listening on http://{addr} (data in {}, uploads up to {})",
+                "Sky Trace listening on http://{addr} (data in {}, uploads up to {} unpacking to {} \
+                 and {} records; {} analyses at once, {} waiting)",
                 args.data_dir.display(),
-                service::text::bytes(settings.max_upload_bytes)
+                service::text::bytes(settings.max_upload_bytes),
+                service::text::bytes(read_limits.max_expanded_bytes),
+                service::text::count(read_limits.max_rows),
+                queue.parallelism,
+                queue.depth,
             );
             crate::web::connections::serve(listener, router, limits, async move {
                 shutdown_signal().await;

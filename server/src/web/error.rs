@@ -13,6 +13,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -21,6 +22,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
     }
 
@@ -38,11 +40,14 @@ impl ApiError {
 
     /// A use-case's error, with the status the pages would answer too.
     pub fn of(error: &impl Categorised) -> Self {
-        Self::new(
-            app::server_fns::upload::status_for(error.kind()),
-            error.code(),
-            error.to_string(),
-        )
+        Self {
+            retry_after_secs: error.retry_after_secs(),
+            ..Self::new(
+                app::server_fns::upload::status_for(error.kind()),
+                error.code(),
+                error.to_string(),
+            )
+        }
     }
 }
 
@@ -54,6 +59,12 @@ impl<E: Categorised> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        Problem::new(self.status, self.code, self.message).into_response()
+        let mut response = Problem::new(self.status, self.code, self.message).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

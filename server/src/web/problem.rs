@@ -223,6 +223,19 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
         "The request body is over the upload limit (--max-upload-mb).",
     ),
     kind(
+        "expanded_too_large",
+        "Upload unpacks too large",
+        413,
+        "The uploaded log unpacks (gzip) to more text than the limit (--max-expanded-mb); \
+         reading stopped there.",
+    ),
+    kind(
+        "too_many_rows",
+        "Upload has too many records",
+        413,
+        "The uploaded log holds more records than the limit (--max-rows); reading stopped there.",
+    ),
+    kind(
         "unsupported_media_type",
         "Unsupported media type",
         415,
@@ -257,6 +270,13 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
         "Request timed out",
         503,
         "The request took longer than --request-timeout-secs and was stopped.",
+    ),
+    kind(
+        "busy",
+        "Server busy",
+        503,
+        "Every analysis slot and waiting place is taken (--analysis-parallelism, \
+         --analysis-queue-depth); try again after Retry-After seconds.",
     ),
 ];
 
@@ -338,22 +358,37 @@ pub async fn api_problems(explained: ExplainedLimits, request: Request, next: Ne
     if api {
         as_problem(response, &explained).await
     } else {
-        explain_limits(response, &explained)
+        explain_limits(response, &explained).await
     }
 }
 
-fn explain_limits(response: Response, explained: &ExplainedLimits) -> Response {
+/// What the body-limit layer answers by itself (tower-http's text).
+const FRAMEWORK_TOO_LARGE: &[u8] = b"length limit exceeded";
+
+/// A 413 or 503 the framework answered by itself (its text, or nothing) is explained; one a
+/// handler answered (an upload unpacking past its limit, a busy queue) keeps its own words.
+async fn explain_limits(response: Response, explained: &ExplainedLimits) -> Response {
     let text = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => explained.payload_too_large(),
         StatusCode::SERVICE_UNAVAILABLE => explained.timed_out(),
         _ => return response,
     };
-    (
-        response.status(),
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{text}\n"),
-    )
-        .into_response()
+    let (parts, body) = response.into_parts();
+    let collected = http_body_util::Limited::new(body, MAX_DETAIL_BYTES)
+        .collect()
+        .await
+        .map(|collected| collected.to_bytes());
+    match collected {
+        Ok(own) if !own.is_empty() && own.as_ref() != FRAMEWORK_TOO_LARGE => {
+            Response::from_parts(parts, axum::body::Body::from(own))
+        }
+        _ => (
+            parts.status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{text}\n"),
+        )
+            .into_response(),
+    }
 }
 
 async fn as_problem(response: Response, explained: &ExplainedLimits) -> Response {

@@ -35,6 +35,11 @@ pub fn detection_on(store: Arc<Store>, notifier: Option<Arc<dyn Notifier>>) -> D
         notifier,
         activity: Default::default(),
         views: Default::default(),
+        read_limits: service::reading::read_limits(
+            service::reading::DEFAULT_MAX_EXPANDED_MB,
+            service::reading::DEFAULT_MAX_ROWS,
+        ),
+        queue: Default::default(),
     }
 }
 

@@ -165,9 +165,16 @@ fn read_lines(reader: &mut dyn BufRead, sink: &mut Sink<'_, '_>) {
     let mut number = 0u64;
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+        match super::source::read_line(reader, &mut line) {
+            Ok((0, _)) => break,
+            Ok((_, false)) => {}
+            Ok((_, true)) => {
+                number += 1;
+                let limit_bytes = super::MAX_LINE_BYTES;
+                sink.out
+                    .push(Err(RejectReason::LineTooLong { limit_bytes }), Some(number));
+                continue;
+            }
             Err(error) => {
                 sink.out.stop_early(Some(number + 1), error.to_string());
                 break;
