@@ -199,7 +199,7 @@ impl Store {
         .bind(run.summary.source.as_str())
         .execute(&mut *transaction)
         .await?;
-        insert_events(&mut transaction, &id, &run).await?;
+        insert_events(&mut transaction, self.backend, &id, &run).await?;
         transaction.commit().await?;
         Ok(())
     }
