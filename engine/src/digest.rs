@@ -49,7 +49,8 @@ mod tests {
     fn written_text_hashes_as_its_bytes() {
         use std::fmt::Write;
         let mut hash = Fnv1a64::default();
-        write!(hash, "{}\u{1f}{}", "ava", 42).unwrap();
+        let user = "ava";
+        write!(hash, "{user}\u{1f}{}", 42).unwrap();
         assert_eq!(hash.finish(), fnv1a64("ava\u{1f}42".as_bytes()));
     }
 }
