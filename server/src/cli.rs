@@ -226,6 +226,11 @@ pub struct ServeArgs {
     /// TOML file with the analysis settings used for uploads (`skytrace config` prints them).
     #[arg(long, env = "SKYTRACE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Requests to POST /api/v1/events that may wait to be scored; more are answered 503 (busy)
+    /// with Retry-After.
+    #[arg(long, env = "SKYTRACE_INGEST_QUEUE", default_value_t = service::monitor::DEFAULT_QUEUE_DEPTH,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub ingest_queue: usize,
     /// Where runs are kept: postgres://… for PostgreSQL; default: SQLite file skytrace.db in
     /// the data directory.
     #[arg(long, env = "DATABASE_URL")]

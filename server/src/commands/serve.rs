@@ -10,6 +10,7 @@ use anyhow::Context;
 use app::ServerSettings;
 use engine::enrich::GeoLookup;
 use leptos::prelude::LeptosOptions;
+use service::monitor::Monitor;
 use service::notify::{AlertNotifier, Notifier};
 use service::{Accounts, DetectionService};
 use store::Store;
@@ -94,6 +95,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
+            let monitor = Monitor::start(
+                config.clone(),
+                Arc::clone(&geo),
+                store.clone(),
+                args.ingest_queue,
+            )?;
             let detection = Arc::new(DetectionService {
                 config,
                 geo,
@@ -116,6 +123,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 settings,
                 files,
                 limits,
+                monitor,
             });
             let listener = tokio::net::TcpListener::bind(addr)
                 .await

@@ -14,6 +14,7 @@ mod figures;
 mod kill_mid_ingest;
 mod land;
 mod limiter;
+mod monitor;
 mod notify;
 mod request;
 mod sample;
