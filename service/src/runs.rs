@@ -322,7 +322,7 @@ impl DetectionService {
             let analysis = service.score_again(
                 &logins,
                 &history,
-                &previous,
+                previous,
                 before_ms.map(|before_ms| engine::Reuse {
                     previous: &previous.events,
                     before_ms,
