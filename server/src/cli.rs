@@ -42,6 +42,10 @@ pub enum Command {
     /// Measure throughput: end to end on generated logs, geolocation lookups, and the Isolation
     /// Forest against scikit-learn (when python3 has it).
     Bench(BenchArgs),
+    /// Measure continuous monitoring on a running server (`skytrace serve` on loopback):
+    /// events per second and receipt-to-verdict latency (p50/p95/p99) of POST /api/v1/events
+    /// at several batch sizes and offered rates.
+    BenchIngest(BenchIngestArgs),
     /// Measure detection accuracy on a generated, labelled scenario: ROC-AUC, average
     /// precision and recall at 1% false-positive rate, per attack type.
     Evaluate(EvaluateArgs),
@@ -275,6 +279,11 @@ pub struct ServeArgs {
     /// TOML file with the analysis settings used for uploads (`skytrace config` prints them).
     #[arg(long, env = "SKYTRACE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Requests to POST /api/v1/events that may wait to be scored; more are answered 503 (busy)
+    /// with Retry-After.
+    #[arg(long, env = "SKYTRACE_INGEST_QUEUE", default_value_t = service::monitor::DEFAULT_QUEUE_DEPTH,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub ingest_queue: usize,
     /// Where runs are kept: postgres://… for PostgreSQL; default: SQLite file skytrace.db in
     /// the data directory.
     #[arg(long, env = "DATABASE_URL")]
@@ -520,6 +529,28 @@ fn parse_scenario(text: &str) -> Result<EvaluatedScenario, String> {
                 )
             }),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct BenchIngestArgs {
+    /// The server's address (loopback only).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// API token, for a server in hosted mode (--auth).
+    #[arg(long, env = "SKYTRACE_TOKEN")]
+    pub token: Option<String>,
+    /// Events sent per run.
+    #[arg(long, default_value_t = 20_000)]
+    pub events: usize,
+    /// Events per request, one run each (with each rate).
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 100, 1_000])]
+    pub batches: Vec<usize>,
+    /// Offered rates in events per second, one run each; 0 sends as fast as answers come.
+    #[arg(long, value_delimiter = ',', default_values_t = [2_000, 10_000, 0])]
+    pub rates: Vec<u64>,
+    /// Connections sending at once, each to a source of its own.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@
 //! dashboard's figures): pure and wasm-safe, so the browser build uses the very same types. With
 //! `runtime` come the use-cases themselves — keeping runs and scoring them again with feedback
 //! ([`DetectionService`]), the allow-list and verdicts, hosted mode's accounts ([`Accounts`]),
-//! the activity feed, notifications and uploads — on tokio, with typed errors ([`error`]) that
+//! the activity feed, notifications, uploads and continuous monitoring ([`monitor`]) — on tokio, with typed errors ([`error`]) that
 //! the web edges map to responses. Nothing here knows Leptos or axum.
 
 pub mod account;
@@ -34,6 +34,8 @@ mod feedback;
 pub mod jobs;
 #[cfg(feature = "runtime")]
 pub mod kept;
+#[cfg(feature = "runtime")]
+pub mod monitor;
 #[cfg(feature = "runtime")]
 pub mod ports;
 #[cfg(feature = "runtime")]

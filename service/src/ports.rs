@@ -185,3 +185,28 @@ pub trait SentLogStore: Send + Sync {
         entries: &'a [alerts::SentEntry],
     ) -> Stored<'a, ()>;
 }
+
+/// A login accepted by the monitor, as kept: what arrived and how it was scored.
+#[derive(Clone, Debug)]
+pub struct MonitoredLogin {
+    /// Its place in the source's arrival order (from 1), the order it is learnt from again.
+    pub sequence: i64,
+    pub login_id: String,
+    pub received_ms: i64,
+    pub login: LoginEvent,
+    pub scored: ScoredEvent,
+}
+
+/// Where the monitor keeps the logins it has accepted, per source.
+pub trait MonitorStore: Send + Sync {
+    /// Keeps logins with their verdicts in one transaction: all of them or none.
+    fn keep_monitored<'a>(
+        &'a self,
+        source: &'a SourceName,
+        logins: &'a [MonitoredLogin],
+    ) -> Stored<'a, ()>;
+    /// Every source with monitored logins.
+    fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>>;
+    /// A source's monitored logins in sequence order.
+    fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>>;
+}

@@ -26,7 +26,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 7] = [
+const MIGRATIONS: [(i64, &str, &str); 8] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -53,6 +53,11 @@ const MIGRATIONS: [(i64, &str, &str); 7] = [
         7,
         "triage view",
         include_str!("../migrations/0007_triage.sql"),
+    ),
+    (
+        8,
+        "monitored events",
+        include_str!("../migrations/0008_monitored_events.sql"),
     ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.
@@ -519,6 +524,7 @@ impl RunStore for Store {
 mod accounts;
 mod feedback;
 mod grid;
+mod monitor;
 mod notifications;
 #[cfg(test)]
 mod tests;

@@ -304,7 +304,7 @@ pub struct Analyzer<'g> {
     config: AnalysisConfig,
     /// The calibrated risk model ([`FITTED`] unless calibrating a new one).
     model: Model,
-    geo: &'g dyn GeoLookup,
+    geo: Geo<'g>,
     user_ids: HashMap<String, u32>,
     users: Vec<UserState>,
     source_ids: HashMap<IpAddr, u32>,
@@ -339,6 +339,22 @@ struct Place {
     city: Option<Arc<str>>,
 }
 
+/// Where an [`Analyzer`] looks sources up: borrowed for one analysis, or shared by one that
+/// lives as long as a server (monitoring).
+enum Geo<'g> {
+    Borrowed(&'g dyn GeoLookup),
+    Shared(Arc<dyn GeoLookup + Send>),
+}
+
+impl Geo<'_> {
+    fn lookup(&self) -> &dyn GeoLookup {
+        match self {
+            Self::Borrowed(geo) => *geo,
+            Self::Shared(geo) => geo.as_ref(),
+        }
+    }
+}
+
 /// Fed an event older than one already scored.
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("events must arrive in time order: {timestamp_ms} is before {latest_ms}")]
@@ -347,8 +363,22 @@ pub struct OutOfOrder {
     pub latest_ms: i64,
 }
 
+impl Analyzer<'static> {
+    /// An analyzer that owns its share of the geolocation, to keep for as long as it is fed.
+    pub fn shared(
+        config: AnalysisConfig,
+        geo: Arc<dyn GeoLookup + Send>,
+    ) -> Result<Self, ConfigError> {
+        Analyzer::with_geo(config, Geo::Shared(geo))
+    }
+}
+
 impl<'g> Analyzer<'g> {
     pub fn new(config: AnalysisConfig, geo: &'g dyn GeoLookup) -> Result<Self, ConfigError> {
+        Self::with_geo(config, Geo::Borrowed(geo))
+    }
+
+    fn with_geo(config: AnalysisConfig, geo: Geo<'g>) -> Result<Self, ConfigError> {
         config.check()?;
         Ok(Self {
             model: FITTED,
@@ -688,7 +718,7 @@ impl<'g> Analyzer<'g> {
             return id;
         }
         let id = self.sources.len() as u32;
-        let geo = with_reported(self.geo.lookup(ip), reported);
+        let geo = with_reported(self.geo.lookup().lookup(ip), reported);
         self.source_places.push(Place {
             country: geo
                 .as_ref()

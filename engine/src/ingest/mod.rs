@@ -18,6 +18,7 @@ mod csv_input;
 mod detect;
 mod json;
 mod preview;
+mod record;
 mod source;
 mod syslog;
 mod values;
@@ -37,6 +38,7 @@ pub use preview::{
     RowOutcome, Sample, preview,
 };
 
+pub use record::{RecordOutcome, read_record};
 pub use source::{MAX_LINE_BYTES, TextEncoding};
 
 #[derive(Clone, Debug)]

@@ -7,6 +7,7 @@ use crate::cli::Command;
 pub mod accounts;
 pub mod analyze;
 pub mod bench;
+pub mod bench_ingest;
 pub mod loadtest;
 pub mod lookup;
 pub mod notify;
@@ -30,6 +31,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => scenario::generate(&args),
         Command::Evaluate(args) => scenario::evaluate(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::BenchIngest(args) => bench_ingest::run(&args),
         Command::Report(args) => report::run(&args),
         Command::NotifyTest(args) => notify::notify_test(&args),
         Command::User(args) => accounts::user(&args),

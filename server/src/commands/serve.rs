@@ -11,6 +11,7 @@ use app::ServerSettings;
 use engine::enrich::GeoLookup;
 use leptos::prelude::LeptosOptions;
 use service::jobs::{AnalysisQueue, QueueSettings};
+use service::monitor::Monitor;
 use service::notify::{AlertNotifier, Notifier};
 use service::{Accounts, DetectionService};
 use store::Store;
@@ -104,6 +105,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
+            let monitor = Monitor::start(
+                config.clone(),
+                Arc::clone(&geo),
+                store.clone(),
+                args.ingest_queue,
+            )?;
             let detection = Arc::new(DetectionService {
                 config,
                 geo,
@@ -128,6 +135,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 settings,
                 files,
                 limits,
+                monitor,
             });
             let listener = tokio::net::TcpListener::bind(addr)
                 .await

@@ -21,6 +21,7 @@ mod api;
 pub mod auth;
 pub mod connections;
 pub mod error;
+mod events_api;
 mod feedback_api;
 mod files;
 pub mod land;
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .merge(state.files.routes())
         .merge(api::routes())
+        .merge(events_api::routes())
         .merge(feedback_api::routes())
         .merge(activity_api::routes())
         .merge(problem::routes())

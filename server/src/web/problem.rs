@@ -113,6 +113,13 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
         "The query, path or JSON body does not parse, or a value in it is out of range.",
     ),
     kind(
+        "bad_records",
+        "Unreadable records",
+        400,
+        "The body of POST /api/v1/events is not NDJSON or a JSON array as its Content-Type says, \
+         or its gzip is damaged.",
+    ),
+    kind(
         "bad_upload",
         "Unreadable upload",
         400,
@@ -266,6 +273,13 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
         "The database could not be read or written; the server log says why.",
     ),
     kind(
+        "stopped",
+        "Monitor stopped",
+        500,
+        "The worker scoring events has stopped (the server is shutting down); the server log \
+         says why.",
+    ),
+    kind(
         "timeout",
         "Request timed out",
         503,
@@ -275,8 +289,10 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
         "busy",
         "Server busy",
         503,
-        "Every analysis slot and waiting place is taken (--analysis-parallelism, \
-         --analysis-queue-depth); try again after Retry-After seconds.",
+        "The server is at capacity: every analysis slot and waiting place is taken \
+         (--analysis-parallelism, --analysis-queue-depth), or the queue of monitored events \
+         waiting to be scored is full (--ingest-queue). Nothing of the request was kept: send \
+         it again after Retry-After seconds.",
     ),
 ];
 

@@ -7,6 +7,7 @@ use app::ServerSettings;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use service::DetectionService;
+use service::monitor::Monitor;
 
 use super::auth::AuthMode;
 use super::files::PageFiles;
@@ -20,4 +21,6 @@ pub struct AppState {
     pub settings: ServerSettings,
     pub files: Arc<PageFiles>,
     pub limits: Limits,
+    /// Scores the logins `POST /api/v1/events` receives.
+    pub monitor: Monitor,
 }

@@ -15,6 +15,7 @@ mod figures;
 mod kill_mid_ingest;
 mod land;
 mod limiter;
+mod monitor;
 mod notify;
 mod request;
 mod sample;

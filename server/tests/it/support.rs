@@ -1,7 +1,8 @@
 //! What the tests build apps from: a fresh database, and the app state around it.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use app::ServerSettings;
 use leptos::prelude::LeptosOptions;
@@ -9,7 +10,10 @@ use server::web::auth::AuthMode;
 use server::web::limits::Limits;
 use server::web::{AppState, PageFiles};
 use service::DetectionService;
+use service::monitor::Monitor;
 use service::notify::Notifier;
+use service::ports::{MonitorStore, MonitoredLogin, Stored};
+use service::source::SourceName;
 use store::Store;
 
 /// A store on a new SQLite file of its own under the system's scratch directory.
@@ -56,10 +60,51 @@ pub fn state(
             .site_root("target/site-does-not-exist")
             .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
             .build(),
+        monitor: Monitor::start(
+            detection.config.clone(),
+            Arc::clone(&detection.geo),
+            Arc::new(MemoryMonitorStore::default()),
+            service::monitor::DEFAULT_QUEUE_DEPTH,
+        )
+        .unwrap(),
         detection: Arc::new(detection),
         auth: Arc::new(auth),
         settings,
         files: Arc::new(files),
         limits: Limits::default(),
+    }
+}
+
+/// Monitored logins in memory, for apps whose tests do not restart them.
+#[derive(Default)]
+pub struct MemoryMonitorStore(Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>);
+
+impl MonitorStore for MemoryMonitorStore {
+    fn keep_monitored<'a>(
+        &'a self,
+        source: &'a SourceName,
+        logins: &'a [MonitoredLogin],
+    ) -> Stored<'a, ()> {
+        let mut kept = self.0.lock().unwrap();
+        kept.entry(source.clone())
+            .or_default()
+            .extend_from_slice(logins);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
+        let sources = self.0.lock().unwrap().keys().cloned().collect();
+        Box::pin(async { Ok(sources) })
+    }
+
+    fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
+        let logins = self
+            .0
+            .lock()
+            .unwrap()
+            .get(source)
+            .cloned()
+            .unwrap_or_default();
+        Box::pin(async { Ok(logins) })
     }
 }

@@ -1085,7 +1085,7 @@ async fn every_documented_operation_is_served() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 16);
+    assert_eq!(paths.len(), 17);
     for (path, operations) in paths {
         if path == "/api/v1/activity" {
             // An endless event stream: routed if it starts one.

@@ -1,0 +1,250 @@
+//! `skytrace bench-ingest`: drives a running server's `POST /api/v1/events` on loopback at
+//! several batch sizes and offered rates, and prints the events per second it kept up with and
+//! the receipt-to-verdict latency of its requests (p50/p95/p99). Measured, not asserted.
+//!
+//! Each connection posts to a source of its own, so its batches arrive in time order; a `busy`
+//! answer waits for its Retry-After and sends the batch again (counted).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::cli::BenchIngestArgs;
+
+pub fn run(args: &BenchIngestArgs) -> anyhow::Result<ExitCode> {
+    if !args.addr.ip().is_loopback() {
+        bail!(
+            "bench-ingest drives a server on loopback only (got {})",
+            args.addr
+        );
+    }
+    let runtime = super::runtime()?;
+    println!(
+        "POST /api/v1/events on {} ({} connections, {} events per run)",
+        args.addr, args.connections, args.events
+    );
+    println!(
+        "{:>6} {:>12} {:>10} {:>9} {:>6} {:>9} {:>9} {:>9}",
+        "batch", "offered/s", "events/s", "scored", "busy", "p50 ms", "p95 ms", "p99 ms"
+    );
+    // A run's sources differ from every earlier run's, so nothing is a duplicate.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    for &batch in &args.batches {
+        for &rate in &args.rates {
+            let tag = format!("bench-{stamp}-{batch}-{rate}");
+            let figures = runtime.block_on(drive(args, batch.max(1), rate, &tag))?;
+            let offered = if rate == 0 {
+                "max".to_owned()
+            } else {
+                rate.to_string()
+            };
+            println!(
+                "{batch:>6} {offered:>12} {:>10.0} {:>9} {:>6} {:>9.1} {:>9.1} {:>9.1}",
+                figures.events_per_sec,
+                figures.scored,
+                figures.busy,
+                figures.percentile_ms(0.50),
+                figures.percentile_ms(0.95),
+                figures.percentile_ms(0.99),
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Figures {
+    events_per_sec: f64,
+    scored: usize,
+    busy: usize,
+    latencies_ms: Vec<f64>,
+}
+
+impl Figures {
+    fn percentile_ms(&self, quantile: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return f64::NAN;
+        }
+        let at = ((self.latencies_ms.len() - 1) as f64 * quantile).round() as usize;
+        self.latencies_ms[at]
+    }
+}
+
+/// One run: `args.events` events in batches of `batch`, offered at `rate` events per second
+/// across the connections (0: as fast as the server answers).
+async fn drive(
+    args: &BenchIngestArgs,
+    batch: usize,
+    rate: u64,
+    tag: &str,
+) -> anyhow::Result<Figures> {
+    let connections = args.connections.max(1);
+    let batches = args.events.div_ceil(batch);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for connection in 0..connections {
+        let mine: Vec<usize> = (connection..batches).step_by(connections).collect();
+        let source = format!("{tag}-c{connection}");
+        let (addr, token, events) = (args.addr, args.token.clone(), args.events);
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::connect(addr, token).await?;
+            let mut out = (0usize, 0usize, Vec::with_capacity(mine.len()));
+            for index in mine {
+                if rate > 0 {
+                    let due = Duration::from_secs_f64((index * batch) as f64 / rate as f64);
+                    if let Some(wait) = due.checked_sub(started.elapsed()) {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                let first = index * batch;
+                let body = records(first, (first + batch).min(events));
+                loop {
+                    let sent = Instant::now();
+                    let (status, answer) = client.post(&source, &body).await?;
+                    match status {
+                        200 => {
+                            out.2.push(sent.elapsed().as_secs_f64() * 1000.0);
+                            out.0 += answer.matches("\"status\":\"scored\"").count();
+                            break;
+                        }
+                        503 => {
+                            out.1 += 1;
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        other => bail!("the server answered {other}: {answer}"),
+                    }
+                }
+            }
+            anyhow::Ok(out)
+        }));
+    }
+    let mut figures = Figures {
+        events_per_sec: 0.0,
+        scored: 0,
+        busy: 0,
+        latencies_ms: Vec::new(),
+    };
+    for task in tasks {
+        let (scored, busy, latencies) = task.await.context("a connection's task failed")??;
+        figures.scored += scored;
+        figures.busy += busy;
+        figures.latencies_ms.extend(latencies);
+    }
+    figures.events_per_sec = args.events as f64 / started.elapsed().as_secs_f64();
+    figures.latencies_ms.sort_by(f64::total_cmp);
+    Ok(figures)
+}
+
+/// Events `first..end` as NDJSON in the CSV field names: a minute apart, 500 users, each from
+/// an address of its own network.
+fn records(first: usize, end: usize) -> Vec<u8> {
+    const START_MS: i64 = 1_772_409_600_000;
+    let mut body = String::new();
+    for n in first..end {
+        let user = n % 500;
+        let at = jiff::Timestamp::from_millisecond(START_MS + n as i64 * 60_000)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        body.push_str(&format!(
+            "{{\"timestamp\":\"{at}\",\"user_id\":\"user{user}@example.com\",\
+             \"ip_address\":\"10.{}.{}.{}\",\"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; \
+             Win64; x64)\",\"success\":{}}}\n",
+            user / 256,
+            user % 256,
+            1 + n % 3,
+            n % 17 != 0
+        ));
+    }
+    body.into_bytes()
+}
+
+/// A kept-alive HTTP/1.1 connection.
+struct Client {
+    stream: BufReader<TcpStream>,
+    addr: SocketAddr,
+    token: Option<String>,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr, token: Option<String>) -> anyhow::Result<Self> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("cannot connect to {addr}: is `skytrace serve` running?"))?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream: BufReader::new(stream),
+            addr,
+            token,
+        })
+    }
+
+    async fn post(&mut self, source: &str, body: &[u8]) -> anyhow::Result<(u16, String)> {
+        let authorization = self
+            .token
+            .as_ref()
+            .map(|token| format!("Authorization: Bearer {token}\r\n"))
+            .unwrap_or_default();
+        let head = format!(
+            "POST /api/v1/events?source={source} HTTP/1.1\r\nHost: {}\r\n\
+             Content-Type: application/x-ndjson\r\nContent-Length: {}\r\n{authorization}\r\n",
+            self.addr,
+            body.len()
+        );
+        let stream = self.stream.get_mut();
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body).await?;
+        let mut status_line = String::new();
+        self.stream.read_line(&mut status_line).await?;
+        let status: u16 = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .with_context(|| format!("not an HTTP answer: {status_line:?}"))?;
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            let mut line = String::new();
+            self.stream.read_line(&mut line).await?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                let value = value.trim();
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.parse::<usize>().ok();
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    chunked = value.eq_ignore_ascii_case("chunked");
+                }
+            }
+        }
+        let body = if chunked {
+            self.read_chunked().await?
+        } else {
+            let mut body = vec![0; length.unwrap_or(0)];
+            self.stream.read_exact(&mut body).await?;
+            body
+        };
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    async fn read_chunked(&mut self) -> anyhow::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let mut size_line = String::new();
+            self.stream.read_line(&mut size_line).await?;
+            let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or(""), 16)
+                .with_context(|| format!("bad chunk size {size_line:?}"))?;
+            let mut chunk = vec![0; size + 2];
+            self.stream.read_exact(&mut chunk).await?;
+            if size == 0 {
+                return Ok(body);
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    }
+}

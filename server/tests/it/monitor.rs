@@ -1,0 +1,436 @@
+//! Continuous monitoring through `POST /api/v1/events`: bodies and encodings, every record
+//! answered in request order, duplicates, time order, restarts and back-pressure.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use engine::enrich::NoGeolocation;
+use engine::{AnalysisConfig, IngestOptions};
+use serde_json::{Value, json};
+use service::monitor::Monitor;
+use service::ports::{MonitorStore, MonitoredLogin, Stored};
+use service::source::SourceName;
+use tokio::sync::Semaphore;
+
+use crate::support::{MemoryMonitorStore, detection_on, fresh_store, state};
+use crate::web::{
+    Arc, AuthMode, Body, BodyExt, PageFiles, Path, Request, Router, ServerSettings, ServiceExt,
+    StatusCode, app, header, json_of,
+};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/formats")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The app with its monitor on `store`, queueing at most `queue_depth` requests.
+async fn monitoring(store: Arc<dyn MonitorStore>, queue_depth: usize) -> Router {
+    let mut state = state(
+        detection_on(Arc::new(fresh_store().await), None),
+        ServerSettings {
+            max_upload_bytes: 256 * 1024,
+            ..ServerSettings::default()
+        },
+        AuthMode::Local,
+        PageFiles::default(),
+    );
+    state.monitor = Monitor::start(
+        AnalysisConfig::default(),
+        Arc::new(NoGeolocation),
+        store,
+        queue_depth,
+    )
+    .unwrap();
+    app(state)
+}
+
+async fn in_memory() -> Router {
+    monitoring(Arc::new(MemoryMonitorStore::default()), 8).await
+}
+
+fn post(uri: &str, content_type: &str, gzip: bool, body: Vec<u8>) -> Request<Body> {
+    let mut request = Request::post(uri).header(header::CONTENT_TYPE, content_type);
+    if gzip {
+        request = request.header(header::CONTENT_ENCODING, "gzip");
+    }
+    request.body(Body::from(body)).unwrap()
+}
+
+fn ndjson(records: &[Value]) -> Vec<u8> {
+    records
+        .iter()
+        .map(|record| format!("{record}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn statuses(answer: &Value) -> Vec<&str> {
+    answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(index, result)| {
+            assert_eq!(result["index"], index, "{result}");
+            result["status"].as_str().unwrap()
+        })
+        .collect()
+}
+
+fn csv_login(time: &str, user: &str, ip: &str) -> Value {
+    json!({"timestamp": time, "user_id": user, "ip_address": ip,
+           "user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "success": "true"})
+}
+
+#[tokio::test]
+async fn records_of_several_formats_are_each_answered_in_request_order() {
+    let router = in_memory().await;
+    let okta: Value = serde_json::from_slice(
+        fixture("okta-systemlog.jsonl")
+            .split(|b| *b == b'\n')
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut password_change = okta.clone();
+    password_change["eventType"] = json!("user.account.update_password");
+    password_change["uuid"] = json!("f1a6e0b2-0000-0000-0000-000000000099");
+    let records = [
+        okta.clone(),
+        csv_login("2026-03-02T09:00:00Z", "bob@example.com", "198.51.100.7"),
+        json!({"user_id": "nobody"}),
+        password_change,
+        csv_login("2026-03-02T09:05:00Z", "bob@example.com", "not-an-address"),
+        okta,
+    ];
+    let mut body = ndjson(&records);
+    body.extend_from_slice(b"{not json}\n");
+    let (status, answer) = json_of(
+        &router,
+        post(
+            "/api/v1/events?source=acme",
+            "application/x-ndjson",
+            false,
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["source"], "acme");
+    assert_eq!(
+        statuses(&answer),
+        [
+            "scored",
+            "scored",
+            "rejected",
+            "skipped",
+            "rejected",
+            "duplicate",
+            "rejected"
+        ]
+    );
+    let results = &answer["results"];
+    assert_eq!(results[0]["account"]["user_id"], "alice@example.com");
+    assert!(results[0]["risk_score"].is_number());
+    assert!(results[0]["reasons"].is_array());
+    assert_eq!(results[5]["login_id"], results[0]["login_id"]);
+    assert!(
+        results[4]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not-an-address"),
+        "{}",
+        results[4]
+    );
+}
+
+#[tokio::test]
+async fn a_gzipped_json_array_is_scored_as_the_file_reader_reads_it_and_a_retry_is_duplicate() {
+    let router = in_memory().await;
+    let file = fixture("ocsf-authentication.jsonl");
+    let records: Vec<Value> = file
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect();
+    let read = engine::read_slice(&file, &IngestOptions::default()).unwrap();
+    let body = gzipped(&serde_json::to_vec(&records).unwrap());
+    let (status, first) = json_of(
+        &router,
+        post("/api/v1/events", "application/json", true, body.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["source"], "default");
+    let scored = statuses(&first)
+        .iter()
+        .filter(|status| **status == "scored")
+        .count();
+    assert_eq!(scored, read.events.len());
+    assert_eq!(statuses(&first).len(), records.len());
+
+    // Shippers retry: the same batch again is all duplicates, with the verdicts given before.
+    let (_, again) = json_of(
+        &router,
+        post("/api/v1/events", "application/json", true, body),
+    )
+    .await;
+    for (before, after) in first["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(again["results"].as_array().unwrap())
+    {
+        if before["status"] == "scored" {
+            assert_eq!(after["status"], "duplicate");
+            assert_eq!(after["risk_score"], before["risk_score"]);
+            assert_eq!(after["login_id"], before["login_id"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn bodies_the_endpoint_cannot_read_are_problems() {
+    let router = in_memory().await;
+    let csv = b"timestamp,user_id,ip_address\n".to_vec();
+    let (status, problem) = json_of(&router, post("/api/v1/events", "text/csv", false, csv)).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(problem["code"], "unsupported_media_type");
+
+    let (status, problem) = json_of(
+        &router,
+        post("/api/v1/events", "application/json", false, b"[{".to_vec()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["code"], "bad_records");
+
+    let (status, problem) = json_of(
+        &router,
+        post(
+            "/api/v1/events",
+            "application/json",
+            true,
+            b"not gzip".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["code"], "bad_records");
+
+    // Small when sent, over the upload limit when unpacked.
+    let bomb = gzipped(&vec![b' '; 1024 * 1024]);
+    assert!(bomb.len() < 16 * 1024);
+    let response = respond(
+        &router,
+        post("/api/v1/events", "application/x-ndjson", true, bomb),
+    )
+    .await;
+    assert_eq!(response.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.1["code"], "too_large");
+    assert_eq!(response.2, "application/problem+json");
+
+    let (status, problem) = json_of(
+        &router,
+        post(
+            "/api/v1/events?source=No%20Spaces",
+            "application/x-ndjson",
+            false,
+            Vec::new(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["code"], "bad_source");
+}
+
+#[tokio::test]
+async fn a_login_older_than_the_latest_scored_is_rejected_saying_how_late() {
+    let router = in_memory().await;
+    let body = ndjson(&[
+        csv_login("2026-03-02T09:10:00Z", "ana@example.com", "198.51.100.7"),
+        // Within one request, logins are scored in time order whatever order they came in.
+        csv_login("2026-03-02T09:00:00Z", "bob@example.com", "198.51.100.8"),
+    ]);
+    let (_, answer) = json_of(
+        &router,
+        post("/api/v1/events", "application/x-ndjson", false, body),
+    )
+    .await;
+    assert_eq!(statuses(&answer), ["scored", "scored"]);
+    let late = ndjson(&[csv_login(
+        "2026-03-02T09:09:30Z",
+        "cy@example.com",
+        "198.51.100.9",
+    )]);
+    let (_, answer) = json_of(
+        &router,
+        post("/api/v1/events", "application/x-ndjson", false, late),
+    )
+    .await;
+    assert_eq!(statuses(&answer), ["rejected"]);
+    let reason = answer["results"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("arrived 30 s late"), "{reason}");
+}
+
+/// Logins of a few users over a day, and one more after them.
+fn day_and_next() -> (Vec<u8>, Vec<u8>) {
+    let day: Vec<Value> = (0..60)
+        .map(|step| {
+            let user = ["ana", "bob", "cy"][step % 3];
+            let ip = format!("198.51.100.{}", 10 + step % 3);
+            let time = format!("2026-03-02T{:02}:{:02}:00Z", 8 + step / 6, step % 6 * 10);
+            csv_login(&time, user, &ip)
+        })
+        .collect();
+    let next = csv_login("2026-03-02T19:00:00Z", "ana", "203.0.113.77");
+    (ndjson(&day), ndjson(&[next]))
+}
+
+#[tokio::test]
+async fn a_restarted_server_scores_the_next_login_as_one_that_never_stopped() {
+    let (day, next) = day_and_next();
+    let send = |router: Router, body: Vec<u8>| async move {
+        json_of(
+            &router,
+            post(
+                "/api/v1/events?source=acme",
+                "application/x-ndjson",
+                false,
+                body,
+            ),
+        )
+        .await
+        .1
+    };
+    let store = Arc::new(fresh_store().await);
+    let before = send(monitoring(store.clone(), 8).await, day.clone()).await;
+    assert!(statuses(&before).iter().all(|status| *status == "scored"));
+    // A new app (a restarted server) on the same database.
+    let restarted = send(monitoring(store.clone(), 8).await, next.clone()).await;
+
+    let running = monitoring(Arc::new(fresh_store().await), 8).await;
+    send(running.clone(), day.clone()).await;
+    let never_stopped = send(running, next).await;
+    assert_eq!(restarted, never_stopped);
+    assert_eq!(statuses(&restarted), ["scored"]);
+
+    // What the first server acknowledged is remembered across the restart.
+    let retried = send(monitoring(store, 8).await, day).await;
+    assert!(
+        statuses(&retried)
+            .iter()
+            .all(|status| *status == "duplicate")
+    );
+    assert_eq!(
+        retried["results"][5]["risk_score"],
+        before["results"][5]["risk_score"]
+    );
+}
+
+/// Keeps nothing until let through.
+struct Gated {
+    gate: Semaphore,
+    kept: Mutex<usize>,
+}
+
+impl MonitorStore for Gated {
+    fn keep_monitored<'a>(
+        &'a self,
+        _source: &'a SourceName,
+        logins: &'a [MonitoredLogin],
+    ) -> Stored<'a, ()> {
+        Box::pin(async move {
+            self.gate.acquire().await.unwrap().forget();
+            *self.kept.lock().unwrap() += logins.len();
+            Ok(())
+        })
+    }
+
+    fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn monitored<'a>(&'a self, _source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_503_busy_with_retry_after_and_loses_nothing_it_took() {
+    let store = Arc::new(Gated {
+        gate: Semaphore::new(0),
+        kept: Mutex::new(0),
+    });
+    let router = monitoring(store.clone(), 1).await;
+    let request = |minute: u32| {
+        let time = format!("2026-03-02T09:{minute:02}:00Z");
+        post(
+            "/api/v1/events",
+            "application/x-ndjson",
+            false,
+            ndjson(&[csv_login(&time, "ana", "198.51.100.7")]),
+        )
+    };
+    // The first is being kept (the store waits), the second waits in the queue.
+    let first = tokio::spawn(json_of_owned(router.clone(), request(1)));
+    settle().await;
+    let second = tokio::spawn(json_of_owned(router.clone(), request(2)));
+    settle().await;
+    let (status, problem, content_type, retry_after) = respond(&router, request(3)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+    assert_eq!(problem["code"], "busy");
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+
+    store.gate.add_permits(2);
+    assert_eq!(first.await.unwrap().0, StatusCode::OK);
+    assert_eq!(second.await.unwrap().0, StatusCode::OK);
+    assert_eq!(*store.kept.lock().unwrap(), 2);
+}
+
+/// Lets every other task on the (single-threaded) test runtime run until it waits.
+async fn settle() {
+    for _ in 0..64 {
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn json_of_owned(router: Router, request: Request<Body>) -> (StatusCode, Value) {
+    json_of(&router, request).await
+}
+
+/// A request's status, JSON body, Content-Type and Retry-After.
+async fn respond(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, Value, String, Option<String>) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let header_of = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header_of(header::CONTENT_TYPE).unwrap_or_default();
+    let retry_after = header_of(header::RETRY_AFTER);
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+        content_type,
+        retry_after,
+    )
+}

@@ -1,0 +1,604 @@
+//! Continuous monitoring: logins scored one at a time as they arrive, per source, against
+//! everything the source has accepted before.
+//!
+//! Requests hand their records to one bounded queue ([`Monitor::submit`]); a full queue is
+//! [`MonitorError::Busy`] at once, never a dropped record. One worker owns an
+//! [`engine::Analyzer`] per source: it scores each batch's logins in time order, keeps them with
+//! their verdicts in one transaction ([`MonitorStore`]) and only then answers. On start, and
+//! after a failed write, a source's analyzer is rebuilt by learning its kept logins again in
+//! their arrival order, so a restarted server scores the next login as one that never stopped.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use engine::config::ConfigError;
+use engine::enrich::GeoLookup;
+use engine::ingest::{RecordOutcome, read_record};
+use engine::{
+    AccountVerdict, AnalysisConfig, Analyzer, IngestOptions, LoginEvent, RiskLevel, ScoredEvent,
+};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::now_ms;
+use crate::error::{Categorised, ErrorKind};
+use crate::ports::{MonitorStore, MonitoredLogin, StoreError};
+use crate::source::SourceName;
+
+/// Batches waiting to be scored at most, unless the server says otherwise.
+pub const DEFAULT_QUEUE_DEPTH: usize = 64;
+
+/// Why a batch was not scored. Nothing of a batch that fails is kept.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    /// The queue is full: retry later.
+    #[error("the server is busy scoring earlier events; retry shortly")]
+    Busy,
+    /// The body is not records in the shape its content type says.
+    #[error("{0}")]
+    BadBody(String),
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+    /// The worker is gone (the server is stopping).
+    #[error("the monitor has stopped (see the server log)")]
+    Stopped,
+}
+
+impl Categorised for MonitorError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadBody(_) => ErrorKind::Invalid,
+            Self::Busy | Self::Storage(_) | Self::Stopped => ErrorKind::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Busy => "busy",
+            Self::BadBody(_) => "bad_records",
+            Self::Storage(_) => "storage",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
+/// How a request's records are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyShape {
+    /// One JSON record per line (blank lines ignored).
+    Ndjson,
+    /// A JSON array of records (or a single object).
+    JsonArray,
+}
+
+/// The records of a body, in order, each as the bytes of one JSON value.
+pub fn split_records(body: &[u8], shape: BodyShape) -> Result<Vec<Vec<u8>>, MonitorError> {
+    match shape {
+        BodyShape::Ndjson => Ok(body
+            .split(|byte| *byte == b'\n')
+            .map(<[u8]>::trim_ascii)
+            .filter(|line| !line.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()),
+        BodyShape::JsonArray => match serde_json::from_slice(body) {
+            Ok(serde_json::Value::Array(values)) => Ok(values
+                .iter()
+                .map(|value| value.to_string().into_bytes())
+                .collect()),
+            Ok(value @ serde_json::Value::Object(_)) => Ok(vec![value.to_string().into_bytes()]),
+            Ok(_) => Err(MonitorError::BadBody(
+                "the body must be a JSON array of records (or one record)".to_owned(),
+            )),
+            Err(error) => Err(MonitorError::BadBody(format!(
+                "the body is not JSON: {error}; send a JSON array, or one record per line as \
+                 application/x-ndjson"
+            ))),
+        },
+    }
+}
+
+/// What became of one record of a request.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RecordVerdict {
+    Scored {
+        index: usize,
+        #[serde(flatten)]
+        verdict: Verdict,
+    },
+    /// Already received (shippers retry): the earlier verdict, nothing kept again.
+    Duplicate {
+        index: usize,
+        #[serde(flatten)]
+        verdict: Verdict,
+    },
+    Rejected {
+        index: usize,
+        reason: String,
+    },
+    /// Not a sign-in (another event type of a known format).
+    Skipped {
+        index: usize,
+        reason: String,
+    },
+}
+
+/// A login's verdict and its account's.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub login_id: String,
+    pub risk_score: f64,
+    pub risk_level: RiskLevel,
+    /// Strongest first.
+    pub reasons: Vec<String>,
+    pub account: Option<AccountVerdict>,
+}
+
+/// The answer to one request: one entry per record, in request order.
+#[derive(Clone, Debug, Serialize)]
+pub struct Monitored {
+    pub source: SourceName,
+    pub results: Vec<RecordVerdict>,
+}
+
+struct Job {
+    source: SourceName,
+    records: Vec<RecordOutcome>,
+    received_ms: i64,
+    reply: oneshot::Sender<Result<Vec<RecordVerdict>, MonitorError>>,
+}
+
+/// The server's monitor: a handle on the queue in front of the scoring worker.
+#[derive(Clone)]
+pub struct Monitor {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Monitor {
+    /// Starts the worker (on the current tokio runtime), which first rebuilds every monitored
+    /// source from `store`. At most `queue_depth` batches wait (at least one).
+    pub fn start(
+        config: AnalysisConfig,
+        geo: Arc<dyn GeoLookup + Send>,
+        store: Arc<dyn MonitorStore>,
+        queue_depth: usize,
+    ) -> Result<Self, ConfigError> {
+        config.check()?;
+        let (queue, mut jobs) = mpsc::channel::<Job>(queue_depth.max(1));
+        let mut worker = Worker {
+            config,
+            geo,
+            store,
+            sources: HashMap::new(),
+        };
+        tokio::spawn(async move {
+            worker.rebuild_all().await;
+            while let Some(job) = jobs.recv().await {
+                let answer = worker.score(job.source, job.records, job.received_ms).await;
+                // The client may have gone; what was kept stays kept.
+                let _ = job.reply.send(answer);
+            }
+        });
+        Ok(Self { queue })
+    }
+
+    /// Reads `records` (each one JSON value), scores them in `source` and keeps the accepted
+    /// ones before answering; [`MonitorError::Busy`] at once when the queue is full.
+    pub async fn submit(
+        &self,
+        source: SourceName,
+        records: Vec<Vec<u8>>,
+    ) -> Result<Monitored, MonitorError> {
+        let received_ms = now_ms();
+        let options = IngestOptions::default();
+        let records = records
+            .iter()
+            .map(|record| read_record(record, &options))
+            .collect();
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            source: source.clone(),
+            records,
+            received_ms,
+            reply,
+        };
+        self.queue.try_send(job).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(_) => MonitorError::Busy,
+            mpsc::error::TrySendError::Closed(_) => MonitorError::Stopped,
+        })?;
+        let results = answer.await.map_err(|_| MonitorError::Stopped)??;
+        Ok(Monitored { source, results })
+    }
+}
+
+/// What the monitor holds of one source.
+struct Watched {
+    analyzer: Analyzer<'static>,
+    next_sequence: i64,
+    /// Every accepted login by user, in arrival order (for the account's verdict).
+    by_user: HashMap<Arc<str>, Vec<ScoredEvent>>,
+    /// Where each accepted login is in `by_user`, by login id.
+    by_id: HashMap<String, (Arc<str>, usize)>,
+}
+
+impl Watched {
+    fn new(config: &AnalysisConfig, geo: &Arc<dyn GeoLookup + Send>) -> Self {
+        Self {
+            analyzer: Analyzer::shared(config.clone(), Arc::clone(geo))
+                .expect("the settings were checked when the monitor started"),
+            next_sequence: 1,
+            by_user: HashMap::new(),
+            by_id: HashMap::new(),
+        }
+    }
+
+    fn remember(&mut self, login_id: String, scored: ScoredEvent) {
+        let logins = self.by_user.entry(Arc::clone(&scored.user_id)).or_default();
+        self.by_id
+            .insert(login_id, (Arc::clone(&scored.user_id), logins.len()));
+        logins.push(scored);
+    }
+
+    fn verdict(&self, login_id: &str, config: &AnalysisConfig) -> Option<Verdict> {
+        let (user, at) = self.by_id.get(login_id)?;
+        let logins = self.by_user.get(user)?;
+        let scored = logins.get(*at)?;
+        let account = engine::account_verdicts(logins, &config.accounts, &config.risk)
+            .into_iter()
+            .next();
+        Some(Verdict {
+            login_id: login_id.to_owned(),
+            risk_score: scored.risk_score,
+            risk_level: scored.risk_level,
+            reasons: scored
+                .findings
+                .iter()
+                .map(engine::Finding::explained)
+                .collect(),
+            account,
+        })
+    }
+}
+
+struct Worker {
+    config: AnalysisConfig,
+    geo: Arc<dyn GeoLookup + Send>,
+    store: Arc<dyn MonitorStore>,
+    sources: HashMap<SourceName, Watched>,
+}
+
+impl Worker {
+    async fn rebuild_all(&mut self) {
+        let sources = match self.store.monitored_sources().await {
+            Ok(sources) => sources,
+            // Each source is rebuilt when it is next used instead.
+            Err(_) => return,
+        };
+        for source in sources {
+            if let Ok(watched) = self.rebuild(&source).await {
+                self.sources.insert(source, watched);
+            }
+        }
+    }
+
+    /// A source's analyzer after learning its kept logins again, in their arrival order.
+    async fn rebuild(&self, source: &SourceName) -> Result<Watched, StoreError> {
+        let kept = self.store.monitored(source).await?;
+        let mut watched = Watched::new(&self.config, &self.geo);
+        for login in kept {
+            // Kept logins were accepted in this order, so none is out of order.
+            let _ = watched.analyzer.score(&login.login);
+            watched.next_sequence = login.sequence + 1;
+            watched.remember(login.login_id, login.scored);
+        }
+        tracing::info!(%source, logins = watched.by_id.len(), "monitored source rebuilt");
+        Ok(watched)
+    }
+
+    async fn score(
+        &mut self,
+        source: SourceName,
+        records: Vec<RecordOutcome>,
+        received_ms: i64,
+    ) -> Result<Vec<RecordVerdict>, MonitorError> {
+        if !self.sources.contains_key(&source) {
+            let watched = self.rebuild(&source).await?;
+            self.sources.insert(source.clone(), watched);
+        }
+        let Some(watched) = self.sources.get_mut(&source) else {
+            return Err(MonitorError::Stopped);
+        };
+        let mut answers: Vec<Option<RecordVerdict>> = vec![None; records.len()];
+        let mut logins: Vec<(usize, LoginEvent)> = Vec::new();
+        for (index, record) in records.into_iter().enumerate() {
+            match record {
+                RecordOutcome::Event(login) => logins.push((index, *login)),
+                RecordOutcome::Rejected(reason) => {
+                    answers[index] = Some(RecordVerdict::Rejected { index, reason });
+                }
+                RecordOutcome::Skipped(kind) => {
+                    answers[index] = Some(RecordVerdict::Skipped {
+                        index,
+                        reason: format!("not a sign-in ({kind})"),
+                    });
+                }
+            }
+        }
+        logins.sort_by_key(|(_, login)| login.timestamp_ms);
+        let mut kept = Vec::new();
+        let mut scored_at = Vec::new();
+        for (index, mut login) in logins {
+            let login_id = login.login_id();
+            if let Some(verdict) = watched.verdict(&login_id, &self.config) {
+                answers[index] = Some(RecordVerdict::Duplicate { index, verdict });
+                continue;
+            }
+            login.row = u64::try_from(watched.next_sequence).unwrap_or(u64::MAX);
+            match watched.analyzer.score(&login) {
+                Ok(scored) => {
+                    kept.push(MonitoredLogin {
+                        sequence: watched.next_sequence,
+                        login_id: login_id.clone(),
+                        received_ms,
+                        login,
+                        scored: scored.clone(),
+                    });
+                    watched.next_sequence += 1;
+                    watched.remember(login_id.clone(), scored);
+                    scored_at.push((index, login_id));
+                }
+                Err(late) => {
+                    answers[index] = Some(RecordVerdict::Rejected {
+                        index,
+                        reason: format!(
+                            "arrived {} late: {} is before {}, the latest login already scored \
+                             in source {source}; logins must arrive in time order",
+                            late_by(late.latest_ms - late.timestamp_ms),
+                            engine::time::format_utc(late.timestamp_ms),
+                            engine::time::format_utc(late.latest_ms),
+                        ),
+                    });
+                }
+            }
+        }
+        if !kept.is_empty()
+            && let Err(error) = self.store.keep_monitored(&source, &kept).await
+        {
+            // The analyzer learnt logins that were not kept: learn again from what was.
+            self.sources.remove(&source);
+            return Err(error.into());
+        }
+        let Some(watched) = self.sources.get(&source) else {
+            return Err(MonitorError::Stopped);
+        };
+        for (index, login_id) in scored_at {
+            if let Some(verdict) = watched.verdict(&login_id, &self.config) {
+                answers[index] = Some(RecordVerdict::Scored { index, verdict });
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .enumerate()
+            .map(|(index, answer)| {
+                answer.unwrap_or_else(|| RecordVerdict::Rejected {
+                    index,
+                    reason: "internal error: the record was not answered".to_owned(),
+                })
+            })
+            .collect())
+    }
+}
+
+/// "3 s", "2 min 5 s", "1 h 4 min".
+fn late_by(late_ms: i64) -> String {
+    let secs = late_ms.max(0).saturating_add(999) / 1000;
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use tokio::sync::Semaphore;
+
+    use super::*;
+    use crate::ports::Stored;
+
+    /// Kept logins in memory; with a gate, each write waits for a permit.
+    #[derive(Default)]
+    struct Memory {
+        kept: Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>,
+        gate: Option<Semaphore>,
+    }
+
+    impl MonitorStore for Memory {
+        fn keep_monitored<'a>(
+            &'a self,
+            source: &'a SourceName,
+            logins: &'a [MonitoredLogin],
+        ) -> Stored<'a, ()> {
+            Box::pin(async move {
+                if let Some(gate) = &self.gate {
+                    gate.acquire().await.unwrap().forget();
+                }
+                self.kept
+                    .lock()
+                    .unwrap()
+                    .entry(source.clone())
+                    .or_default()
+                    .extend_from_slice(logins);
+                Ok(())
+            })
+        }
+
+        fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
+            let sources = self.kept.lock().unwrap().keys().cloned().collect();
+            Box::pin(async { Ok(sources) })
+        }
+
+        fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
+            let logins = self.kept.lock().unwrap().get(source).cloned();
+            Box::pin(async { Ok(logins.unwrap_or_default()) })
+        }
+    }
+
+    fn start(store: Arc<Memory>, queue_depth: usize) -> Monitor {
+        Monitor::start(
+            AnalysisConfig::default(),
+            Arc::new(engine::enrich::NoGeolocation),
+            store,
+            queue_depth,
+        )
+        .unwrap()
+    }
+
+    fn login(minute: u32, user: &str, ip: &str) -> Vec<u8> {
+        format!(
+            r#"{{"timestamp":"2026-03-01T{:02}:{:02}:00Z","user_id":"{user}","ip_address":"{ip}","user_agent":"Mozilla/5.0 (Windows NT 10.0)","success":true}}"#,
+            minute / 60,
+            minute % 60
+        )
+        .into_bytes()
+    }
+
+    /// A working week of one user's logins from two offices.
+    fn history() -> Vec<Vec<u8>> {
+        (0..40)
+            .map(|minute| {
+                let ip = if minute % 3 == 0 {
+                    "198.51.100.7"
+                } else {
+                    "198.51.100.9"
+                };
+                login(minute * 20, "ana", ip)
+            })
+            .collect()
+    }
+
+    async fn submit(monitor: &Monitor, records: Vec<Vec<u8>>) -> Vec<serde_json::Value> {
+        let answer = monitor
+            .submit(SourceName::default(), records)
+            .await
+            .unwrap();
+        answer
+            .results
+            .iter()
+            .map(|result| serde_json::to_value(result).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_record_is_answered_in_request_order() {
+        let monitor = start(Arc::default(), 4);
+        let answers = submit(
+            &monitor,
+            vec![
+                login(10, "ana", "198.51.100.7"),
+                b"{\"nothing\": 1}".to_vec(),
+                login(5, "bob", "198.51.100.8"),
+                login(10, "ana", "198.51.100.7"),
+            ],
+        )
+        .await;
+        let statuses: Vec<_> = answers
+            .iter()
+            .map(|answer| answer["status"].clone())
+            .collect();
+        assert_eq!(statuses, ["scored", "rejected", "scored", "duplicate"]);
+        for (index, answer) in answers.iter().enumerate() {
+            assert_eq!(answer["index"], index);
+        }
+        assert_eq!(answers[3]["login_id"], answers[0]["login_id"]);
+        assert_eq!(answers[3]["risk_score"], answers[0]["risk_score"]);
+        assert_eq!(answers[0]["account"]["user_id"], "ana");
+    }
+
+    #[tokio::test]
+    async fn a_login_older_than_one_scored_is_rejected_saying_how_late() {
+        let monitor = start(Arc::default(), 4);
+        submit(&monitor, vec![login(65, "ana", "198.51.100.7")]).await;
+        let late = submit(&monitor, vec![login(60, "bob", "198.51.100.7")]).await;
+        assert_eq!(late[0]["status"], "rejected");
+        let reason = late[0]["reason"].as_str().unwrap();
+        assert!(reason.contains("arrived 5 min 0 s late"), "{reason}");
+        // Retried after the rejection, it is still not a duplicate: it was never kept.
+        let again = submit(&monitor, vec![login(60, "bob", "198.51.100.7")]).await;
+        assert_eq!(again[0]["status"], "rejected");
+    }
+
+    #[tokio::test]
+    async fn a_restarted_monitor_scores_the_next_login_as_one_that_never_stopped() {
+        let next = || vec![login(790, "ana", "203.0.113.50")];
+        let kept = Arc::new(Memory::default());
+        submit(&start(Arc::clone(&kept), 4), history()).await;
+        let restarted = submit(&start(kept, 4), next()).await;
+
+        let running = start(Arc::default(), 4);
+        submit(&running, history()).await;
+        let never_stopped = submit(&running, next()).await;
+        assert_eq!(restarted, never_stopped);
+        assert_eq!(restarted[0]["status"], "scored");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_busy_and_drops_nothing_it_took() {
+        let store = Arc::new(Memory {
+            gate: Some(Semaphore::new(0)),
+            ..Memory::default()
+        });
+        let monitor = start(Arc::clone(&store), 1);
+        let first = tokio::spawn({
+            let monitor = monitor.clone();
+            async move {
+                monitor
+                    .submit(SourceName::default(), vec![login(1, "ana", "198.51.100.7")])
+                    .await
+            }
+        });
+        // The worker holds the first batch (waiting on the store), the second waits in the queue.
+        settle().await;
+        let second = tokio::spawn({
+            let monitor = monitor.clone();
+            async move {
+                monitor
+                    .submit(SourceName::default(), vec![login(2, "bob", "198.51.100.7")])
+                    .await
+            }
+        });
+        settle().await;
+        let third = monitor
+            .submit(SourceName::default(), vec![login(3, "cy", "198.51.100.7")])
+            .await;
+        assert!(matches!(third, Err(MonitorError::Busy)), "{third:?}");
+
+        store.gate.as_ref().unwrap().add_permits(2);
+        assert!(first.await.unwrap().is_ok());
+        assert!(second.await.unwrap().is_ok());
+        let kept = store.kept.lock().unwrap()[&SourceName::default()].len();
+        assert_eq!(kept, 2);
+    }
+
+    /// Lets every other task on the (single-threaded) test runtime run until it waits.
+    async fn settle() {
+        for _ in 0..32 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[test]
+    fn bodies_split_into_records() {
+        let ndjson = split_records(b"{\"a\":1}\n\n  {\"b\":2}\r\n", BodyShape::Ndjson).unwrap();
+        assert_eq!(ndjson, [b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()]);
+        let array = split_records(b"[{\"a\":1},{\"b\":2}]", BodyShape::JsonArray).unwrap();
+        assert_eq!(array.len(), 2);
+        assert!(matches!(
+            split_records(b"[{\"a\":1}", BodyShape::JsonArray),
+            Err(MonitorError::BadBody(_))
+        ));
+    }
+}

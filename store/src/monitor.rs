@@ -1,0 +1,86 @@
+//! The monitor's kept logins (`monitored_events`): each accepted login with its verdict, written
+//! in the batch's transaction before it is acknowledged, and read back in arrival order to
+//! rebuild a source's analyzer when the server starts.
+
+use service::ports::{MonitorStore, MonitoredLogin, Stored};
+use service::source::SourceName;
+use sqlx::Row;
+
+use super::{Failure, Result, Store, logged};
+
+impl Store {
+    async fn insert_monitored(&self, source: &SourceName, logins: &[MonitoredLogin]) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        for login in logins {
+            sqlx::query(
+                "INSERT INTO monitored_events \
+                 (source, sequence, login_id, received_ms, timestamp_ms, login, scored) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(source.as_str())
+            .bind(login.sequence)
+            .bind(&login.login_id)
+            .bind(login.received_ms)
+            .bind(login.login.timestamp_ms)
+            .bind(serde_json::to_string(&login.login)?)
+            .bind(serde_json::to_string(&login.scored)?)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn load_monitored_sources(&self) -> Result<Vec<SourceName>> {
+        let rows = sqlx::query("SELECT DISTINCT source FROM monitored_events ORDER BY source")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let name: String = row.try_get("source")?;
+                SourceName::parse(&name).map_err(Failure::Corrupt)
+            })
+            .collect()
+    }
+
+    async fn load_monitored(&self, source: &SourceName) -> Result<Vec<MonitoredLogin>> {
+        let rows = sqlx::query(
+            "SELECT sequence, login_id, received_ms, login, scored FROM monitored_events \
+             WHERE source = $1 ORDER BY sequence",
+        )
+        .bind(source.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let login: String = row.try_get("login")?;
+                let scored: String = row.try_get("scored")?;
+                Ok(MonitoredLogin {
+                    sequence: row.try_get("sequence")?,
+                    login_id: row.try_get("login_id")?,
+                    received_ms: row.try_get("received_ms")?,
+                    login: serde_json::from_str(&login)?,
+                    scored: serde_json::from_str(&scored)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl MonitorStore for Store {
+    fn keep_monitored<'a>(
+        &'a self,
+        source: &'a SourceName,
+        logins: &'a [MonitoredLogin],
+    ) -> Stored<'a, ()> {
+        Box::pin(async move { logged(self.insert_monitored(source, logins).await) })
+    }
+
+    fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
+        Box::pin(async move { logged(self.load_monitored_sources().await) })
+    }
+
+    fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
+        Box::pin(async move { logged(self.load_monitored(source).await) })
+    }
+}
