@@ -19,6 +19,12 @@ pub enum RecordOutcome {
 
 /// Reads one JSON record (the bytes of one object).
 pub fn read_record(record: &[u8], options: &IngestOptions) -> RecordOutcome {
+    if record.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+        return RecordOutcome::Rejected(format!(
+            "a record must be a JSON object, not {}",
+            json_kind(record)
+        ));
+    }
     let vendor = IngestOptions {
         format: None,
         ..options.clone()
@@ -85,6 +91,19 @@ fn one(mut ingested: super::Ingested) -> RecordOutcome {
     }
 }
 
+/// What a JSON value that is not an object is, for a rejection.
+fn json_kind(record: &[u8]) -> &'static str {
+    match serde_json::from_slice::<serde_json::Value>(record) {
+        Ok(serde_json::Value::Null) => "null",
+        Ok(serde_json::Value::Bool(_)) => "a boolean",
+        Ok(serde_json::Value::Number(_)) => "a number",
+        Ok(serde_json::Value::String(_)) => "a string",
+        Ok(serde_json::Value::Array(_)) => "an array",
+        Ok(serde_json::Value::Object(_)) => "an object",
+        Err(_) => "text that does not parse as JSON",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +143,24 @@ mod tests {
             matches!(&missing, RecordOutcome::Rejected(reason) if reason.contains("ip_address")),
             "{missing:?}"
         );
+    }
+
+    #[test]
+    fn a_record_that_is_not_an_object_says_what_it_is() {
+        for (text, kind) in [
+            ("null", "null"),
+            (" 42", "a number"),
+            ("[1]", "an array"),
+            ("\"ana\"", "a string"),
+            ("hello", "text that does not parse as JSON"),
+        ] {
+            let outcome = read(text);
+            assert!(
+                matches!(&outcome, RecordOutcome::Rejected(reason)
+                    if *reason == format!("a record must be a JSON object, not {kind}")),
+                "{text}: {outcome:?}"
+            );
+        }
     }
 
     #[test]
