@@ -621,7 +621,8 @@ fn filter_of(
 /// `top`: how many incidents an incident report's PDF holds (1 to
 /// [`service::reporting::MAX_PDF_INCIDENTS`]; default [`reports::PDF_INCIDENTS`]).
 fn top_of(top: Option<&str>) -> Result<usize, ApiError> {
-    let Some(text) = top.map(str::trim).filter(|text| !text.is_empty()) else {
+    // `top=` with nothing is not a number: the document says integer.
+    let Some(text) = top.map(str::trim) else {
         return Ok(reports::PDF_INCIDENTS);
     };
     text.parse::<usize>()

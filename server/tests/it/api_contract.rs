@@ -311,6 +311,19 @@ async fn every_answer_of_a_round_trip_is_described_by_the_document() {
     for request in requests {
         assert_documented(&document, &answer(&router, request).await);
     }
+    // `top=` with nothing is not the integer the document asks for (found by Schemathesis).
+    for top in ["", "0", "many"] {
+        let refused = answer(
+            &router,
+            get(&format!(
+                "/api/v1/analyses/{id}/report?kind=incident&format=pdf&top={top}"
+            )),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "top={top}");
+        assert_eq!(refused.json()["code"], "bad_filter");
+        assert_documented(&document, &refused);
+    }
     let entry = answer(
         &router,
         json_request(
