@@ -25,7 +25,7 @@ pub struct StoreError;
 /// Where runs are kept.
 pub trait RunStore: Send + Sync {
     /// Keeps a run in one transaction (replacing a run with the same id), in its summary's source.
-    fn save(&self, run: SavedRun) -> Stored<'_, ()>;
+    fn save<'a>(&'a self, run: &'a SavedRun) -> Stored<'a, ()>;
     /// The latest runs (of one source, or of all), newest first.
     fn recent<'a>(
         &'a self,

@@ -136,9 +136,8 @@ impl DetectionService {
         })
         .await??;
         let summary = run.summary.clone();
-        let held = held_copy(&run);
-        self.runs.save(run).await?;
-        self.views.insert_scored(held, Some(scored_with));
+        self.runs.save(&run).await?;
+        self.views.insert_scored(run.into_kept(), Some(scored_with));
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: name,
@@ -509,17 +508,6 @@ impl DetectionService {
             )));
         }
         Ok(scored)
-    }
-}
-
-/// What pages read of a run about to be kept: its summary, settings, scores and the logins
-/// behind them (for scoring it again).
-fn held_copy(run: &SavedRun) -> KeptRun {
-    KeptRun {
-        summary: run.summary.clone(),
-        settings: run.settings.clone(),
-        events: run.events.clone(),
-        logins: run.logins.clone(),
     }
 }
 

@@ -163,7 +163,7 @@ impl Store {
         Ok(())
     }
 
-    async fn save_run(&self, run: SavedRun) -> Result<()> {
+    async fn save_run(&self, run: &SavedRun) -> Result<()> {
         let id = run.summary.id.clone();
         let mut transaction = self.pool.begin().await?;
         // The same file with the same choices is the same run: replace it.
@@ -204,7 +204,7 @@ impl Store {
         .bind(run.summary.source.as_str())
         .execute(&mut *transaction)
         .await?;
-        insert_events(&mut transaction, self.backend, &id, &run).await?;
+        insert_events(&mut transaction, self.backend, &id, run).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -452,7 +452,7 @@ fn logged<T>(result: Result<T>) -> std::result::Result<T, StoreError> {
 }
 
 impl RunStore for Store {
-    fn save(&self, run: SavedRun) -> Stored<'_, ()> {
+    fn save<'a>(&'a self, run: &'a SavedRun) -> Stored<'a, ()> {
         Box::pin(async move { logged(self.save_run(run).await) })
     }
 

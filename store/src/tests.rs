@@ -113,7 +113,7 @@ async fn a_run_is_kept_and_paged_like_in_memory() {
     let expected_summary = run.summary.clone();
     let events = run.events.clone();
     let accounts = service::detection::account_statuses(&events, &run.settings);
-    store.save(run).await.unwrap();
+    store.save(&run).await.unwrap();
 
     assert_eq!(store.summary(&id).await.unwrap(), Some(expected_summary));
     for query in [
@@ -177,7 +177,7 @@ async fn like_wildcards_in_a_search_match_themselves() {
                 2026-03-02T08:02:00Z,100%sure,10.0.0.3,UA\n";
     let run = sample_run(csv, "wild.csv");
     let id = run.summary.id.clone();
-    store.save(run).await.unwrap();
+    store.save(&run).await.unwrap();
     let find = |user: &str| EventQuery {
         user: user.to_owned(),
         ..everything(EventOrder::OldestFirst)
@@ -198,10 +198,10 @@ async fn the_same_run_again_replaces_it_and_reopening_keeps_everything() {
     let csv = sample_csv();
     let id = {
         let store = Store::open(&url).await.unwrap();
-        store.save(sample_run(&csv, "a.csv")).await.unwrap();
+        store.save(&sample_run(&csv, "a.csv")).await.unwrap();
         let run = sample_run(&csv, "a.csv");
         let id = run.summary.id.clone();
-        store.save(run).await.unwrap();
+        store.save(&run).await.unwrap();
         id
     };
     let reopened = Store::open(&url).await.unwrap();
@@ -228,7 +228,7 @@ async fn rejected_records_are_kept_with_the_dataset() {
                 soon,bob,10.0.0.2,UA\n";
     let run = sample_run(csv, "bad.csv");
     let id = run.summary.id.clone();
-    store.save(run).await.unwrap();
+    store.save(&run).await.unwrap();
     let row =
         sqlx::query("SELECT record, line, reason FROM rejected_records WHERE dataset_id = $1")
             .bind(&id)
@@ -268,8 +268,8 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
     let csv = sample_csv();
     let run = sample_run(&csv, "postgres.csv");
     let id = run.summary.id.clone();
-    store.save(sample_run(&csv, "postgres.csv")).await.unwrap();
-    sqlite.save(run).await.unwrap();
+    store.save(&sample_run(&csv, "postgres.csv")).await.unwrap();
+    sqlite.save(&run).await.unwrap();
     assert_eq!(
         store_again.summary(&id).await.unwrap(),
         sqlite.summary(&id).await.unwrap()
@@ -336,8 +336,8 @@ async fn recent_runs_are_listed_newest_first() {
         "new.csv",
     );
     newer.created_ms = 2;
-    store.save(older).await.unwrap();
-    store.save(newer).await.unwrap();
+    store.save(&older).await.unwrap();
+    store.save(&newer).await.unwrap();
     let listed = store.recent(10, None).await.unwrap();
     let names: Vec<&str> = listed.iter().map(|run| run.file_name.as_str()).collect();
     assert_eq!(names, ["new.csv", "old.csv"]);
@@ -355,7 +355,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     let id = run.summary.id.clone();
     let logins = run.logins.clone();
     let events = run.events.clone();
-    store.save(run).await.unwrap();
+    store.save(&run).await.unwrap();
     assert_eq!(store.logins(&id).await.unwrap(), Some(logins.clone()));
     assert_eq!(store.logins("nope").await.unwrap(), None);
 
@@ -364,7 +364,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     let head: Vec<&str> = text.lines().take(101).collect();
     let part = sample_run(format!("{}\n", head.join("\n")).as_bytes(), "part.csv");
     let part_id = part.summary.id.clone();
-    store.save(part).await.unwrap();
+    store.save(&part).await.unwrap();
     let until_ms = logins[49].timestamp_ms;
     let nothing = std::collections::HashSet::new;
     let default = SourceName::default();
@@ -712,7 +712,7 @@ async fn an_earlier_versions_database_is_moved_to_sqlx_migrations_once() {
     assert!(!legacy_table_exists(&store).await);
     // The schema works, and opening again changes nothing.
     store
-        .save(sample_run(&sample_csv(), "moved.csv"))
+        .save(&sample_run(&sample_csv(), "moved.csv"))
         .await
         .unwrap();
     let again = Store::open(&url).await.unwrap();
@@ -792,7 +792,7 @@ async fn sources_keep_their_history_and_feedback_apart() {
     let mut in_acme = sample_run(&csv, "acme.csv");
     in_acme.summary.source = acme.clone();
     let login_id = in_acme.events[0].login_id();
-    store.save(in_acme).await.unwrap();
+    store.save(&in_acme).await.unwrap();
     let nothing = std::collections::HashSet::new;
     assert!(
         !store
@@ -862,7 +862,7 @@ async fn runs_kept_before_the_triage_columns_get_them_when_first_read() {
     let id = run.summary.id.clone();
     let events = run.events.clone();
     let accounts = service::detection::account_statuses(&events, &run.settings);
-    store.save(run).await.unwrap();
+    store.save(&run).await.unwrap();
     // As an earlier version kept it: none of the grid's columns.
     sqlx::query(
         "UPDATE scored_events SET outcome = NULL, detections = NULL, account_status = NULL, \
@@ -918,7 +918,7 @@ async fn a_rescore_rewrites_the_logins_that_changed_and_the_grid_follows() {
     let csv = sample_csv();
     let mut run = sample_run(&csv, "rescored.csv");
     let id = run.summary.id.clone();
-    store.save(sample_run(&csv, "rescored.csv")).await.unwrap();
+    store.save(&sample_run(&csv, "rescored.csv")).await.unwrap();
     // The riskiest login confirmed safe, as a re-score after that verdict gives it.
     let riskiest = run
         .events
