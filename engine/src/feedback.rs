@@ -344,7 +344,7 @@ pub(crate) struct CompromisedSource {
 }
 
 /// [`Feedback`] indexed for scoring.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct FeedbackIndex {
     allow: Vec<AllowEntry>,
     /// By [`login_key`].

@@ -35,7 +35,7 @@ pub struct WindowCounts {
 }
 
 /// Attempts from one source (an address or a network) within a time window.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct SourceWindow {
     attempts: VecDeque<Attempt>,
     per_account: HashMap<u32, AccountTally>,
@@ -144,7 +144,7 @@ impl SourceWindow {
 }
 
 /// Windows keyed by a source (IP address, network prefix, …).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceWindows<K> {
     window_ms: i64,
     windows: HashMap<K, SourceWindow>,

@@ -1,5 +1,7 @@
 //! A run as the database keeps it, and as reports and the user pages read it back.
 
+use std::sync::Arc;
+
 use engine::figures::Conclusions;
 use engine::{AnalysisConfig, LoginEvent, Rejection, ScoredEvent};
 
@@ -13,8 +15,9 @@ pub struct SavedRun {
     /// The rejected records the engine kept (all of them up to its limit).
     pub rejections: Vec<Rejection>,
     pub events: Vec<ScoredEvent>,
-    /// The validated logins behind `events`, in the same order (for re-scoring and history).
-    pub logins: Vec<LoginEvent>,
+    /// The validated logins behind `events`, in the same order (for re-scoring and history;
+    /// shared with the run's view and the history held in memory).
+    pub logins: Arc<[LoginEvent]>,
     pub created_ms: i64,
 }
 
@@ -36,8 +39,9 @@ pub struct KeptRun {
     pub settings: AnalysisConfig,
     /// In input order.
     pub events: Vec<ScoredEvent>,
-    /// The validated logins behind `events`, when asked for (the SIEM exports); else empty.
-    pub logins: Vec<LoginEvent>,
+    /// The validated logins behind `events`, when asked for (the SIEM exports) or when this
+    /// server scored the run; else empty.
+    pub logins: Arc<[LoginEvent]>,
 }
 
 impl KeptRun {

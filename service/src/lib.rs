@@ -31,6 +31,8 @@ pub mod error;
 #[cfg(feature = "runtime")]
 mod feedback;
 #[cfg(feature = "runtime")]
+pub mod history;
+#[cfg(feature = "runtime")]
 pub mod jobs;
 #[cfg(feature = "runtime")]
 pub mod kept;

@@ -59,6 +59,17 @@ pub trait RunStore: Send + Sync {
         except: &'a str,
         skip: HashSet<String>,
     ) -> Stored<'a, Vec<LoginEvent>>;
+    /// How many rows [`Self::history`] would choose from before its limit (with logins kept,
+    /// up to `until_ms`, of runs other than `except`).
+    fn kept_rows<'a>(
+        &'a self,
+        source: &'a SourceName,
+        until_ms: i64,
+        except: &'a str,
+    ) -> Stored<'a, usize>;
+    /// The kept runs of `source`, each with the instant it was kept (which changes when it is
+    /// replaced): what [`crate::history::KeptHistory`] holds in step with.
+    fn run_stamps<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<RunStamp>>;
     /// Replaces a kept run's summary and settings and the scores of the logins `changed` (indices
     /// into `run.events`; their score or their account's verdict changed) after re-scoring its
     /// logins; `false` when no such run is kept.
@@ -70,6 +81,13 @@ pub trait RunStore: Send + Sync {
         id: &'a str,
         login_id: &'a str,
     ) -> Stored<'a, Option<(ScoredEvent, Option<engine::AccountStatus>)>>;
+}
+
+/// A kept run's id and the instant it was kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunStamp {
+    pub id: String,
+    pub created_ms: i64,
 }
 
 /// Where verdicts and allow-list entries are kept.

@@ -17,6 +17,7 @@ use crate::detection::{
     account_statuses, summarise,
 };
 use crate::error::RunError;
+use crate::history::{Earlier, KeptHistory};
 use crate::jobs::AnalysisQueue;
 use crate::kept::{KeptRun, SavedRun, UserLogins};
 use crate::notify::Notifier;
@@ -25,6 +26,15 @@ use crate::review::{AccountBrief, LoginDetails, login_details};
 use crate::source::{SourceListing, SourceName};
 use crate::triage::feedback_of;
 use crate::views::{RunView, RunViews, ScoredWith, history_fingerprint};
+
+/// What a new analysis is scored with.
+#[derive(Clone, Copy)]
+struct Scoring<'a> {
+    source: &'a SourceName,
+    choices: &'a DetectionChoices,
+    config: &'a AnalysisConfig,
+    feedback: &'a Feedback,
+}
 
 /// A log to analyse: its bytes, how to read them, and its name.
 pub struct Upload {
@@ -36,8 +46,9 @@ pub struct Upload {
 /// Taken while a kept run is scored again.
 static RESCORING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Kept logins a new analysis learns from at most (the latest before its own): about 0.4 GB
-/// and a few seconds of replay.
+/// Kept logins a new analysis learns from at most (the latest before its own; past it the
+/// oldest are let go a tenth at a time, [`crate::history::rows_learnt`]): about 0.4 GB and a few
+/// seconds of learning when nothing learnt before can be started from.
 pub const HISTORY_LIMIT: usize = 1_000_000;
 
 /// The use-cases of analyses, verdicts and the allow-list on one server.
@@ -53,6 +64,8 @@ pub struct DetectionService {
     pub activity: ActivityFeed,
     /// Kept runs held in memory for the dashboard and the report previews.
     pub views: RunViews,
+    /// Kept logins held in memory for what new analyses learn from first.
+    pub history: KeptHistory,
     /// What an upload may expand to (`--max-expanded-mb`, `--max-rows`).
     pub read_limits: ReadLimits,
     /// The queue new analyses wait in (`--analysis-parallelism`, `--analysis-queue-depth`).
@@ -100,12 +113,14 @@ impl DetectionService {
             let engine::Ingested {
                 events, rejections, ..
             } = ingested;
-            let history = History {
-                earlier: &earlier,
-                feedback: Some(&feedback),
-            };
             let total = events.len() as u64;
-            let analysis = service.score(&events, &history, &choices, &config, |done| {
+            let scoring = Scoring {
+                source: &source,
+                choices: &choices,
+                config: &config,
+                feedback: &feedback,
+            };
+            let analysis = service.score(&events, &earlier, &scoring, |done| {
                 service.activity.send(Activity::Scoring {
                     file_name: file_name.clone(),
                     done: done as u64,
@@ -120,23 +135,29 @@ impl DetectionService {
                 .notifier
                 .as_ref()
                 .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
+            let scored_with = ScoredWith {
+                history: history_fingerprint(&earlier.logins()),
+                feedback,
+            };
             let run = SavedRun {
                 summary,
                 settings: config,
                 rejections,
                 events: analysis.events,
-                logins: events,
+                logins: events.into(),
                 created_ms: now_ms(),
-            };
-            let scored_with = ScoredWith {
-                history: history_fingerprint(&earlier),
-                feedback,
             };
             Ok::<_, RunError>((run, alerts, scored_with))
         })
         .await??;
         let summary = run.summary.clone();
         self.runs.save(&run).await?;
+        self.history.keep(
+            &run.summary.source,
+            run.created_ms,
+            &run.summary.id,
+            Arc::clone(&run.logins),
+        );
         self.views.insert_scored(run.into_kept(), Some(scored_with));
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
@@ -270,7 +291,7 @@ impl DetectionService {
     /// logins were kept with them).
     pub async fn kept_with_logins(&self, id: &str) -> Result<KeptRun, RunError> {
         let mut kept = self.kept(id).await?;
-        kept.logins = self.runs.logins(id).await?.unwrap_or_default();
+        kept.logins = self.runs.logins(id).await?.unwrap_or_default().into();
         Ok(kept)
     }
 
@@ -302,10 +323,10 @@ impl DetectionService {
         let _turn = RESCORING.lock().await;
         let view = self.view(id).await?;
         let previous = &view.kept;
-        let logins = if previous.logins.len() == previous.events.len() {
-            previous.logins.clone()
+        let logins: Arc<[LoginEvent]> = if previous.logins.len() == previous.events.len() {
+            Arc::clone(&previous.logins)
         } else {
-            self.runs.logins(id).await?.unwrap_or_default()
+            self.runs.logins(id).await?.unwrap_or_default().into()
         };
         if logins.len() != previous.events.len() {
             return Err(RunError::NotFound(format!(
@@ -319,12 +340,19 @@ impl DetectionService {
         let (run, changed, scored_with, changed_levels, suppressed) = blocking(move || {
             let started = std::time::Instant::now();
             let previous = &view.kept;
-            let history_print = history_fingerprint(&earlier);
+            let earlier_logins = earlier.logins();
+            let history_print = history_fingerprint(&earlier_logins);
             let before_ms = scored_with.as_ref().and_then(|scored_with| {
-                unchanged_before(scored_with, &feedback, history_print, &logins, &earlier)
+                unchanged_before(
+                    scored_with,
+                    &feedback,
+                    history_print,
+                    &logins,
+                    &earlier_logins,
+                )
             });
             let history = History {
-                earlier: &earlier,
+                earlier: &earlier_logins,
                 feedback: Some(&feedback),
             };
             let analysis = service.score_again(
@@ -403,16 +431,22 @@ impl DetectionService {
         logins: &[LoginEvent],
         id: &str,
         source: &SourceName,
-    ) -> Result<(Vec<LoginEvent>, Feedback), RunError> {
+    ) -> Result<(Earlier, Feedback), RunError> {
         let until_ms = logins.iter().map(|login| login.timestamp_ms).max();
         let earlier = match until_ms {
             Some(until_ms) => {
-                let own = logins.iter().map(LoginEvent::login_id).collect();
-                self.runs
-                    .history(source, until_ms, HISTORY_LIMIT, id, own)
+                self.history
+                    .earlier(
+                        self.runs.as_ref(),
+                        source,
+                        until_ms,
+                        HISTORY_LIMIT,
+                        id,
+                        logins,
+                    )
                     .await?
             }
-            None => Vec::new(),
+            None => Earlier::none(),
         };
         Ok((earlier, self.feedback_in_force(source).await?))
     }
@@ -436,15 +470,15 @@ impl DetectionService {
         source: &SourceName,
     ) -> Result<Option<BaselineSnapshot>, RunError> {
         let logins = self
-            .runs
-            .history(source, i64::MAX, HISTORY_LIMIT, "", HashSet::new())
+            .history
+            .earlier(self.runs.as_ref(), source, i64::MAX, HISTORY_LIMIT, "", &[])
             .await?;
         let feedback = self.feedback_in_force(source).await?;
         let service = Arc::clone(self);
         let user = user.to_owned();
         blocking(move || {
             engine::learnt_baseline(
-                &logins,
+                logins.logins(),
                 Some(&feedback),
                 &service.config,
                 service.geo.as_ref(),
@@ -455,22 +489,72 @@ impl DetectionService {
         .await?
     }
 
-    /// The CPU-bound part of a run.
+    /// The CPU-bound part of a run: learning its earlier logins (from what was learnt of them
+    /// before, when that still holds), then scoring; what it learnt is kept when worth it.
     fn score(
         &self,
         events: &[LoginEvent],
-        history: &History<'_>,
-        choices: &DetectionChoices,
-        config: &AnalysisConfig,
+        earlier: &Earlier,
+        scoring: &Scoring<'_>,
         progress: impl FnMut(usize),
     ) -> Result<engine::Analysis, RunError> {
-        let geo: &dyn GeoLookup = if choices.geolocation {
-            self.geo.as_ref()
-        } else {
-            &NoGeolocation
+        let Scoring {
+            source,
+            choices,
+            config,
+            feedback,
+        } = *scoring;
+        let first_ms = events.iter().map(|event| event.timestamp_ms).min();
+        let start = first_ms.and_then(|first_ms| {
+            self.history.start(
+                source,
+                config,
+                choices.geolocation,
+                feedback,
+                earlier,
+                first_ms,
+            )
+        });
+        let keep_before_ms = first_ms
+            .and_then(|first_ms| self.history.keep_before(earlier, start.as_ref(), first_ms));
+        let fresh;
+        let (learnt, covers) = match &start {
+            Some(start) => (start.learnt.as_ref(), start.covers),
+            None => {
+                let geo: Arc<dyn GeoLookup + Send> = if choices.geolocation {
+                    Arc::clone(&self.geo)
+                } else {
+                    Arc::new(NoGeolocation)
+                };
+                fresh = engine::Learnt::fresh(config, geo, feedback)
+                    .map_err(|error| RunError::BadChoices(error.to_string()))?;
+                (&fresh, 0)
+            }
         };
-        engine::analyze_with(events, history, config, geo, progress)
-            .map_err(|error| RunError::BadChoices(error.to_string()))
+        let logins = earlier.logins();
+        let (analysis, learnt_now) = engine::analyze_after(
+            learnt,
+            events,
+            &logins[covers..],
+            keep_before_ms,
+            progress,
+        )
+        .map_err(|error| {
+            // `start` holds only for logins after what it learnt.
+            tracing::error!(%error, "an analysis started from what was learnt out of order");
+            RunError::Task
+        })?;
+        tracing::debug!(
+            learnt_before = covers,
+            learnt_after = logins.len() - covers,
+            kept = learnt_now.is_some(),
+            "scored"
+        );
+        if let Some(learnt_now) = learnt_now {
+            self.history
+                .remember(source, choices.geolocation, earlier, learnt_now);
+        }
+        Ok(analysis)
     }
 
     /// A kept run's logins scored again with its own choices and settings, reusing the scores
@@ -519,7 +603,7 @@ fn unchanged_before(
     feedback: &Feedback,
     history: u64,
     logins: &[LoginEvent],
-    earlier: &[LoginEvent],
+    earlier: &[&LoginEvent],
 ) -> Option<i64> {
     if scored_with.history != history || scored_with.feedback.allow != feedback.allow {
         return None;
@@ -547,7 +631,7 @@ fn unchanged_before(
     Some(
         logins
             .iter()
-            .chain(earlier)
+            .chain(earlier.iter().copied())
             .filter(|login| changed.contains(&login.login_key()))
             .map(|login| login.timestamp_ms)
             .min()

@@ -37,7 +37,7 @@ pub struct ScoredWith {
 
 /// Tells apart the sets of earlier logins a run learnt from (by instant, account and address,
 /// in order).
-pub fn history_fingerprint(earlier: &[engine::LoginEvent]) -> u64 {
+pub fn history_fingerprint(earlier: &[&engine::LoginEvent]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for login in earlier {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use engine::{LoginEvent, ScoredEvent, VerdictKind};
-use service::ports::{FeedbackStore, ScoredIn, Stored};
+use service::ports::{FeedbackStore, RunStamp, ScoredIn, Stored};
 use service::source::SourceName;
 use service::triage::{AllowListEntry, TriageRecord, TriageState};
 use sqlx::any::AnyRow;
@@ -29,6 +29,39 @@ impl Store {
             logins.push(serde_json::from_str(&text)?);
         }
         Ok(Some(logins))
+    }
+
+    pub(super) async fn count_kept_rows(
+        &self,
+        source: &SourceName,
+        until_ms: i64,
+        except: &str,
+    ) -> Result<usize> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS kept FROM scored_events \
+             WHERE source = $1 AND timestamp_ms <= $2 AND analysis_id <> $3 AND login IS NOT NULL",
+        )
+        .bind(source.as_str())
+        .bind(until_ms)
+        .bind(except)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("kept")?.max(0) as usize)
+    }
+
+    pub(super) async fn load_run_stamps(&self, source: &SourceName) -> Result<Vec<RunStamp>> {
+        let rows = sqlx::query("SELECT id, created_ms FROM analyses WHERE source = $1")
+            .bind(source.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RunStamp {
+                    id: row.try_get("id")?,
+                    created_ms: row.try_get("created_ms")?,
+                })
+            })
+            .collect()
     }
 
     pub(super) async fn load_history(

@@ -414,9 +414,13 @@ pub(super) async fn insert_events(
         ));
     }
     let accounts = account_statuses(&run.events, &run.settings);
-    let rows = run.events.iter().zip(&run.logins).map(|(event, login)| {
-        EncodedRow::of(event, Some(serde_json::to_string(login)?), &accounts)
-    });
+    let rows = run
+        .events
+        .iter()
+        .zip(run.logins.iter())
+        .map(|(event, login)| {
+            EncodedRow::of(event, Some(serde_json::to_string(login)?), &accounts)
+        });
     insert_rows(transaction, backend, id, run.summary.source.as_str(), rows).await
 }
 

@@ -12,12 +12,13 @@
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 use engine::{AccountStatus, LoginEvent, ScoredEvent};
 use grid::insert_events;
 use service::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
 use service::kept::{KeptRun, SavedRun, UserLogins};
-use service::ports::{RunStore, StoreError, Stored};
+use service::ports::{RunStamp, RunStore, StoreError, Stored};
 use service::source::{SourceListing, SourceName};
 use sqlx::AnyConnection;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -280,7 +281,7 @@ impl Store {
             summary,
             settings,
             events,
-            logins: Vec::new(),
+            logins: Arc::from([]),
         }))
     }
 }
@@ -506,6 +507,19 @@ impl RunStore for Store {
                     .await,
             )
         })
+    }
+
+    fn kept_rows<'a>(
+        &'a self,
+        source: &'a SourceName,
+        until_ms: i64,
+        except: &'a str,
+    ) -> Stored<'a, usize> {
+        Box::pin(async move { logged(self.count_kept_rows(source, until_ms, except).await) })
+    }
+
+    fn run_stamps<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<RunStamp>> {
+        Box::pin(async move { logged(self.load_run_stamps(source).await) })
     }
 
     fn rescore<'a>(&'a self, run: &'a SavedRun, changed: &'a [usize]) -> Stored<'a, bool> {

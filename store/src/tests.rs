@@ -43,7 +43,7 @@ fn sample_run(csv: &[u8], name: &str) -> SavedRun {
         settings: config,
         rejections: ingested.rejections,
         events: analysis.events,
-        logins: ingested.events,
+        logins: ingested.events.into(),
         created_ms: 1_772_409_600_000,
     }
 }
@@ -356,7 +356,7 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     let logins = run.logins.clone();
     let events = run.events.clone();
     store.save(&run).await.unwrap();
-    assert_eq!(store.logins(&id).await.unwrap(), Some(logins.clone()));
+    assert_eq!(store.logins(&id).await.unwrap(), Some(logins.to_vec()));
     assert_eq!(store.logins("nope").await.unwrap(), None);
 
     // Another kept run with the first 100 logins: history for `id` comes from it only.

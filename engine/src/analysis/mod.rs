@@ -300,17 +300,21 @@ struct UserState {
 }
 
 /// Scores logins one at a time, learning as it goes.
+#[derive(Clone)]
 pub struct Analyzer<'g> {
     config: AnalysisConfig,
     /// The calibrated risk model ([`FITTED`] unless calibrating a new one).
     model: Model,
     geo: Geo<'g>,
     user_ids: HashMap<String, u32>,
-    users: Vec<UserState>,
+    /// Shared until changed: a copy of an analyzer (what a later analysis starts from) costs
+    /// one pointer per user until a login of theirs arrives.
+    users: Vec<Arc<UserState>>,
     source_ids: HashMap<IpAddr, u32>,
-    sources: Vec<SourceInfo>,
+    /// Shared with copies of the analyzer, as `users`.
+    sources: Vec<Arc<SourceInfo>>,
     agent_ids: HashMap<String, u32>,
-    agents: Vec<UserAgentInfo>,
+    agents: Vec<Arc<UserAgentInfo>>,
     /// `UserAgentInfo::describe` of each agent, and country/city of each source, shared by all
     /// scored events instead of copied into each.
     agent_descriptions: Vec<Arc<str>>,
@@ -341,6 +345,7 @@ struct Place {
 
 /// Where an [`Analyzer`] looks sources up: borrowed for one analysis, or shared by one that
 /// lives as long as a server (monitoring).
+#[derive(Clone)]
 enum Geo<'g> {
     Borrowed(&'g dyn GeoLookup),
     Shared(Arc<dyn GeoLookup + Send>),
@@ -649,7 +654,7 @@ impl<'g> Analyzer<'g> {
     /// Folds a finished login into its user's aggregated risk (in time order).
     fn record_user_risk(&mut self, user: u32, scored: &ScoredEvent) {
         let half_life_ms = self.config.risk.user_risk_half_life_secs as f64 * 1000.0;
-        let state = &mut self.users[user as usize];
+        let state = Arc::make_mut(&mut self.users[user as usize]);
         state.risk = decayed_max(state.risk, state.risk_at_ms, scored, half_life_ms);
         state.risk_at_ms = scored.timestamp_ms;
         state.scored += 1;
@@ -703,11 +708,11 @@ impl<'g> Analyzer<'g> {
             return id;
         }
         let id = self.users.len() as u32;
-        self.users.push(UserState {
+        self.users.push(Arc::new(UserState {
             id: Arc::from(user_id),
             risk_at_ms: i64::MIN,
             ..UserState::default()
-        });
+        }));
         self.user_ids.insert(user_id.to_owned(), id);
         id
     }
@@ -733,12 +738,12 @@ impl<'g> Analyzer<'g> {
             .as_ref()
             .and_then(|geo| geo.timezone.as_deref())
             .and_then(|name| self.intern_zone(name));
-        self.sources.push(SourceInfo {
+        self.sources.push(Arc::new(SourceInfo {
             ip,
             prefix: network_prefix(ip),
             geo,
             zone,
-        });
+        }));
         self.source_ids.insert(ip, id);
         id
     }
@@ -769,7 +774,7 @@ impl<'g> Analyzer<'g> {
         let id = self.agents.len() as u32;
         let info = parse_user_agent(user_agent);
         self.agent_descriptions.push(Arc::from(info.describe()));
-        self.agents.push(info);
+        self.agents.push(Arc::new(info));
         self.agent_ids.insert(user_agent.to_owned(), id);
         id
     }
@@ -825,7 +830,7 @@ impl<'g> Analyzer<'g> {
             .unwrap_or_default();
         let tenant_unknown = self.tenant_unknown_window.counts((), now_ms);
         let (hour, weekday) = self.user_clock(self.users[user as usize].zone, now_ms);
-        let state = &mut self.users[user as usize];
+        let state = Arc::make_mut(&mut self.users[user as usize]);
         let (account_failures, account_unresolved) = state.failures.in_window(now_ms, window_ms);
         let baseline = &state.baseline;
         let smoothing = params.baseline.smoothing_weight;
@@ -1062,12 +1067,15 @@ impl<'g> Analyzer<'g> {
         let teaches = event.success != Some(false)
             && (ordinary
                 || (event.success == Some(true)
-                    && self.users[user as usize].baseline.probation.admit(
-                        network,
-                        now_ms,
-                        baseline_params.probation_days,
-                        baseline_params.probation_span_days,
-                    )));
+                    && Arc::make_mut(&mut self.users[user as usize])
+                        .baseline
+                        .probation
+                        .admit(
+                            network,
+                            now_ms,
+                            baseline_params.probation_days,
+                            baseline_params.probation_span_days,
+                        )));
         let network_levels = if teaches {
             self.network_levels(source)
         } else {
@@ -1075,7 +1083,7 @@ impl<'g> Analyzer<'g> {
         };
         let device_levels = self.device_levels(agent);
 
-        let state = &mut self.users[user as usize];
+        let state = Arc::make_mut(&mut self.users[user as usize]);
         state.failures.record(now_ms, source, event.success);
         state.baseline.attempts += 1;
         state.baseline.successes += u32::from(event.success == Some(true));
@@ -1096,7 +1104,7 @@ impl<'g> Analyzer<'g> {
             }
             _ => (features.local_hour, features.local_weekday),
         };
-        let state = &mut self.users[user as usize];
+        let state = Arc::make_mut(&mut self.users[user as usize]);
         let baseline = &mut state.baseline;
         baseline.logins += 1;
         baseline.first_learnt_ms.get_or_insert(now_ms);
@@ -1366,8 +1374,8 @@ pub fn analyze(
 
 /// What the engine learns about `user_id` from `logins` (any order; replayed in time order, with
 /// `feedback` applied), without scoring them: the baseline their next login is compared with.
-pub fn learnt_baseline(
-    logins: &[LoginEvent],
+pub fn learnt_baseline<'a>(
+    logins: impl IntoIterator<Item = &'a LoginEvent>,
     feedback: Option<&Feedback>,
     config: &AnalysisConfig,
     geo: &dyn GeoLookup,
@@ -1377,7 +1385,7 @@ pub fn learnt_baseline(
     if let Some(feedback) = feedback {
         analyzer = analyzer.with_feedback(feedback);
     }
-    let mut order: Vec<&LoginEvent> = logins.iter().collect();
+    let mut order: Vec<&LoginEvent> = logins.into_iter().collect();
     order.sort_by_key(|login| login.timestamp_ms);
     for login in order {
         analyzer
@@ -1413,8 +1421,9 @@ pub fn calibration_inputs(
 #[derive(Clone, Copy, Debug, Default)]
 pub struct History<'a> {
     /// Earlier logins (from kept analyses), learnt from in time order but not scored, so a new
-    /// upload for the same users is scored against what was learnt before.
-    pub earlier: &'a [LoginEvent],
+    /// upload for the same users is scored against what was learnt before. Ties in time keep
+    /// this order.
+    pub earlier: &'a [&'a LoginEvent],
     /// Allow-list entries in force and analysts' verdicts.
     pub feedback: Option<&'a Feedback>,
 }
@@ -1427,7 +1436,106 @@ pub fn analyze_with(
     geo: &dyn GeoLookup,
     progress: impl FnMut(usize),
 ) -> Result<Analysis, ConfigError> {
-    analyze_reusing(events, history, config, geo, None, progress)
+    let analyzer = fresh_analyzer(config, geo, history.feedback)?;
+    let (analysis, _) = analyze_reusing(analyzer, events, history.earlier, None, None, progress);
+    Ok(analysis)
+}
+
+fn fresh_analyzer<'g>(
+    config: &AnalysisConfig,
+    geo: &'g dyn GeoLookup,
+    feedback: Option<&Feedback>,
+) -> Result<Analyzer<'g>, ConfigError> {
+    let analyzer = Analyzer::new(config.clone(), geo)?;
+    Ok(match feedback {
+        Some(feedback) => analyzer.with_feedback(feedback),
+        None => analyzer,
+    })
+}
+
+/// What an analysis learnt from earlier logins before scoring any of its own: a later analysis
+/// of the same source, with the same settings and feedback, starts from it
+/// ([`analyze_after`]) instead of learning those logins again.
+#[derive(Clone)]
+pub struct Learnt {
+    analyzer: Analyzer<'static>,
+    feedback: Feedback,
+    logins: usize,
+}
+
+impl Learnt {
+    /// Nothing learnt yet, with these settings, geolocation and feedback.
+    pub fn fresh(
+        config: &AnalysisConfig,
+        geo: Arc<dyn GeoLookup + Send>,
+        feedback: &Feedback,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            analyzer: Analyzer::shared(config.clone(), geo)?.with_feedback(feedback),
+            feedback: feedback.clone(),
+            logins: 0,
+        })
+    }
+
+    /// How many logins were learnt.
+    pub fn logins(&self) -> usize {
+        self.logins
+    }
+
+    /// The instant of the latest login learnt (`i64::MIN` before any): later analyses start
+    /// from here only with logins at or after it.
+    pub fn through_ms(&self) -> i64 {
+        self.analyzer.last_timestamp_ms
+    }
+
+    pub fn feedback(&self) -> &Feedback {
+        &self.feedback
+    }
+
+    pub fn config(&self) -> &AnalysisConfig {
+        &self.analyzer.config
+    }
+}
+
+/// Scores `events` after learning `earlier` (in time order) on top of what `start` learnt, with
+/// `start`'s settings, geolocation and feedback: the same analysis as [`analyze_with`] given
+/// `start`'s logins followed by `earlier` as history. Every login of `earlier` and `events` must
+/// be at or after [`Learnt::through_ms`]. With `keep_before_ms`, also what is learnt once the
+/// logins of `earlier` before that instant are, as far as they come before every one of
+/// `events` (`None` when that is none of them).
+pub fn analyze_after(
+    start: &Learnt,
+    events: &[LoginEvent],
+    earlier: &[&LoginEvent],
+    keep_before_ms: Option<i64>,
+    progress: impl FnMut(usize),
+) -> Result<(Analysis, Option<Learnt>), OutOfOrder> {
+    let latest_ms = start.through_ms();
+    if let Some(timestamp_ms) = events
+        .iter()
+        .map(|event| event.timestamp_ms)
+        .chain(earlier.iter().map(|login| login.timestamp_ms))
+        .find(|&timestamp_ms| timestamp_ms < latest_ms)
+    {
+        return Err(OutOfOrder {
+            timestamp_ms,
+            latest_ms,
+        });
+    }
+    let (analysis, learnt) = analyze_reusing(
+        start.analyzer.clone(),
+        events,
+        earlier,
+        None,
+        keep_before_ms,
+        progress,
+    );
+    let learnt = learnt.map(|(analyzer, learnt)| Learnt {
+        analyzer,
+        feedback: start.feedback.clone(),
+        logins: start.logins + learnt,
+    });
+    Ok((analysis, learnt))
 }
 
 /// Scores of an earlier analysis of the same logins that still hold: those of the logins before
@@ -1454,29 +1562,38 @@ pub fn reanalyze_with(
     if reuse.previous.len() != events.len() {
         return analyze_with(events, history, config, geo, progress);
     }
-    analyze_reusing(events, history, config, geo, Some(reuse), progress)
+    let analyzer = fresh_analyzer(config, geo, history.feedback)?;
+    let (analysis, _) = analyze_reusing(
+        analyzer,
+        events,
+        history.earlier,
+        Some(reuse),
+        None,
+        progress,
+    );
+    Ok(analysis)
 }
 
-fn analyze_reusing(
+/// The analysis of `events` by `analyzer` after it learns `earlier`, and with `keep_before_ms` a
+/// copy of the analyzer once it has learnt the logins of `earlier` before that instant that come
+/// before all of `events`, with how many those are (none: `None`). Every login must be at or
+/// after what `analyzer` saw last.
+fn analyze_reusing<'g>(
+    mut analyzer: Analyzer<'g>,
     events: &[LoginEvent],
-    history: &History<'_>,
-    config: &AnalysisConfig,
-    geo: &dyn GeoLookup,
+    earlier: &[&LoginEvent],
     reuse: Option<Reuse<'_>>,
+    keep_before_ms: Option<i64>,
     mut progress: impl FnMut(usize),
-) -> Result<Analysis, ConfigError> {
-    let mut analyzer = Analyzer::new(config.clone(), geo)?;
-    if let Some(feedback) = history.feedback {
-        analyzer = analyzer.with_feedback(feedback);
-    }
+) -> (Analysis, Option<(Analyzer<'g>, usize)>) {
     // History and new events in one time order (history first on ties); `Err` marks history.
     let mut order: Vec<Result<usize, usize>> = (0..events.len())
         .map(Ok)
-        .chain((0..history.earlier.len()).map(Err))
+        .chain((0..earlier.len()).map(Err))
         .collect();
     let login = |slot: &Result<usize, usize>| match *slot {
         Ok(index) => &events[index],
-        Err(index) => &history.earlier[index],
+        Err(index) => earlier[index],
     };
     order.sort_by_key(|slot| {
         (
@@ -1485,9 +1602,30 @@ fn analyze_reusing(
             slot.map_or_else(|i| i, |i| i),
         )
     });
+    // The history before the first event (and before `keep_before_ms`) is learnt first: what a
+    // later analysis may start from.
+    let learnt_first = match reuse {
+        Some(_) => 0,
+        None => order
+            .iter()
+            .take_while(|slot| {
+                slot.is_err()
+                    && keep_before_ms.is_none_or(|before| login(slot).timestamp_ms < before)
+            })
+            .count(),
+    };
+    for slot in &order[..learnt_first] {
+        analyzer
+            .observe(login(slot))
+            .expect("events are fed in time order after sorting");
+    }
+    let learnt =
+        (keep_before_ms.is_some() && learnt_first > 0).then(|| (analyzer.clone(), learnt_first));
+    let order = &order[learnt_first..];
     // Logins are observed in blocks; while one block is finished (population-model scores,
     // in parallel), the next is observed. Memory for observed-but-unfinished logins stays
     // bounded by two blocks.
+    let config = analyzer.config().clone();
     let risk_params = &config.risk;
     let model = analyzer.model().clone();
     let mut finished: Vec<ScoredEvent> = Vec::with_capacity(events.len());
@@ -1555,17 +1693,18 @@ fn analyze_reusing(
     let (forest_fits, cluster_fits) = analyzer.model_fits();
     let accounts = account_verdicts(&finished, &config.accounts, &config.risk);
     let campaigns = campaigns(&finished);
-    Ok(Analysis {
+    let analysis = Analysis {
         events: finished,
         users,
         accounts,
         campaigns,
-        config: config.clone(),
-        geo_data: geo.data_version(),
+        geo_data: analyzer.geo.lookup().data_version(),
+        config,
         forest_fits,
         cluster_fits,
         cluster_eps: analyzer.cluster_eps(),
-    })
+    };
+    (analysis, learnt)
 }
 
 #[cfg(test)]

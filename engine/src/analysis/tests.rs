@@ -718,8 +718,9 @@ fn user_risks_from_stored_logins_match_the_analysis() {
 }
 
 fn run_with(events: &[LoginEvent], earlier: &[LoginEvent], feedback: &Feedback) -> Analysis {
+    let earlier: Vec<&LoginEvent> = earlier.iter().collect();
     let history = History {
-        earlier,
+        earlier: &earlier,
         feedback: Some(feedback),
     };
     analyze_with(
@@ -1290,6 +1291,7 @@ fn reanalysing_after_a_verdict_reuses_earlier_scores_and_equals_a_whole_analysis
     };
     let whole = run_with(&events, &earlier, &taught);
     assert_ne!(whole.events, before.events, "the verdicts change scores");
+    let earlier: Vec<&LoginEvent> = earlier.iter().collect();
     let history = History {
         earlier: &earlier,
         feedback: Some(&taught),
@@ -1323,4 +1325,83 @@ fn reanalysing_after_a_verdict_reuses_earlier_scores_and_equals_a_whole_analysis
     )
     .unwrap();
     assert_ne!(stale.events, whole.events);
+}
+
+#[test]
+fn starting_from_what_was_learnt_equals_learning_it_again() {
+    let mut logins: Vec<LoginEvent> = routine(12)
+        .into_iter()
+        .map(|mut login| {
+            login.timestamp_ms -= 31 * DAY_MS;
+            login
+        })
+        .chain(trip_to_brazil())
+        .collect();
+    logins.sort_by_key(|login| login.timestamp_ms);
+    let third = logins.len() / 3;
+    let (learnt_first, rest) = logins.split_at(third);
+    let (next, last) = rest.split_at(third);
+    let (next, last) = (numbered(next.to_vec()), numbered(last.to_vec()));
+    let feedback = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            login_id: last[last.len() - 2].login_id(),
+            kind: VerdictKind::ConfirmedCompromised,
+            comment: String::new(),
+        }],
+    };
+    let config = AnalysisConfig::default();
+    let start = Learnt::fresh(&config, Arc::new(FixtureGeo), &feedback).unwrap();
+    assert_eq!(start.through_ms(), i64::MIN);
+
+    let earlier: Vec<&LoginEvent> = learnt_first.iter().collect();
+    let (first, learnt) = analyze_after(&start, &next, &earlier, Some(i64::MAX), |_| {}).unwrap();
+    assert_eq!(first, run_with(&next, learnt_first, &feedback));
+    let learnt = learnt.expect("the history comes before every login scored");
+    assert_eq!(learnt.logins(), learnt_first.len());
+    assert_eq!(learnt.through_ms(), learnt_first[third - 1].timestamp_ms);
+
+    let since: Vec<&LoginEvent> = next.iter().collect();
+    let (second, _) = analyze_after(&learnt, &last, &since, None, |_| {}).unwrap();
+    let everything_before = [learnt_first, &next].concat();
+    let whole = run_with(&last, &everything_before, &feedback);
+    assert_eq!(second, whole);
+    assert!(
+        whole
+            .events
+            .iter()
+            .any(|event| event.risk_level >= RiskLevel::High),
+        "the trip is found from the start as from a replay"
+    );
+
+    // Logins before what was learnt cannot follow it.
+    let too_early = analyze_after(
+        &learnt,
+        &numbered(learnt_first[..1].to_vec()),
+        &[],
+        None,
+        |_| {},
+    );
+    assert_eq!(
+        too_early.err(),
+        Some(OutOfOrder {
+            timestamp_ms: learnt_first[0].timestamp_ms,
+            latest_ms: learnt.through_ms(),
+        })
+    );
+    // What is kept is what was learnt before every login scored, and before the instant asked.
+    let later: Vec<&LoginEvent> = last.iter().take(1).collect();
+    let (_, after_all) = analyze_after(&start, &next, &later, Some(i64::MAX), |_| {}).unwrap();
+    assert!(after_all.is_none());
+    let halfway = learnt_first[third / 2].timestamp_ms;
+    let (_, part) = analyze_after(&start, &next, &earlier, Some(halfway), |_| {}).unwrap();
+    let part = part.unwrap();
+    let before_halfway = learnt_first
+        .iter()
+        .filter(|login| login.timestamp_ms < halfway)
+        .count();
+    assert_eq!(part.logins(), before_halfway);
+    let rest: Vec<&LoginEvent> = learnt_first[before_halfway..].iter().chain(&next).collect();
+    let (from_part, _) = analyze_after(&part, &last, &rest, None, |_| {}).unwrap();
+    assert_eq!(from_part, whole);
 }

@@ -135,7 +135,7 @@ fn circular_likelihood<const N: usize>(
 }
 
 /// Counts over everyone, for the population side of the likelihood ratio.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Population {
     counts: HashMap<Key, u32>,
     /// Distinct children seen under each parent key (e.g. IPs within a /24), for smoothing.

@@ -1,6 +1,7 @@
 //! What detectors may quote in their reasons: the login, its source, and the user's history.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
@@ -48,8 +49,8 @@ pub struct Evidence<'a> {
     pub user: &'a UserBaseline,
     pub source: &'a SourceInfo,
     pub agent: &'a UserAgentInfo,
-    pub sources: &'a [SourceInfo],
-    pub agents: &'a [UserAgentInfo],
+    pub sources: &'a [Arc<SourceInfo>],
+    pub agents: &'a [Arc<UserAgentInfo>],
     /// The user's usual time zone, in which their hour histogram is kept (UTC when unknown).
     pub user_zone: Option<&'a TimeZone>,
 }
@@ -83,7 +84,7 @@ impl Evidence<'_> {
 
     pub fn previous_source(&self) -> Option<&SourceInfo> {
         let last = self.user.last.as_ref()?;
-        self.sources.get(last.source as usize)
+        self.sources.get(last.source as usize).map(AsRef::as_ref)
     }
 }
 

@@ -9,7 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 const MAX_REFIT_INTERVAL: usize = 131_072;
 
 /// Algorithm R reservoir sampling (Vitter 1985) over fixed-width rows, seeded.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Reservoir<const D: usize> {
     pub(crate) rows: Vec<[f64; D]>,
     capacity: usize,

@@ -117,7 +117,7 @@ fn kept_run(args: &ReportArgs) -> anyhow::Result<KeptRun> {
             .run(&args.input)
             .await?
             .with_context(|| format!("{} is neither a file nor a kept analysis", args.input))?;
-        kept.logins = store.logins(&args.input).await?.unwrap_or_default();
+        kept.logins = store.logins(&args.input).await?.unwrap_or_default().into();
         Ok(kept)
     })
 }

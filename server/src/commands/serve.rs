@@ -119,6 +119,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 notifier,
                 activity: Default::default(),
                 views: Default::default(),
+                history: Default::default(),
                 read_limits,
                 queue: AnalysisQueue::new(queue),
             });

@@ -39,6 +39,7 @@ pub fn detection_on(store: Arc<Store>, notifier: Option<Arc<dyn Notifier>>) -> D
         notifier,
         activity: Default::default(),
         views: Default::default(),
+        history: Default::default(),
         read_limits: service::reading::read_limits(
             service::reading::DEFAULT_MAX_EXPANDED_MB,
             service::reading::DEFAULT_MAX_ROWS,

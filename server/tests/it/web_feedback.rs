@@ -607,3 +607,92 @@ async fn a_rescore_after_verdicts_reuses_earlier_scores_and_equals_a_whole_analy
         }
     }
 }
+
+/// The kept logins a new analysis learns from are held in memory between uploads, and what was
+/// learnt from them is kept for the next upload; a server that starts cold reads them from the
+/// database and learns them again. Both must score the same.
+#[tokio::test]
+async fn history_held_in_memory_scores_as_history_read_from_the_database() {
+    use service::detection::DetectionChoices;
+    use service::ports::RunStore;
+    use service::runs::Upload;
+    use service::source::SourceName;
+
+    let content = sample();
+    let text = String::from_utf8(content).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let third = lines.len() / 3;
+    let part = |rows: &[&str]| format!("{header}\n{}\n", rows.join("\n")).into_bytes();
+    let upload = |content: Vec<u8>| Upload {
+        content,
+        options: engine::IngestOptions::default(),
+        file_name: "part.csv".to_owned(),
+    };
+    let store = std::sync::Arc::new(crate::support::fresh_store().await);
+    let mut warm = crate::support::detection_on(store.clone(), None);
+    warm.history = service::history::KeptHistory::holding(service::history::HELD_HISTORY_LOGINS, 1);
+    let warm = std::sync::Arc::new(warm);
+    let keep = |service: &std::sync::Arc<service::DetectionService>, content: Vec<u8>| {
+        let service = std::sync::Arc::clone(service);
+        async move {
+            service
+                .run_and_keep(
+                    upload(content),
+                    DetectionChoices::default(),
+                    SourceName::default(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    keep(&warm, part(&lines[..third])).await;
+    keep(&warm, part(&lines[third..2 * third])).await;
+    // Held from the two uploads above: nothing is read back from the database.
+    let last = part(&lines[2 * third..]);
+    let from_memory = keep(&warm, last.clone()).await;
+    assert_eq!(
+        from_memory.feedback.history_logins,
+        2 * third as u64,
+        "{:?}",
+        from_memory.feedback
+    );
+    let memory_scores = store.run(&from_memory.id).await.unwrap().unwrap().events;
+
+    let cold = std::sync::Arc::new(crate::support::detection_on(store.clone(), None));
+    let from_database = keep(&cold, last).await;
+    assert_eq!(from_database.id, from_memory.id);
+    assert_eq!(from_database.feedback, from_memory.feedback);
+    let database_scores = store.run(&from_database.id).await.unwrap().unwrap().events;
+    assert_eq!(database_scores, memory_scores);
+
+    // A run kept by another server since (here: the cold one) is taken in by the warm one:
+    // the same logins a second time, under other account names.
+    let renamed: Vec<String> = lines[..third]
+        .iter()
+        .map(|line| line.replacen(',', ",other.", 1))
+        .collect();
+    let renamed: Vec<&str> = renamed.iter().map(String::as_str).collect();
+    let elsewhere = keep(&cold, part(&renamed)).await;
+    assert_eq!(
+        elsewhere.feedback.history_logins, third as u64,
+        "up to its own latest login"
+    );
+    let probe = part(&lines[2 * third + 1..]);
+    let warm_probe = keep(&warm, probe.clone()).await;
+    let warm_scores = store.run(&warm_probe.id).await.unwrap().unwrap().events;
+    let restarted = std::sync::Arc::new(crate::support::detection_on(store.clone(), None));
+    let cold_probe = keep(&restarted, probe).await;
+    assert_eq!(cold_probe.feedback, warm_probe.feedback);
+    assert!(warm_probe.feedback.history_logins > from_memory.feedback.history_logins);
+    let cold_scores = store.run(&cold_probe.id).await.unwrap().unwrap().events;
+    assert_eq!(cold_scores, warm_scores);
+    // A server that may hold fewer logins than the source keeps reads them from the database.
+    let mut small = crate::support::detection_on(store.clone(), None);
+    small.history = service::history::KeptHistory::holding(100, 1);
+    let small = std::sync::Arc::new(small);
+    let small_probe = keep(&small, part(&lines[2 * third + 1..])).await;
+    assert_eq!(small_probe.feedback, warm_probe.feedback);
+    let small_scores = store.run(&small_probe.id).await.unwrap().unwrap().events;
+    assert_eq!(small_scores, warm_scores);
+}

@@ -152,7 +152,7 @@ pub fn knee_eps<const D: usize>(rows: &[[f64; D]], min_points: usize) -> f64 {
 
 /// DBSCAN over the cluster features, refitted on a sample of earlier logins; new logins are
 /// graded by their distance to the nearest core point.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PopulationClusters<const D: usize> {
     params: DbscanParams,
     reservoir: Reservoir<D>,

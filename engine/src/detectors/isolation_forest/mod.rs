@@ -50,7 +50,7 @@ impl ForestSnapshot {
 }
 
 /// The Isolation Forest over login features, refitted as logins arrive.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PopulationForest<const D: usize> {
     params: ForestParams,
     reservoir: Reservoir<D>,
