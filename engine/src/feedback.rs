@@ -323,6 +323,12 @@ impl Feedback {
     pub fn is_empty(&self) -> bool {
         self.allow.is_empty() && self.verdicts.is_empty()
     }
+
+    /// The allow-list and verdicts of `taught`, keeping the compromised sources learnt so far.
+    pub fn retaught(&mut self, taught: Self) {
+        self.allow = taught.allow;
+        self.verdicts = taught.verdicts;
+    }
 }
 
 /// What is known of a login's source when feedback is applied.
@@ -367,6 +373,12 @@ impl FeedbackIndex {
 
     pub fn is_empty(&self) -> bool {
         self.allow.is_empty() && self.verdicts.is_empty()
+    }
+
+    /// The allow-list and verdicts of `taught`, keeping the compromised sources learnt so far.
+    pub fn retaught(&mut self, taught: Self) {
+        self.allow = taught.allow;
+        self.verdicts = taught.verdicts;
     }
 
     /// The first entry covering the login, as "office VPN 198.51.100.0/24".

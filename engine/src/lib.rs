@@ -38,9 +38,9 @@ pub use accounts::{
     account_verdicts, campaigns,
 };
 pub use analysis::{
-    Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, Learnt, OutOfOrder,
-    Reuse, ScoredEvent, UserRisk, analyze, analyze_after, analyze_with, learnt_baseline,
-    reanalyze_with, user_risks,
+    Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, Keep, Kept, Learnt,
+    OutOfOrder, Reuse, ScoredEvent, UserRisk, Waypoints, analyze, analyze_after, analyze_with,
+    learnt_baseline, reanalyze_after, user_risks,
 };
 pub use explain::{Explanation, FeatureShare};
 pub use feedback::{

@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
 use engine::{
-    AnalysisConfig, BaselineSnapshot, Feedback, History, IngestOptions, LoginEvent, ReadLimits,
-    ScoredEvent,
+    AnalysisConfig, BaselineSnapshot, Feedback, IngestOptions, LoginEvent, ReadLimits, ScoredEvent,
 };
 
 use crate::activity::{Activity, ActivityFeed};
@@ -26,6 +25,21 @@ use crate::review::{AccountBrief, LoginDetails, login_details};
 use crate::source::{SourceListing, SourceName};
 use crate::triage::feedback_of;
 use crate::views::{RunView, RunViews, ScoredWith, history_fingerprint};
+
+/// Points along its way at which a run keeps what it had learnt, so that re-scoring it after a
+/// verdict starts from the last one before the verdict's login (each costs a copy of the
+/// analyzer's tables that changed since the one before).
+const WAYPOINTS: usize = 16;
+/// Runs larger than this keep no points (a re-score learns from the start).
+const WAYPOINTS_UP_TO: usize = 300_000;
+
+fn waypoints_for(logins: usize) -> usize {
+    if logins <= WAYPOINTS_UP_TO {
+        WAYPOINTS
+    } else {
+        0
+    }
+}
 
 /// What a new analysis is scored with.
 #[derive(Clone, Copy)]
@@ -120,7 +134,7 @@ impl DetectionService {
                 config: &config,
                 feedback: &feedback,
             };
-            let analysis = service.score(&events, &earlier, &scoring, |done| {
+            let (analysis, waypoints) = service.score(&events, &earlier, &scoring, |done| {
                 service.activity.send(Activity::Scoring {
                     file_name: file_name.clone(),
                     done: done as u64,
@@ -138,6 +152,7 @@ impl DetectionService {
             let scored_with = ScoredWith {
                 history: history_fingerprint(&earlier.logins()),
                 feedback,
+                waypoints,
             };
             let run = SavedRun {
                 summary,
@@ -351,19 +366,15 @@ impl DetectionService {
                     &earlier_logins,
                 )
             });
-            let history = History {
-                earlier: &earlier_logins,
-                feedback: Some(&feedback),
-            };
-            let analysis = service.score_again(
-                &logins,
-                &history,
-                previous,
-                before_ms.map(|before_ms| engine::Reuse {
-                    previous: &previous.events,
-                    before_ms,
-                }),
-            )?;
+            let reuse = before_ms.map(|before_ms| engine::Reuse {
+                previous: &previous.events,
+                before_ms,
+                waypoints: scored_with
+                    .as_ref()
+                    .and_then(|scored_with| scored_with.waypoints.as_deref()),
+            });
+            let (analysis, waypoints) =
+                service.score_again(&logins, &earlier_logins, &feedback, previous, reuse)?;
             let changed_levels = previous
                 .events
                 .iter()
@@ -403,6 +414,7 @@ impl DetectionService {
             let scored_with = ScoredWith {
                 feedback,
                 history: history_print,
+                waypoints,
             };
             Ok::<_, RunError>((run, changed, scored_with, changed_levels, suppressed))
         })
@@ -497,7 +509,7 @@ impl DetectionService {
         earlier: &Earlier,
         scoring: &Scoring<'_>,
         progress: impl FnMut(usize),
-    ) -> Result<engine::Analysis, RunError> {
+    ) -> Result<(engine::Analysis, Option<Arc<engine::Waypoints>>), RunError> {
         let Scoring {
             source,
             choices,
@@ -532,11 +544,15 @@ impl DetectionService {
             }
         };
         let logins = earlier.logins();
-        let (analysis, learnt_now) = engine::analyze_after(
+        let keep = engine::Keep {
+            learnt_before_ms: keep_before_ms,
+            waypoints: waypoints_for(events.len()),
+        };
+        let (analysis, kept) = engine::analyze_after(
             learnt,
             events,
             &logins[covers..],
-            keep_before_ms,
+            keep,
             progress,
         )
         .map_err(|error| {
@@ -547,37 +563,46 @@ impl DetectionService {
         tracing::debug!(
             learnt_before = covers,
             learnt_after = logins.len() - covers,
-            kept = learnt_now.is_some(),
+            kept = kept.learnt.is_some(),
             "scored"
         );
-        if let Some(learnt_now) = learnt_now {
+        if let Some(learnt_now) = kept.learnt {
             self.history
                 .remember(source, choices.geolocation, earlier, learnt_now);
         }
-        Ok(analysis)
+        Ok((analysis, kept.waypoints.map(Arc::new)))
     }
 
-    /// A kept run's logins scored again with its own choices and settings, reusing the scores
-    /// that still hold.
+    /// A kept run's logins scored again with its own choices and settings and `feedback`,
+    /// reusing the scores that still hold, and what it learnt along the way.
     fn score_again(
         &self,
         logins: &[LoginEvent],
-        history: &History<'_>,
+        earlier: &[&LoginEvent],
+        feedback: &Feedback,
         kept: &KeptRun,
         reuse: Option<engine::Reuse<'_>>,
-    ) -> Result<engine::Analysis, RunError> {
-        let geo: &dyn GeoLookup = if kept.summary.choices.geolocation {
-            self.geo.as_ref()
+    ) -> Result<(engine::Analysis, Option<Arc<engine::Waypoints>>), RunError> {
+        let geo: Arc<dyn GeoLookup + Send> = if kept.summary.choices.geolocation {
+            Arc::clone(&self.geo)
         } else {
-            &NoGeolocation
+            Arc::new(NoGeolocation)
         };
-        match reuse {
-            Some(reuse) => {
-                engine::reanalyze_with(logins, history, &kept.settings, geo, reuse, |_| {})
-            }
-            None => engine::analyze_with(logins, history, &kept.settings, geo, |_| {}),
-        }
-        .map_err(|error| RunError::BadChoices(error.to_string()))
+        let start = engine::Learnt::fresh(&kept.settings, geo, feedback)
+            .map_err(|error| RunError::BadChoices(error.to_string()))?;
+        let keep = engine::Keep {
+            waypoints: waypoints_for(logins.len()),
+            ..engine::Keep::default()
+        };
+        let (analysis, kept) =
+            engine::reanalyze_after(&start, logins, earlier, reuse, keep, |_| {}).map_err(
+                |error| {
+                    // A fresh start has learnt nothing, so nothing is out of order.
+                    tracing::error!(%error, "a re-analysis found its logins out of order");
+                    RunError::Task
+                },
+            )?;
+        Ok((analysis, kept.waypoints.map(Arc::new)))
     }
 
     /// Where a kept login was scored, newest run first.

@@ -28,11 +28,13 @@ const REPORTS_PER_RUN: usize = 12;
 
 /// What a run's scores were computed with by this server, so that scoring it again after a
 /// verdict can tell which of them still hold.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ScoredWith {
     pub feedback: Feedback,
     /// [`history_fingerprint`] of the earlier logins it learnt from.
     pub history: u64,
+    /// What it had learnt along its way, when kept.
+    pub waypoints: Option<Arc<engine::Waypoints>>,
 }
 
 /// Tells apart the sets of earlier logins a run learnt from (by instant, account and address,

@@ -1437,7 +1437,8 @@ pub fn analyze_with(
     progress: impl FnMut(usize),
 ) -> Result<Analysis, ConfigError> {
     let analyzer = fresh_analyzer(config, geo, history.feedback)?;
-    let (analysis, _) = analyze_reusing(analyzer, events, history.earlier, None, None, progress);
+    let along = Along::default();
+    let (analysis, _) = analyze_reusing(analyzer, events, history.earlier, along, progress);
     Ok(analysis)
 }
 
@@ -1497,19 +1498,89 @@ impl Learnt {
     }
 }
 
+/// What an analysis keeps of its learning besides its result.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Keep {
+    /// What is learnt once the logins of the history before this instant are, as far as they
+    /// come before every scored login ([`Kept::learnt`]).
+    pub learnt_before_ms: Option<i64>,
+    /// What is learnt at this many points at most ([`Kept::waypoints`]), evenly spread over
+    /// the logins in time order from the first scored one (0: none).
+    pub waypoints: usize,
+}
+
+/// What an analysis kept of its learning, as asked by [`Keep`].
+#[derive(Clone, Default)]
+pub struct Kept {
+    pub learnt: Option<Learnt>,
+    pub waypoints: Option<Waypoints>,
+}
+
+/// What an analysis had learnt at points along its way (evenly spread from its first scored
+/// login, history included), so that scoring the same logins again after a verdict on a later one
+/// starts from the last point before it instead of from the beginning ([`Reuse::waypoints`]).
+#[derive(Clone)]
+pub struct Waypoints {
+    points: Vec<Waypoint<'static>>,
+    /// The user (in the analyzer's table) of each scored login, in time order.
+    users: Vec<u32>,
+}
+
+impl Waypoints {
+    /// How many points were kept.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+#[derive(Clone)]
+struct Waypoint<'g> {
+    /// Logins (history and scored, in time order, from the very first learnt) learnt before it.
+    slot: usize,
+    /// Of which scored.
+    scored_before: usize,
+    analyzer: Analyzer<'g>,
+}
+
+/// How an analysis goes along: where it may start from and what it keeps.
+#[derive(Default)]
+struct Along<'r> {
+    reuse: Option<Reuse<'r>>,
+    keep: Keep,
+    /// Logins learnt before this analysis (by the analyzer it starts with).
+    learnt_before: usize,
+}
+
 /// Scores `events` after learning `earlier` (in time order) on top of what `start` learnt, with
 /// `start`'s settings, geolocation and feedback: the same analysis as [`analyze_with`] given
 /// `start`'s logins followed by `earlier` as history. Every login of `earlier` and `events` must
-/// be at or after [`Learnt::through_ms`]. With `keep_before_ms`, also what is learnt once the
-/// logins of `earlier` before that instant are, as far as they come before every one of
-/// `events` (`None` when that is none of them).
+/// be at or after [`Learnt::through_ms`]. It keeps what `keep` asks for.
 pub fn analyze_after(
     start: &Learnt,
     events: &[LoginEvent],
     earlier: &[&LoginEvent],
-    keep_before_ms: Option<i64>,
+    keep: Keep,
     progress: impl FnMut(usize),
-) -> Result<(Analysis, Option<Learnt>), OutOfOrder> {
+) -> Result<(Analysis, Kept), OutOfOrder> {
+    reanalyze_after(start, events, earlier, None, keep, progress)
+}
+
+/// [`analyze_after`] for logins scored before, after a change that leaves their scores before
+/// `reuse.before_ms` as they were (a verdict on a later login): those logins are only learnt
+/// from again (from the last of `reuse.waypoints` before that instant), not scored, and keep
+/// their earlier scores, so the result equals a whole analysis at a fraction of its cost.
+pub fn reanalyze_after(
+    start: &Learnt,
+    events: &[LoginEvent],
+    earlier: &[&LoginEvent],
+    reuse: Option<Reuse<'_>>,
+    keep: Keep,
+    progress: impl FnMut(usize),
+) -> Result<(Analysis, Kept), OutOfOrder> {
     let latest_ms = start.through_ms();
     if let Some(timestamp_ms) = events
         .iter()
@@ -1522,70 +1593,59 @@ pub fn analyze_after(
             latest_ms,
         });
     }
-    let (analysis, learnt) = analyze_reusing(
-        start.analyzer.clone(),
-        events,
-        earlier,
-        None,
-        keep_before_ms,
-        progress,
-    );
-    let learnt = learnt.map(|(analyzer, learnt)| Learnt {
+    let reuse = reuse.filter(|reuse| reuse.previous.len() == events.len());
+    let along = Along {
+        reuse,
+        keep,
+        learnt_before: start.logins,
+    };
+    let (analysis, kept) =
+        analyze_reusing(start.analyzer.clone(), events, earlier, along, progress);
+    let learnt = kept.learnt.map(|(analyzer, learnt)| Learnt {
         analyzer,
         feedback: start.feedback.clone(),
         logins: start.logins + learnt,
     });
-    Ok((analysis, learnt))
+    let waypoints = kept
+        .waypoints
+        .map(|(points, users)| Waypoints { points, users });
+    Ok((analysis, Kept { learnt, waypoints }))
 }
 
 /// Scores of an earlier analysis of the same logins that still hold: those of the logins before
 /// `before_ms`, when nothing the analysis depends on before that instant has changed (the
 /// history, the settings, the allow-list; verdicts only on logins from `before_ms` on).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Reuse<'a> {
     /// One per event, in input order, as [`Analysis::events`].
     pub previous: &'a [ScoredEvent],
     pub before_ms: i64,
+    /// What that analysis had learnt along its way, if it kept it.
+    pub waypoints: Option<&'a Waypoints>,
 }
 
-/// [`analyze_with`] after a change that leaves the scores before `reuse.before_ms` as they were
-/// (a verdict on a later login): those logins are only learnt from again, not scored, and keep
-/// their earlier scores, so the result equals a whole analysis at a fraction of its cost.
-pub fn reanalyze_with(
-    events: &[LoginEvent],
-    history: &History<'_>,
-    config: &AnalysisConfig,
-    geo: &dyn GeoLookup,
-    reuse: Reuse<'_>,
-    progress: impl FnMut(usize),
-) -> Result<Analysis, ConfigError> {
-    if reuse.previous.len() != events.len() {
-        return analyze_with(events, history, config, geo, progress);
-    }
-    let analyzer = fresh_analyzer(config, geo, history.feedback)?;
-    let (analysis, _) = analyze_reusing(
-        analyzer,
-        events,
-        history.earlier,
-        Some(reuse),
-        None,
-        progress,
-    );
-    Ok(analysis)
+/// What [`analyze_reusing`] kept: the analyzer after the history learnt first (and how many
+/// logins that was), and the waypoints with each scored login's user.
+#[derive(Default)]
+struct KeptAlong<'g> {
+    learnt: Option<(Analyzer<'g>, usize)>,
+    waypoints: Option<(Vec<Waypoint<'g>>, Vec<u32>)>,
 }
 
-/// The analysis of `events` by `analyzer` after it learns `earlier`, and with `keep_before_ms` a
-/// copy of the analyzer once it has learnt the logins of `earlier` before that instant that come
-/// before all of `events`, with how many those are (none: `None`). Every login must be at or
-/// after what `analyzer` saw last.
+/// The analysis of `events` by `analyzer` after it learns `earlier`, going `along` as asked.
+/// Every login must be at or after what `analyzer` saw last.
 fn analyze_reusing<'g>(
     mut analyzer: Analyzer<'g>,
     events: &[LoginEvent],
     earlier: &[&LoginEvent],
-    reuse: Option<Reuse<'_>>,
-    keep_before_ms: Option<i64>,
+    along: Along<'_>,
     mut progress: impl FnMut(usize),
-) -> (Analysis, Option<(Analyzer<'g>, usize)>) {
+) -> (Analysis, KeptAlong<'g>) {
+    let Along {
+        reuse,
+        keep,
+        learnt_before,
+    } = along;
     // History and new events in one time order (history first on ties); `Err` marks history.
     let mut order: Vec<Result<usize, usize>> = (0..events.len())
         .map(Ok)
@@ -1602,42 +1662,100 @@ fn analyze_reusing<'g>(
             slot.map_or_else(|i| i, |i| i),
         )
     });
-    // The history before the first event (and before `keep_before_ms`) is learnt first: what a
-    // later analysis may start from.
+    let mut finished: Vec<ScoredEvent> = Vec::with_capacity(events.len());
+    let mut users_in_order: Vec<u32> = Vec::with_capacity(events.len());
+    let mut scored_order: Vec<usize> = Vec::with_capacity(events.len());
+    // Logins whose earlier scores hold keep them, and are learnt from again from the last
+    // point kept before the first that changed.
+    let reused = reuse.map_or(0, |reuse| {
+        order.partition_point(|slot| login(slot).timestamp_ms < reuse.before_ms)
+    });
+    let mut along = Vec::new();
+    let mut start_slot = 0;
+    if let Some(reuse) = reuse
+        && let Some(waypoints) = reuse.waypoints
+        && let Some(waypoint) = waypoints
+            .points
+            .iter()
+            .rev()
+            .find(|waypoint| (learnt_before..=learnt_before + reused).contains(&waypoint.slot))
+        && waypoint.scored_before <= waypoints.users.len()
+        && waypoints.users.len() == events.len()
+    {
+        // The waypoint's learning, with what analysts teach now (verdicts changed only on
+        // logins after it).
+        let taught = std::mem::take(&mut analyzer.feedback);
+        analyzer = waypoint.analyzer.clone();
+        analyzer.feedback.retaught(taught);
+        start_slot = waypoint.slot - learnt_before;
+        along.extend(
+            waypoints
+                .points
+                .iter()
+                .filter(|earlier| earlier.slot < waypoint.slot)
+                .cloned(),
+        );
+        for slot in &order[..start_slot] {
+            if let Ok(index) = *slot {
+                users_in_order.push(waypoints.users[scored_order.len()]);
+                scored_order.push(index);
+                finished.push(reuse.previous[index].clone());
+            }
+        }
+    }
+    let first_scored = order.iter().position(Result::is_ok);
+    let every = first_scored
+        .filter(|_| keep.waypoints > 0)
+        .map(|first| (order.len() - first).div_ceil(keep.waypoints).max(1));
+    let mut scored_seen = scored_order.len();
+    // Before learning the login at `position` (in time order).
+    let mut pass = |analyzer: &Analyzer<'g>, position: usize, scored_before: usize| {
+        let slot = learnt_before + position;
+        if let (Some(every), Some(first)) = (every, first_scored)
+            && slot > 0
+            && position >= first
+            && (position - first).is_multiple_of(every)
+        {
+            along.push(Waypoint {
+                slot,
+                scored_before,
+                analyzer: analyzer.clone(),
+            });
+        }
+    };
+    // The history before the first event (and before `keep.learnt_before_ms`) is learnt first:
+    // what a later analysis may start from.
     let learnt_first = match reuse {
-        Some(_) => 0,
+        Some(_) => start_slot,
         None => order
             .iter()
             .take_while(|slot| {
                 slot.is_err()
-                    && keep_before_ms.is_none_or(|before| login(slot).timestamp_ms < before)
+                    && keep
+                        .learnt_before_ms
+                        .is_none_or(|before| login(slot).timestamp_ms < before)
             })
             .count(),
     };
-    for slot in &order[..learnt_first] {
+    for (position, slot) in order.iter().enumerate().take(learnt_first).skip(start_slot) {
+        pass(&analyzer, position, scored_seen);
         analyzer
             .observe(login(slot))
             .expect("events are fed in time order after sorting");
     }
-    let learnt =
-        (keep_before_ms.is_some() && learnt_first > 0).then(|| (analyzer.clone(), learnt_first));
-    let order = &order[learnt_first..];
+    let learnt = (keep.learnt_before_ms.is_some() && reuse.is_none() && learnt_first > 0)
+        .then(|| (analyzer.clone(), learnt_first));
     // Logins are observed in blocks; while one block is finished (population-model scores,
     // in parallel), the next is observed. Memory for observed-but-unfinished logins stays
     // bounded by two blocks.
     let config = analyzer.config().clone();
     let risk_params = &config.risk;
     let model = analyzer.model().clone();
-    let mut finished: Vec<ScoredEvent> = Vec::with_capacity(events.len());
-    let mut users_in_order: Vec<u32> = Vec::with_capacity(events.len());
-    let mut scored_order: Vec<usize> = Vec::with_capacity(events.len());
     let mut pending: Vec<Observed> = Vec::new();
-    // Logins whose earlier scores hold are learnt from in order, and keep those scores.
-    let reused = reuse.map_or(0, |reuse| {
-        order.partition_point(|slot| login(slot).timestamp_ms < reuse.before_ms)
-    });
+    let reused = reused.max(learnt_first);
     if let Some(reuse) = reuse {
-        for slot in &order[..reused] {
+        for (position, slot) in order.iter().enumerate().take(reused).skip(learnt_first) {
+            pass(&analyzer, position, scored_seen);
             let observed = analyzer
                 .observe(login(slot))
                 .expect("events are fed in time order after sorting");
@@ -1645,19 +1763,24 @@ fn analyze_reusing<'g>(
                 users_in_order.push(observed.user());
                 scored_order.push(index);
                 finished.push(reuse.previous[index].clone());
+                scored_seen += 1;
             }
         }
         progress(finished.len());
     }
     let reused_events = finished.len();
     for (block, slots) in order[reused..].chunks(FINISH_BLOCK).enumerate() {
-        let observe_block = |analyzer: &mut Analyzer<'_>| -> Vec<Observed> {
+        let first_position = reused + block * FINISH_BLOCK;
+        let mut observe_block = |analyzer: &mut Analyzer<'g>| -> Vec<Observed> {
             slots
                 .iter()
-                .filter_map(|slot| {
+                .enumerate()
+                .filter_map(|(offset, slot)| {
+                    pass(analyzer, first_position + offset, scored_seen);
                     let observed = analyzer
                         .observe(login(slot))
                         .expect("events are fed in time order after sorting");
+                    scored_seen += usize::from(slot.is_ok());
                     slot.is_ok().then_some(observed)
                 })
                 .collect()
@@ -1674,9 +1797,10 @@ fn analyze_reusing<'g>(
     }
     users_in_order.extend(pending.iter().map(Observed::user));
     finished.extend(finish_all(pending, risk_params, &model));
-    for (user, scored) in users_in_order.into_iter().zip(&finished) {
+    for (&user, scored) in users_in_order.iter().zip(&finished) {
         analyzer.record_user_risk(user, scored);
     }
+    let waypoints = every.map(|_| (along, users_in_order));
     progress(events.len());
     // Back to input order in place: finished[k] belongs at scored_order[k] (cycle-following
     // swaps, so a large result is never held twice).
@@ -1704,7 +1828,7 @@ fn analyze_reusing<'g>(
         cluster_fits,
         cluster_eps: analyzer.cluster_eps(),
     };
-    (analysis, learnt)
+    (analysis, KeptAlong { learnt, waypoints })
 }
 
 #[cfg(test)]

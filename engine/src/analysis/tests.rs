@@ -1291,40 +1291,102 @@ fn reanalysing_after_a_verdict_reuses_earlier_scores_and_equals_a_whole_analysis
     };
     let whole = run_with(&events, &earlier, &taught);
     assert_ne!(whole.events, before.events, "the verdicts change scores");
+    let earlier_logins = earlier.clone();
     let earlier: Vec<&LoginEvent> = earlier.iter().collect();
-    let history = History {
-        earlier: &earlier,
-        feedback: Some(&taught),
+    let config = AnalysisConfig::default();
+    let start =
+        |feedback: &Feedback| Learnt::fresh(&config, Arc::new(FixtureGeo), feedback).unwrap();
+    // The first analysis, keeping what it learnt at 16 points.
+    let every = Keep {
+        waypoints: 16,
+        ..Keep::default()
     };
-    let mut done = 0;
-    let reanalysed = crate::reanalyze_with(
+    let (first, kept) = analyze_after(&start(&first), &events, &earlier, every, |_| {}).unwrap();
+    assert_eq!(first, before);
+    let kept_waypoints = kept.waypoints.unwrap();
+    let points = kept_waypoints.len();
+    assert!((12..=16).contains(&points), "{points}");
+    // A verdict halfway: the logins after it are scored again, from the last point before it.
+    let halfway = &events[events.len() / 2];
+    let compromised_halfway = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            login_id: halfway.login_id(),
+            kind: VerdictKind::ConfirmedCompromised,
+            comment: String::new(),
+        }],
+    };
+    let whole_halfway = run_with(&events, &earlier_logins, &compromised_halfway);
+    assert_ne!(whole_halfway.events, before.events);
+    let reuse = crate::Reuse {
+        previous: &before.events,
+        before_ms: halfway.timestamp_ms,
+        waypoints: Some(&kept_waypoints),
+    };
+    let (from_halfway, _) = crate::reanalyze_after(
+        &start(&compromised_halfway),
         &events,
-        &history,
-        &AnalysisConfig::default(),
-        &FixtureGeo,
-        crate::Reuse {
-            previous: &before.events,
-            before_ms: jump.timestamp_ms,
-        },
-        |progress| done = progress,
-    )
-    .unwrap();
-    assert_eq!(reanalysed, whole);
-    assert_eq!(done, events.len());
-    // Scores that no longer hold are never reused: an instant too late gives a different result.
-    let stale = crate::reanalyze_with(
-        &events,
-        &history,
-        &AnalysisConfig::default(),
-        &FixtureGeo,
-        crate::Reuse {
-            previous: &before.events,
-            before_ms: later.timestamp_ms + 1,
-        },
+        &earlier,
+        Some(reuse),
+        Keep::default(),
         |_| {},
     )
     .unwrap();
-    assert_ne!(stale.events, whole.events);
+    assert_eq!(from_halfway, whole_halfway);
+    for waypoints in [None, Some(&kept_waypoints)] {
+        let mut done = 0;
+        let reuse = crate::Reuse {
+            previous: &before.events,
+            before_ms: jump.timestamp_ms,
+            waypoints,
+        };
+        let (reanalysed, again) = crate::reanalyze_after(
+            &start(&taught),
+            &events,
+            &earlier,
+            Some(reuse),
+            every,
+            |progress| done = progress,
+        )
+        .unwrap();
+        assert_eq!(reanalysed, whole);
+        assert_eq!(done, events.len());
+        // What it kept along its way serves the next re-analysis as well.
+        let again = again.waypoints.unwrap();
+        assert_eq!(again.len(), points);
+        let reuse = crate::Reuse {
+            previous: &reanalysed.events,
+            before_ms: later.timestamp_ms,
+            waypoints: Some(&again),
+        };
+        let (once_more, _) = crate::reanalyze_after(
+            &start(&taught),
+            &events,
+            &earlier,
+            Some(reuse),
+            every,
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(once_more, whole);
+        // Scores that no longer hold are never reused: an instant too late gives a different
+        // result.
+        let stale = crate::Reuse {
+            previous: &before.events,
+            before_ms: later.timestamp_ms + 1,
+            waypoints,
+        };
+        let (stale, _) = crate::reanalyze_after(
+            &start(&taught),
+            &events,
+            &earlier,
+            Some(stale),
+            Keep::default(),
+            |_| {},
+        )
+        .unwrap();
+        assert_ne!(stale.events, whole.events);
+    }
 }
 
 #[test]
@@ -1353,16 +1415,22 @@ fn starting_from_what_was_learnt_equals_learning_it_again() {
     let config = AnalysisConfig::default();
     let start = Learnt::fresh(&config, Arc::new(FixtureGeo), &feedback).unwrap();
     assert_eq!(start.through_ms(), i64::MIN);
+    let before = |learnt_before_ms| Keep {
+        learnt_before_ms: Some(learnt_before_ms),
+        ..Keep::default()
+    };
 
     let earlier: Vec<&LoginEvent> = learnt_first.iter().collect();
-    let (first, learnt) = analyze_after(&start, &next, &earlier, Some(i64::MAX), |_| {}).unwrap();
+    let (first, learnt) = analyze_after(&start, &next, &earlier, before(i64::MAX), |_| {}).unwrap();
     assert_eq!(first, run_with(&next, learnt_first, &feedback));
-    let learnt = learnt.expect("the history comes before every login scored");
+    let learnt = learnt
+        .learnt
+        .expect("the history comes before every login scored");
     assert_eq!(learnt.logins(), learnt_first.len());
     assert_eq!(learnt.through_ms(), learnt_first[third - 1].timestamp_ms);
 
     let since: Vec<&LoginEvent> = next.iter().collect();
-    let (second, _) = analyze_after(&learnt, &last, &since, None, |_| {}).unwrap();
+    let (second, _) = analyze_after(&learnt, &last, &since, Keep::default(), |_| {}).unwrap();
     let everything_before = [learnt_first, &next].concat();
     let whole = run_with(&last, &everything_before, &feedback);
     assert_eq!(second, whole);
@@ -1379,7 +1447,7 @@ fn starting_from_what_was_learnt_equals_learning_it_again() {
         &learnt,
         &numbered(learnt_first[..1].to_vec()),
         &[],
-        None,
+        Keep::default(),
         |_| {},
     );
     assert_eq!(
@@ -1391,17 +1459,17 @@ fn starting_from_what_was_learnt_equals_learning_it_again() {
     );
     // What is kept is what was learnt before every login scored, and before the instant asked.
     let later: Vec<&LoginEvent> = last.iter().take(1).collect();
-    let (_, after_all) = analyze_after(&start, &next, &later, Some(i64::MAX), |_| {}).unwrap();
-    assert!(after_all.is_none());
+    let (_, after_all) = analyze_after(&start, &next, &later, before(i64::MAX), |_| {}).unwrap();
+    assert!(after_all.learnt.is_none());
     let halfway = learnt_first[third / 2].timestamp_ms;
-    let (_, part) = analyze_after(&start, &next, &earlier, Some(halfway), |_| {}).unwrap();
-    let part = part.unwrap();
+    let (_, part) = analyze_after(&start, &next, &earlier, before(halfway), |_| {}).unwrap();
+    let part = part.learnt.unwrap();
     let before_halfway = learnt_first
         .iter()
         .filter(|login| login.timestamp_ms < halfway)
         .count();
     assert_eq!(part.logins(), before_halfway);
     let rest: Vec<&LoginEvent> = learnt_first[before_halfway..].iter().chain(&next).collect();
-    let (from_part, _) = analyze_after(&part, &last, &rest, None, |_| {}).unwrap();
+    let (from_part, _) = analyze_after(&part, &last, &rest, Keep::default(), |_| {}).unwrap();
     assert_eq!(from_part, whole);
 }
