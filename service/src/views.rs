@@ -33,7 +33,7 @@ pub struct ScoredWith {
     pub feedback: Feedback,
     /// [`history_fingerprint`] of the earlier logins it learnt from.
     pub history: u64,
-    /// What it had learnt along its way, when kept.
+    /// What it had learnt along its way, when kept ([`RunView::waypoints`]).
     pub waypoints: Option<Arc<engine::Waypoints>>,
 }
 
@@ -53,8 +53,11 @@ pub fn history_fingerprint(earlier: &[&engine::LoginEvent]) -> u64 {
 /// A kept run in memory, with what is computed from it once.
 pub struct RunView {
     pub kept: KeptRun,
-    /// Known when this server scored the run (not when it was read back from the database).
+    /// Known when this server scored the run (not when it was read back from the database);
+    /// its waypoints are in `waypoints`.
     pub scored_with: Option<ScoredWith>,
+    /// Only the run scored last keeps them: a few dozen MB per 100,000 logins.
+    waypoints: Mutex<Option<Arc<engine::Waypoints>>>,
     conclusions: OnceLock<Conclusions>,
     facts: OnceLock<RunFacts>,
     /// Built reports by key, most recently used last.
@@ -62,14 +65,27 @@ pub struct RunView {
 }
 
 impl RunView {
-    pub fn new(kept: KeptRun, scored_with: Option<ScoredWith>) -> Self {
+    pub fn new(kept: KeptRun, mut scored_with: Option<ScoredWith>) -> Self {
+        let waypoints = scored_with
+            .as_mut()
+            .and_then(|scored_with| scored_with.waypoints.take());
         Self {
             kept,
             scored_with,
+            waypoints: Mutex::new(waypoints),
             conclusions: OnceLock::new(),
             facts: OnceLock::new(),
             reports: Mutex::new(VecDeque::new()),
         }
+    }
+
+    /// What the run had learnt along its way when this server scored it, while it is the run
+    /// scored last.
+    pub fn waypoints(&self) -> Option<Arc<engine::Waypoints>> {
+        self.waypoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn id(&self) -> &str {
@@ -166,6 +182,14 @@ impl RunViews {
         let view = Arc::new(RunView::new(kept, scored_with));
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         held.retain(|other| other.id() != view.id());
+        if view.waypoints().is_some() {
+            for other in held.iter() {
+                *other
+                    .waypoints
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
+            }
+        }
         held.push_back(Arc::clone(&view));
         let mut logins: usize = held.iter().map(|view| view.kept.events.len()).sum();
         while held.len() > 1 && logins > self.max_logins {
@@ -192,5 +216,70 @@ impl RunViews {
             .iter()
             .map(|view| view.id().to_owned())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detection::{DetectionChoices, summarise};
+
+    /// A run of the bundled sample's first logins, scored keeping 4 waypoints.
+    fn scored(id: &str) -> (KeptRun, ScoredWith) {
+        let sample = include_str!("../../public/sample/sample-logins.csv");
+        let head: Vec<&str> = sample.lines().take(200).collect();
+        let content = head.join("\n");
+        let ingested =
+            engine::read_slice(content.as_bytes(), &engine::IngestOptions::default()).unwrap();
+        let (config, feedback) = (engine::AnalysisConfig::default(), Feedback::default());
+        let geo = Arc::new(engine::enrich::NoGeolocation);
+        let start = engine::Learnt::fresh(&config, geo, &feedback).unwrap();
+        let keep = engine::Keep {
+            waypoints: 4,
+            ..engine::Keep::default()
+        };
+        let (analysis, kept) =
+            engine::analyze_after(&start, &ingested.events, &[], keep, |_| {}).unwrap();
+        let profile = engine::DataProfile::of(&ingested);
+        let choices = DetectionChoices::default();
+        let summary = summarise(
+            id.to_owned(),
+            "part.csv".to_owned(),
+            profile,
+            choices,
+            &analysis,
+            0,
+        );
+        let run = KeptRun {
+            summary,
+            settings: config,
+            events: analysis.events,
+            logins: ingested.events.into(),
+        };
+        let scored_with = ScoredWith {
+            feedback,
+            history: history_fingerprint(&[]),
+            waypoints: kept.waypoints.map(Arc::new),
+        };
+        (run, scored_with)
+    }
+
+    #[test]
+    fn only_the_run_scored_last_keeps_its_waypoints() {
+        let views = RunViews::default();
+        let (first, scored_with) = scored("first");
+        let first = views.insert_scored(first, Some(scored_with));
+        assert!(first.waypoints().is_some());
+        let (second, scored_with) = scored("second");
+        let second = views.insert_scored(second, Some(scored_with));
+        assert!(
+            first.waypoints().is_none(),
+            "let go when another run is scored"
+        );
+        assert!(second.waypoints().is_some());
+        // A run read back from the database has none, and takes none away.
+        let (third, _) = scored("third");
+        views.insert(third);
+        assert!(second.waypoints().is_some());
     }
 }
