@@ -289,6 +289,12 @@ impl KeptHistory {
         own: &[LoginEvent],
     ) -> Result<Earlier, RunError> {
         let mut stamps = store.run_stamps(source).await?;
+        // Runs of this source that are no longer kept go (the one analysed again stays).
+        let kept: HashSet<&str> = stamps.iter().map(|stamp| stamp.id.as_str()).collect();
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|id, run| run.source != *source || kept.contains(id.as_str()));
         stamps.retain(|stamp| stamp.id != except);
         stamps.sort_by(|a, b| a.id.cmp(&b.id));
         let runs = match self.gather(store, source, &stamps).await? {
@@ -330,11 +336,6 @@ impl KeptHistory {
         if known > self.max_held {
             return Ok(None);
         }
-        // Runs of this source that are no longer kept go.
-        self.held
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|id, run| run.source != *source || wanted.contains(id.as_str()));
         let use_number = self.uses.fetch_add(1, Ordering::Relaxed) + 1;
         let mut runs = Vec::with_capacity(stamps.len());
         let mut total = 0;
