@@ -31,11 +31,13 @@ use crate::views::{RunView, RunViews, ScoredWith, history_fingerprint};
 /// analyzer's tables that changed since the one before: about 10 MB for a 114,718-login run,
 /// held for the run scored last only ([`RunView::waypoints`]).
 const WAYPOINTS: usize = 16;
-/// Runs larger than this keep no points (a re-score learns from the start).
-const WAYPOINTS_UP_TO: usize = 150_000;
+/// Runs of these sizes keep points: a smaller one is scored again in a moment anyway (and each of
+/// its points would copy what was learnt before it: 15 MB after a million kept logins); a larger
+/// one learns from the start.
+const WAYPOINTS_FOR: std::ops::RangeInclusive<usize> = 2_000..=150_000;
 
 fn waypoints_for(logins: usize) -> usize {
-    if logins <= WAYPOINTS_UP_TO {
+    if WAYPOINTS_FOR.contains(&logins) {
         WAYPOINTS
     } else {
         0
