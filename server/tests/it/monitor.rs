@@ -2,15 +2,12 @@
 //! answered in request order, duplicates, time order, restarts and back-pressure.
 
 use std::io::Write;
-use std::sync::Mutex;
 
 use engine::enrich::NoGeolocation;
 use engine::{AnalysisConfig, IngestOptions};
 use serde_json::{Value, json};
 use service::monitor::Monitor;
-use service::ports::{MonitorStore, MonitoredLogin, Stored};
-use service::source::SourceName;
-use tokio::sync::Semaphore;
+use service::ports::MonitorStore;
 
 use crate::support::{MemoryMonitorStore, detection_on, fresh_store, state};
 use crate::web::{
@@ -338,40 +335,9 @@ async fn a_restarted_server_scores_the_next_login_as_one_that_never_stopped() {
     );
 }
 
-/// Keeps nothing until let through.
-struct Gated {
-    gate: Semaphore,
-    kept: Mutex<usize>,
-}
-
-impl MonitorStore for Gated {
-    fn keep_monitored<'a>(
-        &'a self,
-        _source: &'a SourceName,
-        logins: &'a [MonitoredLogin],
-    ) -> Stored<'a, ()> {
-        Box::pin(async move {
-            self.gate.acquire().await.unwrap().forget();
-            *self.kept.lock().unwrap() += logins.len();
-            Ok(())
-        })
-    }
-
-    fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
-    fn monitored<'a>(&'a self, _source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-}
-
 #[tokio::test]
 async fn a_full_queue_answers_503_busy_with_retry_after_and_loses_nothing_it_took() {
-    let store = Arc::new(Gated {
-        gate: Semaphore::new(0),
-        kept: Mutex::new(0),
-    });
+    let store = Arc::new(MemoryMonitorStore::gated());
     let router = monitoring(store.clone(), 1).await;
     let request = |minute: u32| {
         let time = format!("2026-03-02T09:{minute:02}:00Z");
@@ -393,10 +359,10 @@ async fn a_full_queue_answers_503_busy_with_retry_after_and_loses_nothing_it_too
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(retry_after.as_deref(), Some("1"));
 
-    store.gate.add_permits(2);
+    store.let_through(2);
     assert_eq!(first.await.unwrap().0, StatusCode::OK);
     assert_eq!(second.await.unwrap().0, StatusCode::OK);
-    assert_eq!(*store.kept.lock().unwrap(), 2);
+    assert_eq!(store.kept_logins(), 2);
 }
 
 /// Lets every other task on the (single-threaded) test runtime run until it waits.

@@ -76,9 +76,35 @@ pub fn state(
     }
 }
 
-/// Monitored logins in memory, for apps whose tests do not restart them.
+/// Monitored logins in memory, for apps whose tests do not restart them; when gated, each write
+/// waits for a permit ([`Self::let_through`]).
 #[derive(Default)]
-pub struct MemoryMonitorStore(Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>);
+pub struct MemoryMonitorStore {
+    kept: Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>,
+    gate: Option<tokio::sync::Semaphore>,
+}
+
+impl MemoryMonitorStore {
+    /// Keeps nothing until let through.
+    pub fn gated() -> Self {
+        Self {
+            gate: Some(tokio::sync::Semaphore::new(0)),
+            ..Self::default()
+        }
+    }
+
+    /// Lets `writes` more writes through the gate.
+    pub fn let_through(&self, writes: usize) {
+        if let Some(gate) = &self.gate {
+            gate.add_permits(writes);
+        }
+    }
+
+    /// Logins kept, across sources.
+    pub fn kept_logins(&self) -> usize {
+        self.kept.lock().unwrap().values().map(Vec::len).sum()
+    }
+}
 
 impl MonitorStore for MemoryMonitorStore {
     fn keep_monitored<'a>(
@@ -86,21 +112,28 @@ impl MonitorStore for MemoryMonitorStore {
         source: &'a SourceName,
         logins: &'a [MonitoredLogin],
     ) -> Stored<'a, ()> {
-        let mut kept = self.0.lock().unwrap();
-        kept.entry(source.clone())
-            .or_default()
-            .extend_from_slice(logins);
-        Box::pin(async { Ok(()) })
+        Box::pin(async move {
+            if let Some(gate) = &self.gate {
+                gate.acquire().await.unwrap().forget();
+            }
+            self.kept
+                .lock()
+                .unwrap()
+                .entry(source.clone())
+                .or_default()
+                .extend_from_slice(logins);
+            Ok(())
+        })
     }
 
     fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
-        let sources = self.0.lock().unwrap().keys().cloned().collect();
+        let sources = self.kept.lock().unwrap().keys().cloned().collect();
         Box::pin(async { Ok(sources) })
     }
 
     fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
         let logins = self
-            .0
+            .kept
             .lock()
             .unwrap()
             .get(source)
