@@ -383,7 +383,7 @@ impl DetectionService {
                 .zip(&analysis.events)
                 .filter(|(before, after)| before.risk_level != after.risk_level)
                 .count();
-            let changed = changed_rows(&previous.events, &analysis.events, &previous.settings);
+            let changed = changed_rows(&previous.events, &analysis, &previous.settings);
             let applied = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
             let suppressed = applied.suppressed_logins as usize;
             let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -666,19 +666,22 @@ fn unchanged_before(
     )
 }
 
-/// The logins (by index) whose score or account verdict differs between two scorings of a run.
+/// The logins (by index) whose score or account verdict differs between two scorings of a run;
+/// `after` was scored with `settings`, so its account verdicts are those of its logins.
 fn changed_rows(
     before: &[ScoredEvent],
-    after: &[ScoredEvent],
+    after: &engine::Analysis,
     settings: &AnalysisConfig,
 ) -> Vec<usize> {
-    let (accounts_before, accounts_after) = (
-        account_statuses(before, settings),
-        account_statuses(after, settings),
-    );
+    let accounts_before = account_statuses(before, settings);
+    let accounts_after: crate::detection::AccountStatuses = after
+        .accounts
+        .iter()
+        .map(|verdict| (verdict.user_id.clone(), verdict.status))
+        .collect();
     before
         .iter()
-        .zip(after)
+        .zip(&after.events)
         .enumerate()
         .filter(|(_, (old, new))| {
             old != new
