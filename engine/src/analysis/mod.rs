@@ -1541,8 +1541,6 @@ impl Waypoints {
 struct Waypoint<'g> {
     /// Logins (history and scored, in time order, from the very first learnt) learnt before it.
     slot: usize,
-    /// Of which scored.
-    scored_before: usize,
     analyzer: Analyzer<'g>,
 }
 
@@ -1679,7 +1677,6 @@ fn analyze_reusing<'g>(
             .iter()
             .rev()
             .find(|waypoint| (learnt_before..=learnt_before + reused).contains(&waypoint.slot))
-        && waypoint.scored_before <= waypoints.users.len()
         && waypoints.users.len() == events.len()
     {
         // The waypoint's learning, with what analysts teach now (verdicts changed only on
@@ -1707,9 +1704,8 @@ fn analyze_reusing<'g>(
     let every = first_scored
         .filter(|_| keep.waypoints > 0)
         .map(|first| (order.len() - first).div_ceil(keep.waypoints).max(1));
-    let mut scored_seen = scored_order.len();
     // Before learning the login at `position` (in time order).
-    let mut pass = |analyzer: &Analyzer<'g>, position: usize, scored_before: usize| {
+    let mut pass = |analyzer: &Analyzer<'g>, position: usize| {
         let slot = learnt_before + position;
         if let (Some(every), Some(first)) = (every, first_scored)
             && slot > 0
@@ -1718,7 +1714,6 @@ fn analyze_reusing<'g>(
         {
             along.push(Waypoint {
                 slot,
-                scored_before,
                 analyzer: analyzer.clone(),
             });
         }
@@ -1738,7 +1733,7 @@ fn analyze_reusing<'g>(
             .count(),
     };
     for (position, slot) in order.iter().enumerate().take(learnt_first).skip(start_slot) {
-        pass(&analyzer, position, scored_seen);
+        pass(&analyzer, position);
         analyzer
             .observe(login(slot))
             .expect("events are fed in time order after sorting");
@@ -1755,7 +1750,7 @@ fn analyze_reusing<'g>(
     let reused = reused.max(learnt_first);
     if let Some(reuse) = reuse {
         for (position, slot) in order.iter().enumerate().take(reused).skip(learnt_first) {
-            pass(&analyzer, position, scored_seen);
+            pass(&analyzer, position);
             let observed = analyzer
                 .observe(login(slot))
                 .expect("events are fed in time order after sorting");
@@ -1763,7 +1758,6 @@ fn analyze_reusing<'g>(
                 users_in_order.push(observed.user());
                 scored_order.push(index);
                 finished.push(reuse.previous[index].clone());
-                scored_seen += 1;
             }
         }
         progress(finished.len());
@@ -1776,11 +1770,10 @@ fn analyze_reusing<'g>(
                 .iter()
                 .enumerate()
                 .filter_map(|(offset, slot)| {
-                    pass(analyzer, first_position + offset, scored_seen);
+                    pass(analyzer, first_position + offset);
                     let observed = analyzer
                         .observe(login(slot))
                         .expect("events are fed in time order after sorting");
-                    scored_seen += usize::from(slot.is_ok());
                     slot.is_ok().then_some(observed)
                 })
                 .collect()
