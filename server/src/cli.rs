@@ -272,6 +272,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SKYTRACE_ANALYSIS_QUEUE_DEPTH",
           value_parser = clap::value_parser!(u64).range(0..=100_000))]
     pub analysis_queue_depth: Option<u64>,
+    /// Memory the server may hold, in megabytes (MiB; 1,430 is 1.5 GB): an analysis starts only
+    /// when it fits beside what is held (letting go of what can be rebuilt first, then waiting
+    /// for running ones), else it is answered 413 over_memory_budget.
+    #[arg(long, env = "SKYTRACE_MEMORY_BUDGET_MB", default_value_t = 1430,
+          value_parser = clap::value_parser!(u64).range(64..))]
+    pub memory_budget_mb: u64,
     /// Connections served at once; more wait until one closes.
     #[arg(long, env = "SKYTRACE_MAX_CONNECTIONS", default_value_t = 512,
           value_parser = clap::value_parser!(u64).range(1..))]

@@ -61,6 +61,18 @@ pub enum RunError {
         waiting: usize,
         retry_after_secs: u64,
     },
+    /// The analysis would need more memory than the server's budget leaves, with nothing else
+    /// running that would free some.
+    #[error(
+        "analysing this upload needs about {needs_mib} MiB and the server's memory budget of \
+         {budget_mib} MiB leaves {free_mib} MiB; split the file, or start the server with \
+         --memory-budget-mb (or SKYTRACE_MEMORY_BUDGET_MB) to raise the budget"
+    )]
+    OverMemoryBudget {
+        needs_mib: u64,
+        free_mib: u64,
+        budget_mib: u64,
+    },
     /// No such kept run, or one kept without what the request needs.
     #[error("{0}")]
     NotFound(String),
@@ -85,7 +97,7 @@ impl Categorised for RunError {
         match self {
             Self::BadChoices(_) | Self::BadFilter(_) => ErrorKind::Invalid,
             Self::Unreadable(_) => ErrorKind::Unreadable,
-            Self::TooLarge(_) => ErrorKind::TooLarge,
+            Self::TooLarge(_) | Self::OverMemoryBudget { .. } => ErrorKind::TooLarge,
             Self::Busy { .. } => ErrorKind::Busy,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Storage(_) | Self::Task => ErrorKind::Internal,
@@ -100,6 +112,7 @@ impl Categorised for RunError {
             Self::TooLarge(engine::LimitExceeded::ExpandedBytes { .. }) => "expanded_too_large",
             Self::TooLarge(engine::LimitExceeded::Rows { .. }) => "too_many_rows",
             Self::Busy { .. } => "busy",
+            Self::OverMemoryBudget { .. } => "over_memory_budget",
             Self::NotFound(_) => "not_found",
             Self::Storage(_) => "storage",
             Self::Task => "internal",

@@ -195,6 +195,14 @@ impl KeptHistory {
         }
     }
 
+    /// Lets go of what was learnt from kept logins; analyses learn it again when they need it.
+    pub fn let_go_of_learnt(&self) {
+        self.checkpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// What an analysis in `source` with these settings, geolocation choice and feedback may
     /// start from, given its `earlier` logins and the instant of its first login.
     pub fn start(

@@ -1,11 +1,17 @@
 //! The bounded queue analyses run through: at most `parallelism` at once, at most `depth` more
 //! waiting their turn; past that a new one is refused at once ([`RunError::Busy`]) with a time
 //! to try again, so a crowd of uploads neither hangs nor fills memory.
+//!
+//! With a [`MemoryBudget`], an analysis also starts only when what the process holds, what the
+//! analyses running may still take and what this one needs fit in the budget: else it lets go of
+//! what can be rebuilt, then waits for a running analysis to end, and is refused
+//! ([`RunError::OverMemoryBudget`]) when nothing running would free enough.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 use crate::error::RunError;
 
@@ -36,12 +42,52 @@ impl Default for QueueSettings {
     }
 }
 
+/// What the server's memory may reach (`--memory-budget-mb`), and how to read what it holds.
+#[derive(Clone)]
+pub struct MemoryBudget {
+    pub limit_bytes: u64,
+    /// The process's resident memory now, where the platform tells it.
+    pub resident_bytes: Arc<dyn Fn() -> Option<u64> + Send + Sync>,
+    /// Hands memory freed by the process back to the system.
+    pub give_back: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl MemoryBudget {
+    /// Whether the process holds more than the budget now.
+    pub fn exceeded(&self) -> bool {
+        (self.resident_bytes)().is_some_and(|resident| resident > self.limit_bytes)
+    }
+}
+
+/// Memory an analysis takes per byte of text it reads, at its peak: the text, the logins read
+/// from it, what is learnt and the scored logins. Measured on generated CSV logs of 100k and 1M
+/// logins (about 5.5 times the text).
+pub const ANALYSIS_BYTES_PER_TEXT_BYTE: u64 = 6;
+
+/// What analysing `content` may need at its peak: from the size of its text (a gzip file's
+/// stated unpacked size, at most `max_expanded_bytes`).
+pub fn analysis_needs_bytes(content: &[u8], max_expanded_bytes: u64) -> u64 {
+    let text_bytes = match content {
+        [0x1f, 0x8b, .., a, b, c, d] => u64::from(u32::from_le_bytes([*a, *b, *c, *d])),
+        _ => content.len() as u64,
+    };
+    text_bytes
+        .min(max_expanded_bytes)
+        .saturating_mul(ANALYSIS_BYTES_PER_TEXT_BYTE)
+}
+
 pub struct AnalysisQueue {
     settings: QueueSettings,
     slots: Semaphore,
     waiting: AtomicUsize,
     /// How long recent analyses took, smoothed, for `Retry-After`.
     recent_ms: AtomicU64,
+    budget: Option<MemoryBudget>,
+    /// Upload bodies being received or waiting, in KiB: a share of the budget.
+    receiving: Option<Arc<Semaphore>>,
+    /// What the analyses running were expected to need, until each ends.
+    reserved_bytes: AtomicU64,
+    turn_ended: Notify,
 }
 
 impl Default for AnalysisQueue {
@@ -55,10 +101,15 @@ pub struct Turn<'a> {
     queue: &'a AnalysisQueue,
     _slot: SemaphorePermit<'a>,
     started: Instant,
+    reserved_bytes: u64,
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
+        self.queue
+            .reserved_bytes
+            .fetch_sub(self.reserved_bytes, Ordering::Relaxed);
+        self.queue.turn_ended.notify_waiters();
         let took_ms = self.started.elapsed().as_millis() as u64;
         let _ = self
             .queue
@@ -67,6 +118,11 @@ impl Drop for Turn<'_> {
                 Some((recent * 3 + took_ms) / 4)
             });
     }
+}
+
+/// Room held for an upload body in memory, given back when dropped.
+pub struct Receiving {
+    _room: Option<OwnedSemaphorePermit>,
 }
 
 /// A waiting place, given back however the wait ends (its request may be abandoned).
@@ -88,15 +144,63 @@ impl AnalysisQueue {
             slots: Semaphore::new(settings.parallelism.max(1)),
             waiting: AtomicUsize::new(0),
             recent_ms: AtomicU64::new(1000),
+            budget: None,
+            receiving: None,
+            reserved_bytes: AtomicU64::new(0),
+            turn_ended: Notify::new(),
         }
+    }
+
+    /// The same queue, keeping analyses within `budget`, and upload bodies held in memory
+    /// within a quarter of it.
+    pub fn within(self, budget: MemoryBudget) -> Self {
+        let receiving_kib = (budget.limit_bytes / RECEIVING_SHARE / 1024)
+            .clamp(1, Semaphore::MAX_PERMITS as u64) as usize;
+        Self {
+            receiving: Some(Arc::new(Semaphore::new(receiving_kib))),
+            budget: Some(budget),
+            ..self
+        }
+    }
+
+    /// Room for an upload body of `body_bytes` (its `Content-Length`, else the upload limit),
+    /// held until the returned guard is dropped; refused at once ([`RunError::Busy`]) when the
+    /// bodies being received and waiting already hold their share of the budget. A body larger
+    /// than the whole share waits for all of it.
+    pub fn receive(&self, body_bytes: u64) -> Result<Receiving, RunError> {
+        let Some(receiving) = &self.receiving else {
+            return Ok(Receiving { _room: None });
+        };
+        let share_kib = self.budget.as_ref().map_or(1, |budget| {
+            (budget.limit_bytes / RECEIVING_SHARE / 1024).clamp(1, Semaphore::MAX_PERMITS as u64)
+        });
+        let kib = body_bytes
+            .div_ceil(1024)
+            .clamp(1, share_kib)
+            .min(u64::from(u32::MAX)) as u32;
+        Arc::clone(receiving)
+            .try_acquire_many_owned(kib)
+            .map(|permit| Receiving {
+                _room: Some(permit),
+            })
+            .map_err(|_| self.busy())
+    }
+
+    pub fn budget(&self) -> Option<&MemoryBudget> {
+        self.budget.as_ref()
     }
 
     pub fn settings(&self) -> QueueSettings {
         self.settings
     }
 
-    /// Waits for a slot, or refuses at once when every waiting place is taken.
-    pub async fn turn(&self) -> Result<Turn<'_>, RunError> {
+    /// Waits for a slot, or refuses at once when every waiting place is taken; then, within a
+    /// budget, waits until `needs_bytes` fit (calling `let_go` once first if they do not).
+    pub async fn turn(
+        &self,
+        needs_bytes: u64,
+        let_go: impl FnOnce(),
+    ) -> Result<Turn<'_>, RunError> {
         let slot = match self.slots.try_acquire() {
             Ok(slot) => slot,
             Err(_) => {
@@ -113,11 +217,48 @@ impl AnalysisQueue {
                 self.slots.acquire().await.map_err(|_| RunError::Task)?
             }
         };
+        let reserved_bytes = self.fit(needs_bytes, let_go).await?;
         Ok(Turn {
             queue: self,
             _slot: slot,
             started: Instant::now(),
+            reserved_bytes,
         })
+    }
+
+    /// Reserves `needs_bytes` once they fit in the budget; what is reserved.
+    async fn fit(&self, needs_bytes: u64, let_go: impl FnOnce()) -> Result<u64, RunError> {
+        let Some(budget) = &self.budget else {
+            return Ok(0);
+        };
+        let mut let_go = Some(let_go);
+        loop {
+            let ended = self.turn_ended.notified();
+            let reserved = self.reserved_bytes.load(Ordering::Relaxed);
+            let resident = (budget.resident_bytes)().unwrap_or(0);
+            let free = budget.limit_bytes.saturating_sub(resident);
+            if reserved.saturating_add(needs_bytes) <= free {
+                self.reserved_bytes
+                    .fetch_add(needs_bytes, Ordering::Relaxed);
+                return Ok(needs_bytes);
+            }
+            if let Some(let_go) = let_go.take() {
+                let_go();
+                (budget.give_back)();
+                continue;
+            }
+            let running = self.settings.parallelism - self.slots.available_permits();
+            // This analysis holds one slot; with no other running, nothing will free memory.
+            if running <= 1 {
+                return Err(RunError::OverMemoryBudget {
+                    needs_mib: needs_bytes.div_ceil(MIB),
+                    free_mib: free / MIB,
+                    budget_mib: budget.limit_bytes / MIB,
+                });
+            }
+            // A running analysis frees its part when it ends; memory may also shrink meanwhile.
+            let _ = tokio::time::timeout(Duration::from_secs(1), ended).await;
+        }
     }
 
     fn busy(&self) -> RunError {
@@ -134,6 +275,11 @@ impl AnalysisQueue {
     }
 }
 
+const MIB: u64 = 1024 * 1024;
+
+/// Upload bodies in memory may hold this fraction (1/4) of the memory budget.
+const RECEIVING_SHARE: u64 = 4;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,20 +291,117 @@ mod tests {
             parallelism: 1,
             depth: 1,
         });
-        let first = queue.turn().await.unwrap();
-        let mut second = Box::pin(queue.turn());
+        let first = queue.turn(0, || {}).await.unwrap();
+        let mut second = Box::pin(queue.turn(0, || {}));
         // The second waits: polled once, it holds the one waiting place.
         assert!(futures_poll_once(second.as_mut()).await.is_none());
-        let refused = queue.turn().await.err().unwrap();
+        let refused = queue.turn(0, || {}).await.err().unwrap();
         assert_eq!(refused.code(), "busy");
         assert!(refused.retry_after_secs().is_some_and(|secs| secs >= 1));
         drop(first);
         let second = second.await.unwrap();
         // The waiting place is free again: one more may wait.
-        let mut third = Box::pin(queue.turn());
+        let mut third = Box::pin(queue.turn(0, || {}));
         assert!(futures_poll_once(third.as_mut()).await.is_none());
         drop(second);
         assert!(third.await.is_ok());
+    }
+
+    /// A budget of 100 bytes over a process holding `resident` bytes, counting its let-goes.
+    fn budget(resident: &Arc<AtomicU64>, given_back: &Arc<AtomicUsize>) -> MemoryBudget {
+        let resident = Arc::clone(resident);
+        let given_back = Arc::clone(given_back);
+        MemoryBudget {
+            limit_bytes: 100,
+            resident_bytes: Arc::new(move || Some(resident.load(Ordering::Relaxed))),
+            give_back: Arc::new(move || {
+                given_back.fetch_add(1, Ordering::Relaxed);
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn within_a_budget_an_analysis_waits_for_memory_and_is_refused_when_none_will_free() {
+        let resident = Arc::new(AtomicU64::new(40));
+        let given_back = Arc::new(AtomicUsize::new(0));
+        let queue = AnalysisQueue::new(QueueSettings {
+            parallelism: 2,
+            depth: 4,
+        })
+        .within(budget(&resident, &given_back));
+        // 40 held + 50 needed fit in 100 at once, without letting anything go.
+        let first = queue
+            .turn(50, || panic!("nothing to let go"))
+            .await
+            .unwrap();
+        assert_eq!(given_back.load(Ordering::Relaxed), 0);
+        // 40 held + 50 reserved + 20 do not: it lets go once, then waits for the first to end.
+        let let_go = AtomicUsize::new(0);
+        let mut second = Box::pin(queue.turn(20, || {
+            let_go.fetch_add(1, Ordering::Relaxed);
+        }));
+        assert!(futures_poll_once(second.as_mut()).await.is_none());
+        assert_eq!(let_go.load(Ordering::Relaxed), 1);
+        assert_eq!(given_back.load(Ordering::Relaxed), 1);
+        drop(first);
+        let second = second.await.unwrap();
+        drop(second);
+        assert_eq!(let_go.load(Ordering::Relaxed), 1);
+        // Alone and still too big after letting go: refused, naming what it needs.
+        resident.store(90, Ordering::Relaxed);
+        let refused = queue
+            .turn(20, || resident.store(85, Ordering::Relaxed))
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(refused.code(), "over_memory_budget");
+        assert_eq!(refused.kind(), crate::error::ErrorKind::TooLarge);
+        // Letting go may be what makes it fit.
+        assert!(
+            queue
+                .turn(20, || resident.store(30, Ordering::Relaxed))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn upload_bodies_held_in_memory_stay_within_a_quarter_of_the_budget() {
+        let queue = AnalysisQueue::new(QueueSettings::with_parallelism(1)).within(MemoryBudget {
+            limit_bytes: 400 * 1024,
+            resident_bytes: Arc::new(|| Some(0)),
+            give_back: Arc::new(|| {}),
+        });
+        // A quarter of 400 KiB: 100 KiB of bodies at once.
+        let first = queue.receive(60 * 1024).unwrap();
+        let refused = queue.receive(50 * 1024).err().unwrap();
+        assert_eq!(refused.code(), "busy");
+        let second = queue.receive(40 * 1024).unwrap();
+        drop(first);
+        // Larger than the whole share: it needs all of it.
+        assert!(queue.receive(10 * 1024 * 1024).is_err());
+        drop(second);
+        assert!(queue.receive(10 * 1024 * 1024).is_ok());
+    }
+
+    #[test]
+    fn what_an_analysis_needs_follows_the_text_it_unpacks_to() {
+        let plain = vec![b'a'; 1000];
+        assert_eq!(
+            analysis_needs_bytes(&plain, u64::MAX),
+            1000 * ANALYSIS_BYTES_PER_TEXT_BYTE
+        );
+        // A gzip file states its unpacked size (modulo 4 GiB) in its last four bytes.
+        let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0];
+        gzip.extend_from_slice(&5_000_000u32.to_le_bytes());
+        assert_eq!(
+            analysis_needs_bytes(&gzip, u64::MAX),
+            5_000_000 * ANALYSIS_BYTES_PER_TEXT_BYTE
+        );
+        assert_eq!(
+            analysis_needs_bytes(&gzip, 1000),
+            1000 * ANALYSIS_BYTES_PER_TEXT_BYTE
+        );
     }
 
     /// Polls `future` once: its output if it is ready at once.

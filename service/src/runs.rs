@@ -116,7 +116,12 @@ impl DetectionService {
         } = upload;
         let config = choices.apply(&self.config).map_err(RunError::BadChoices)?;
         let id = run_id(&content, &choices, &source);
-        let _turn = self.queue.turn().await?;
+        let needs_bytes =
+            crate::jobs::analysis_needs_bytes(&content, self.read_limits.max_expanded_bytes);
+        let turn = self
+            .queue
+            .turn(needs_bytes, || self.let_go_of_what_can_be_rebuilt())
+            .await?;
         options.limits = self.read_limits;
         let started = std::time::Instant::now();
         let ingested = blocking(move || engine::read_slice(&content, &options)).await??;
@@ -177,6 +182,8 @@ impl DetectionService {
             Arc::clone(&run.logins),
         );
         self.views.insert_scored(run.into_kept(), Some(scored_with));
+        drop(turn);
+        self.keep_within_budget();
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: name,
@@ -187,6 +194,23 @@ impl DetectionService {
             tokio::task::spawn_blocking(alerts.send);
         }
         Ok(summary)
+    }
+
+    /// Lets go of what is held only to be quicker and can be made again (runs shown before the
+    /// latest, built reports, waypoints, what was learnt from kept logins), to stay within the
+    /// memory budget.
+    pub fn let_go_of_what_can_be_rebuilt(&self) {
+        self.views.let_go_but_latest();
+        self.history.let_go_of_learnt();
+        tracing::info!("let go of held runs and learnt states to stay within the memory budget");
+    }
+
+    /// Lets go of what can be rebuilt when the process holds more than its memory budget.
+    fn keep_within_budget(&self) {
+        if let Some(budget) = self.queue.budget().filter(|budget| budget.exceeded()) {
+            self.let_go_of_what_can_be_rebuilt();
+            (budget.give_back)();
+        }
     }
 
     /// The latest kept runs (of one source, or of all), newest first.
@@ -427,6 +451,7 @@ impl DetectionService {
             return Err(not_kept(id));
         }
         self.views.insert_scored(run.into_kept(), Some(scored_with));
+        self.keep_within_budget();
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: summary.file_name.clone(),

@@ -200,6 +200,23 @@ impl RunViews {
         view
     }
 
+    /// Holds only the run used last, without its built reports and waypoints.
+    pub fn let_go_but_latest(&self) {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let keep_from = held.len().saturating_sub(1);
+        held.drain(..keep_from);
+        for view in held.iter() {
+            view.reports
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+            *view
+                .waypoints
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
+        }
+    }
+
     /// Forgets the run `id` (it was deleted or replaced).
     pub fn forget(&self, id: &str) {
         self.held

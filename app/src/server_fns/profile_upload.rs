@@ -13,7 +13,7 @@ pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFn
     use super::upload::{blocking, fail, read_upload, refused};
     use axum::http::StatusCode;
 
-    let upload = read_upload(data).await?;
+    let (upload, _receiving) = read_upload(data).await?;
     let options = upload.ingest_options().map_err(refused)?;
     blocking(move || engine::profile_bytes(&upload.content, &options))
         .await?

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::MultipartData;
 use leptos_axum::ResponseOptions;
 use service::error::{Categorised, ErrorKind};
+use service::jobs::Receiving;
 use service::upload::{Upload, UploadError};
 
 use crate::settings::ServerSettings;
@@ -41,17 +42,34 @@ pub fn refused(error: impl Categorised) -> ServerFnError {
     fail(status_for(error.kind()), error.to_string())
 }
 
-/// The upload, within the server's limit.
-pub async fn read_upload(data: MultipartData) -> Result<Upload, ServerFnError> {
+/// The upload, within the server's limit, with the room its body holds in the server's memory
+/// budget (kept until the guard is dropped).
+pub async fn read_upload(data: MultipartData) -> Result<(Upload, Receiving), ServerFnError> {
     let limit = use_context::<ServerSettings>()
         .unwrap_or_default()
         .max_upload_bytes;
+    let body_bytes = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::CONTENT_LENGTH)?
+                .to_str()
+                .ok()?
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(limit, |length| length.min(limit));
+    let receiving = expect_context::<std::sync::Arc<service::DetectionService>>()
+        .queue
+        .receive(body_bytes)
+        .map_err(refused)?;
     let multipart = data
         .into_inner()
         .ok_or_else(|| refused(UploadError::NotMultipart))?;
-    service::upload::read_upload(multipart, limit)
+    let upload = service::upload::read_upload(multipart, limit)
         .await
-        .map_err(refused)
+        .map_err(refused)?;
+    Ok((upload, receiving))
 }
 
 /// Runs blocking work (parsing, scoring) off the async threads.

@@ -22,6 +22,7 @@ use crate::web::limits::Limits;
 use crate::web::{AppState, PageFiles};
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    crate::memory::limit_allocator_arenas();
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create data directory {}", args.data_dir.display()))?;
     let leptos = site_options(&args)?;
@@ -121,7 +122,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 views: Default::default(),
                 history: Default::default(),
                 read_limits,
-                queue: AnalysisQueue::new(queue),
+                queue: AnalysisQueue::new(queue)
+                    .within(crate::memory::budget(args.memory_budget_mb)),
             });
             // The latest analysis in memory before anyone asks: the dashboard shows it first.
             tokio::spawn({
@@ -143,13 +145,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(
                 "Sky Trace listening on http://{addr} (data in {}, uploads up to {} unpacking to {} \
-                 and {} records; {} analyses at once, {} waiting)",
+                 and {} records; {} analyses at once, {} waiting; memory budget {})",
                 args.data_dir.display(),
                 service::text::bytes(settings.max_upload_bytes),
                 service::text::bytes(read_limits.max_expanded_bytes),
                 service::text::count(read_limits.max_rows),
                 queue.parallelism,
                 queue.depth,
+                service::text::bytes(args.memory_budget_mb.saturating_mul(1024 * 1024)),
             );
             crate::web::connections::serve(listener, router, limits, async move {
                 shutdown_signal().await;

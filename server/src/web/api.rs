@@ -124,6 +124,14 @@ async fn list_sources(
     Ok(Json(service.sources().await?))
 }
 
+/// What a request body will hold: its `Content-Length`, else as much as the upload limit allows.
+fn body_bytes(headers: &HeaderMap, max_upload_bytes: u64) -> u64 {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .map_or(max_upload_bytes, |length| length.min(max_upload_bytes))
+}
+
 /// `multipart/form-data`: `file` (the log), and optionally `source` (default `default`), `format`,
 /// `map` and `choices` (JSON: detectors, weights, threshold, geolocation) before it.
 async fn create_analysis(
@@ -137,6 +145,9 @@ async fn create_analysis(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let boundary = service::upload::boundary(content_type)?;
+    let _receiving = service
+        .queue
+        .receive(body_bytes(&headers, settings.max_upload_bytes))?;
     let multipart = multer::Multipart::new(body.into_data_stream(), boundary);
     let upload = service::upload::read_upload(multipart, settings.max_upload_bytes).await?;
     if let Some(other) = upload

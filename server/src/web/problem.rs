@@ -243,6 +243,13 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
         "The uploaded log holds more records than the limit (--max-rows); reading stopped there.",
     ),
     kind(
+        "over_memory_budget",
+        "Upload needs more memory than the budget",
+        413,
+        "Analysing the upload would take more memory than the server's budget leaves \
+         (--memory-budget-mb), with no running analysis to free some.",
+    ),
+    kind(
         "unsupported_media_type",
         "Unsupported media type",
         415,

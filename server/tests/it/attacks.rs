@@ -679,7 +679,7 @@ async fn attack_more_uploads_than_the_queue_holds() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
     )
     .unwrap();
-    let busy = detection.queue.turn().await.unwrap();
+    let busy = detection.queue.turn(0, || {}).await.unwrap();
     let started = Instant::now();
     let response = router
         .clone()
@@ -711,6 +711,48 @@ async fn attack_more_uploads_than_the_queue_holds() {
     let text = String::from_utf8_lossy(&text);
     assert!(text.contains("busy"), "{text}");
     drop(busy);
+    let (status, _, created) = upload_answer(&router, &sample).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}
+
+/// Uploads bigger than the memory budget leaves: with a server already holding most of its
+/// budget, an upload that would not fit is refused 413 `over_memory_budget` naming the flag,
+/// after the server let go of what it could rebuild; a small one still runs.
+#[tokio::test]
+async fn attack_an_upload_bigger_than_the_memory_budget() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    const MIB: u64 = 1024 * 1024;
+    let resident = Arc::new(AtomicU64::new(1000 * MIB));
+    let mut detection =
+        crate::support::detection_on(Arc::new(crate::support::fresh_store().await), None);
+    detection.queue = std::mem::take(&mut detection.queue).within(service::jobs::MemoryBudget {
+        limit_bytes: 1001 * MIB,
+        resident_bytes: Arc::new({
+            let resident = Arc::clone(&resident);
+            move || Some(resident.load(Ordering::Relaxed))
+        }),
+        give_back: Arc::new(|| {}),
+    });
+    let state = crate::support::state(
+        detection,
+        ServerSettings::default(),
+        AuthMode::Local,
+        PageFiles::default(),
+    );
+    let router = app(state);
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
+    )
+    .unwrap();
+    assert!(sample.len() as u64 * service::jobs::ANALYSIS_BYTES_PER_TEXT_BYTE > MIB);
+    let (status, _, problem) = upload_answer(&router, &sample).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    assert_eq!(problem["code"], "over_memory_budget", "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("--memory-budget-mb"), "{detail}");
+    println!("upload past the memory budget: 413 over_memory_budget: {detail}");
+    // With room in the budget, the same upload is analysed.
+    resident.store(100 * MIB, Ordering::Relaxed);
     let (status, _, created) = upload_answer(&router, &sample).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
 }
