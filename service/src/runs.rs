@@ -16,7 +16,7 @@ use crate::detection::{
     account_statuses, summarise,
 };
 use crate::error::RunError;
-use crate::history::{Earlier, KeptHistory};
+use crate::history::{Earlier, KeptHistory, Start};
 use crate::jobs::AnalysisQueue;
 use crate::kept::{KeptRun, SavedRun, UserLogins};
 use crate::notify::Notifier;
@@ -59,6 +59,10 @@ pub struct Upload {
     pub options: IngestOptions,
     pub file_name: String,
 }
+
+/// Memory learning one earlier login takes while an analysis runs, when it cannot start from
+/// what was learnt before: a million kept logins took about 260 MiB (measured, release build).
+pub const LEARN_BYTES_PER_LOGIN: u64 = 300;
 
 /// Taken while a kept run is scored again.
 static RESCORING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -118,7 +122,7 @@ impl DetectionService {
         let id = run_id(&content, &choices, &source);
         let needs_bytes =
             crate::jobs::analysis_needs_bytes(&content, self.read_limits.max_expanded_bytes);
-        let turn = self
+        let mut turn = self
             .queue
             .turn(needs_bytes, || self.let_go_of_what_can_be_rebuilt())
             .await?;
@@ -128,6 +132,21 @@ impl DetectionService {
         let (earlier, feedback) = self
             .history_and_feedback(&ingested.events, &id, &source)
             .await?;
+        let start = ingested
+            .events
+            .iter()
+            .map(|event| event.timestamp_ms)
+            .min()
+            .and_then(|first_ms| {
+                let geolocation = choices.geolocation;
+                let history = &self.history;
+                history.start(&source, &config, geolocation, &feedback, &earlier, first_ms)
+            });
+        let learns = earlier.len() - start.as_ref().map_or(0, |start| start.covers);
+        turn.need_more(learns as u64 * LEARN_BYTES_PER_LOGIN, || {
+            self.let_go_of_what_can_be_rebuilt()
+        })
+        .await?;
         let service = Arc::clone(self);
         let name = file_name.clone();
         let (run, alerts, scored_with) = blocking(move || {
@@ -142,13 +161,14 @@ impl DetectionService {
                 config: &config,
                 feedback: &feedback,
             };
-            let (analysis, waypoints) = service.score(&events, &earlier, &scoring, |done| {
-                service.activity.send(Activity::Scoring {
-                    file_name: file_name.clone(),
-                    done: done as u64,
-                    total,
-                });
-            })?;
+            let (analysis, waypoints) =
+                service.score(&events, &earlier, start, &scoring, |done| {
+                    service.activity.send(Activity::Scoring {
+                        file_name: file_name.clone(),
+                        done: done as u64,
+                        total,
+                    });
+                })?;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let mut summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
             summary.source = source;
@@ -534,6 +554,7 @@ impl DetectionService {
         &self,
         events: &[LoginEvent],
         earlier: &Earlier,
+        start: Option<Start>,
         scoring: &Scoring<'_>,
         progress: impl FnMut(usize),
     ) -> Result<(engine::Analysis, Option<Arc<engine::Waypoints>>), RunError> {
@@ -544,16 +565,6 @@ impl DetectionService {
             feedback,
         } = *scoring;
         let first_ms = events.iter().map(|event| event.timestamp_ms).min();
-        let start = first_ms.and_then(|first_ms| {
-            self.history.start(
-                source,
-                config,
-                choices.geolocation,
-                feedback,
-                earlier,
-                first_ms,
-            )
-        });
         let keep_before_ms = first_ms
             .and_then(|first_ms| self.history.keep_before(earlier, start.as_ref(), first_ms));
         let fresh;

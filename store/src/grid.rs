@@ -346,6 +346,7 @@ impl Store {
     /// account verdict changed are written again (a verdict or two change a few logins, not
     /// the run). Its dataset, rejections and logins stay.
     pub(super) async fn rescore_run(&self, run: &SavedRun, changed: &[usize]) -> Result<bool> {
+        let _one_at_a_time = self.run_writes.lock().await;
         let id = run.summary.id.clone();
         let mut transaction = self.pool.begin().await?;
         let Some(analysis) = sqlx::query("SELECT triage_columns FROM analyses WHERE id = $1")

@@ -107,6 +107,9 @@ pub(crate) enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Writes of whole runs, one at a time: SQLite has one writer, and a run of a million
+    /// logins takes a minute or two to write; waiting here holds no connection of the pool.
+    run_writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -133,9 +136,11 @@ impl Store {
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        // A writer waits for another as long as a request may take (300 s by
+                        // default), not five seconds: writing a large run takes minutes.
                         sqlx::raw_sql(
                             "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                             PRAGMA busy_timeout = 300000; PRAGMA synchronous = NORMAL;",
                         )
                         .execute(&mut *connection)
                         .await?;
@@ -146,7 +151,11 @@ impl Store {
             .connect(url)
             .await
             .map_err(OpenError::Connect)?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            run_writes: Arc::default(),
+        };
         store.migrate().await.map_err(OpenError::Migrate)?;
         Ok(store)
     }
@@ -165,6 +174,7 @@ impl Store {
     }
 
     async fn save_run(&self, run: &SavedRun) -> Result<()> {
+        let _one_at_a_time = self.run_writes.lock().await;
         let id = run.summary.id.clone();
         let mut transaction = self.pool.begin().await?;
         // The same file with the same choices is the same run: replace it.

@@ -220,6 +220,35 @@ async fn the_same_run_again_replaces_it_and_reopening_keeps_everything() {
     assert_eq!(rejected, 1);
 }
 
+/// A regression: a run saved while another writer held the SQLite database for more than five
+/// seconds (another run of 200,000 logins being written) failed with "database is locked" and
+/// its upload was answered 500. It waits for the other writer now.
+#[tokio::test]
+async fn a_run_saved_while_another_writer_holds_the_database_waits_for_it() {
+    let dir = std::env::temp_dir().join(format!("skytrace-store-writers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join("skytrace.db"));
+    let url = Store::sqlite_url(&dir);
+    let store = Store::open(&url).await.unwrap();
+    let other_writer = Store::open(&url).await.unwrap();
+    let mut holding = other_writer.pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO datasets (id, source_name, profile, created_ms) \
+         VALUES ('held', 'held.csv', '{}', 0)",
+    )
+    .execute(&mut *holding)
+    .await
+    .unwrap();
+    let release = async move {
+        tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+        holding.rollback().await.unwrap();
+    };
+    let run = sample_run(&sample_csv(), "a.csv");
+    let (saved, ()) = tokio::join!(store.save(&run), release);
+    saved.unwrap();
+    assert!(store.summary(&run.summary.id).await.unwrap().is_some());
+}
+
 #[tokio::test]
 async fn rejected_records_are_kept_with_the_dataset() {
     let store = fresh_sqlite().await;
