@@ -84,8 +84,8 @@ pub struct AnalysisQueue {
     /// How long recent analyses took, smoothed, for `Retry-After`.
     recent_ms: AtomicU64,
     budget: Option<MemoryBudget>,
-    /// Upload bodies being received or waiting, in KiB: a share of the budget.
-    receiving: Option<Arc<Semaphore>>,
+    /// Upload bodies being received or waiting, in KiB, and the share of the budget they have.
+    receiving: Option<(Arc<Semaphore>, u64)>,
     /// What the analyses running were expected to need, until each ends.
     reserved_bytes: AtomicU64,
     /// Turns waiting for memory: they hold a slot but free nothing by running.
@@ -180,10 +180,10 @@ impl AnalysisQueue {
     /// The same queue, keeping analyses within `budget`, and upload bodies held in memory
     /// within a quarter of it.
     pub fn within(self, budget: MemoryBudget) -> Self {
-        let receiving_kib = (budget.limit_bytes / RECEIVING_SHARE / 1024)
-            .clamp(1, Semaphore::MAX_PERMITS as u64) as usize;
+        let share_kib = (budget.limit_bytes / RECEIVING_SHARE / 1024)
+            .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize) as u64);
         Self {
-            receiving: Some(Arc::new(Semaphore::new(receiving_kib))),
+            receiving: Some((Arc::new(Semaphore::new(share_kib as usize)), share_kib)),
             budget: Some(budget),
             ..self
         }
@@ -192,18 +192,12 @@ impl AnalysisQueue {
     /// Room for an upload body of `body_bytes` (its `Content-Length`, else the upload limit),
     /// held until the returned guard is dropped; refused at once ([`RunError::Busy`]) when the
     /// bodies being received and waiting already hold their share of the budget. A body larger
-    /// than the whole share waits for all of it.
+    /// than the whole share needs all of it free.
     pub fn receive(&self, body_bytes: u64) -> Result<Receiving, RunError> {
-        let Some(receiving) = &self.receiving else {
+        let Some((receiving, share_kib)) = &self.receiving else {
             return Ok(Receiving { _room: None });
         };
-        let share_kib = self.budget.as_ref().map_or(1, |budget| {
-            (budget.limit_bytes / RECEIVING_SHARE / 1024).clamp(1, Semaphore::MAX_PERMITS as u64)
-        });
-        let kib = body_bytes
-            .div_ceil(1024)
-            .clamp(1, share_kib)
-            .min(u64::from(u32::MAX)) as u32;
+        let kib = body_bytes.div_ceil(1024).clamp(1, *share_kib) as u32;
         Arc::clone(receiving)
             .try_acquire_many_owned(kib)
             .map(|permit| Receiving {

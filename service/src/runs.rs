@@ -132,16 +132,13 @@ impl DetectionService {
         let (earlier, feedback) = self
             .history_and_feedback(&ingested.events, &id, &source)
             .await?;
-        let start = ingested
-            .events
-            .iter()
-            .map(|event| event.timestamp_ms)
-            .min()
-            .and_then(|first_ms| {
-                let geolocation = choices.geolocation;
-                let history = &self.history;
-                history.start(&source, &config, geolocation, &feedback, &earlier, first_ms)
-            });
+        // What it starts from decides what it learns again, and so the memory it needs.
+        let first_ms = ingested.events.iter().map(|event| event.timestamp_ms).min();
+        let start = first_ms.and_then(|first_ms| {
+            let geolocation = choices.geolocation;
+            self.history
+                .start(&source, &config, geolocation, &feedback, &earlier, first_ms)
+        });
         let learns = earlier.len() - start.as_ref().map_or(0, |start| start.covers);
         turn.need_more(learns as u64 * LEARN_BYTES_PER_LOGIN, || {
             self.let_go_of_what_can_be_rebuilt()
