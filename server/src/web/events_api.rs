@@ -3,16 +3,18 @@
 //! the answer, which accounts for every record in request order ([`service::monitor`]).
 
 use std::io::Read;
+use std::sync::Arc;
 
 use app::ServerSettings;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
+use service::DetectionService;
 use service::monitor::{BodyShape, Monitor, MonitorError, split_records};
 use service::source::SourceName;
 
@@ -37,11 +39,31 @@ struct EventsQuery {
 
 async fn receive(
     State(monitor): State<Monitor>,
+    State(detection): State<Arc<DetectionService>>,
     State(settings): State<ServerSettings>,
     Query(query): Query<EventsQuery>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
+    let headers = request.headers().clone();
+    // The body as sent and, gzipped, what it may unpack to: room in the memory budget first.
+    let limit = settings.max_upload_bytes;
+    let sent = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .map_or(limit, |length| length.min(limit));
+    let unpacked = if headers.contains_key(header::CONTENT_ENCODING) {
+        limit
+    } else {
+        sent
+    };
+    let _room = match detection.queue.receive(sent.saturating_add(unpacked)) {
+        Ok(room) => room,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     match accept(&monitor, &settings, query, &headers, &body).await {
         Ok(answer) => answer,
         Err(error) => error.into_response(),
