@@ -331,28 +331,31 @@ mod tests {
         assert!(third.await.is_ok());
     }
 
-    /// A budget of 100 bytes over a process holding `resident` bytes, counting its let-goes.
-    fn budget(resident: &Arc<AtomicU64>, given_back: &Arc<AtomicUsize>) -> MemoryBudget {
-        let resident = Arc::clone(resident);
-        let given_back = Arc::clone(given_back);
-        MemoryBudget {
+    /// Two analyses at once within a budget of 100 bytes, over a process holding `resident_bytes`
+    /// (changed through the first handle); the second counts the times memory was given back.
+    fn budgeted(resident_bytes: u64) -> (AnalysisQueue, Arc<AtomicU64>, Arc<AtomicUsize>) {
+        let resident = Arc::new(AtomicU64::new(resident_bytes));
+        let given_back = Arc::new(AtomicUsize::new(0));
+        let budget = MemoryBudget {
             limit_bytes: 100,
-            resident_bytes: Arc::new(move || Some(resident.load(Ordering::Relaxed))),
-            give_back: Arc::new(move || {
-                given_back.fetch_add(1, Ordering::Relaxed);
+            resident_bytes: Arc::new({
+                let resident = Arc::clone(&resident);
+                move || Some(resident.load(Ordering::Relaxed))
             }),
-        }
+            give_back: Arc::new({
+                let given_back = Arc::clone(&given_back);
+                move || {
+                    given_back.fetch_add(1, Ordering::Relaxed);
+                }
+            }),
+        };
+        let queue = AnalysisQueue::new(QueueSettings::with_parallelism(2)).within(budget);
+        (queue, resident, given_back)
     }
 
     #[tokio::test]
     async fn within_a_budget_an_analysis_waits_for_memory_and_is_refused_when_none_will_free() {
-        let resident = Arc::new(AtomicU64::new(40));
-        let given_back = Arc::new(AtomicUsize::new(0));
-        let queue = AnalysisQueue::new(QueueSettings {
-            parallelism: 2,
-            depth: 4,
-        })
-        .within(budget(&resident, &given_back));
+        let (queue, resident, given_back) = budgeted(40);
         // 40 held + 50 needed fit in 100 at once, without letting anything go.
         let first = queue
             .turn(50, || panic!("nothing to let go"))
@@ -391,10 +394,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_analysis_reserves_more_once_it_knows_what_it_will_learn() {
-        let resident = Arc::new(AtomicU64::new(40));
-        let given_back = Arc::new(AtomicUsize::new(0));
-        let queue = AnalysisQueue::new(QueueSettings::with_parallelism(2))
-            .within(budget(&resident, &given_back));
+        let (queue, _, _) = budgeted(40);
         let mut turn = queue.turn(10, || {}).await.unwrap();
         // 40 held; its own 10 and 40 more fit in 100.
         turn.need_more(40, || panic!("it fits")).await.unwrap();
@@ -410,10 +410,7 @@ mod tests {
     /// requests timed out; with nothing running that would free memory, both are refused.
     #[tokio::test]
     async fn analyses_waiting_for_memory_do_not_wait_for_each_other() {
-        let resident = Arc::new(AtomicU64::new(40));
-        let given_back = Arc::new(AtomicUsize::new(0));
-        let queue = AnalysisQueue::new(QueueSettings::with_parallelism(2))
-            .within(budget(&resident, &given_back));
+        let (queue, _, _) = budgeted(40);
         let first = queue.turn(10, || {}).await.unwrap();
         let second = queue.turn(10, || {}).await.unwrap();
         // A refused analysis ends its turn, as its request does.

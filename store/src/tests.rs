@@ -11,6 +11,11 @@ use super::*;
 
 /// A store on a new SQLite file under the test's scratch directory.
 pub async fn fresh_sqlite() -> Store {
+    Store::open(&fresh_sqlite_url()).await.unwrap()
+}
+
+/// The address of a new SQLite file under the test's scratch directory.
+fn fresh_sqlite_url() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "skytrace-store-{}-{}",
@@ -19,7 +24,7 @@ pub async fn fresh_sqlite() -> Store {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(dir.join("skytrace.db"));
-    Store::open(&Store::sqlite_url(&dir)).await.unwrap()
+    Store::sqlite_url(&dir)
 }
 
 fn sample_run(csv: &[u8], name: &str) -> SavedRun {
@@ -191,10 +196,7 @@ async fn like_wildcards_in_a_search_match_themselves() {
 
 #[tokio::test]
 async fn the_same_run_again_replaces_it_and_reopening_keeps_everything() {
-    let dir = std::env::temp_dir().join(format!("skytrace-store-reopen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let _ = std::fs::remove_file(dir.join("skytrace.db"));
-    let url = Store::sqlite_url(&dir);
+    let url = fresh_sqlite_url();
     let csv = sample_csv();
     let id = {
         let store = Store::open(&url).await.unwrap();
@@ -225,10 +227,7 @@ async fn the_same_run_again_replaces_it_and_reopening_keeps_everything() {
 /// its upload was answered 500. It waits for the other writer now.
 #[tokio::test]
 async fn a_run_saved_while_another_writer_holds_the_database_waits_for_it() {
-    let dir = std::env::temp_dir().join(format!("skytrace-store-writers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let _ = std::fs::remove_file(dir.join("skytrace.db"));
-    let url = Store::sqlite_url(&dir);
+    let url = fresh_sqlite_url();
     let store = Store::open(&url).await.unwrap();
     let other_writer = Store::open(&url).await.unwrap();
     let mut holding = other_writer.pool.begin().await.unwrap();

@@ -42,6 +42,14 @@ pub fn refused(error: impl Categorised) -> ServerFnError {
     fail(status_for(error.kind()), error.to_string())
 }
 
+/// What a request body will hold: its `Content-Length`, else as much as `limit_bytes` allows.
+pub fn body_bytes(headers: &axum::http::HeaderMap, limit_bytes: u64) -> u64 {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .map_or(limit_bytes, |length| length.min(limit_bytes))
+}
+
 /// The upload, within the server's limit, with the room its body holds in the server's memory
 /// budget (kept until the guard is dropped).
 pub async fn read_upload(data: MultipartData) -> Result<(Upload, Receiving), ServerFnError> {
@@ -49,16 +57,7 @@ pub async fn read_upload(data: MultipartData) -> Result<(Upload, Receiving), Ser
         .unwrap_or_default()
         .max_upload_bytes;
     let body_bytes = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get(axum::http::header::CONTENT_LENGTH)?
-                .to_str()
-                .ok()?
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(limit, |length| length.min(limit));
+        .map_or(limit, |parts| body_bytes(&parts.headers, limit));
     let receiving = expect_context::<std::sync::Arc<service::DetectionService>>()
         .queue
         .receive(body_bytes)

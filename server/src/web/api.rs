@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::ServerSettings;
+use app::server_fns::upload::body_bytes;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
@@ -122,14 +123,6 @@ async fn list_sources(
     State(service): State<Arc<DetectionService>>,
 ) -> Result<Json<Vec<SourceListing>>, ApiError> {
     Ok(Json(service.sources().await?))
-}
-
-/// What a request body will hold: its `Content-Length`, else as much as the upload limit allows.
-fn body_bytes(headers: &HeaderMap, max_upload_bytes: u64) -> u64 {
-    headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
-        .map_or(max_upload_bytes, |length| length.min(max_upload_bytes))
 }
 
 /// `multipart/form-data`: `file` (the log), and optionally `source` (default `default`), `format`,

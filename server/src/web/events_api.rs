@@ -6,6 +6,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use app::ServerSettings;
+use app::server_fns::upload::body_bytes;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -47,10 +48,7 @@ async fn receive(
     let headers = request.headers().clone();
     // The body as sent and, gzipped, what it may unpack to: room in the memory budget first.
     let limit = settings.max_upload_bytes;
-    let sent = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
-        .map_or(limit, |length| length.min(limit));
+    let sent = body_bytes(&headers, limit);
     let unpacked = if headers.contains_key(header::CONTENT_ENCODING) {
         limit
     } else {

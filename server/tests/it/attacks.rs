@@ -656,17 +656,14 @@ async fn attack_endless_line() {
     );
 }
 
-/// A crowd of uploads: with every analysis slot and waiting place taken, a new upload is
-/// answered 503 `busy` with Retry-After at once instead of hanging; once a slot is free it is
-/// analysed.
-#[tokio::test]
-async fn attack_more_uploads_than_the_queue_holds() {
+/// A local server whose uploads are analysed through `queue`: its detection service, its
+/// router, and the bundled sample to upload.
+async fn served_through(
+    queue: service::jobs::AnalysisQueue,
+) -> (Arc<service::DetectionService>, Router, Vec<u8>) {
     let mut detection =
         crate::support::detection_on(Arc::new(crate::support::fresh_store().await), None);
-    detection.queue = service::jobs::AnalysisQueue::new(service::jobs::QueueSettings {
-        parallelism: 1,
-        depth: 0,
-    });
+    detection.queue = queue;
     let state = crate::support::state(
         detection,
         ServerSettings::default(),
@@ -674,11 +671,25 @@ async fn attack_more_uploads_than_the_queue_holds() {
         PageFiles::default(),
     );
     let detection = Arc::clone(&state.detection);
-    let router = app(state);
     let sample = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
     )
     .unwrap();
+    (detection, app(state), sample)
+}
+
+/// A crowd of uploads: with every analysis slot and waiting place taken, a new upload is
+/// answered 503 `busy` with Retry-After at once instead of hanging; once a slot is free it is
+/// analysed.
+#[tokio::test]
+async fn attack_more_uploads_than_the_queue_holds() {
+    let (detection, router, sample) = served_through(service::jobs::AnalysisQueue::new(
+        service::jobs::QueueSettings {
+            parallelism: 1,
+            depth: 0,
+        },
+    ))
+    .await;
     let busy = detection.queue.turn(0, || {}).await.unwrap();
     let started = Instant::now();
     let response = router
@@ -723,28 +734,16 @@ async fn attack_an_upload_bigger_than_the_memory_budget() {
     use std::sync::atomic::{AtomicU64, Ordering};
     const MIB: u64 = 1024 * 1024;
     let resident = Arc::new(AtomicU64::new(1000 * MIB));
-    let mut detection =
-        crate::support::detection_on(Arc::new(crate::support::fresh_store().await), None);
-    detection.queue = std::mem::take(&mut detection.queue).within(service::jobs::MemoryBudget {
+    let budget = service::jobs::MemoryBudget {
         limit_bytes: 1001 * MIB,
         resident_bytes: Arc::new({
             let resident = Arc::clone(&resident);
             move || Some(resident.load(Ordering::Relaxed))
         }),
         give_back: Arc::new(|| {}),
-    });
-    let state = crate::support::state(
-        detection,
-        ServerSettings::default(),
-        AuthMode::Local,
-        PageFiles::default(),
-    );
-    let detection = Arc::clone(&state.detection);
-    let router = app(state);
-    let sample = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/sample/sample-logins.csv"),
-    )
-    .unwrap();
+    };
+    let (detection, router, sample) =
+        served_through(service::jobs::AnalysisQueue::default().within(budget)).await;
     assert!(sample.len() as u64 * service::jobs::ANALYSIS_BYTES_PER_TEXT_BYTE > MIB);
     // Bodies in memory have a quarter of the budget: with it taken, monitored events wait.
     let bodies = detection.queue.receive(u64::MAX).unwrap();
