@@ -130,9 +130,18 @@ pub fn account_verdicts(
     params: &AccountParams,
     risk: &RiskParams,
 ) -> Vec<AccountVerdict> {
-    let campaigns = campaigns(events);
+    account_verdicts_in(events, &campaigns(events), params, risk)
+}
+
+/// [`account_verdicts`] given the [`campaigns`] of the same `events`.
+pub fn account_verdicts_in(
+    events: &[ScoredEvent],
+    campaigns: &[Campaign],
+    params: &AccountParams,
+    risk: &RiskParams,
+) -> Vec<AccountVerdict> {
     let mut campaigns_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for campaign in &campaigns {
+    for campaign in campaigns {
         for account in &campaign.accounts {
             campaigns_of
                 .entry(account.as_str())

@@ -24,13 +24,36 @@ impl Fnv1a64 {
     pub fn finish(&self) -> u64 {
         self.0
     }
+
+    pub fn write_bytes(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(PRIME);
+        }
+    }
+
+    /// Writes `value` in decimal, as `Display` spells it.
+    pub fn write_decimal(&mut self, value: i64) {
+        if value < 0 {
+            self.write_bytes(b"-");
+        }
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = value.unsigned_abs();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        self.write_bytes(&digits[start..]);
+    }
 }
 
 impl std::fmt::Write for Fnv1a64 {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
-        for &byte in text.as_bytes() {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(PRIME);
-        }
+        self.write_bytes(text.as_bytes());
         Ok(())
     }
 }

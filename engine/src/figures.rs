@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{AccountStatus, AccountVerdict, Campaign, account_verdicts, campaigns};
+use crate::accounts::{AccountStatus, AccountVerdict, Campaign, account_verdicts_in, campaigns};
 use crate::analysis::{Analysis, ScoredEvent, UserRisk, user_risks};
 use crate::config::{AnalysisConfig, RiskParams};
 use crate::incidents::{Incident, IncidentKind, IncidentParams, incidents_from};
@@ -52,8 +52,8 @@ impl Conclusions {
     /// The same conclusions drawn again from a kept run's scored logins (any order) and the
     /// settings it ran with: verdicts, campaigns and users' risk depend on nothing else.
     pub fn recompute(events: &[ScoredEvent], config: &AnalysisConfig) -> Self {
-        let accounts = account_verdicts(events, &config.accounts, &config.risk);
         let campaigns = campaigns(events);
+        let accounts = account_verdicts_in(events, &campaigns, &config.accounts, &config.risk);
         let incidents = incidents_from(events, &accounts, &campaigns, &IncidentParams::default());
         let mut users = user_risks(events, &config.risk);
         crate::analysis::sort_users(&mut users);

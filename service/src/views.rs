@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::dashboard::RunFacts;
-use crate::detection::DetectionSummary;
+use crate::detection::{AccountStatuses, DetectionSummary, account_statuses};
 use crate::kept::KeptRun;
 use engine::Feedback;
 use engine::figures::Conclusions;
@@ -96,6 +96,18 @@ impl RunView {
     /// drawn once: every page and report selects among these.
     pub fn conclusions(&self) -> &Conclusions {
         self.conclusions.get_or_init(|| self.kept.conclusions())
+    }
+
+    /// Each account's verdict in the run: from its conclusions when they were drawn already.
+    pub fn account_statuses(&self) -> AccountStatuses {
+        match self.conclusions.get() {
+            Some(conclusions) => conclusions
+                .accounts
+                .iter()
+                .map(|verdict| (verdict.user_id.clone(), verdict.status))
+                .collect(),
+            None => account_statuses(&self.kept.events, &self.kept.settings),
+        }
     }
 
     /// The report's view of this run.

@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{AccountStatus, AccountVerdict, Campaign, account_verdicts, campaigns};
+use crate::accounts::{AccountStatus, AccountVerdict, Campaign, account_verdicts_in, campaigns};
 pub use crate::baseline::{BaselineSnapshot, Counted};
 use crate::baseline::{Key, LastLogin, Population, UserBaseline, city_key, hierarchy_terms};
 use crate::calibration::{FITTED, Model, RiskInputs};
@@ -1541,7 +1541,8 @@ impl Waypoints {
 struct Waypoint<'g> {
     /// Logins (history and scored, in time order, from the very first learnt) learnt before it.
     slot: usize,
-    analyzer: Analyzer<'g>,
+    /// Shared: a re-analysis keeps the points before where it starts without copying them.
+    analyzer: Arc<Analyzer<'g>>,
 }
 
 /// How an analysis goes along: where it may start from and what it keeps.
@@ -1682,7 +1683,7 @@ fn analyze_reusing<'g>(
         // The waypoint's learning, with what analysts teach now (verdicts changed only on
         // logins after it).
         let taught = std::mem::take(&mut analyzer.feedback);
-        analyzer = waypoint.analyzer.clone();
+        analyzer = Analyzer::clone(&waypoint.analyzer);
         analyzer.feedback.retaught(taught);
         start_slot = waypoint.slot - learnt_before;
         along.extend(
@@ -1714,7 +1715,7 @@ fn analyze_reusing<'g>(
         {
             along.push(Waypoint {
                 slot,
-                analyzer: analyzer.clone(),
+                analyzer: Arc::new(analyzer.clone()),
             });
         }
     };
@@ -1808,8 +1809,8 @@ fn analyze_reusing<'g>(
     let mut users = analyzer.user_risks();
     sort_users(&mut users);
     let (forest_fits, cluster_fits) = analyzer.model_fits();
-    let accounts = account_verdicts(&finished, &config.accounts, &config.risk);
     let campaigns = campaigns(&finished);
+    let accounts = account_verdicts_in(&finished, &campaigns, &config.accounts, &config.risk);
     let analysis = Analysis {
         events: finished,
         users,

@@ -555,9 +555,32 @@ fn scored_with_verdicts(
         .collect()
 }
 
+/// Each kept login's account verdict as the database's grid holds it, by login id.
+async fn stored_account_statuses(
+    store: &store::Store,
+    id: &str,
+) -> std::collections::HashMap<String, String> {
+    use service::ports::RunStore;
+    let mut statuses = std::collections::HashMap::new();
+    let mut query = service::detection::EventQuery::default();
+    loop {
+        let page = store.page(id, &query).await.unwrap().unwrap();
+        for event in &page.rows {
+            let status = page.accounts[event.user_id.as_ref()];
+            statuses.insert(event.login_id(), status.as_str().to_owned());
+        }
+        if query.page + 1 >= page.pages {
+            return statuses;
+        }
+        query.page += 1;
+    }
+}
+
 #[tokio::test]
 async fn a_rescore_after_verdicts_reuses_earlier_scores_and_equals_a_whole_analysis() {
-    let router = test_app_with_limit(8 * 1024 * 1024).await;
+    use service::ports::RunStore;
+    let store = crate::support::fresh_store().await;
+    let router = crate::web::app_on(store.clone(), None, 8 * 1024 * 1024);
     let (status, created) = json_of(&router, api_upload(&[], &sample())).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
@@ -604,6 +627,21 @@ async fn a_rescore_after_verdicts_reuses_earlier_scores_and_equals_a_whole_analy
             assert_eq!(row["risk_score"].as_f64(), Some(*score), "{row}");
             assert_eq!(row["risk_level"].as_str(), Some(level.as_str()), "{row}");
             assert_eq!(row["account"].as_str(), Some(account.as_str()), "{row}");
+        }
+        // What was written (only the rows that changed) is what a server starting afresh reads.
+        let kept = store.run(&id).await.unwrap().unwrap();
+        assert_eq!(kept.events.len(), expected.len());
+        for event in &kept.events {
+            let (score, level, _) = &expected[&event.login_id()];
+            assert_eq!(event.risk_score, *score, "{}", event.login_id());
+            assert_eq!(
+                serde_json::to_value(event.risk_level).unwrap().as_str(),
+                Some(level.as_str())
+            );
+        }
+        let statuses = stored_account_statuses(&store, &id).await;
+        for (login_id, (_, _, account)) in &expected {
+            assert_eq!(statuses.get(login_id), Some(account), "{login_id}");
         }
     }
 }
