@@ -290,6 +290,16 @@ pub struct ServeArgs {
     #[arg(long, env = "SKYTRACE_INGEST_QUEUE", default_value_t = service::monitor::DEFAULT_QUEUE_DEPTH,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub ingest_queue: usize,
+    /// A token the Splunk HEC–compatible endpoint (/services/collector) takes as
+    /// `Authorization: Splunk <token>` (repeat, or separate with commas). Without any, a local
+    /// server takes events from anyone on this machine and a hosted one takes API tokens.
+    #[arg(
+        long,
+        env = "SKYTRACE_HEC_TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub hec_token: Vec<String>,
     /// Where runs are kept: postgres://… for PostgreSQL; default: SQLite file skytrace.db in
     /// the data directory.
     #[arg(long, env = "DATABASE_URL")]

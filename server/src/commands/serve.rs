@@ -139,6 +139,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 files,
                 limits,
                 monitor,
+                hec_tokens: Arc::new(crate::web::hec::HecTokens(args.hec_token.clone())),
             });
             let listener = tokio::net::TcpListener::bind(addr)
                 .await

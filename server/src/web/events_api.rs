@@ -125,7 +125,11 @@ fn shape(headers: &HeaderMap) -> Result<BodyShape, ApiError> {
 }
 
 /// The body unpacked per its Content-Encoding, at most `limit_bytes` of it.
-fn decode(headers: &HeaderMap, body: &[u8], limit_bytes: u64) -> Result<Vec<u8>, ApiError> {
+pub(super) fn decode(
+    headers: &HeaderMap,
+    body: &[u8],
+    limit_bytes: u64,
+) -> Result<Vec<u8>, ApiError> {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|value| value.to_str().ok())

@@ -24,6 +24,7 @@ pub mod error;
 mod events_api;
 mod feedback_api;
 mod files;
+pub mod hec;
 pub mod land;
 pub mod limits;
 pub mod problem;
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .merge(state.files.routes())
         .merge(api::routes())
         .merge(events_api::routes())
+        .merge(hec::routes())
         .merge(feedback_api::routes())
         .merge(activity_api::routes())
         .merge(problem::routes())

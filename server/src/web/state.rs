@@ -11,6 +11,7 @@ use service::monitor::Monitor;
 
 use super::auth::AuthMode;
 use super::files::PageFiles;
+use super::hec::HecTokens;
 use super::limits::Limits;
 
 #[derive(Clone, FromRef)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub settings: ServerSettings,
     pub files: Arc<PageFiles>,
     pub limits: Limits,
-    /// Scores the logins `POST /api/v1/events` receives.
+    /// Scores the logins `POST /api/v1/events` and the HEC endpoint receive.
     pub monitor: Monitor,
+    /// Tokens the Splunk HEC–compatible endpoint takes (`--hec-token`).
+    pub hec_tokens: Arc<HecTokens>,
 }

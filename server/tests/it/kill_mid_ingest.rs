@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// One HTTP/1.1 request on a fresh connection; the whole response as text.
-fn http(port: u16, request: &[u8]) -> std::io::Result<String> {
+pub(crate) fn http(port: u16, request: &[u8]) -> std::io::Result<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.write_all(request)?;
     let mut response = Vec::new();
@@ -43,7 +43,7 @@ fn upload(port: u16, content: &[u8]) -> std::io::Result<String> {
     http(port, &request)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -52,6 +52,11 @@ fn free_port() -> u16 {
 }
 
 fn serve(data_dir: &Path, port: u16) -> Child {
+    serve_with(data_dir, port, &[])
+}
+
+/// `skytrace serve` on `port` with `extra` arguments, once it answers its health check.
+pub(crate) fn serve_with(data_dir: &Path, port: u16, extra: &[&str]) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_skytrace"))
         .args([
             "serve",
@@ -60,6 +65,7 @@ fn serve(data_dir: &Path, port: u16) -> Child {
             "--max-upload-mb",
             "100",
         ])
+        .args(extra)
         .arg("--data-dir")
         .arg(data_dir)
         .stdout(Stdio::null())

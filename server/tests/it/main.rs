@@ -12,6 +12,7 @@ mod cli_loadtest;
 mod cli_report;
 mod config_file;
 mod figures;
+mod hec;
 mod kill_mid_ingest;
 mod land;
 mod limiter;

@@ -25,7 +25,16 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// The app with its monitor on `store`, queueing at most `queue_depth` requests.
-async fn monitoring(store: Arc<dyn MonitorStore>, queue_depth: usize) -> Router {
+pub(crate) async fn monitoring(store: Arc<dyn MonitorStore>, queue_depth: usize) -> Router {
+    monitoring_with_hec_tokens(store, queue_depth, Vec::new()).await
+}
+
+/// [`monitoring`] with the HEC endpoint taking only `hec_tokens`.
+pub(crate) async fn monitoring_with_hec_tokens(
+    store: Arc<dyn MonitorStore>,
+    queue_depth: usize,
+    hec_tokens: Vec<String>,
+) -> Router {
     let mut state = state(
         detection_on(Arc::new(fresh_store().await), None),
         ServerSettings {
@@ -42,6 +51,7 @@ async fn monitoring(store: Arc<dyn MonitorStore>, queue_depth: usize) -> Router 
         queue_depth,
     )
     .unwrap();
+    state.hec_tokens = Arc::new(server::web::hec::HecTokens(hec_tokens));
     app(state)
 }
 
@@ -65,7 +75,7 @@ fn ndjson(records: &[Value]) -> Vec<u8> {
         .into_bytes()
 }
 
-fn gzipped(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gzipped(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
@@ -84,7 +94,7 @@ fn statuses(answer: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn csv_login(time: &str, user: &str, ip: &str) -> Value {
+pub(crate) fn csv_login(time: &str, user: &str, ip: &str) -> Value {
     json!({"timestamp": time, "user_id": user, "ip_address": ip,
            "user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "success": "true"})
 }
@@ -366,18 +376,18 @@ async fn a_full_queue_answers_503_busy_with_retry_after_and_loses_nothing_it_too
 }
 
 /// Lets every other task on the (single-threaded) test runtime run until it waits.
-async fn settle() {
+pub(crate) async fn settle() {
     for _ in 0..64 {
         tokio::task::yield_now().await;
     }
 }
 
-async fn json_of_owned(router: Router, request: Request<Body>) -> (StatusCode, Value) {
+pub(crate) async fn json_of_owned(router: Router, request: Request<Body>) -> (StatusCode, Value) {
     json_of(&router, request).await
 }
 
 /// A request's status, JSON body, Content-Type and Retry-After.
-async fn respond(
+pub(crate) async fn respond(
     router: &Router,
     request: Request<Body>,
 ) -> (StatusCode, Value, String, Option<String>) {

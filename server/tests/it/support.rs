@@ -73,6 +73,7 @@ pub fn state(
         settings,
         files: Arc::new(files),
         limits: Limits::default(),
+        hec_tokens: Default::default(),
     }
 }
 

@@ -1,0 +1,339 @@
+//! The Splunk HTTP Event Collector–compatible endpoint: envelopes back to back, raw lines,
+//! Splunk's tokens and status codes, and back-pressure a shipper retries on.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::monitor::{csv_login, gzipped, json_of_owned, monitoring, respond, settle};
+use crate::support::MemoryMonitorStore;
+use crate::web::{Body, Request, Router, StatusCode, header, json_of};
+
+fn to_collector(uri: &str, authorization: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut request = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(authorization) = authorization {
+        request = request.header(header::AUTHORIZATION, authorization);
+    }
+    request.body(body.into()).unwrap()
+}
+
+fn back_to_back(envelopes: &[Value]) -> String {
+    envelopes.iter().map(Value::to_string).collect()
+}
+
+/// The app with its monitor in memory and the collector taking only `token`.
+async fn with_token(token: &str) -> Router {
+    let store = Arc::new(MemoryMonitorStore::default());
+    crate::monitor::monitoring_with_hec_tokens(store, 8, vec![token.to_owned()]).await
+}
+
+#[tokio::test]
+async fn envelopes_back_to_back_are_scored_in_their_index_and_kept_once() {
+    let store = Arc::new(MemoryMonitorStore::default());
+    let router = monitoring(store.clone(), 8).await;
+    let mut without_time = csv_login("2026-03-02T09:00:00Z", "ana@example.com", "198.51.100.7");
+    without_time.as_object_mut().unwrap().remove("timestamp");
+    let as_text = csv_login("2026-03-02T09:05:00Z", "ana@example.com", "198.51.100.7").to_string();
+    let body = back_to_back(&[
+        // 2026-03-02T09:00:00.500Z, from the envelope.
+        json!({"time": 1_772_442_000.5, "host": "idp-1", "sourcetype": "_json", "event": without_time}),
+        json!({"time": "1772442300", "event": as_text}),
+        json!({"event": {"user_id": "nobody"}}),
+        json!({"index": "branch", "event": csv_login("2026-03-02T09:06:00Z", "bo@example.com", "203.0.113.9")}),
+    ]);
+    let (status, answer) = json_of(
+        &router,
+        to_collector(
+            "/services/collector/event",
+            Some("Splunk any"),
+            body.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["code"], 0);
+    assert_eq!(answer["text"], "Success");
+    assert_eq!(answer["accepted"], 3);
+    assert_eq!(answer["rejected"][0]["event"], 2, "{answer}");
+    assert!(answer["rejected"][0]["reason"].as_str().unwrap().len() > 10);
+    assert_eq!(store.kept_logins(), 3);
+
+    // A shipper's retry keeps nothing twice; the same logins sent to the REST endpoint are
+    // duplicates of what the collector kept, in the source its `index` named.
+    let (status, retried) = json_of(
+        &router,
+        to_collector("/services/collector", Some("Splunk any"), body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{retried}");
+    assert_eq!(store.kept_logins(), 3);
+    let ndjson = format!(
+        "{}\n",
+        csv_login("2026-03-02T09:06:00Z", "bo@example.com", "203.0.113.9")
+    );
+    let (_, answer) = json_of(
+        &router,
+        Request::post("/api/v1/events?source=branch")
+            .header(header::CONTENT_TYPE, "application/x-ndjson")
+            .body(Body::from(ndjson))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer["results"][0]["status"], "duplicate", "{answer}");
+}
+
+#[tokio::test]
+async fn raw_lines_and_gzip_bodies_are_read_as_the_events_endpoint_reads_them() {
+    let store = Arc::new(MemoryMonitorStore::default());
+    let router = monitoring(store.clone(), 8).await;
+    let lines = format!(
+        "{}\n\n{}\nnot a record\n",
+        csv_login("2026-03-02T09:00:00Z", "ana@example.com", "198.51.100.7"),
+        csv_login("2026-03-02T09:01:00Z", "ana@example.com", "198.51.100.7"),
+    );
+    let mut request = to_collector(
+        "/services/collector/raw?index=vpn",
+        Some("Splunk any"),
+        gzipped(lines.as_bytes()),
+    );
+    request
+        .headers_mut()
+        .insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+    let (status, answer) = json_of(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["accepted"], 2);
+    assert_eq!(answer["rejected"][0]["event"], 2, "{answer}");
+    assert_eq!(store.kept_logins(), 2);
+}
+
+#[tokio::test]
+async fn bad_envelopes_are_refused_with_splunks_codes_and_nothing_is_kept() {
+    let store = Arc::new(MemoryMonitorStore::default());
+    let router = monitoring(store.clone(), 8).await;
+    let login = csv_login("2026-03-02T09:00:00Z", "ana@example.com", "198.51.100.7");
+    let cases = [
+        (String::new(), 5, None),
+        (" \n ".to_owned(), 5, None),
+        (
+            format!("{}{{\"event\":", json!({ "event": login })),
+            6,
+            Some(1),
+        ),
+        ("[1, 2]".to_owned(), 6, Some(0)),
+        (json!({"time": 1}).to_string(), 12, Some(0)),
+        (json!({"event": "  "}).to_string(), 13, Some(0)),
+        (json!({"event": null}).to_string(), 13, Some(0)),
+        (
+            back_to_back(&[
+                json!({"event": login}),
+                json!({"index": "no such/index", "event": login}),
+            ]),
+            7,
+            Some(1),
+        ),
+    ];
+    for (body, code, event_number) in cases {
+        let (status, answer) = json_of(
+            &router,
+            to_collector("/services/collector/event", None, body.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}: {answer}");
+        assert_eq!(answer["code"], code, "{body:?}: {answer}");
+        match event_number {
+            Some(number) => assert_eq!(answer["invalid-event-number"], number, "{answer}"),
+            None => assert!(answer.get("invalid-event-number").is_none(), "{answer}"),
+        }
+    }
+    assert_eq!(store.kept_logins(), 0);
+}
+
+#[tokio::test]
+async fn health_is_open_and_acknowledgement_is_not_needed() {
+    let router = with_token("s3cret").await;
+    let (status, answer) = json_of(
+        &router,
+        Request::get("/services/collector/health")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].as_i64()),
+        (StatusCode::OK, Some(17))
+    );
+    let (status, answer) = json_of(
+        &router,
+        to_collector(
+            "/services/collector/ack",
+            Some("Splunk s3cret"),
+            "{\"acks\":[0]}",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["code"], 14);
+}
+
+#[tokio::test]
+async fn a_configured_token_is_required_in_splunks_header() {
+    let router = with_token("s3cret").await;
+    let body =
+        json!({"event": csv_login("2026-03-02T09:00:00Z", "ana@example.com", "198.51.100.7")})
+            .to_string();
+    for (authorization, status, code) in [
+        (None, StatusCode::UNAUTHORIZED, 2),
+        (Some("Bearer s3cret"), StatusCode::UNAUTHORIZED, 3),
+        (Some("Splunk"), StatusCode::UNAUTHORIZED, 3),
+        (Some("Splunk wrong"), StatusCode::FORBIDDEN, 4),
+        (Some("splunk s3cret"), StatusCode::OK, 0),
+    ] {
+        let (answered, answer) = json_of(
+            &router,
+            to_collector("/services/collector/event", authorization, body.clone()),
+        )
+        .await;
+        assert_eq!(answered, status, "{authorization:?}: {answer}");
+        assert_eq!(answer["code"], code, "{authorization:?}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_503_code_9_with_retry_after_and_loses_nothing_it_took() {
+    let store = Arc::new(MemoryMonitorStore::gated());
+    let router = monitoring(store.clone(), 1).await;
+    let request = |minute: u32| {
+        let time = format!("2026-03-02T09:{minute:02}:00Z");
+        to_collector(
+            "/services/collector/event",
+            None,
+            json!({"event": csv_login(&time, "ana@example.com", "198.51.100.7")}).to_string(),
+        )
+    };
+    let first = tokio::spawn(json_of_owned(router.clone(), request(1)));
+    settle().await;
+    let second = tokio::spawn(json_of_owned(router.clone(), request(2)));
+    settle().await;
+    let (status, answer, _, retry_after) = respond(&router, request(3)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert_eq!(answer["code"], 9);
+    assert_eq!(answer["text"], "Server is busy");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+
+    store.let_through(2);
+    assert_eq!(first.await.unwrap().0, StatusCode::OK);
+    assert_eq!(second.await.unwrap().0, StatusCode::OK);
+    assert_eq!(store.kept_logins(), 2);
+}
+
+#[tokio::test]
+async fn a_hosted_server_takes_api_tokens_in_splunks_header_and_answers_in_splunks_terms() {
+    let (router, _, api_token) = crate::web_auth::hosted_app().await;
+    let body =
+        json!({"event": csv_login("2026-03-02T09:00:00Z", "ana@example.com", "198.51.100.7")})
+            .to_string();
+    let splunk = format!("Splunk {api_token}");
+    for (authorization, status, code) in [
+        (None, StatusCode::UNAUTHORIZED, 2),
+        (Some("Splunk skt_not-a-token"), StatusCode::FORBIDDEN, 4),
+        (Some(splunk.as_str()), StatusCode::OK, 0),
+    ] {
+        let (answered, answer) = json_of(
+            &router,
+            to_collector("/services/collector/event", authorization, body.clone()),
+        )
+        .await;
+        assert_eq!(answered, status, "{authorization:?}: {answer}");
+        assert_eq!(answer["code"], code, "{authorization:?}: {answer}");
+    }
+    // Nothing else opens to a HEC-shaped path: a page asks to sign in.
+    let (status, _) = json_of(
+        &router,
+        Request::get("/services/collectorx")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+/// Logins sent by a Splunk HEC client from PyPI (`splunk_handler`, a Python logging handler that
+/// batches envelopes back to back) are kept in the source its index names.
+#[test]
+fn a_splunk_hec_client_from_pypi_delivers_logins_the_server_keeps() {
+    use crate::kill_mid_ingest::{free_port, http, serve_with};
+
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = serve_with(data.path(), port, &["--hec-token", "hec-test-token"]);
+    let logins: Vec<String> = (0..5)
+        .map(|minute| {
+            csv_login(
+                &format!("2026-03-02T09:0{minute}:00Z"),
+                "ana@example.com",
+                "198.51.100.7",
+            )
+            .to_string()
+        })
+        .collect();
+    let python = std::env::var("SKYTRACE_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = format!(
+        r#"
+import logging, sys
+from splunk_handler import SplunkHandler, force_flush
+handler = SplunkHandler(host="127.0.0.1", port={port}, token="hec-test-token", index="pypi",
+                        protocol="http", flush_interval=60, retry_count=0, debug=True)
+log = logging.getLogger("skytrace-hec-test")
+log.propagate = False
+log.setLevel(logging.INFO)
+log.addHandler(handler)
+for line in sys.stdin:
+    log.info(line.strip())
+force_flush()
+"#
+    );
+    let mut client = std::process::Command::new(&python)
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("{python}: {error} (set SKYTRACE_PYTHON)"));
+    {
+        use std::io::Write;
+        let mut stdin = client.stdin.take().unwrap();
+        for login in &logins {
+            writeln!(stdin, "{login}").unwrap();
+        }
+    }
+    let output = client.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("Payload sent successfully"), "{said}");
+    assert!(!said.contains("Exception"), "{said}");
+
+    // The same logins posted again to the REST endpoint, in that source: all already kept.
+    let body = logins.join("\n");
+    let answer = http(
+        port,
+        format!(
+            "POST /api/v1/events?source=pypi HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+             Content-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let json = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    let answer: Value = serde_json::from_str(json.trim()).unwrap_or_else(|_| panic!("{answer}"));
+    let statuses: Vec<&str> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["duplicate"; 5], "{answer}");
+}
