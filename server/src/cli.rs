@@ -567,6 +567,17 @@ pub struct BenchIngestArgs {
     /// Connections sending at once, each to a source of its own.
     #[arg(long, default_value_t = 4)]
     pub connections: usize,
+    /// Where events are sent: `events` (POST /api/v1/events, NDJSON) or `hec` (the Splunk HEC
+    /// collector, envelopes back to back; --token is then the HEC token).
+    #[arg(long, value_enum, default_value_t = IngestEndpoint::Events)]
+    pub endpoint: IngestEndpoint,
+}
+
+/// The ingest endpoint `bench-ingest` drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IngestEndpoint {
+    Events,
+    Hec,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,5 @@
-//! `skytrace bench-ingest`: drives a running server's `POST /api/v1/events` on loopback at
+//! `skytrace bench-ingest`: drives a running server's `POST /api/v1/events` (or its Splunk HEC
+//! collector, `--endpoint hec`) on loopback at
 //! several batch sizes and offered rates, and prints the events per second it kept up with and
 //! the receipt-to-verdict latency of its requests (p50/p95/p99). Measured, not asserted.
 //!
@@ -13,7 +14,7 @@ use anyhow::{Context, bail};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::cli::BenchIngestArgs;
+use crate::cli::{BenchIngestArgs, IngestEndpoint};
 
 pub fn run(args: &BenchIngestArgs) -> anyhow::Result<ExitCode> {
     if !args.addr.ip().is_loopback() {
@@ -23,8 +24,12 @@ pub fn run(args: &BenchIngestArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let runtime = super::runtime()?;
+    let endpoint = match args.endpoint {
+        IngestEndpoint::Events => "POST /api/v1/events",
+        IngestEndpoint::Hec => "POST /services/collector/event",
+    };
     println!(
-        "POST /api/v1/events on {} ({} connections, {} events per run)",
+        "{endpoint} on {} ({} connections, {} events per run)",
         args.addr, args.connections, args.events
     );
     println!(
@@ -90,9 +95,10 @@ async fn drive(
     for connection in 0..connections {
         let mine: Vec<usize> = (connection..batches).step_by(connections).collect();
         let source = format!("{tag}-c{connection}");
-        let (addr, token, events) = (args.addr, args.token.clone(), args.events);
+        let (addr, token, events, endpoint) =
+            (args.addr, args.token.clone(), args.events, args.endpoint);
         tasks.push(tokio::spawn(async move {
-            let mut client = Client::connect(addr, token).await?;
+            let mut client = Client::connect(addr, token, endpoint).await?;
             let mut out = (0usize, 0usize, Vec::with_capacity(mine.len()));
             for index in mine {
                 if rate > 0 {
@@ -103,13 +109,22 @@ async fn drive(
                 }
                 let first = index * batch;
                 let body = records(first, (first + batch).min(events));
+                let body = match endpoint {
+                    IngestEndpoint::Events => body,
+                    IngestEndpoint::Hec => envelopes(&body, &source),
+                };
                 loop {
                     let sent = Instant::now();
                     let (status, answer) = client.post(&source, &body).await?;
                     match status {
                         200 => {
                             out.2.push(sent.elapsed().as_secs_f64() * 1000.0);
-                            out.0 += answer.matches("\"status\":\"scored\"").count();
+                            out.0 += match endpoint {
+                                IngestEndpoint::Events => {
+                                    answer.matches("\"status\":\"scored\"").count()
+                                }
+                                IngestEndpoint::Hec => accepted(&answer),
+                            };
                             break;
                         }
                         503 => {
@@ -162,15 +177,42 @@ fn records(first: usize, end: usize) -> Vec<u8> {
     body.into_bytes()
 }
 
+/// NDJSON records as HEC envelopes back to back, in the source `index`.
+fn envelopes(ndjson: &[u8], index: &str) -> Vec<u8> {
+    let mut body = Vec::with_capacity(ndjson.len() + ndjson.len() / 4);
+    for line in ndjson
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !line.is_empty())
+    {
+        body.extend_from_slice(format!("{{\"index\":\"{index}\",\"event\":").as_bytes());
+        body.extend_from_slice(line);
+        body.extend_from_slice(b"}\n");
+    }
+    body
+}
+
+/// The collector's count of accepted events in its answer.
+fn accepted(answer: &str) -> usize {
+    serde_json::from_str::<serde_json::Value>(answer)
+        .ok()
+        .and_then(|answer| answer["accepted"].as_u64())
+        .map_or(0, |accepted| accepted as usize)
+}
+
 /// A kept-alive HTTP/1.1 connection.
 struct Client {
     stream: BufReader<TcpStream>,
     addr: SocketAddr,
     token: Option<String>,
+    endpoint: IngestEndpoint,
 }
 
 impl Client {
-    async fn connect(addr: SocketAddr, token: Option<String>) -> anyhow::Result<Self> {
+    async fn connect(
+        addr: SocketAddr,
+        token: Option<String>,
+        endpoint: IngestEndpoint,
+    ) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr)
             .await
             .with_context(|| format!("cannot connect to {addr}: is `skytrace serve` running?"))?;
@@ -179,18 +221,31 @@ impl Client {
             stream: BufReader::new(stream),
             addr,
             token,
+            endpoint,
         })
     }
 
     async fn post(&mut self, source: &str, body: &[u8]) -> anyhow::Result<(u16, String)> {
+        let (target, content_type, scheme) = match self.endpoint {
+            IngestEndpoint::Events => (
+                format!("/api/v1/events?source={source}"),
+                "application/x-ndjson",
+                "Bearer",
+            ),
+            IngestEndpoint::Hec => (
+                "/services/collector/event".to_owned(),
+                "application/json",
+                "Splunk",
+            ),
+        };
         let authorization = self
             .token
             .as_ref()
-            .map(|token| format!("Authorization: Bearer {token}\r\n"))
+            .map(|token| format!("Authorization: {scheme} {token}\r\n"))
             .unwrap_or_default();
         let head = format!(
-            "POST /api/v1/events?source={source} HTTP/1.1\r\nHost: {}\r\n\
-             Content-Type: application/x-ndjson\r\nContent-Length: {}\r\n{authorization}\r\n",
+            "POST {target} HTTP/1.1\r\nHost: {}\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {}\r\n{authorization}\r\n",
             self.addr,
             body.len()
         );
