@@ -300,6 +300,13 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub hec_token: Vec<String>,
+    /// Listen for sshd sign-ins forwarded as syslog (RFC 5424 or RFC 3164) on this address, over
+    /// UDP and TCP (newline or octet-counting framing), e.g. 127.0.0.1:5514.
+    #[arg(long, env = "SKYTRACE_SYSLOG_LISTEN")]
+    pub syslog_listen: Option<SocketAddr>,
+    /// The source the syslog listener's sign-ins belong to.
+    #[arg(long, env = "SKYTRACE_SYSLOG_SOURCE", default_value = "default")]
+    pub syslog_source: String,
     /// Where runs are kept: postgres://… for PostgreSQL; default: SQLite file skytrace.db in
     /// the data directory.
     #[arg(long, env = "DATABASE_URL")]

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config_file;
 mod input;
 pub mod memory;
+pub mod syslog;
 pub mod web;
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: info).

@@ -189,12 +189,21 @@ impl Monitor {
         source: SourceName,
         records: Vec<Vec<u8>>,
     ) -> Result<Monitored, MonitorError> {
-        let received_ms = now_ms();
         let options = IngestOptions::default();
         let records = records
             .iter()
             .map(|record| read_record(record, &options))
             .collect();
+        self.submit_read(source, records).await
+    }
+
+    /// [`Self::submit`] for records already read (a syslog listener reads its own lines).
+    pub async fn submit_read(
+        &self,
+        source: SourceName,
+        records: Vec<RecordOutcome>,
+    ) -> Result<Monitored, MonitorError> {
+        let received_ms = now_ms();
         let (reply, answer) = oneshot::channel();
         let job = Job {
             source: source.clone(),

@@ -40,6 +40,7 @@ pub use preview::{
 
 pub use record::{RecordOutcome, read_record};
 pub use source::{MAX_LINE_BYTES, TextEncoding};
+pub use syslog::network_line;
 
 #[derive(Clone, Debug)]
 pub struct IngestOptions {

@@ -92,6 +92,68 @@ pub fn split_prefix(line: &str) -> Option<Prefix<'_>> {
     })
 }
 
+/// A syslog message as received over the network (RFC 5424, or RFC 3164 as rsyslog and
+/// util-linux `logger` send it), written as the log line [`read`] takes: the `<PRI>` dropped,
+/// an RFC 5424 header turned into `TIMESTAMP HOST APP[PROCID]: MSG`. `None` when it is neither.
+pub fn network_line(message: &str) -> Option<String> {
+    let message = message.trim_end_matches(['\r', '\n', '\0']);
+    let rest = message.strip_prefix('<')?;
+    let (priority, rest) = rest.split_once('>')?;
+    if priority.is_empty() || priority.len() > 3 || !priority.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let Some(rest) = rest.strip_prefix("1 ") else {
+        // RFC 3164: what follows the priority is a classic log line.
+        return split_prefix(rest).is_some().then(|| rest.to_owned());
+    };
+    let mut fields = rest.splitn(6, ' ');
+    let (stamp, host, app, procid, _msgid, rest) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
+    if stamp == "-" || app == "-" {
+        return None;
+    }
+    let text = skip_structured_data(rest)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let tag = if procid == "-" {
+        app.to_owned()
+    } else {
+        format!("{app}[{procid}]")
+    };
+    Some(format!("{stamp} {host} {tag}: {text}"))
+}
+
+/// The MSG after RFC 5424's STRUCTURED-DATA (`-`, or `[id name="value" …]` elements, where
+/// `\"`, `\\` and `\]` are escaped inside values).
+fn skip_structured_data(rest: &str) -> Option<&str> {
+    if let Some(text) = rest.strip_prefix('-') {
+        return Some(text.strip_prefix(' ').unwrap_or(text));
+    }
+    let bytes = rest.as_bytes();
+    let mut at = 0;
+    while bytes.get(at) == Some(&b'[') {
+        let mut quoted = false;
+        at += 1;
+        loop {
+            match *bytes.get(at)? {
+                b'\\' if quoted => at += 1,
+                b'"' => quoted = !quoted,
+                b']' if !quoted => break,
+                _ => {}
+            }
+            at += 1;
+        }
+        at += 1;
+    }
+    let text = rest.get(at..)?;
+    Some(text.strip_prefix(' ').unwrap_or(text))
+}
+
 struct Attempt<'a> {
     success: bool,
     user: &'a str,

@@ -455,3 +455,52 @@ fn a_line_longer_than_the_line_limit_is_rejected_and_reading_goes_on() {
         RejectReason::LineTooLong { .. }
     ));
 }
+
+#[test]
+fn syslog_messages_from_the_network_become_the_lines_the_auth_log_reader_takes() {
+    use super::network_line;
+    // RFC 5424 as util-linux `logger --rfc5424` sends it, structured data and BOM included.
+    let rfc5424 = "<38>1 2026-03-02T09:00:00.123456+00:00 web1 sshd 812 - \
+                   [timeQuality tzKnown=\"1\" isSynced=\"0\"][x@1 a=\"b\\\"]c\"] \u{feff}Accepted \
+                   password for ana from 198.51.100.7 port 40022 ssh2";
+    assert_eq!(
+        network_line(rfc5424).as_deref(),
+        Some(
+            "2026-03-02T09:00:00.123456+00:00 web1 sshd[812]: Accepted password for ana from \
+             198.51.100.7 port 40022 ssh2"
+        )
+    );
+    assert_eq!(
+        network_line("<38>1 2026-03-02T09:00:00Z web1 sshd - - - Failed password for bo from 203.0.113.5 port 1 ssh2\n")
+            .as_deref(),
+        Some("2026-03-02T09:00:00Z web1 sshd: Failed password for bo from 203.0.113.5 port 1 ssh2")
+    );
+    // RFC 3164: a classic line after the priority.
+    assert_eq!(
+        network_line("<86>Mar  2 09:00:00 web1 sshd[812]: Accepted publickey for ana from 198.51.100.7 port 2 ssh2")
+            .as_deref(),
+        Some("Mar  2 09:00:00 web1 sshd[812]: Accepted publickey for ana from 198.51.100.7 port 2 ssh2")
+    );
+    for not_syslog in [
+        "",
+        "Mar  2 09:00:00 web1 sshd[812]: no priority",
+        "<9999>1 2026-03-02T09:00:00Z h a - - - m",
+        "<38>1 2026-03-02T09:00:00Z h a - - [unclosed x=\"1\"",
+        "<38>1 - h a - - - no time",
+        "<38>garbage",
+    ] {
+        assert_eq!(network_line(not_syslog), None, "{not_syslog:?}");
+    }
+    // What it makes is read as a sign-in.
+    let line = network_line(rfc5424).unwrap();
+    let ingested = read_slice(
+        line.as_bytes(),
+        &IngestOptions {
+            format: Some(Format::AuthLog),
+            ..IngestOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(ingested.events.len(), 1, "{:?}", ingested.rejections);
+    assert_eq!(ingested.events[0].user_id, "ana");
+}

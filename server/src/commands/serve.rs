@@ -13,6 +13,7 @@ use leptos::prelude::LeptosOptions;
 use service::jobs::{AnalysisQueue, QueueSettings};
 use service::monitor::Monitor;
 use service::notify::{AlertNotifier, Notifier};
+use service::source::SourceName;
 use service::{Accounts, DetectionService};
 use store::Store;
 
@@ -112,6 +113,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 store.clone(),
                 args.ingest_queue,
             )?;
+            if let Some(syslog_addr) = args.syslog_listen {
+                let source = SourceName::parse(&args.syslog_source)
+                    .map_err(|message| anyhow::anyhow!("--syslog-source: {message}"))?;
+                let bound = crate::syslog::listen(syslog_addr, source.clone(), monitor.clone())
+                    .await
+                    .with_context(|| format!("cannot listen for syslog on {syslog_addr}"))?;
+                tracing::info!(%bound, %source, "listening for syslog (UDP and TCP)");
+            }
             let detection = Arc::new(DetectionService {
                 config,
                 geo,

@@ -22,6 +22,7 @@ mod request;
 mod sample;
 mod security_headers;
 mod sign_in;
+mod syslog;
 mod web;
 mod web_auth;
 mod web_dashboard;
