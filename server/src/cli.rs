@@ -300,6 +300,10 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub hec_token: Vec<String>,
+    /// Turns on the Okta event hook (/hooks/okta): the Authorization header value set for the
+    /// hook in Okta, which every delivery must carry.
+    #[arg(long, env = "SKYTRACE_OKTA_HOOK_SECRET", hide_env_values = true)]
+    pub okta_hook_secret: Option<String>,
     /// Listen for sshd sign-ins forwarded as syslog (RFC 5424 or RFC 3164) on this address, over
     /// UDP and TCP (newline or octet-counting framing), e.g. 127.0.0.1:5514.
     #[arg(long, env = "SKYTRACE_SYSLOG_LISTEN")]

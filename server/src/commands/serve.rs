@@ -149,6 +149,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 limits,
                 monitor,
                 hec_tokens: Arc::new(crate::web::hec::HecTokens(args.hec_token.clone())),
+                okta_hook_secret: Arc::new(crate::web::okta_hook::OktaHookSecret(
+                    args.okta_hook_secret.clone(),
+                )),
             });
             let listener = tokio::net::TcpListener::bind(addr)
                 .await

@@ -27,6 +27,7 @@ mod files;
 pub mod hec;
 pub mod land;
 pub mod limits;
+pub mod okta_hook;
 pub mod problem;
 pub mod security;
 pub mod server_fn_guard;
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::routes())
         .merge(events_api::routes())
         .merge(hec::routes())
+        .merge(okta_hook::routes())
         .merge(feedback_api::routes())
         .merge(activity_api::routes())
         .merge(problem::routes())

@@ -13,6 +13,7 @@ use super::auth::AuthMode;
 use super::files::PageFiles;
 use super::hec::HecTokens;
 use super::limits::Limits;
+use super::okta_hook::OktaHookSecret;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -26,4 +27,6 @@ pub struct AppState {
     pub monitor: Monitor,
     /// Tokens the Splunk HEC–compatible endpoint takes (`--hec-token`).
     pub hec_tokens: Arc<HecTokens>,
+    /// The Authorization header value Okta's event hook sends (`--okta-hook-secret`).
+    pub okta_hook_secret: Arc<OktaHookSecret>,
 }

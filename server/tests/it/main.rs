@@ -18,6 +18,7 @@ mod land;
 mod limiter;
 mod monitor;
 mod notify;
+mod okta_hook;
 mod request;
 mod sample;
 mod security_headers;

@@ -74,6 +74,7 @@ pub fn state(
         files: Arc::new(files),
         limits: Limits::default(),
         hec_tokens: Default::default(),
+        okta_hook_secret: Default::default(),
     }
 }
 
