@@ -152,6 +152,82 @@ struct Job {
 #[derive(Clone)]
 pub struct Monitor {
     queue: mpsc::Sender<Job>,
+    counters: Arc<Counters>,
+}
+
+/// Upper bounds of the receipt-to-verdict histogram's buckets, in seconds.
+pub const LATENCY_BUCKETS_SECS: [f64; 11] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// What the monitor has done since the server started (for `/metrics`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonitorMetrics {
+    /// Records answered, by source.
+    pub sources: Vec<(SourceName, SourceCounts)>,
+    /// Requests refused because the queue was full.
+    pub busy: u64,
+    /// Batches waiting to be scored, and how many may.
+    pub queue_depth: usize,
+    pub queue_capacity: usize,
+    /// Batches answered within each of [`LATENCY_BUCKETS_SECS`] (cumulative), with the sum and
+    /// count of their receipt-to-verdict times.
+    pub latency_buckets: [u64; LATENCY_BUCKETS_SECS.len()],
+    pub latency_sum_secs: f64,
+    pub latency_count: u64,
+}
+
+/// Records of one source by how they were answered, and when the last arrived.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceCounts {
+    pub scored: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+    pub skipped: u64,
+    pub last_seen_ms: i64,
+}
+
+#[derive(Default)]
+struct Counters {
+    sources: std::sync::Mutex<std::collections::BTreeMap<SourceName, SourceCounts>>,
+    busy: std::sync::atomic::AtomicU64,
+    latency: std::sync::Mutex<([u64; LATENCY_BUCKETS_SECS.len()], f64, u64)>,
+}
+
+impl Counters {
+    fn answered(
+        &self,
+        source: &SourceName,
+        results: &[RecordVerdict],
+        received_ms: i64,
+        secs: f64,
+    ) {
+        {
+            let mut sources = self
+                .sources
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let counts = sources.entry(source.clone()).or_default();
+            for result in results {
+                match result {
+                    RecordVerdict::Scored { .. } => counts.scored += 1,
+                    RecordVerdict::Duplicate { .. } => counts.duplicate += 1,
+                    RecordVerdict::Rejected { .. } => counts.rejected += 1,
+                    RecordVerdict::Skipped { .. } => counts.skipped += 1,
+                }
+            }
+            counts.last_seen_ms = counts.last_seen_ms.max(received_ms);
+        }
+        let mut latency = self
+            .latency
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (bucket, bound) in latency.0.iter_mut().zip(LATENCY_BUCKETS_SECS) {
+            *bucket += u64::from(secs <= bound);
+        }
+        latency.1 += secs;
+        latency.2 += 1;
+    }
 }
 
 impl Monitor {
@@ -179,7 +255,39 @@ impl Monitor {
                 let _ = job.reply.send(answer);
             }
         });
-        Ok(Self { queue })
+        Ok(Self {
+            queue,
+            counters: Arc::default(),
+        })
+    }
+
+    /// What the monitor has done since it started.
+    pub fn metrics(&self) -> MonitorMetrics {
+        let sources = self
+            .counters
+            .sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(source, counts)| (source.clone(), *counts))
+            .collect();
+        let (latency_buckets, latency_sum_secs, latency_count) = *self
+            .counters
+            .latency
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        MonitorMetrics {
+            sources,
+            busy: self
+                .counters
+                .busy
+                .load(std::sync::atomic::Ordering::Relaxed),
+            queue_depth: self.queue.max_capacity() - self.queue.capacity(),
+            queue_capacity: self.queue.max_capacity(),
+            latency_buckets,
+            latency_sum_secs,
+            latency_count,
+        }
     }
 
     /// Reads `records` (each one JSON value), scores them in `source` and keeps the accepted
@@ -204,6 +312,7 @@ impl Monitor {
         records: Vec<RecordOutcome>,
     ) -> Result<Monitored, MonitorError> {
         let received_ms = now_ms();
+        let received = std::time::Instant::now();
         let (reply, answer) = oneshot::channel();
         let job = Job {
             source: source.clone(),
@@ -212,10 +321,21 @@ impl Monitor {
             reply,
         };
         self.queue.try_send(job).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => MonitorError::Busy,
+            mpsc::error::TrySendError::Full(_) => {
+                self.counters
+                    .busy
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                MonitorError::Busy
+            }
             mpsc::error::TrySendError::Closed(_) => MonitorError::Stopped,
         })?;
         let results = answer.await.map_err(|_| MonitorError::Stopped)??;
+        self.counters.answered(
+            &source,
+            &results,
+            received_ms,
+            received.elapsed().as_secs_f64(),
+        );
         Ok(Monitored { source, results })
     }
 }

@@ -27,6 +27,7 @@ mod files;
 pub mod hec;
 pub mod land;
 pub mod limits;
+pub mod metrics;
 pub mod okta_hook;
 pub mod problem;
 pub mod security;
@@ -74,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .merge(events_api::routes())
         .merge(hec::routes())
         .merge(okta_hook::routes())
+        .merge(metrics::routes())
         .merge(feedback_api::routes())
         .merge(activity_api::routes())
         .merge(problem::routes())

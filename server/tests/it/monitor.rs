@@ -410,3 +410,82 @@ pub(crate) async fn respond(
         retry_after,
     )
 }
+
+#[tokio::test]
+async fn metrics_count_records_by_source_and_outcome_in_the_prometheus_text_format() {
+    let router = in_memory().await;
+    let body = ndjson(&[
+        csv_login("2026-03-02T09:00:00Z", "ana@example.com", "198.51.100.7"),
+        csv_login("2026-03-02T09:01:00Z", "ana@example.com", "198.51.100.7"),
+        json!({"user_id": "nobody"}),
+    ]);
+    for _ in 0..2 {
+        let (status, answer) = json_of(
+            &router,
+            post(
+                "/api/v1/events?source=acme",
+                "application/x-ndjson",
+                false,
+                body.clone(),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    let response = router
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    for expected in [
+        "skytrace_ingest_records_total{source=\"acme\",outcome=\"scored\"} 2",
+        "skytrace_ingest_records_total{source=\"acme\",outcome=\"duplicate\"} 2",
+        "skytrace_ingest_records_total{source=\"acme\",outcome=\"rejected\"} 2",
+        "skytrace_ingest_busy_total 0",
+        "skytrace_ingest_queue_depth 0",
+        "skytrace_ingest_latency_seconds_bucket{le=\"+Inf\"} 2",
+        "skytrace_ingest_latency_seconds_count 2",
+    ] {
+        assert!(
+            text.lines().any(|line| line == expected),
+            "{expected}:\n{text}"
+        );
+    }
+    // Every sample is `name{labels} value` after its family's HELP and TYPE.
+    let mut declared = std::collections::HashSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            declared.insert(rest.split(' ').next().unwrap().to_owned());
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+        let name = series.split('{').next().unwrap();
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .filter(|family| declared.contains(*family))
+            .unwrap_or(name);
+        assert!(declared.contains(family), "{line}: no TYPE for {family}");
+    }
+}
