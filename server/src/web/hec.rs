@@ -37,6 +37,7 @@ use service::source::SourceName;
 
 use super::auth::AuthMode;
 use super::state::AppState;
+pub use super::state::HecTokens;
 
 /// Where the collector's routes start; requests under it authenticate with HEC tokens.
 pub const HEC_PREFIX: &str = "/services/collector";
@@ -51,11 +52,6 @@ pub fn is_collector(path: &str) -> bool {
 
 /// Seconds a shipper is asked to wait when the server is busy.
 const BUSY_RETRY_AFTER_SECS: &str = "1";
-
-/// The tokens shippers present as `Authorization: Splunk <token>` (`--hec-token`). Without any,
-/// a local server takes events from anyone on this machine and a hosted one takes API tokens.
-#[derive(Clone, Debug, Default)]
-pub struct HecTokens(pub Vec<String>);
 
 pub fn routes() -> Router<AppState> {
     Router::new()

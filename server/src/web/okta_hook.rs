@@ -28,12 +28,9 @@ use service::source::SourceName;
 
 use super::error::ApiError;
 use super::state::AppState;
+pub use super::state::OktaHookSecret;
 
 pub const OKTA_HOOK_PATH: &str = "/hooks/okta";
-
-/// The `Authorization` header value Okta sends with every request of the hook.
-#[derive(Clone, Debug, Default)]
-pub struct OktaHookSecret(pub Option<String>);
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -11,9 +11,7 @@ use service::monitor::Monitor;
 
 use super::auth::AuthMode;
 use super::files::PageFiles;
-use super::hec::HecTokens;
 use super::limits::Limits;
-use super::okta_hook::OktaHookSecret;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -30,3 +28,14 @@ pub struct AppState {
     /// The Authorization header value Okta's event hook sends (`--okta-hook-secret`).
     pub okta_hook_secret: Arc<OktaHookSecret>,
 }
+
+/// The tokens shippers present to the HEC collector as `Authorization: Splunk <token>`
+/// (`--hec-token`). Without any, a local server takes events from anyone on this machine and a
+/// hosted one takes API tokens.
+#[derive(Clone, Debug, Default)]
+pub struct HecTokens(pub Vec<String>);
+
+/// The `Authorization` header value Okta sends with every request of the event hook
+/// (`--okta-hook-secret`); none turns the hook off.
+#[derive(Clone, Debug, Default)]
+pub struct OktaHookSecret(pub Option<String>);
