@@ -46,6 +46,10 @@ pub enum Command {
     /// events per second and receipt-to-verdict latency (p50/p95/p99) of POST /api/v1/events
     /// at several batch sizes and offered rates.
     BenchIngest(BenchIngestArgs),
+    /// Follow growing sign-in logs (as `tail -F`, across rotation and truncation) and score each
+    /// new line: sent to a running server (--to), or scored here against the state kept in
+    /// --data-dir. Prints a JSON line per record with its verdict.
+    Watch(WatchArgs),
     /// Measure detection accuracy on a generated, labelled scenario: ROC-AUC, average
     /// precision and recall at 1% false-positive rate, per attack type.
     Evaluate(EvaluateArgs),
@@ -589,6 +593,38 @@ pub struct BenchIngestArgs {
 pub enum IngestEndpoint {
     Events,
     Hec,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The logs to follow: JSON records (one per line, any format the file reader knows) or
+    /// sshd lines of an auth.log.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Send to this server (`POST /api/v1/events`), e.g. http://127.0.0.1:3000; without it the
+    /// lines are scored here.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// API token, for a server in hosted mode (--auth).
+    #[arg(long, env = "SKYTRACE_TOKEN")]
+    pub token: Option<String>,
+    /// The source the logins belong to.
+    #[arg(long, default_value = "default")]
+    pub source: String,
+    /// Read what the files already hold first (default: only what is written from now on).
+    #[arg(long)]
+    pub from_start: bool,
+    /// How often the files are looked at, in milliseconds.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub poll_ms: u64,
+    /// Where the state of local scoring is kept (SQLite); not a running server's directory.
+    #[arg(long, default_value = "watch-data")]
+    pub data_dir: PathBuf,
+    /// TOML file with the analysis settings for local scoring.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub geo: GeoArgs,
 }
 
 #[derive(Debug, Args)]

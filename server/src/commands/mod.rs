@@ -16,6 +16,7 @@ pub mod profile;
 pub mod report;
 pub mod scenario;
 pub mod serve;
+pub mod watch;
 
 pub use analyze::load_config;
 
@@ -37,6 +38,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::User(args) => accounts::user(&args),
         Command::Token(args) => accounts::token(&args),
         Command::Loadtest(args) => loadtest::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }
 

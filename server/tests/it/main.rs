@@ -24,6 +24,7 @@ mod sample;
 mod security_headers;
 mod sign_in;
 mod syslog;
+mod watch;
 mod web;
 mod web_auth;
 mod web_dashboard;
