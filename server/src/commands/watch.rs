@@ -201,30 +201,28 @@ async fn score(
     path: &Path,
     lines: Vec<(u64, String)>,
 ) -> anyhow::Result<()> {
+    let records = read_lines(&lines);
     let results = match scorer {
         Scorer::Local(monitor) => {
-            let records = lines.iter().map(|(_, line)| read_line(line)).collect();
+            let records = records.iter().map(|(_, record)| record.read()).collect();
             scored_here(monitor, source, records).await?
         }
         Scorer::Remote { client, url, token } => {
-            // JSON records go as they are (the server reads every format); `auth.log` lines are
-            // read here, and only their sign-ins are sent.
-            let mut results = vec![serde_json::Value::Null; lines.len()];
+            // JSON records go as they are (the server reads every format); of `auth.log` lines,
+            // read here, only the sign-ins are sent.
+            let mut results = vec![serde_json::Value::Null; records.len()];
             let mut sent = Vec::new();
             let mut body = String::new();
-            for (index, (_, line)) in lines.iter().enumerate() {
-                let record = if line.starts_with('{') {
-                    line.clone()
-                } else {
-                    match read_line(line) {
-                        RecordOutcome::Event(login) => as_record(&login).to_string(),
-                        unread => {
-                            results[index] = answer_of(index, unread);
-                            continue;
-                        }
+            for (index, (_, record)) in records.iter().enumerate() {
+                let line = match record {
+                    Record::Json(text) => text.clone(),
+                    Record::Read(RecordOutcome::Event(login)) => as_record(login).to_string(),
+                    Record::Read(unread) => {
+                        results[index] = answer_of(index, unread.clone());
+                        continue;
                     }
                 };
-                body.push_str(&record);
+                body.push_str(&line);
                 body.push('\n');
                 sent.push(index);
             }
@@ -238,13 +236,29 @@ async fn score(
             results
         }
     };
-    for ((line, _), result) in lines.iter().zip(&results) {
+    for ((line, _), result) in records.iter().zip(&results) {
         println!(
             "{}",
             serde_json::json!({ "file": path.display().to_string(), "line": line, "result": result })
         );
     }
     Ok(())
+}
+
+/// A line's record: a JSON record as written, or what was read from `auth.log` lines.
+#[derive(Clone)]
+enum Record {
+    Json(String),
+    Read(RecordOutcome),
+}
+
+impl Record {
+    fn read(&self) -> RecordOutcome {
+        match self {
+            Self::Json(text) => read_record(text.as_bytes(), &IngestOptions::default()),
+            Self::Read(outcome) => outcome.clone(),
+        }
+    }
 }
 
 /// Scores `records` with the monitor here, waiting out a full queue.
@@ -278,26 +292,78 @@ fn answer_of(index: usize, unread: RecordOutcome) -> serde_json::Value {
     serde_json::to_value(verdict).unwrap_or_default()
 }
 
-/// A line as a record: JSON in any format the file reader knows, else an `auth.log` line.
-fn read_line(line: &str) -> RecordOutcome {
-    if line.starts_with('{') {
-        return read_record(line.as_bytes(), &IngestOptions::default());
+/// The records of `lines`, each with its line number, in line order: a JSON line is one record;
+/// the other lines are read together as a piece of `auth.log`, so sshd's `Invalid user` notice
+/// and the guess after it count once and `message repeated N times` gives N sign-ins.
+fn read_lines(lines: &[(u64, String)]) -> Vec<(u64, Record)> {
+    let mut records: Vec<(u64, Record)> = Vec::new();
+    let mut auth_log = String::new();
+    let mut auth_log_lines = Vec::new();
+    for (number, line) in lines {
+        if line.starts_with('{') {
+            records.push((*number, Record::Json(line.clone())));
+        } else {
+            auth_log.push_str(line);
+            auth_log.push('\n');
+            auth_log_lines.push(*number);
+        }
     }
-    let auth_log = IngestOptions {
+    if auth_log_lines.is_empty() {
+        return records;
+    }
+    let options = IngestOptions {
         format: Some(Format::AuthLog),
         reference_ms: Some(jiff::Timestamp::now().as_millisecond()),
         ..IngestOptions::default()
     };
-    match engine::read_slice(line.as_bytes(), &auth_log) {
-        Ok(mut ingested) if ingested.events.len() == 1 => {
-            RecordOutcome::Event(Box::new(ingested.events.remove(0)))
+    let number_of = |line: u64| {
+        auth_log_lines
+            .get(line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    let mut answered = std::collections::BTreeSet::new();
+    match engine::read_slice(auth_log.as_bytes(), &options) {
+        Ok(ingested) => {
+            for login in ingested.events {
+                answered.insert(login.line);
+                records.push((
+                    number_of(login.line),
+                    Record::Read(RecordOutcome::Event(Box::new(login))),
+                ));
+            }
+            for rejection in ingested.rejections {
+                let line = rejection.line.unwrap_or(rejection.row);
+                answered.insert(line);
+                records.push((
+                    number_of(line),
+                    Record::Read(RecordOutcome::Rejected(rejection.reason.to_string())),
+                ));
+            }
         }
-        Ok(ingested) => match ingested.rejections.first() {
-            Some(rejection) => RecordOutcome::Rejected(rejection.reason.to_string()),
-            None => RecordOutcome::Skipped("not a sign-in".to_owned()),
-        },
-        Err(error) => RecordOutcome::Rejected(error.to_string()),
+        Err(error) => {
+            let reason = error.to_string();
+            for number in &auth_log_lines {
+                records.push((
+                    *number,
+                    Record::Read(RecordOutcome::Rejected(reason.clone())),
+                ));
+            }
+            records.sort_by_key(|(number, _)| *number);
+            return records;
+        }
     }
+    for (at, number) in auth_log_lines.iter().enumerate() {
+        if !answered.contains(&(at as u64 + 1)) {
+            records.push((
+                *number,
+                Record::Read(RecordOutcome::Skipped("not a sign-in".to_owned())),
+            ));
+        }
+    }
+    // In line order; the sign-ins of one line in the order they were read.
+    records.sort_by_key(|(number, _)| *number);
+    records
 }
 
 /// A login as a record in the CSV field names, for the server to read again.

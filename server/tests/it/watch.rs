@@ -117,6 +117,22 @@ fn a_log_is_followed_across_rotation_and_truncation_and_each_line_scored_once() 
     std::thread::sleep(Duration::from_millis(200));
     append(&log, &login(5, "cy"));
     assert_eq!(next(&printed, 1), owned(&[("signins.log", 1, "scored")]));
+    // sshd's `Invalid user` notice and the guess after it are one attempt, as in a file; a poll
+    // with no sign-in at all is skipped, not rejected.
+    append(
+        &log,
+        "Mar  2 09:06:00 web1 sshd[51]: Invalid user zed from 203.0.113.5 port 5\n\
+         Mar  2 09:06:01 web1 sshd[51]: Failed password for invalid user zed from 203.0.113.5 port 5 ssh2\n",
+    );
+    assert_eq!(
+        next(&printed, 2),
+        owned(&[("signins.log", 2, "skipped"), ("signins.log", 3, "scored")])
+    );
+    append(
+        &log,
+        "Mar  2 09:07:00 web1 CRON[9]: pam_unix(cron:session): session closed\n",
+    );
+    assert_eq!(next(&printed, 1), owned(&[("signins.log", 4, "skipped")]));
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -127,7 +143,15 @@ fn a_log_is_followed_across_rotation_and_truncation_and_each_line_scored_once() 
         "--data-dir",
         state.to_str().unwrap(),
     ]);
-    assert_eq!(next(&printed, 1), owned(&[("signins.log", 1, "duplicate")]));
+    assert_eq!(
+        next(&printed, 4),
+        owned(&[
+            ("signins.log", 1, "duplicate"),
+            ("signins.log", 2, "skipped"),
+            ("signins.log", 3, "duplicate"),
+            ("signins.log", 4, "skipped"),
+        ])
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
