@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config_file;
 mod input;
+pub mod lines;
 pub mod memory;
 pub mod syslog;
 pub mod web;

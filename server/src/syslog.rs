@@ -14,12 +14,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use engine::ingest::{Format, IngestOptions, RecordOutcome, network_line};
+use engine::ingest::{RecordOutcome, network_line};
 use service::monitor::{Monitor, MonitorError, RecordVerdict};
 use service::source::SourceName;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
+
+use crate::lines::records_of_lines;
 
 /// Longest message taken (RFC 5425 asks receivers for at least 2 KiB; rsyslog's default
 /// maximum is 8 KiB).
@@ -173,41 +175,32 @@ async fn score(mut waiting: mpsc::Receiver<String>, source: SourceName, monitor:
     }
 }
 
-/// The sign-ins in a batch of messages, read as `auth.log` lines.
+/// The sign-ins in a batch of messages, read together as `auth.log` lines.
 fn read_batch(batch: &[String]) -> Vec<RecordOutcome> {
-    let mut lines = String::new();
-    for message in batch {
-        match network_line(message) {
-            Some(line) => {
-                lines.push_str(&line);
-                lines.push('\n');
+    let lines: Vec<(u64, String)> = batch
+        .iter()
+        .filter_map(|message| {
+            let line = network_line(message);
+            if line.is_none() {
+                tracing::warn!(message = %message.chars().take(200).collect::<String>(),
+                    "syslog: not an RFC 5424 or RFC 3164 message");
             }
-            None => tracing::warn!(message = %message.chars().take(200).collect::<String>(),
-                "syslog: not an RFC 5424 or RFC 3164 message"),
-        }
-    }
-    let options = IngestOptions {
-        format: Some(Format::AuthLog),
-        reference_ms: Some(jiff::Timestamp::now().as_millisecond()),
-        ..IngestOptions::default()
-    };
-    match engine::read_slice(lines.as_bytes(), &options) {
-        Ok(ingested) => {
-            for rejection in &ingested.rejections {
-                tracing::warn!(line = rejection.line, reason = %rejection.reason,
-                    "syslog: sign-in line rejected");
+            line
+        })
+        .enumerate()
+        .map(|(index, line)| (index as u64 + 1, line))
+        .collect();
+    records_of_lines(&lines)
+        .into_iter()
+        .filter_map(|(_, record)| match record.read() {
+            RecordOutcome::Event(login) => Some(RecordOutcome::Event(login)),
+            RecordOutcome::Rejected(reason) => {
+                tracing::warn!(%reason, "syslog: sign-in line rejected");
+                None
             }
-            ingested
-                .events
-                .into_iter()
-                .map(|login| RecordOutcome::Event(Box::new(login)))
-                .collect()
-        }
-        Err(error) => {
-            tracing::debug!(%error, "syslog: no sign-ins in a batch");
-            Vec::new()
-        }
-    }
+            RecordOutcome::Skipped(_) => None,
+        })
+        .collect()
 }
 
 /// Scores and keeps `records`, waiting while the monitor is busy.

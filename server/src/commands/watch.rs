@@ -17,11 +17,12 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use engine::LoginEvent;
-use engine::ingest::{Format, IngestOptions, RecordOutcome, read_record};
+use engine::ingest::RecordOutcome;
 use service::monitor::{Monitor, MonitorError, RecordVerdict};
 use service::source::SourceName;
 
 use crate::cli::WatchArgs;
+use crate::lines::{LineRecord, records_of_lines};
 
 pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let source = SourceName::parse(&args.source).map_err(|message| anyhow::anyhow!(message))?;
@@ -201,7 +202,7 @@ async fn score(
     path: &Path,
     lines: Vec<(u64, String)>,
 ) -> anyhow::Result<()> {
-    let records = read_lines(&lines);
+    let records = records_of_lines(&lines);
     let results = match scorer {
         Scorer::Local(monitor) => {
             let records = records.iter().map(|(_, record)| record.read()).collect();
@@ -215,9 +216,9 @@ async fn score(
             let mut body = String::new();
             for (index, (_, record)) in records.iter().enumerate() {
                 let line = match record {
-                    Record::Json(text) => text.clone(),
-                    Record::Read(RecordOutcome::Event(login)) => as_record(login).to_string(),
-                    Record::Read(unread) => {
+                    LineRecord::Json(text) => text.clone(),
+                    LineRecord::Read(RecordOutcome::Event(login)) => as_record(login).to_string(),
+                    LineRecord::Read(unread) => {
                         results[index] = answer_of(index, unread.clone());
                         continue;
                     }
@@ -243,22 +244,6 @@ async fn score(
         );
     }
     Ok(())
-}
-
-/// A line's record: a JSON record as written, or what was read from `auth.log` lines.
-#[derive(Clone)]
-enum Record {
-    Json(String),
-    Read(RecordOutcome),
-}
-
-impl Record {
-    fn read(&self) -> RecordOutcome {
-        match self {
-            Self::Json(text) => read_record(text.as_bytes(), &IngestOptions::default()),
-            Self::Read(outcome) => outcome.clone(),
-        }
-    }
 }
 
 /// Scores `records` with the monitor here, waiting out a full queue.
@@ -290,80 +275,6 @@ fn answer_of(index: usize, unread: RecordOutcome) -> serde_json::Value {
         RecordOutcome::Event(_) => return serde_json::Value::Null,
     };
     serde_json::to_value(verdict).unwrap_or_default()
-}
-
-/// The records of `lines`, each with its line number, in line order: a JSON line is one record;
-/// the other lines are read together as a piece of `auth.log`, so sshd's `Invalid user` notice
-/// and the guess after it count once and `message repeated N times` gives N sign-ins.
-fn read_lines(lines: &[(u64, String)]) -> Vec<(u64, Record)> {
-    let mut records: Vec<(u64, Record)> = Vec::new();
-    let mut auth_log = String::new();
-    let mut auth_log_lines = Vec::new();
-    for (number, line) in lines {
-        if line.starts_with('{') {
-            records.push((*number, Record::Json(line.clone())));
-        } else {
-            auth_log.push_str(line);
-            auth_log.push('\n');
-            auth_log_lines.push(*number);
-        }
-    }
-    if auth_log_lines.is_empty() {
-        return records;
-    }
-    let options = IngestOptions {
-        format: Some(Format::AuthLog),
-        reference_ms: Some(jiff::Timestamp::now().as_millisecond()),
-        ..IngestOptions::default()
-    };
-    let number_of = |line: u64| {
-        auth_log_lines
-            .get(line.saturating_sub(1) as usize)
-            .copied()
-            .unwrap_or_default()
-    };
-    let mut answered = std::collections::BTreeSet::new();
-    match engine::read_slice(auth_log.as_bytes(), &options) {
-        Ok(ingested) => {
-            for login in ingested.events {
-                answered.insert(login.line);
-                records.push((
-                    number_of(login.line),
-                    Record::Read(RecordOutcome::Event(Box::new(login))),
-                ));
-            }
-            for rejection in ingested.rejections {
-                let line = rejection.line.unwrap_or(rejection.row);
-                answered.insert(line);
-                records.push((
-                    number_of(line),
-                    Record::Read(RecordOutcome::Rejected(rejection.reason.to_string())),
-                ));
-            }
-        }
-        Err(error) => {
-            let reason = error.to_string();
-            for number in &auth_log_lines {
-                records.push((
-                    *number,
-                    Record::Read(RecordOutcome::Rejected(reason.clone())),
-                ));
-            }
-            records.sort_by_key(|(number, _)| *number);
-            return records;
-        }
-    }
-    for (at, number) in auth_log_lines.iter().enumerate() {
-        if !answered.contains(&(at as u64 + 1)) {
-            records.push((
-                *number,
-                Record::Read(RecordOutcome::Skipped("not a sign-in".to_owned())),
-            ));
-        }
-    }
-    // In line order; the sign-ins of one line in the order they were read.
-    records.sort_by_key(|(number, _)| *number);
-    records
 }
 
 /// A login as a record in the CSV field names, for the server to read again.

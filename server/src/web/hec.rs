@@ -30,10 +30,13 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use engine::ingest::{IngestOptions, RecordOutcome, read_record};
 use serde::Serialize;
 use service::DetectionService;
 use service::monitor::{Monitor, MonitorError, RecordVerdict};
 use service::source::SourceName;
+
+use crate::lines::records_of_lines;
 
 use super::auth::AuthMode;
 use super::state::AppState;
@@ -78,7 +81,10 @@ struct Answer {
     )]
     invalid_event_number: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Sign-ins scored (or already kept: retries), and records that are not sign-ins.
     accepted: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<usize>,
     /// Records kept out, in request order, with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     rejected: Vec<Rejected>,
@@ -126,6 +132,7 @@ impl IntoResponse for Refusal {
             code: self.code,
             invalid_event_number: self.invalid_event_number,
             accepted: None,
+            skipped: None,
             rejected: Vec::new(),
         });
         if busy {
@@ -147,6 +154,7 @@ async fn health() -> Response {
         code: 17,
         invalid_event_number: None,
         accepted: None,
+        skipped: None,
         rejected: Vec::new(),
     })
     .into_response()
@@ -319,24 +327,22 @@ async fn accept(
         Body::Raw(source) => raw_lines(&decoded, source)?,
     };
     let mut accepted = 0;
+    let mut skipped = 0;
     let mut rejected = Vec::new();
     for (source, records) in by_source {
         let numbers: Vec<usize> = records.iter().map(|(number, _)| *number).collect();
         let records = records.into_iter().map(|(_, record)| record).collect();
-        let monitored =
-            monitor
-                .submit(source.clone(), records)
-                .await
-                .map_err(|error| match error {
-                    MonitorError::Busy => Refusal::busy(),
-                    MonitorError::BadBody(message) => {
-                        Refusal::new(StatusCode::BAD_REQUEST, 6, message)
-                    }
-                    MonitorError::Storage(_) | MonitorError::Stopped => {
-                        tracing::error!(%error, "HEC events could not be kept");
-                        Refusal::busy()
-                    }
-                })?;
+        let monitored = monitor
+            .submit_read(source.clone(), records)
+            .await
+            .map_err(|error| match error {
+                MonitorError::Busy => Refusal::busy(),
+                MonitorError::BadBody(message) => Refusal::new(StatusCode::BAD_REQUEST, 6, message),
+                MonitorError::Storage(_) | MonitorError::Stopped => {
+                    tracing::error!(%error, "HEC events could not be kept");
+                    Refusal::busy()
+                }
+            })?;
         for result in monitored.results {
             match result {
                 RecordVerdict::Rejected { index, reason } => {
@@ -344,7 +350,8 @@ async fn accept(
                     tracing::warn!(source = %source, event, %reason, "HEC event rejected");
                     rejected.push(Rejected { event, reason });
                 }
-                _ => accepted += 1,
+                RecordVerdict::Skipped { .. } => skipped += 1,
+                RecordVerdict::Scored { .. } | RecordVerdict::Duplicate { .. } => accepted += 1,
             }
         }
     }
@@ -354,12 +361,13 @@ async fn accept(
         code: 0,
         invalid_event_number: None,
         accepted: Some(accepted),
+        skipped: Some(skipped),
         rejected,
     })
 }
 
 /// Records of each source, each with its event number (0-based, in body order).
-type BySource = BTreeMap<SourceName, Vec<(usize, Vec<u8>)>>;
+type BySource = BTreeMap<SourceName, Vec<(usize, RecordOutcome)>>;
 
 /// The envelopes of a body: each must be a JSON object with a non-blank `event`.
 fn envelopes(body: &[u8]) -> Result<BySource, Refusal> {
@@ -390,6 +398,7 @@ fn envelopes(body: &[u8]) -> Result<BySource, Refusal> {
             serde_json::Value::Object(fields) => timed(fields, &envelope),
             other => other.to_string().into_bytes(),
         };
+        let record = read_record(&record, &IngestOptions::default());
         source_of(&envelope, number, &mut by_source)?.push((number, record));
         number += 1;
     }
@@ -415,18 +424,24 @@ fn timed(
     serde_json::Value::Object(record).to_string().into_bytes()
 }
 
-/// The lines of a raw body (blank ones skipped), all in `source`.
+/// The records of a raw body's lines (blank ones skipped), all in `source`: JSON records, or
+/// sshd lines of an `auth.log` read together ([`records_of_lines`]); each event number is its
+/// line's among the non-blank ones.
 fn raw_lines(body: &[u8], source: SourceName) -> Result<BySource, Refusal> {
-    let records: Vec<(usize, Vec<u8>)> = body
+    let lines: Vec<(u64, String)> = body
         .split(|byte| *byte == b'\n')
         .map(<[u8]>::trim_ascii)
         .filter(|line| !line.is_empty())
         .enumerate()
-        .map(|(number, line)| (number, line.to_vec()))
+        .map(|(number, line)| (number as u64, String::from_utf8_lossy(line).into_owned()))
         .collect();
-    if records.is_empty() {
+    if lines.is_empty() {
         return Err(Refusal::new(StatusCode::BAD_REQUEST, 5, "No data"));
     }
+    let records = records_of_lines(&lines)
+        .into_iter()
+        .map(|(number, record)| (number as usize, record.read()))
+        .collect();
     Ok(BySource::from([(source, records)]))
 }
 
@@ -435,7 +450,7 @@ fn source_of<'a>(
     envelope: &serde_json::Map<String, serde_json::Value>,
     number: usize,
     by_source: &'a mut BySource,
-) -> Result<&'a mut Vec<(usize, Vec<u8>)>, Refusal> {
+) -> Result<&'a mut Vec<(usize, RecordOutcome)>, Refusal> {
     let source = match envelope.get("index") {
         None | Some(serde_json::Value::Null) => SourceName::default(),
         Some(serde_json::Value::String(index)) => SourceName::parse(index).map_err(|_| {

@@ -86,8 +86,12 @@ async fn envelopes_back_to_back_are_scored_in_their_index_and_kept_once() {
 async fn raw_lines_and_gzip_bodies_are_read_as_the_events_endpoint_reads_them() {
     let store = Arc::new(MemoryMonitorStore::default());
     let router = monitoring(store.clone(), 8).await;
+    // JSON records and sshd lines of an auth.log, as `skytrace watch` reads them.
     let lines = format!(
-        "{}\n\n{}\nnot a record\n",
+        "{}\n\n{}\n{{\"user_id\": \"nobody\"}}\n\
+         Mar  2 09:02:00 web1 sshd[41]: Accepted password for ana from 198.51.100.7 port 2 ssh2\n\
+         Mar  2 09:02:01 web1 CRON[42]: pam_unix(cron:session): session closed\n\
+         neither JSON nor syslog\n",
         csv_login("2026-03-02T09:00:00Z", "ana@example.com", "198.51.100.7"),
         csv_login("2026-03-02T09:01:00Z", "ana@example.com", "198.51.100.7"),
     );
@@ -101,9 +105,18 @@ async fn raw_lines_and_gzip_bodies_are_read_as_the_events_endpoint_reads_them() 
         .insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
     let (status, answer) = json_of(&router, request).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(answer["accepted"], 2);
+    assert_eq!(answer["accepted"], 3, "{answer}");
+    assert_eq!(answer["skipped"], 1, "{answer}");
     assert_eq!(answer["rejected"][0]["event"], 2, "{answer}");
-    assert_eq!(store.kept_logins(), 2);
+    assert_eq!(answer["rejected"][1]["event"], 5, "{answer}");
+    assert!(
+        answer["rejected"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a syslog line"),
+        "{answer}"
+    );
+    assert_eq!(store.kept_logins(), 3);
 }
 
 #[tokio::test]
