@@ -46,15 +46,10 @@ async fn receive(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    // The body as sent and, gzipped, what it may unpack to: room in the memory budget first.
-    let limit = settings.max_upload_bytes;
-    let sent = body_bytes(&headers, limit);
-    let unpacked = if headers.contains_key(header::CONTENT_ENCODING) {
-        limit
-    } else {
-        sent
-    };
-    let _room = match detection.queue.receive(sent.saturating_add(unpacked)) {
+    let _room = match detection
+        .queue
+        .receive(held_body_bytes(&headers, settings.max_upload_bytes))
+    {
         Ok(room) => room,
         Err(error) => return ApiError::from(error).into_response(),
     };
@@ -94,6 +89,18 @@ async fn accept(
             .into_response()),
         Err(error) => Err(error.into()),
     }
+}
+
+/// What a body takes in memory while it is read and unpacked: as sent and, when encoded, what
+/// it may unpack to (at most `limit_bytes`). Room for it is taken in the memory budget first.
+pub(super) fn held_body_bytes(headers: &HeaderMap, limit_bytes: u64) -> u64 {
+    let sent = body_bytes(headers, limit_bytes);
+    let unpacked = if headers.contains_key(header::CONTENT_ENCODING) {
+        limit_bytes
+    } else {
+        sent
+    };
+    sent.saturating_add(unpacked)
 }
 
 /// The records' shape from the Content-Type.

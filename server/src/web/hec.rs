@@ -22,7 +22,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::ServerSettings;
-use app::server_fns::upload::body_bytes;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -236,13 +235,8 @@ async fn receive(
     }
     let headers = request.headers().clone();
     let limit = settings.max_upload_bytes;
-    let sent = body_bytes(&headers, limit);
-    let unpacked = if headers.contains_key(header::CONTENT_ENCODING) {
-        limit
-    } else {
-        sent
-    };
-    let _room = match state.detection.queue.receive(sent.saturating_add(unpacked)) {
+    let held = super::events_api::held_body_bytes(&headers, limit);
+    let _room = match state.detection.queue.receive(held) {
         Ok(room) => room,
         Err(_) => return Refusal::busy().into_response(),
     };

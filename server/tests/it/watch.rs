@@ -50,6 +50,16 @@ fn watch(args: &[&str]) -> (Child, mpsc::Receiver<Value>) {
     (child, printed)
 }
 
+/// `skytrace watch` of `log` from its start, scoring here with its state in `state`.
+fn watch_here(log: &Path, state: &Path) -> (Child, mpsc::Receiver<Value>) {
+    watch(&[
+        log.to_str().unwrap(),
+        "--from-start",
+        "--data-dir",
+        state.to_str().unwrap(),
+    ])
+}
+
 /// The next `count` printed records as (file name, line, status, user or reason).
 fn next(printed: &mpsc::Receiver<Value>, count: usize) -> Vec<(String, u64, String)> {
     (0..count)
@@ -84,12 +94,7 @@ fn a_log_is_followed_across_rotation_and_truncation_and_each_line_scored_once() 
     let log = dir.path().join("signins.log");
     append(&log, &(login(0, "ana") + &login(1, "ana")));
     let state = dir.path().join("state");
-    let (mut child, printed) = watch(&[
-        log.to_str().unwrap(),
-        "--from-start",
-        "--data-dir",
-        state.to_str().unwrap(),
-    ]);
+    let (mut child, printed) = watch_here(&log, &state);
     assert_eq!(
         next(&printed, 2),
         owned(&[("signins.log", 1, "scored"), ("signins.log", 2, "scored")])
@@ -137,12 +142,7 @@ fn a_log_is_followed_across_rotation_and_truncation_and_each_line_scored_once() 
     child.wait().unwrap();
 
     // A restart scores only what is new: what was scored is kept with the state.
-    let (mut child, printed) = watch(&[
-        log.to_str().unwrap(),
-        "--from-start",
-        "--data-dir",
-        state.to_str().unwrap(),
-    ]);
+    let (mut child, printed) = watch_here(&log, &state);
     assert_eq!(
         next(&printed, 4),
         owned(&[
