@@ -20,6 +20,7 @@ pub struct ScoredEvent {
     pub user_id: Arc<str>,
     pub ip: IpAddr,
     pub success: Option<bool>,
+    /// 0–1, to [`crate::SCORE_DECIMALS`] decimals, as every detector score here.
     pub risk_score: f64,
     pub risk_level: RiskLevel,
     /// Each detector's own 0–1 score; `None` when it abstained (disabled or warming up).

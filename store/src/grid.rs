@@ -378,27 +378,82 @@ impl Store {
             return Ok(true);
         }
         let accounts = account_statuses(&run.events, &run.settings);
-        for event in changed.iter().filter_map(|&index| run.events.get(index)) {
-            let status = accounts
-                .get(event.user_id.as_ref())
-                .map(|status| status.as_str().to_owned());
-            sqlx::query(
-                "UPDATE scored_events SET risk_score = $1, risk_level = $2, event = $3, \
-                 detections = $4, account_status = $5 WHERE analysis_id = $6 AND record = $7",
-            )
-            .bind(event.risk_score)
-            .bind(event.risk_level.as_str())
-            .bind(serde_json::to_string(event)?)
-            .bind(detections_column(event))
-            .bind(status)
-            .bind(&id)
-            .bind(event.row as i64)
-            .execute(&mut *transaction)
-            .await?;
-        }
+        let rescored = changed.iter().filter_map(|&index| run.events.get(index));
+        update_rows(&mut transaction, self.backend, &id, rescored, &accounts).await?;
         transaction.commit().await?;
         tracing::info!(analysis = %id, updated = changed.len(), "re-scored logins written");
         Ok(true)
+    }
+}
+
+/// Rows per UPDATE of re-scored logins (6 values each).
+const ROWS_PER_UPDATE: usize = 500;
+
+/// Writes the new scores, findings and account verdicts of re-scored logins of the run `id`,
+/// many rows per statement.
+async fn update_rows<'e>(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    id: &str,
+    mut events: impl Iterator<Item = &'e ScoredEvent> + Send,
+    accounts: &AccountStatuses,
+) -> Result<()> {
+    loop {
+        let chunk: Vec<&ScoredEvent> = events.by_ref().take(ROWS_PER_UPDATE).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let mut next = 0;
+        let mut place = || match backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => {
+                next += 1;
+                format!("${}", next)
+            }
+        };
+        // Typed on every row: PostgreSQL reads an untyped VALUES parameter as text.
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|_| {
+                format!(
+                    "(CAST({} AS BIGINT), CAST({} AS DOUBLE PRECISION), CAST({} AS TEXT), \
+                     CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT))",
+                    place(),
+                    place(),
+                    place(),
+                    place(),
+                    place(),
+                    place()
+                )
+            })
+            .collect();
+        // Last: SQLite binds its anonymous placeholders in the order they appear.
+        let analysis_place = place();
+        // VALUES columns are named column1, column2, … in SQLite and PostgreSQL alike.
+        let sql = format!(
+            "UPDATE scored_events SET risk_score = changed.column2, risk_level = changed.column3, \
+             event = changed.column4, detections = changed.column5, \
+             account_status = changed.column6 FROM (VALUES {}) AS changed \
+             WHERE scored_events.analysis_id = {analysis_place} \
+             AND scored_events.record = changed.column1",
+            values.join(", ")
+        );
+        // Built from constant fragments and placeholders only.
+        let mut update = sqlx::query(AssertSqlSafe(sql));
+        for event in chunk {
+            update = update
+                .bind(event.row as i64)
+                .bind(event.risk_score)
+                .bind(event.risk_level.as_str())
+                .bind(serde_json::to_string(event)?)
+                .bind(detections_column(event))
+                .bind(
+                    accounts
+                        .get(event.user_id.as_ref())
+                        .map(|status| status.as_str()),
+                );
+        }
+        update.bind(id).execute(&mut **transaction).await?;
     }
 }
 

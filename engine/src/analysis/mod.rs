@@ -95,10 +95,12 @@ impl Observed {
             mut event,
             ..
         } = self;
-        let forest_score = forest.as_ref().map(|forest| forest.score(&forest_row));
+        let forest_score = forest
+            .as_ref()
+            .map(|forest| quantised(forest.score(&forest_row)));
         let cluster_score = clusters
             .as_ref()
-            .map(|index| index.noise_score(&cluster_row));
+            .map(|index| quantised(index.noise_score(&cluster_row)));
         let inputs = inputs.with_population(forest_score, cluster_score);
         // What made the login rare for the population models, where they score it at all.
         let forest_features = match (&forest, forest_score) {
@@ -182,7 +184,7 @@ impl Observed {
         let risk_score = if confirmed_safe {
             0.0
         } else {
-            combine(probability, &findings)
+            quantised(combine(probability, &findings))
         };
         let risk_level = RiskLevel::from_score(risk_score, risk_params);
         if risk_level >= RiskLevel::Medium {
@@ -233,6 +235,16 @@ impl Observed {
     pub fn user(&self) -> u32 {
         self.user
     }
+}
+
+/// Decimals of every score a login is given.
+pub const SCORE_DECIMALS: i32 = 4;
+
+/// `score` to [`SCORE_DECIMALS`] decimals. Scores carry no more precision than that, and a
+/// verdict that moves later logins' scores by far less (what one more login learnt by the
+/// population does) then leaves them as they were: a re-score writes only what it changed.
+fn quantised(score: f64) -> f64 {
+    explain::round(score, 10f64.powi(SCORE_DECIMALS))
 }
 
 /// User-level evidence (see [`RiskInputs::user_evidence`]) from which a population outlier is
@@ -492,7 +504,7 @@ impl<'g> Analyzer<'g> {
         let forest_row = scored_features.forest_vector();
         let cluster_row = scored_features.cluster_vector();
         let inputs = RiskInputs::from_features(&scored_features);
-        let statistical_score = statistical::score(&inputs);
+        let statistical_score = quantised(statistical::score(&inputs));
         if let Some(entry) = &allowed_by {
             suppress(
                 &mut findings,
