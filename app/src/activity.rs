@@ -14,7 +14,7 @@ pub fn follow_activity(on_activity: impl Fn(Activity) + Clone + 'static) {
         let Ok(mut source) = EventSource::new("/api/v1/activity") else {
             return;
         };
-        let subscriptions: Vec<_> = ["scoring", "kept"]
+        let subscriptions: Vec<_> = ["scoring", "kept", "monitored"]
             .into_iter()
             .filter_map(|kind| source.subscribe(kind).ok())
             .collect();

@@ -177,3 +177,45 @@ test('filters that cannot apply explain themselves and keep the page; a user’s
   expect(await riskAt('medium')).toBe(everything);
   expect(errors).toEqual([]);
 });
+
+test('logins monitored as they arrive appear on the live dashboard without a reload', async ({ page }) => {
+  const errors = collectErrors(page);
+  // A source of its own: nothing monitored before this test is in it.
+  const source = `e2e-live-${Date.now()}`;
+  await page.goto(`/dashboard?run=live&source=${source}`);
+  await expectHydrated(page);
+  await expect(page.getByTestId('dashboard-source')).toContainText(
+    `Monitored logins of source ${source}, the last 24 hours`,
+  );
+  await expect(page.getByTestId('no-monitored-logins')).toBeVisible();
+  await expect(page.getByTestId('filter-run')).toHaveValue('live');
+  await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+
+  // A shipper sends six sign-ins of the last minutes, then a failed one from elsewhere.
+  const now = Date.now();
+  const login = (minutesAgo: number, ip: string, success: boolean) =>
+    JSON.stringify({
+      timestamp: new Date(now - minutesAgo * 60_000).toISOString(),
+      user_id: 'live.user',
+      ip_address: ip,
+      user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/145.0.0.0 Safari/537.36',
+      success,
+    });
+  const send = async (lines: string[]) => {
+    const sent = await page.request.post(`/api/v1/events?source=${source}`, {
+      headers: { 'content-type': 'application/x-ndjson' },
+      data: lines.join('\n') + '\n',
+    });
+    expect(sent.status()).toBe(200);
+  };
+  await send([10, 9, 8, 7, 6, 5].map((minutes) => login(minutes, '10.20.30.40', true)));
+  await expect(page.getByTestId('metric-logins')).toHaveText('6');
+  await send([login(1, '185.220.101.7', false)]);
+  await expect(page.getByTestId('metric-logins')).toHaveText('7');
+  await expect(page.getByTestId('metric-users')).toHaveText('1');
+
+  // Updated in place: no reload, no navigation.
+  await expect(page).toHaveURL(new RegExp(`run=live&source=${source}$`));
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+  expect(errors).toEqual([]);
+});

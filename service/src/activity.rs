@@ -1,5 +1,5 @@
-//! What the server is doing, as it happens: analyses being scored and analyses kept. Pages that
-//! show kept results (the dashboard) follow it to update by themselves.
+//! What the server is doing, as it happens: analyses being scored and kept, monitored logins
+//! scored. Pages that show kept results (the dashboard) follow it to update by themselves.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,12 @@ pub enum Activity {
     },
     /// An analysis was kept: a new upload, or a kept one scored again.
     Kept { id: String, file_name: String },
+    /// The monitor kept `scored` logins of `source` (`high_or_above` of them High or Critical).
+    Monitored {
+        source: String,
+        scored: u64,
+        high_or_above: u64,
+    },
 }
 
 #[cfg(feature = "runtime")]

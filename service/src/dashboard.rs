@@ -266,8 +266,24 @@ pub struct UserDetail {
     pub timeline: Vec<ScoredEvent>,
 }
 
+/// The `run` of the live dashboard: the monitored logins of a source, not one analysis.
+pub const LIVE: &str = "live";
+/// Latest monitored logins the live dashboard shows at most.
+pub const LIVE_LOGINS: usize = 200_000;
+/// Longest span of days the live dashboard reads.
+pub const LIVE_MAX_DAYS: i64 = 31;
+
+/// The monitored logins the live dashboard reads: by their own time, `from_ms` until before
+/// `to_ms`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveSpan {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub described: String,
+}
+
 #[cfg(feature = "runtime")]
-pub use build::{RunFacts, build};
+pub use build::{RunFacts, build, live_span};
 
 #[cfg(feature = "runtime")]
 mod build {
@@ -284,6 +300,41 @@ mod build {
     use reports::model::{countries, sorted_counts, trend};
 
     use super::*;
+
+    const DAY_MS: i64 = 86_400_000;
+    /// Logins stamped a little ahead of this server's clock still show.
+    const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+
+    /// The span of monitored logins the live dashboard reads at `now_ms` for `query`: the days
+    /// `from`–`to` when given (one open end reaching to now; at most [`LIVE_MAX_DAYS`]), else the
+    /// last 24 hours. Dates that cannot be applied are explained by [`build`] and read as absent.
+    pub fn live_span(query: &DashboardQuery, now_ms: i64) -> LiveSpan {
+        let (filter, _) = read_filters(query);
+        let latest_ms = now_ms + CLOCK_SKEW_MS;
+        match (filter.from_ms, filter.to_ms) {
+            (None, None) => LiveSpan {
+                from_ms: now_ms - DAY_MS,
+                to_ms: latest_ms,
+                described: "the last 24 hours, updated as logins arrive".to_owned(),
+            },
+            (from_ms, given_to_ms) => {
+                let to_ms = given_to_ms.unwrap_or(latest_ms);
+                let earliest_ms = to_ms - LIVE_MAX_DAYS * DAY_MS;
+                let from_ms = from_ms.unwrap_or(earliest_ms).max(earliest_ms);
+                let day = |ms: i64| {
+                    let mut text = engine::time::format_utc(ms);
+                    text.truncate(10);
+                    text
+                };
+                let until = given_to_ms.map_or_else(|| "now".to_owned(), |to_ms| day(to_ms - 1));
+                LiveSpan {
+                    from_ms,
+                    to_ms,
+                    described: format!("{} to {until} (UTC days)", day(from_ms)),
+                }
+            }
+        }
+    }
 
     /// What is computed once per run, whatever the filters: what the run concluded (users'
     /// risk, accounts' verdicts, campaigns, incidents) and where each address is.
@@ -814,6 +865,48 @@ mod build {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "runtime")]
+    #[test]
+    fn the_live_dashboard_reads_the_last_day_or_the_days_asked_for() {
+        // 2026-03-10T12:00:00Z
+        let now_ms = 1_773_144_000_000;
+        let day_ms = 86_400_000;
+        let live = |from: &str, to: &str| {
+            live_span(
+                &DashboardQuery {
+                    run: LIVE.to_owned(),
+                    from: from.to_owned(),
+                    to: to.to_owned(),
+                    ..DashboardQuery::default()
+                },
+                now_ms,
+            )
+        };
+        let last_day = live("", "");
+        assert_eq!(last_day.from_ms, now_ms - day_ms);
+        assert!(last_day.to_ms > now_ms);
+        assert!(last_day.described.contains("last 24 hours"));
+        // Dates that cannot apply read as absent.
+        assert_eq!(live("soon", ""), last_day);
+        assert_eq!(live("2026-03-09", "2026-03-01"), last_day);
+        // 2026-03-01T00:00Z to the end of 2026-03-02.
+        let days = live("2026-03-01", "2026-03-02");
+        assert_eq!(
+            (days.from_ms, days.to_ms),
+            (1_772_323_200_000, 1_772_496_000_000)
+        );
+        assert_eq!(days.described, "2026-03-01 to 2026-03-02 (UTC days)");
+        // One open end reaches to now; a span past the longest is cut to its latest days.
+        let since = live("2026-03-09", "");
+        assert_eq!(since.described, "2026-03-09 to now (UTC days)");
+        assert_eq!(
+            (since.from_ms, since.to_ms),
+            (now_ms - day_ms - 12 * 3_600_000, last_day.to_ms)
+        );
+        let year = live("2025-01-01", "2026-03-02");
+        assert_eq!(year.from_ms, year.to_ms - LIVE_MAX_DAYS * day_ms);
+    }
 
     #[test]
     fn a_query_has_an_address() {

@@ -25,7 +25,7 @@ pub mod triage;
 #[cfg(feature = "runtime")]
 pub mod accounts;
 #[cfg(feature = "runtime")]
-mod clock;
+pub mod clock;
 #[cfg(feature = "runtime")]
 pub mod error;
 #[cfg(feature = "runtime")]

@@ -20,6 +20,7 @@ use engine::{
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
 use crate::ports::{MonitorStore, MonitoredLogin, StoreError};
@@ -153,6 +154,7 @@ struct Job {
 pub struct Monitor {
     queue: mpsc::Sender<Job>,
     counters: Arc<Counters>,
+    store: Arc<dyn MonitorStore>,
 }
 
 /// Upper bounds of the receipt-to-verdict histogram's buckets, in seconds.
@@ -232,20 +234,23 @@ impl Counters {
 
 impl Monitor {
     /// Starts the worker (on the current tokio runtime), which first rebuilds every monitored
-    /// source from `store`. At most `queue_depth` batches wait (at least one).
+    /// source from `store`. At most `queue_depth` batches wait (at least one). Each kept batch
+    /// is told on `activity` (the live dashboard follows it).
     pub fn start(
         config: AnalysisConfig,
         geo: Arc<dyn GeoLookup + Send>,
         store: Arc<dyn MonitorStore>,
         queue_depth: usize,
+        activity: ActivityFeed,
     ) -> Result<Self, ConfigError> {
         config.check()?;
         let (queue, mut jobs) = mpsc::channel::<Job>(queue_depth.max(1));
         let mut worker = Worker {
             config,
             geo,
-            store,
+            store: Arc::clone(&store),
             sources: HashMap::new(),
+            activity,
         };
         tokio::spawn(async move {
             worker.rebuild_all().await;
@@ -258,7 +263,22 @@ impl Monitor {
         Ok(Self {
             queue,
             counters: Arc::default(),
+            store,
         })
+    }
+
+    /// The verdicts of `source`'s monitored logins from `from_ms` until before `to_ms` (their
+    /// own time), the latest `limit` of them, in time order.
+    pub async fn between(
+        &self,
+        source: &SourceName,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<ScoredEvent>, StoreError> {
+        self.store
+            .monitored_between(source, from_ms, to_ms, limit)
+            .await
     }
 
     /// What the monitor has done since it started.
@@ -394,6 +414,7 @@ struct Worker {
     geo: Arc<dyn GeoLookup + Send>,
     store: Arc<dyn MonitorStore>,
     sources: HashMap<SourceName, Watched>,
+    activity: ActivityFeed,
 }
 
 impl Worker {
@@ -497,6 +518,16 @@ impl Worker {
             self.sources.remove(&source);
             return Err(error.into());
         }
+        if !kept.is_empty() {
+            self.activity.send(Activity::Monitored {
+                source: source.to_string(),
+                scored: kept.len() as u64,
+                high_or_above: kept
+                    .iter()
+                    .filter(|login| login.scored.risk_level >= RiskLevel::High)
+                    .count() as u64,
+            });
+        }
         let Some(watched) = self.sources.get(&source) else {
             return Err(MonitorError::Stopped);
         };
@@ -574,6 +605,28 @@ mod tests {
             let logins = self.kept.lock().unwrap().get(source).cloned();
             Box::pin(async { Ok(logins.unwrap_or_default()) })
         }
+
+        fn monitored_between<'a>(
+            &'a self,
+            source: &'a SourceName,
+            from_ms: i64,
+            to_ms: i64,
+            limit: usize,
+        ) -> Stored<'a, Vec<ScoredEvent>> {
+            let mut scored: Vec<ScoredEvent> = self
+                .kept
+                .lock()
+                .unwrap()
+                .get(source)
+                .into_iter()
+                .flatten()
+                .map(|login| login.scored.clone())
+                .filter(|scored| (from_ms..to_ms).contains(&scored.timestamp_ms))
+                .collect();
+            scored.sort_by_key(|scored| scored.timestamp_ms);
+            let scored = scored.split_off(scored.len().saturating_sub(limit));
+            Box::pin(async { Ok(scored) })
+        }
     }
 
     fn start(store: Arc<Memory>, queue_depth: usize) -> Monitor {
@@ -582,6 +635,7 @@ mod tests {
             Arc::new(engine::enrich::NoGeolocation),
             store,
             queue_depth,
+            ActivityFeed::default(),
         )
         .unwrap()
     }

@@ -227,4 +227,13 @@ pub trait MonitorStore: Send + Sync {
     fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>>;
     /// A source's monitored logins in sequence order.
     fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>>;
+    /// The verdicts of a source's monitored logins from `from_ms` until before `to_ms` (their
+    /// own time), the latest `limit` of them, in time order.
+    fn monitored_between<'a>(
+        &'a self,
+        source: &'a SourceName,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Stored<'a, Vec<ScoredEvent>>;
 }

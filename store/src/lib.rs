@@ -27,7 +27,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 8] = [
+const MIGRATIONS: [(i64, &str, &str); 9] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -59,6 +59,11 @@ const MIGRATIONS: [(i64, &str, &str); 8] = [
         8,
         "monitored events",
         include_str!("../migrations/0008_monitored_events.sql"),
+    ),
+    (
+        9,
+        "monitored events by time",
+        include_str!("../migrations/0009_monitored_by_time.sql"),
     ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.

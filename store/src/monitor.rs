@@ -1,7 +1,8 @@
 //! The monitor's kept logins (`monitored_events`): each accepted login with its verdict, written
 //! in the batch's transaction before it is acknowledged, and read back in arrival order to
-//! rebuild a source's analyzer when the server starts.
+//! rebuild a source's analyzer when the server starts; read by time for the live dashboard.
 
+use engine::ScoredEvent;
 use service::ports::{MonitorStore, MonitoredLogin, Stored};
 use service::source::SourceName;
 use sqlx::Row;
@@ -65,6 +66,33 @@ impl Store {
             })
             .collect()
     }
+
+    async fn load_monitored_between(
+        &self,
+        source: &SourceName,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<ScoredEvent>> {
+        // The latest `limit` of the span, then in time (and arrival) order.
+        let rows = sqlx::query(
+            "SELECT scored FROM monitored_events \
+             WHERE source = $1 AND timestamp_ms >= $2 AND timestamp_ms < $3 \
+             ORDER BY timestamp_ms DESC, sequence DESC LIMIT $4",
+        )
+        .bind(source.as_str())
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut scored = rows
+            .iter()
+            .map(|row| Ok(serde_json::from_str(&row.try_get::<String, _>("scored")?)?))
+            .collect::<Result<Vec<ScoredEvent>>>()?;
+        scored.reverse();
+        Ok(scored)
+    }
 }
 
 impl MonitorStore for Store {
@@ -82,5 +110,20 @@ impl MonitorStore for Store {
 
     fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
         Box::pin(async move { logged(self.load_monitored(source).await) })
+    }
+
+    fn monitored_between<'a>(
+        &'a self,
+        source: &'a SourceName,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Stored<'a, Vec<ScoredEvent>> {
+        Box::pin(async move {
+            logged(
+                self.load_monitored_between(source, from_ms, to_ms, limit)
+                    .await,
+            )
+        })
     }
 }

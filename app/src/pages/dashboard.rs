@@ -9,7 +9,7 @@ use crate::activity::follow_activity;
 use crate::components::{BarList, EmptyState, LevelBadge, RiskiestUsers, TrendChart, WorldMap};
 use crate::server_fns::{load_dashboard, recent_runs, server_message};
 use service::activity::Activity;
-use service::dashboard::{Dashboard, DashboardQuery, FilterProblem, UserDetail};
+use service::dashboard::{Dashboard, DashboardQuery, FilterProblem, LIVE, UserDetail};
 use service::text::{count, counted};
 
 const PURPOSE: &str = "Once a file is analysed, this page shows logins and risk over time, where \
@@ -55,7 +55,26 @@ fn ServerDashboard() -> impl IntoView {
     });
     let data = Resource::new(move || query.get(), load_dashboard);
     let scoring = RwSignal::new(None::<(String, u64, u64)>);
+    // Monitored logins arrive in bursts: one refetch a second at most.
+    let refetch_due = StoredValue::new(false);
     follow_activity(move |activity| match activity {
+        Activity::Monitored { source, .. } => {
+            let shown = query.get_untracked();
+            let shown_source = match shown.source.trim() {
+                "" => "default".to_owned(),
+                name => name.to_lowercase(),
+            };
+            if shown.run == LIVE && shown_source == source && !refetch_due.get_value() {
+                refetch_due.set_value(true);
+                set_timeout(
+                    move || {
+                        refetch_due.set_value(false);
+                        data.refetch();
+                    },
+                    std::time::Duration::from_secs(1),
+                );
+            }
+        }
         Activity::Scoring {
             file_name,
             done,
@@ -138,6 +157,18 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
             </section>
         }
         .into_any())
+    } else if dashboard.run_id == LIVE && dashboard.total == 0 {
+        Some(view! {
+            <section class="result notice" role="status" data-testid="no-monitored-logins">
+                <h2>"No login monitored in this span yet"</h2>
+                <p>
+                    "Logins sent to this server (POST /api/v1/events, the Splunk HTTP Event Collector endpoint, syslog, the Okta event hook or "
+                    <code>"skytrace watch"</code>
+                    ") appear here as they are scored, without reloading the page. See Monitoring in the README."
+                </p>
+            </section>
+        }
+        .into_any())
     } else if dashboard.matching == 0 {
         Some(view! {
             <section class="result notice" role="status" data-testid="no-logins">
@@ -159,8 +190,10 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
         <p class="muted" data-testid="dashboard-source">
             {format!("{} ({}), {span}", dashboard.file_name, dashboard.run_id)}
             {filtered.then(|| format!(": {} of {} logins match the filters", count(dashboard.matching), count(dashboard.total)))}
-            " · "<A href=format!("/detect?run={}", dashboard.run_id)>"Detection"</A>
-            " · "<A href=format!("/reports?run={}", dashboard.run_id)>"Reports"</A>
+            {(dashboard.run_id != LIVE).then(|| view! {
+                " · "<A href=format!("/detect?run={}", dashboard.run_id)>"Detection"</A>
+                " · "<A href=format!("/reports?run={}", dashboard.run_id)>"Reports"</A>
+            })}
         </p>
         {dashboard.focus.map(|detail| view! { <UserDetailView detail query=query.clone() /> })}
         {nothing}
@@ -252,6 +285,9 @@ fn Filters(query: DashboardQuery, run_id: String, problems: Vec<FilterProblem>) 
     let invalid = |bad: bool| bad.then_some("true");
     view! {
         <Form method="GET" action="/dashboard" attr:class="filters dashboard-filters" attr:data-testid="dashboard-filters">
+            {(!query.source.trim().is_empty()).then(|| view! {
+                <input type="hidden" name="source" value=query.source.clone() />
+            })}
             {(!problems.is_empty()).then(|| view! {
                 <p class="filter-summary" role="alert" data-testid="filter-problems">
                     {format!(
@@ -268,7 +304,7 @@ fn Filters(query: DashboardQuery, run_id: String, problems: Vec<FilterProblem>) 
                         {move || {
                             let listed = runs.get().and_then(Result::ok).unwrap_or_default();
                             let current = run_id.clone();
-                            let known = listed.iter().any(|run| run.id == current);
+                            let known = current == LIVE || listed.iter().any(|run| run.id == current);
                             let mut options: Vec<_> = listed
                                 .into_iter()
                                 .map(|run| {
@@ -279,6 +315,7 @@ fn Filters(query: DashboardQuery, run_id: String, problems: Vec<FilterProblem>) 
                             if !known {
                                 options.insert(0, view! { <option value=current.clone() selected=true>{current.clone()}</option> });
                             }
+                            options.insert(0, view! { <option value=LIVE.to_owned() selected=current == LIVE>{"Monitored logins (live)".to_owned()}</option> });
                             options
                         }}
                     </select>

@@ -298,10 +298,12 @@ fn StartHere(ready: RwSignal<Option<ReadSummary>>) -> impl IntoView {
     view! {
         {ready_note}
         <Suspense fallback=|| view! { <p class="muted">"Looking for kept analyses…"</p> }>
+            // `try_`: choosing a log can remove this part while `ready` still tells it (the
+            // regression: a panic on a fresh server, with no kept analysis to list).
             {move || {
-                runs.get().map(|listed| {
+                runs.try_get().flatten().map(|listed| {
                     if listed.is_empty() {
-                        if ready.with(Option::is_some) {
+                        if ready.try_with(Option::is_some).unwrap_or(true) {
                             ().into_any()
                         } else {
                             view! {

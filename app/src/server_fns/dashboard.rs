@@ -20,6 +20,9 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, 
             SourceName::parse(name).map_err(|message| fail(StatusCode::BAD_REQUEST, message))?,
         ),
     };
+    if query.run.trim() == service::dashboard::LIVE {
+        return live_dashboard(service, source, query).await.map(Some);
+    }
     let view = match query.run.trim() {
         "" => match service
             .latest_view(source.as_ref())
@@ -49,4 +52,46 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Option<Dashboard>, 
     })
     .await?;
     Ok(Some(dashboard))
+}
+
+/// The dashboard of the monitored logins of one source (`default` unless named): those of the
+/// last 24 hours, or of the days `query.from`–`query.to` (31 at most), the latest
+/// [`LIVE_LOGINS`] of them.
+#[cfg(feature = "ssr")]
+async fn live_dashboard(
+    service: std::sync::Arc<service::DetectionService>,
+    source: Option<service::source::SourceName>,
+    query: DashboardQuery,
+) -> Result<Dashboard, ServerFnError> {
+    use super::upload::{blocking, fail};
+    use axum::http::StatusCode;
+    use engine::figures::Conclusions;
+    use service::dashboard::{LIVE_LOGINS, RunFacts, live_span};
+    use service::monitor::Monitor;
+
+    let monitor = expect_context::<Monitor>();
+    let source = source.unwrap_or_default();
+    let span = live_span(&query, service::clock::now_ms());
+    let events = monitor
+        .between(&source, span.from_ms, span.to_ms, LIVE_LOGINS)
+        .await
+        .map_err(|error| fail(StatusCode::SERVICE_UNAVAILABLE, error.to_string()))?;
+    blocking(move || {
+        let locate = |ip| {
+            let geo = service.geo.lookup(ip)?;
+            Some((geo.latitude?, geo.longitude?))
+        };
+        let conclusions = Conclusions::recompute(&events, &service.config);
+        let facts = RunFacts::of(&events, conclusions, &locate);
+        let name = format!("Monitored logins of source {source}, {}", span.described);
+        service::dashboard::build(
+            service::dashboard::LIVE,
+            &name,
+            &events,
+            &service.config,
+            &facts,
+            &query,
+        )
+    })
+    .await
 }

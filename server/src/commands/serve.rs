@@ -107,11 +107,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
+            let activity = service::activity::ActivityFeed::default();
             let monitor = Monitor::start(
                 config.clone(),
                 Arc::clone(&geo),
                 store.clone(),
                 args.ingest_queue,
+                activity.clone(),
             )?;
             if let Some(syslog_addr) = args.syslog_listen {
                 let source = SourceName::parse(&args.syslog_source)
@@ -127,7 +129,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 runs: store.clone(),
                 feedback: store,
                 notifier,
-                activity: Default::default(),
+                activity,
                 views: Default::default(),
                 history: Default::default(),
                 read_limits,
@@ -149,6 +151,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 limits,
                 monitor,
                 hec_tokens: Arc::new(crate::web::hec::HecTokens(args.hec_token.clone())),
+                hec_channels: Default::default(),
                 okta_hook_secret: Arc::new(crate::web::okta_hook::OktaHookSecret(
                     args.okta_hook_secret.clone(),
                 )),

@@ -62,7 +62,13 @@ async fn watch(args: &WatchArgs, source: SourceName) -> anyhow::Result<ExitCode>
             let geo: Arc<dyn engine::enrich::GeoLookup + Send> =
                 Arc::from(super::lookup::open_for(&args.geo)?);
             let config = super::load_config(args.config.as_deref())?;
-            Scorer::Local(Monitor::start(config, geo, Arc::new(store), 64)?)
+            Scorer::Local(Monitor::start(
+                config,
+                geo,
+                Arc::new(store),
+                64,
+                Default::default(),
+            )?)
         }
     };
     let mut followed: Vec<Followed> = args

@@ -1,5 +1,6 @@
 //! `GET /api/v1/activity`: what the server is doing, as server-sent events, each a JSON
-//! [`Activity`] (`scoring` progress, `kept` analyses). The dashboard follows it to update itself.
+//! [`Activity`] (`scoring` progress, `kept` analyses, `monitored` logins). The dashboard follows
+//! it to update itself.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -55,5 +56,6 @@ fn kind(activity: &Activity) -> &'static str {
     match activity {
         Activity::Scoring { .. } => "scoring",
         Activity::Kept { .. } => "kept",
+        Activity::Monitored { .. } => "monitored",
     }
 }

@@ -10,13 +10,14 @@
 //! | Invalid token | 403 | 4 |
 //! | No data / Invalid data format / Incorrect index | 400 | 5 / 6 / 7 |
 //! | Event field is required / cannot be blank | 400 | 12 / 13 |
-//! | ACK is disabled (every event is kept before the answer) | 400 | 14 |
+//! | Data channel is missing / Invalid data channel (acknowledgements) | 400 | 10 / 11 |
 //! | Server is busy (retry: never a 4xx for a transient problem) | 503 | 9 |
 //! | HEC is healthy | 200 | 17 |
 //!
 //! `index` names the Sky Trace source an event belongs to (`default` when absent); an event
 //! without a `timestamp` field takes the envelope's `time`. Records the reader cannot use are
 //! not an envelope error: they are counted in the answer's `rejected`, with reasons, and logged.
+//! A request naming a channel gets an `ackId` ([`super::hec_channels`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ use service::source::SourceName;
 use crate::lines::records_of_lines;
 
 use super::auth::AuthMode;
+use super::hec_channels::{CHANNEL_HEADER, HecChannels, channel_of};
 use super::state::AppState;
 pub use super::state::HecTokens;
 
@@ -87,6 +89,9 @@ struct Answer {
     /// Records kept out, in request order, with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     rejected: Vec<Rejected>,
+    /// For a request that named a channel: its acknowledgement id there.
+    #[serde(rename = "ackId", skip_serializing_if = "Option::is_none")]
+    ack_id: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -133,6 +138,7 @@ impl IntoResponse for Refusal {
             accepted: None,
             skipped: None,
             rejected: Vec::new(),
+            ack_id: None,
         });
         if busy {
             (
@@ -155,13 +161,48 @@ async fn health() -> Response {
         accepted: None,
         skipped: None,
         rejected: Vec::new(),
+        ack_id: None,
     })
     .into_response()
 }
 
-/// Every event is scored and kept before the answer: there is nothing to acknowledge later.
-async fn ack() -> Response {
-    Refusal::new(StatusCode::BAD_REQUEST, 14, "ACK is disabled").into_response()
+/// `{"acks": [id, …]}` of a channel → `{"acks": {"id": kept, …}}`.
+#[derive(serde::Deserialize)]
+struct AckQuery {
+    acks: Vec<u64>,
+}
+
+async fn ack(State(state): State<HecState>, request: Request) -> Response {
+    if let Err(refusal) = authorise(&state, request.headers()).await {
+        return refusal.into_response();
+    }
+    let channel = match request_channel(&request) {
+        Ok(Some(channel)) => channel,
+        Ok(None) => {
+            return Refusal::new(StatusCode::BAD_REQUEST, 10, "Data channel is missing")
+                .into_response();
+        }
+        Err(refusal) => return refusal.into_response(),
+    };
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let Ok(asked) = serde_json::from_slice::<AckQuery>(&body) else {
+        return Refusal::new(StatusCode::BAD_REQUEST, 6, "Invalid data format").into_response();
+    };
+    Json(serde_json::json!({ "acks": state.channels.status(&channel, &asked.acks) }))
+        .into_response()
+}
+
+/// The channel a request names, if any.
+fn request_channel(request: &Request) -> Result<Option<String>, Refusal> {
+    let header = request
+        .headers()
+        .get(CHANNEL_HEADER)
+        .map(|value| value.as_bytes());
+    channel_of(header, request.uri())
+        .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, 11, "Invalid data channel"))
 }
 
 /// How a body holds its events.
@@ -208,6 +249,7 @@ async fn raw(
 #[derive(Clone)]
 struct HecState {
     tokens: Arc<HecTokens>,
+    channels: Arc<HecChannels>,
     auth: Arc<AuthMode>,
     monitor: Monitor,
     detection: Arc<DetectionService>,
@@ -217,6 +259,7 @@ impl axum::extract::FromRef<AppState> for HecState {
     fn from_ref(state: &AppState) -> Self {
         Self {
             tokens: Arc::clone(&state.hec_tokens),
+            channels: Arc::clone(&state.hec_channels),
             auth: Arc::clone(&state.auth),
             monitor: state.monitor.clone(),
             detection: Arc::clone(&state.detection),
@@ -233,6 +276,10 @@ async fn receive(
     if let Err(refusal) = authorise(&state, request.headers()).await {
         return refusal.into_response();
     }
+    let channel = match request_channel(&request) {
+        Ok(channel) => channel,
+        Err(refusal) => return refusal.into_response(),
+    };
     let headers = request.headers().clone();
     let limit = settings.max_upload_bytes;
     let held = super::events_api::held_body_bytes(&headers, limit);
@@ -245,7 +292,11 @@ async fn receive(
         Err(rejection) => return rejection.into_response(),
     };
     match accept(&state.monitor, &headers, &body, limit, body_shape).await {
-        Ok(answer) => Json(answer).into_response(),
+        Ok(answer) => Json(Answer {
+            ack_id: channel.map(|channel| state.channels.acknowledge(&channel)),
+            ..answer
+        })
+        .into_response(),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -357,6 +408,7 @@ async fn accept(
         accepted: Some(accepted),
         skipped: Some(skipped),
         rejected,
+        ack_id: None,
     })
 }
 

@@ -25,6 +25,7 @@ mod events_api;
 mod feedback_api;
 mod files;
 pub mod hec;
+pub mod hec_channels;
 pub mod land;
 pub mod limits;
 pub mod metrics;
@@ -54,9 +55,11 @@ pub fn app(state: AppState) -> Router {
     };
     let context = {
         let detection = Arc::clone(&state.detection);
+        let monitor = state.monitor.clone();
         move || {
             provide_context(settings);
             provide_context(Arc::clone(&detection));
+            provide_context(monitor.clone());
             security::provide_page_nonce();
         }
     };

@@ -11,6 +11,7 @@ use service::monitor::Monitor;
 
 use super::auth::AuthMode;
 use super::files::PageFiles;
+use super::hec_channels::HecChannels;
 use super::limits::Limits;
 
 #[derive(Clone, FromRef)]
@@ -25,6 +26,8 @@ pub struct AppState {
     pub monitor: Monitor,
     /// Tokens the Splunk HEC–compatible endpoint takes (`--hec-token`).
     pub hec_tokens: Arc<HecTokens>,
+    /// The collector's acknowledgement ids by channel.
+    pub hec_channels: Arc<HecChannels>,
     /// The Authorization header value Okta's event hook sends (`--okta-hook-secret`).
     pub okta_hook_secret: Arc<OktaHookSecret>,
 }

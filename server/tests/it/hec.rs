@@ -162,7 +162,7 @@ async fn bad_envelopes_are_refused_with_splunks_codes_and_nothing_is_kept() {
 }
 
 #[tokio::test]
-async fn health_is_open_and_acknowledgement_is_not_needed() {
+async fn health_is_open_and_acknowledgements_say_what_a_channel_had_kept() {
     let router = with_token("s3cret").await;
     let (status, answer) = json_of(
         &router,
@@ -175,6 +175,7 @@ async fn health_is_open_and_acknowledgement_is_not_needed() {
         (status, answer["code"].as_i64()),
         (StatusCode::OK, Some(17))
     );
+    // Acknowledgements need a channel.
     let (status, answer) = json_of(
         &router,
         to_collector(
@@ -184,8 +185,84 @@ async fn health_is_open_and_acknowledgement_is_not_needed() {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer["code"], 14);
+    assert_eq!(
+        (status, answer["code"].as_i64()),
+        (StatusCode::BAD_REQUEST, Some(10))
+    );
+
+    // A shipper with a channel (Vector's default): each answer has the channel's next id, and
+    // every id given is kept (events are kept before the answer); an id never given is not.
+    let channel = "5B0A6D2E-7C1F-4E3A-9D8B-0123456789AB";
+    let in_channel = |uri: &str, body: String| {
+        let mut request = to_collector(uri, Some("Splunk s3cret"), body);
+        request
+            .headers_mut()
+            .insert("x-splunk-request-channel", channel.parse().unwrap());
+        request
+    };
+    for (time, expected_id) in [("2026-03-02T09:01:00Z", 0), ("2026-03-02T09:02:00Z", 1)] {
+        let envelope = json!({"event": csv_login(time, "ann", "10.0.0.1")});
+        let (status, answer) = json_of(
+            &router,
+            in_channel("/services/collector/event", envelope.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["ackId"], expected_id, "{answer}");
+    }
+    let (status, answer) = json_of(
+        &router,
+        in_channel("/services/collector/ack", "{\"acks\":[0,1,7]}".to_owned()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer, json!({"acks": {"0": true, "1": true, "7": false}}));
+    // The channel may also come in the query; another channel's ids are its own.
+    let (_, answer) = json_of(
+        &router,
+        to_collector(
+            "/services/collector/ack?channel=another",
+            Some("Splunk s3cret"),
+            "{\"acks\":[0]}",
+        ),
+    )
+    .await;
+    assert_eq!(answer, json!({"acks": {"0": false}}));
+    // Without a channel, no id; a malformed one or body is refused in Splunk's terms.
+    let envelope = json!({"event": csv_login("2026-03-02T09:03:00Z", "ann", "10.0.0.1")});
+    let (_, answer) = json_of(
+        &router,
+        to_collector(
+            "/services/collector",
+            Some("Splunk s3cret"),
+            envelope.to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(answer["code"], 0);
+    assert!(answer.get("ackId").is_none(), "{answer}");
+    let (status, answer) = json_of(
+        &router,
+        to_collector(
+            "/services/collector/ack?channel=two%20words",
+            Some("Splunk s3cret"),
+            "{\"acks\":[0]}",
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].as_i64()),
+        (StatusCode::BAD_REQUEST, Some(11))
+    );
+    let (status, answer) = json_of(
+        &router,
+        in_channel("/services/collector/ack", "[0]".to_owned()),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].as_i64()),
+        (StatusCode::BAD_REQUEST, Some(6))
+    );
 }
 
 #[tokio::test]

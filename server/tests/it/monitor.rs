@@ -49,6 +49,7 @@ pub(crate) async fn monitoring_with_hec_tokens(
         Arc::new(NoGeolocation),
         store,
         queue_depth,
+        state.detection.activity.clone(),
     )
     .unwrap();
     state.hec_tokens = Arc::new(server::web::hec::HecTokens(hec_tokens));

@@ -26,6 +26,7 @@ async fn with_hook(secret: Option<&str>) -> (Router, Arc<MemoryMonitorStore>) {
         Arc::new(engine::enrich::NoGeolocation),
         store.clone(),
         8,
+        state.detection.activity.clone(),
     )
     .unwrap();
     state.okta_hook_secret = Arc::new(server::web::okta_hook::OktaHookSecret(

@@ -66,6 +66,7 @@ pub fn state(
             Arc::clone(&detection.geo),
             Arc::new(MemoryMonitorStore::default()),
             service::monitor::DEFAULT_QUEUE_DEPTH,
+            detection.activity.clone(),
         )
         .unwrap(),
         detection: Arc::new(detection),
@@ -74,6 +75,7 @@ pub fn state(
         files: Arc::new(files),
         limits: Limits::default(),
         hec_tokens: Default::default(),
+        hec_channels: Default::default(),
         okta_hook_secret: Default::default(),
     }
 }
@@ -142,5 +144,27 @@ impl MonitorStore for MemoryMonitorStore {
             .cloned()
             .unwrap_or_default();
         Box::pin(async { Ok(logins) })
+    }
+
+    fn monitored_between<'a>(
+        &'a self,
+        source: &'a SourceName,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Stored<'a, Vec<engine::ScoredEvent>> {
+        let mut scored: Vec<engine::ScoredEvent> = self
+            .kept
+            .lock()
+            .unwrap()
+            .get(source)
+            .into_iter()
+            .flatten()
+            .map(|login| login.scored.clone())
+            .filter(|scored| (from_ms..to_ms).contains(&scored.timestamp_ms))
+            .collect();
+        scored.sort_by_key(|scored| scored.timestamp_ms);
+        let scored = scored.split_off(scored.len().saturating_sub(limit));
+        Box::pin(async { Ok(scored) })
     }
 }
