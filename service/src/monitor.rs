@@ -133,6 +133,27 @@ pub struct Verdict {
     /// Strongest first.
     pub reasons: Vec<String>,
     pub account: Option<AccountVerdict>,
+    pub models: ModelFits,
+}
+
+/// The population models a login was scored with, by the number of their fit in its source:
+/// each is refitted as the source's logins double (every 131,072 at most), so a number names
+/// one model; 0 while it is warming up (not fitted yet, it does not score). The same logins in
+/// the same order give the same numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ModelFits {
+    pub isolation_forest: u32,
+    pub dbscan: u32,
+}
+
+impl ModelFits {
+    fn of(analyzer: &Analyzer<'_>) -> Self {
+        let (isolation_forest, dbscan) = analyzer.model_fits();
+        Self {
+            isolation_forest,
+            dbscan,
+        }
+    }
 }
 
 /// The answer to one request: one entry per record, in request order.
@@ -366,8 +387,9 @@ struct Watched {
     next_sequence: i64,
     /// Every accepted login by user, in arrival order (for the account's verdict).
     by_user: HashMap<Arc<str>, Vec<ScoredEvent>>,
-    /// Where each accepted login is in `by_user`, by login id.
-    by_id: HashMap<String, (Arc<str>, usize)>,
+    /// Where each accepted login is in `by_user`, and the models it was scored with, by login
+    /// id.
+    by_id: HashMap<String, (Arc<str>, usize, ModelFits)>,
 }
 
 impl Watched {
@@ -381,15 +403,17 @@ impl Watched {
         }
     }
 
-    fn remember(&mut self, login_id: String, scored: ScoredEvent) {
+    fn remember(&mut self, login_id: String, scored: ScoredEvent, models: ModelFits) {
         let logins = self.by_user.entry(Arc::clone(&scored.user_id)).or_default();
-        self.by_id
-            .insert(login_id, (Arc::clone(&scored.user_id), logins.len()));
+        self.by_id.insert(
+            login_id,
+            (Arc::clone(&scored.user_id), logins.len(), models),
+        );
         logins.push(scored);
     }
 
     fn verdict(&self, login_id: &str, config: &AnalysisConfig) -> Option<Verdict> {
-        let (user, at) = self.by_id.get(login_id)?;
+        let (user, at, models) = self.by_id.get(login_id)?;
         let logins = self.by_user.get(user)?;
         let scored = logins.get(*at)?;
         let account = engine::account_verdicts(logins, &config.accounts, &config.risk)
@@ -405,6 +429,7 @@ impl Watched {
                 .map(engine::Finding::explained)
                 .collect(),
             account,
+            models: *models,
         })
     }
 }
@@ -436,10 +461,12 @@ impl Worker {
         let kept = self.store.monitored(source).await?;
         let mut watched = Watched::new(&self.config, &self.geo);
         for login in kept {
-            // Kept logins were accepted in this order, so none is out of order.
+            // Kept logins were accepted in this order, so none is out of order; the models are
+            // fitted again as they were.
+            let models = ModelFits::of(&watched.analyzer);
             let _ = watched.analyzer.score(&login.login);
             watched.next_sequence = login.sequence + 1;
-            watched.remember(login.login_id, login.scored);
+            watched.remember(login.login_id, login.scored, models);
         }
         tracing::info!(%source, logins = watched.by_id.len(), "monitored source rebuilt");
         Ok(watched)
@@ -484,6 +511,7 @@ impl Worker {
                 continue;
             }
             login.row = u64::try_from(watched.next_sequence).unwrap_or(u64::MAX);
+            let models = ModelFits::of(&watched.analyzer);
             match watched.analyzer.score(&login) {
                 Ok(scored) => {
                     kept.push(MonitoredLogin {
@@ -492,9 +520,10 @@ impl Worker {
                         received_ms,
                         login,
                         scored: scored.clone(),
+                        models,
                     });
                     watched.next_sequence += 1;
-                    watched.remember(login_id.clone(), scored);
+                    watched.remember(login_id.clone(), scored, models);
                     scored_at.push((index, login_id));
                 }
                 Err(late) => {
@@ -726,6 +755,47 @@ mod tests {
         let never_stopped = submit(&running, next()).await;
         assert_eq!(restarted, never_stopped);
         assert_eq!(restarted[0]["status"], "scored");
+    }
+
+    #[tokio::test]
+    async fn each_verdict_names_the_model_fits_it_was_scored_with() {
+        let kept = Arc::new(Memory::default());
+        let monitor = start(Arc::clone(&kept), 4);
+        // 700 logins of 70 people: past the population models' warm-up (512 logins).
+        let logins: Vec<Vec<u8>> = (0..700)
+            .map(|minute| {
+                let user = format!("user{}", minute % 70);
+                login(minute, &user, &format!("198.51.100.{}", minute % 70))
+            })
+            .collect();
+        let answers = submit(&monitor, logins.clone()).await;
+        let fits = |answer: &serde_json::Value| {
+            (
+                answer["models"]["isolation_forest"].as_u64().unwrap(),
+                answer["models"]["dbscan"].as_u64().unwrap(),
+            )
+        };
+        assert_eq!(fits(&answers[0]), (0, 0));
+        let last = fits(&answers[699]);
+        assert!(last.0 >= 1 && last.1 >= 1, "{last:?}");
+        // Fits only ever move forward.
+        assert!(answers.windows(2).all(|pair| {
+            let (before, after) = (fits(&pair[0]), fits(&pair[1]));
+            before.0 <= after.0 && before.1 <= after.1
+        }));
+        // Kept with each login; a retry answers the same, and so does a restarted monitor.
+        let stored = kept.kept.lock().unwrap()[&SourceName::default()][699].models;
+        assert_eq!(
+            (u64::from(stored.isolation_forest), u64::from(stored.dbscan)),
+            last
+        );
+        let retried = submit(&monitor, vec![logins[699].clone()]).await;
+        assert_eq!(
+            (retried[0]["status"].clone(), fits(&retried[0])),
+            ("duplicate".into(), last)
+        );
+        let restarted = submit(&start(kept, 4), vec![logins[699].clone()]).await;
+        assert_eq!(fits(&restarted[0]), last);
     }
 
     #[tokio::test]

@@ -213,6 +213,8 @@ pub struct MonitoredLogin {
     pub received_ms: i64,
     pub login: LoginEvent,
     pub scored: ScoredEvent,
+    /// The population models it was scored with.
+    pub models: crate::monitor::ModelFits,
 }
 
 /// Where the monitor keeps the logins it has accepted, per source.

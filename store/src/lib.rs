@@ -62,7 +62,7 @@ const MIGRATIONS: [(i64, &str, &str); 9] = [
     ),
     (
         9,
-        "monitored events by time",
+        "monitored events by time, with their models",
         include_str!("../migrations/0009_monitored_by_time.sql"),
     ),
 ];

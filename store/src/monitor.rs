@@ -15,8 +15,8 @@ impl Store {
         for login in logins {
             sqlx::query(
                 "INSERT INTO monitored_events \
-                 (source, sequence, login_id, received_ms, timestamp_ms, login, scored) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 (source, sequence, login_id, received_ms, timestamp_ms, login, scored, \
+                 forest_fit, dbscan_fit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(source.as_str())
             .bind(login.sequence)
@@ -25,6 +25,8 @@ impl Store {
             .bind(login.login.timestamp_ms)
             .bind(serde_json::to_string(&login.login)?)
             .bind(serde_json::to_string(&login.scored)?)
+            .bind(i64::from(login.models.isolation_forest))
+            .bind(i64::from(login.models.dbscan))
             .execute(&mut *transaction)
             .await?;
         }
@@ -46,8 +48,8 @@ impl Store {
 
     async fn load_monitored(&self, source: &SourceName) -> Result<Vec<MonitoredLogin>> {
         let rows = sqlx::query(
-            "SELECT sequence, login_id, received_ms, login, scored FROM monitored_events \
-             WHERE source = $1 ORDER BY sequence",
+            "SELECT sequence, login_id, received_ms, login, scored, forest_fit, dbscan_fit \
+             FROM monitored_events WHERE source = $1 ORDER BY sequence",
         )
         .bind(source.as_str())
         .fetch_all(&self.pool)
@@ -56,12 +58,20 @@ impl Store {
             .map(|row| {
                 let login: String = row.try_get("login")?;
                 let scored: String = row.try_get("scored")?;
+                let fit = |column: &str| -> Result<u32> {
+                    let fit: Option<i64> = row.try_get(column)?;
+                    Ok(fit.and_then(|fit| u32::try_from(fit).ok()).unwrap_or(0))
+                };
                 Ok(MonitoredLogin {
                     sequence: row.try_get("sequence")?,
                     login_id: row.try_get("login_id")?,
                     received_ms: row.try_get("received_ms")?,
                     login: serde_json::from_str(&login)?,
                     scored: serde_json::from_str(&scored)?,
+                    models: service::monitor::ModelFits {
+                        isolation_forest: fit("forest_fit")?,
+                        dbscan: fit("dbscan_fit")?,
+                    },
                 })
             })
             .collect()

@@ -350,6 +350,68 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
     feedback_round_trip(&store, "postgres").await;
     accounts_round_trip(&store, "postgres").await;
     rescore_round_trip(&store).await;
+    monitored_round_trip(&store).await;
+}
+
+#[tokio::test]
+async fn monitored_logins_are_kept_with_their_models_and_read_by_time() {
+    monitored_round_trip(&fresh_sqlite().await).await;
+}
+
+/// Monitored logins kept in a source of their own, read back in arrival order and by time.
+async fn monitored_round_trip(store: &Store) {
+    use service::monitor::ModelFits;
+    use service::ports::{MonitorStore, MonitoredLogin};
+
+    let run = sample_run(&sample_csv(), "monitored.csv");
+    // A new source per test run: a PostgreSQL database keeps earlier ones.
+    let source = SourceName::parse(&format!(
+        "monitor-test-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ))
+    .unwrap();
+    let logins: Vec<MonitoredLogin> = (0..5)
+        .map(|index| MonitoredLogin {
+            sequence: index as i64 + 1,
+            login_id: run.events[index].login_id(),
+            received_ms: 1_000 + index as i64,
+            login: run.logins[index].clone(),
+            scored: run.events[index].clone(),
+            models: ModelFits {
+                isolation_forest: index as u32,
+                dbscan: 2 * index as u32,
+            },
+        })
+        .collect();
+    store.keep_monitored(&source, &logins[..3]).await.unwrap();
+    store.keep_monitored(&source, &logins[3..]).await.unwrap();
+    let kept = store.monitored(&source).await.unwrap();
+    assert_eq!(
+        kept.iter()
+            .map(|login| (login.sequence, login.login_id.clone(), login.models))
+            .collect::<Vec<_>>(),
+        logins
+            .iter()
+            .map(|login| (login.sequence, login.login_id.clone(), login.models))
+            .collect::<Vec<_>>()
+    );
+    assert!(store.monitored_sources().await.unwrap().contains(&source));
+    // By their own time: from the second login's until before the fifth's, the latest two.
+    let time = |index: usize| run.events[index].timestamp_ms;
+    assert!(time(1) < time(4));
+    let between = store
+        .monitored_between(&source, time(1), time(4), 2)
+        .await
+        .unwrap();
+    let expected: Vec<_> = run.events[1..4]
+        .iter()
+        .filter(|event| event.timestamp_ms < time(4))
+        .cloned()
+        .collect();
+    assert_eq!(between, expected[expected.len().saturating_sub(2)..]);
 }
 
 #[tokio::test]
