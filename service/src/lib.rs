@@ -36,6 +36,8 @@ pub mod history;
 pub mod jobs;
 #[cfg(feature = "runtime")]
 pub mod kept;
+#[cfg(all(feature = "runtime", any(test, feature = "test-support")))]
+pub mod memory_monitor;
 #[cfg(feature = "runtime")]
 pub mod monitor;
 #[cfg(feature = "runtime")]

@@ -590,75 +590,10 @@ fn late_by(late_ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-
-    use tokio::sync::Semaphore;
-
     use super::*;
-    use crate::ports::Stored;
+    use crate::memory_monitor::MemoryMonitorStore;
 
-    /// Kept logins in memory; with a gate, each write waits for a permit.
-    #[derive(Default)]
-    struct Memory {
-        kept: Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>,
-        gate: Option<Semaphore>,
-    }
-
-    impl MonitorStore for Memory {
-        fn keep_monitored<'a>(
-            &'a self,
-            source: &'a SourceName,
-            logins: &'a [MonitoredLogin],
-        ) -> Stored<'a, ()> {
-            Box::pin(async move {
-                if let Some(gate) = &self.gate {
-                    gate.acquire().await.unwrap().forget();
-                }
-                self.kept
-                    .lock()
-                    .unwrap()
-                    .entry(source.clone())
-                    .or_default()
-                    .extend_from_slice(logins);
-                Ok(())
-            })
-        }
-
-        fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
-            let sources = self.kept.lock().unwrap().keys().cloned().collect();
-            Box::pin(async { Ok(sources) })
-        }
-
-        fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
-            let logins = self.kept.lock().unwrap().get(source).cloned();
-            Box::pin(async { Ok(logins.unwrap_or_default()) })
-        }
-
-        fn monitored_between<'a>(
-            &'a self,
-            source: &'a SourceName,
-            from_ms: i64,
-            to_ms: i64,
-            limit: usize,
-        ) -> Stored<'a, Vec<ScoredEvent>> {
-            let mut scored: Vec<ScoredEvent> = self
-                .kept
-                .lock()
-                .unwrap()
-                .get(source)
-                .into_iter()
-                .flatten()
-                .map(|login| login.scored.clone())
-                .filter(|scored| (from_ms..to_ms).contains(&scored.timestamp_ms))
-                .collect();
-            scored.sort_by_key(|scored| scored.timestamp_ms);
-            let scored = scored.split_off(scored.len().saturating_sub(limit));
-            Box::pin(async { Ok(scored) })
-        }
-    }
-
-    fn start(store: Arc<Memory>, queue_depth: usize) -> Monitor {
+    fn start(store: Arc<MemoryMonitorStore>, queue_depth: usize) -> Monitor {
         Monitor::start(
             AnalysisConfig::default(),
             Arc::new(engine::enrich::NoGeolocation),
@@ -746,7 +681,7 @@ mod tests {
     #[tokio::test]
     async fn a_restarted_monitor_scores_the_next_login_as_one_that_never_stopped() {
         let next = || vec![login(790, "ana", "203.0.113.50")];
-        let kept = Arc::new(Memory::default());
+        let kept = Arc::new(MemoryMonitorStore::default());
         submit(&start(Arc::clone(&kept), 4), history()).await;
         let restarted = submit(&start(kept, 4), next()).await;
 
@@ -759,7 +694,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_verdict_names_the_model_fits_it_was_scored_with() {
-        let kept = Arc::new(Memory::default());
+        let kept = Arc::new(MemoryMonitorStore::default());
         let monitor = start(Arc::clone(&kept), 4);
         // 700 logins of 70 people: past the population models' warm-up (512 logins).
         let logins: Vec<Vec<u8>> = (0..700)
@@ -784,7 +719,7 @@ mod tests {
             before.0 <= after.0 && before.1 <= after.1
         }));
         // Kept with each login; a retry answers the same, and so does a restarted monitor.
-        let stored = kept.kept.lock().unwrap()[&SourceName::default()][699].models;
+        let stored = kept.kept_in(&SourceName::default())[699].models;
         assert_eq!(
             (u64::from(stored.isolation_forest), u64::from(stored.dbscan)),
             last
@@ -800,10 +735,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_is_busy_and_drops_nothing_it_took() {
-        let store = Arc::new(Memory {
-            gate: Some(Semaphore::new(0)),
-            ..Memory::default()
-        });
+        let store = Arc::new(MemoryMonitorStore::gated());
         let monitor = start(Arc::clone(&store), 1);
         let first = tokio::spawn({
             let monitor = monitor.clone();
@@ -829,10 +761,10 @@ mod tests {
             .await;
         assert!(matches!(third, Err(MonitorError::Busy)), "{third:?}");
 
-        store.gate.as_ref().unwrap().add_permits(2);
+        store.let_through(2);
         assert!(first.await.unwrap().is_ok());
         assert!(second.await.unwrap().is_ok());
-        let kept = store.kept.lock().unwrap()[&SourceName::default()].len();
+        let kept = store.kept_in(&SourceName::default()).len();
         assert_eq!(kept, 2);
     }
 

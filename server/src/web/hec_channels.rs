@@ -79,14 +79,20 @@ pub fn channel_of(header: Option<&[u8]>, uri: &Uri) -> Result<Option<String>, In
 }
 
 impl HecChannels {
-    /// The next id of `channel`, given to a request whose events are all kept.
-    pub fn acknowledge(&self, channel: &str) -> u64 {
+    /// The channels, counting one more use.
+    fn used(&self) -> (std::sync::MutexGuard<'_, Held>, u64) {
         let mut held = self
             .held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         held.uses += 1;
         let uses = held.uses;
+        (held, uses)
+    }
+
+    /// The next id of `channel`, given to a request whose events are all kept.
+    pub fn acknowledge(&self, channel: &str) -> u64 {
+        let (mut held, uses) = self.used();
         if !held.channels.contains_key(channel) && held.channels.len() >= MAX_CHANNELS {
             let oldest = held
                 .channels
@@ -108,12 +114,7 @@ impl HecChannels {
 
     /// Whether each of `ids` was given in `channel` (and so is kept), by id.
     pub fn status(&self, channel: &str, ids: &[u64]) -> BTreeMap<String, bool> {
-        let mut held = self
-            .held
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        held.uses += 1;
-        let uses = held.uses;
+        let (mut held, uses) = self.used();
         let given = match held.channels.get_mut(channel) {
             Some(known) => {
                 known.last_used = uses;

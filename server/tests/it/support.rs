@@ -1,8 +1,7 @@
 //! What the tests build apps from: a fresh database, and the app state around it.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use app::ServerSettings;
 use leptos::prelude::LeptosOptions;
@@ -12,8 +11,6 @@ use server::web::{AppState, PageFiles};
 use service::DetectionService;
 use service::monitor::Monitor;
 use service::notify::Notifier;
-use service::ports::{MonitorStore, MonitoredLogin, Stored};
-use service::source::SourceName;
 use store::Store;
 
 /// A store on a new SQLite file of its own under the system's scratch directory.
@@ -80,91 +77,4 @@ pub fn state(
     }
 }
 
-/// Monitored logins in memory, for apps whose tests do not restart them; when gated, each write
-/// waits for a permit ([`Self::let_through`]).
-#[derive(Default)]
-pub struct MemoryMonitorStore {
-    kept: Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>,
-    gate: Option<tokio::sync::Semaphore>,
-}
-
-impl MemoryMonitorStore {
-    /// Keeps nothing until let through.
-    pub fn gated() -> Self {
-        Self {
-            gate: Some(tokio::sync::Semaphore::new(0)),
-            ..Self::default()
-        }
-    }
-
-    /// Lets `writes` more writes through the gate.
-    pub fn let_through(&self, writes: usize) {
-        if let Some(gate) = &self.gate {
-            gate.add_permits(writes);
-        }
-    }
-
-    /// Logins kept, across sources.
-    pub fn kept_logins(&self) -> usize {
-        self.kept.lock().unwrap().values().map(Vec::len).sum()
-    }
-}
-
-impl MonitorStore for MemoryMonitorStore {
-    fn keep_monitored<'a>(
-        &'a self,
-        source: &'a SourceName,
-        logins: &'a [MonitoredLogin],
-    ) -> Stored<'a, ()> {
-        Box::pin(async move {
-            if let Some(gate) = &self.gate {
-                gate.acquire().await.unwrap().forget();
-            }
-            self.kept
-                .lock()
-                .unwrap()
-                .entry(source.clone())
-                .or_default()
-                .extend_from_slice(logins);
-            Ok(())
-        })
-    }
-
-    fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
-        let sources = self.kept.lock().unwrap().keys().cloned().collect();
-        Box::pin(async { Ok(sources) })
-    }
-
-    fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
-        let logins = self
-            .kept
-            .lock()
-            .unwrap()
-            .get(source)
-            .cloned()
-            .unwrap_or_default();
-        Box::pin(async { Ok(logins) })
-    }
-
-    fn monitored_between<'a>(
-        &'a self,
-        source: &'a SourceName,
-        from_ms: i64,
-        to_ms: i64,
-        limit: usize,
-    ) -> Stored<'a, Vec<engine::ScoredEvent>> {
-        let mut scored: Vec<engine::ScoredEvent> = self
-            .kept
-            .lock()
-            .unwrap()
-            .get(source)
-            .into_iter()
-            .flatten()
-            .map(|login| login.scored.clone())
-            .filter(|scored| (from_ms..to_ms).contains(&scored.timestamp_ms))
-            .collect();
-        scored.sort_by_key(|scored| scored.timestamp_ms);
-        let scored = scored.split_off(scored.len().saturating_sub(limit));
-        Box::pin(async { Ok(scored) })
-    }
-}
+pub use service::memory_monitor::MemoryMonitorStore;
