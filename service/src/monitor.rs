@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
+pub use crate::ports::ModelFits;
 use crate::ports::{MonitorStore, MonitoredLogin, StoreError};
 use crate::source::SourceName;
 
@@ -136,23 +137,12 @@ pub struct Verdict {
     pub models: ModelFits,
 }
 
-/// The population models a login was scored with, by the number of their fit in its source:
-/// each is refitted as the source's logins double (every 131,072 at most), so a number names
-/// one model; 0 while it is warming up (not fitted yet, it does not score). The same logins in
-/// the same order give the same numbers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ModelFits {
-    pub isolation_forest: u32,
-    pub dbscan: u32,
-}
-
-impl ModelFits {
-    fn of(analyzer: &Analyzer<'_>) -> Self {
-        let (isolation_forest, dbscan) = analyzer.model_fits();
-        Self {
-            isolation_forest,
-            dbscan,
-        }
+/// The fits of `analyzer`'s population models, those its next login is scored with.
+fn fits_of(analyzer: &Analyzer<'_>) -> ModelFits {
+    let (isolation_forest, dbscan) = analyzer.model_fits();
+    ModelFits {
+        isolation_forest,
+        dbscan,
     }
 }
 
@@ -463,7 +453,7 @@ impl Worker {
         for login in kept {
             // Kept logins were accepted in this order, so none is out of order; the models are
             // fitted again as they were.
-            let models = ModelFits::of(&watched.analyzer);
+            let models = fits_of(&watched.analyzer);
             let _ = watched.analyzer.score(&login.login);
             watched.next_sequence = login.sequence + 1;
             watched.remember(login.login_id, login.scored, models);
@@ -511,7 +501,7 @@ impl Worker {
                 continue;
             }
             login.row = u64::try_from(watched.next_sequence).unwrap_or(u64::MAX);
-            let models = ModelFits::of(&watched.analyzer);
+            let models = fits_of(&watched.analyzer);
             match watched.analyzer.score(&login) {
                 Ok(scored) => {
                     kept.push(MonitoredLogin {

@@ -214,7 +214,17 @@ pub struct MonitoredLogin {
     pub login: LoginEvent,
     pub scored: ScoredEvent,
     /// The population models it was scored with.
-    pub models: crate::monitor::ModelFits,
+    pub models: ModelFits,
+}
+
+/// The population models a login was scored with, by the number of their fit in its source:
+/// each is refitted as the source's logins double (every 131,072 at most), so a number names
+/// one model; 0 while it is warming up (not fitted yet, it does not score). The same logins in
+/// the same order give the same numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ModelFits {
+    pub isolation_forest: u32,
+    pub dbscan: u32,
 }
 
 /// Where the monitor keeps the logins it has accepted, per source.
