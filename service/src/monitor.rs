@@ -7,6 +7,10 @@
 //! their verdicts in one transaction ([`MonitorStore`]) and only then answers. On start, and
 //! after a failed write, a source's analyzer is rebuilt by learning its kept logins again in
 //! their arrival order, so a restarted server scores the next login as one that never stopped.
+//!
+//! With notifications configured, a source that kept logins is alerted on within a second: its
+//! logins of the last [`ALERT_WINDOW_MS`] (up to its latest) are concluded on as a run's are, and
+//! what reaches the rules goes out once (the notification log keys each incident and account).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,12 +27,19 @@ use tokio::sync::{mpsc, oneshot};
 use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
+use crate::notify::Notifier;
 pub use crate::ports::ModelFits;
 use crate::ports::{MonitorStore, MonitoredLogin, StoreError};
 use crate::source::SourceName;
 
 /// Batches waiting to be scored at most, unless the server says otherwise.
 pub const DEFAULT_QUEUE_DEPTH: usize = 64;
+/// The span of a source's latest logins its alerts are drawn from.
+pub const ALERT_WINDOW_MS: i64 = 24 * 3_600_000;
+/// Most logins of a source its alerts are drawn from (the latest).
+const ALERT_LOGINS: usize = 200_000;
+/// How often sources that kept logins are alerted on, at most.
+const ALERT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Why a batch was not scored. Nothing of a batch that fails is kept.
 #[derive(Debug, thiserror::Error)]
@@ -246,13 +257,14 @@ impl Counters {
 impl Monitor {
     /// Starts the worker (on the current tokio runtime), which first rebuilds every monitored
     /// source from `store`. At most `queue_depth` batches wait (at least one). Each kept batch
-    /// is told on `activity` (the live dashboard follows it).
+    /// is told on `activity` (the live dashboard follows it) and, with a `notifier`, alerted on.
     pub fn start(
         config: AnalysisConfig,
         geo: Arc<dyn GeoLookup + Send>,
         store: Arc<dyn MonitorStore>,
         queue_depth: usize,
         activity: ActivityFeed,
+        notifier: Option<Arc<dyn Notifier>>,
     ) -> Result<Self, ConfigError> {
         config.check()?;
         let (queue, mut jobs) = mpsc::channel::<Job>(queue_depth.max(1));
@@ -262,13 +274,26 @@ impl Monitor {
             store: Arc::clone(&store),
             sources: HashMap::new(),
             activity,
+            alerting: notifier.map(|notifier| Alerting {
+                notifier,
+                due: std::collections::BTreeSet::new(),
+                sending: HashMap::new(),
+            }),
         };
         tokio::spawn(async move {
             worker.rebuild_all().await;
-            while let Some(job) = jobs.recv().await {
-                let answer = worker.score(job.source, job.records, job.received_ms).await;
-                // The client may have gone; what was kept stays kept.
-                let _ = job.reply.send(answer);
+            let mut alert_tick = tokio::time::interval(ALERT_EVERY);
+            alert_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    job = jobs.recv() => {
+                        let Some(job) = job else { break };
+                        let answer = worker.score(job.source, job.records, job.received_ms).await;
+                        // The client may have gone; what was kept stays kept.
+                        let _ = job.reply.send(answer);
+                    }
+                    _ = alert_tick.tick() => worker.alert_due(),
+                }
             }
         });
         Ok(Self {
@@ -402,6 +427,27 @@ impl Watched {
         logins.push(scored);
     }
 
+    /// The latest `limit` of the logins of the last `span_ms` up to the latest, in time order.
+    fn latest(&self, span_ms: i64, limit: usize) -> Vec<ScoredEvent> {
+        let Some(latest_ms) = self
+            .by_user
+            .values()
+            .filter_map(|logins| logins.iter().map(|login| login.timestamp_ms).max())
+            .max()
+        else {
+            return Vec::new();
+        };
+        let mut events: Vec<ScoredEvent> = self
+            .by_user
+            .values()
+            .flatten()
+            .filter(|login| login.timestamp_ms > latest_ms - span_ms)
+            .cloned()
+            .collect();
+        events.sort_by_key(|login| (login.timestamp_ms, login.row));
+        events.split_off(events.len().saturating_sub(limit))
+    }
+
     fn verdict(&self, login_id: &str, config: &AnalysisConfig) -> Option<Verdict> {
         let (user, at, models) = self.by_id.get(login_id)?;
         let logins = self.by_user.get(user)?;
@@ -430,9 +476,49 @@ struct Worker {
     store: Arc<dyn MonitorStore>,
     sources: HashMap<SourceName, Watched>,
     activity: ActivityFeed,
+    alerting: Option<Alerting>,
+}
+
+/// Sources to alert on, and the alerts being drawn up or sent (one at a time per source).
+struct Alerting {
+    notifier: Arc<dyn Notifier>,
+    due: std::collections::BTreeSet<SourceName>,
+    sending: HashMap<SourceName, tokio::task::JoinHandle<()>>,
 }
 
 impl Worker {
+    /// Draws up and sends the alerts of each source that kept logins since its last alerts
+    /// (a source whose alerts are still going out waits for the next tick).
+    fn alert_due(&mut self) {
+        let Some(alerting) = self.alerting.as_mut() else {
+            return;
+        };
+        alerting.sending.retain(|_, sending| !sending.is_finished());
+        let due: Vec<SourceName> = alerting
+            .due
+            .iter()
+            .filter(|source| !alerting.sending.contains_key(*source))
+            .cloned()
+            .collect();
+        for source in due {
+            alerting.due.remove(&source);
+            let Some(watched) = self.sources.get(&source) else {
+                continue;
+            };
+            let events = watched.latest(ALERT_WINDOW_MS, ALERT_LOGINS);
+            let notifier = Arc::clone(&alerting.notifier);
+            let config = self.config.clone();
+            let named = source.clone();
+            let sending = tokio::task::spawn_blocking(move || {
+                if let Some(alerts) = notifier.prepare(crate::dashboard::LIVE, &events, &config) {
+                    tracing::info!(source = %named, alerts = alerts.count, "sending monitored alerts");
+                    (alerts.send)();
+                }
+            });
+            alerting.sending.insert(source, sending);
+        }
+    }
+
     async fn rebuild_all(&mut self) {
         let sources = match self.store.monitored_sources().await {
             Ok(sources) => sources,
@@ -537,6 +623,11 @@ impl Worker {
             self.sources.remove(&source);
             return Err(error.into());
         }
+        if !kept.is_empty()
+            && let Some(alerting) = self.alerting.as_mut()
+        {
+            alerting.due.insert(source.clone());
+        }
         if !kept.is_empty() {
             self.activity.send(Activity::Monitored {
                 source: source.to_string(),
@@ -590,6 +681,7 @@ mod tests {
             store,
             queue_depth,
             ActivityFeed::default(),
+            None,
         )
         .unwrap()
     }

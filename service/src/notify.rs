@@ -97,6 +97,10 @@ mod sending {
                 let base = app_url.trim_end_matches('/');
                 for alert in &mut alerts {
                     alert.link = Some(match alert.kind {
+                        // Monitored logins have no report; their dashboard shows them.
+                        alerts::AlertKind::Incident if run_id == crate::dashboard::LIVE => {
+                            format!("{base}/dashboard?run={run_id}")
+                        }
                         alerts::AlertKind::Incident => {
                             format!("{base}/reports?run={run_id}&kind=incident#{}", alert.key)
                         }

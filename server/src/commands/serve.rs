@@ -114,6 +114,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 store.clone(),
                 args.ingest_queue,
                 activity.clone(),
+                notifier.clone(),
             )?;
             if let Some(syslog_addr) = args.syslog_listen {
                 let source = SourceName::parse(&args.syslog_source)

@@ -68,6 +68,7 @@ async fn watch(args: &WatchArgs, source: SourceName) -> anyhow::Result<ExitCode>
                 Arc::new(store),
                 64,
                 Default::default(),
+                None,
             )?)
         }
     };

@@ -50,6 +50,7 @@ pub(crate) async fn monitoring_with_hec_tokens(
         store,
         queue_depth,
         state.detection.activity.clone(),
+        None,
     )
     .unwrap();
     state.hec_tokens = Arc::new(server::web::hec::HecTokens(hec_tokens));

@@ -112,3 +112,92 @@ fn analysis_alerts_are_sent_once() {
     );
     assert_eq!(bodies.lock().expect("lock").len(), alerts.len() - 1);
 }
+
+/// Monitored logins are alerted on as they arrive: a shipper sends a month of an organisation's
+/// sign-ins with attacks in batches, and the webhook hears of its incidents without any upload;
+/// the same logins sent again (a shipper's retry) alert nothing more.
+#[test]
+fn monitored_attacks_are_alerted_once_as_they_arrive() {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use engine::ingest::RecordOutcome;
+    use service::monitor::Monitor;
+    use service::notify::{AlertNotifier, Notifier};
+    use service::source::SourceName;
+
+    let rows = scenario::generate(&scenario::ScenarioParams::sample()).expect("scenario");
+    let mut csv = Vec::new();
+    scenario::write_csv(&rows, &mut csv, false).expect("csv");
+    let mut logins = engine::read_slice(&csv, &engine::IngestOptions::default())
+        .expect("ingest")
+        .events;
+    logins.sort_by_key(|login| login.timestamp_ms);
+
+    let (address, bodies) = webhook_receiver();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let config = data_dir.path().join("alerts.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[notifications]\nmax_alerts_per_hour = 1000\n\
+             [notifications.retry]\nmax_attempts = 2\ninitial_backoff_ms = 10\ntimeout_secs = 5\n\
+             [notifications.webhook]\nurl = \"http://{address}/hook\"\n"
+        ),
+    )
+    .expect("config");
+    let notifications = server::config_file::notifications(Some(&config))
+        .expect("valid")
+        .expect("notifications");
+    // What the webhook heard, once it has not changed for three alert rounds.
+    let settled = || async {
+        let heard = || bodies.lock().expect("lock").len();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut last = (heard(), Instant::now());
+        while Instant::now() < deadline && last.1.elapsed() < Duration::from_secs(3) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if heard() != last.0 {
+                last = (heard(), Instant::now());
+            }
+        }
+        last.0
+    };
+    runtime().expect("runtime").block_on(async {
+        let store = Arc::new(crate::support::fresh_store().await);
+        let notifier: Arc<dyn Notifier> =
+            Arc::new(AlertNotifier::new(notifications, store.clone()));
+        let monitor = Monitor::start(
+            engine::AnalysisConfig::default(),
+            Arc::new(engine::enrich::NoGeolocation),
+            store,
+            8,
+            Default::default(),
+            Some(notifier),
+        )
+        .expect("monitor");
+        let send = |batch: &[engine::LoginEvent]| {
+            let records = batch
+                .iter()
+                .map(|login| RecordOutcome::Event(Box::new(login.clone())))
+                .collect();
+            monitor.submit_read(SourceName::default(), records)
+        };
+        for batch in logins.chunks(500) {
+            send(batch).await.expect("kept");
+        }
+        let sent = settled().await;
+        assert!(sent >= 2, "the sample's attacks were alerted: {sent}");
+        let bodies_now = bodies.lock().expect("lock").clone();
+        assert!(
+            bodies_now
+                .iter()
+                .any(|body| body.contains("/dashboard?run=live") || body.contains("incident")),
+            "{bodies_now:?}"
+        );
+        for batch in logins.chunks(500).take(3) {
+            send(batch).await.expect("answered");
+        }
+        let again = settled().await;
+        assert_eq!(again, sent, "a retry alerts nothing more");
+    });
+}

@@ -27,6 +27,7 @@ async fn with_hook(secret: Option<&str>) -> (Router, Arc<MemoryMonitorStore>) {
         store.clone(),
         8,
         state.detection.activity.clone(),
+        None,
     )
     .unwrap();
     state.okta_hook_secret = Arc::new(server::web::okta_hook::OktaHookSecret(

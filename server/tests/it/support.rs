@@ -64,6 +64,7 @@ pub fn state(
             Arc::new(MemoryMonitorStore::default()),
             service::monitor::DEFAULT_QUEUE_DEPTH,
             detection.activity.clone(),
+            None,
         )
         .unwrap(),
         detection: Arc::new(detection),
