@@ -34,6 +34,26 @@ fn webhook_receiver() -> (
     (receiver.recv().expect("address"), bodies)
 }
 
+/// Notifications to the webhook at `address` only, as a config file in `dir` sets them.
+fn webhook_notifications(
+    dir: &std::path::Path,
+    address: std::net::SocketAddr,
+) -> alerts::NotificationsConfig {
+    let config = dir.join("alerts.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[notifications]\nmax_alerts_per_hour = 1000\n\
+             [notifications.retry]\nmax_attempts = 2\ninitial_backoff_ms = 10\ntimeout_secs = 5\n\
+             [notifications.webhook]\nurl = \"http://{address}/hook\"\n"
+        ),
+    )
+    .expect("config");
+    server::config_file::notifications(Some(&config))
+        .expect("valid")
+        .expect("notifications")
+}
+
 #[test]
 fn analysis_alerts_are_sent_once() {
     let rows = scenario::generate(&scenario::ScenarioParams::sample()).expect("scenario");
@@ -50,19 +70,7 @@ fn analysis_alerts_are_sent_once() {
 
     let (address, bodies) = webhook_receiver();
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let config = data_dir.path().join("alerts.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[notifications]\nmax_alerts_per_hour = 1000\n\
-             [notifications.retry]\nmax_attempts = 2\ninitial_backoff_ms = 10\ntimeout_secs = 5\n\
-             [notifications.webhook]\nurl = \"http://{address}/hook\"\n"
-        ),
-    )
-    .expect("config");
-    let notifications = server::config_file::notifications(Some(&config))
-        .expect("valid")
-        .expect("notifications");
+    let notifications = webhook_notifications(data_dir.path(), address);
 
     // An earlier version's sent-log file, which already has the first alert: moved into the
     // database, so that alert is not sent again.
@@ -136,19 +144,7 @@ fn monitored_attacks_are_alerted_once_as_they_arrive() {
 
     let (address, bodies) = webhook_receiver();
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let config = data_dir.path().join("alerts.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[notifications]\nmax_alerts_per_hour = 1000\n\
-             [notifications.retry]\nmax_attempts = 2\ninitial_backoff_ms = 10\ntimeout_secs = 5\n\
-             [notifications.webhook]\nurl = \"http://{address}/hook\"\n"
-        ),
-    )
-    .expect("config");
-    let notifications = server::config_file::notifications(Some(&config))
-        .expect("valid")
-        .expect("notifications");
+    let notifications = webhook_notifications(data_dir.path(), address);
     // What the webhook heard, once it has not changed for three alert rounds.
     let settled = || async {
         let heard = || bodies.lock().expect("lock").len();
