@@ -68,8 +68,10 @@ fn ServerDashboard() -> impl IntoView {
                 refetch_due.set_value(true);
                 set_timeout(
                     move || {
-                        refetch_due.set_value(false);
-                        data.refetch();
+                        // The page may have been left meanwhile: then there is nothing to do.
+                        if refetch_due.try_set_value(false).is_none() {
+                            data.refetch();
+                        }
                     },
                     std::time::Duration::from_secs(1),
                 );
