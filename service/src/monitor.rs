@@ -429,10 +429,11 @@ impl Watched {
 
     /// The latest `limit` of the logins of the last `span_ms` up to the latest, in time order.
     fn latest(&self, span_ms: i64, limit: usize) -> Vec<ScoredEvent> {
+        // Each user's logins were accepted in time order: the last is their latest.
         let Some(latest_ms) = self
             .by_user
             .values()
-            .filter_map(|logins| logins.iter().map(|login| login.timestamp_ms).max())
+            .filter_map(|logins| logins.last().map(|login| login.timestamp_ms))
             .max()
         else {
             return Vec::new();

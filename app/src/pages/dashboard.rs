@@ -10,6 +10,7 @@ use crate::components::{BarList, EmptyState, LevelBadge, RiskiestUsers, TrendCha
 use crate::server_fns::{load_dashboard, recent_runs, server_message};
 use service::activity::Activity;
 use service::dashboard::{Dashboard, DashboardQuery, FilterProblem, LIVE, UserDetail};
+use service::source::SourceName;
 use service::text::{count, counted};
 
 const PURPOSE: &str = "Once a file is analysed, this page shows logins and risk over time, where \
@@ -60,11 +61,11 @@ fn ServerDashboard() -> impl IntoView {
     follow_activity(move |activity| match activity {
         Activity::Monitored { source, .. } => {
             let shown = query.get_untracked();
-            let shown_source = match shown.source.trim() {
-                "" => "default".to_owned(),
-                name => name.to_lowercase(),
-            };
-            if shown.run == LIVE && shown_source == source && !refetch_due.get_value() {
+            let shown_source = SourceName::parse(&shown.source);
+            if shown.run == LIVE
+                && shown_source.is_ok_and(|shown| shown.as_str() == source)
+                && !refetch_due.get_value()
+            {
                 refetch_due.set_value(true);
                 set_timeout(
                     move || {
