@@ -158,8 +158,12 @@ pub enum TokenAction {
         /// What the token is for, e.g. "SIEM export".
         #[arg(long)]
         label: String,
+        /// api: the REST API as ACCOUNT; ingest: only sends events (POST /api/v1/events, the
+        /// HEC collector), for log shippers.
+        #[arg(long, default_value = "api", value_parser = parse_token_scope)]
+        scope: service::account::TokenScope,
     },
-    /// List tokens (id, account, label, made, last used), never their secrets.
+    /// List tokens (id, scope, account, label, made, last used), never their secrets.
     List,
     /// Revoke a token by its id.
     Revoke { id: String },
@@ -203,6 +207,10 @@ pub struct ReportArgs {
     pub database: Option<String>,
     #[command(flatten)]
     pub geo: GeoArgs,
+}
+
+fn parse_token_scope(text: &str) -> Result<service::account::TokenScope, String> {
+    text.parse()
 }
 
 pub fn parse_report_kind(text: &str) -> Result<reports::ReportKind, String> {
@@ -304,6 +312,11 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub hec_token: Vec<String>,
+    /// Events per second each sending token (an ingest-scoped API token, or a --hec-token) may
+    /// average; a batch may spend up to a second's worth ahead, after which the token is answered
+    /// 429 (HEC: 503, code 9) with Retry-After. 0: no limit.
+    #[arg(long, env = "SKYTRACE_INGEST_RATE_PER_TOKEN", default_value_t = 0)]
+    pub ingest_rate_per_token: u32,
     /// Turns on the Okta event hook (/hooks/okta): the Authorization header value set for the
     /// hook in Okta, which every delivery must carry.
     #[arg(long, env = "SKYTRACE_OKTA_HOOK_SECRET", hide_env_values = true)]

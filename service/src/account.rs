@@ -43,6 +43,53 @@ impl FromStr for Role {
     }
 }
 
+/// What an API token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Acts as its account on the REST API, with the account's role (scripts, SIEM exports).
+    Api,
+    /// Only sends events to the monitor (`POST /api/v1/events`, the Splunk HEC endpoint) and
+    /// reads nothing: what log shippers are given. People's tokens cannot send events.
+    Ingest,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Api, TokenScope::Ingest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::Ingest => "ingest",
+        }
+    }
+}
+
+impl fmt::Display for TokenScope {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TokenScope {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        TokenScope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| format!("unknown token scope {text:?}; expected api or ingest"))
+    }
+}
+
+/// A live API token: which one, whom it acts as, and what it may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenHolder {
+    pub id: String,
+    pub account: Account,
+    pub scope: TokenScope,
+}
+
 /// The person (or automation token) behind a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -105,5 +152,12 @@ mod tests {
         assert!(check_account_name("alice smith").is_err());
         assert!(check_account_name(&"a".repeat(65)).is_err());
         assert!(Account::local().is_admin() && !Account::local().signed_in);
+        assert_eq!(" Ingest".parse::<TokenScope>(), Ok(TokenScope::Ingest));
+        assert!(
+            "write"
+                .parse::<TokenScope>()
+                .unwrap_err()
+                .contains("api or ingest")
+        );
     }
 }

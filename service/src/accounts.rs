@@ -16,7 +16,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 
-use crate::account::{Account, Role, check_account_name};
+use crate::account::{Account, Role, TokenHolder, TokenScope, check_account_name};
 use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
 use crate::ports::{AccountStore, ApiTokenListing, Session, StoreError, StoredAccount};
@@ -204,26 +204,34 @@ impl Accounts {
         Ok(self.store.end_session(&digest(secret)).await?)
     }
 
-    /// A new API token acting as `account`.
-    pub async fn create_token(&self, account: &str, label: &str) -> Result<NewToken, AccountError> {
+    /// A new API token acting as `account` within `scope`.
+    pub async fn create_token(
+        &self,
+        account: &str,
+        label: &str,
+        scope: TokenScope,
+    ) -> Result<NewToken, AccountError> {
         self.find(account).await?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(AccountError::Invalid(
+                "a token's label says what it is for in 1–100 characters".to_owned(),
+            ));
+        }
         let secret = format!("{API_TOKEN_PREFIX}{}", new_secret()?);
         let id = format!("tok-{}", &new_secret()?[..12]);
         self.store
-            .add_api_token(&id, &digest(&secret), account, label, now_ms())
+            .add_api_token(&id, &digest(&secret), account, label, scope, now_ms())
             .await?;
         Ok(NewToken { id, secret })
     }
 
-    /// The account a presented token acts as; `None` for anything that is not a live token.
-    pub async fn token_account(&self, token: &str) -> Result<Option<Account>, AccountError> {
+    /// The live token a presented secret is; `None` for anything that is not one.
+    pub async fn token(&self, token: &str) -> Result<Option<TokenHolder>, AccountError> {
         if !token.starts_with(API_TOKEN_PREFIX) {
             return Ok(None);
         }
-        Ok(self
-            .store
-            .api_token_account(&digest(token), now_ms())
-            .await?)
+        Ok(self.store.api_token(&digest(token), now_ms()).await?)
     }
 
     pub async fn tokens(&self) -> Result<Vec<ApiTokenListing>, AccountError> {

@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use engine::{LoginEvent, ScoredEvent};
 
-use crate::account::{Account, Role};
+use crate::account::{Account, Role, TokenHolder, TokenScope};
 use crate::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
 use crate::kept::{KeptRun, SavedRun, UserLogins};
 use crate::source::{SourceListing, SourceName};
@@ -136,6 +136,7 @@ pub struct ApiTokenListing {
     pub id: String,
     pub account: String,
     pub label: String,
+    pub scope: TokenScope,
     pub created_ms: i64,
     pub last_used_ms: Option<i64>,
 }
@@ -180,14 +181,15 @@ pub trait AccountStore: Send + Sync {
         token_digest: &'a str,
         account: &'a str,
         label: &'a str,
+        scope: TokenScope,
         now_ms: i64,
     ) -> Stored<'a, ()>;
-    /// The account a token acts as (and notes its use at `now_ms`).
-    fn api_token_account<'a>(
+    /// The token of a digest, with the account it acts as (and notes its use at `now_ms`).
+    fn api_token<'a>(
         &'a self,
         token_digest: &'a str,
         now_ms: i64,
-    ) -> Stored<'a, Option<Account>>;
+    ) -> Stored<'a, Option<TokenHolder>>;
     fn api_tokens(&self) -> Stored<'_, Vec<ApiTokenListing>>;
     /// `false` for no such token.
     fn revoke_api_token<'a>(&'a self, id: &'a str) -> Stored<'a, bool>;

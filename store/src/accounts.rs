@@ -1,7 +1,7 @@
 //! Hosted mode's accounts, sign-in sessions and API tokens. Sessions and tokens are looked up by
 //! the SHA-256 digest of their secret; the secrets themselves are never stored.
 
-use service::account::{Account, Role};
+use service::account::{Account, Role, TokenHolder, TokenScope};
 use service::ports::{AccountStore, ApiTokenListing, Session, Stored, StoredAccount};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -15,6 +15,11 @@ fn account_of(row: &AnyRow, name_column: &str, signed_in: bool) -> Result<Accoun
         role: role.parse().map_err(Failure::Corrupt)?,
         signed_in,
     })
+}
+
+fn scope_of(row: &AnyRow) -> Result<TokenScope> {
+    let scope: String = row.try_get("scope")?;
+    scope.parse().map_err(Failure::Corrupt)
 }
 
 impl Store {
@@ -176,26 +181,28 @@ impl Store {
         token_digest: &str,
         account: &str,
         label: &str,
+        scope: TokenScope,
         now_ms: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_tokens (id, token_digest, account, label, created_ms) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO api_tokens (id, token_digest, account, label, scope, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(token_digest)
         .bind(account)
         .bind(label)
+        .bind(scope.as_str())
         .bind(now_ms)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// The account an API token acts for; notes when it was last used.
-    async fn load_token_account(&self, token_digest: &str, now_ms: i64) -> Result<Option<Account>> {
+    /// An API token with the account it acts for; notes when it was last used.
+    async fn load_api_token(&self, token_digest: &str, now_ms: i64) -> Result<Option<TokenHolder>> {
         let row = sqlx::query(
-            "SELECT api_tokens.account, accounts.role \
+            "SELECT api_tokens.id, api_tokens.account, api_tokens.scope, accounts.role \
              FROM api_tokens JOIN accounts ON accounts.name = api_tokens.account \
              WHERE api_tokens.token_digest = $1",
         )
@@ -210,12 +217,16 @@ impl Store {
             .bind(token_digest)
             .execute(&self.pool)
             .await?;
-        account_of(&row, "account", true).map(Some)
+        Ok(Some(TokenHolder {
+            id: row.try_get("id")?,
+            account: account_of(&row, "account", true)?,
+            scope: scope_of(&row)?,
+        }))
     }
 
     async fn load_api_tokens(&self) -> Result<Vec<ApiTokenListing>> {
         let rows = sqlx::query(
-            "SELECT id, account, label, created_ms, last_used_ms FROM api_tokens \
+            "SELECT id, account, label, scope, created_ms, last_used_ms FROM api_tokens \
              ORDER BY created_ms, id",
         )
         .fetch_all(&self.pool)
@@ -226,6 +237,7 @@ impl Store {
                     id: row.try_get("id")?,
                     account: row.try_get("account")?,
                     label: row.try_get("label")?,
+                    scope: scope_of(row)?,
                     created_ms: row.try_get("created_ms")?,
                     last_used_ms: row.try_get("last_used_ms")?,
                 })
@@ -308,22 +320,23 @@ impl AccountStore for Store {
         token_digest: &'a str,
         account: &'a str,
         label: &'a str,
+        scope: TokenScope,
         now_ms: i64,
     ) -> Stored<'a, ()> {
         Box::pin(async move {
             logged(
-                self.insert_api_token(id, token_digest, account, label, now_ms)
+                self.insert_api_token(id, token_digest, account, label, scope, now_ms)
                     .await,
             )
         })
     }
 
-    fn api_token_account<'a>(
+    fn api_token<'a>(
         &'a self,
         token_digest: &'a str,
         now_ms: i64,
-    ) -> Stored<'a, Option<Account>> {
-        Box::pin(async move { logged(self.load_token_account(token_digest, now_ms).await) })
+    ) -> Stored<'a, Option<TokenHolder>> {
+        Box::pin(async move { logged(self.load_api_token(token_digest, now_ms).await) })
     }
 
     fn api_tokens(&self) -> Stored<'_, Vec<ApiTokenListing>> {

@@ -27,7 +27,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 9] = [
+const MIGRATIONS: [(i64, &str, &str); 10] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -64,6 +64,11 @@ const MIGRATIONS: [(i64, &str, &str); 9] = [
         9,
         "monitored events by time, with their models",
         include_str!("../migrations/0009_monitored_by_time.sql"),
+    ),
+    (
+        10,
+        "API token scopes",
+        include_str!("../migrations/0010_token_scope.sql"),
     ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.

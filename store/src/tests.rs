@@ -633,7 +633,7 @@ async fn feedback_and_kept_logins_round_trip() {
 /// Accounts, sessions and API tokens; `tag` keeps names apart from earlier runs on a kept
 /// PostgreSQL database.
 async fn accounts_round_trip(store: &Store, tag: &str) {
-    use service::account::Role;
+    use service::account::{Role, TokenScope};
     let suffix = format!("{tag}-{}", std::process::id());
     let (ana, root) = (format!("ana-{suffix}"), format!("root-{suffix}"));
     assert!(
@@ -699,22 +699,49 @@ async fn accounts_round_trip(store: &Store, tag: &str) {
 
     let token = format!("digest-{suffix}");
     store
-        .add_api_token(&format!("tok-{suffix}"), &token, &root, "CI", 50)
+        .add_api_token(
+            &format!("tok-{suffix}"),
+            &token,
+            &root,
+            "CI",
+            TokenScope::Api,
+            50,
+        )
         .await
         .unwrap();
+    let shipper = format!("shipper-{suffix}");
+    store
+        .add_api_token(
+            &format!("tok-s-{suffix}"),
+            &shipper,
+            &root,
+            "Vector",
+            TokenScope::Ingest,
+            55,
+        )
+        .await
+        .unwrap();
+    let holder = store.api_token(&token, 60).await.unwrap().unwrap();
     assert_eq!(
-        store
-            .api_token_account(&token, 60)
-            .await
-            .unwrap()
-            .map(|a| a.role),
-        Some(Role::Admin)
+        (holder.id, holder.account.role, holder.scope),
+        (format!("tok-{suffix}"), Role::Admin, TokenScope::Api)
+    );
+    assert_eq!(
+        store.api_token(&shipper, 61).await.unwrap().unwrap().scope,
+        TokenScope::Ingest
     );
     let listed = store.api_tokens().await.unwrap();
-    let listed = listed.iter().find(|t| t.account == root).unwrap();
+    let listed: Vec<_> = listed
+        .iter()
+        .filter(|t| t.account == root)
+        .map(|t| (t.label.as_str(), t.scope, t.last_used_ms))
+        .collect();
     assert_eq!(
-        (listed.label.as_str(), listed.last_used_ms),
-        ("CI", Some(60))
+        listed,
+        [
+            ("CI", TokenScope::Api, Some(60)),
+            ("Vector", TokenScope::Ingest, Some(61))
+        ]
     );
 
     assert!(
@@ -733,7 +760,7 @@ async fn accounts_round_trip(store: &Store, tag: &str) {
     );
     assert!(store.remove_account(&root).await.unwrap());
     assert!(
-        store.api_token_account(&token, 70).await.unwrap().is_none(),
+        store.api_token(&token, 70).await.unwrap().is_none(),
         "tokens go with it"
     );
     assert!(!store.remove_account(&root).await.unwrap());

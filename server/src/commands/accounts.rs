@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use engine::time::format_utc;
 use service::Accounts;
+use service::account::TokenScope;
 use service::accounts::check_password_strength;
 use store::Store;
 
@@ -55,11 +56,21 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
     let runtime = super::runtime()?;
     let accounts = runtime.block_on(open(&args.database))?;
     match &args.action {
-        TokenAction::Create { account, label } => {
-            let token = runtime.block_on(accounts.create_token(account, label))?;
+        TokenAction::Create {
+            account,
+            label,
+            scope,
+        } => {
+            let token = runtime.block_on(accounts.create_token(account, label, *scope))?;
+            let how = match scope {
+                TokenScope::Api => "send it as `Authorization: Bearer <token>`",
+                TokenScope::Ingest => {
+                    "it only sends events: `Authorization: Bearer <token>` to POST \
+                     /api/v1/events, or `Authorization: Splunk <token>` to the HEC collector"
+                }
+            };
             eprintln!(
-                "API token {} for {account} ({label}). It is shown this once; send it as \
-                 `Authorization: Bearer <token>`:",
+                "API token {} ({scope}) for {account} ({label}). It is shown this once; {how}:",
                 token.id
             );
             println!("{}", token.secret);
@@ -71,8 +82,9 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
                     |at| format!("last used {}", format_utc(at)),
                 );
                 println!(
-                    "{}\t{}\t{}\tmade {}\t{used}",
+                    "{}\t{}\t{}\t{}\tmade {}\t{used}",
                     token.id,
+                    token.scope,
                     token.account,
                     token.label,
                     format_utc(token.created_ms)

@@ -153,6 +153,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 monitor,
                 hec_tokens: Arc::new(crate::web::hec::HecTokens(args.hec_token.clone())),
                 hec_channels: Default::default(),
+                ingest_rates: Arc::new(crate::web::ingest_rate::IngestRates::new(
+                    args.ingest_rate_per_token,
+                )),
                 okta_hook_secret: Arc::new(crate::web::okta_hook::OktaHookSecret(
                     args.okta_hook_secret.clone(),
                 )),

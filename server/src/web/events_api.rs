@@ -4,13 +4,14 @@
 
 use std::io::Read;
 use std::sync::Arc;
+use std::time::Instant;
 
 use app::ServerSettings;
 use app::server_fns::upload::body_bytes;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Extension, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -20,6 +21,7 @@ use service::monitor::{BodyShape, Monitor, MonitorError, split_records};
 use service::source::SourceName;
 
 use super::error::ApiError;
+use super::ingest_rate::{IngestRates, Sender, retry_after_secs};
 use super::state::AppState;
 
 /// Seconds a client is asked to wait when the queue is full.
@@ -42,6 +44,8 @@ async fn receive(
     State(monitor): State<Monitor>,
     State(detection): State<Arc<DetectionService>>,
     State(settings): State<ServerSettings>,
+    State(rates): State<Arc<IngestRates>>,
+    sender: Option<Extension<Sender>>,
     Query(query): Query<EventsQuery>,
     request: Request,
 ) -> Response {
@@ -57,7 +61,10 @@ async fn receive(
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
     };
-    match accept(&monitor, &settings, query, &headers, &body).await {
+    let limited = sender
+        .as_ref()
+        .map(|Extension(sender)| (rates.as_ref(), sender));
+    match accept(&monitor, &settings, limited, query, &headers, &body).await {
         Ok(answer) => answer,
         Err(error) => error.into_response(),
     }
@@ -66,6 +73,7 @@ async fn receive(
 async fn accept(
     monitor: &Monitor,
     settings: &ServerSettings,
+    limited: Option<(&IngestRates, &Sender)>,
     query: EventsQuery,
     headers: &HeaderMap,
     body: &[u8],
@@ -76,6 +84,23 @@ async fn accept(
     let limit = settings.max_upload_bytes;
     let decoded = decode(headers, body, limit)?;
     let records = split_records(&decoded, shape)?;
+    if let Some((rates, sender)) = limited
+        && let Err(wait) = rates.take(sender, records.len(), Instant::now())
+    {
+        let rate = rates.events_per_sec().map_or(0, |rate| rate.get());
+        return Ok((
+            [(header::RETRY_AFTER, retry_after_secs(wait).to_string())],
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "this token may send {rate} events per second on average \
+                     (--ingest-rate-per-token) and is over it; send again after Retry-After"
+                ),
+            ),
+        )
+            .into_response());
+    }
     match monitor.submit(source, records).await {
         Ok(monitored) => Ok(Json(monitored).into_response()),
         Err(MonitorError::Busy) => Ok((

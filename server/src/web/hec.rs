@@ -7,11 +7,11 @@
 //! |---|---|---|
 //! | Success | 200 | 0 |
 //! | Token is required / Invalid authorization | 401 | 2 / 3 |
-//! | Invalid token | 403 | 4 |
+//! | Invalid token (unknown, or a token without the ingest scope) | 403 | 4 |
 //! | No data / Invalid data format / Incorrect index | 400 | 5 / 6 / 7 |
 //! | Event field is required / cannot be blank | 400 | 12 / 13 |
 //! | Data channel is missing / Invalid data channel (acknowledgements) | 400 | 10 / 11 |
-//! | Server is busy (retry: never a 4xx for a transient problem) | 503 | 9 |
+//! | Server is busy (queue full, or the token over `--ingest-rate-per-token`; retry after `Retry-After`: never a 4xx for a transient problem) | 503 | 9 |
 //! | HEC is healthy | 200 | 17 |
 //!
 //! `index` names the Sky Trace source an event belongs to (`default` when absent); an event
@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use app::ServerSettings;
 use axum::Json;
@@ -33,6 +34,7 @@ use axum::routing::{get, post};
 use engine::ingest::{IngestOptions, RecordOutcome, read_record};
 use serde::Serialize;
 use service::DetectionService;
+use service::account::TokenScope;
 use service::monitor::{Monitor, MonitorError, RecordVerdict};
 use service::source::SourceName;
 
@@ -40,6 +42,7 @@ use crate::lines::records_of_lines;
 
 use super::auth::AuthMode;
 use super::hec_channels::{CHANNEL_HEADER, HecChannels, channel_of};
+use super::ingest_rate::{IngestRates, Sender, retry_after_secs};
 use super::state::AppState;
 pub use super::state::HecTokens;
 
@@ -55,7 +58,7 @@ pub fn is_collector(path: &str) -> bool {
 }
 
 /// Seconds a shipper is asked to wait when the server is busy.
-const BUSY_RETRY_AFTER_SECS: &str = "1";
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -106,6 +109,8 @@ struct Refusal {
     code: u16,
     text: String,
     invalid_event_number: Option<usize>,
+    /// Seconds to wait when busy (code 9).
+    retry_after_secs: u64,
 }
 
 impl Refusal {
@@ -115,6 +120,7 @@ impl Refusal {
             code,
             text: text.into(),
             invalid_event_number: None,
+            retry_after_secs: BUSY_RETRY_AFTER_SECS,
         }
     }
 
@@ -143,7 +149,7 @@ impl IntoResponse for Refusal {
         if busy {
             (
                 self.status,
-                [(header::RETRY_AFTER, BUSY_RETRY_AFTER_SECS)],
+                [(header::RETRY_AFTER, self.retry_after_secs.to_string())],
                 answer,
             )
                 .into_response()
@@ -253,6 +259,7 @@ struct HecState {
     auth: Arc<AuthMode>,
     monitor: Monitor,
     detection: Arc<DetectionService>,
+    rates: Arc<IngestRates>,
 }
 
 impl axum::extract::FromRef<AppState> for HecState {
@@ -263,6 +270,7 @@ impl axum::extract::FromRef<AppState> for HecState {
             auth: Arc::clone(&state.auth),
             monitor: state.monitor.clone(),
             detection: Arc::clone(&state.detection),
+            rates: Arc::clone(&state.ingest_rates),
         }
     }
 }
@@ -273,9 +281,10 @@ async fn receive(
     request: Request,
     body_shape: Body,
 ) -> Response {
-    if let Err(refusal) = authorise(&state, request.headers()).await {
-        return refusal.into_response();
-    }
+    let sender = match authorise(&state, request.headers()).await {
+        Ok(sender) => sender,
+        Err(refusal) => return refusal.into_response(),
+    };
     let channel = match request_channel(&request) {
         Ok(channel) => channel,
         Err(refusal) => return refusal.into_response(),
@@ -291,7 +300,8 @@ async fn receive(
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
     };
-    match accept(&state.monitor, &headers, &body, limit, body_shape).await {
+    let limited = sender.as_ref().map(|sender| (state.rates.as_ref(), sender));
+    match accept(&state.monitor, limited, &headers, &body, limit, body_shape).await {
         Ok(answer) => Json(Answer {
             ack_id: channel.map(|channel| state.channels.acknowledge(&channel)),
             ..answer
@@ -302,14 +312,15 @@ async fn receive(
 }
 
 /// `Authorization: Splunk <token>` against the configured tokens (or, in hosted mode without
-/// any, the accounts' API tokens).
-async fn authorise(state: &HecState, headers: &HeaderMap) -> Result<(), Refusal> {
+/// any, the accounts' API tokens of the ingest scope): who sends, for the rate limit (nobody in
+/// particular on a local server without tokens).
+async fn authorise(state: &HecState, headers: &HeaderMap) -> Result<Option<Sender>, Refusal> {
     let sign_in = match state.auth.as_ref() {
         AuthMode::SignIn(sign_in) => Some(sign_in),
         AuthMode::Local => None,
     };
     if state.tokens.0.is_empty() && sign_in.is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let Some(authorization) = headers.get(header::AUTHORIZATION) else {
         return Err(Refusal::new(
@@ -326,15 +337,17 @@ async fn authorise(state: &HecState, headers: &HeaderMap) -> Result<(), Refusal>
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .ok_or_else(|| Refusal::new(StatusCode::UNAUTHORIZED, 3, "Invalid authorization"))?;
-    if state.tokens.0.iter().any(|known| known == token) {
-        return Ok(());
+    if let Some(index) = state.tokens.0.iter().position(|known| known == token) {
+        return Ok(Some(Sender::HecToken(index)));
     }
     if state.tokens.0.is_empty()
         && let Some(sign_in) = sign_in
     {
-        match sign_in.accounts.token_account(token).await {
-            Ok(Some(_)) => return Ok(()),
-            Ok(None) => {}
+        match sign_in.accounts.token(token).await {
+            Ok(Some(holder)) if holder.scope == TokenScope::Ingest => {
+                return Ok(Some(Sender::Token(holder.id)));
+            }
+            Ok(_) => {}
             Err(error) => {
                 tracing::error!(%error, "HEC token lookup failed");
                 return Err(Refusal::new(
@@ -350,6 +363,7 @@ async fn authorise(state: &HecState, headers: &HeaderMap) -> Result<(), Refusal>
 
 async fn accept(
     monitor: &Monitor,
+    limited: Option<(&IngestRates, &Sender)>,
     headers: &HeaderMap,
     body: &[u8],
     limit: u64,
@@ -371,6 +385,15 @@ async fn accept(
         Body::Envelopes => envelopes(&decoded)?,
         Body::Raw(source) => raw_lines(&decoded, source)?,
     };
+    if let Some((rates, sender)) = limited {
+        let events = by_source.values().map(Vec::len).sum();
+        rates
+            .take(sender, events, Instant::now())
+            .map_err(|wait| Refusal {
+                retry_after_secs: retry_after_secs(wait),
+                ..Refusal::busy()
+            })?;
+    }
     let mut accepted = 0;
     let mut skipped = 0;
     let mut rejected = Vec::new();

@@ -26,6 +26,7 @@ mod feedback_api;
 mod files;
 pub mod hec;
 pub mod hec_channels;
+pub mod ingest_rate;
 pub mod land;
 pub mod limits;
 pub mod metrics;

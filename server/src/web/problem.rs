@@ -193,6 +193,13 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
          without the X-CSRF-Token header.",
     ),
     kind(
+        "token_scope",
+        "Wrong token scope",
+        403,
+        "Hosted mode: an API token of the ingest scope only sends events (POST /api/v1/events, \
+         the HEC collector), and events are only sent with one.",
+    ),
+    kind(
         "forbidden",
         "Forbidden",
         403,
@@ -266,6 +273,13 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
         "Too many sign-in attempts",
         429,
         "Too many failed sign-ins for the account or from the address; see Retry-After.",
+    ),
+    kind(
+        "rate_limited",
+        "Too many events",
+        429,
+        "This ingest token sent more events than --ingest-rate-per-token allows. Nothing of the \
+         request was kept: send it again after Retry-After seconds.",
     ),
     kind(
         "internal",

@@ -12,6 +12,7 @@ use service::monitor::Monitor;
 use super::auth::AuthMode;
 use super::files::PageFiles;
 use super::hec_channels::HecChannels;
+use super::ingest_rate::IngestRates;
 use super::limits::Limits;
 
 #[derive(Clone, FromRef)]
@@ -28,13 +29,15 @@ pub struct AppState {
     pub hec_tokens: Arc<HecTokens>,
     /// The collector's acknowledgement ids by channel.
     pub hec_channels: Arc<HecChannels>,
+    /// How many events each token may send (`--ingest-rate-per-token`).
+    pub ingest_rates: Arc<IngestRates>,
     /// The Authorization header value Okta's event hook sends (`--okta-hook-secret`).
     pub okta_hook_secret: Arc<OktaHookSecret>,
 }
 
 /// The tokens shippers present to the HEC collector as `Authorization: Splunk <token>`
 /// (`--hec-token`). Without any, a local server takes events from anyone on this machine and a
-/// hosted one takes API tokens.
+/// hosted one takes API tokens of the ingest scope.
 #[derive(Clone, Debug, Default)]
 pub struct HecTokens(pub Vec<String>);
 

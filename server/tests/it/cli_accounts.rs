@@ -112,12 +112,54 @@ fn accounts_and_tokens_from_the_command_line_open_a_hosted_server() {
     assert!(created.status.success(), "{}", text(&created.stderr));
     let token = text(&created.stdout).trim().to_owned();
     assert!(token.starts_with("skt_") && token.len() == 68, "{token}");
+    let shipper = skytrace(
+        dir,
+        &[
+            "token",
+            "create",
+            "--account",
+            "bob",
+            "--label",
+            "Vector",
+            "--scope",
+            "ingest",
+        ],
+        "",
+    );
+    assert!(shipper.status.success(), "{}", text(&shipper.stderr));
+    assert!(
+        text(&shipper.stderr).contains("it only sends events"),
+        "{}",
+        text(&shipper.stderr)
+    );
+    let shipper = text(&shipper.stdout).trim().to_owned();
     let listed = text(&skytrace(dir, &["token", "list"], "").stdout);
     assert!(
-        listed.contains("bob\tSIEM export") && listed.contains("never used"),
+        listed.contains("api\tbob\tSIEM export")
+            && listed.contains("ingest\tbob\tVector")
+            && listed.contains("never used"),
         "{listed}"
     );
     assert!(!listed.contains(&token), "the secret is shown only once");
+    let bad_scope = skytrace(
+        dir,
+        &[
+            "token",
+            "create",
+            "--account",
+            "bob",
+            "--label",
+            "x",
+            "--scope",
+            "write",
+        ],
+        "",
+    );
+    assert!(
+        !bad_scope.status.success() && text(&bad_scope.stderr).contains("api or ingest"),
+        "{}",
+        text(&bad_scope.stderr)
+    );
 
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -140,6 +182,7 @@ fn accounts_and_tokens_from_the_command_line_open_a_hosted_server() {
         answer = get(port, "/api/v1/session", &token);
     }
     let refused = get(port, "/api/v1/analyses", "skt_made-up");
+    let shipper_reads = get(port, "/api/v1/analyses", &shipper);
     let listed = text(&skytrace(dir, &["token", "list"], "").stdout);
     let removed = skytrace(dir, &["user", "remove", "bob"], "");
     let after_removal = get(port, "/api/v1/session", &token);
@@ -152,6 +195,10 @@ fn accounts_and_tokens_from_the_command_line_open_a_hosted_server() {
         "{answer}"
     );
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    assert!(
+        shipper_reads.starts_with("HTTP/1.1 403") && shipper_reads.contains("token_scope"),
+        "an ingest token reads nothing: {shipper_reads}"
+    );
     assert!(listed.contains("last used"), "{listed}");
     assert!(removed.status.success());
     assert!(

@@ -24,7 +24,7 @@ fn back_to_back(envelopes: &[Value]) -> String {
 /// The app with its monitor in memory and the collector taking only `token`.
 async fn with_token(token: &str) -> Router {
     let store = Arc::new(MemoryMonitorStore::default());
-    crate::monitor::monitoring_with_hec_tokens(store, 8, vec![token.to_owned()]).await
+    crate::monitor::monitoring_with_hec_tokens(store, 8, vec![token.to_owned()], 0).await
 }
 
 #[tokio::test]
@@ -326,15 +326,18 @@ async fn a_full_queue_answers_503_code_9_with_retry_after_and_loses_nothing_it_t
 }
 
 #[tokio::test]
-async fn a_hosted_server_takes_api_tokens_in_splunks_header_and_answers_in_splunks_terms() {
-    let (router, _, api_token) = crate::web_auth::hosted_app().await;
-    let splunk = format!("Splunk {api_token}");
+async fn a_hosted_server_takes_ingest_tokens_in_splunks_header_and_answers_in_splunks_terms() {
+    let (router, accounts, api_token) = crate::web_auth::hosted_app().await;
+    let ingest_token = crate::web_auth::ingest_token(&accounts).await;
+    let person = format!("Splunk {api_token}");
+    let shipper = format!("Splunk {ingest_token}");
     answers_each_authorization(
         &router,
         &[
             (None, StatusCode::UNAUTHORIZED, 2),
             (Some("Splunk skt_not-a-token"), StatusCode::FORBIDDEN, 4),
-            (Some(splunk.as_str()), StatusCode::OK, 0),
+            (Some(person.as_str()), StatusCode::FORBIDDEN, 4),
+            (Some(shipper.as_str()), StatusCode::OK, 0),
         ],
     )
     .await;
@@ -347,6 +350,54 @@ async fn a_hosted_server_takes_api_tokens_in_splunks_header_and_answers_in_splun
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+/// A token over `--ingest-rate-per-token` is told it is busy for as long as it must wait (503,
+/// code 9: shippers retry that), keeps nothing of that request, and another token is not held
+/// back.
+#[tokio::test]
+async fn each_token_is_held_to_its_rate_and_told_when_to_retry() {
+    let store = Arc::new(MemoryMonitorStore::default());
+    let router = crate::monitor::monitoring_with_hec_tokens(
+        store.clone(),
+        8,
+        vec!["noisy".to_owned(), "quiet".to_owned()],
+        10,
+    )
+    .await;
+    let batch = |first_minute: u32, count: u32| {
+        back_to_back(
+            &(first_minute..first_minute + count)
+                .map(|minute| {
+                    let time = format!("2026-03-02T{:02}:{:02}:00Z", 9 + minute / 60, minute % 60);
+                    json!({"event": csv_login(&time, "ana@example.com", "198.51.100.7")})
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let send = |token: &str, body: String| {
+        let router = router.clone();
+        let request = to_collector(
+            "/services/collector/event",
+            Some(&format!("Splunk {token}")),
+            body,
+        );
+        async move {
+            let (status, answer, _, retry_after) = respond(&router, request).await;
+            (status, answer["code"].clone(), retry_after)
+        }
+    };
+    // A batch of 30 passes at 10 a second (a batch may spend ahead), then the debt of 20 events
+    // holds the token back about 2 s.
+    let (status, code, _) = send("noisy", batch(0, 30)).await;
+    assert_eq!((status, code), (StatusCode::OK, json!(0)));
+    let (status, code, retry_after) = send("noisy", batch(30, 1)).await;
+    assert_eq!((status, code), (StatusCode::SERVICE_UNAVAILABLE, json!(9)));
+    let wait: u64 = retry_after.unwrap().parse().unwrap();
+    assert!((2..=3).contains(&wait), "Retry-After {wait}");
+    let (status, code, _) = send("quiet", batch(100, 5)).await;
+    assert_eq!((status, code), (StatusCode::OK, json!(0)));
+    assert_eq!(store.kept_logins(), 35, "nothing of the refused request");
 }
 
 /// Logins sent by a Splunk HEC client from PyPI (`splunk_handler`, a Python logging handler that

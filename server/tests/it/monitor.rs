@@ -26,14 +26,16 @@ fn fixture(name: &str) -> Vec<u8> {
 
 /// The app with its monitor on `store`, queueing at most `queue_depth` requests.
 pub(crate) async fn monitoring(store: Arc<dyn MonitorStore>, queue_depth: usize) -> Router {
-    monitoring_with_hec_tokens(store, queue_depth, Vec::new()).await
+    monitoring_with_hec_tokens(store, queue_depth, Vec::new(), 0).await
 }
 
-/// [`monitoring`] with the HEC endpoint taking only `hec_tokens`.
+/// [`monitoring`] with the HEC endpoint taking only `hec_tokens`, each sending at most
+/// `ingest_rate_per_token` events a second (0: no limit).
 pub(crate) async fn monitoring_with_hec_tokens(
     store: Arc<dyn MonitorStore>,
     queue_depth: usize,
     hec_tokens: Vec<String>,
+    ingest_rate_per_token: u32,
 ) -> Router {
     let mut state = state(
         detection_on(Arc::new(fresh_store().await), None),
@@ -54,6 +56,9 @@ pub(crate) async fn monitoring_with_hec_tokens(
     )
     .unwrap();
     state.hec_tokens = Arc::new(server::web::hec::HecTokens(hec_tokens));
+    state.ingest_rates = Arc::new(server::web::ingest_rate::IngestRates::new(
+        ingest_rate_per_token,
+    ));
     app(state)
 }
 

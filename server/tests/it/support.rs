@@ -73,6 +73,7 @@ pub fn state(
         files: Arc::new(files),
         limits: Limits::default(),
         hec_tokens: Default::default(),
+        ingest_rates: Default::default(),
         hec_channels: Default::default(),
         okta_hook_secret: Default::default(),
     }

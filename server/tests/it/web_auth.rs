@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
+use server::web::AppState;
 use server::web::auth::{LimitSettings, LoginLimiter, SignIn};
+use server::web::ingest_rate::IngestRates;
 use service::Accounts;
-use service::account::Role;
+use service::account::{Role, TokenScope};
 
 use crate::support::{detection_on, state};
 use crate::web::*;
@@ -17,12 +19,21 @@ const CLIENT: &str = "203.0.113.50:50000";
 
 /// A hosted-mode app with an analyst and an admin, and an API token for the admin.
 pub async fn hosted_app() -> (Router, Accounts, String) {
+    hosted_app_with_rate(0).await
+}
+
+/// [`hosted_app`] with each ingest token sending at most `ingest_rate_per_token` events a
+/// second (0: no limit).
+async fn hosted_app_with_rate(ingest_rate_per_token: u32) -> (Router, Accounts, String) {
     let store = Arc::new(crate::support::fresh_store().await);
     let accounts = Accounts::new(store.clone());
     for ((name, password), role) in [(ANALYST, Role::Analyst), (ADMIN, Role::Admin)] {
         accounts.add(name, role, password).await.unwrap();
     }
-    let token = accounts.create_token(ADMIN.0, "tests").await.unwrap();
+    let token = accounts
+        .create_token(ADMIN.0, "tests", TokenScope::Api)
+        .await
+        .unwrap();
     let sign_in = SignIn {
         accounts: accounts.clone(),
         limiter: LoginLimiter::new(LimitSettings {
@@ -32,16 +43,28 @@ pub async fn hosted_app() -> (Router, Accounts, String) {
         }),
         secure_cookie: true,
     };
-    let router = app(state(
-        detection_on(store, None),
-        ServerSettings {
-            max_upload_bytes: 8 * 1024 * 1024,
-            ..ServerSettings::default()
-        },
-        AuthMode::SignIn(Arc::new(sign_in)),
-        PageFiles::default(),
-    ));
+    let router = app(AppState {
+        ingest_rates: Arc::new(IngestRates::new(ingest_rate_per_token)),
+        ..state(
+            detection_on(store, None),
+            ServerSettings {
+                max_upload_bytes: 8 * 1024 * 1024,
+                ..ServerSettings::default()
+            },
+            AuthMode::SignIn(Arc::new(sign_in)),
+            PageFiles::default(),
+        )
+    });
     (router, accounts, token.secret)
+}
+
+/// A new ingest-scoped token (what a log shipper is given), made by the admin.
+pub async fn ingest_token(accounts: &Accounts) -> String {
+    accounts
+        .create_token(ADMIN.0, "vector", TokenScope::Ingest)
+        .await
+        .unwrap()
+        .secret
 }
 
 /// A request from a client address, as `serve` sees it.
@@ -344,6 +367,91 @@ async fn hosted_mode_lets_in_only_signed_in_people_and_keeps_the_roles_apart() {
     );
     let (status, _) = json_of(&router, with_cookie("/api/v1/session", &alice)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Events are sent with ingest tokens and ingest tokens only send events: a shipper's leaked
+/// token reads nothing, and people's sessions and tokens do not feed the monitor.
+#[tokio::test]
+async fn ingest_tokens_only_send_events_and_only_they_send_them() {
+    let (router, accounts, api_token) = hosted_app_with_rate(5).await;
+    let shipper = ingest_token(&accounts).await;
+    let events = |authorization: &str, count: usize| {
+        let lines: String = (0..count)
+            .map(|minute| {
+                format!(
+                    "{}\n",
+                    crate::monitor::csv_login(
+                        &format!("2026-03-02T09:{minute:02}:00Z"),
+                        "ana@example.com",
+                        "198.51.100.7"
+                    )
+                )
+            })
+            .collect();
+        Request::post("/api/v1/events")
+            .header(header::AUTHORIZATION, authorization)
+            .header(header::CONTENT_TYPE, "application/x-ndjson")
+            .body(Body::from(lines))
+            .unwrap()
+    };
+    let (status, answer) = json_of(&router, events(&format!("Bearer {shipper}"), 7)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"].as_array().unwrap().len(), 7);
+
+    let (status, problem) = json_of(&router, events(&format!("Bearer {api_token}"), 1)).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("token_scope")),
+        "a person's token does not send events"
+    );
+    let (cookie, csrf) = sign_in(&router, ADMIN).await;
+    let mut by_session = events("", 1);
+    by_session.headers_mut().remove(header::AUTHORIZATION);
+    by_session
+        .headers_mut()
+        .insert(header::COOKIE, cookie.parse().unwrap());
+    by_session
+        .headers_mut()
+        .insert("x-csrf-token", csrf.parse().unwrap());
+    let (status, problem) = json_of(&router, by_session).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("token_scope")),
+        "nor does a session"
+    );
+    for path in ["/api/v1/analyses", "/api/v1/session", "/dashboard"] {
+        let request = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {shipper}"))
+            .body(Body::empty())
+            .unwrap();
+        let (status, problem) = json_of(&router, request).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("token_scope")),
+            "{path}"
+        );
+    }
+
+    // The shipper spent ahead (7 events at 5 a second): held back, told for how long.
+    let response = router
+        .clone()
+        .oneshot(events(&format!("Bearer {shipper}"), 1))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+
+    let listed = accounts.tokens().await.unwrap();
+    let scopes: Vec<_> = listed.iter().map(|t| (t.label.as_str(), t.scope)).collect();
+    assert_eq!(
+        scopes,
+        [("tests", TokenScope::Api), ("vector", TokenScope::Ingest)]
+    );
 }
 
 #[tokio::test]

@@ -8,23 +8,29 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use service::account::Account;
+use service::account::{Account, TokenScope};
 use service::accounts::same_secret;
 use service::text::query_value;
 
 use super::request::{from_this_site, session_secret};
 use super::{AuthMode, SignIn};
 use crate::web::error::ApiError;
+use crate::web::ingest_rate::Sender;
 use crate::web::server_fn_guard::SERVER_FN_PREFIX;
 
 /// The header an API client using the session cookie sends the session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The path log shippers send events to with a Bearer token (the HEC collector checks its own).
+pub const EVENTS_PATH: &str = "/api/v1/events";
 
 /// Who is asking, and how they proved it.
 struct Identity {
     account: Account,
     /// The session's CSRF token; none for API tokens, which browsers never send by themselves.
     csrf_token: Option<String>,
+    /// The API token's id and scope; none for a session.
+    token: Option<(String, TokenScope)>,
 }
 
 pub async fn authenticate(
@@ -49,8 +55,15 @@ pub async fn authenticate(
         Ok(identity) => identity,
         Err(refusal) => return refusal,
     };
+    let sends_events = request.method() == Method::POST && path == EVENTS_PATH;
     match identity {
         Some(identity) => {
+            if let Some(refusal) = scope_refusal(&identity, sends_events) {
+                return refusal;
+            }
+            if let Some((id, TokenScope::Ingest)) = &identity.token {
+                request.extensions_mut().insert(Sender::Token(id.clone()));
+            }
             if !is_safe(request.method())
                 && let Some(csrf_token) = &identity.csrf_token
                 && !csrf_header_matches(request.headers(), csrf_token)
@@ -71,18 +84,19 @@ pub async fn authenticate(
 async fn identify(sign_in: &SignIn, headers: &HeaderMap) -> Result<Option<Identity>, Response> {
     if let Some(authorization) = headers.get(header::AUTHORIZATION) {
         let token = authorization.to_str().ok().and_then(bearer_token);
-        let account = match token {
+        let holder = match token {
             Some(token) => sign_in
                 .accounts
-                .token_account(token)
+                .token(token)
                 .await
                 .map_err(storage_failure)?,
             None => None,
         };
-        return match account {
-            Some(account) => Ok(Some(Identity {
-                account,
+        return match holder {
+            Some(holder) => Ok(Some(Identity {
+                account: holder.account,
                 csrf_token: None,
+                token: Some((holder.id, holder.scope)),
             })),
             None => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -104,7 +118,25 @@ async fn identify(sign_in: &SignIn, headers: &HeaderMap) -> Result<Option<Identi
     Ok(session.map(|session| Identity {
         account: session.account,
         csrf_token: Some(session.csrf_token),
+        token: None,
     }))
+}
+
+/// Events are sent with ingest tokens, and ingest tokens do nothing else: a shipper's token that
+/// leaks reads nothing, and people's credentials do not feed the monitor.
+fn scope_refusal(identity: &Identity, sends_events: bool) -> Option<Response> {
+    let ingest = matches!(identity.token, Some((_, TokenScope::Ingest)));
+    if ingest == sends_events {
+        return None;
+    }
+    let message = if ingest {
+        "this API token has the ingest scope: it only sends events (POST /api/v1/events, or the \
+         HEC collector as `Authorization: Splunk …`)"
+    } else {
+        "events are sent with an API token of the ingest scope (`skytrace token create --scope \
+         ingest`, or Settings → API tokens); people's sessions and tokens do not send events"
+    };
+    Some(ApiError::new(StatusCode::FORBIDDEN, "token_scope", message).into_response())
 }
 
 /// The token of `Bearer TOKEN`; the scheme's name is case-insensitive (RFC 9110, section 11.1).
