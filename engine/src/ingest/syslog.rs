@@ -76,7 +76,14 @@ pub fn split_prefix(line: &str) -> Option<Prefix<'_>> {
         (Stamp::Rfc3339(stamp), rest)
     };
     let (_host, rest) = rest.split_once(' ')?;
-    let (tag, message) = rest.split_once(": ")?;
+    let (word, message) = rest.split_once(' ')?;
+    // `sshd[812]:`; rsyslog's traditional forwarding format drops the colon of a `sshd[812]`
+    // tag that reached it as RFC 5424.
+    let tag = match word.strip_suffix(':') {
+        Some(tag) => tag,
+        None if word.ends_with(']') => word,
+        None => return None,
+    };
     let (program, pid) = match tag.split_once('[') {
         Some((program, pid)) => (program, pid.strip_suffix(']')?.parse().ok()),
         None => (tag, None),
