@@ -108,6 +108,8 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
+    pub const ALL: [ReportFormat; 5] = [Self::Pdf, Self::Csv, Self::Json, Self::Ecs, Self::Ocsf];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Pdf => "pdf",
@@ -119,7 +121,7 @@ impl ReportFormat {
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Pdf, Self::Csv, Self::Json, Self::Ecs, Self::Ocsf]
+        Self::ALL
             .into_iter()
             .find(|format| format.name().eq_ignore_ascii_case(name.trim()))
     }

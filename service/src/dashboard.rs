@@ -283,7 +283,7 @@ pub struct LiveSpan {
 }
 
 #[cfg(feature = "runtime")]
-pub use build::{RunFacts, build, live_span};
+pub use build::{RunFacts, build, live_span, live_span_between};
 
 #[cfg(feature = "runtime")]
 mod build {
@@ -310,8 +310,13 @@ mod build {
     /// last 24 hours. Dates that cannot be applied are explained by [`build`] and read as absent.
     pub fn live_span(query: &DashboardQuery, now_ms: i64) -> LiveSpan {
         let (filter, _) = read_filters(query);
+        live_span_between(filter.from_ms, filter.to_ms, now_ms)
+    }
+
+    /// [`live_span`] of the bounds a filter read (the REST API's `from` and `to`).
+    pub fn live_span_between(from_ms: Option<i64>, to_ms: Option<i64>, now_ms: i64) -> LiveSpan {
         let latest_ms = now_ms + CLOCK_SKEW_MS;
-        match (filter.from_ms, filter.to_ms) {
+        match (from_ms, to_ms) {
             (None, None) => LiveSpan {
                 from_ms: now_ms - DAY_MS,
                 to_ms: latest_ms,

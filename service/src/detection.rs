@@ -141,17 +141,38 @@ pub fn summarise(
     analysis: &engine::Analysis,
     elapsed_ms: u64,
 ) -> DetectionSummary {
-    let mut histogram = vec![0u64; HISTOGRAM_BINS];
-    for event in &analysis.events {
-        let bin = ((event.risk_score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
-        histogram[bin] += 1;
-    }
-    let figures = Figures::of(
+    summarise_scored(
+        id,
+        file_name,
+        profile,
+        choices,
         &analysis.events,
         &Conclusions::of(analysis),
         &analysis.config,
-        &Selection::all(),
-    );
+        analysis.geo_data.clone(),
+        elapsed_ms,
+    )
+}
+
+/// [`summarise`] of logins scored before, with what was concluded from them.
+#[allow(clippy::too_many_arguments)]
+pub fn summarise_scored(
+    id: String,
+    file_name: String,
+    profile: DataProfile,
+    choices: DetectionChoices,
+    events: &[ScoredEvent],
+    conclusions: &Conclusions,
+    config: &AnalysisConfig,
+    geo_data: Option<String>,
+    elapsed_ms: u64,
+) -> DetectionSummary {
+    let mut histogram = vec![0u64; HISTOGRAM_BINS];
+    for event in events {
+        let bin = ((event.risk_score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+        histogram[bin] += 1;
+    }
+    let figures = Figures::of(events, conclusions, config, &Selection::all());
     DetectionSummary {
         id,
         file_name,
@@ -174,8 +195,8 @@ pub fn summarise(
         accounts: figures.accounts,
         incidents: figures.incidents,
         travel: figures.travel,
-        top_users: analysis.users.iter().take(TOP_USERS).cloned().collect(),
-        geo_data: analysis.geo_data.clone(),
+        top_users: conclusions.users.iter().take(TOP_USERS).cloned().collect(),
+        geo_data,
         elapsed_ms,
         feedback: FeedbackApplied::default(),
         choices,

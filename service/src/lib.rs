@@ -41,6 +41,8 @@ pub mod memory_monitor;
 #[cfg(feature = "runtime")]
 pub mod monitor;
 #[cfg(feature = "runtime")]
+pub mod monitored_run;
+#[cfg(feature = "runtime")]
 pub mod ports;
 #[cfg(feature = "runtime")]
 pub mod reporting;

@@ -39,6 +39,23 @@ impl RunView {
         })
     }
 
+    /// The run's report of `kind` as `format`, but the SIEM exports, which need the validated
+    /// logins too.
+    pub fn render(
+        &self,
+        kind: ReportKind,
+        format: ReportFormat,
+        filter: &Filter,
+        options: &RenderOptions,
+    ) -> Result<Vec<u8>, reports::ReportError> {
+        match kind {
+            ReportKind::Incident => {
+                reports::render_incidents(&self.incident_report(filter), format, options)
+            }
+            _ => reports::render_with(kind, format, &self.report_input(), filter, options),
+        }
+    }
+
     /// Every incident of the run at the filter's level and dates, in the report's groups.
     pub fn incident_report(&self, filter: &Filter) -> Arc<IncidentReport> {
         self.report(&key(ReportKind::Incident, filter), || {
@@ -67,13 +84,7 @@ impl DetectionService {
             .await?
         } else {
             let view = self.view(id).await?;
-            blocking(move || match kind {
-                ReportKind::Incident => {
-                    reports::render_incidents(&view.incident_report(&filter), format, &options)
-                }
-                _ => reports::render_with(kind, format, &view.report_input(), &filter, &options),
-            })
-            .await?
+            blocking(move || view.render(kind, format, &filter, &options)).await?
         };
         rendered.map_err(|error| {
             tracing::error!(%error, run = id, kind = kind.name(), format = format.name(), "report failed");

@@ -79,6 +79,13 @@ impl RunView {
         }
     }
 
+    /// A run with what was concluded from it already.
+    pub fn concluded(kept: KeptRun, conclusions: Conclusions) -> Self {
+        let view = Self::new(kept, None);
+        view.conclusions.get_or_init(|| conclusions);
+        view
+    }
+
     /// What the run had learnt along its way when this server scored it, while it is the run
     /// scored last.
     pub fn waypoints(&self) -> Option<Arc<engine::Waypoints>> {

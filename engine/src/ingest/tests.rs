@@ -482,12 +482,17 @@ fn syslog_messages_from_the_network_become_the_lines_the_auth_log_reader_takes()
         Some("Mar  2 09:00:00 web1 sshd[812]: Accepted publickey for ana from 198.51.100.7 port 2 ssh2")
     );
     // rsyslog's traditional forwarding format leaves out the colon after `sshd[812]`.
-    let colonless = "<13>Mar  2 09:00:00 web1 sshd[812] Failed password for bo from 203.0.113.5 port 1 ssh2";
+    let colonless =
+        "<13>Mar  2 09:00:00 web1 sshd[812] Failed password for bo from 203.0.113.5 port 1 ssh2";
     let line = network_line(colonless).unwrap();
     let prefix = super::syslog::split_prefix(&line).unwrap();
     assert_eq!(
         (prefix.program, prefix.pid, prefix.message),
-        ("sshd", Some(812), "Failed password for bo from 203.0.113.5 port 1 ssh2")
+        (
+            "sshd",
+            Some(812),
+            "Failed password for bo from 203.0.113.5 port 1 ssh2"
+        )
     );
     assert!(
         super::syslog::split_prefix("Mar  2 09:00:00 web1 sshd no tag ends here").is_none(),

@@ -23,6 +23,7 @@ use service::DetectionService;
 use service::detection::{
     DetectionChoices, DetectionSummary, EventOrder, EventPage, EventQuery, Facets, RunListing,
 };
+use service::kept::KeptRun;
 use service::review::{self, Detection, LoginDetails, Outcome, SourceFilter};
 use service::runs::Upload;
 use service::source::{SourceListing, SourceName};
@@ -184,25 +185,25 @@ async fn analysis(
 #[derive(Debug, Default, Deserialize)]
 pub struct EventsQuery {
     /// At or above this level.
-    level: Option<String>,
-    min_score: Option<f64>,
-    user: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    pub(super) level: Option<String>,
+    pub(super) min_score: Option<f64>,
+    pub(super) user: Option<String>,
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
     /// riskiest (default), newest, oldest, least_risky, user or user_desc.
-    order: Option<String>,
-    page: Option<usize>,
+    pub(super) order: Option<String>,
+    pub(super) page: Option<usize>,
     /// success, failure or unknown.
-    outcome: Option<String>,
+    pub(super) outcome: Option<String>,
     /// Detections (comma-separated names, e.g. `new_country,impossible_travel`): logins with
     /// any of them.
-    detection: Option<String>,
+    pub(super) detection: Option<String>,
     /// The account's verdict in the run: compromised, suspicious or clean.
-    account: Option<String>,
+    pub(super) account: Option<String>,
     /// An address, a /24 (/48) network, a network owner (AS13335) or a country code.
-    source: Option<String>,
+    pub(super) source: Option<String>,
     /// json (default, paged) or csv (every matching login).
-    format: Option<String>,
+    pub(super) format: Option<String>,
 }
 
 async fn analysis_events(
@@ -210,6 +211,32 @@ async fn analysis_events(
     Path(id): Path<String>,
     Query(params): Query<EventsQuery>,
 ) -> Result<Response, ApiError> {
+    let formats = [ReportFormat::Csv, ReportFormat::Ecs, ReportFormat::Ocsf];
+    let (query, format) = events_request(params, &formats)?;
+    let Some(format) = format else {
+        let page: EventPage = service.page(&id, &query).await?;
+        return Ok(Json(EventRows::of(page)).into_response());
+    };
+    let kept = if format == ReportFormat::Csv {
+        service.kept(&id).await?
+    } else {
+        service.kept_with_logins(&id).await?
+    };
+    let bytes = tokio::task::spawn_blocking(move || export_events(&kept, &query, format))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    Ok(download(
+        format,
+        &format!("skytrace-events-{}.{}", safe(&id), format.extension()),
+        bytes,
+    ))
+}
+
+/// The logins an events request asks for, and the format (`None`: a JSON page) among `formats`.
+pub(super) fn events_request(
+    params: EventsQuery,
+    formats: &[ReportFormat],
+) -> Result<(EventQuery, Option<ReportFormat>), ApiError> {
     let filter = filter_of(&params.level, &params.from, &params.to)?;
     let min_score = params.min_score.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&min_score) {
@@ -274,78 +301,68 @@ async fn analysis_events(
         ..EventQuery::default()
     };
     query.check().map_err(bad)?;
-    match params.format.as_deref().unwrap_or("json") {
-        "json" => {
-            let page: EventPage = service.page(&id, &query).await?;
-            Ok(Json(EventRows::of(page)).into_response())
-        }
-        name => {
-            let format = ReportFormat::from_name(name)
-                .filter(|format| {
-                    matches!(
-                        format,
-                        ReportFormat::Csv | ReportFormat::Ecs | ReportFormat::Ocsf
-                    )
-                })
+    let format = match params.format.as_deref().unwrap_or("json") {
+        "json" => None,
+        name => Some(
+            ReportFormat::from_name(name)
+                .filter(|format| formats.contains(format))
                 .ok_or_else(|| {
+                    let names: Vec<&str> = formats.iter().map(|format| format.name()).collect();
+                    let listed = match names.split_last() {
+                        Some((last, [])) => format!("json or {last}"),
+                        Some((last, rest)) => format!("json, {} or {last}", rest.join(", ")),
+                        None => "json".to_owned(),
+                    };
                     ApiError::bad(
                         "unsupported_format",
-                        format!("events come as json, csv, ecs or ocsf, not {name:?}"),
+                        format!("events come as {listed}, not {name:?}"),
                     )
-                })?;
-            let kept = if format == ReportFormat::Csv {
-                service.kept(&id).await?
+                })?,
+        ),
+    };
+    Ok((query, format))
+}
+
+/// Every login of `kept` that `query` matches, as `format` (CSV, or the SIEM exports when the
+/// validated logins are kept with it).
+pub(super) fn export_events(
+    kept: &KeptRun,
+    query: &EventQuery,
+    format: ReportFormat,
+) -> Result<Vec<u8>, ApiError> {
+    let accounts = if query.account.is_some() {
+        service::detection::account_statuses(&kept.events, &kept.settings)
+    } else {
+        Default::default()
+    };
+    let selected: Vec<&engine::ScoredEvent> = kept
+        .events
+        .iter()
+        .filter(|e| {
+            if query.account.is_some() {
+                query.matches_in(e, &accounts)
             } else {
-                service.kept_with_logins(&id).await?
-            };
-            let bytes = tokio::task::spawn_blocking(move || {
-                let accounts = if query.account.is_some() {
-                    service::detection::account_statuses(&kept.events, &kept.settings)
-                } else {
-                    Default::default()
-                };
-                let selected: Vec<&engine::ScoredEvent> = kept
-                    .events
-                    .iter()
-                    .filter(|e| {
-                        if query.account.is_some() {
-                            query.matches_in(e, &accounts)
-                        } else {
-                            query.matches(e)
-                        }
-                    })
-                    .collect();
-                let mut out = Vec::new();
-                match format {
-                    ReportFormat::Ecs => {
-                        reports::siem::ecs_ndjson(&selected, &kept.logins, &mut out)
-                    }
-                    ReportFormat::Ocsf => {
-                        reports::siem::ocsf_ndjson(&selected, &kept.logins, &mut out)
-                    }
-                    _ => reports::export::events_csv(&selected, &mut out),
-                }
-                .map(|()| out)
-            })
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(|error| {
-                tracing::error!(%error, "events export failed");
-                ApiError::internal()
-            })?;
-            Ok(download(
-                format,
-                &format!("skytrace-events-{}.{}", safe(&id), format.extension()),
-                bytes,
-            ))
-        }
+                query.matches(e)
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    match format {
+        ReportFormat::Ecs => reports::siem::ecs_ndjson(&selected, &kept.logins, &mut out),
+        ReportFormat::Ocsf => reports::siem::ocsf_ndjson(&selected, &kept.logins, &mut out),
+        _ => reports::export::events_csv(&selected, &mut out),
     }
+    .map(|()| out)
+    .map_err(|error| {
+        tracing::error!(%error, "events export failed");
+        ApiError::internal()
+    })
 }
 
 /// A page of scored logins, each with its login id (for triage), current verdict, outcome,
 /// named detections and account verdict; and how all the matching logins divide up.
 #[derive(Debug, Serialize)]
-struct EventRows {
+pub(super) struct EventRows {
     matching: u64,
     page: usize,
     pages: usize,
@@ -365,7 +382,7 @@ struct EventRow {
 }
 
 impl EventRows {
-    fn of(page: EventPage) -> Self {
+    pub(super) fn of(page: EventPage) -> Self {
         let EventPage {
             matching,
             page,
@@ -415,9 +432,9 @@ struct IncidentList {
 
 #[derive(Debug, Deserialize)]
 pub struct IncidentsQuery {
-    level: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    pub(super) level: Option<String>,
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
 }
 
 async fn analysis_incidents(
@@ -440,13 +457,13 @@ async fn analysis_incidents(
 
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
-    kind: Option<String>,
-    format: Option<String>,
-    level: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    pub(super) kind: Option<String>,
+    pub(super) format: Option<String>,
+    pub(super) level: Option<String>,
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
     /// Incidents an incident report's PDF holds, the most severe (default 100).
-    top: Option<String>,
+    pub(super) top: Option<String>,
 }
 
 async fn analysis_report(
@@ -454,6 +471,22 @@ async fn analysis_report(
     Path(id): Path<String>,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
+    let (kind, format, filter, options) = report_request(&query, &ReportFormat::ALL)?;
+    let bytes = service.report(&id, kind, format, filter, options).await?;
+    let file_name = format!(
+        "skytrace-{}-{}.{}",
+        kind.name(),
+        safe(&id),
+        format.extension()
+    );
+    Ok(download(format, &file_name, bytes))
+}
+
+/// The report a request asks for, in one of `formats`.
+pub(super) fn report_request(
+    query: &ReportQuery,
+    formats: &[ReportFormat],
+) -> Result<(ReportKind, ReportFormat, Filter, RenderOptions), ApiError> {
     let kind_name = query.kind.as_deref().unwrap_or("executive");
     let kind = ReportKind::from_name(kind_name).ok_or_else(|| {
         ApiError::bad(
@@ -465,9 +498,14 @@ async fn analysis_report(
     })?;
     let format_name = query.format.as_deref().unwrap_or("pdf");
     let format = ReportFormat::from_name(format_name)
-        .filter(|format| kind.formats().contains(format))
+        .filter(|format| kind.formats().contains(format) && formats.contains(format))
         .ok_or_else(|| {
-            let formats: Vec<&str> = kind.formats().iter().map(|f| f.name()).collect();
+            let formats: Vec<&str> = kind
+                .formats()
+                .iter()
+                .filter(|format| formats.contains(format))
+                .map(|f| f.name())
+                .collect();
             ApiError::bad(
                 "unsupported_format",
                 format!(
@@ -481,14 +519,7 @@ async fn analysis_report(
     let options = RenderOptions {
         pdf_incidents: top_of(query.top.as_deref())?,
     };
-    let bytes = service.report(&id, kind, format, filter, options).await?;
-    let file_name = format!(
-        "skytrace-{}-{}.{}",
-        kind.name(),
-        safe(&id),
-        format.extension()
-    );
-    Ok(download(format, &file_name, bytes))
+    Ok((kind, format, filter, options))
 }
 
 /// A user across every kept analysis.
@@ -613,7 +644,7 @@ async fn user_profile(
 }
 
 /// The `level`, `from` and `to` parameters, or a `bad_filter` error.
-fn filter_of(
+pub(super) fn filter_of(
     level: &Option<String>,
     from: &Option<String>,
     to: &Option<String>,
@@ -643,7 +674,7 @@ fn top_of(top: Option<&str>) -> Result<usize, ApiError> {
         })
 }
 
-fn download(format: ReportFormat, file_name: &str, bytes: Vec<u8>) -> Response {
+pub(super) fn download(format: ReportFormat, file_name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, format.content_type().to_owned()),

@@ -30,6 +30,7 @@ pub mod ingest_rate;
 pub mod land;
 pub mod limits;
 pub mod metrics;
+mod monitored_api;
 pub mod okta_hook;
 pub mod problem;
 pub mod security;
@@ -77,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .merge(state.files.routes())
         .merge(api::routes())
         .merge(events_api::routes())
+        .merge(monitored_api::routes())
         .merge(hec::routes())
         .merge(okta_hook::routes())
         .merge(metrics::routes())

@@ -9,28 +9,28 @@ use crate::support::{detection_on, fresh_store, state};
 use crate::web::*;
 
 /// The OpenAPI document the server serves.
-fn document() -> Value {
+pub(crate) fn document() -> Value {
     serde_json::from_str(include_str!("../../src/web/openapi.json")).unwrap()
 }
 
 /// What came back: status, content type and body.
-struct Answer {
+pub(crate) struct Answer {
     /// `METHOD URI` of the request.
-    asked: String,
-    status: StatusCode,
-    content_type: String,
-    body: Vec<u8>,
+    pub(crate) asked: String,
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: String,
+    pub(crate) body: Vec<u8>,
     headers: axum::http::HeaderMap,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
-async fn answer(router: &Router, request: Request<Body>) -> Answer {
+pub(crate) async fn answer(router: &Router, request: Request<Body>) -> Answer {
     let asked = format!("{} {}", request.method(), request.uri());
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
@@ -399,7 +399,7 @@ fn sample() -> Vec<u8> {
 
 /// Asserts the document lists `answer` for the operation its request went to, and that a JSON
 /// body fits the documented schema; paths the document does not have may only answer problems.
-fn assert_documented(document: &Value, answer: &Answer) {
+pub(crate) fn assert_documented(document: &Value, answer: &Answer) {
     let what = answer.asked.as_str();
     let (method, uri) = what.split_once(' ').unwrap_or(("", what));
     let path = uri.split('?').next().unwrap_or(uri);

@@ -12,7 +12,7 @@ use service::ports::MonitorStore;
 use crate::support::{MemoryMonitorStore, detection_on, fresh_store, state};
 use crate::web::{
     Arc, AuthMode, Body, BodyExt, PageFiles, Path, Request, Router, ServerSettings, ServiceExt,
-    StatusCode, app, header, json_of,
+    StatusCode, app, get, header, json_of,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -416,6 +416,161 @@ pub(crate) async fn respond(
         content_type,
         retry_after,
     )
+}
+
+/// A source's monitored logins over a time range are read as an analysis is, through the REST
+/// API: summary, logins (JSON pages and CSV), incidents and reports, each answer as the API
+/// document describes it; by default the span is the last 24 hours.
+#[tokio::test]
+async fn monitored_logins_over_a_time_range_are_summarised_listed_and_reported() {
+    use crate::api_contract::{answer, assert_documented, document};
+
+    let router = in_memory().await;
+    let document = document();
+    let mut records: Vec<Value> = (1..=20)
+        .map(|day| {
+            csv_login(
+                &format!("2026-02-{day:02}T08:30:00Z"),
+                "ana@example.com",
+                "198.51.100.7",
+            )
+        })
+        .collect();
+    // A brute force on ana: 40 wrong guesses from one address, then the right one.
+    for second in 0..40 {
+        let mut guess = csv_login(
+            &format!("2026-03-02T09:00:{second:02}Z"),
+            "ana@example.com",
+            "203.0.113.9",
+        );
+        guess["success"] = json!("false");
+        records.push(guess);
+    }
+    records.push(csv_login(
+        "2026-03-02T09:01:00Z",
+        "ana@example.com",
+        "203.0.113.9",
+    ));
+    let (status, body, _, _) = respond(
+        &router,
+        post(
+            "/api/v1/events?source=acme",
+            "application/x-ndjson",
+            false,
+            ndjson(&records),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let span = "from=2026-02-01&to=2026-03-02";
+    let summary = answer(&router, get(&format!("/api/v1/monitored/ACME?{span}"))).await;
+    assert_documented(&document, &summary);
+    let summary = summary.json();
+    assert_eq!(summary["source"], "acme");
+    assert_eq!(summary["summary"]["profile"]["accepted"], 61);
+    assert_eq!(summary["summary"]["profile"]["failures"], 40);
+    assert!(
+        summary["summary"]["at_or_above_threshold"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["links"]["report"],
+        format!("/api/v1/monitored/acme/report?kind=executive&format=pdf&{span}")
+    );
+    let today = answer(&router, get("/api/v1/monitored/acme")).await;
+    assert_documented(&document, &today);
+    assert_eq!(
+        today.json()["summary"]["profile"]["accepted"],
+        0,
+        "the last 24 hours hold none of March's logins"
+    );
+
+    let risky = answer(
+        &router,
+        get(&format!("/api/v1/monitored/acme/events?level=high&{span}")),
+    )
+    .await;
+    assert_documented(&document, &risky);
+    let risky = risky.json();
+    assert!(risky["matching"].as_u64().unwrap() >= 1, "{risky}");
+    assert!(
+        risky["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["user_id"] == "ana@example.com" && row["ip"] == "203.0.113.9"),
+        "{risky}"
+    );
+    let csv = answer(
+        &router,
+        get(&format!("/api/v1/monitored/acme/events?format=csv&{span}")),
+    )
+    .await;
+    assert_documented(&document, &csv);
+    assert_eq!(
+        String::from_utf8_lossy(&csv.body).lines().count(),
+        62,
+        "a header and every login"
+    );
+    let incidents = answer(
+        &router,
+        get(&format!(
+            "/api/v1/monitored/acme/incidents?level=low&{span}"
+        )),
+    )
+    .await;
+    assert_documented(&document, &incidents);
+    let incidents = incidents.json();
+    assert!(
+        incidents["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|incident| incident.to_string().contains("ana@example.com")),
+        "{incidents}"
+    );
+    for (kind, format) in [
+        ("executive", "pdf"),
+        ("incident", "csv"),
+        ("technical", "json"),
+    ] {
+        let report = answer(
+            &router,
+            get(&format!(
+                "/api/v1/monitored/acme/report?kind={kind}&format={format}&{span}"
+            )),
+        )
+        .await;
+        assert_eq!(report.status, StatusCode::OK, "{}", report.asked);
+        assert_documented(&document, &report);
+        if format == "pdf" {
+            assert!(report.body.starts_with(b"%PDF"));
+        }
+    }
+    for (refused, code) in [
+        (
+            "/api/v1/monitored/acme/report?format=ecs",
+            "unsupported_format",
+        ),
+        (
+            "/api/v1/monitored/acme/events?format=ocsf",
+            "unsupported_format",
+        ),
+        ("/api/v1/monitored/a%20b", "bad_source"),
+        (
+            "/api/v1/monitored/acme?from=2026-03-05&to=2026-03-01",
+            "bad_filter",
+        ),
+    ] {
+        let answer = answer(&router, get(refused)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(answer.json()["code"], code, "{refused}");
+        assert_documented(&document, &answer);
+    }
 }
 
 #[tokio::test]
