@@ -152,3 +152,46 @@ test('allow-list entries are added, refused with a reason, and removed on the se
   }
   await expect(list.getByTestId('allow-list-empty')).toBeVisible();
 });
+
+test('reports of monitored logins: the last 24 hours of a source, with downloads from the API', async ({ page }) => {
+  // A source of its own, with sign-ins of the last minutes sent as a shipper sends them.
+  const source = `e2e-reports-${Date.now()}`;
+  const now = Date.now();
+  const lines = [9, 8, 7, 6, 5].map((minutesAgo) =>
+    JSON.stringify({
+      timestamp: new Date(now - minutesAgo * 60_000).toISOString(),
+      user_id: 'monitored.user',
+      ip_address: '10.20.30.40',
+      user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/145.0.0.0 Safari/537.36',
+      success: true,
+    }),
+  );
+  const sent = await page.request.post(`/api/v1/events?source=${source}`, {
+    headers: { 'content-type': 'application/x-ndjson' },
+    data: lines.join('\n') + '\n',
+  });
+  expect(sent.status()).toBe(200);
+
+  await page.goto('/reports');
+  await expectHydrated(page);
+  await expect(page.getByTestId('monitored-7d')).toHaveAttribute('href', /run=live&from=\d{4}-\d{2}-\d{2}$/);
+  await page.getByTestId('monitored-24h').click();
+  await expect(page).toHaveURL(/\/reports\?run=live$/);
+  await page.getByTestId('report-source').fill(source);
+  await page.getByTestId('report-apply').click();
+  await expect(page).toHaveURL(new RegExp(`run=live&kind=executive&source=${source}&`));
+  await expect(page.getByTestId('monitored-span')).toContainText(
+    `Monitored logins of source ${source}: the last 24 hours`,
+  );
+  await expect(page.getByTestId('report-executive')).toContainText(`Monitored logins of source ${source}`);
+  await expect(page.getByTestId('download-pdf')).toHaveAttribute(
+    'href',
+    `/api/v1/monitored/${source}/report?kind=executive&format=pdf`,
+  );
+  const { bytes } = await downloaded(page, 'download-csv');
+  expect(bytes.toString()).toContain('totals,logins,5');
+
+  const events = await page.request.get(`/api/v1/monitored/${source}/events`);
+  expect(events.status()).toBe(200);
+  expect((await events.json()).matching).toBe(5);
+});

@@ -17,6 +17,7 @@ use crate::components::{EmptyState, ReportDownload};
 use crate::server_fns::{
     IncidentPreview, PageRequest, ReportView, recent_runs, report_preview, server_message,
 };
+use service::dashboard::LIVE;
 use service::text::{count, counted, query_value};
 
 const REPORT_KINDS: [ReportKind; 3] = [
@@ -29,6 +30,8 @@ const REPORT_KINDS: [ReportKind; 3] = [
 #[derive(Clone, Debug, PartialEq)]
 struct Request {
     run: String,
+    /// The source of monitored logins, for the run `live`.
+    source: String,
     kind: ReportKind,
     level: String,
     from: String,
@@ -40,21 +43,42 @@ struct Request {
 impl Request {
     /// The query of a download link: this report (or `kind`) as `format`, same filter.
     fn download(&self, kind: ReportKind, format: &str) -> String {
+        let of = if self.is_live() {
+            format!("monitored/{}", query_value(self.source_name()))
+        } else {
+            format!("analyses/{}", query_value(&self.run))
+        };
         format!(
-            "/api/v1/analyses/{}/report?kind={}&format={format}{}",
-            query_value(&self.run),
+            "/api/v1/{of}/report?kind={}&format={format}{}",
             kind.name(),
             self.filter_query()
         )
     }
 
     fn with_kind(&self, kind: ReportKind) -> String {
+        let source = if self.source.is_empty() {
+            String::new()
+        } else {
+            format!("&source={}", query_value(&self.source))
+        };
         format!(
-            "/reports?run={}&kind={}{}",
+            "/reports?run={}{source}&kind={}{}",
             query_value(&self.run),
             kind.name(),
             self.filter_query()
         )
+    }
+
+    fn is_live(&self) -> bool {
+        self.run == LIVE
+    }
+
+    fn source_name(&self) -> &str {
+        if self.source.trim().is_empty() {
+            "default"
+        } else {
+            self.source.trim()
+        }
     }
 
     /// Page `page` (0-based) of the incident report, same filter.
@@ -89,6 +113,7 @@ pub fn ReportsPage() -> impl IntoView {
             let run = text("run");
             (!run.is_empty()).then(|| Request {
                 run,
+                source: text("source"),
                 kind: ReportKind::from_name(&text("kind"))
                     .filter(|kind| REPORT_KINDS.contains(kind))
                     .unwrap_or(ReportKind::Executive),
@@ -107,7 +132,7 @@ pub fn ReportsPage() -> impl IntoView {
         <Title text="Reports" />
         <h1>"Reports"</h1>
         <p class="lead">
-            "Executive, technical and incident reports of a kept analysis: read them here, download them as PDF, CSV or JSON."
+            "Executive, technical and incident reports of a kept analysis, or of the logins monitored over a time range: read them here, download them as PDF, CSV or JSON."
         </p>
         {move || match request.get() {
             _ if cfg!(feature = "csr") => view! {
@@ -134,6 +159,7 @@ fn KeptRuns() -> impl IntoView {
                 runs.get()
                     .map(|listed| match listed {
                         Ok(listed) if !listed.is_empty() => view! {
+                            <MonitoredReports />
                             <h2>"Choose a kept analysis"</h2>
                             <p class="muted">"Its executive, technical and incident reports open here."</p>
                             <ul class="recent-runs" data-testid="report-runs">
@@ -159,6 +185,7 @@ fn KeptRuns() -> impl IntoView {
                         }
                             .into_any(),
                         Ok(_) => view! {
+                            <MonitoredReports />
                             <EmptyState purpose="Run a detection on the server first: the reports of every kept analysis open here." />
                         }
                             .into_any(),
@@ -166,6 +193,36 @@ fn KeptRuns() -> impl IntoView {
                     })
             }}
         </Suspense>
+    }
+}
+
+/// Reports of monitored logins (what the server received from log shippers) of a source and a
+/// time range: the last 24 hours, the last 7 days, or the dates chosen on the report.
+#[component]
+fn MonitoredReports() -> impl IntoView {
+    let week_ago = format_utc(now_ms() - 6 * 86_400_000);
+    let last_week = format!("/reports?run={LIVE}&from={}", &week_ago[..10]);
+    view! {
+        <h2>"Monitored logins"</h2>
+        <p class="muted">
+            "The logins sent to this server as they happen (events API, HEC collector, syslog, Okta hook), concluded on as an analysis is."
+        </p>
+        <ul class="recent-runs" data-testid="monitored-reports">
+            <li><a href=format!("/reports?run={LIVE}") data-testid="monitored-24h">"The last 24 hours"</a></li>
+            <li><a href=last_week data-testid="monitored-7d">"The last 7 days"</a></li>
+        </ul>
+    }
+}
+
+/// This instant: the server's clock while rendering, the browser's once hydrated.
+fn now_ms() -> i64 {
+    #[cfg(feature = "ssr")]
+    {
+        service::clock::now_ms()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        js_sys::Date::now() as i64
     }
 }
 
@@ -182,6 +239,7 @@ fn ReportFor(request: Request) -> impl IntoView {
                 asked.from,
                 asked.to,
                 asked.paging,
+                asked.source,
             )
         },
     );
@@ -232,12 +290,29 @@ fn ReportFor(request: Request) -> impl IntoView {
     let events_csv = request.download(ReportKind::Events, "csv");
     let (run, kind) = (request.run.clone(), request.kind.name());
     let (from, to) = (request.from.clone(), request.to.clone());
+    let live = request.is_live();
+    let span = format!(
+        "Monitored logins of source {}: {}",
+        request.source_name(),
+        if request.from.is_empty() && request.to.is_empty() {
+            "the last 24 hours. Choose From and To for other days (31 at most)."
+        } else {
+            "the days chosen below (31 at most; one open end reaches to now)."
+        }
+    );
+    let source = request.source.clone();
     view! {
+        {live.then(|| view! { <p class="lead" data-testid="monitored-span">{span}</p> })}
         <nav class="tabs" aria-label="Report">{tabs}</nav>
         <Form method="GET" action="/reports">
             <div class="filters report-filters">
                 <input type="hidden" name="run" value=run.clone() />
                 <input type="hidden" name="kind" value=kind />
+                {live.then(|| view! {
+                    <label>
+                        "Source " <input type="text" name="source" value=source placeholder="default" data-testid="report-source" />
+                    </label>
+                })}
                 <label>
                     "Level "
                     <select name="level" data-testid="report-level">

@@ -35,7 +35,8 @@ pub struct PageRequest {
 }
 
 /// A kept run's report of `kind` (executive, technical or incident) for the filter's level
-/// and dates; 404 for an unknown run, 400 for a bad kind or filter. Reports are built from the
+/// and dates — or, for the run `live`, of `source`'s monitored logins of those dates (the last
+/// 24 hours without them); 404 for an unknown run, 400 for a bad kind, filter or source. Reports are built from the
 /// run in memory, once per filter, and the incident report is sent a page at a time.
 #[server(input = Json, prefix = "/_sfn", endpoint = "reports/preview")]
 pub async fn report_preview(
@@ -45,6 +46,7 @@ pub async fn report_preview(
     from: String,
     to: String,
     #[server(default)] paging: PageRequest,
+    #[server(default)] source: String,
 ) -> Result<ReportView, ServerFnError> {
     use std::sync::Arc;
 
@@ -79,7 +81,23 @@ pub async fn report_preview(
         ),
     };
     let service = expect_context::<Arc<DetectionService>>();
-    let view = service.view(&id).await.map_err(refused)?;
+    let view = if id.trim() == service::dashboard::LIVE {
+        let source = service::source::SourceName::parse(&source)
+            .map_err(|message| fail(StatusCode::BAD_REQUEST, message))?;
+        let span = service::dashboard::live_span_between(
+            filter.from_ms,
+            filter.to_ms,
+            service::clock::now_ms(),
+        );
+        let monitor = expect_context::<service::monitor::Monitor>();
+        Arc::new(
+            service::monitored_run::monitored_view(&service, &monitor, source, span)
+                .await
+                .map_err(refused)?,
+        )
+    } else {
+        service.view(&id).await.map_err(refused)?
+    };
     blocking(move || match kind {
         ReportKind::Technical => {
             ReportView::Technical(Box::new((*view.technical_report(&filter)).clone()))
