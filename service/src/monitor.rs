@@ -8,12 +8,18 @@
 //! after a failed write, a source's analyzer is rebuilt by learning its kept logins again in
 //! their arrival order, so a restarted server scores the next login as one that never stopped.
 //!
+//! With a reorder window ([`MonitorOptions::reorder_window`]), each batch is held that long
+//! before it is scored, with whatever else its source receives meanwhile: logins of several
+//! shippers that arrive out of order within the window are scored in time order. A login older
+//! than one already scored is rejected, saying how late it is.
+//!
 //! With notifications configured, a source that kept logins is alerted on within a second: its
 //! logins of the last [`ALERT_WINDOW_MS`] (up to its latest) are concluded on as a run's are, and
 //! what reaches the rules goes out once (the notification log keys each incident and account).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use engine::config::ConfigError;
 use engine::enrich::GeoLookup;
@@ -42,7 +48,7 @@ const ALERT_LOGINS: usize = 200_000;
 const ALERT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Why a batch was not scored. Nothing of a batch that fails is kept.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum MonitorError {
     /// The queue is full: retry later.
     #[error("the server is busy scoring earlier events; retry shortly")]
@@ -171,6 +177,31 @@ struct Job {
     reply: oneshot::Sender<Result<Vec<RecordVerdict>, MonitorError>>,
 }
 
+/// A source's batches held in the reorder window, until `due`.
+struct Held {
+    due: tokio::time::Instant,
+    jobs: Vec<Job>,
+}
+
+/// Waits until `due`, or forever without one.
+async fn sleep_until(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl RecordVerdict {
+    fn index_mut(&mut self) -> &mut usize {
+        match self {
+            Self::Scored { index, .. }
+            | Self::Duplicate { index, .. }
+            | Self::Rejected { index, .. }
+            | Self::Skipped { index, .. } => index,
+        }
+    }
+}
+
 /// The server's monitor: a handle on the queue in front of the scoring worker.
 #[derive(Clone)]
 pub struct Monitor {
@@ -254,6 +285,20 @@ impl Counters {
     }
 }
 
+/// How the monitor queues and orders what it receives.
+#[derive(Clone, Copy, Debug)]
+pub struct MonitorOptions {
+    /// Batches waiting to be scored at most (at least one); as many may be held in the reorder
+    /// window besides, per source.
+    pub queue_depth: usize,
+    /// How long each batch is held before it is scored, so logins arriving out of order within
+    /// it are scored in time order; zero scores each batch as it comes.
+    pub reorder_window: Duration,
+}
+
+/// The longest reorder window: each held batch waits that long for its answer.
+pub const MAX_REORDER_WINDOW: Duration = Duration::from_secs(60);
+
 impl Monitor {
     /// Starts the worker (on the current tokio runtime), which first rebuilds every monitored
     /// source from `store`. At most `queue_depth` batches wait (at least one). Each kept batch
@@ -266,8 +311,26 @@ impl Monitor {
         activity: ActivityFeed,
         notifier: Option<Arc<dyn Notifier>>,
     ) -> Result<Self, ConfigError> {
+        let options = MonitorOptions {
+            queue_depth,
+            reorder_window: Duration::ZERO,
+        };
+        Self::start_with(config, geo, store, options, activity, notifier)
+    }
+
+    /// [`Self::start`] with a reorder window.
+    pub fn start_with(
+        config: AnalysisConfig,
+        geo: Arc<dyn GeoLookup + Send>,
+        store: Arc<dyn MonitorStore>,
+        options: MonitorOptions,
+        activity: ActivityFeed,
+        notifier: Option<Arc<dyn Notifier>>,
+    ) -> Result<Self, ConfigError> {
         config.check()?;
-        let (queue, mut jobs) = mpsc::channel::<Job>(queue_depth.max(1));
+        let queue_depth = options.queue_depth.max(1);
+        let reorder_window = options.reorder_window.min(MAX_REORDER_WINDOW);
+        let (queue, mut jobs) = mpsc::channel::<Job>(queue_depth);
         let mut worker = Worker {
             config,
             geo,
@@ -284,16 +347,46 @@ impl Monitor {
             worker.rebuild_all().await;
             let mut alert_tick = tokio::time::interval(ALERT_EVERY);
             alert_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut held: BTreeMap<SourceName, Held> = BTreeMap::new();
             loop {
+                let due = held.values().map(|held| held.due).min();
                 tokio::select! {
                     job = jobs.recv() => {
                         let Some(job) = job else { break };
-                        let answer = worker.score(job.source, job.records, job.received_ms).await;
-                        // The client may have gone; what was kept stays kept.
-                        let _ = job.reply.send(answer);
+                        if reorder_window.is_zero() {
+                            worker.answer(job.source.clone(), vec![job]).await;
+                            continue;
+                        }
+                        let source = job.source.clone();
+                        let waiting = held.entry(source.clone()).or_insert_with(|| Held {
+                            due: tokio::time::Instant::now() + reorder_window,
+                            jobs: Vec::new(),
+                        });
+                        waiting.jobs.push(job);
+                        if waiting.jobs.len() >= queue_depth
+                            && let Some(full) = held.remove(&source)
+                        {
+                            worker.answer(source, full.jobs).await;
+                        }
+                    }
+                    () = sleep_until(due) => {
+                        let now = tokio::time::Instant::now();
+                        let ripe: Vec<SourceName> = held
+                            .iter()
+                            .filter(|(_, held)| held.due <= now)
+                            .map(|(source, _)| source.clone())
+                            .collect();
+                        for source in ripe {
+                            if let Some(ripe) = held.remove(&source) {
+                                worker.answer(source, ripe.jobs).await;
+                            }
+                        }
                     }
                     _ = alert_tick.tick() => worker.alert_due(),
                 }
+            }
+            for (source, waiting) in held {
+                worker.answer(source, waiting.jobs).await;
             }
         });
         Ok(Self {
@@ -549,11 +642,50 @@ impl Worker {
         Ok(watched)
     }
 
+    /// Scores the records of `jobs` (batches of one source) together, in time order, and
+    /// answers each batch for its own records.
+    async fn answer(&mut self, source: SourceName, jobs: Vec<Job>) {
+        let mut records = Vec::new();
+        let mut replies = Vec::new();
+        for job in jobs {
+            replies.push((job.reply, job.records.len()));
+            records.extend(
+                job.records
+                    .into_iter()
+                    .map(|record| (record, job.received_ms)),
+            );
+        }
+        match self.score(source, records).await {
+            Ok(verdicts) => {
+                let mut verdicts = verdicts.into_iter();
+                for (reply, count) in replies {
+                    let answer: Vec<RecordVerdict> = verdicts
+                        .by_ref()
+                        .take(count)
+                        .enumerate()
+                        .map(|(index, mut verdict)| {
+                            *verdict.index_mut() = index;
+                            verdict
+                        })
+                        .collect();
+                    // The client may have gone; what was kept stays kept.
+                    let _ = reply.send(Ok(answer));
+                }
+            }
+            Err(error) => {
+                for (reply, _) in replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+
+    /// Scores one source's records (each with when it was received) in time order; one answer
+    /// per record, in their order.
     async fn score(
         &mut self,
         source: SourceName,
-        records: Vec<RecordOutcome>,
-        received_ms: i64,
+        records: Vec<(RecordOutcome, i64)>,
     ) -> Result<Vec<RecordVerdict>, MonitorError> {
         if !self.sources.contains_key(&source) {
             let watched = self.rebuild(&source).await?;
@@ -563,10 +695,10 @@ impl Worker {
             return Err(MonitorError::Stopped);
         };
         let mut answers: Vec<Option<RecordVerdict>> = vec![None; records.len()];
-        let mut logins: Vec<(usize, LoginEvent)> = Vec::new();
-        for (index, record) in records.into_iter().enumerate() {
+        let mut logins: Vec<(usize, LoginEvent, i64)> = Vec::new();
+        for (index, (record, received_ms)) in records.into_iter().enumerate() {
             match record {
-                RecordOutcome::Event(login) => logins.push((index, *login)),
+                RecordOutcome::Event(login) => logins.push((index, *login, received_ms)),
                 RecordOutcome::Rejected(reason) => {
                     answers[index] = Some(RecordVerdict::Rejected { index, reason });
                 }
@@ -578,10 +710,10 @@ impl Worker {
                 }
             }
         }
-        logins.sort_by_key(|(_, login)| login.timestamp_ms);
+        logins.sort_by_key(|(_, login, _)| login.timestamp_ms);
         let mut kept = Vec::new();
         let mut scored_at = Vec::new();
-        for (index, mut login) in logins {
+        for (index, mut login, received_ms) in logins {
             let login_id = login.login_id();
             if let Some(verdict) = watched.verdict(&login_id, &self.config) {
                 answers[index] = Some(RecordVerdict::Duplicate { index, verdict });
@@ -759,6 +891,70 @@ mod tests {
         // Retried after the rejection, it is still not a duplicate: it was never kept.
         let again = submit(&monitor, vec![login(60, "bob", "198.51.100.7")]).await;
         assert_eq!(again[0]["status"], "rejected");
+    }
+
+    /// Two shippers' batches that arrive out of order within the reorder window are scored
+    /// together in time order, each answered for its own records; past the window, an older
+    /// login is late again.
+    #[tokio::test]
+    async fn batches_held_in_the_reorder_window_are_scored_in_time_order() {
+        let store = Arc::new(MemoryMonitorStore::default());
+        let options = MonitorOptions {
+            queue_depth: 4,
+            reorder_window: Duration::from_millis(300),
+        };
+        let monitor = Monitor::start_with(
+            AnalysisConfig::default(),
+            Arc::new(engine::enrich::NoGeolocation),
+            Arc::clone(&store) as Arc<dyn MonitorStore>,
+            options,
+            ActivityFeed::default(),
+            None,
+        )
+        .unwrap();
+        let (newer, older) = tokio::join!(
+            submit(
+                &monitor,
+                vec![
+                    login(70, "ana", "198.51.100.7"),
+                    login(72, "bo", "198.51.100.8")
+                ]
+            ),
+            submit(&monitor, vec![login(65, "cy", "198.51.100.9")]),
+        );
+        let statuses = |answers: &[serde_json::Value]| -> Vec<(u64, String)> {
+            answers
+                .iter()
+                .map(|answer| {
+                    (
+                        answer["index"].as_u64().unwrap(),
+                        answer["status"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            statuses(&newer),
+            [(0, "scored".to_owned()), (1, "scored".to_owned())]
+        );
+        assert_eq!(statuses(&older), [(0, "scored".to_owned())]);
+        let source = SourceName::default();
+        let users: Vec<String> = store
+            .kept_in(&source)
+            .iter()
+            .map(|kept| kept.login.user_id.to_string())
+            .collect();
+        assert_eq!(users, ["cy", "ana", "bo"], "kept in time order");
+
+        let late = submit(&monitor, vec![login(60, "dee", "198.51.100.7")]).await;
+        assert_eq!(late[0]["status"], "rejected");
+        assert!(
+            late[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("arrived 12 min 0 s late"),
+            "{late:?}"
+        );
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ pub type Stored<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Se
 
 /// The database could not be used. What went wrong is logged by the store where it happened;
 /// the error shown to people says only that, never SQL or paths.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Copy, Debug, thiserror::Error)]
 #[error("the results database could not be used (see the server log)")]
 pub struct StoreError;
 

@@ -108,11 +108,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             let activity = service::activity::ActivityFeed::default();
-            let monitor = Monitor::start(
+            let monitor = Monitor::start_with(
                 config.clone(),
                 Arc::clone(&geo),
                 store.clone(),
-                args.ingest_queue,
+                service::monitor::MonitorOptions {
+                    queue_depth: args.ingest_queue,
+                    reorder_window: std::time::Duration::from_millis(args.reorder_window_ms),
+                },
                 activity.clone(),
                 notifier.clone(),
             )?;
