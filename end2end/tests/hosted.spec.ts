@@ -97,3 +97,46 @@ test('hosted mode: the same security headers, and the signed-in app runs under t
   expectSecurityHeaders(refused, false);
   expect(await violations()).toEqual([]);
 });
+
+test('hosted mode: an admin makes an ingest token for a shipper, which only sends events, and revokes it', async ({
+  page,
+  request,
+}) => {
+  await page.goto('/login?next=%2Fsettings');
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/settings$/);
+  await expectHydrated(page);
+  const label = `Fluent Bit ${Date.now()}`;
+  await page.getByTestId('token-label').fill(label);
+  await expect(page.getByTestId('token-scope-choice')).toHaveValue('ingest');
+  await page.getByTestId('token-create').click();
+  await expect(page.getByTestId('token-created')).toContainText('not shown again');
+  const secret = (await page.getByTestId('token-secret').textContent())!.trim();
+  expect(secret).toMatch(/^skt_[0-9a-f]{64}$/);
+  const row = page.getByTestId('token-row').filter({ hasText: label });
+  await expect(row.getByTestId('token-scope')).toHaveText('ingest');
+
+  const bearer = { authorization: `Bearer ${secret}` };
+  const sent = await request.post('/api/v1/events?source=e2e-hosted', {
+    headers: { ...bearer, 'content-type': 'application/x-ndjson' },
+    data:
+      JSON.stringify({
+        timestamp: new Date().toISOString(),
+        user_id: 'shipped.user',
+        ip_address: '10.1.2.3',
+        success: true,
+      }) + '\n',
+  });
+  expect(sent.status()).toBe(200);
+  const reads = await request.get('/api/v1/analyses', { headers: bearer });
+  expect(reads.status()).toBe(403);
+  expect((await reads.json()).code).toBe('token_scope');
+
+  await row.getByTestId('revoke-token').click();
+  await expect(page.getByTestId('token-row').filter({ hasText: label })).toHaveCount(0);
+  const revoked = await request.post('/api/v1/events', {
+    headers: { ...bearer, 'content-type': 'application/x-ndjson' },
+    data: '{}\n',
+  });
+  expect(revoked.status()).toBe(401);
+});

@@ -1,6 +1,7 @@
 //! Pieces of the pages, most shared by several.
 
 mod allow_list;
+mod api_tokens;
 mod charts;
 mod chosen_log;
 mod empty_state;
@@ -19,6 +20,7 @@ mod riskiest_users;
 mod triage_grid;
 
 pub use allow_list::AllowListEditor;
+pub use api_tokens::ApiTokensEditor;
 pub use charts::{BarList, LevelBadge, LevelPie, TrendChart, WorldMap};
 pub use chosen_log::{ChosenLog, LogReading, ReadSummary, provide_chosen_log, use_chosen_log};
 pub use empty_state::EmptyState;

@@ -1,12 +1,12 @@
-//! Settings: how the server analyses (its `--config`), where alerts go, a test message, and the
-//! allow-list. Settings are changed in the config file (secrets in the environment); the
-//! allow-list is edited here.
+//! Settings: how the server analyses (its `--config`), where alerts go, a test message, the
+//! allow-list and hosted mode's API tokens. Settings are changed in the config file (secrets in
+//! the environment); the allow-list and tokens are edited here.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 
-use crate::components::AllowListEditor;
+use crate::components::{AllowListEditor, ApiTokensEditor};
 use crate::server_fns::{send_test_notification, server_message, settings_overview};
 use service::notify::TestOutcome;
 use service::text::bytes;
@@ -26,7 +26,7 @@ pub fn SettingsPage() -> impl IntoView {
                 "This offline build has no server: it analyses in your browser with the default settings and sends no notifications."
             </p>
         })}
-        {(!cfg!(feature = "csr")).then(|| view! { <ServerSettingsView /> <AllowListEditor /> })}
+        {(!cfg!(feature = "csr")).then(|| view! { <ServerSettingsView /> <AllowListEditor /> <ApiTokensEditor /> })}
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod account;
 mod allow_list;
+mod api_tokens;
 mod dashboard;
 mod detection_events;
 mod load_detection;
@@ -19,6 +20,10 @@ pub use account::{Whoami, whoami};
 pub use allow_list::{
     AddAllowEntry, AllowListEntries, RemoveAllowEntry, add_allow_entry, allow_list_entries,
     remove_allow_entry,
+};
+pub use api_tokens::{
+    ApiTokens, CreateApiToken, CreatedToken, RevokeApiToken, TokenOverview, TokenRow, api_tokens,
+    create_api_token, revoke_api_token,
 };
 pub use dashboard::{LoadDashboard, load_dashboard};
 pub use detection_events::{DetectionEvents, detection_events};

@@ -58,10 +58,15 @@ pub fn app(state: AppState) -> Router {
     let context = {
         let detection = Arc::clone(&state.detection);
         let monitor = state.monitor.clone();
+        let accounts = match state.auth.as_ref() {
+            auth::AuthMode::SignIn(sign_in) => Some(sign_in.accounts.clone()),
+            auth::AuthMode::Local => None,
+        };
         move || {
             provide_context(settings);
             provide_context(Arc::clone(&detection));
             provide_context(monitor.clone());
+            provide_context(accounts.clone());
             security::provide_page_nonce();
         }
     };
