@@ -184,7 +184,8 @@ pub trait AccountStore: Send + Sync {
         scope: TokenScope,
         now_ms: i64,
     ) -> Stored<'a, ()>;
-    /// The token of a digest, with the account it acts as (and notes its use at `now_ms`).
+    /// The token of a digest, with the account it acts as; notes its use at `now_ms` when the
+    /// last noted is a minute old or more.
     fn api_token<'a>(
         &'a self,
         token_digest: &'a str,

@@ -17,6 +17,9 @@ fn account_of(row: &AnyRow, name_column: &str, signed_in: bool) -> Result<Accoun
     })
 }
 
+/// How stale a token's last use may get before it is written again.
+const LAST_USED_EVERY_MS: i64 = 60_000;
+
 fn scope_of(row: &AnyRow) -> Result<TokenScope> {
     let scope: String = row.try_get("scope")?;
     scope.parse().map_err(Failure::Corrupt)
@@ -202,7 +205,8 @@ impl Store {
     /// An API token with the account it acts for; notes when it was last used.
     async fn load_api_token(&self, token_digest: &str, now_ms: i64) -> Result<Option<TokenHolder>> {
         let row = sqlx::query(
-            "SELECT api_tokens.id, api_tokens.account, api_tokens.scope, accounts.role \
+            "SELECT api_tokens.id, api_tokens.account, api_tokens.scope, api_tokens.last_used_ms, \
+             accounts.role \
              FROM api_tokens JOIN accounts ON accounts.name = api_tokens.account \
              WHERE api_tokens.token_digest = $1",
         )
@@ -212,11 +216,16 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE token_digest = $2")
-            .bind(now_ms)
-            .bind(token_digest)
-            .execute(&self.pool)
-            .await?;
+        // A shipper presents its token with every batch: its last use is written at most once
+        // a minute, not on every request.
+        let last_used_ms: Option<i64> = row.try_get("last_used_ms")?;
+        if last_used_ms.is_none_or(|last| now_ms - last >= LAST_USED_EVERY_MS || now_ms < last) {
+            sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE token_digest = $2")
+                .bind(now_ms)
+                .bind(token_digest)
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(Some(TokenHolder {
             id: row.try_get("id")?,
             account: account_of(&row, "account", true)?,

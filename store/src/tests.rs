@@ -634,6 +634,7 @@ async fn feedback_and_kept_logins_round_trip() {
 /// PostgreSQL database.
 async fn accounts_round_trip(store: &Store, tag: &str) {
     use service::account::{Role, TokenScope};
+    use service::ports::ApiTokenListing;
     let suffix = format!("{tag}-{}", std::process::id());
     let (ana, root) = (format!("ana-{suffix}"), format!("root-{suffix}"));
     assert!(
@@ -743,6 +744,17 @@ async fn accounts_round_trip(store: &Store, tag: &str) {
             ("Vector", TokenScope::Ingest, Some(61))
         ]
     );
+    // Its last use is written at most once a minute (a shipper presents it with every batch).
+    let last_used = |listed: Vec<ApiTokenListing>| {
+        listed
+            .into_iter()
+            .find(|t| t.label == "CI" && t.account == root)
+            .and_then(|t| t.last_used_ms)
+    };
+    store.api_token(&token, 30_000).await.unwrap().unwrap();
+    assert_eq!(last_used(store.api_tokens().await.unwrap()), Some(60));
+    store.api_token(&token, 60_060).await.unwrap().unwrap();
+    assert_eq!(last_used(store.api_tokens().await.unwrap()), Some(60_060));
 
     assert!(
         store
