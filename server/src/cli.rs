@@ -606,6 +606,15 @@ pub struct BenchIngestArgs {
     /// collector, envelopes back to back; --token is then the HEC token).
     #[arg(long, value_enum, default_value_t = IngestEndpoint::Events)]
     pub endpoint: IngestEndpoint,
+    /// Measure alert latency instead: listen here for the server's webhook (its config's
+    /// `[notifications.webhook] url = "http://ADDR/…"`), send --alert-rounds brute-force
+    /// takeovers (each to a source of its own) and print how long each took from being sent to
+    /// its alert arriving.
+    #[arg(long)]
+    pub alerts_listen: Option<SocketAddr>,
+    /// Takeovers sent with --alerts-listen, one after another.
+    #[arg(long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pub alert_rounds: usize,
 }
 
 /// The ingest endpoint `bench-ingest` drives.

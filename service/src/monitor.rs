@@ -13,9 +13,10 @@
 //! shippers that arrive out of order within the window are scored in time order. A login older
 //! than one already scored is rejected, saying how late it is.
 //!
-//! With notifications configured, a source that kept logins is alerted on within a second: its
-//! logins of the last [`ALERT_WINDOW_MS`] (up to its latest) are concluded on as a run's are, and
-//! what reaches the rules goes out once (the notification log keys each incident and account).
+//! With notifications configured, a source that kept logins is alerted on once the batch is kept
+//! (then at most once a second): its logins of the last [`ALERT_WINDOW_MS`] (up to its latest)
+//! are concluded on as a run's are, and what reaches the rules goes out once (the notification
+//! log keys each incident and account).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -341,6 +342,7 @@ impl Monitor {
                 notifier,
                 due: std::collections::BTreeSet::new(),
                 sending: HashMap::new(),
+                drawn: HashMap::new(),
             }),
         };
         tokio::spawn(async move {
@@ -355,6 +357,7 @@ impl Monitor {
                         let Some(job) = job else { break };
                         if reorder_window.is_zero() {
                             worker.answer(job.source.clone(), vec![job]).await;
+                            worker.alert_due(false);
                             continue;
                         }
                         let source = job.source.clone();
@@ -367,6 +370,7 @@ impl Monitor {
                             && let Some(full) = held.remove(&source)
                         {
                             worker.answer(source, full.jobs).await;
+                            worker.alert_due(false);
                         }
                     }
                     () = sleep_until(due) => {
@@ -381,8 +385,9 @@ impl Monitor {
                                 worker.answer(source, ripe.jobs).await;
                             }
                         }
+                        worker.alert_due(false);
                     }
-                    _ = alert_tick.tick() => worker.alert_due(),
+                    _ = alert_tick.tick() => worker.alert_due(true),
                 }
             }
             for (source, waiting) in held {
@@ -578,24 +583,35 @@ struct Alerting {
     notifier: Arc<dyn Notifier>,
     due: std::collections::BTreeSet<SourceName>,
     sending: HashMap<SourceName, tokio::task::JoinHandle<()>>,
+    /// When each source's alerts were last drawn up: at most once per [`ALERT_EVERY`].
+    drawn: HashMap<SourceName, std::time::Instant>,
 }
 
 impl Worker {
-    /// Draws up and sends the alerts of each source that kept logins since its last alerts
-    /// (a source whose alerts are still going out waits for the next tick).
-    fn alert_due(&mut self) {
+    /// Draws up and sends the alerts of each source that kept logins since its last alerts: at
+    /// once after a batch, unless the source's were drawn up less than a second ago (then on the
+    /// next `tick`, which comes every second); a source whose alerts are still going out waits.
+    fn alert_due(&mut self, tick: bool) {
         let Some(alerting) = self.alerting.as_mut() else {
             return;
         };
         alerting.sending.retain(|_, sending| !sending.is_finished());
+        let now = std::time::Instant::now();
         let due: Vec<SourceName> = alerting
             .due
             .iter()
             .filter(|source| !alerting.sending.contains_key(*source))
+            .filter(|source| {
+                alerting
+                    .drawn
+                    .get(*source)
+                    .is_none_or(|drawn| tick || now.duration_since(*drawn) >= ALERT_EVERY)
+            })
             .cloned()
             .collect();
         for source in due {
             alerting.due.remove(&source);
+            alerting.drawn.insert(source.clone(), now);
             let Some(watched) = self.sources.get(&source) else {
                 continue;
             };

@@ -24,6 +24,9 @@ pub fn run(args: &BenchIngestArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let runtime = super::runtime()?;
+    if let Some(listen) = args.alerts_listen {
+        return runtime.block_on(alert_latency(args, listen));
+    }
     let endpoint = match args.endpoint {
         IngestEndpoint::Events => "POST /api/v1/events",
         IngestEndpoint::Hec => "POST /services/collector/event",
@@ -153,6 +156,132 @@ async fn drive(
     figures.events_per_sec = args.events as f64 / started.elapsed().as_secs_f64();
     figures.latencies_ms.sort_by(f64::total_cmp);
     Ok(figures)
+}
+
+/// Alert latency: each round sends a user's three weeks of logins from home, then, a second
+/// later, 40 wrong passwords and the right one from a Tor exit, and times the takeover's batch
+/// from being sent to the first webhook alert that names the user.
+async fn alert_latency(args: &BenchIngestArgs, listen: SocketAddr) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for the webhook on {listen}"))?;
+    let (arrived, mut alerts) = tokio::sync::mpsc::unbounded_channel::<(Instant, String)>();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let arrived = arrived.clone();
+            tokio::spawn(async move {
+                if let Ok(body) = receive_webhook(stream).await {
+                    let _ = arrived.send((Instant::now(), body));
+                }
+            });
+        }
+    });
+    println!(
+        "alert latency: takeovers sent to {} (POST /api/v1/events), alerts awaited on {listen}",
+        args.addr
+    );
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64);
+    let mut client = Client::connect(args.addr, args.token.clone(), IngestEndpoint::Events).await?;
+    let mut latencies_ms = Vec::new();
+    for round in 0..args.alert_rounds {
+        let source = format!("alerts-{stamp}-{round}");
+        let user = format!("victim{round}@bench.example");
+        let login = |at_ms: i64, ip: &str, success: bool| {
+            let at =
+                jiff::Timestamp::from_millisecond(at_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            format!(
+                "{{\"timestamp\":\"{at}\",\"user_id\":\"{user}\",\"ip_address\":\"{ip}\",\
+                 \"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\",\"success\":{success}}}\n"
+            )
+        };
+        let home: String = (1..=21)
+            .rev()
+            .map(|days| login(stamp - days * 86_400_000, "198.51.100.7", true))
+            .collect();
+        let (status, answer) = client.post(&source, home.as_bytes()).await?;
+        if status != 200 {
+            bail!("the server answered {status}: {answer}");
+        }
+        // A source's alerts are drawn up at most once a second: the takeover comes after a
+        // quiet second, as an attack does (a busy source's alerts wait up to a second more).
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let mut takeover: String = (0..40)
+            .map(|second| login(stamp - 60_000 + second * 1_000, "185.220.101.7", false))
+            .collect();
+        takeover.push_str(&login(stamp - 10_000, "185.220.101.7", true));
+        while alerts.try_recv().is_ok() {}
+        let sent = Instant::now();
+        let (status, answer) = client.post(&source, takeover.as_bytes()).await?;
+        if status != 200 {
+            bail!("the server answered {status}: {answer}");
+        }
+        let latency = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some((at, body)) = alerts.recv().await {
+                if body.contains(&user) {
+                    return Some(at.duration_since(sent));
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .with_context(|| {
+            format!(
+                "no alert naming {user} within 30 s: does the server's webhook point at {listen}?"
+            )
+        })?;
+        latencies_ms.push(latency.as_secs_f64() * 1000.0);
+    }
+    latencies_ms.sort_by(f64::total_cmp);
+    let figures = Figures {
+        events_per_sec: 0.0,
+        scored: latencies_ms.len(),
+        busy: 0,
+        latencies_ms,
+    };
+    println!(
+        "{} takeovers: alert after p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        figures.scored,
+        figures.percentile_ms(0.50),
+        figures.percentile_ms(0.95),
+        figures.percentile_ms(1.0),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One webhook request's body, answered 200.
+async fn receive_webhook(stream: TcpStream) -> anyhow::Result<String> {
+    let mut stream = BufReader::new(stream);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if stream.read_line(&mut line).await? == 0 {
+            bail!("the connection closed");
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value
+                .trim()
+                .parse::<usize>()
+                .unwrap_or(0)
+                .min(16 * 1024 * 1024);
+        }
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await?;
+    stream
+        .get_mut()
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .await?;
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Events `first..end` as NDJSON in the CSV field names: a minute apart, 500 users, each from
