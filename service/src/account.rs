@@ -82,6 +82,17 @@ impl FromStr for TokenScope {
     }
 }
 
+/// An API token as listed (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenListing {
+    pub id: String,
+    pub account: String,
+    pub label: String,
+    pub scope: TokenScope,
+    pub created_ms: i64,
+    pub last_used_ms: Option<i64>,
+}
+
 /// A live API token: which one, whom it acts as, and what it may do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenHolder {

@@ -130,16 +130,7 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-/// An API token as listed (never its secret).
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct ApiTokenListing {
-    pub id: String,
-    pub account: String,
-    pub label: String,
-    pub scope: TokenScope,
-    pub created_ms: i64,
-    pub last_used_ms: Option<i64>,
-}
+pub use crate::account::ApiTokenListing;
 
 /// Hosted mode's accounts, sessions and API tokens. Sessions and tokens are looked up by the
 /// SHA-256 digest of their secret; secrets are never stored.

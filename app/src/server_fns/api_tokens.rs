@@ -1,24 +1,14 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use service::account::TokenScope;
+use service::account::{ApiTokenListing, TokenScope};
 
 /// Hosted mode's API tokens, for the settings page (never their secrets).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenOverview {
     /// False without `--auth`: a local server has no accounts, and so no tokens.
     pub hosted: bool,
-    pub tokens: Vec<TokenRow>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TokenRow {
-    pub id: String,
-    pub account: String,
-    pub label: String,
-    pub scope: TokenScope,
-    pub created_ms: i64,
-    pub last_used_ms: Option<i64>,
+    pub tokens: Vec<ApiTokenListing>,
 }
 
 /// A token just made: its secret is shown this once.
@@ -46,20 +36,7 @@ pub async fn api_tokens() -> Result<TokenOverview, ServerFnError> {
             tokens: Vec::new(),
         });
     };
-    let tokens = accounts
-        .tokens()
-        .await
-        .map_err(refused)?
-        .into_iter()
-        .map(|token| TokenRow {
-            id: token.id,
-            account: token.account,
-            label: token.label,
-            scope: token.scope,
-            created_ms: token.created_ms,
-            last_used_ms: token.last_used_ms,
-        })
-        .collect();
+    let tokens = accounts.tokens().await.map_err(refused)?;
     Ok(TokenOverview {
         hosted: true,
         tokens,

@@ -22,7 +22,7 @@ pub use allow_list::{
     remove_allow_entry,
 };
 pub use api_tokens::{
-    ApiTokens, CreateApiToken, CreatedToken, RevokeApiToken, TokenOverview, TokenRow, api_tokens,
+    ApiTokens, CreateApiToken, CreatedToken, RevokeApiToken, TokenOverview, api_tokens,
     create_api_token, revoke_api_token,
 };
 pub use dashboard::{LoadDashboard, load_dashboard};

@@ -69,12 +69,13 @@ struct AnalysisResource {
     links: Links,
 }
 
+/// Where an analysis's (or a span of monitored logins') logins, incidents, report and page are.
 #[derive(Debug, Serialize)]
-struct Links {
-    events: String,
-    incidents: String,
-    report: String,
-    page: String,
+pub(super) struct Links {
+    pub(super) events: String,
+    pub(super) incidents: String,
+    pub(super) report: String,
+    pub(super) page: String,
 }
 
 impl AnalysisResource {

@@ -22,8 +22,8 @@ use service::source::SourceName;
 use service::views::RunView;
 
 use super::api::{
-    EventRows, EventsQuery, IncidentsQuery, ReportQuery, download, events_request, export_events,
-    filter_of, report_request,
+    EventRows, EventsQuery, IncidentsQuery, Links, ReportQuery, download, events_request,
+    export_events, filter_of, report_request,
 };
 use super::error::ApiError;
 use super::state::AppState;
@@ -78,14 +78,6 @@ struct MonitoredResource {
     span: String,
     summary: DetectionSummary,
     links: Links,
-}
-
-#[derive(Debug, Serialize)]
-struct Links {
-    events: String,
-    incidents: String,
-    report: String,
-    page: String,
 }
 
 #[derive(Debug, serde::Deserialize)]
