@@ -213,6 +213,10 @@ test('logins monitored as they arrive appear on the live dashboard without a rel
   await send([login(1, '185.220.101.7', false)]);
   await expect(page.getByTestId('metric-logins')).toHaveText('7');
   await expect(page.getByTestId('metric-users')).toHaveText('1');
+  // The source's row: what it sent, and nothing rejected.
+  const row = page.getByTestId('source-row').filter({ hasText: source });
+  await expect(row.getByTestId('source-scored')).toHaveText('7');
+  await expect(row.getByTestId('source-rejected')).toHaveText('0');
 
   // Updated in place: no reload, no navigation.
   await expect(page).toHaveURL(new RegExp(`run=live&source=${source}$`));

@@ -103,6 +103,21 @@ pub struct Dashboard {
     pub problems: Vec<FilterProblem>,
     /// The user filter, when no user of the run has a name containing it.
     pub unknown_user: Option<String>,
+    /// The live view's sources: what each has received since the server started.
+    #[serde(default)]
+    pub sources: Vec<SourceActivity>,
+}
+
+/// One monitored source's records since the server started, and its rate of the last minute.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceActivity {
+    pub source: String,
+    pub per_second: f64,
+    pub scored: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+    pub skipped: u64,
+    pub last_seen_ms: i64,
 }
 
 /// A filter the dashboard could not apply: which field (`from`, `to`, `level`) and why.
@@ -491,6 +506,7 @@ mod build {
             )
         });
         Dashboard {
+            sources: Vec::new(),
             run_id: run_id.to_owned(),
             file_name: file_name.to_owned(),
             first_ms: events.iter().map(|event| event.timestamp_ms).min(),

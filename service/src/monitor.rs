@@ -233,14 +233,67 @@ pub struct MonitorMetrics {
     pub latency_count: u64,
 }
 
+/// Seconds a source's rate of records is averaged over.
+pub const RATE_WINDOW_SECS: usize = 60;
+
 /// Records of one source by how they were answered, and when the last arrived.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SourceCounts {
     pub scored: u64,
     pub duplicate: u64,
     pub rejected: u64,
     pub skipped: u64,
     pub last_seen_ms: i64,
+    /// Records received in each of the last [`RATE_WINDOW_SECS`] seconds, by second modulo the
+    /// window, up to `recent_second` (seconds since the epoch).
+    recent: [u32; RATE_WINDOW_SECS],
+    recent_second: i64,
+}
+
+impl Default for SourceCounts {
+    fn default() -> Self {
+        Self {
+            scored: 0,
+            duplicate: 0,
+            rejected: 0,
+            skipped: 0,
+            last_seen_ms: 0,
+            recent: [0; RATE_WINDOW_SECS],
+            recent_second: i64::MIN,
+        }
+    }
+}
+
+impl SourceCounts {
+    /// Counts `records` received at `received_ms` in the rate.
+    fn received(&mut self, records: usize, received_ms: i64) {
+        let second = received_ms.div_euclid(1000);
+        let window = RATE_WINDOW_SECS as i64;
+        if second > self.recent_second {
+            let cleared = second.saturating_sub(self.recent_second).min(window);
+            for past in 0..cleared {
+                self.recent[(second - past).rem_euclid(window) as usize] = 0;
+            }
+            self.recent_second = second;
+        }
+        if self.recent_second.saturating_sub(second) < window {
+            let slot = &mut self.recent[second.rem_euclid(window) as usize];
+            *slot = slot.saturating_add(u32::try_from(records).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// Records per second received over the last [`RATE_WINDOW_SECS`] before `now_ms`.
+    pub fn per_second(&self, now_ms: i64) -> f64 {
+        let now = now_ms.div_euclid(1000);
+        let window = RATE_WINDOW_SECS as i64;
+        let earliest = now - window + 1;
+        let kept_from = self.recent_second.saturating_sub(window - 1);
+        let received: u64 = (earliest.max(kept_from)..=self.recent_second)
+            .filter(|second| *second <= now)
+            .map(|second| u64::from(self.recent[second.rem_euclid(window) as usize]))
+            .sum();
+        received as f64 / window as f64
+    }
 }
 
 #[derive(Default)]
@@ -273,6 +326,7 @@ impl Counters {
                 }
             }
             counts.last_seen_ms = counts.last_seen_ms.max(received_ms);
+            counts.received(results.len(), received_ms);
         }
         let mut latency = self
             .latency
@@ -907,6 +961,35 @@ mod tests {
         // Retried after the rejection, it is still not a duplicate: it was never kept.
         let again = submit(&monitor, vec![login(60, "bob", "198.51.100.7")]).await;
         assert_eq!(again[0]["status"], "rejected");
+    }
+
+    #[test]
+    fn a_sources_rate_is_its_records_of_the_last_minute() {
+        let mut counts = SourceCounts::default();
+        let at = |second: i64| 1_772_409_600_000 + second * 1000;
+        counts.received(30, at(0));
+        counts.received(60, at(30));
+        counts.received(30, at(30));
+        assert_eq!(counts.per_second(at(30)), 2.0);
+        assert_eq!(counts.per_second(at(59)), 2.0);
+        assert_eq!(
+            counts.per_second(at(60)),
+            1.5,
+            "the first 30 have left the minute"
+        );
+        counts.received(6, at(100));
+        assert_eq!(
+            counts.per_second(at(100)),
+            0.1,
+            "the earlier ones are cleared"
+        );
+        assert_eq!(counts.per_second(at(200)), 0.0);
+        counts.received(60, at(99));
+        assert_eq!(
+            counts.per_second(at(100)),
+            1.1,
+            "a batch received a second late counts"
+        );
     }
 
     /// Two shippers' batches that arrive out of order within the reorder window are scored

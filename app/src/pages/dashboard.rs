@@ -9,9 +9,11 @@ use crate::activity::follow_activity;
 use crate::components::{BarList, EmptyState, LevelBadge, RiskiestUsers, TrendChart, WorldMap};
 use crate::server_fns::{load_dashboard, recent_runs, server_message};
 use service::activity::Activity;
-use service::dashboard::{Dashboard, DashboardQuery, FilterProblem, LIVE, UserDetail};
+use service::dashboard::{
+    Dashboard, DashboardQuery, FilterProblem, LIVE, SourceActivity, UserDetail,
+};
 use service::source::SourceName;
-use service::text::{count, counted};
+use service::text::{count, counted, query_value};
 
 const PURPOSE: &str = "Once a file is analysed, this page shows logins and risk over time, where \
                        users signed in from, the riskiest users with their details, and the \
@@ -200,6 +202,7 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
         </p>
         {dashboard.focus.map(|detail| view! { <UserDetailView detail query=query.clone() /> })}
         {nothing}
+        {(!dashboard.sources.is_empty()).then(|| view! { <MonitoredSources sources=dashboard.sources.clone() /> })}
         {(!empty).then(|| view! {
             <dl class="stats metrics" data-testid="metrics">
                 {metrics
@@ -259,6 +262,43 @@ fn DashboardView(dashboard: Dashboard, query: DashboardQuery) -> impl IntoView {
         .into_any())}
     }
     .into_any()
+}
+
+/// What each monitored source has sent since the server started: its rate over the last minute,
+/// its records by outcome, and when the last arrived; each name opens its live view.
+#[component]
+fn MonitoredSources(sources: Vec<SourceActivity>) -> impl IntoView {
+    view! {
+        <section class="result" data-testid="monitored-sources">
+            <h2>"Sources"</h2>
+            <p class="muted small">"Records received since the server started; the rate is over the last minute."</p>
+            <div class="table-scroll" tabindex="0">
+                <table class="data">
+                    <thead><tr>
+                        <th scope="col">"Source"</th><th scope="col">"Records/s"</th><th scope="col">"Scored"</th>
+                        <th scope="col">"Duplicates"</th><th scope="col">"Rejected"</th><th scope="col">"Skipped"</th>
+                        <th scope="col">"Last seen (UTC)"</th>
+                    </tr></thead>
+                    <tbody>
+                        {sources.into_iter().map(|row| {
+                            let href = format!("/dashboard?run={LIVE}&source={}", query_value(&row.source));
+                            view! {
+                                <tr data-testid="source-row">
+                                    <th scope="row"><A href=href>{row.source}</A></th>
+                                    <td>{format!("{:.1}", row.per_second)}</td>
+                                    <td data-testid="source-scored">{count(row.scored)}</td>
+                                    <td>{count(row.duplicate)}</td>
+                                    <td data-testid="source-rejected">{count(row.rejected)}</td>
+                                    <td>{count(row.skipped)}</td>
+                                    <td>{format_utc(row.last_seen_ms)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
 }
 
 /// Which analysis and which logins; a GET form, so it works before the WebAssembly loads and

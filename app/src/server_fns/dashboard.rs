@@ -71,7 +71,22 @@ async fn live_dashboard(
 
     let monitor = expect_context::<Monitor>();
     let source = source.unwrap_or_default();
-    let span = live_span(&query, service::clock::now_ms());
+    let now_ms = service::clock::now_ms();
+    let span = live_span(&query, now_ms);
+    let sources: Vec<service::dashboard::SourceActivity> = monitor
+        .metrics()
+        .sources
+        .into_iter()
+        .map(|(name, counts)| service::dashboard::SourceActivity {
+            source: name.to_string(),
+            per_second: counts.per_second(now_ms),
+            scored: counts.scored,
+            duplicate: counts.duplicate,
+            rejected: counts.rejected,
+            skipped: counts.skipped,
+            last_seen_ms: counts.last_seen_ms,
+        })
+        .collect();
     let events = monitor
         .between(&source, span.from_ms, span.to_ms, LIVE_LOGINS)
         .await
@@ -84,14 +99,18 @@ async fn live_dashboard(
         let conclusions = Conclusions::recompute(&events, &service.config);
         let facts = RunFacts::of(&events, conclusions, &locate);
         let name = format!("Monitored logins of source {source}, {}", span.described);
-        service::dashboard::build(
+        let dashboard = service::dashboard::build(
             service::dashboard::LIVE,
             &name,
             &events,
             &service.config,
             &facts,
             &query,
-        )
+        );
+        Dashboard {
+            sources,
+            ..dashboard
+        }
     })
     .await
 }
