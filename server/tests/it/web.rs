@@ -1085,7 +1085,7 @@ async fn every_documented_operation_is_served() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 17);
+    assert_eq!(paths.len(), 21);
     for (path, operations) in paths {
         if path == "/api/v1/activity" {
             // An endless event stream: routed if it starts one.
@@ -1100,7 +1100,8 @@ async fn every_documented_operation_is_served() {
             .replace("{id}", "unknown")
             .replace("{user}", "unknown")
             .replace("{login_id}", "F-000000000000")
-            .replace("{code}", "unknown");
+            .replace("{code}", "unknown")
+            .replace("{source}", "unknown");
         for method in operations.as_object().unwrap().keys() {
             let request = Request::builder()
                 .method(method.to_uppercase().as_str())
