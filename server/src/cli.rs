@@ -302,10 +302,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SKYTRACE_INGEST_QUEUE", default_value_t = service::monitor::DEFAULT_QUEUE_DEPTH,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub ingest_queue: usize,
-    /// Hold each batch of received events this many milliseconds before scoring it, with what
-    /// else its source receives meanwhile, so logins of several shippers arriving out of order
-    /// within it are scored in time order (answers wait as long). 0: score each batch at once,
-    /// and reject a login older than one already scored.
+    /// Gather a source's batches for this many milliseconds from the first of them, then score
+    /// them together in time order, so logins of several shippers arriving out of order within
+    /// those milliseconds are placed in order (answers wait up to as long). 0: score each batch
+    /// at once. Either way a login older than one already scored is rejected.
     #[arg(long, env = "SKYTRACE_REORDER_WINDOW_MS", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub reorder_window_ms: u64,

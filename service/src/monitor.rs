@@ -8,9 +8,9 @@
 //! after a failed write, a source's analyzer is rebuilt by learning its kept logins again in
 //! their arrival order, so a restarted server scores the next login as one that never stopped.
 //!
-//! With a reorder window ([`MonitorOptions::reorder_window`]), each batch is held that long
-//! before it is scored, with whatever else its source receives meanwhile: logins of several
-//! shippers that arrive out of order within the window are scored in time order. A login older
+//! With a reorder window ([`MonitorOptions::reorder_window`]), a source's batches are gathered
+//! for that long from the first of them, then scored together in time order: logins of several
+//! shippers that arrive out of order within one gathering are placed in order. A login older
 //! than one already scored is rejected, saying how late it is.
 //!
 //! With notifications configured, a source that kept logins is alerted on once the batch is kept
@@ -346,8 +346,8 @@ pub struct MonitorOptions {
     /// Batches waiting to be scored at most (at least one); as many may be held in the reorder
     /// window besides, per source.
     pub queue_depth: usize,
-    /// How long each batch is held before it is scored, so logins arriving out of order within
-    /// it are scored in time order; zero scores each batch as it comes.
+    /// How long a source's batches are gathered, from the first of them, before they are scored
+    /// together in time order; zero scores each batch as it comes.
     pub reorder_window: Duration,
 }
 

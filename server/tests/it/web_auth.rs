@@ -432,6 +432,16 @@ async fn ingest_tokens_only_send_events_and_only_they_send_them() {
         );
     }
 
+    let health = Request::get("/healthz")
+        .header(header::AUTHORIZATION, format!("Bearer {shipper}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        router.clone().oneshot(health).await.unwrap().status(),
+        StatusCode::OK,
+        "public paths stay open to it"
+    );
+
     // The shipper spent ahead (7 events at 5 a second): held back, told for how long.
     let response = router
         .clone()

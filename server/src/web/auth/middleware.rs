@@ -58,7 +58,9 @@ pub async fn authenticate(
     let sends_events = request.method() == Method::POST && path == EVENTS_PATH;
     match identity {
         Some(identity) => {
-            if let Some(refusal) = scope_refusal(&identity, sends_events) {
+            if !is_public(request.method(), request.uri().path())
+                && let Some(refusal) = scope_refusal(&identity, sends_events)
+            {
                 return refusal;
             }
             if let Some((id, TokenScope::Ingest)) = &identity.token {
