@@ -39,6 +39,11 @@ pub async fn monitored_view(
     .await
 }
 
+/// What a source's monitored logins of `span` are called, wherever they are shown.
+pub fn monitored_name(source: &SourceName, span: &LiveSpan) -> String {
+    format!("Monitored logins of source {source}, {}", span.described)
+}
+
 /// The run of `events`, a source's monitored logins of `span` in time order.
 pub fn monitored_run(
     source: &SourceName,
@@ -50,7 +55,7 @@ pub fn monitored_run(
 ) -> KeptRun {
     let mut summary = summarise_scored(
         LIVE.to_owned(),
-        format!("Monitored logins of source {source}, {}", span.described),
+        monitored_name(source, span),
         profile_of(&events),
         DetectionChoices::default(),
         &events,

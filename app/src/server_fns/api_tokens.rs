@@ -24,6 +24,19 @@ fn hosted_accounts() -> Option<service::Accounts> {
     use_context::<Option<service::Accounts>>().flatten()
 }
 
+/// The hosted accounts, or 409 on a local server, which has no tokens.
+#[cfg(feature = "ssr")]
+fn hosted_accounts_or_conflict() -> Result<service::Accounts, ServerFnError> {
+    hosted_accounts().ok_or_else(|| {
+        super::upload::fail(
+            axum::http::StatusCode::CONFLICT,
+            "API tokens belong to hosted mode (skytrace serve --auth); this server takes requests \
+             from this machine without one"
+                .to_owned(),
+        )
+    })
+}
+
 /// Every API token (admins only).
 #[server(prefix = "/_sfn", endpoint = "settings/tokens")]
 pub async fn api_tokens() -> Result<TokenOverview, ServerFnError> {
@@ -53,14 +66,7 @@ pub async fn create_api_token(label: String, scope: String) -> Result<CreatedTok
     let scope: TokenScope = scope
         .parse()
         .map_err(|message: String| fail(StatusCode::BAD_REQUEST, message))?;
-    let accounts = hosted_accounts().ok_or_else(|| {
-        fail(
-            StatusCode::CONFLICT,
-            "API tokens belong to hosted mode (skytrace serve --auth); this server takes requests \
-             from this machine without one"
-                .to_owned(),
-        )
-    })?;
+    let accounts = hosted_accounts_or_conflict()?;
     let made = accounts
         .create_token(&admin.name, &label, scope)
         .await
@@ -74,15 +80,9 @@ pub async fn create_api_token(label: String, scope: String) -> Result<CreatedTok
 
 #[server(prefix = "/_sfn", endpoint = "settings/tokens/revoke")]
 pub async fn revoke_api_token(id: String) -> Result<(), ServerFnError> {
-    use super::upload::{fail, refused};
-    use axum::http::StatusCode;
+    use super::upload::refused;
 
     crate::account::require_admin("revoke API tokens").await?;
-    let accounts = hosted_accounts().ok_or_else(|| {
-        fail(
-            StatusCode::CONFLICT,
-            "API tokens belong to hosted mode (skytrace serve --auth)".to_owned(),
-        )
-    })?;
+    let accounts = hosted_accounts_or_conflict()?;
     accounts.revoke_token(&id).await.map_err(refused)
 }

@@ -98,7 +98,7 @@ async fn live_dashboard(
         };
         let conclusions = Conclusions::recompute(&events, &service.config);
         let facts = RunFacts::of(&events, conclusions, &locate);
-        let name = format!("Monitored logins of source {source}, {}", span.described);
+        let name = service::monitored_run::monitored_name(&source, &span);
         let dashboard = service::dashboard::build(
             service::dashboard::LIVE,
             &name,

@@ -19,6 +19,7 @@ use service::detection::{DetectionSummary, EventPage, query_with};
 use service::monitor::Monitor;
 use service::monitored_run::monitored_view;
 use service::source::SourceName;
+use service::text::query_value;
 use service::views::RunView;
 
 use super::api::{
@@ -97,7 +98,7 @@ async fn summary(
     let source = view.kept.summary.source.clone();
     let dates: String = [("from", &query.from), ("to", &query.to)]
         .into_iter()
-        .filter_map(|(name, value)| Some(format!("&{name}={}", value.as_deref()?)))
+        .filter_map(|(name, value)| Some(format!("&{name}={}", query_value(value.as_deref()?))))
         .collect();
     let base = format!("/api/v1/monitored/{source}");
     Ok(Json(MonitoredResource {
@@ -179,7 +180,7 @@ async fn report(
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let (kind, format, filter, options) = report_request(&query, &REPORT_FORMATS)?;
-    let (span, _) = span_of(&None, &query.from, &query.to)?;
+    let span = live_span_between(filter.from_ms, filter.to_ms, service::clock::now_ms());
     let view = view_of(&service, &monitor, &source, &span).await?;
     let file_name = format!(
         "skytrace-{}-monitored-{}.{}",
