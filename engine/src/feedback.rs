@@ -355,7 +355,7 @@ pub(crate) struct SourceFacts<'a> {
 
 /// A login confirmed compromised, or an attack attempt, remembered for the later logins from
 /// its address.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct CompromisedSource {
     pub user_id: String,
     pub timestamp_ms: i64,
@@ -364,10 +364,14 @@ pub(crate) struct CompromisedSource {
 }
 
 /// [`Feedback`] indexed for scoring.
-#[derive(Clone, Debug, Default)]
+/// Kept state holds only what was learnt (the compromised sources): the allow-list and verdicts
+/// are taught again.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct FeedbackIndex {
+    #[serde(skip)]
     allow: Vec<AllowEntry>,
     /// By [`login_key`].
+    #[serde(skip)]
     verdicts: HashMap<u64, Verdict>,
     compromised_sources: HashMap<IpAddr, CompromisedSource>,
 }

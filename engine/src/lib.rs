@@ -27,6 +27,7 @@ pub mod feedback;
 pub mod figures;
 pub mod incidents;
 pub mod ingest;
+mod interned;
 pub mod profile;
 pub mod risk;
 pub mod scored;
@@ -39,8 +40,8 @@ pub use accounts::{
 };
 pub use analysis::{
     Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, Keep, Kept, Learnt,
-    OutOfOrder, Reuse, SCORE_DECIMALS, ScoredEvent, UserRisk, Waypoints, analyze, analyze_after,
-    analyze_with, learnt_baseline, reanalyze_after, user_risks,
+    OutOfOrder, ResumeError, Reuse, SCORE_DECIMALS, ScoredEvent, UserRisk, Waypoints, analyze,
+    analyze_after, analyze_with, learnt_baseline, reanalyze_after, user_risks,
 };
 pub use explain::{Explanation, FeatureShare};
 pub use feedback::{

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 
 /// One attempt as the windows remember it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Attempt {
     timestamp_ms: i64,
     account: u32,
@@ -35,7 +35,7 @@ pub struct WindowCounts {
 }
 
 /// Attempts from one source (an address or a network) within a time window.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct SourceWindow {
     attempts: VecDeque<Attempt>,
     per_account: HashMap<u32, AccountTally>,
@@ -48,7 +48,7 @@ struct SourceWindow {
     unknown_accounts: u32,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct AccountTally {
     attempts: u32,
     failures: u32,
@@ -144,8 +144,8 @@ impl SourceWindow {
 }
 
 /// Windows keyed by a source (IP address, network prefix, …).
-#[derive(Clone, Debug)]
-pub struct SourceWindows<K> {
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SourceWindows<K: Eq + Hash> {
     window_ms: i64,
     windows: HashMap<K, SourceWindow>,
     pushes_since_sweep: usize,
@@ -169,6 +169,15 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
         Self {
             count_sources: true,
             ..Self::new(window_secs)
+        }
+    }
+
+    /// These windows' settings holding `kept`'s attempts (read back from kept state).
+    pub fn holding(self, kept: Self) -> Self {
+        Self {
+            windows: kept.windows,
+            pushes_since_sweep: kept.pushes_since_sweep,
+            ..self
         }
     }
 
@@ -227,7 +236,7 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
 }
 
 /// An account's recent failures.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AccountFailures {
     recent: VecDeque<i64>,
     /// Attempts whose outcome the log does not say (no success column).

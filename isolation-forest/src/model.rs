@@ -102,6 +102,7 @@ pub fn average_path_length(n: usize) -> f64 {
 /// traversal reaches it, it stays: scoring takes exactly `Tree::depth` steps
 /// with no leaf test, a loop the CPU predicts perfectly.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Node {
     /// `x[feature] <= threshold` goes left; +∞ at leaves.
     threshold: f64,
@@ -132,6 +133,7 @@ impl Node {
 
 /// An isolation tree stored as a flat node array; the root is node 0.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Tree {
     nodes: Vec<Node>,
     /// Per node; at leaves, h = leaf depth + c(leaf size), precomputed.
@@ -187,6 +189,7 @@ impl Tree {
 
 /// A fitted isolation forest.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct IsolationForest {
     trees: Vec<Tree>,
     n_features: usize,

@@ -309,6 +309,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SKYTRACE_REORDER_WINDOW_MS", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub reorder_window_ms: u64,
+    /// Keep monitored logins this many days after they arrive (0: for ever). Older ones are
+    /// deleted hourly, once what their source learnt from them (baselines, models) is kept.
+    #[arg(long, env = "SKYTRACE_RETENTION_DAYS", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=36_500))]
+    pub retention_days: u32,
     /// A token the Splunk HEC–compatible endpoint (/services/collector) takes as
     /// `Authorization: Splunk <token>` (repeat, or separate with commas). Without any, a local
     /// server takes events from anyone on this machine and a hosted one takes API tokens.

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use engine::ScoredEvent;
 
-use crate::ports::{MonitorStore, MonitoredLogin, Stored};
+use crate::ports::{LearntState, MonitorStore, MonitoredLogin, Stored};
 use crate::source::SourceName;
 
 /// Monitored logins in memory, for apps whose tests do not restart them; when gated, each write
@@ -14,6 +14,7 @@ use crate::source::SourceName;
 #[derive(Default)]
 pub struct MemoryMonitorStore {
     kept: Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>,
+    learnt: Mutex<BTreeMap<SourceName, LearntState>>,
     gate: Option<tokio::sync::Semaphore>,
 }
 
@@ -70,7 +71,10 @@ impl MonitorStore for MemoryMonitorStore {
     }
 
     fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
-        let sources = self.kept.lock().unwrap().keys().cloned().collect();
+        let mut sources: Vec<SourceName> = self.kept.lock().unwrap().keys().cloned().collect();
+        sources.extend(self.learnt.lock().unwrap().keys().cloned());
+        sources.sort();
+        sources.dedup();
         Box::pin(async { Ok(sources) })
     }
 
@@ -83,6 +87,32 @@ impl MonitorStore for MemoryMonitorStore {
             .cloned()
             .unwrap_or_default();
         Box::pin(async { Ok(logins) })
+    }
+
+    fn learnt_state<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Option<LearntState>> {
+        let learnt = self.learnt.lock().unwrap().get(source).cloned();
+        Box::pin(async { Ok(learnt) })
+    }
+
+    fn purge_monitored<'a>(
+        &'a self,
+        source: &'a SourceName,
+        learnt: &'a LearntState,
+        purged_through: i64,
+    ) -> Stored<'a, u64> {
+        Box::pin(async move {
+            self.learnt
+                .lock()
+                .unwrap()
+                .insert(source.clone(), learnt.clone());
+            let mut kept = self.kept.lock().unwrap();
+            let Some(logins) = kept.get_mut(source) else {
+                return Ok(0);
+            };
+            let before = logins.len();
+            logins.retain(|login| login.sequence > purged_through);
+            Ok((before - logins.len()) as u64)
+        })
     }
 
     fn monitored_between<'a>(

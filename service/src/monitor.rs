@@ -13,12 +13,18 @@
 //! shippers that arrive out of order within one gathering are placed in order. A login older
 //! than one already scored is rejected, saying how late it is.
 //!
+//! Every hour, a source that accepted [`CHECKPOINT_LOGINS`] logins since its analyzer's learnt
+//! state ([`LearntState`]) was last kept has it kept again, so a restarted server goes on from
+//! there and learns again only the logins kept after it. With a retention period
+//! ([`MonitorOptions::retention`]), a source's logins received longer ago than that are deleted
+//! in the same transaction: the baselines and models stay, the raw logins go.
+//!
 //! With notifications configured, a source that kept logins is alerted on once the batch is kept
 //! (then at most once a second): its logins of the last [`ALERT_WINDOW_MS`] (up to its latest)
 //! are concluded on as a run's are, and what reaches the rules goes out once (the notification
 //! log keys each incident and account).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,7 +42,7 @@ use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
 use crate::notify::Notifier;
 pub use crate::ports::ModelFits;
-use crate::ports::{MonitorStore, MonitoredLogin, StoreError};
+use crate::ports::{LearntState, MonitorStore, MonitoredLogin, StoreError};
 use crate::source::SourceName;
 
 /// Batches waiting to be scored at most, unless the server says otherwise.
@@ -45,6 +51,10 @@ pub const DEFAULT_QUEUE_DEPTH: usize = 64;
 pub const ALERT_WINDOW_MS: i64 = 24 * 3_600_000;
 /// Most logins of a source its alerts are drawn from (the latest).
 const ALERT_LOGINS: usize = 200_000;
+/// How often learnt state is kept, and logins past the retention period deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// Logins accepted since a source's learnt state was last kept that make it worth keeping again.
+pub const CHECKPOINT_LOGINS: i64 = 10_000;
 /// How often sources that kept logins are alerted on, at most.
 const ALERT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -171,6 +181,15 @@ pub struct Monitored {
     pub results: Vec<RecordVerdict>,
 }
 
+/// What the worker is asked to do.
+enum Task {
+    Score(Job),
+    Purge {
+        received_before_ms: i64,
+        reply: oneshot::Sender<Result<u64, MonitorError>>,
+    },
+}
+
 struct Job {
     source: SourceName,
     records: Vec<RecordOutcome>,
@@ -206,7 +225,7 @@ impl RecordVerdict {
 /// The server's monitor: a handle on the queue in front of the scoring worker.
 #[derive(Clone)]
 pub struct Monitor {
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::Sender<Task>,
     counters: Arc<Counters>,
     store: Arc<dyn MonitorStore>,
 }
@@ -349,6 +368,8 @@ pub struct MonitorOptions {
     /// How long a source's batches are gathered, from the first of them, before they are scored
     /// together in time order; zero scores each batch as it comes.
     pub reorder_window: Duration,
+    /// How long received logins are kept (zero: for ever); what was learnt from them stays.
+    pub retention: Duration,
 }
 
 /// The longest reorder window: each held batch waits that long for its answer.
@@ -369,6 +390,7 @@ impl Monitor {
         let options = MonitorOptions {
             queue_depth,
             reorder_window: Duration::ZERO,
+            retention: Duration::ZERO,
         };
         Self::start_with(config, geo, store, options, activity, notifier)
     }
@@ -385,7 +407,8 @@ impl Monitor {
         config.check()?;
         let queue_depth = options.queue_depth.max(1);
         let reorder_window = options.reorder_window.min(MAX_REORDER_WINDOW);
-        let (queue, mut jobs) = mpsc::channel::<Job>(queue_depth);
+        let retention_ms = i64::try_from(options.retention.as_millis()).unwrap_or(i64::MAX);
+        let (queue, mut tasks) = mpsc::channel::<Task>(queue_depth);
         let mut worker = Worker {
             config,
             geo,
@@ -403,12 +426,21 @@ impl Monitor {
             worker.rebuild_all().await;
             let mut alert_tick = tokio::time::interval(ALERT_EVERY);
             alert_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut purge_tick = tokio::time::interval(PURGE_EVERY);
+            purge_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut held: BTreeMap<SourceName, Held> = BTreeMap::new();
             loop {
                 let due = held.values().map(|held| held.due).min();
                 tokio::select! {
-                    job = jobs.recv() => {
-                        let Some(job) = job else { break };
+                    task = tasks.recv() => {
+                        let job = match task {
+                            None => break,
+                            Some(Task::Score(job)) => job,
+                            Some(Task::Purge { received_before_ms, reply }) => {
+                                let _ = reply.send(worker.purge(received_before_ms).await);
+                                continue;
+                            }
+                        };
                         if reorder_window.is_zero() {
                             worker.answer(job.source.clone(), vec![job]).await;
                             worker.alert_due(false);
@@ -442,6 +474,16 @@ impl Monitor {
                         worker.alert_due(false);
                     }
                     _ = alert_tick.tick() => worker.alert_due(true),
+                    _ = purge_tick.tick() => {
+                        let before_ms = if retention_ms > 0 {
+                            now_ms().saturating_sub(retention_ms)
+                        } else {
+                            i64::MIN
+                        };
+                        if let Err(error) = worker.purge(before_ms).await {
+                            tracing::warn!(%error, "purging logins past the retention period failed; retrying in an hour");
+                        }
+                    }
                 }
             }
             for (source, waiting) in held {
@@ -467,6 +509,21 @@ impl Monitor {
         self.store
             .monitored_between(source, from_ms, to_ms, limit)
             .await
+    }
+
+    /// Deletes, in every source, the logins received before `received_before_ms` (as the
+    /// retention period does hourly), keeping first what the source's analyzer has learnt; how
+    /// many were deleted.
+    pub async fn purge(&self, received_before_ms: i64) -> Result<u64, MonitorError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Task::Purge {
+                received_before_ms,
+                reply,
+            })
+            .await
+            .map_err(|_| MonitorError::Stopped)?;
+        answer.await.map_err(|_| MonitorError::Stopped)?
     }
 
     /// What the monitor has done since it started.
@@ -528,15 +585,17 @@ impl Monitor {
             received_ms,
             reply,
         };
-        self.queue.try_send(job).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => {
-                self.counters
-                    .busy
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                MonitorError::Busy
-            }
-            mpsc::error::TrySendError::Closed(_) => MonitorError::Stopped,
-        })?;
+        self.queue
+            .try_send(Task::Score(job))
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => {
+                    self.counters
+                        .busy
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    MonitorError::Busy
+                }
+                mpsc::error::TrySendError::Closed(_) => MonitorError::Stopped,
+            })?;
         let results = answer.await.map_err(|_| MonitorError::Stopped)??;
         self.counters.answered(
             &source,
@@ -557,26 +616,70 @@ struct Watched {
     /// Where each accepted login is in `by_user`, and the models it was scored with, by login
     /// id.
     by_id: HashMap<String, (Arc<str>, usize, ModelFits)>,
+    /// Each accepted login's sequence, when it was received, and its id, in arrival order.
+    arrivals: VecDeque<(i64, i64, String)>,
+    /// The last login the kept learnt state had learnt (0: none kept).
+    learnt_through: i64,
 }
 
 impl Watched {
-    fn new(config: &AnalysisConfig, geo: &Arc<dyn GeoLookup + Send>) -> Self {
+    fn new(analyzer: Analyzer<'static>) -> Self {
         Self {
-            analyzer: Analyzer::shared(config.clone(), Arc::clone(geo))
-                .expect("the settings were checked when the monitor started"),
+            analyzer,
             next_sequence: 1,
             by_user: HashMap::new(),
             by_id: HashMap::new(),
+            arrivals: VecDeque::new(),
+            learnt_through: 0,
         }
     }
 
-    fn remember(&mut self, login_id: String, scored: ScoredEvent, models: ModelFits) {
+    fn remember(&mut self, kept: &MonitoredLogin) {
+        let scored = &kept.scored;
         let logins = self.by_user.entry(Arc::clone(&scored.user_id)).or_default();
         self.by_id.insert(
-            login_id,
-            (Arc::clone(&scored.user_id), logins.len(), models),
+            kept.login_id.clone(),
+            (Arc::clone(&scored.user_id), logins.len(), kept.models),
         );
-        logins.push(scored);
+        logins.push(scored.clone());
+        self.arrivals
+            .push_back((kept.sequence, kept.received_ms, kept.login_id.clone()));
+    }
+
+    /// The sequence of the last of the oldest logins received before `before_ms` (in arrival
+    /// order, up to the first received later), if any.
+    fn purgeable_through(&self, before_ms: i64) -> Option<i64> {
+        self.arrivals
+            .iter()
+            .take_while(|(_, received_ms, _)| *received_ms < before_ms)
+            .last()
+            .map(|(sequence, _, _)| *sequence)
+    }
+
+    /// Forgets the logins up to sequence `through` (each user's oldest).
+    fn forget_through(&mut self, through: i64) {
+        let mut forgotten: HashMap<Arc<str>, usize> = HashMap::new();
+        while let Some((_, _, login_id)) = self
+            .arrivals
+            .pop_front_if(|(sequence, _, _)| *sequence <= through)
+        {
+            if let Some((user, _, _)) = self.by_id.remove(&login_id) {
+                *forgotten.entry(user).or_default() += 1;
+            }
+        }
+        for (user, count) in &forgotten {
+            if let Some(logins) = self.by_user.get_mut(user) {
+                logins.drain(..(*count).min(logins.len()));
+                if logins.is_empty() {
+                    self.by_user.remove(user);
+                }
+            }
+        }
+        for (user, at, _) in self.by_id.values_mut() {
+            if let Some(count) = forgotten.get(user) {
+                *at -= count;
+            }
+        }
     }
 
     /// The latest `limit` of the logins of the last `span_ms` up to the latest, in time order.
@@ -696,20 +799,71 @@ impl Worker {
         }
     }
 
-    /// A source's analyzer after learning its kept logins again, in their arrival order.
+    /// A source's analyzer after learning its kept logins again, in their arrival order, from
+    /// its learnt state if its oldest were purged.
     async fn rebuild(&self, source: &SourceName) -> Result<Watched, StoreError> {
+        let learnt = self.store.learnt_state(source).await?;
         let kept = self.store.monitored(source).await?;
-        let mut watched = Watched::new(&self.config, &self.geo);
+        let fresh = || {
+            Analyzer::shared(self.config.clone(), Arc::clone(&self.geo))
+                .expect("the settings were checked when the monitor started")
+        };
+        let (analyzer, learnt_through) = match learnt {
+            Some(learnt) => {
+                match Analyzer::resume_shared(
+                    self.config.clone(),
+                    Arc::clone(&self.geo),
+                    &learnt.state,
+                ) {
+                    Ok(analyzer) => (analyzer, learnt.through_sequence),
+                    Err(error) => {
+                        tracing::warn!(%source, %error, "the learnt state of purged logins cannot be read; learning again from the logins kept");
+                        (fresh(), 0)
+                    }
+                }
+            }
+            None => (fresh(), 0),
+        };
+        let mut watched = Watched::new(analyzer);
+        watched.next_sequence = learnt_through + 1;
+        watched.learnt_through = learnt_through;
         for login in kept {
-            // Kept logins were accepted in this order, so none is out of order; the models are
-            // fitted again as they were.
-            let models = fits_of(&watched.analyzer);
-            let _ = watched.analyzer.score(&login.login);
-            watched.next_sequence = login.sequence + 1;
-            watched.remember(login.login_id, login.scored, models);
+            if login.sequence > learnt_through {
+                // Kept logins were accepted in this order, so none is out of order; the models
+                // are fitted again as they were.
+                let _ = watched.analyzer.score(&login.login);
+            }
+            watched.next_sequence = watched.next_sequence.max(login.sequence + 1);
+            watched.remember(&login);
         }
-        tracing::info!(%source, logins = watched.by_id.len(), "monitored source rebuilt");
+        tracing::info!(%source, logins = watched.by_id.len(), learnt_through, "monitored source rebuilt");
         Ok(watched)
+    }
+
+    /// Deletes every source's logins received before `before_ms` (each source's oldest, in
+    /// arrival order), keeping first what its analyzer has learnt; keeps it too where
+    /// [`CHECKPOINT_LOGINS`] were accepted since it was last kept. How many were deleted.
+    async fn purge(&mut self, before_ms: i64) -> Result<u64, MonitorError> {
+        let mut purged = 0;
+        for (source, watched) in &mut self.sources {
+            let learnt_through = watched.next_sequence - 1;
+            let through = watched.purgeable_through(before_ms);
+            if through.is_none() && learnt_through - watched.learnt_through < CHECKPOINT_LOGINS {
+                continue;
+            }
+            let learnt = LearntState {
+                through_sequence: learnt_through,
+                taken_ms: now_ms(),
+                state: watched.analyzer.learnt_state(),
+            };
+            let through = through.unwrap_or(0);
+            let deleted = self.store.purge_monitored(source, &learnt, through).await?;
+            watched.forget_through(through);
+            watched.learnt_through = learnt_through;
+            tracing::info!(%source, deleted, learnt_through, state_bytes = learnt.state.len(), "kept what the source learnt");
+            purged += deleted;
+        }
+        Ok(purged)
     }
 
     /// Scores the records of `jobs` (batches of one source) together, in time order, and
@@ -793,16 +947,17 @@ impl Worker {
             let models = fits_of(&watched.analyzer);
             match watched.analyzer.score(&login) {
                 Ok(scored) => {
-                    kept.push(MonitoredLogin {
+                    let login = MonitoredLogin {
                         sequence: watched.next_sequence,
                         login_id: login_id.clone(),
                         received_ms,
                         login,
-                        scored: scored.clone(),
+                        scored,
                         models,
-                    });
+                    };
                     watched.next_sequence += 1;
-                    watched.remember(login_id.clone(), scored, models);
+                    watched.remember(&login);
+                    kept.push(login);
                     scored_at.push((index, login_id));
                 }
                 Err(late) => {
@@ -1001,6 +1156,7 @@ mod tests {
         let options = MonitorOptions {
             queue_depth: 4,
             reorder_window: Duration::from_millis(300),
+            retention: Duration::ZERO,
         };
         let monitor = Monitor::start_with(
             AnalysisConfig::default(),
@@ -1109,6 +1265,62 @@ mod tests {
         );
         let restarted = submit(&start(kept, 4), vec![logins[699].clone()]).await;
         assert_eq!(fits(&restarted[0]), last);
+    }
+
+    /// Logins of 70 people at one minute each, from their own addresses.
+    fn crowd(minutes: std::ops::Range<u32>) -> Vec<Vec<u8>> {
+        minutes
+            .map(|minute| {
+                let user = format!("user{}", minute % 70);
+                login(minute, &user, &format!("198.51.100.{}", minute % 70))
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn purged_logins_leave_what_was_learnt_from_them() {
+        // Past the population models' warm-up, then a few people from a network new to them.
+        let next = || {
+            (0..5)
+                .map(|user| login(900 + user, &format!("user{user}"), "203.0.113.50"))
+                .collect::<Vec<_>>()
+        };
+        let kept = Arc::new(MemoryMonitorStore::default());
+        let monitor = start(Arc::clone(&kept), 4);
+        submit(&monitor, crowd(0..600)).await;
+        assert_eq!(monitor.purge(now_ms() + 1).await.unwrap(), 600);
+        assert_eq!(kept.kept_logins(), 0);
+        submit(&monitor, crowd(600..700)).await;
+        // A restarted monitor goes on from the learnt state and the 100 logins kept after it.
+        let restarted = submit(&start(Arc::clone(&kept), 4), next()).await;
+        assert_eq!(kept.kept_logins(), 105);
+
+        let running = start(Arc::default(), 4);
+        submit(&running, crowd(0..700)).await;
+        let never_purged = submit(&running, next()).await;
+        let risk = |answers: &[serde_json::Value]| -> Vec<serde_json::Value> {
+            answers
+                .iter()
+                .map(|answer| {
+                    serde_json::json!([
+                        answer["status"],
+                        answer["risk_score"],
+                        answer["reasons"],
+                        answer["models"]
+                    ])
+                })
+                .collect()
+        };
+        assert_eq!(risk(&restarted), risk(&never_purged));
+        assert!(
+            restarted[0]["risk_score"].as_f64().unwrap() > 0.0,
+            "{restarted:?}"
+        );
+        assert!(restarted[0]["models"]["isolation_forest"].as_u64().unwrap() >= 1);
+        // Nothing is purged twice; a purged login sent again is late, not new.
+        assert_eq!(monitor.purge(now_ms() - 60_000).await.unwrap(), 0);
+        let again = submit(&monitor, crowd(0..1)).await;
+        assert_eq!(again[0]["status"], "rejected");
     }
 
     #[tokio::test]

@@ -221,6 +221,16 @@ pub struct ModelFits {
     pub dbscan: u32,
 }
 
+/// What a source's analyzer had learnt ([`engine::Analyzer::learnt_state`]) when its oldest
+/// logins were purged: it learnt every login up to `through_sequence`, so it goes on from the
+/// next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearntState {
+    pub through_sequence: i64,
+    pub taken_ms: i64,
+    pub state: Vec<u8>,
+}
+
 /// Where the monitor keeps the logins it has accepted, per source.
 pub trait MonitorStore: Send + Sync {
     /// Keeps logins with their verdicts in one transaction: all of them or none.
@@ -229,10 +239,20 @@ pub trait MonitorStore: Send + Sync {
         source: &'a SourceName,
         logins: &'a [MonitoredLogin],
     ) -> Stored<'a, ()>;
-    /// Every source with monitored logins.
+    /// Every source with monitored logins, or with learnt state.
     fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>>;
     /// A source's monitored logins in sequence order.
     fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>>;
+    /// The source's learnt state, if its logins were ever purged.
+    fn learnt_state<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Option<LearntState>>;
+    /// In one transaction: keeps `learnt` as the source's learnt state (replacing any) and
+    /// deletes its logins up to sequence `purged_through`; how many were deleted.
+    fn purge_monitored<'a>(
+        &'a self,
+        source: &'a SourceName,
+        learnt: &'a LearntState,
+        purged_through: i64,
+    ) -> Stored<'a, u64>;
     /// The verdicts of a source's monitored logins from `from_ms` until before `to_ms` (their
     /// own time), the latest `limit` of them, in time order.
     fn monitored_between<'a>(

@@ -27,7 +27,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 10] = [
+const MIGRATIONS: [(i64, &str, &str); 11] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -69,6 +69,11 @@ const MIGRATIONS: [(i64, &str, &str); 10] = [
         10,
         "API token scopes",
         include_str!("../migrations/0010_token_scope.sql"),
+    ),
+    (
+        11,
+        "learnt state of purged monitored events",
+        include_str!("../migrations/0011_monitored_learnt.sql"),
     ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.

@@ -1,9 +1,11 @@
 //! The monitor's kept logins (`monitored_events`): each accepted login with its verdict, written
 //! in the batch's transaction before it is acknowledged, and read back in arrival order to
 //! rebuild a source's analyzer when the server starts; read by time for the live dashboard.
+//! Past the retention period a source's oldest are deleted, in the transaction that keeps what
+//! its analyzer had learnt (`monitored_learnt`).
 
 use engine::ScoredEvent;
-use service::ports::{MonitorStore, MonitoredLogin, Stored};
+use service::ports::{LearntState, MonitorStore, MonitoredLogin, Stored};
 use service::source::SourceName;
 use sqlx::Row;
 
@@ -35,9 +37,12 @@ impl Store {
     }
 
     async fn load_monitored_sources(&self) -> Result<Vec<SourceName>> {
-        let rows = sqlx::query("SELECT DISTINCT source FROM monitored_events ORDER BY source")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT source FROM monitored_events UNION SELECT source FROM monitored_learnt \
+             ORDER BY source",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|row| {
                 let name: String = row.try_get("source")?;
@@ -75,6 +80,53 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    async fn load_learnt_state(&self, source: &SourceName) -> Result<Option<LearntState>> {
+        let row = sqlx::query(
+            "SELECT through_sequence, taken_ms, state FROM monitored_learnt WHERE source = $1",
+        )
+        .bind(source.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(LearntState {
+                through_sequence: row.try_get("through_sequence")?,
+                taken_ms: row.try_get("taken_ms")?,
+                state: row.try_get("state")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn purge(
+        &self,
+        source: &SourceName,
+        learnt: &LearntState,
+        purged_through: i64,
+    ) -> Result<u64> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO monitored_learnt (source, through_sequence, taken_ms, state) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (source) DO UPDATE SET \
+             through_sequence = excluded.through_sequence, taken_ms = excluded.taken_ms, \
+             state = excluded.state",
+        )
+        .bind(source.as_str())
+        .bind(learnt.through_sequence)
+        .bind(learnt.taken_ms)
+        .bind(learnt.state.as_slice())
+        .execute(&mut *transaction)
+        .await?;
+        let deleted =
+            sqlx::query("DELETE FROM monitored_events WHERE source = $1 AND sequence <= $2")
+                .bind(source.as_str())
+                .bind(purged_through)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+        transaction.commit().await?;
+        Ok(deleted)
     }
 
     async fn load_monitored_between(
@@ -120,6 +172,19 @@ impl MonitorStore for Store {
 
     fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
         Box::pin(async move { logged(self.load_monitored(source).await) })
+    }
+
+    fn learnt_state<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Option<LearntState>> {
+        Box::pin(async move { logged(self.load_learnt_state(source).await) })
+    }
+
+    fn purge_monitored<'a>(
+        &'a self,
+        source: &'a SourceName,
+        learnt: &'a LearntState,
+        purged_through: i64,
+    ) -> Stored<'a, u64> {
+        Box::pin(async move { logged(self.purge(source, learnt, purged_through).await) })
     }
 
     fn monitored_between<'a>(

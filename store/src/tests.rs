@@ -361,7 +361,7 @@ async fn monitored_logins_are_kept_with_their_models_and_read_by_time() {
 /// Monitored logins kept in a source of their own, read back in arrival order and by time.
 async fn monitored_round_trip(store: &Store) {
     use service::monitor::ModelFits;
-    use service::ports::{MonitorStore, MonitoredLogin};
+    use service::ports::{LearntState, MonitorStore, MonitoredLogin};
 
     let run = sample_run(&sample_csv(), "monitored.csv");
     // A new source per test run: a PostgreSQL database keeps earlier ones.
@@ -412,6 +412,31 @@ async fn monitored_round_trip(store: &Store) {
         .cloned()
         .collect();
     assert_eq!(between, expected[expected.len().saturating_sub(2)..]);
+
+    // Purged: the first three go in the transaction that keeps the learnt state (bytes of
+    // every value, and replaced by a later purge); the source is still listed without logins.
+    assert_eq!(store.learnt_state(&source).await.unwrap(), None);
+    let learnt = |through_sequence: i64| LearntState {
+        through_sequence,
+        taken_ms: 7_000 + through_sequence,
+        state: (0..=255u8).chain([0, 255, 0]).collect(),
+    };
+    assert_eq!(
+        store.purge_monitored(&source, &learnt(4), 3).await.unwrap(),
+        3
+    );
+    let sequences = |kept: Vec<MonitoredLogin>| -> Vec<i64> {
+        kept.iter().map(|login| login.sequence).collect()
+    };
+    assert_eq!(sequences(store.monitored(&source).await.unwrap()), [4, 5]);
+    assert_eq!(store.learnt_state(&source).await.unwrap(), Some(learnt(4)));
+    assert_eq!(
+        store.purge_monitored(&source, &learnt(5), 5).await.unwrap(),
+        2
+    );
+    assert_eq!(store.learnt_state(&source).await.unwrap(), Some(learnt(5)));
+    assert!(store.monitored(&source).await.unwrap().is_empty());
+    assert!(store.monitored_sources().await.unwrap().contains(&source));
 }
 
 #[tokio::test]

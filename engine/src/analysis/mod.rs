@@ -296,7 +296,7 @@ pub struct UserRisk {
     pub last_timestamp_ms: i64,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct UserState {
     id: Arc<str>,
     /// The user's usual time zone: that of their first learnt login with a located source.
@@ -349,7 +349,7 @@ pub struct Analyzer<'g> {
 }
 
 /// Country code and city of a source, shared by the events from it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Place {
     country: Option<Arc<str>>,
     city: Option<Arc<str>>,
@@ -1836,6 +1836,9 @@ fn analyze_reusing<'g>(
     };
     (analysis, KeptAlong { learnt, waypoints })
 }
+
+mod kept_state;
+pub use kept_state::ResumeError;
 
 #[cfg(test)]
 mod tests;

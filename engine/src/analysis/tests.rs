@@ -1473,3 +1473,78 @@ fn starting_from_what_was_learnt_equals_learning_it_again() {
     let (from_part, _) = analyze_after(&part, &last, &rest, Keep::default(), |_| {}).unwrap();
     assert_eq!(from_part, whole);
 }
+
+#[test]
+fn an_analyzer_resumed_from_its_learnt_state_scores_as_one_that_never_stopped() {
+    let mut events = routine(12);
+    let attack_at = START_MS + 14 * DAY_MS + 2 * HOUR_MS;
+    for attempt in 0..12 {
+        events.push(login(
+            attack_at + attempt * 30_000,
+            "user3",
+            "177.10.20.30",
+            "python-requests/2.32.3",
+            Some(attempt == 11),
+        ));
+    }
+    events.push(login(
+        START_MS + 29 * DAY_MS + 3 * HOUR_MS,
+        "user5",
+        "177.10.20.31",
+        SAFARI_IPHONE,
+        Some(true),
+    ));
+    events.sort_by_key(|event| event.timestamp_ms);
+    let events = numbered(events);
+    let config = AnalysisConfig {
+        isolation_forest: ForestParams {
+            warmup_logins: 64,
+            sample_size: 64,
+            ..ForestParams::default()
+        },
+        dbscan: DbscanParams {
+            warmup_logins: 64,
+            ..DbscanParams::default()
+        },
+        ..AnalysisConfig::default()
+    };
+    let geo: Arc<dyn GeoLookup + Send> = Arc::new(FixtureGeo);
+    let mut never_stopped = Analyzer::shared(config.clone(), Arc::clone(&geo)).unwrap();
+    let expected: Vec<ScoredEvent> = events
+        .iter()
+        .map(|event| never_stopped.score(event).unwrap())
+        .collect();
+
+    let (first, second) = events.split_at(events.len() / 2);
+    let mut before = Analyzer::shared(config.clone(), Arc::clone(&geo)).unwrap();
+    for event in first {
+        before.score(event).unwrap();
+    }
+    assert!(before.forest.fits() > 0 && before.clusters.fits() > 0);
+    let learnt = before.learnt_state();
+    drop(before);
+    let mut resumed = Analyzer::resume_shared(config.clone(), Arc::clone(&geo), &learnt).unwrap();
+    let after: Vec<ScoredEvent> = second
+        .iter()
+        .map(|event| resumed.score(event).unwrap())
+        .collect();
+    assert_eq!(after, expected[first.len()..]);
+    assert!(
+        after
+            .iter()
+            .any(|event| event.risk_level >= RiskLevel::High)
+    );
+    assert_eq!(resumed.user_risks(), never_stopped.user_risks());
+
+    // State of another layout, or damaged, is refused rather than misread.
+    let mut other_format = learnt.clone();
+    other_format[0] = 0x7f;
+    assert!(matches!(
+        Analyzer::resume_shared(config.clone(), Arc::clone(&geo), &other_format),
+        Err(ResumeError::Format { found: 0x7f })
+    ));
+    assert!(matches!(
+        Analyzer::resume_shared(config, geo, &learnt[..learnt.len() / 2]),
+        Err(ResumeError::Damaged(_))
+    ));
+}

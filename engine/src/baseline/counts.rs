@@ -3,7 +3,7 @@
 /// Counts of a few distinct values, kept in a vector: a user has a handful of IPs, devices and
 /// places, where a linear scan beats hashing. Bounded: when full, the rarest value is forgotten,
 /// so a user who logs in from thousands of addresses cannot grow without limit.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CountMap<K> {
     entries: Vec<(K, u32)>,
     total: u32,
@@ -17,6 +17,20 @@ impl<K> Default for CountMap<K> {
         Self {
             entries: Vec::new(),
             total: 0,
+        }
+    }
+}
+
+impl<K> CountMap<K> {
+    /// The same counts under other keys (`to` must keep distinct keys distinct).
+    pub fn map_keys<T>(self, to: impl Fn(K) -> T) -> CountMap<T> {
+        CountMap {
+            entries: self
+                .entries
+                .into_iter()
+                .map(|(key, count)| (to(key), count))
+                .collect(),
+            total: self.total,
         }
     }
 }

@@ -14,15 +14,15 @@ pub use counts::CountMap;
 pub use params::BaselineParams;
 
 /// One level of a categorical hierarchy, as a compact key (interned ids and packed values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Key {
     Country([u8; 2]),
     Asn(u32),
     Prefix(u128),
     Ip(IpAddr),
     Device(DeviceType),
-    Os(&'static str),
-    Browser(&'static str),
+    Os(#[serde(deserialize_with = "crate::interned::name")] crate::interned::Name),
+    Browser(#[serde(deserialize_with = "crate::interned::name")] crate::interned::Name),
     Agent(u32),
     /// A city, by [`city_key`] (its parent is the country).
     City(u32),
@@ -30,7 +30,7 @@ pub enum Key {
 
 /// A user's learnt behaviour. Only logins that were accepted as legitimate (successful or of
 /// unknown outcome, and not themselves judged risky) are learnt.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBaseline {
     /// Learnt logins.
     pub logins: u32,
@@ -39,7 +39,9 @@ pub struct UserBaseline {
     pub prefixes: CountMap<u128>,
     pub ips: CountMap<IpAddr>,
     pub devices: CountMap<DeviceType>,
+    #[serde(deserialize_with = "interned_counts")]
     pub oses: CountMap<&'static str>,
+    #[serde(deserialize_with = "interned_counts")]
     pub browsers: CountMap<&'static str>,
     pub agents: CountMap<u32>,
     /// By [`city_key`] of country and city.
@@ -67,7 +69,7 @@ pub struct UserBaseline {
     pub successes: u32,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LastLogin {
     pub timestamp_ms: i64,
     pub ip: IpAddr,
@@ -135,7 +137,7 @@ fn circular_likelihood<const N: usize>(
 }
 
 /// Counts over everyone, for the population side of the likelihood ratio.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Population {
     counts: HashMap<Key, u32>,
     /// Distinct children seen under each parent key (e.g. IPs within a /24), for smoothing.
@@ -143,6 +145,7 @@ pub struct Population {
     roots: u32,
     pub logins: u32,
     /// Newest major version seen per browser family, to recognise outdated browsers.
+    #[serde(deserialize_with = "interned_keys")]
     newest_browser: HashMap<&'static str, u32>,
     /// Logins per city (by [`city_key`]) and, per country, logins located to a city and the
     /// distinct cities seen: the population side of the city term.
@@ -227,6 +230,23 @@ impl Population {
     }
 }
 
+fn interned_counts<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<CountMap<&'static str>, D::Error> {
+    let counts: CountMap<String> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(counts.map_keys(|name| crate::interned::intern(&name)))
+}
+
+fn interned_keys<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<HashMap<&'static str, u32>, D::Error> {
+    let names: HashMap<String, u32> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(names
+        .into_iter()
+        .map(|(name, value)| (crate::interned::intern(&name), value))
+        .collect())
+}
+
 /// A stable small key for a city of a country (FNV-1a over "CC/City"); collisions only merge
 /// two cities' counts.
 pub fn city_key(country: &[u8; 2], city: &str) -> u32 {
@@ -244,7 +264,7 @@ pub fn city_key(country: &[u8; 2], city: &str) -> u32 {
 /// Distinct /24s (up to [`SPREAD_PREFIXES`]) the user's learnt logins came from, per network
 /// owner: a carrier that hands the user addresses all over its pool (mobile carrier-grade NAT,
 /// roaming routed home) places them where the carrier is, not where they are.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct AddressSpread {
     owners: Vec<(u32, Vec<u128>)>,
 }
@@ -284,12 +304,12 @@ impl AddressSpread {
 /// over long enough becomes the user's own, however unusual it looked (an attacker's sessions
 /// rarely span a week; staff keep using their new carrier), and from then on its logins teach.
 /// Bounded: the least recently seen is forgotten when full.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Probation {
     entries: Vec<OnProbation>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct OnProbation {
     network: u128,
     first_ms: i64,
@@ -354,15 +374,17 @@ pub type Release = (u32, u32);
 
 /// The browser releases a user signed in with, per browser and operating system, and when each
 /// was last seen. Bounded: the least recently seen entry is forgotten when full.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct BrowserReleases {
     entries: Vec<ReleaseSeen>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct ReleaseSeen {
-    browser: &'static str,
-    os: &'static str,
+    #[serde(deserialize_with = "crate::interned::name")]
+    browser: crate::interned::Name,
+    #[serde(deserialize_with = "crate::interned::name")]
+    os: crate::interned::Name,
     release: Release,
     last_ms: i64,
 }

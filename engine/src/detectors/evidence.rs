@@ -9,7 +9,7 @@ use crate::baseline::UserBaseline;
 use crate::enrich::{GeoInfo, UserAgentInfo};
 
 /// A distinct source address and what is known about it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SourceInfo {
     pub ip: IpAddr,
     pub prefix: u128,

@@ -9,8 +9,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 const MAX_REFIT_INTERVAL: usize = 131_072;
 
 /// Algorithm R reservoir sampling (Vitter 1985) over fixed-width rows, seeded.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Reservoir<const D: usize> {
+    #[serde(with = "rows")]
     pub(crate) rows: Vec<[f64; D]>,
     capacity: usize,
     seen: usize,
@@ -49,5 +50,34 @@ impl<const D: usize> Reservoir<D> {
 
     pub(crate) fn flat(&self) -> Vec<f64> {
         self.rows.iter().flatten().copied().collect()
+    }
+}
+
+/// Rows of `D` numbers, kept flat (serde has no impls for arrays of a generic length).
+pub(crate) mod rows {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(crate) fn serialize<S: Serializer, const D: usize>(
+        rows: &[[f64; D]],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        rows.as_flattened().serialize(serializer)
+    }
+
+    pub(crate) fn deserialize<'de, De: Deserializer<'de>, const D: usize>(
+        deserializer: De,
+    ) -> Result<Vec<[f64; D]>, De::Error> {
+        let flat = Vec::<f64>::deserialize(deserializer)?;
+        if D == 0 || flat.len() % D != 0 {
+            return Err(De::Error::custom(format!(
+                "{} numbers are not rows of {D}",
+                flat.len()
+            )));
+        }
+        Ok(flat
+            .chunks_exact(D)
+            .map(|row| row.try_into().expect("chunks of D"))
+            .collect())
     }
 }

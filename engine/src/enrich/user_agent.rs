@@ -35,12 +35,14 @@ impl DeviceType {
 /// The parts of a user agent that the detectors compare.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UserAgentInfo {
-    pub browser: &'static str,
+    #[serde(deserialize_with = "crate::interned::name")]
+    pub browser: crate::interned::Name,
     pub browser_major: Option<u32>,
     /// The number after the major version ("26.3" → 3): Safari ships minor releases.
     #[serde(default)]
     pub browser_minor: Option<u32>,
-    pub os: &'static str,
+    #[serde(deserialize_with = "crate::interned::name")]
+    pub os: crate::interned::Name,
     pub device: DeviceType,
 }
 

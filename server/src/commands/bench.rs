@@ -1,5 +1,6 @@
 //! `skytrace bench`: throughput figures, measured (not asserted). End to end on generated logs
-//! of 100k and 1M events, geolocation lookups, and the Isolation Forest against scikit-learn.
+//! of 100k and 1M events, the learnt state a monitored source keeps when its logins are purged,
+//! geolocation lookups, and the Isolation Forest against scikit-learn.
 
 use std::io::Write;
 use std::path::Path;
@@ -22,9 +23,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "Sky Trace benchmarks (median of {} runs; 2-core machines are noisy)",
         args.runs
     );
-    let geo = super::lookup::open_for(&args.geo)?;
+    let geo: std::sync::Arc<dyn GeoLookup + Send> =
+        std::sync::Arc::from(super::lookup::open_for(&args.geo)?);
     for &events in &args.events {
         end_to_end(events, args.runs, geo.as_ref())?;
+    }
+    if let Some(&events) = args.events.first() {
+        learnt_state(events, args.runs, &geo)?;
     }
     geolocation(geo.as_ref(), args.runs);
     isolation_forest(args.runs, &args.scratch)?;
@@ -82,6 +87,46 @@ fn end_to_end(events: usize, runs: usize, geo: &dyn GeoLookup) -> anyhow::Result
     println!(
         "  vs the original Python pipeline (~14 s per 113k events, scaled): {:.0}x faster",
         python_secs / total
+    );
+    Ok(())
+}
+
+/// What a monitored source keeps of its learning when its logins are purged: the size of the
+/// learnt state after about `events` logins, and the time to write it and to resume from it.
+fn learnt_state(
+    events: usize,
+    runs: usize,
+    geo: &std::sync::Arc<dyn GeoLookup + Send>,
+) -> anyhow::Result<()> {
+    let mut params = ScenarioParams::evaluation();
+    params.users = (events / 123).max(10);
+    let mut csv = Vec::new();
+    scenario::write_csv(&scenario::generate(&params)?, &mut csv, false)?;
+    let logins = engine::read_slice(&csv, &IngestOptions::default())?.events;
+    let config = AnalysisConfig::default();
+    let mut analyzer = engine::Analyzer::shared(config.clone(), std::sync::Arc::clone(geo))?;
+    for login in &logins {
+        analyzer.score(login)?;
+    }
+    let mut write_secs = Vec::new();
+    let mut resume_secs = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let state = analyzer.learnt_state();
+        write_secs.push(started.elapsed().as_secs_f64());
+        bytes = state.len();
+        let started = Instant::now();
+        engine::Analyzer::resume_shared(config.clone(), std::sync::Arc::clone(geo), &state)?;
+        resume_secs.push(started.elapsed().as_secs_f64());
+    }
+    println!(
+        "learnt state after {} logins of {} users: {:.1} MB, written in {:.0} ms, resumed in {:.0} ms",
+        logins.len(),
+        params.users,
+        bytes as f64 / 1e6,
+        median(write_secs) * 1e3,
+        median(resume_secs) * 1e3,
     );
     Ok(())
 }

@@ -115,6 +115,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 service::monitor::MonitorOptions {
                     queue_depth: args.ingest_queue,
                     reorder_window: std::time::Duration::from_millis(args.reorder_window_ms),
+                    retention: std::time::Duration::from_secs(
+                        u64::from(args.retention_days) * 86_400,
+                    ),
                 },
                 activity.clone(),
                 notifier.clone(),

@@ -6,10 +6,11 @@ use super::{DbscanParams, Grid, core_flags, knee_eps};
 
 /// Core points of a DBSCAN fit, thinned to one representative per half-radius cell, for grading
 /// new points by their distance to the nearest dense region.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ClusterIndex<const D: usize> {
     eps: f64,
     /// Densest first, so the common case (a login inside the main cluster) stops at once.
+    #[serde(with = "crate::detectors::reservoir::rows")]
     representatives: Vec<[f64; D]>,
 }
 

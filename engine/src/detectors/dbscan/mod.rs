@@ -152,8 +152,10 @@ pub fn knee_eps<const D: usize>(rows: &[[f64; D]], min_points: usize) -> f64 {
 
 /// DBSCAN over the cluster features, refitted on a sample of earlier logins; new logins are
 /// graded by their distance to the nearest core point.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PopulationClusters<const D: usize> {
+    /// From the settings in force, not kept with the rest.
+    #[serde(skip)]
     params: DbscanParams,
     reservoir: Reservoir<D>,
     index: Option<Arc<ClusterIndex<D>>>,
@@ -171,6 +173,14 @@ impl<const D: usize> PopulationClusters<D> {
             params: params.clone(),
             index: None,
             fits: 0,
+        }
+    }
+
+    /// These parameters holding `kept`'s sample and clustering (read back from kept state).
+    pub fn holding(self, kept: Self) -> Self {
+        Self {
+            params: self.params,
+            ..kept
         }
     }
 

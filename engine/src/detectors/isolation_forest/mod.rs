@@ -50,8 +50,10 @@ impl ForestSnapshot {
 }
 
 /// The Isolation Forest over login features, refitted as logins arrive.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PopulationForest<const D: usize> {
+    /// From the settings in force, not kept with the rest.
+    #[serde(skip)]
     params: ForestParams,
     reservoir: Reservoir<D>,
     model: Option<Arc<IsolationForest>>,
@@ -72,6 +74,14 @@ impl<const D: usize> PopulationForest<D> {
             model: None,
             ramp: (params.normal_score, params.anomalous_score),
             fits: 0,
+        }
+    }
+
+    /// This forest's parameters holding `kept`'s sample and model (read back from kept state).
+    pub fn holding(self, kept: Self) -> Self {
+        Self {
+            params: self.params,
+            ..kept
         }
     }
 
