@@ -228,7 +228,23 @@ pub struct Monitor {
     queue: mpsc::Sender<Task>,
     counters: Arc<Counters>,
     store: Arc<dyn MonitorStore>,
+    /// Set once the worker has rebuilt every monitored source.
+    rebuilt: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// Why the monitor is not ready to take events ([`Monitor::readiness`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotReady {
+    #[error("monitored sources are still being rebuilt from the database")]
+    Rebuilding,
+    #[error("the scoring worker has stopped")]
+    Stopped,
+    #[error("the database does not answer")]
+    Storage,
+}
+
+/// How long the database has to answer a readiness check.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Upper bounds of the receipt-to-verdict histogram's buckets, in seconds.
 pub const LATENCY_BUCKETS_SECS: [f64; 11] = [
@@ -409,6 +425,8 @@ impl Monitor {
         let reorder_window = options.reorder_window.min(MAX_REORDER_WINDOW);
         let retention_ms = i64::try_from(options.retention.as_millis()).unwrap_or(i64::MAX);
         let (queue, mut tasks) = mpsc::channel::<Task>(queue_depth);
+        let rebuilt = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let worker_rebuilt = Arc::clone(&rebuilt);
         let mut worker = Worker {
             config,
             geo,
@@ -424,6 +442,7 @@ impl Monitor {
         };
         tokio::spawn(async move {
             worker.rebuild_all().await;
+            worker_rebuilt.store(true, std::sync::atomic::Ordering::Release);
             let mut alert_tick = tokio::time::interval(ALERT_EVERY);
             alert_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut purge_tick = tokio::time::interval(PURGE_EVERY);
@@ -494,6 +513,7 @@ impl Monitor {
             queue,
             counters: Arc::default(),
             store,
+            rebuilt,
         })
     }
 
@@ -509,6 +529,21 @@ impl Monitor {
         self.store
             .monitored_between(source, from_ms, to_ms, limit)
             .await
+    }
+
+    /// Whether events sent now are scored at once: every source rebuilt, the worker running
+    /// and the database answering (within two seconds).
+    pub async fn readiness(&self) -> Result<(), NotReady> {
+        if self.queue.is_closed() {
+            return Err(NotReady::Stopped);
+        }
+        if !self.rebuilt.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(NotReady::Rebuilding);
+        }
+        match tokio::time::timeout(READINESS_TIMEOUT, self.store.reachable()).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(NotReady::Storage),
+        }
     }
 
     /// Deletes, in every source, the logins received before `received_before_ms` (as the

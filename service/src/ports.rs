@@ -239,6 +239,8 @@ pub trait MonitorStore: Send + Sync {
         source: &'a SourceName,
         logins: &'a [MonitoredLogin],
     ) -> Stored<'a, ()>;
+    /// Answers once the store can be read (a trivial query), for readiness checks.
+    fn reachable(&self) -> Stored<'_, ()>;
     /// Every source with monitored logins, or with learnt state.
     fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>>;
     /// A source's monitored logins in sequence order.

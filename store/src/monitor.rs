@@ -166,6 +166,18 @@ impl MonitorStore for Store {
         Box::pin(async move { logged(self.insert_monitored(source, logins).await) })
     }
 
+    fn reachable(&self) -> Stored<'_, ()> {
+        Box::pin(async move {
+            logged(
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(Into::into),
+            )
+        })
+    }
+
     fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>> {
         Box::pin(async move { logged(self.load_monitored_sources().await) })
     }

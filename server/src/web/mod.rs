@@ -75,6 +75,7 @@ pub fn app(state: AppState) -> Router {
     let hashed = state.leptos.output_name.contains('.');
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readiness))
         .merge(files::bundle_routes(
             site_root,
             &state.leptos.site_pkg_dir,
@@ -134,4 +135,19 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .unwrap_or("(no message)");
     tracing::error!(panic = message, "a request handler panicked");
     error::ApiError::internal().into_response()
+}
+
+/// `/readyz`: 200 once events sent now are scored at once (sources rebuilt, the worker
+/// running, the database answering), else 503 saying what is not ready; `/healthz` only says
+/// the process serves requests.
+async fn readiness(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, String) {
+    match state.monitor.readiness().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ready".to_owned()),
+        Err(not_ready) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {not_ready}"),
+        ),
+    }
 }

@@ -203,6 +203,35 @@ async fn health_check() {
 }
 
 #[tokio::test]
+async fn ready_once_the_monitor_has_rebuilt_its_sources() {
+    let app = test_app().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let response = app
+            .clone()
+            .oneshot(Request::get("/readyz").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&body).into_owned();
+        if status == StatusCode::OK {
+            assert_eq!(text, "ready");
+            break;
+        }
+        assert_eq!(
+            (status, text.as_str()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: monitored sources are still being rebuilt from the database"
+            )
+        );
+        assert!(std::time::Instant::now() < deadline, "never ready");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn every_page_renders_on_the_server() {
     for (path, text) in [
         ("/", "Find account takeovers in your sign-in logs"),

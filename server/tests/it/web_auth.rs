@@ -171,6 +171,13 @@ async fn hosted_mode_lets_in_only_signed_in_people_and_keeps_the_roles_apart() {
         let response = router.clone().oneshot(get(open)).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{open}");
     }
+    // Ready or not (the monitor may still be starting), it says so without a sign-in.
+    let readiness = router.clone().oneshot(get("/readyz")).await.unwrap();
+    assert!(
+        [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE].contains(&readiness.status()),
+        "{:?}",
+        readiness.status()
+    );
 
     // A wrong password is refused without saying which part was wrong.
     let (status, body) = json_of(&router, sign_in_request(ANALYST.0, "not-her-password")).await;

@@ -180,13 +180,13 @@ fn cross_site_refusal() -> Response {
 }
 
 /// Reachable without signing in: the sign-in page and what it needs to render, the health
-/// check, and the API's description (with its problem types).
+/// and readiness checks, and the API's description (with its problem types).
 fn is_public(method: &Method, path: &str) -> bool {
     match *method {
         Method::GET | Method::HEAD => {
             matches!(
                 path,
-                "/login" | "/healthz" | "/favicon.ico" | "/api/v1/openapi.json"
+                "/login" | "/healthz" | "/readyz" | "/favicon.ico" | "/api/v1/openapi.json"
             ) || path.starts_with("/pkg/")
                 || path.starts_with("/api/v1/problems/")
         }
