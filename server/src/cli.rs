@@ -69,6 +69,20 @@ pub enum Command {
     /// status and the server's peak memory (--pid). Exits with status 1 when a request got no
     /// answer or a server error other than 503 busy.
     Loadtest(LoadTestArgs),
+    /// Ask a running server whether it is up (GET /healthz): exit status 0 when it answers with
+    /// success, 1 when it does not answer or answers an error. The container image's health check.
+    Health(HealthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The server's address, as `serve` was given it; a server listening on every interface
+    /// (0.0.0.0 or [::]) is asked on loopback.
+    #[arg(long, env = "SKYTRACE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Longest to wait for the answer, in seconds.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod analyze;
 pub mod bench;
 pub mod bench_ingest;
+pub mod health;
 pub mod loadtest;
 pub mod lookup;
 pub mod notify;
@@ -38,6 +39,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::User(args) => accounts::user(&args),
         Command::Token(args) => accounts::token(&args),
         Command::Loadtest(args) => loadtest::run(&args),
+        Command::Health(args) => health::run(&args),
         Command::Watch(args) => watch::run(&args),
     }
 }

@@ -8,6 +8,7 @@ mod attacks;
 mod cli_accounts;
 mod cli_evaluate;
 mod cli_formats;
+mod cli_health;
 mod cli_loadtest;
 mod cli_report;
 mod config_file;
