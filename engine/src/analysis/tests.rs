@@ -567,6 +567,22 @@ fn an_intruder_does_not_become_familiar_by_logging_in_again() {
     );
 }
 
+/// Settings whose population models fit after 64 logins, so short fixtures reach them.
+fn warmed_up_early() -> AnalysisConfig {
+    AnalysisConfig {
+        isolation_forest: ForestParams {
+            warmup_logins: 64,
+            sample_size: 64,
+            ..ForestParams::default()
+        },
+        dbscan: DbscanParams {
+            warmup_logins: 64,
+            ..DbscanParams::default()
+        },
+        ..AnalysisConfig::default()
+    }
+}
+
 #[test]
 fn the_incremental_analyzer_matches_the_batch_pipeline() {
     let mut events = routine(12);
@@ -579,18 +595,7 @@ fn the_incremental_analyzer_matches_the_batch_pipeline() {
     ));
     events.sort_by_key(|event| event.timestamp_ms);
     let events = numbered(events);
-    let config = AnalysisConfig {
-        isolation_forest: ForestParams {
-            warmup_logins: 64,
-            sample_size: 64,
-            ..ForestParams::default()
-        },
-        dbscan: DbscanParams {
-            warmup_logins: 64,
-            ..DbscanParams::default()
-        },
-        ..AnalysisConfig::default()
-    };
+    let config = warmed_up_early();
     let batch = analyze(&events, &config, &FixtureGeo, |_| {}).unwrap();
     assert!(batch.forest_fits > 0 && batch.cluster_fits > 0);
     let mut analyzer = Analyzer::new(config, &FixtureGeo).unwrap();
@@ -1496,18 +1501,7 @@ fn an_analyzer_resumed_from_its_learnt_state_scores_as_one_that_never_stopped() 
     ));
     events.sort_by_key(|event| event.timestamp_ms);
     let events = numbered(events);
-    let config = AnalysisConfig {
-        isolation_forest: ForestParams {
-            warmup_logins: 64,
-            sample_size: 64,
-            ..ForestParams::default()
-        },
-        dbscan: DbscanParams {
-            warmup_logins: 64,
-            ..DbscanParams::default()
-        },
-        ..AnalysisConfig::default()
-    };
+    let config = warmed_up_early();
     let geo: Arc<dyn GeoLookup + Send> = Arc::new(FixtureGeo);
     let mut never_stopped = Analyzer::shared(config.clone(), Arc::clone(&geo)).unwrap();
     let expected: Vec<ScoredEvent> = events
