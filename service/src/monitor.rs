@@ -258,6 +258,9 @@ pub struct MonitorMetrics {
     pub sources: Vec<(SourceName, SourceCounts)>,
     /// Requests refused because the queue was full.
     pub busy: u64,
+    /// What each source kept of its learning, and the logins it purged, since the server
+    /// started.
+    pub learnt: Vec<(SourceName, LearntCounts)>,
     /// Batches waiting to be scored, and how many may.
     pub queue_depth: usize,
     pub queue_capacity: usize,
@@ -266,6 +269,14 @@ pub struct MonitorMetrics {
     pub latency_buckets: [u64; LATENCY_BUCKETS_SECS.len()],
     pub latency_sum_secs: f64,
     pub latency_count: u64,
+}
+
+/// A source's learnt state as last kept, and the logins it purged since the server started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LearntCounts {
+    pub state_bytes: u64,
+    pub taken_ms: i64,
+    pub purged: u64,
 }
 
 /// Seconds a source's rate of records is averaged over.
@@ -334,6 +345,7 @@ impl SourceCounts {
 #[derive(Default)]
 struct Counters {
     sources: std::sync::Mutex<std::collections::BTreeMap<SourceName, SourceCounts>>,
+    learnt: std::sync::Mutex<std::collections::BTreeMap<SourceName, LearntCounts>>,
     busy: std::sync::atomic::AtomicU64,
     latency: std::sync::Mutex<([u64; LATENCY_BUCKETS_SECS.len()], f64, u64)>,
 }
@@ -425,9 +437,11 @@ impl Monitor {
         let reorder_window = options.reorder_window.min(MAX_REORDER_WINDOW);
         let retention_ms = i64::try_from(options.retention.as_millis()).unwrap_or(i64::MAX);
         let (queue, mut tasks) = mpsc::channel::<Task>(queue_depth);
+        let counters = Arc::<Counters>::default();
         let rebuilt = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let worker_rebuilt = Arc::clone(&rebuilt);
         let mut worker = Worker {
+            counters: Arc::clone(&counters),
             config,
             geo,
             store: Arc::clone(&store),
@@ -511,7 +525,7 @@ impl Monitor {
         });
         Ok(Self {
             queue,
-            counters: Arc::default(),
+            counters,
             store,
             rebuilt,
         })
@@ -576,8 +590,17 @@ impl Monitor {
             .latency
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let learnt = self
+            .counters
+            .learnt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(source, counts)| (source.clone(), *counts))
+            .collect();
         MonitorMetrics {
             sources,
+            learnt,
             busy: self
                 .counters
                 .busy
@@ -762,6 +785,7 @@ impl Watched {
 }
 
 struct Worker {
+    counters: Arc<Counters>,
     config: AnalysisConfig,
     geo: Arc<dyn GeoLookup + Send>,
     store: Arc<dyn MonitorStore>,
@@ -895,6 +919,17 @@ impl Worker {
             let deleted = self.store.purge_monitored(source, &learnt, through).await?;
             watched.forget_through(through);
             watched.learnt_through = learnt_through;
+            {
+                let mut learnt_counts = self
+                    .counters
+                    .learnt
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let counts = learnt_counts.entry(source.clone()).or_default();
+                counts.state_bytes = learnt.state.len() as u64;
+                counts.taken_ms = learnt.taken_ms;
+                counts.purged += deleted;
+            }
             tracing::info!(%source, deleted, learnt_through, state_bytes = learnt.state.len(), "kept what the source learnt");
             purged += deleted;
         }
@@ -1325,6 +1360,10 @@ mod tests {
         submit(&monitor, crowd(0..600)).await;
         assert_eq!(monitor.purge(now_ms() + 1).await.unwrap(), 600);
         assert_eq!(kept.kept_logins(), 0);
+        let learnt = monitor.metrics().learnt;
+        assert_eq!(learnt.len(), 1);
+        assert_eq!(learnt[0].1.purged, 600);
+        assert!(learnt[0].1.state_bytes > 10_000, "{learnt:?}");
         submit(&monitor, crowd(600..700)).await;
         // A restarted monitor goes on from the learnt state and the 100 logins kept after it.
         let restarted = submit(&start(Arc::clone(&kept), 4), next()).await;

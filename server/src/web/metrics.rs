@@ -1,6 +1,7 @@
 //! `GET /metrics`: the monitor's counters in the Prometheus text exposition format (0.0.4):
 //! records by source and outcome, requests refused busy, the queue's depth, receipt-to-verdict
-//! latency per batch, each source's last record, and the process's resident memory. Behind
+//! latency per batch, each source's last record, its learnt state and purged logins, and the
+//! process's resident memory. Behind
 //! sign-in in hosted mode, like the API (scrape with an API token).
 
 use std::fmt::Write;
@@ -61,6 +62,47 @@ pub fn exposition(metrics: &MonitorMetrics, resident_bytes: Option<u64>) -> Stri
             counts.last_seen_ms as f64 / 1000.0
         );
     }
+    if !metrics.learnt.is_empty() {
+        let _ = writeln!(
+            text,
+            "# HELP skytrace_monitored_purged_total Logins deleted past the retention period, by \
+             source.\n# TYPE skytrace_monitored_purged_total counter"
+        );
+        for (source, counts) in &metrics.learnt {
+            let _ = writeln!(
+                text,
+                "skytrace_monitored_purged_total{{source=\"{}\"}} {}",
+                label(source.as_str()),
+                counts.purged
+            );
+        }
+        let _ = writeln!(
+            text,
+            "# HELP skytrace_monitored_learnt_state_bytes Size of each source's learnt state as \
+             last kept.\n# TYPE skytrace_monitored_learnt_state_bytes gauge"
+        );
+        for (source, counts) in &metrics.learnt {
+            let _ = writeln!(
+                text,
+                "skytrace_monitored_learnt_state_bytes{{source=\"{}\"}} {}",
+                label(source.as_str()),
+                counts.state_bytes
+            );
+        }
+        let _ = writeln!(
+            text,
+            "# HELP skytrace_monitored_learnt_state_timestamp_seconds When each source's learnt \
+             state was last kept.\n# TYPE skytrace_monitored_learnt_state_timestamp_seconds gauge"
+        );
+        for (source, counts) in &metrics.learnt {
+            let _ = writeln!(
+                text,
+                "skytrace_monitored_learnt_state_timestamp_seconds{{source=\"{}\"}} {:.3}",
+                label(source.as_str()),
+                counts.taken_ms as f64 / 1000.0
+            );
+        }
+    }
     let _ = writeln!(
         text,
         "# HELP skytrace_ingest_busy_total Requests refused because the scoring queue was full.\n\
@@ -109,4 +151,39 @@ fn label(value: &str) -> String {
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use service::monitor::LearntCounts;
+    use service::source::SourceName;
+
+    #[test]
+    fn each_sources_learnt_state_and_purged_logins_are_exposed() {
+        let metrics = MonitorMetrics {
+            learnt: vec![(
+                SourceName::parse("acme").unwrap(),
+                LearntCounts {
+                    state_bytes: 7_400_000,
+                    taken_ms: 1_772_409_600_000,
+                    purged: 600,
+                },
+            )],
+            ..MonitorMetrics::default()
+        };
+        let text = exposition(&metrics, None);
+        for expected in [
+            "# TYPE skytrace_monitored_purged_total counter",
+            "skytrace_monitored_purged_total{source=\"acme\"} 600",
+            "skytrace_monitored_learnt_state_bytes{source=\"acme\"} 7400000",
+            "skytrace_monitored_learnt_state_timestamp_seconds{source=\"acme\"} 1772409600.000",
+        ] {
+            assert!(
+                text.lines().any(|line| line == expected),
+                "{expected}:\n{text}"
+            );
+        }
+        assert!(!exposition(&MonitorMetrics::default(), None).contains("skytrace_monitored_"));
+    }
 }
