@@ -836,7 +836,8 @@ impl Worker {
             let config = self.config.clone();
             let named = source.clone();
             let sending = tokio::task::spawn_blocking(move || {
-                if let Some(alerts) = notifier.prepare(crate::dashboard::LIVE, &events, &config) {
+                let about = crate::notify::Alerted::Monitored(&named);
+                if let Some(alerts) = notifier.prepare(about, &events, &config) {
                     tracing::info!(source = %named, alerts = alerts.count, "sending monitored alerts");
                     (alerts.send)();
                 }

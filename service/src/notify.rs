@@ -24,7 +24,7 @@ pub struct TestOutcome {
 }
 
 #[cfg(feature = "runtime")]
-pub use sending::{AlertNotifier, Notifier, PendingAlerts, dispatch_logged};
+pub use sending::{AlertNotifier, Alerted, Notifier, PendingAlerts, dispatch_logged};
 
 #[cfg(feature = "runtime")]
 mod sending {
@@ -39,13 +39,23 @@ mod sending {
     use crate::clock::now_ms;
     use crate::ports::{SentLogStore, StoreError};
 
+    /// What alerts are about, which decides where their links lead.
+    #[derive(Clone, Copy, Debug)]
+    pub enum Alerted<'a> {
+        /// A kept run (its id): incidents link to its incident report.
+        Run(&'a str),
+        /// A source's monitored logins: they have no report, so links open the source's live
+        /// dashboard.
+        Monitored(&'a crate::source::SourceName),
+    }
+
     /// Alerts a kept run's incidents on the configured channels.
     pub trait Notifier: Send + Sync {
-        /// The run's alerts, ready to send (blocking: run it off the async workers); `None`
-        /// when nothing reaches the rules.
+        /// The alerts of `events`, ready to send (blocking: run it off the async workers);
+        /// `None` when nothing reaches the rules.
         fn prepare(
             &self,
-            run_id: &str,
+            about: Alerted<'_>,
             events: &[ScoredEvent],
             settings: &AnalysisConfig,
         ) -> Option<PendingAlerts>;
@@ -84,7 +94,7 @@ mod sending {
     impl Notifier for AlertNotifier {
         fn prepare(
             &self,
-            run_id: &str,
+            about: Alerted<'_>,
             events: &[ScoredEvent],
             settings: &AnalysisConfig,
         ) -> Option<PendingAlerts> {
@@ -93,19 +103,28 @@ mod sending {
             if alerts.is_empty() {
                 return None;
             }
+            let run_id = match about {
+                Alerted::Run(id) => id,
+                Alerted::Monitored(_) => crate::dashboard::LIVE,
+            };
             if let Some(app_url) = &self.config.app_url {
                 let base = app_url.trim_end_matches('/');
+                let dashboard = match about {
+                    Alerted::Run(id) => format!("{base}/dashboard?run={id}"),
+                    Alerted::Monitored(source) => format!(
+                        "{base}/dashboard?run={}&source={}",
+                        crate::dashboard::LIVE,
+                        crate::text::query_value(source.as_str())
+                    ),
+                };
                 for alert in &mut alerts {
-                    alert.link = Some(match alert.kind {
-                        // Monitored logins have no report; their dashboard shows them.
-                        alerts::AlertKind::Incident if run_id == crate::dashboard::LIVE => {
-                            format!("{base}/dashboard?run={run_id}")
+                    alert.link = Some(match (alert.kind, about) {
+                        (alerts::AlertKind::Incident, Alerted::Run(id)) => {
+                            format!("{base}/reports?run={id}&kind=incident#{}", alert.key)
                         }
-                        alerts::AlertKind::Incident => {
-                            format!("{base}/reports?run={run_id}&kind=incident#{}", alert.key)
-                        }
-                        alerts::AlertKind::Account => format!(
-                            "{base}/dashboard?run={run_id}&focus={}",
+                        (alerts::AlertKind::Incident, Alerted::Monitored(_)) => dashboard.clone(),
+                        (alerts::AlertKind::Account, _) => format!(
+                            "{dashboard}&focus={}",
                             crate::text::query_value(&alert.users.join(","))
                         ),
                     });

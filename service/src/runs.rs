@@ -170,10 +170,13 @@ impl DetectionService {
             let mut summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
             summary.source = source;
             summary.feedback = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
-            let alerts = service
-                .notifier
-                .as_ref()
-                .and_then(|notifier| notifier.prepare(&summary.id, &analysis.events, &config));
+            let alerts = service.notifier.as_ref().and_then(|notifier| {
+                notifier.prepare(
+                    crate::notify::Alerted::Run(&summary.id),
+                    &analysis.events,
+                    &config,
+                )
+            });
             let scored_with = ScoredWith {
                 history: history_fingerprint(&earlier.logins()),
                 feedback,

@@ -144,7 +144,8 @@ fn monitored_attacks_are_alerted_once_as_they_arrive() {
 
     let (address, bodies) = webhook_receiver();
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let notifications = webhook_notifications(data_dir.path(), address);
+    let mut notifications = webhook_notifications(data_dir.path(), address);
+    notifications.app_url = Some("https://skytrace.example".to_owned());
     // What the webhook heard, once it has not changed for three alert rounds.
     let settled = || async {
         let heard = || bodies.lock().expect("lock").len();
@@ -176,18 +177,19 @@ fn monitored_attacks_are_alerted_once_as_they_arrive() {
                 .iter()
                 .map(|login| RecordOutcome::Event(Box::new(login.clone())))
                 .collect();
-            monitor.submit_read(SourceName::default(), records)
+            monitor.submit_read(SourceName::parse("acme").expect("name"), records)
         };
         for batch in logins.chunks(500) {
             send(batch).await.expect("kept");
         }
         let sent = settled().await;
         assert!(sent >= 2, "the sample's attacks were alerted: {sent}");
+        // Each alert links to the live dashboard of the source it is about (there is no report).
         let bodies_now = bodies.lock().expect("lock").clone();
         assert!(
-            bodies_now
-                .iter()
-                .any(|body| body.contains("/dashboard?run=live") || body.contains("incident")),
+            bodies_now.iter().all(|body| body
+                .contains("https://skytrace.example/dashboard?run=live&source=acme")
+                && !body.contains("/reports?")),
             "{bodies_now:?}"
         );
         for batch in logins.chunks(500).take(3) {
