@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use service::monitor::{LATENCY_BUCKETS_SECS, Monitor, MonitorMetrics};
+use service::source::SourceName;
 
 use super::state::AppState;
 
@@ -49,59 +50,43 @@ pub fn exposition(metrics: &MonitorMetrics, resident_bytes: Option<u64>) -> Stri
             );
         }
     }
-    let _ = writeln!(
-        text,
-        "# HELP skytrace_ingest_last_record_timestamp_seconds When each source's last record \
-         arrived.\n# TYPE skytrace_ingest_last_record_timestamp_seconds gauge"
+    per_source(
+        &mut text,
+        "skytrace_ingest_last_record_timestamp_seconds",
+        "gauge",
+        "When each source's last record arrived.",
+        metrics.sources.iter().map(|(source, counts)| {
+            (
+                source,
+                format!("{:.3}", counts.last_seen_ms as f64 / 1000.0),
+            )
+        }),
     );
-    for (source, counts) in &metrics.sources {
-        let _ = writeln!(
-            text,
-            "skytrace_ingest_last_record_timestamp_seconds{{source=\"{}\"}} {:.3}",
-            label(source.as_str()),
-            counts.last_seen_ms as f64 / 1000.0
-        );
-    }
     if !metrics.learnt.is_empty() {
-        let _ = writeln!(
-            text,
-            "# HELP skytrace_monitored_purged_total Logins deleted past the retention period, by \
-             source.\n# TYPE skytrace_monitored_purged_total counter"
+        let learnt = || metrics.learnt.iter();
+        per_source(
+            &mut text,
+            "skytrace_monitored_purged_total",
+            "counter",
+            "Logins deleted past the retention period, by source.",
+            learnt().map(|(source, counts)| (source, counts.purged.to_string())),
         );
-        for (source, counts) in &metrics.learnt {
-            let _ = writeln!(
-                text,
-                "skytrace_monitored_purged_total{{source=\"{}\"}} {}",
-                label(source.as_str()),
-                counts.purged
-            );
-        }
-        let _ = writeln!(
-            text,
-            "# HELP skytrace_monitored_learnt_state_bytes Size of each source's learnt state as \
-             last kept.\n# TYPE skytrace_monitored_learnt_state_bytes gauge"
+        per_source(
+            &mut text,
+            "skytrace_monitored_learnt_state_bytes",
+            "gauge",
+            "Size of each source's learnt state as last kept.",
+            learnt().map(|(source, counts)| (source, counts.state_bytes.to_string())),
         );
-        for (source, counts) in &metrics.learnt {
-            let _ = writeln!(
-                text,
-                "skytrace_monitored_learnt_state_bytes{{source=\"{}\"}} {}",
-                label(source.as_str()),
-                counts.state_bytes
-            );
-        }
-        let _ = writeln!(
-            text,
-            "# HELP skytrace_monitored_learnt_state_timestamp_seconds When each source's learnt \
-             state was last kept.\n# TYPE skytrace_monitored_learnt_state_timestamp_seconds gauge"
+        per_source(
+            &mut text,
+            "skytrace_monitored_learnt_state_timestamp_seconds",
+            "gauge",
+            "When each source's learnt state was last kept.",
+            learnt().map(|(source, counts)| {
+                (source, format!("{:.3}", counts.taken_ms as f64 / 1000.0))
+            }),
         );
-        for (source, counts) in &metrics.learnt {
-            let _ = writeln!(
-                text,
-                "skytrace_monitored_learnt_state_timestamp_seconds{{source=\"{}\"}} {:.3}",
-                label(source.as_str()),
-                counts.taken_ms as f64 / 1000.0
-            );
-        }
     }
     let _ = writeln!(
         text,
@@ -145,6 +130,24 @@ pub fn exposition(metrics: &MonitorMetrics, resident_bytes: Option<u64>) -> Stri
     text
 }
 
+/// A metric family with one sample per source: its HELP and TYPE lines, then `name{source} value`.
+fn per_source<'a>(
+    text: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    samples: impl Iterator<Item = (&'a SourceName, String)>,
+) {
+    let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (source, value) in samples {
+        let _ = writeln!(
+            text,
+            "{name}{{source=\"{}\"}} {value}",
+            label(source.as_str())
+        );
+    }
+}
+
 /// A label value with `\`, `"` and line ends escaped.
 fn label(value: &str) -> String {
     value
@@ -157,7 +160,6 @@ fn label(value: &str) -> String {
 mod tests {
     use super::*;
     use service::monitor::LearntCounts;
-    use service::source::SourceName;
 
     #[test]
     fn each_sources_learnt_state_and_purged_logins_are_exposed() {
