@@ -1302,12 +1302,7 @@ mod tests {
         let kept = Arc::new(MemoryMonitorStore::default());
         let monitor = start(Arc::clone(&kept), 4);
         // 700 logins of 70 people: past the population models' warm-up (512 logins).
-        let logins: Vec<Vec<u8>> = (0..700)
-            .map(|minute| {
-                let user = format!("user{}", minute % 70);
-                login(minute, &user, &format!("198.51.100.{}", minute % 70))
-            })
-            .collect();
+        let logins = crowd(0..700);
         let answers = submit(&monitor, logins.clone()).await;
         let fits = |answer: &serde_json::Value| {
             (

@@ -25,11 +25,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     );
     let geo: std::sync::Arc<dyn GeoLookup + Send> =
         std::sync::Arc::from(super::lookup::open_for(&args.geo)?);
-    for &events in &args.events {
-        end_to_end(events, args.runs, geo.as_ref())?;
-    }
-    if let Some(&events) = args.events.first() {
-        learnt_state(events, args.runs, &geo)?;
+    for (index, &events) in args.events.iter().enumerate() {
+        let log = GeneratedLog::of_about(events)?;
+        end_to_end(&log.csv, args.runs, geo.as_ref())?;
+        if index == 0 {
+            learnt_state(&log, args.runs, &geo)?;
+        }
     }
     geolocation(geo.as_ref(), args.runs);
     isolation_forest(args.runs, &args.scratch)?;
@@ -49,22 +50,36 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// Generates about `events` logins (the evaluation scenario scaled by users), writes them as
-/// CSV in memory, then times ingest + analysis.
-fn end_to_end(events: usize, runs: usize, geo: &dyn GeoLookup) -> anyhow::Result<()> {
-    let mut params = ScenarioParams::evaluation();
-    params.users = (events / 123).max(10);
-    let rows = scenario::generate(&params)?;
-    let mut csv = Vec::with_capacity(rows.len() * 160);
-    scenario::write_csv(&rows, &mut csv, false)?;
-    drop(rows);
+/// A generated log as CSV in memory: the evaluation scenario scaled by users.
+struct GeneratedLog {
+    users: usize,
+    csv: Vec<u8>,
+}
+
+impl GeneratedLog {
+    /// About `events` logins (some 123 per user).
+    fn of_about(events: usize) -> anyhow::Result<Self> {
+        let mut params = ScenarioParams::evaluation();
+        params.users = (events / 123).max(10);
+        let rows = scenario::generate(&params)?;
+        let mut csv = Vec::with_capacity(rows.len() * 160);
+        scenario::write_csv(&rows, &mut csv, false)?;
+        Ok(Self {
+            users: params.users,
+            csv,
+        })
+    }
+}
+
+/// Times ingest + analysis of `csv`.
+fn end_to_end(csv: &[u8], runs: usize, geo: &dyn GeoLookup) -> anyhow::Result<()> {
     let config = AnalysisConfig::default();
     let mut ingest_secs = Vec::new();
     let mut total_secs = Vec::new();
     let mut count = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        let ingested = engine::read_slice(&csv, &IngestOptions::default())?;
+        let ingested = engine::read_slice(csv, &IngestOptions::default())?;
         let ingested_at = started.elapsed().as_secs_f64();
         let analysis = engine::analyze(&ingested.events, &config, geo, |_| {})?;
         total_secs.push(started.elapsed().as_secs_f64());
@@ -92,17 +107,13 @@ fn end_to_end(events: usize, runs: usize, geo: &dyn GeoLookup) -> anyhow::Result
 }
 
 /// What a monitored source keeps of its learning when its logins are purged: the size of the
-/// learnt state after about `events` logins, and the time to write it and to resume from it.
+/// learnt state after the logins of `log`, and the time to write it and to resume from it.
 fn learnt_state(
-    events: usize,
+    log: &GeneratedLog,
     runs: usize,
     geo: &std::sync::Arc<dyn GeoLookup + Send>,
 ) -> anyhow::Result<()> {
-    let mut params = ScenarioParams::evaluation();
-    params.users = (events / 123).max(10);
-    let mut csv = Vec::new();
-    scenario::write_csv(&scenario::generate(&params)?, &mut csv, false)?;
-    let logins = engine::read_slice(&csv, &IngestOptions::default())?.events;
+    let logins = engine::read_slice(&log.csv, &IngestOptions::default())?.events;
     let config = AnalysisConfig::default();
     let mut analyzer = engine::Analyzer::shared(config.clone(), std::sync::Arc::clone(geo))?;
     for login in &logins {
@@ -123,7 +134,7 @@ fn learnt_state(
     println!(
         "learnt state after {} logins of {} users: {:.1} MB, written in {:.0} ms, resumed in {:.0} ms",
         logins.len(),
-        params.users,
+        log.users,
         bytes as f64 / 1e6,
         median(write_secs) * 1e3,
         median(resume_secs) * 1e3,
