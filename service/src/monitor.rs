@@ -864,28 +864,22 @@ impl Worker {
     async fn rebuild(&self, source: &SourceName) -> Result<Watched, StoreError> {
         let learnt = self.store.learnt_state(source).await?;
         let kept = self.store.monitored(source).await?;
-        let fresh = || {
-            Analyzer::shared(self.config.clone(), Arc::clone(&self.geo))
-                .expect("the settings were checked when the monitor started")
-        };
-        let (analyzer, learnt_through) = match learnt {
-            Some(learnt) => {
-                match Analyzer::resume_shared(
-                    self.config.clone(),
-                    Arc::clone(&self.geo),
-                    &learnt.state,
-                ) {
-                    Ok(analyzer) => (analyzer, learnt.through_sequence),
-                    Err(error) => {
-                        tracing::warn!(%source, %error, "the learnt state of purged logins cannot be read; learning again from the logins kept");
-                        (fresh(), 0)
-                    }
-                }
-            }
-            None => (fresh(), 0),
-        };
+        let resumed = learnt.as_ref().and_then(|learnt| {
+            Analyzer::resume_shared(self.config.clone(), Arc::clone(&self.geo), &learnt.state)
+                .inspect_err(|error| {
+                    tracing::warn!(%source, %error, "the learnt state of purged logins cannot be read; learning again from the logins kept");
+                })
+                .ok()
+                .map(|analyzer| (analyzer, learnt.through_sequence))
+        });
+        let (analyzer, learnt_through) = resumed.unwrap_or_else(|| {
+            let fresh = Analyzer::shared(self.config.clone(), Arc::clone(&self.geo))
+                .expect("the settings were checked when the monitor started");
+            (fresh, 0)
+        });
         let mut watched = Watched::new(analyzer);
-        watched.next_sequence = learnt_through + 1;
+        // Sequences go on after every login ever kept, purged ones included.
+        watched.next_sequence = learnt.map_or(0, |learnt| learnt.through_sequence) + 1;
         watched.learnt_through = learnt_through;
         for login in kept {
             if login.sequence > learnt_through {
@@ -1391,6 +1385,40 @@ mod tests {
         assert_eq!(monitor.purge(now_ms() - 60_000).await.unwrap(), 0);
         let again = submit(&monitor, crowd(0..1)).await;
         assert_eq!(again[0]["status"], "rejected");
+    }
+
+    #[tokio::test]
+    async fn unreadable_learnt_state_is_learnt_again_from_the_logins_kept_in_new_sequences() {
+        let kept = Arc::new(MemoryMonitorStore::default());
+        submit(&start(Arc::clone(&kept), 4), crowd(0..50)).await;
+        let source = SourceName::default();
+        let damaged = |through_sequence| LearntState {
+            through_sequence,
+            taken_ms: 0,
+            state: vec![0x7f, 1, 2],
+        };
+        assert_eq!(
+            kept.purge_monitored(&source, &damaged(50), 40)
+                .await
+                .unwrap(),
+            40
+        );
+        let answers = submit(&start(Arc::clone(&kept), 4), crowd(50..51)).await;
+        assert_eq!(answers[0]["status"], "scored", "{answers:?}");
+        // Everything purged: the next login still follows the purged ones.
+        assert_eq!(
+            kept.purge_monitored(&source, &damaged(51), 51)
+                .await
+                .unwrap(),
+            11
+        );
+        submit(&start(Arc::clone(&kept), 4), crowd(51..52)).await;
+        let sequences: Vec<i64> = kept
+            .kept_in(&source)
+            .iter()
+            .map(|login| login.sequence)
+            .collect();
+        assert_eq!(sequences, [52]);
     }
 
     #[tokio::test]
