@@ -37,6 +37,7 @@ mod sending {
 
     use super::{NotificationOverview, TestOutcome};
     use crate::clock::now_ms;
+    use crate::dashboard::DashboardQuery;
     use crate::ports::{SentLogStore, StoreError};
 
     /// What alerts are about, which decides where their links lead.
@@ -110,22 +111,27 @@ mod sending {
             if let Some(app_url) = &self.config.app_url {
                 let base = app_url.trim_end_matches('/');
                 let dashboard = match about {
-                    Alerted::Run(id) => format!("{base}/dashboard?run={id}"),
-                    Alerted::Monitored(source) => format!(
-                        "{base}/dashboard?run={}&source={}",
-                        crate::dashboard::LIVE,
-                        crate::text::query_value(source.as_str())
-                    ),
+                    Alerted::Run(id) => DashboardQuery {
+                        run: id.to_owned(),
+                        ..DashboardQuery::default()
+                    },
+                    Alerted::Monitored(source) => DashboardQuery {
+                        source: source.to_string(),
+                        run: crate::dashboard::LIVE.to_owned(),
+                        ..DashboardQuery::default()
+                    },
                 };
                 for alert in &mut alerts {
                     alert.link = Some(match (alert.kind, about) {
                         (alerts::AlertKind::Incident, Alerted::Run(id)) => {
                             format!("{base}/reports?run={id}&kind=incident#{}", alert.key)
                         }
-                        (alerts::AlertKind::Incident, Alerted::Monitored(_)) => dashboard.clone(),
+                        (alerts::AlertKind::Incident, Alerted::Monitored(_)) => {
+                            format!("{base}{}", dashboard.href())
+                        }
                         (alerts::AlertKind::Account, _) => format!(
-                            "{dashboard}&focus={}",
-                            crate::text::query_value(&alert.users.join(","))
+                            "{base}{}",
+                            dashboard.focused_on(&alert.users.join(",")).href()
                         ),
                     });
                 }

@@ -188,7 +188,7 @@ fn monitored_attacks_are_alerted_once_as_they_arrive() {
         let bodies_now = bodies.lock().expect("lock").clone();
         assert!(
             bodies_now.iter().all(|body| body
-                .contains("https://skytrace.example/dashboard?run=live&source=acme")
+                .contains("https://skytrace.example/dashboard?source=acme&run=live")
                 && !body.contains("/reports?")),
             "{bodies_now:?}"
         );
