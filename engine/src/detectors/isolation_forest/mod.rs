@@ -37,8 +37,33 @@ impl ForestSnapshot {
     /// The forest's path-length score s(x) mapped to 0–1 by the fixed ramp between
     /// `normal_score` and `anomalous_score`.
     pub fn score(&self, row: &[f64]) -> f64 {
-        let ramp = (self.model.score(row) - self.normal_score)
-            / (self.anomalous_score - self.normal_score);
+        self.ramp(self.model.score(row))
+    }
+
+    /// [`Self::score`] of each row of `rows` (row-major, the forest's width), bit for bit, but
+    /// walking the trees for several rows at once.
+    pub fn score_many(&self, rows: &[f64]) -> Vec<f64> {
+        let width = self.model.n_features();
+        match Matrix::new(rows, width) {
+            Ok(matrix) => self
+                .model
+                .score_many(matrix)
+                .into_iter()
+                .map(|score| self.ramp(score))
+                .collect(),
+            Err(_) => rows.chunks(width).map(|row| self.score(row)).collect(),
+        }
+    }
+
+    /// Same snapshot of the same fit.
+    pub fn same_as(&self, other: &ForestSnapshot) -> bool {
+        Arc::ptr_eq(&self.model, &other.model)
+            && self.normal_score == other.normal_score
+            && self.anomalous_score == other.anomalous_score
+    }
+
+    fn ramp(&self, score: f64) -> f64 {
+        let ramp = (score - self.normal_score) / (self.anomalous_score - self.normal_score);
         ramp.clamp(0.0, 1.0)
     }
 
