@@ -21,6 +21,12 @@ impl Default for Fnv1a64 {
 }
 
 impl Fnv1a64 {
+    /// Goes on from `hash`, a [`Self::finish`] of the bytes before: the result is the hash of
+    /// those bytes followed by what is written next.
+    pub fn continuing(hash: u64) -> Self {
+        Self(hash)
+    }
+
     pub fn finish(&self) -> u64 {
         self.0
     }

@@ -55,4 +55,4 @@ pub use ingest::{
     Format, IngestError, IngestOptions, Ingested, LimitExceeded, ReadLimits, ReadProgress,
     RejectReason, Rejection, read, read_slice,
 };
-pub use profile::{DataProfile, RejectedRow, profile_bytes};
+pub use profile::{DataProfile, RejectedRow, profile_log};

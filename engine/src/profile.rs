@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::ingest::{
-    Format, IngestError, IngestOptions, Ingested, Rejection, TextEncoding, read_slice,
-};
+use crate::ingest::{Format, IngestError, IngestOptions, Ingested, Rejection, TextEncoding, read};
 
 /// How many rejected rows a profile lists; the count is always complete.
 pub const MAX_LISTED_REJECTIONS: usize = 100;
@@ -44,7 +42,7 @@ pub struct DataProfile {
     pub extra_columns: Vec<String>,
     /// The rejected rows after [`Self::rejected_rows`] that the reading kept (up to
     /// [`crate::ingest::MAX_KEPT_REJECTIONS`] in all), so that where the profile is computed
-    /// every one of them can be downloaded. Filled by [`profile_bytes`]; never serialised, so a
+    /// every one of them can be downloaded. Filled by [`profile_log`]; never serialised, so a
     /// profile sent by the server or read back from storage has only the listed ones.
     #[serde(skip)]
     pub further_rejected_rows: Arc<[RejectedRow]>,
@@ -139,8 +137,11 @@ impl DataProfile {
 
 /// Reads a log and profiles it: the one function the CLI, the server and the browser all call.
 /// The profile also holds the rejected rows beyond the listed ones, for a complete download.
-pub fn profile_bytes(input: &[u8], options: &IngestOptions) -> Result<DataProfile, IngestError> {
-    read_slice(input, options).map(|ingested| {
+pub fn profile_log(
+    input: impl std::io::Read,
+    options: &IngestOptions,
+) -> Result<DataProfile, IngestError> {
+    read(input, options, &mut ()).map(|ingested| {
         let mut profile = DataProfile::of(&ingested);
         profile.further_rejected_rows = ingested
             .rejections
@@ -169,7 +170,7 @@ mod tests {
             csv.push_str("not a time,bob,10.0.0.1,UA,false\n");
         }
         csv.push_str("2026-03-01T00:00:00Z,zoe,2001:db8::1,UA,false\n");
-        let profile = profile_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let profile = profile_log(csv.as_bytes(), &IngestOptions::default()).unwrap();
         assert_eq!(profile.rows_read, 301);
         assert_eq!(profile.physical_lines, 302);
         assert_eq!(profile.accepted, 151);
@@ -210,7 +211,7 @@ mod tests {
                    2026-03-02T08:01:00Z,\"bob,192.0.2.2,Failure\n\
                    2026-03-02T08:02:00Z,cid,192.0.2.3,Interrupted\n\
                    2026-03-02T08:03:00Z,dan,192.0.2.4,\n";
-        let profile = profile_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let profile = profile_log(csv.as_bytes(), &IngestOptions::default()).unwrap();
         assert_eq!(profile.physical_lines, 6);
         assert_eq!(
             (profile.rows_read, profile.accepted, profile.rejected),
@@ -232,7 +233,7 @@ mod tests {
     fn profile_survives_a_json_round_trip() {
         let csv =
             "timestamp,user_id,ip_address,user_agent\n2026-03-02T08:00:00Z,ann,192.0.2.1,UA\n";
-        let profile = profile_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let profile = profile_log(csv.as_bytes(), &IngestOptions::default()).unwrap();
         let json = serde_json::to_string(&profile).unwrap();
         assert_eq!(serde_json::from_str::<DataProfile>(&json).unwrap(), profile);
         assert_eq!(profile.outcome_unknown(), 1);

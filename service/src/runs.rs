@@ -55,7 +55,7 @@ struct Scoring<'a> {
 
 /// A log to analyse: its bytes, how to read them, and its name.
 pub struct Upload {
-    pub content: Vec<u8>,
+    pub content: crate::upload::SpooledFile,
     pub options: IngestOptions,
     pub file_name: String,
 }
@@ -91,14 +91,19 @@ pub struct DetectionService {
     pub read_limits: ReadLimits,
     /// The queue new analyses wait in (`--analysis-parallelism`, `--analysis-queue-depth`).
     pub queue: AnalysisQueue,
+    /// Where uploaded files are written as they arrive, and analysed from (unnamed files, gone
+    /// when their request ends).
+    pub spool_dir: std::path::PathBuf,
 }
 
 /// A run's name from what it analysed: the same file with the same choices (however written) in
-/// the same source gets the same id.
-pub fn run_id(content: &[u8], choices: &DetectionChoices, source: &SourceName) -> String {
+/// the same source gets the same id. `content_digest` is the content's FNV-1a
+/// ([`engine::digest::fnv1a64`]).
+pub fn run_id(content_digest: u64, choices: &DetectionChoices, source: &SourceName) -> String {
     let named = format!("{}\u{1f}{source}", choices.canonical());
-    let hash = engine::digest::fnv1a64(content.iter().chain(named.as_bytes()));
-    format!("{hash:016x}")
+    let mut hash = engine::digest::Fnv1a64::continuing(content_digest);
+    hash.write_bytes(named.as_bytes());
+    format!("{:016x}", hash.finish())
 }
 
 impl DetectionService {
@@ -119,16 +124,19 @@ impl DetectionService {
             file_name,
         } = upload;
         let config = choices.apply(&self.config).map_err(RunError::BadChoices)?;
-        let id = run_id(&content, &choices, &source);
-        let needs_bytes =
-            crate::jobs::analysis_needs_bytes(&content, self.read_limits.max_expanded_bytes);
+        let id = run_id(content.digest(), &choices, &source);
+        let needs_bytes = crate::jobs::analysis_needs_bytes(
+            content.text_bytes(),
+            self.read_limits.max_expanded_bytes,
+        );
         let mut turn = self
             .queue
             .turn(needs_bytes, || self.let_go_of_what_can_be_rebuilt())
             .await?;
         options.limits = self.read_limits;
         let started = std::time::Instant::now();
-        let ingested = blocking(move || engine::read_slice(&content, &options)).await??;
+        let ingested =
+            blocking(move || engine::read(content.reader(), &options, &mut ())).await??;
         let (earlier, feedback) = self
             .history_and_feedback(&ingested.events, &id, &source)
             .await?;
@@ -763,7 +771,9 @@ mod tests {
     fn run_ids_follow_the_content_the_canonical_choices_and_the_source() {
         let choices = DetectionChoices::default();
         let source = SourceName::default();
-        let id = |content: &[u8], choices: &DetectionChoices| run_id(content, choices, &source);
+        let id = |content: &[u8], choices: &DetectionChoices| {
+            run_id(engine::digest::fnv1a64(content), choices, &source)
+        };
         assert_eq!(id(b"a", &choices), id(b"a", &choices));
         assert_ne!(id(b"a", &choices), id(b"b", &choices));
         let stricter = DetectionChoices {
@@ -774,7 +784,14 @@ mod tests {
         let spaced = DetectionChoices::from_json("{ \"threshold\" : 0.70 }").unwrap();
         assert_eq!(id(b"a", &stricter), id(b"a", &spaced));
         let elsewhere = SourceName::parse("acme").unwrap();
-        assert_ne!(id(b"a", &choices), run_id(b"a", &choices, &elsewhere));
+        assert_ne!(
+            id(b"a", &choices),
+            run_id(engine::digest::fnv1a64(b"a"), &choices, &elsewhere)
+        );
         assert_eq!(id(b"", &choices).len(), 16);
+        // As before uploads were spooled (ids are kept): FNV-1a of the content, then the rest.
+        let named = format!("{}\u{1f}{source}", choices.canonical());
+        let one_pass = engine::digest::fnv1a64(b"a,b\n".iter().chain(named.as_bytes()));
+        assert_eq!(id(b"a,b\n", &choices), format!("{one_pass:016x}"));
     }
 }

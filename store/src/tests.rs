@@ -33,7 +33,7 @@ fn sample_run(csv: &[u8], name: &str) -> SavedRun {
     let analysis = engine::analyze(&ingested.events, &config, &NoGeolocation, |_| {}).unwrap();
     let summary = summarise(
         service::runs::run_id(
-            &[csv, name.as_bytes()].concat(),
+            engine::digest::fnv1a64(&[csv, name.as_bytes()].concat()),
             &DetectionChoices::default(),
             &SourceName::default(),
         ),

@@ -109,7 +109,8 @@ pub fn UploadPage() -> impl IntoView {
             );
             let result = match options {
                 Ok(options) => read_file(&file).await.and_then(|content| {
-                    engine::profile_bytes(&content, &options).map_err(|error| error.to_string())
+                    engine::profile_log(content.as_slice(), &options)
+                        .map_err(|error| error.to_string())
                 }),
                 Err(message) => Err(message),
             };

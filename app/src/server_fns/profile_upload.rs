@@ -13,9 +13,9 @@ pub async fn profile_upload(data: MultipartData) -> Result<DataProfile, ServerFn
     use super::upload::{blocking, fail, read_upload, refused};
     use axum::http::StatusCode;
 
-    let (upload, _receiving) = read_upload(data).await?;
+    let upload = read_upload(data).await?;
     let options = upload.ingest_options().map_err(refused)?;
-    blocking(move || engine::profile_bytes(&upload.content, &options))
+    blocking(move || engine::profile_log(upload.content.reader(), &options))
         .await?
         .map_err(|error| fail(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))
 }

@@ -18,7 +18,7 @@ pub async fn run_detection(data: MultipartData) -> Result<DetectionSummary, Serv
     use service::source::SourceName;
 
     let service = expect_context::<Arc<DetectionService>>();
-    let (upload, _receiving) = read_upload(data).await?;
+    let upload = read_upload(data).await?;
     let options = upload.ingest_options().map_err(refused)?;
     let choices = DetectionChoices::from_json(upload.field("choices"))
         .map_err(|error| fail(StatusCode::BAD_REQUEST, format!("bad choices: {error}")))?;

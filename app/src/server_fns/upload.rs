@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::MultipartData;
 use leptos_axum::ResponseOptions;
 use service::error::{Categorised, ErrorKind};
-use service::jobs::Receiving;
 use service::upload::{Upload, UploadError};
 
 use crate::settings::ServerSettings;
@@ -50,25 +49,21 @@ pub fn body_bytes(headers: &axum::http::HeaderMap, limit_bytes: u64) -> u64 {
         .map_or(limit_bytes, |length| length.min(limit_bytes))
 }
 
-/// The upload, within the server's limit, with the room its body holds in the server's memory
-/// budget (kept until the guard is dropped).
-pub async fn read_upload(data: MultipartData) -> Result<(Upload, Receiving), ServerFnError> {
+/// The upload, within the server's limit; its file is written to disk as it arrives, so it
+/// takes no room in the server's memory budget.
+pub async fn read_upload(data: MultipartData) -> Result<Upload, ServerFnError> {
     let limit = use_context::<ServerSettings>()
         .unwrap_or_default()
         .max_upload_bytes;
-    let body_bytes = use_context::<axum::http::request::Parts>()
-        .map_or(limit, |parts| body_bytes(&parts.headers, limit));
-    let receiving = expect_context::<std::sync::Arc<service::DetectionService>>()
-        .queue
-        .receive(body_bytes)
-        .map_err(refused)?;
+    let spool_dir = expect_context::<std::sync::Arc<service::DetectionService>>()
+        .spool_dir
+        .clone();
     let multipart = data
         .into_inner()
         .ok_or_else(|| refused(UploadError::NotMultipart))?;
-    let upload = service::upload::read_upload(multipart, limit)
+    service::upload::read_upload(multipart, limit, &spool_dir)
         .await
-        .map_err(refused)?;
-    Ok((upload, receiving))
+        .map_err(refused)
 }
 
 /// Runs blocking work (parsing, scoring) off the async threads.

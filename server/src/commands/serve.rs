@@ -37,6 +37,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "no built site here (pkg/ missing): pages render but will not hydrate; build with `./dev start`"
         );
     }
+    let spool_dir = args.data_dir.join("uploads");
+    std::fs::create_dir_all(&spool_dir)
+        .with_context(|| format!("cannot create upload directory {}", spool_dir.display()))?;
     let settings = ServerSettings {
         max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
         max_browser_bytes: args.max_browser_mb.saturating_mul(1024 * 1024),
@@ -142,6 +145,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 read_limits,
                 queue: AnalysisQueue::new(queue)
                     .within(crate::memory::budget(args.memory_budget_mb)),
+                spool_dir,
             });
             // The latest analysis in memory before anyone asks: the dashboard shows it first.
             tokio::spawn({

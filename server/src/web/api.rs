@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::ServerSettings;
-use app::server_fns::upload::body_bytes;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
@@ -140,11 +139,10 @@ async fn create_analysis(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let boundary = service::upload::boundary(content_type)?;
-    let _receiving = service
-        .queue
-        .receive(body_bytes(&headers, settings.max_upload_bytes))?;
     let multipart = multer::Multipart::new(body.into_data_stream(), boundary);
-    let upload = service::upload::read_upload(multipart, settings.max_upload_bytes).await?;
+    let upload =
+        service::upload::read_upload(multipart, settings.max_upload_bytes, &service.spool_dir)
+            .await?;
     if let Some(other) = upload
         .fields
         .keys()

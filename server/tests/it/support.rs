@@ -42,6 +42,7 @@ pub fn detection_on(store: Arc<Store>, notifier: Option<Arc<dyn Notifier>>) -> D
             service::reading::DEFAULT_MAX_ROWS,
         ),
         queue: Default::default(),
+        spool_dir: std::env::temp_dir(),
     }
 }
 

@@ -669,7 +669,7 @@ async fn history_held_in_memory_scores_as_history_read_from_the_database() {
     let third = lines.len() / 3;
     let part = |rows: &[&str]| format!("{header}\n{}\n", rows.join("\n")).into_bytes();
     let upload = |content: Vec<u8>| Upload {
-        content,
+        content: service::upload::SpooledFile::of_bytes(&std::env::temp_dir(), &content).unwrap(),
         options: engine::IngestOptions::default(),
         file_name: "part.csv".to_owned(),
     };
