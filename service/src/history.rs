@@ -195,6 +195,16 @@ impl KeptHistory {
         }
     }
 
+    /// Lets go of every held login and what was learnt from them; analyses read them from the
+    /// store again when they need them.
+    pub fn let_go_of_everything(&self) {
+        self.let_go_of_learnt();
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// Lets go of what was learnt from kept logins; analyses learn it again when they need it.
     pub fn let_go_of_learnt(&self) {
         self.checkpoints

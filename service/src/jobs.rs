@@ -87,6 +87,8 @@ pub struct AnalysisQueue {
     /// Turns waiting for memory: they hold a slot but free nothing by running.
     fitting: AtomicUsize,
     turn_ended: Notify,
+    /// Turns asked for since the start, to tell whether a queue stayed idle.
+    turns_asked: AtomicU64,
 }
 
 impl Default for AnalysisQueue {
@@ -170,6 +172,7 @@ impl AnalysisQueue {
             reserved_bytes: AtomicU64::new(0),
             fitting: AtomicUsize::new(0),
             turn_ended: Notify::new(),
+            turns_asked: AtomicU64::new(0),
         }
     }
 
@@ -202,6 +205,18 @@ impl AnalysisQueue {
             .map_err(|_| self.busy())
     }
 
+    /// How many turns were asked for so far: unchanged over a while, and with no slot taken,
+    /// the queue was idle meanwhile.
+    pub fn turns_asked(&self) -> u64 {
+        self.turns_asked.load(Ordering::Relaxed)
+    }
+
+    /// No analysis running or waiting.
+    pub fn is_idle(&self) -> bool {
+        self.slots.available_permits() == self.settings.parallelism
+            && self.waiting.load(Ordering::Relaxed) == 0
+    }
+
     pub fn budget(&self) -> Option<&MemoryBudget> {
         self.budget.as_ref()
     }
@@ -217,6 +232,7 @@ impl AnalysisQueue {
         needs_bytes: u64,
         let_go: impl FnOnce(),
     ) -> Result<Turn<'_>, RunError> {
+        self.turns_asked.fetch_add(1, Ordering::Relaxed);
         let slot = match self.slots.try_acquire() {
             Ok(slot) => slot,
             Err(_) => {
@@ -437,6 +453,19 @@ mod tests {
         assert!(queue.receive(10 * 1024 * 1024).is_err());
         drop(second);
         assert!(queue.receive(10 * 1024 * 1024).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_queue_is_idle_when_no_turn_was_asked_for_and_none_runs() {
+        let queue = AnalysisQueue::default();
+        assert!(queue.is_idle());
+        let asked = queue.turns_asked();
+        let turn = queue.turn(0, || {}).await.unwrap();
+        assert!(!queue.is_idle());
+        assert_eq!(queue.turns_asked(), asked + 1);
+        drop(turn);
+        assert!(queue.is_idle());
+        assert_ne!(queue.turns_asked(), asked);
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub struct Upload {
     pub file_name: String,
 }
 
+/// How long the analysis queue stays idle before the server lets go of what it holds for the
+/// next analysis ([`DetectionService::settle_when_idle`]).
+pub const SETTLE_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Memory learning one earlier login takes while an analysis runs, when it cannot start from
 /// what was learnt before: a million kept logins took about 260 MiB (measured, release build).
 pub const LEARN_BYTES_PER_LOGIN: u64 = 300;
@@ -212,6 +216,7 @@ impl DetectionService {
         self.views.insert_scored(run.into_kept(), Some(scored_with));
         drop(turn);
         self.keep_within_budget();
+        self.settle_when_idle();
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: name,
@@ -231,6 +236,27 @@ impl DetectionService {
         self.views.let_go_but_latest();
         self.history.let_go_of_learnt();
         tracing::info!("let go of held runs and learnt states to stay within the memory budget");
+    }
+
+    /// Once no analysis has been asked for during [`SETTLE_AFTER_IDLE`], lets go of everything
+    /// held but the latest run (older runs, held logins and what was learnt from them, all
+    /// rebuilt from the store when asked for) and gives the freed memory back to the system: an
+    /// idle server returns close to its memory at start and the latest run.
+    pub fn settle_when_idle(self: &Arc<Self>) {
+        let asked = self.queue.turns_asked();
+        let service = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(SETTLE_AFTER_IDLE).await;
+            if service.queue.turns_asked() != asked || !service.queue.is_idle() {
+                return;
+            }
+            service.views.let_go_of_older();
+            service.history.let_go_of_everything();
+            if let Some(budget) = service.queue.budget() {
+                (budget.give_back)();
+            }
+            tracing::debug!("idle: let go of held runs and logins");
+        });
     }
 
     /// Lets go of what can be rebuilt when the process holds more than its memory budget.
@@ -489,6 +515,7 @@ impl DetectionService {
         // second for 100k logins: not on the request's path.
         tokio::task::spawn_blocking(move || drop(replaced));
         self.keep_within_budget();
+        self.settle_when_idle();
         self.activity.send(Activity::Kept {
             id: summary.id.clone(),
             file_name: summary.file_name.clone(),

@@ -219,6 +219,13 @@ impl RunViews {
         view
     }
 
+    /// Holds only the run used last, whole (its waypoints keep a verdict's re-score quick).
+    pub fn let_go_of_older(&self) {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let keep_from = held.len().saturating_sub(1);
+        held.drain(..keep_from);
+    }
+
     /// Holds only the run used last, without its built reports and waypoints.
     pub fn let_go_but_latest(&self) {
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
