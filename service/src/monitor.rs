@@ -52,7 +52,7 @@ pub const DEFAULT_QUEUE_DEPTH: usize = 64;
 /// The span of a source's latest logins its alerts are drawn from.
 pub const ALERT_WINDOW_MS: i64 = 24 * 3_600_000;
 /// Most logins of a source its alerts are drawn from (the latest).
-const ALERT_LOGINS: usize = 200_000;
+pub const ALERT_LOGINS: usize = 200_000;
 /// How often learnt state is kept, and logins past the retention period deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Logins accepted since a source's learnt state was last kept that make it worth keeping again.

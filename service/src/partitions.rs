@@ -211,6 +211,90 @@ mod tests {
         assert!(partitions.iter().all(|partition| *partition < PARTITIONS));
     }
 
+    fn message(sequence: u64, minute: u32, user: &str) -> LogMessage {
+        let record = format!(
+            r#"{{"timestamp":"2026-03-02T08:{minute:02}:00Z","user_id":"{user}","ip_address":"192.0.2.{}","user_agent":"Mozilla/5.0","success":true}}"#,
+            minute % 7 + 1
+        );
+        let engine::ingest::RecordOutcome::Event(login) =
+            engine::ingest::read_record(record.as_bytes(), &engine::IngestOptions::default())
+        else {
+            panic!("not a login: {record}");
+        };
+        LogMessage {
+            sequence,
+            login: PublishedLogin {
+                source: SourceName::default(),
+                login_id: login.login_id(),
+                received_ms: 0,
+                login: *login,
+            },
+        }
+    }
+
+    fn scorer(checkpoint: Option<PartitionCheckpoint>) -> PartitionScorer {
+        PartitionScorer::resume(
+            AnalysisConfig::default(),
+            Arc::new(engine::enrich::NoGeolocation),
+            checkpoint,
+        )
+        .unwrap()
+    }
+
+    fn kept_of(batch: &ScoredBatch) -> HashMap<(SourceName, String), i64> {
+        batch
+            .new
+            .iter()
+            .flat_map(|(source, logins)| {
+                logins
+                    .iter()
+                    .map(|login| ((source.clone(), login.login_id.clone()), login.sequence))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_resumed_partition_learns_again_what_was_kept_and_scores_on_as_one_that_never_stopped() {
+        let messages: Vec<LogMessage> = (1..=6)
+            .map(|at| message(at, at as u32, if at % 2 == 0 { "ana" } else { "bo" }))
+            .collect();
+        let mut whole = scorer(None);
+        let everything = whole.score(messages.clone(), &HashMap::new());
+        assert_eq!(everything.new[&SourceName::default()].len(), 6);
+
+        // Checkpointed after 2, kept through 4, then stopped: resumed, it is sent 1 to 6 again.
+        let mut first = scorer(None);
+        first.score(messages[..2].to_vec(), &HashMap::new());
+        let checkpoint = first.checkpoint(0);
+        let mut kept = kept_of(&first.score(messages[2..4].to_vec(), &HashMap::new()));
+        kept.extend(kept_of(
+            &scorer(None).score(messages[..2].to_vec(), &HashMap::new()),
+        ));
+        let mut resumed = scorer(Some(checkpoint));
+        assert_eq!(resumed.through_sequence(), 2);
+        let again = resumed.score(messages.clone(), &kept);
+        assert_eq!(again.replayed, 2, "3 and 4 learnt again, not kept again");
+        let new = &again.new[&SourceName::default()];
+        assert_eq!(
+            new.iter().map(|login| login.sequence).collect::<Vec<_>>(),
+            [5, 6]
+        );
+        for login in new {
+            let same = &everything.new[&SourceName::default()][login.sequence as usize - 1];
+            assert_eq!(login.scored, same.scored);
+        }
+
+        // The sixth login published again under another sequence is passed over.
+        let mut republished = messages[5].clone();
+        republished.sequence = 7;
+        let kept = HashMap::from([(
+            (SourceName::default(), messages[5].login.login_id.clone()),
+            6,
+        )]);
+        let duplicate = resumed.score(vec![republished], &kept);
+        assert_eq!((duplicate.duplicates, duplicate.new.len()), (1, 0));
+    }
+
     #[test]
     fn subjects_hold_one_token_per_source() {
         let source = SourceName::parse("eu.acme").unwrap();

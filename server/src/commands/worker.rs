@@ -18,8 +18,10 @@ use engine::AnalysisConfig;
 use engine::enrich::GeoLookup;
 use futures_util::StreamExt;
 use service::clock::now_ms;
+use service::monitor::{ALERT_LOGINS, ALERT_WINDOW_MS};
+use service::notify::{AlertNotifier, Alerted, Notifier};
 use service::partitions::{LogMessage, PARTITIONS, PartitionScorer, partition_subjects};
-use service::ports::{PartitionStore, PublishedLogin};
+use service::ports::{MonitorStore, PartitionStore, PublishedLogin};
 use service::source::SourceName;
 use store::Store;
 
@@ -38,6 +40,8 @@ const FETCH_WAIT: Duration = Duration::from_millis(500);
 /// How long a message may go unacknowledged before it is delivered again (the worker reads on
 /// from its own position after a failure, so this only bounds a stalled consumer).
 const ACK_WAIT: Duration = Duration::from_secs(60);
+/// How often sources with new verdicts are alerted on, at most.
+const ALERT_EVERY: Duration = Duration::from_secs(1);
 
 pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     if !super::serve::is_postgres(&args.database) {
@@ -49,6 +53,8 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(args.config.as_deref())?;
     config.check()?;
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(super::lookup::open_for(&args.geo)?);
+    let notifications = crate::config_file::notifications(args.config.as_deref())?
+        .filter(alerts::NotificationsConfig::has_channels);
     let worker_id = args.worker_id.clone().unwrap_or_else(default_worker_id);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -66,7 +72,15 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot connect to NATS at {}", args.nats))?;
             let progress = Arc::new(Progress::default());
+            let alerting = notifications.map(|notifications| {
+                let notifier: Arc<dyn Notifier> =
+                    Arc::new(AlertNotifier::new(notifications, store.clone()));
+                let (due, waiting) = tokio::sync::mpsc::unbounded_channel();
+                tokio::spawn(alert(notifier, Arc::clone(&store), config.clone(), waiting));
+                due
+            });
             let scoring = Arc::new(Scoring {
+                alerting,
                 config,
                 geo,
                 store: Arc::clone(&store),
@@ -114,6 +128,9 @@ fn default_worker_id() -> String {
 
 /// What every partition's scoring shares.
 struct Scoring {
+    /// With notifications: where sources that kept new verdicts are told, with their latest
+    /// login's time.
+    alerting: Option<tokio::sync::mpsc::UnboundedSender<(SourceName, i64)>>,
     config: AnalysisConfig,
     geo: Arc<dyn GeoLookup + Send>,
     store: Arc<Store>,
@@ -341,7 +358,16 @@ async fn follow(
             let batch = scorer.score(messages, &kept);
             let mut new = 0;
             for (source, logins) in &batch.new {
-                new += store.keep_new_verdicts(source, logins).await?;
+                let inserted = store.keep_new_verdicts(source, logins).await?;
+                // Redelivered logins kept before were alerted on then.
+                if inserted > 0
+                    && let Some(alerting) = &scoring.alerting
+                    && let Some(latest_ms) =
+                        logins.iter().map(|login| login.login.timestamp_ms).max()
+                {
+                    let _ = alerting.send((source.clone(), latest_ms));
+                }
+                new += inserted;
             }
             for (source, reason) in &batch.late {
                 tracing::warn!(partition, %source, %reason, "login rejected");
@@ -371,6 +397,61 @@ async fn follow(
                 .await?;
             checkpointed = Instant::now();
             unkept = false;
+        }
+    }
+}
+
+/// Alerts on each source told of, at most once per [`ALERT_EVERY`]: its kept logins of the
+/// [`ALERT_WINDOW_MS`] up to its latest (every partition's, as the database holds them) are
+/// concluded on as the single-process monitor does, and the notification log in the shared
+/// database keeps an incident from going out twice.
+async fn alert(
+    notifier: Arc<dyn Notifier>,
+    store: Arc<Store>,
+    config: AnalysisConfig,
+    mut due: tokio::sync::mpsc::UnboundedReceiver<(SourceName, i64)>,
+) {
+    let mut latest: BTreeMap<SourceName, i64> = BTreeMap::new();
+    let mut tick = tokio::time::interval(ALERT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            told = due.recv() => {
+                let Some((source, latest_ms)) = told else {
+                    return;
+                };
+                let at = latest.entry(source).or_insert(latest_ms);
+                *at = (*at).max(latest_ms);
+            }
+            _ = tick.tick() => {
+                for (source, latest_ms) in std::mem::take(&mut latest) {
+                    let from = latest_ms.saturating_sub(ALERT_WINDOW_MS) + 1;
+                    let events = match store
+                        .monitored_between(&source, from, i64::MAX, ALERT_LOGINS)
+                        .await
+                    {
+                        Ok(events) => events,
+                        Err(error) => {
+                            tracing::warn!(%source, %error, "cannot read the logins to alert on");
+                            continue;
+                        }
+                    };
+                    let notifier = Arc::clone(&notifier);
+                    let config = config.clone();
+                    let sent = tokio::task::spawn_blocking(move || {
+                        if let Some(alerts) =
+                            notifier.prepare(Alerted::Monitored(&source), &events, &config)
+                        {
+                            tracing::info!(%source, alerts = alerts.count, "sending monitored alerts");
+                            (alerts.send)();
+                        }
+                    })
+                    .await;
+                    if let Err(error) = sent {
+                        tracing::error!(%error, "alerting failed");
+                    }
+                }
+            }
         }
     }
 }
@@ -500,7 +581,6 @@ async fn serve_probes(
 ) {
     use axum::http::StatusCode;
     use axum::routing::get;
-    use service::ports::MonitorStore;
 
     let router = axum::Router::new()
         .route("/healthz", get(|| async { "ok" }))
