@@ -10,6 +10,9 @@ use service::ports::{EventLog, LogUnavailable, Published, PublishedLogin};
 /// How long a publish may wait for the stream's acknowledgement, and a readiness check for an
 /// answer: ingest answers 503 soon rather than holding shippers.
 const ACK_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest a request's logins may take to be published and acknowledged together: a client
+/// that stalls while the connection is lost (its buffer full) must not hold the request.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
 /// A login published again within this long is kept once (by its id: the message id header).
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// How long the stream keeps logins: a partition's checkpoint must be younger, so that a worker
@@ -113,7 +116,16 @@ impl JetStreamLog {
 
 impl EventLog for JetStreamLog {
     fn publish<'a>(&'a self, logins: &'a [PublishedLogin]) -> Published<'a> {
-        Box::pin(self.publish_all(logins))
+        Box::pin(async move {
+            tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_all(logins))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(LogUnavailable(format!(
+                        "not acknowledged within {} s",
+                        PUBLISH_TIMEOUT.as_secs()
+                    )))
+                })
+        })
     }
 
     fn reachable(&self) -> Published<'_> {

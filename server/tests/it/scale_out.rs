@@ -17,7 +17,7 @@ use engine::{AnalysisConfig, Analyzer, IngestOptions, ScoredEvent};
 use service::partitions::{PARTITIONS, STREAM, partition_of};
 use sqlx::Row;
 
-use crate::kill_mid_ingest::{free_port, http, serve_with};
+use crate::kill_mid_ingest::{free_port, serve_with};
 
 /// Records per request.
 const BATCH: usize = 50;
@@ -107,7 +107,8 @@ impl Drop for Process {
     }
 }
 
-fn worker(nats: &str, database: &str, geo: &[String], name: &str) -> Process {
+/// `skytrace worker` with `extra` arguments (geolocation, settings).
+fn worker(nats: &str, database: &str, extra: &[String], name: &str) -> Process {
     Process(
         Command::new(env!("CARGO_BIN_EXE_skytrace"))
             .args([
@@ -119,12 +120,24 @@ fn worker(nats: &str, database: &str, geo: &[String], name: &str) -> Process {
                 "--worker-id",
                 name,
             ])
-            .args(geo)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     )
+}
+
+/// One request on a fresh connection, the whole response as text; an error after 30 s without
+/// an answer (ingest must answer, 503 at worst).
+fn http_within(port: u16, request: &[u8]) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    stream.write_all(request)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    Ok(String::from_utf8_lossy(&response).into_owned())
 }
 
 /// POST /api/v1/events; the status and the `Retry-After` header, with the body.
@@ -135,7 +148,7 @@ fn post_events(port: u16, records: &[String]) -> (u16, Option<String>, String) {
          Content-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let response = http(port, request.as_bytes()).unwrap_or_default();
+    let response = http_within(port, request.as_bytes()).unwrap_or_default();
     let status = response
         .split(' ')
         .nth(1)
@@ -279,10 +292,23 @@ fn scale_out_keeps_one_verdict_per_event_through_a_killed_worker_and_a_nats_rest
             Process(serve_with(&dir, *port, &serve_args))
         })
         .collect();
+    // The workers alert on a webhook.
+    let (webhook, alerts) = crate::notify::webhook_receiver();
+    let settings = data.path().join("skytrace.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "[notifications]\nmax_alerts_per_hour = 1000\n\
+             [notifications.webhook]\nurl = \"http://{webhook}/hook\"\n"
+        ),
+    )
+    .unwrap();
+    let mut worker_args = geo.clone();
+    worker_args.extend(["--config".to_owned(), settings.display().to_string()]);
     let mut workers = vec![
-        worker(&nats.url, &database, &geo, "first"),
-        worker(&nats.url, &database, &geo, "second"),
-        worker(&nats.url, &database, &geo, "third"),
+        worker(&nats.url, &database, &worker_args, "first"),
+        worker(&nats.url, &database, &worker_args, "second"),
+        worker(&nats.url, &database, &worker_args, "third"),
     ];
 
     // The three workers share the partitions before anything is sent.
@@ -354,7 +380,7 @@ fn scale_out_keeps_one_verdict_per_event_through_a_killed_worker_and_a_nats_rest
     let mut killed = workers.remove(0);
     killed.0.kill().unwrap();
     killed.0.wait().unwrap();
-    workers.push(worker(&nats.url, &database, &geo, "fourth"));
+    workers.push(worker(&nats.url, &database, &worker_args, "fourth"));
     // nats-server stops: ingest refuses with 503 and Retry-After until it is back.
     wait_for_sent(2);
     nats.stop();
@@ -447,9 +473,22 @@ fn scale_out_keeps_one_verdict_per_event_through_a_killed_worker_and_a_nats_rest
         }
     }
     assert_eq!(compared, accepted.len());
+    // The log's attacks were alerted on by the workers.
+    let heard = Instant::now();
+    while alerts.lock().unwrap().is_empty() {
+        assert!(
+            heard.elapsed() < Duration::from_secs(20),
+            "no alert was sent"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let alerts = alerts.lock().unwrap().clone();
     eprintln!(
-        "{compared} verdicts equal the reference; {} answers 503 while NATS was down; {:.1} s",
+        "{compared} verdicts equal the reference; {} answers 503 while NATS was down; {} \
+         alerts so far ({} different); {:.1} s",
         sent.unavailable_with_retry_after.load(Ordering::Relaxed),
+        alerts.len(),
+        alerts.iter().collect::<HashSet<_>>().len(),
         started.elapsed().as_secs_f64()
     );
     drop(workers);
