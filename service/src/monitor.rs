@@ -23,6 +23,10 @@
 //! (then at most once a second): its logins of the last [`ALERT_WINDOW_MS`] (up to its latest)
 //! are concluded on as a run's are, and what reaches the rules goes out once (the notification
 //! log keys each incident and account).
+//!
+//! In scale-out mode ([`Monitor::publishing`]) nothing is scored here: each request's logins are
+//! published to the event log and answered `accepted` once it has kept them; the workers score
+//! them with the same function ([`crate::partitions`]).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
