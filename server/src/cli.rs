@@ -69,9 +69,33 @@ pub enum Command {
     /// status and the server's peak memory (--pid). Exits with status 1 when a request got no
     /// answer or a server error other than 503 busy.
     Loadtest(LoadTestArgs),
+    /// Scale-out mode: score the events `skytrace serve --nats` processes publish, on the
+    /// partitions this worker leases through the PostgreSQL database, until Ctrl-C or SIGTERM.
+    Worker(WorkerArgs),
     /// Ask a running server whether it is up (GET /healthz): exit status 0 when it answers with
     /// success, 1 when it does not answer or answers an error. The container image's health check.
     Health(HealthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The NATS JetStream server the events are published to (nats://HOST:PORT).
+    #[arg(long, env = "SKYTRACE_NATS")]
+    pub nats: String,
+    /// The PostgreSQL database shared with the servers and the other workers (postgres://…).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database: String,
+    /// Where to answer /healthz, /readyz and /metrics (per-partition lag), e.g. 127.0.0.1:9100.
+    #[arg(long, env = "SKYTRACE_WORKER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// This worker's name in the partition leases [default: host name and process id].
+    #[arg(long, env = "SKYTRACE_WORKER_ID")]
+    pub worker_id: Option<String>,
+    /// Analysis settings file (TOML, as `skytrace config` prints); the same for every worker.
+    #[arg(long, env = "SKYTRACE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub geo: GeoArgs,
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +382,11 @@ pub struct ServeArgs {
     /// the data directory.
     #[arg(long, env = "DATABASE_URL")]
     pub database: Option<String>,
+    /// Scale-out mode: publish accepted events to this NATS JetStream server (nats://HOST:PORT)
+    /// for `skytrace worker` processes to score, instead of scoring them here. Needs a
+    /// PostgreSQL --database shared with the workers.
+    #[arg(long, env = "SKYTRACE_NATS")]
+    pub nats: Option<String>,
     /// Hosted mode: people sign in with accounts made by `skytrace user add` (required to listen
     /// on anything but a loopback address). Without it, the one local user may do everything.
     #[arg(long, env = "SKYTRACE_AUTH")]

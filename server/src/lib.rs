@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config_file;
+pub mod event_log;
 mod input;
 pub mod lines;
 pub mod memory;

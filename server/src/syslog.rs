@@ -215,7 +215,9 @@ async fn keep(monitor: &Monitor, source: &SourceName, records: Vec<RecordOutcome
                 }
                 return;
             }
-            Err(MonitorError::Busy) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Err(MonitorError::Busy | MonitorError::Unavailable(_)) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
             Err(error) => {
                 tracing::error!(%error, %source, lost = records.len(),
                     "syslog: sign-ins could not be kept");

@@ -43,6 +43,8 @@ pub mod monitor;
 #[cfg(feature = "runtime")]
 pub mod monitored_run;
 #[cfg(feature = "runtime")]
+pub mod partitions;
+#[cfg(feature = "runtime")]
 pub mod ports;
 #[cfg(feature = "runtime")]
 pub mod reporting;

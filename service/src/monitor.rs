@@ -23,6 +23,10 @@
 //! (then at most once a second): its logins of the last [`ALERT_WINDOW_MS`] (up to its latest)
 //! are concluded on as a run's are, and what reaches the rules goes out once (the notification
 //! log keys each incident and account).
+//!
+//! In scale-out mode ([`Monitor::publishing`]) nothing is scored here: each request's logins are
+//! published to the event log and answered `accepted` once it has kept them; the workers score
+//! them with the same function ([`crate::partitions`]).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -42,7 +46,9 @@ use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
 use crate::notify::Notifier;
 pub use crate::ports::ModelFits;
-use crate::ports::{LearntState, MonitorStore, MonitoredLogin, StoreError};
+use crate::ports::{
+    EventLog, LearntState, LogUnavailable, MonitorStore, MonitoredLogin, PublishedLogin, StoreError,
+};
 use crate::source::SourceName;
 
 /// Batches waiting to be scored at most, unless the server says otherwise.
@@ -50,7 +56,7 @@ pub const DEFAULT_QUEUE_DEPTH: usize = 64;
 /// The span of a source's latest logins its alerts are drawn from.
 pub const ALERT_WINDOW_MS: i64 = 24 * 3_600_000;
 /// Most logins of a source its alerts are drawn from (the latest).
-const ALERT_LOGINS: usize = 200_000;
+pub const ALERT_LOGINS: usize = 200_000;
 /// How often learnt state is kept, and logins past the retention period deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Logins accepted since a source's learnt state was last kept that make it worth keeping again.
@@ -72,13 +78,18 @@ pub enum MonitorError {
     /// The worker is gone (the server is stopping).
     #[error("the monitor has stopped (see the server log)")]
     Stopped,
+    /// Scale-out mode: the event log did not take the records; retry later.
+    #[error(transparent)]
+    Unavailable(#[from] LogUnavailable),
 }
 
 impl Categorised for MonitorError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::BadBody(_) => ErrorKind::Invalid,
-            Self::Busy | Self::Storage(_) | Self::Stopped => ErrorKind::Internal,
+            Self::Busy | Self::Storage(_) | Self::Stopped | Self::Unavailable(_) => {
+                ErrorKind::Internal
+            }
         }
     }
 
@@ -88,6 +99,7 @@ impl Categorised for MonitorError {
             Self::BadBody(_) => "bad_records",
             Self::Storage(_) => "storage",
             Self::Stopped => "stopped",
+            Self::Unavailable(_) => "unavailable",
         }
     }
 }
@@ -150,6 +162,11 @@ pub enum RecordVerdict {
     Skipped {
         index: usize,
         reason: String,
+    },
+    /// Scale-out mode: kept in the event log, for a worker to score.
+    Accepted {
+        index: usize,
+        login_id: String,
     },
 }
 
@@ -217,19 +234,29 @@ impl RecordVerdict {
             Self::Scored { index, .. }
             | Self::Duplicate { index, .. }
             | Self::Rejected { index, .. }
-            | Self::Skipped { index, .. } => index,
+            | Self::Skipped { index, .. }
+            | Self::Accepted { index, .. } => index,
         }
     }
 }
 
-/// The server's monitor: a handle on the queue in front of the scoring worker.
+/// The server's monitor: a handle on the queue in front of the scoring worker, or in scale-out
+/// mode on the event log the workers score from.
 #[derive(Clone)]
 pub struct Monitor {
-    queue: mpsc::Sender<Task>,
+    scoring: Scoring,
     counters: Arc<Counters>,
     store: Arc<dyn MonitorStore>,
-    /// Set once the worker has rebuilt every monitored source.
-    rebuilt: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[derive(Clone)]
+enum Scoring {
+    InProcess {
+        queue: mpsc::Sender<Task>,
+        /// Set once the worker has rebuilt every monitored source.
+        rebuilt: Arc<std::sync::atomic::AtomicBool>,
+    },
+    Published(Arc<dyn EventLog>),
 }
 
 /// Why the monitor is not ready to take events ([`Monitor::readiness`]).
@@ -241,6 +268,8 @@ pub enum NotReady {
     Stopped,
     #[error("the database does not answer")]
     Storage,
+    #[error("the event log does not answer")]
+    EventLog,
 }
 
 /// How long the database has to answer a readiness check.
@@ -289,6 +318,8 @@ pub struct SourceCounts {
     pub duplicate: u64,
     pub rejected: u64,
     pub skipped: u64,
+    /// Scale-out mode: published to the event log, for a worker to score.
+    pub accepted: u64,
     pub last_seen_ms: i64,
     /// Records received in each of the last [`RATE_WINDOW_SECS`] seconds, by second modulo the
     /// window, up to `recent_second` (seconds since the epoch).
@@ -303,6 +334,7 @@ impl Default for SourceCounts {
             duplicate: 0,
             rejected: 0,
             skipped: 0,
+            accepted: 0,
             last_seen_ms: 0,
             recent: [0; RATE_WINDOW_SECS],
             recent_second: i64::MIN,
@@ -370,6 +402,7 @@ impl Counters {
                     RecordVerdict::Duplicate { .. } => counts.duplicate += 1,
                     RecordVerdict::Rejected { .. } => counts.rejected += 1,
                     RecordVerdict::Skipped { .. } => counts.skipped += 1,
+                    RecordVerdict::Accepted { .. } => counts.accepted += 1,
                 }
             }
             counts.last_seen_ms = counts.last_seen_ms.max(received_ms);
@@ -524,11 +557,20 @@ impl Monitor {
             }
         });
         Ok(Self {
-            queue,
+            scoring: Scoring::InProcess { queue, rebuilt },
             counters,
             store,
-            rebuilt,
         })
+    }
+
+    /// Scale-out mode: records are read here and their logins published to `log`, for the
+    /// workers to score and keep in `store` (read back for the dashboard).
+    pub fn publishing(log: Arc<dyn EventLog>, store: Arc<dyn MonitorStore>) -> Self {
+        Self {
+            scoring: Scoring::Published(log),
+            counters: Arc::default(),
+            store,
+        }
     }
 
     /// The verdicts of `source`'s monitored logins from `from_ms` until before `to_ms` (their
@@ -548,11 +590,23 @@ impl Monitor {
     /// Whether events sent now are scored at once: every source rebuilt, the worker running
     /// and the database answering (within two seconds).
     pub async fn readiness(&self) -> Result<(), NotReady> {
-        if self.queue.is_closed() {
-            return Err(NotReady::Stopped);
-        }
-        if !self.rebuilt.load(std::sync::atomic::Ordering::Acquire) {
-            return Err(NotReady::Rebuilding);
+        match &self.scoring {
+            Scoring::InProcess { queue, rebuilt } => {
+                if queue.is_closed() {
+                    return Err(NotReady::Stopped);
+                }
+                if !rebuilt.load(std::sync::atomic::Ordering::Acquire) {
+                    return Err(NotReady::Rebuilding);
+                }
+            }
+            Scoring::Published(log) => {
+                if !matches!(
+                    tokio::time::timeout(READINESS_TIMEOUT, log.reachable()).await,
+                    Ok(Ok(()))
+                ) {
+                    return Err(NotReady::EventLog);
+                }
+            }
         }
         match tokio::time::timeout(READINESS_TIMEOUT, self.store.reachable()).await {
             Ok(Ok(())) => Ok(()),
@@ -562,10 +616,13 @@ impl Monitor {
 
     /// Deletes, in every source, the logins received before `received_before_ms` (as the
     /// retention period does hourly), keeping first what the source's analyzer has learnt; how
-    /// many were deleted.
+    /// many were deleted. In scale-out mode nothing is kept here to delete.
     pub async fn purge(&self, received_before_ms: i64) -> Result<u64, MonitorError> {
+        let Scoring::InProcess { queue, .. } = &self.scoring else {
+            return Ok(0);
+        };
         let (reply, answer) = oneshot::channel();
-        self.queue
+        queue
             .send(Task::Purge {
                 received_before_ms,
                 reply,
@@ -598,6 +655,13 @@ impl Monitor {
             .iter()
             .map(|(source, counts)| (source.clone(), *counts))
             .collect();
+        let (queue_depth, queue_capacity) = match &self.scoring {
+            Scoring::InProcess { queue, .. } => (
+                queue.max_capacity() - queue.capacity(),
+                queue.max_capacity(),
+            ),
+            Scoring::Published(_) => (0, 0),
+        };
         MonitorMetrics {
             sources,
             learnt,
@@ -605,8 +669,8 @@ impl Monitor {
                 .counters
                 .busy
                 .load(std::sync::atomic::Ordering::Relaxed),
-            queue_depth: self.queue.max_capacity() - self.queue.capacity(),
-            queue_capacity: self.queue.max_capacity(),
+            queue_depth,
+            queue_capacity,
             latency_buckets,
             latency_sum_secs,
             latency_count,
@@ -636,6 +700,19 @@ impl Monitor {
     ) -> Result<Monitored, MonitorError> {
         let received_ms = now_ms();
         let received = std::time::Instant::now();
+        let queue = match &self.scoring {
+            Scoring::InProcess { queue, .. } => queue,
+            Scoring::Published(log) => {
+                let results = publish(log.as_ref(), &source, records, received_ms).await?;
+                self.counters.answered(
+                    &source,
+                    &results,
+                    received_ms,
+                    received.elapsed().as_secs_f64(),
+                );
+                return Ok(Monitored { source, results });
+            }
+        };
         let (reply, answer) = oneshot::channel();
         let job = Job {
             source: source.clone(),
@@ -643,7 +720,7 @@ impl Monitor {
             received_ms,
             reply,
         };
-        self.queue
+        queue
             .try_send(Task::Score(job))
             .map_err(|error| match error {
                 mpsc::error::TrySendError::Full(_) => {
@@ -663,6 +740,42 @@ impl Monitor {
         );
         Ok(Monitored { source, results })
     }
+}
+
+/// Publishes the logins of `records` to `log` in time order, answering each record once the log
+/// has kept them all: nothing is accepted when it does not answer.
+async fn publish(
+    log: &dyn EventLog,
+    source: &SourceName,
+    records: Vec<RecordOutcome>,
+    received_ms: i64,
+) -> Result<Vec<RecordVerdict>, MonitorError> {
+    let mut results = Vec::with_capacity(records.len());
+    let mut logins = Vec::new();
+    for (index, record) in records.into_iter().enumerate() {
+        results.push(match record {
+            RecordOutcome::Event(login) => {
+                let login_id = login.login_id();
+                logins.push(PublishedLogin {
+                    source: source.clone(),
+                    login_id: login_id.clone(),
+                    received_ms,
+                    login: *login,
+                });
+                RecordVerdict::Accepted { index, login_id }
+            }
+            RecordOutcome::Rejected(reason) => RecordVerdict::Rejected { index, reason },
+            RecordOutcome::Skipped(kind) => RecordVerdict::Skipped {
+                index,
+                reason: format!("not a sign-in ({kind})"),
+            },
+        });
+    }
+    logins.sort_by_key(|published| published.login.timestamp_ms);
+    if !logins.is_empty() {
+        log.publish(&logins).await?;
+    }
+    Ok(results)
 }
 
 /// What the monitor holds of one source.
@@ -1002,24 +1115,20 @@ impl Worker {
         logins.sort_by_key(|(_, login, _)| login.timestamp_ms);
         let mut kept = Vec::new();
         let mut scored_at = Vec::new();
-        for (index, mut login, received_ms) in logins {
+        for (index, login, received_ms) in logins {
             let login_id = login.login_id();
             if let Some(verdict) = watched.verdict(&login_id, &self.config) {
                 answers[index] = Some(RecordVerdict::Duplicate { index, verdict });
                 continue;
             }
-            login.row = u64::try_from(watched.next_sequence).unwrap_or(u64::MAX);
-            let models = fits_of(&watched.analyzer);
-            match watched.analyzer.score(&login) {
-                Ok(scored) => {
-                    let login = MonitoredLogin {
-                        sequence: watched.next_sequence,
-                        login_id: login_id.clone(),
-                        received_ms,
-                        login,
-                        scored,
-                        models,
-                    };
+            match score_in_order(
+                &mut watched.analyzer,
+                login,
+                watched.next_sequence,
+                login_id.clone(),
+                received_ms,
+            ) {
+                Ok(login) => {
                     watched.next_sequence += 1;
                     watched.remember(&login);
                     kept.push(login);
@@ -1028,13 +1137,7 @@ impl Worker {
                 Err(late) => {
                     answers[index] = Some(RecordVerdict::Rejected {
                         index,
-                        reason: format!(
-                            "arrived {} late: {} is before {}, the latest login already scored \
-                             in source {source}; logins must arrive in time order",
-                            late_by(late.latest_ms - late.timestamp_ms),
-                            engine::time::format_utc(late.timestamp_ms),
-                            engine::time::format_utc(late.latest_ms),
-                        ),
+                        reason: late_reason(&late, &source),
                     });
                 }
             }
@@ -1080,6 +1183,39 @@ impl Worker {
             })
             .collect())
     }
+}
+
+/// Scores `login` as the `sequence`th of its source (its row), against everything `analyzer`
+/// learnt before, and learns from it: what the monitor and the scale-out workers keep of it.
+pub(crate) fn score_in_order(
+    analyzer: &mut Analyzer<'static>,
+    mut login: LoginEvent,
+    sequence: i64,
+    login_id: String,
+    received_ms: i64,
+) -> Result<MonitoredLogin, engine::OutOfOrder> {
+    login.row = u64::try_from(sequence).unwrap_or(u64::MAX);
+    let models = fits_of(analyzer);
+    let scored = analyzer.score(&login)?;
+    Ok(MonitoredLogin {
+        sequence,
+        login_id,
+        received_ms,
+        login,
+        scored,
+        models,
+    })
+}
+
+/// Why a login older than one already scored in `source` is rejected.
+pub(crate) fn late_reason(late: &engine::OutOfOrder, source: &SourceName) -> String {
+    format!(
+        "arrived {} late: {} is before {}, the latest login already scored in source {source}; \
+         logins must arrive in time order",
+        late_by(late.latest_ms - late.timestamp_ms),
+        engine::time::format_utc(late.timestamp_ms),
+        engine::time::format_utc(late.latest_ms),
+    )
 }
 
 /// "3 s", "2 min 5 s", "1 h 4 min".

@@ -265,3 +265,82 @@ pub trait MonitorStore: Send + Sync {
         limit: usize,
     ) -> Stored<'a, Vec<ScoredEvent>>;
 }
+
+/// A login accepted by a server in scale-out mode, as published to the event log for a worker
+/// to score ([`crate::partitions`]).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PublishedLogin {
+    pub source: SourceName,
+    pub login_id: String,
+    pub received_ms: i64,
+    pub login: LoginEvent,
+}
+
+/// The event log (NATS JetStream) could not take the logins: nothing of them was accepted.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("the event log does not answer ({0}); nothing was accepted, send again shortly")]
+pub struct LogUnavailable(pub String);
+
+/// A log publish's future.
+pub type Published<'a> = Pin<Box<dyn Future<Output = Result<(), LogUnavailable>> + Send + 'a>>;
+
+/// The durable log between stateless servers and the scoring workers.
+pub trait EventLog: Send + Sync {
+    /// Publishes `logins` (each to its partition), answering once the log has kept every one.
+    fn publish<'a>(&'a self, logins: &'a [PublishedLogin]) -> Published<'a>;
+    /// Answers once the log can be written to, for readiness checks.
+    fn reachable(&self) -> Published<'_>;
+}
+
+/// What a worker had learnt from one partition: every source's analyzer after the log's
+/// messages up to `through_sequence` (the stream's sequence).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartitionCheckpoint {
+    pub through_sequence: u64,
+    pub taken_ms: i64,
+    pub sources: Vec<(SourceName, Vec<u8>)>,
+}
+
+/// Partition ownership and per-partition state in the shared database (scale-out workers).
+pub trait PartitionStore: Send + Sync {
+    /// Makes the lease rows of partitions `0..partitions` that are missing; how many lease rows
+    /// there are then (more when workers of another partition count used the database).
+    fn prepare_partitions(&self, partitions: u32) -> Stored<'_, u32>;
+    /// Notes `worker` as live until `expires_ms`; how many workers are live at `now_ms`.
+    fn heartbeat<'a>(&'a self, worker: &'a str, now_ms: i64, expires_ms: i64) -> Stored<'a, usize>;
+    /// Extends `worker`'s leases to `expires_ms`; the partitions it holds.
+    fn renew_leases<'a>(&'a self, worker: &'a str, expires_ms: i64) -> Stored<'a, Vec<u32>>;
+    /// Takes `partition` for `worker` if nobody holds it at `now_ms`; whether it did.
+    fn take_lease<'a>(
+        &'a self,
+        partition: u32,
+        worker: &'a str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Stored<'a, bool>;
+    /// Lets `partition` go, if `worker` holds it.
+    fn release_lease<'a>(&'a self, partition: u32, worker: &'a str) -> Stored<'a, ()>;
+    /// The partitions nobody holds at `now_ms`.
+    fn free_partitions(&self, now_ms: i64) -> Stored<'_, Vec<u32>>;
+    /// The partition's latest checkpoint, if any.
+    fn checkpoint(&self, partition: u32) -> Stored<'_, Option<PartitionCheckpoint>>;
+    /// Replaces the partition's checkpoint, in one transaction.
+    fn keep_checkpoint<'a>(
+        &'a self,
+        partition: u32,
+        checkpoint: &'a PartitionCheckpoint,
+    ) -> Stored<'a, ()>;
+    /// The sequences of those of `login_ids` already kept in `source`, by login id.
+    fn kept_sequences<'a>(
+        &'a self,
+        source: &'a SourceName,
+        login_ids: &'a [String],
+    ) -> Stored<'a, std::collections::HashMap<String, i64>>;
+    /// Keeps logins with their verdicts in one transaction, skipping any already kept (by
+    /// sequence or login id); how many were new.
+    fn keep_new_verdicts<'a>(
+        &'a self,
+        source: &'a SourceName,
+        logins: &'a [MonitoredLogin],
+    ) -> Stored<'a, u64>;
+}

@@ -27,7 +27,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 11] = [
+const MIGRATIONS: [(i64, &str, &str); 12] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -74,6 +74,11 @@ const MIGRATIONS: [(i64, &str, &str); 11] = [
         11,
         "learnt state of purged monitored events",
         include_str!("../migrations/0011_monitored_learnt.sql"),
+    ),
+    (
+        12,
+        "scale-out partitions: leases, workers, learnt state",
+        include_str!("../migrations/0012_partitions.sql"),
     ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.
@@ -565,5 +570,6 @@ mod feedback;
 mod grid;
 mod monitor;
 mod notifications;
+mod partitions;
 #[cfg(test)]
 mod tests;

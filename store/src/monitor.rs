@@ -13,27 +13,42 @@ use super::{Failure, Result, Store, logged};
 
 impl Store {
     async fn insert_monitored(&self, source: &SourceName, logins: &[MonitoredLogin]) -> Result<()> {
+        self.insert_monitored_rows(source, logins, "").await?;
+        Ok(())
+    }
+
+    /// Inserts `logins` in one transaction, each statement ending with `on_conflict`; how many
+    /// rows were inserted.
+    pub(crate) async fn insert_monitored_rows(
+        &self,
+        source: &SourceName,
+        logins: &[MonitoredLogin],
+        on_conflict: &'static str,
+    ) -> Result<u64> {
+        let statement = format!(
+            "INSERT INTO monitored_events \
+             (source, sequence, login_id, received_ms, timestamp_ms, login, scored, \
+             forest_fit, dbscan_fit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) {on_conflict}"
+        );
+        let mut inserted = 0;
         let mut transaction = self.pool.begin().await?;
         for login in logins {
-            sqlx::query(
-                "INSERT INTO monitored_events \
-                 (source, sequence, login_id, received_ms, timestamp_ms, login, scored, \
-                 forest_fit, dbscan_fit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(source.as_str())
-            .bind(login.sequence)
-            .bind(&login.login_id)
-            .bind(login.received_ms)
-            .bind(login.login.timestamp_ms)
-            .bind(serde_json::to_string(&login.login)?)
-            .bind(serde_json::to_string(&login.scored)?)
-            .bind(i64::from(login.models.isolation_forest))
-            .bind(i64::from(login.models.dbscan))
-            .execute(&mut *transaction)
-            .await?;
+            inserted += sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
+                .bind(source.as_str())
+                .bind(login.sequence)
+                .bind(&login.login_id)
+                .bind(login.received_ms)
+                .bind(login.login.timestamp_ms)
+                .bind(serde_json::to_string(&login.login)?)
+                .bind(serde_json::to_string(&login.scored)?)
+                .bind(i64::from(login.models.isolation_forest))
+                .bind(i64::from(login.models.dbscan))
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
         }
         transaction.commit().await?;
-        Ok(())
+        Ok(inserted)
     }
 
     async fn load_monitored_sources(&self) -> Result<Vec<SourceName>> {

@@ -351,6 +351,110 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
     accounts_round_trip(&store, "postgres").await;
     rescore_round_trip(&store).await;
     monitored_round_trip(&store).await;
+    partitions_round_trip(&store).await;
+}
+
+#[tokio::test]
+async fn partitions_are_leased_once_and_verdicts_kept_once() {
+    partitions_round_trip(&fresh_sqlite().await).await;
+}
+
+/// Leases taken by one worker at a time, checkpoints replaced whole, verdicts kept once.
+async fn partitions_round_trip(store: &Store) {
+    use service::monitor::ModelFits;
+    use service::ports::{MonitoredLogin, PartitionCheckpoint, PartitionStore};
+
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let (first, second) = (format!("first-{stamp}"), format!("second-{stamp}"));
+    assert_eq!(store.prepare_partitions(4).await.unwrap(), 4);
+    assert_eq!(store.prepare_partitions(4).await.unwrap(), 4, "made once");
+    // Far in the future, so that no lease of an earlier run of the test is held.
+    let now = 4_000_000_000_000 + i64::try_from(stamp % 1_000_000).unwrap() * 10_000;
+    assert_eq!(store.heartbeat(&first, now, now + 5_000).await.unwrap(), 1);
+    assert_eq!(store.heartbeat(&second, now, now + 5_000).await.unwrap(), 2);
+    assert_eq!(store.free_partitions(now).await.unwrap(), vec![0, 1, 2, 3]);
+    assert!(store.take_lease(1, &first, now, now + 5_000).await.unwrap());
+    assert!(
+        !store
+            .take_lease(1, &second, now, now + 5_000)
+            .await
+            .unwrap(),
+        "held"
+    );
+    assert_eq!(
+        store.renew_leases(&first, now + 6_000).await.unwrap(),
+        vec![1]
+    );
+    // Expired: free to take.
+    assert!(
+        store
+            .take_lease(1, &second, now + 7_000, now + 12_000)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.renew_leases(&first, now + 8_000).await.unwrap(),
+        Vec::<u32>::new()
+    );
+    store.release_lease(1, &first).await.unwrap();
+    assert_eq!(
+        store.renew_leases(&second, now + 8_000).await.unwrap(),
+        vec![1],
+        "not the first's to release"
+    );
+    store.release_lease(1, &second).await.unwrap();
+    assert!(store.free_partitions(now).await.unwrap().contains(&1));
+
+    let acme = SourceName::parse("acme").unwrap();
+    let other = SourceName::parse("other").unwrap();
+    let partition = 1_000 + u32::try_from(stamp % 1_000).unwrap();
+    assert_eq!(store.checkpoint(partition).await.unwrap(), None);
+    let checkpoint = PartitionCheckpoint {
+        through_sequence: 42,
+        taken_ms: 7,
+        sources: vec![(acme.clone(), vec![1, 2, 3]), (other.clone(), vec![0, 255])],
+    };
+    store.keep_checkpoint(partition, &checkpoint).await.unwrap();
+    assert_eq!(store.checkpoint(partition).await.unwrap(), Some(checkpoint));
+    let later = PartitionCheckpoint {
+        through_sequence: 50,
+        taken_ms: 9,
+        sources: vec![(acme.clone(), vec![4])],
+    };
+    store.keep_checkpoint(partition, &later).await.unwrap();
+    assert_eq!(store.checkpoint(partition).await.unwrap(), Some(later));
+
+    let run = sample_run(&sample_csv(), "partitions.csv");
+    let source = SourceName::parse(&format!("partition-test-{stamp}")).unwrap();
+    let logins: Vec<MonitoredLogin> = (0..3)
+        .map(|index| MonitoredLogin {
+            sequence: 100 + index as i64,
+            login_id: run.events[index].login_id(),
+            received_ms: 1_000,
+            login: run.logins[index].clone(),
+            scored: run.events[index].clone(),
+            models: ModelFits::default(),
+        })
+        .collect();
+    assert_eq!(
+        store
+            .keep_new_verdicts(&source, &logins[..2])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.keep_new_verdicts(&source, &logins).await.unwrap(),
+        1,
+        "the third only"
+    );
+    let ids: Vec<String> = logins.iter().map(|login| login.login_id.clone()).collect();
+    let kept = store.kept_sequences(&source, &ids).await.unwrap();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(kept[&ids[2]], 102);
 }
 
 #[tokio::test]

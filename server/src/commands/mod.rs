@@ -18,6 +18,7 @@ pub mod report;
 pub mod scenario;
 pub mod serve;
 pub mod watch;
+pub mod worker;
 
 pub use analyze::load_config;
 
@@ -41,6 +42,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Loadtest(args) => loadtest::run(&args),
         Command::Health(args) => health::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Worker(args) => worker::run(args),
     }
 }
 

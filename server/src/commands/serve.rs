@@ -74,6 +74,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .database
         .clone()
         .unwrap_or_else(|| Store::sqlite_url(&args.data_dir));
+    if args.nats.is_some() && !is_postgres(&database) {
+        anyhow::bail!(
+            "--nats needs the PostgreSQL database the workers keep their verdicts in \
+             (--database postgres://…); SQLite is for one process"
+        );
+    }
     let files = Arc::new(PageFiles::installed(
         args.geo.geo_dir.as_deref(),
         Path::new(leptos.site_root.as_ref()),
@@ -111,7 +117,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             let activity = service::activity::ActivityFeed::default();
-            let monitor = Monitor::start_with(
+            let monitor = if let Some(nats) = &args.nats {
+                let client = crate::event_log::connect(nats)
+                    .await
+                    .with_context(|| format!("cannot connect to NATS at {nats}"))?;
+                tracing::info!(%nats, "scale-out mode: events are published for the workers to score");
+                Monitor::publishing(
+                    Arc::new(crate::event_log::JetStreamLog::new(client)),
+                    store.clone(),
+                )
+            } else {
+                Monitor::start_with(
                 config.clone(),
                 Arc::clone(&geo),
                 store.clone(),
@@ -124,7 +140,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 },
                 activity.clone(),
                 notifier.clone(),
-            )?;
+            )?
+            };
             if let Some(syslog_addr) = args.syslog_listen {
                 let source = SourceName::parse(&args.syslog_source)
                     .map_err(|message| anyhow::anyhow!("--syslog-source: {message}"))?;
@@ -235,7 +252,8 @@ fn default_site_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/site"))
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
@@ -261,4 +279,9 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Whether `url` names a PostgreSQL database (scale-out needs one shared by every process).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
 }

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
 use service::DetectionService;
+use service::error::Categorised;
 use service::monitor::{BodyShape, Monitor, MonitorError, split_records};
 use service::source::SourceName;
 
@@ -103,12 +104,12 @@ async fn accept(
     }
     match monitor.submit(source, records).await {
         Ok(monitored) => Ok(Json(monitored).into_response()),
-        Err(MonitorError::Busy) => Ok((
+        Err(error @ (MonitorError::Busy | MonitorError::Unavailable(_))) => Ok((
             [(header::RETRY_AFTER, BUSY_RETRY_AFTER_SECS)],
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                MonitorError::Busy.to_string(),
+                error.code(),
+                error.to_string(),
             ),
         )
             .into_response()),

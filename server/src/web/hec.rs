@@ -404,7 +404,7 @@ async fn accept(
             .submit_read(source.clone(), records)
             .await
             .map_err(|error| match error {
-                MonitorError::Busy => Refusal::busy(),
+                MonitorError::Busy | MonitorError::Unavailable(_) => Refusal::busy(),
                 MonitorError::BadBody(message) => Refusal::new(StatusCode::BAD_REQUEST, 6, message),
                 MonitorError::Storage(_) | MonitorError::Stopped => {
                     tracing::error!(%error, "HEC events could not be kept");
@@ -419,7 +419,9 @@ async fn accept(
                     rejected.push(Rejected { event, reason });
                 }
                 RecordVerdict::Skipped { .. } => skipped += 1,
-                RecordVerdict::Scored { .. } | RecordVerdict::Duplicate { .. } => accepted += 1,
+                RecordVerdict::Scored { .. }
+                | RecordVerdict::Duplicate { .. }
+                | RecordVerdict::Accepted { .. } => accepted += 1,
             }
         }
     }

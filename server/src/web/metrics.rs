@@ -42,6 +42,7 @@ pub fn exposition(metrics: &MonitorMetrics, resident_bytes: Option<u64>) -> Stri
             ("duplicate", counts.duplicate),
             ("rejected", counts.rejected),
             ("skipped", counts.skipped),
+            ("accepted", counts.accepted),
         ] {
             let _ = writeln!(
                 text,

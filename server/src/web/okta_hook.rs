@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use service::DetectionService;
+use service::error::Categorised;
 use service::monitor::{Monitor, MonitorError};
 use service::source::SourceName;
 
@@ -149,12 +150,12 @@ async fn deliver(
         .collect();
     match monitor.submit(source, records).await {
         Ok(monitored) => Json(monitored).into_response(),
-        Err(MonitorError::Busy) => (
+        Err(error @ (MonitorError::Busy | MonitorError::Unavailable(_))) => (
             [(header::RETRY_AFTER, "1")],
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                MonitorError::Busy.to_string(),
+                error.code(),
+                error.to_string(),
             ),
         )
             .into_response(),

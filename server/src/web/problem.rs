@@ -315,6 +315,13 @@ pub const PROBLEM_TYPES_KNOWN: &[ProblemType] = &[
          waiting to be scored is full (--ingest-queue). Nothing of the request was kept: send \
          it again after Retry-After seconds.",
     ),
+    kind(
+        "unavailable",
+        "Event log unavailable",
+        503,
+        "Scale-out mode (serve --nats): the NATS JetStream server did not keep the request's \
+         events. Nothing of the request was accepted: send it again after Retry-After seconds.",
+    ),
 ];
 
 fn problem_type(code: &str) -> Option<&'static ProblemType> {

@@ -22,6 +22,7 @@ mod notify;
 mod okta_hook;
 mod request;
 mod sample;
+mod scale_out;
 mod security_headers;
 mod sign_in;
 mod syslog;

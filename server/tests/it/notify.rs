@@ -4,7 +4,7 @@ use server::commands::runtime;
 use store::Store;
 
 /// A webhook receiver on loopback in its own thread; returns its address and the bodies.
-fn webhook_receiver() -> (
+pub(crate) fn webhook_receiver() -> (
     std::net::SocketAddr,
     std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 ) {

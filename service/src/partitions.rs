@@ -1,0 +1,304 @@
+//! Scale-out scoring: stateless servers publish accepted logins to a durable log (NATS
+//! JetStream) on a subject per source and partition; workers own partitions and score each
+//! partition's logins in log order, one analyzer per source, as the single-process monitor
+//! scores a source's ([`crate::monitor`]).
+//!
+//! A login's partition is a stable hash of its lower-cased user id modulo [`PARTITIONS`], so
+//! each user's logins stay in one partition, in the order they were published. The population
+//! models (Isolation Forest, DBSCAN, attack windows) of a partition's analyzer learn from that
+//! partition's logins only: a partition's verdicts equal a single process scoring the same
+//! partition's logins in the same order, not one process scoring every partition together.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use engine::config::ConfigError;
+use engine::enrich::GeoLookup;
+use engine::{AnalysisConfig, Analyzer};
+
+use crate::monitor::{late_reason, score_in_order};
+use crate::ports::{MonitoredLogin, PartitionCheckpoint, PublishedLogin};
+use crate::source::SourceName;
+
+/// Partitions of the log, fixed: every server and worker of an installation must agree (the
+/// workers refuse a database whose leases name another count).
+pub const PARTITIONS: u32 = 16;
+
+/// The stream holding the published logins.
+pub const STREAM: &str = "SKYTRACE_EVENTS";
+
+/// Every subject of [`STREAM`]: `skytrace.events.<source>.<partition>`.
+pub const SUBJECTS: &str = "skytrace.events.>";
+
+/// The partition of a user's logins: FNV-1a (64 bits) of the lower-cased user id, modulo
+/// [`PARTITIONS`]. Stable across builds and platforms.
+pub fn partition_of(user_id: &str) -> u32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in user_id.to_lowercase().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    u32::try_from(hash % u64::from(PARTITIONS)).unwrap_or(0)
+}
+
+/// The subject a login of `source` in `partition` is published on. A NATS subject's tokens
+/// cannot hold `.`, which source names may: it is written `~` (which they may not).
+pub fn subject(source: &SourceName, partition: u32) -> String {
+    format!(
+        "skytrace.events.{}.{partition}",
+        source.as_str().replace('.', "~")
+    )
+}
+
+/// The subjects of one partition, every source.
+pub fn partition_subjects(partition: u32) -> String {
+    format!("skytrace.events.*.{partition}")
+}
+
+/// One message of the log: its stream sequence and the login it carries.
+#[derive(Clone, Debug)]
+pub struct LogMessage {
+    pub sequence: u64,
+    pub login: PublishedLogin,
+}
+
+/// What became of a batch of a partition's messages ([`PartitionScorer::score`]).
+#[derive(Debug, Default)]
+pub struct ScoredBatch {
+    /// Logins scored for the first time, to keep, by source, in log order.
+    pub new: BTreeMap<SourceName, Vec<MonitoredLogin>>,
+    /// Logins whose verdict was kept before (by this or an earlier owner): learnt again only.
+    pub replayed: usize,
+    /// Logins published again under another sequence: neither learnt nor kept.
+    pub duplicates: usize,
+    /// Logins older than one already scored in their source and partition, with why.
+    pub late: Vec<(SourceName, String)>,
+}
+
+/// One partition's analyzers, one per source.
+pub struct PartitionScorer {
+    config: AnalysisConfig,
+    geo: Arc<dyn GeoLookup + Send>,
+    sources: HashMap<SourceName, Analyzer<'static>>,
+    /// The last message learnt (0: none).
+    through_sequence: u64,
+}
+
+impl PartitionScorer {
+    /// Goes on from `checkpoint`, or from the start of the log without one, or when a source's
+    /// learnt state cannot be read (then every message is learnt again).
+    pub fn resume(
+        config: AnalysisConfig,
+        geo: Arc<dyn GeoLookup + Send>,
+        checkpoint: Option<PartitionCheckpoint>,
+    ) -> Result<Self, ConfigError> {
+        config.check()?;
+        let mut scorer = Self {
+            config,
+            geo,
+            sources: HashMap::new(),
+            through_sequence: 0,
+        };
+        let Some(checkpoint) = checkpoint else {
+            return Ok(scorer);
+        };
+        for (source, state) in checkpoint.sources {
+            match Analyzer::resume_shared(scorer.config.clone(), Arc::clone(&scorer.geo), &state) {
+                Ok(analyzer) => {
+                    scorer.sources.insert(source, analyzer);
+                }
+                Err(error) => {
+                    tracing::warn!(%source, %error, "a partition's learnt state cannot be read; learning the partition again from the start of the log");
+                    scorer.sources.clear();
+                    return Ok(scorer);
+                }
+            }
+        }
+        scorer.through_sequence = checkpoint.through_sequence;
+        Ok(scorer)
+    }
+
+    /// The last message learnt (0: none): the log is read on from the next.
+    pub fn through_sequence(&self) -> u64 {
+        self.through_sequence
+    }
+
+    /// Everything learnt, to keep as the partition's checkpoint.
+    pub fn checkpoint(&self, taken_ms: i64) -> PartitionCheckpoint {
+        let mut sources: Vec<(SourceName, Vec<u8>)> = self
+            .sources
+            .iter()
+            .map(|(source, analyzer)| (source.clone(), analyzer.learnt_state()))
+            .collect();
+        sources.sort_by(|a, b| a.0.cmp(&b.0));
+        PartitionCheckpoint {
+            through_sequence: self.through_sequence,
+            taken_ms,
+            sources,
+        }
+    }
+
+    /// Scores `messages` (in log order) after those already learnt; `kept` holds the sequence
+    /// each of their logins was kept under before, by source and login id. Messages at or
+    /// before [`Self::through_sequence`] (redelivered) are passed over.
+    pub fn score(
+        &mut self,
+        messages: Vec<LogMessage>,
+        kept: &HashMap<(SourceName, String), i64>,
+    ) -> ScoredBatch {
+        let mut batch = ScoredBatch::default();
+        let mut seen: HashMap<(SourceName, String), i64> = HashMap::new();
+        for message in messages {
+            if message.sequence <= self.through_sequence {
+                continue;
+            }
+            self.through_sequence = message.sequence;
+            let sequence = i64::try_from(message.sequence).unwrap_or(i64::MAX);
+            let PublishedLogin {
+                source,
+                login_id,
+                received_ms,
+                login,
+            } = message.login;
+            let key = (source, login_id);
+            let earlier = kept.get(&key).or_else(|| seen.get(&key)).copied();
+            if earlier.is_some_and(|earlier| earlier != sequence) {
+                batch.duplicates += 1;
+                continue;
+            }
+            let (source, login_id) = key;
+            let analyzer = self.sources.entry(source.clone()).or_insert_with(|| {
+                Analyzer::shared(self.config.clone(), Arc::clone(&self.geo))
+                    .expect("the settings were checked when the scorer was made")
+            });
+            match score_in_order(analyzer, login, sequence, login_id.clone(), received_ms) {
+                Ok(scored) => {
+                    seen.insert((source.clone(), login_id), sequence);
+                    if earlier.is_some() {
+                        batch.replayed += 1;
+                    } else {
+                        batch.new.entry(source).or_default().push(scored);
+                    }
+                }
+                Err(late) => {
+                    let reason = late_reason(&late, &source);
+                    batch.late.push((source, reason));
+                }
+            }
+        }
+        batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_users_logins_share_a_partition_whatever_the_case() {
+        assert_eq!(
+            partition_of("Ana@Example.com"),
+            partition_of("ana@example.com")
+        );
+        let partitions: std::collections::HashSet<u32> = (0..200)
+            .map(|user| partition_of(&format!("user{user}@example.com")))
+            .collect();
+        assert_eq!(
+            partitions.len(),
+            PARTITIONS as usize,
+            "users spread over every partition"
+        );
+        assert!(partitions.iter().all(|partition| *partition < PARTITIONS));
+    }
+
+    fn message(sequence: u64, minute: u32, user: &str) -> LogMessage {
+        let record = format!(
+            r#"{{"timestamp":"2026-03-02T08:{minute:02}:00Z","user_id":"{user}","ip_address":"192.0.2.{}","user_agent":"Mozilla/5.0","success":true}}"#,
+            minute % 7 + 1
+        );
+        let engine::ingest::RecordOutcome::Event(login) =
+            engine::ingest::read_record(record.as_bytes(), &engine::IngestOptions::default())
+        else {
+            panic!("not a login: {record}");
+        };
+        LogMessage {
+            sequence,
+            login: PublishedLogin {
+                source: SourceName::default(),
+                login_id: login.login_id(),
+                received_ms: 0,
+                login: *login,
+            },
+        }
+    }
+
+    fn scorer(checkpoint: Option<PartitionCheckpoint>) -> PartitionScorer {
+        PartitionScorer::resume(
+            AnalysisConfig::default(),
+            Arc::new(engine::enrich::NoGeolocation),
+            checkpoint,
+        )
+        .unwrap()
+    }
+
+    fn kept_of(batch: &ScoredBatch) -> HashMap<(SourceName, String), i64> {
+        batch
+            .new
+            .iter()
+            .flat_map(|(source, logins)| {
+                logins
+                    .iter()
+                    .map(|login| ((source.clone(), login.login_id.clone()), login.sequence))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_resumed_partition_learns_again_what_was_kept_and_scores_on_as_one_that_never_stopped() {
+        let messages: Vec<LogMessage> = (1..=6)
+            .map(|at| message(at, at as u32, if at % 2 == 0 { "ana" } else { "bo" }))
+            .collect();
+        let mut whole = scorer(None);
+        let everything = whole.score(messages.clone(), &HashMap::new());
+        assert_eq!(everything.new[&SourceName::default()].len(), 6);
+
+        // Checkpointed after 2, kept through 4, then stopped: resumed, it is sent 1 to 6 again.
+        let mut first = scorer(None);
+        first.score(messages[..2].to_vec(), &HashMap::new());
+        let checkpoint = first.checkpoint(0);
+        let mut kept = kept_of(&first.score(messages[2..4].to_vec(), &HashMap::new()));
+        kept.extend(kept_of(
+            &scorer(None).score(messages[..2].to_vec(), &HashMap::new()),
+        ));
+        let mut resumed = scorer(Some(checkpoint));
+        assert_eq!(resumed.through_sequence(), 2);
+        let again = resumed.score(messages.clone(), &kept);
+        assert_eq!(again.replayed, 2, "3 and 4 learnt again, not kept again");
+        let new = &again.new[&SourceName::default()];
+        assert_eq!(
+            new.iter().map(|login| login.sequence).collect::<Vec<_>>(),
+            [5, 6]
+        );
+        for login in new {
+            let same = &everything.new[&SourceName::default()][login.sequence as usize - 1];
+            assert_eq!(login.scored, same.scored);
+        }
+
+        // The sixth login published again under another sequence is passed over.
+        let mut republished = messages[5].clone();
+        republished.sequence = 7;
+        let kept = HashMap::from([(
+            (SourceName::default(), messages[5].login.login_id.clone()),
+            6,
+        )]);
+        let duplicate = resumed.score(vec![republished], &kept);
+        assert_eq!((duplicate.duplicates, duplicate.new.len()), (1, 0));
+    }
+
+    #[test]
+    fn subjects_hold_one_token_per_source() {
+        let source = SourceName::parse("eu.acme").unwrap();
+        assert_eq!(subject(&source, 7), "skytrace.events.eu~acme.7");
+        assert_eq!(partition_subjects(7), "skytrace.events.*.7");
+    }
+}
