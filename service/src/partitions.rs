@@ -33,11 +33,7 @@ pub const SUBJECTS: &str = "skytrace.events.>";
 /// The partition of a user's logins: FNV-1a (64 bits) of the lower-cased user id, modulo
 /// [`PARTITIONS`]. Stable across builds and platforms.
 pub fn partition_of(user_id: &str) -> u32 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in user_id.to_lowercase().bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = engine::digest::fnv1a64(user_id.to_lowercase().as_bytes());
     u32::try_from(hash % u64::from(PARTITIONS)).unwrap_or(0)
 }
 
