@@ -12,6 +12,7 @@ pub fn fnv1a64<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> u64 {
 }
 
 /// FNV-1a of what is written into it, without building the text first.
+#[derive(Debug)]
 pub struct Fnv1a64(u64);
 
 impl Default for Fnv1a64 {

@@ -53,7 +53,7 @@ struct Scoring<'a> {
     feedback: &'a Feedback,
 }
 
-/// A log to analyse: its bytes, how to read them, and its name.
+/// A log to analyse: its file (spooled to disk), how to read it, and its name.
 pub struct Upload {
     pub content: crate::upload::SpooledFile,
     pub options: IngestOptions,

@@ -106,7 +106,7 @@ pub async fn read_upload(
         let file_name = field.file_name().unwrap_or("upload").to_owned();
         let mut spool = Spooling::new(spool_dir).map_err(UploadError::Spool)?;
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-            if spool.len + chunk.len() as u64 > limit {
+            if spool.seen.len + chunk.len() as u64 > limit {
                 return Err(UploadError::TooLarge { limit });
             }
             spool.write(&chunk).await.map_err(UploadError::Spool)?;
@@ -127,11 +127,31 @@ pub async fn read_upload(
 #[derive(Debug)]
 pub struct SpooledFile {
     file: std::fs::File,
+    seen: Seen,
+}
+
+/// What is noted of a file's bytes as they are written: its length, its FNV-1a, the first two
+/// bytes (the gzip magic) and the last four (gzip's size of what it unpacks to).
+#[derive(Debug, Default)]
+struct Seen {
     len: u64,
-    digest: u64,
-    /// The first two bytes (the gzip magic) and the last four (gzip's size of what it unpacks to).
+    digest: Fnv1a64,
     head: Vec<u8>,
     tail: Vec<u8>,
+}
+
+impl Seen {
+    fn add(&mut self, chunk: &[u8]) {
+        self.len += chunk.len() as u64;
+        self.digest.write_bytes(chunk);
+        let wanted = 2usize.saturating_sub(self.head.len());
+        self.head
+            .extend_from_slice(&chunk[..chunk.len().min(wanted)]);
+        self.tail
+            .extend_from_slice(&chunk[chunk.len().saturating_sub(4)..]);
+        let excess = self.tail.len().saturating_sub(4);
+        self.tail.drain(..excess);
+    }
 }
 
 impl SpooledFile {
@@ -140,40 +160,34 @@ impl SpooledFile {
         use std::io::Write;
         let mut file = tempfile::tempfile_in(dir)?;
         file.write_all(bytes)?;
-        let mut digest = Fnv1a64::default();
-        digest.write_bytes(bytes);
-        Ok(Self {
-            file,
-            len: bytes.len() as u64,
-            digest: digest.finish(),
-            head: bytes[..bytes.len().min(2)].to_vec(),
-            tail: bytes[bytes.len().saturating_sub(4)..].to_vec(),
-        })
+        let mut seen = Seen::default();
+        seen.add(bytes);
+        Ok(Self { file, seen })
     }
 
     /// Its size in bytes.
     pub fn len(&self) -> u64 {
-        self.len
+        self.seen.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.seen.len == 0
     }
 
     /// FNV-1a of the content ([`engine::digest::fnv1a64`]).
     pub fn digest(&self) -> u64 {
-        self.digest
+        self.seen.digest.finish()
     }
 
     /// What the content holds once unpacked: a gzip member's recorded size (modulo 4 GiB, as
     /// gzip keeps it), otherwise its length. An estimate for planning memory; reading enforces
     /// the real limits.
     pub fn text_bytes(&self) -> u64 {
-        match (self.head.as_slice(), self.tail.as_slice()) {
-            ([0x1f, 0x8b], &[a, b, c, d]) if self.len >= 18 => {
+        match (self.seen.head.as_slice(), self.seen.tail.as_slice()) {
+            ([0x1f, 0x8b], &[a, b, c, d]) if self.seen.len >= 18 => {
                 u64::from(u32::from_le_bytes([a, b, c, d]))
             }
-            _ => self.len,
+            _ => self.seen.len,
         }
     }
 
@@ -207,10 +221,7 @@ impl Read for SpoolReader<'_> {
 /// A file being received.
 struct Spooling {
     file: tokio::io::BufWriter<tokio::fs::File>,
-    len: u64,
-    digest: Fnv1a64,
-    head: Vec<u8>,
-    tail: Vec<u8>,
+    seen: Seen,
 }
 
 impl Spooling {
@@ -218,24 +229,13 @@ impl Spooling {
         let file = tempfile::tempfile_in(dir)?;
         Ok(Self {
             file: tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file)),
-            len: 0,
-            digest: Fnv1a64::default(),
-            head: Vec::with_capacity(2),
-            tail: Vec::with_capacity(8),
+            seen: Seen::default(),
         })
     }
 
     async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         self.file.write_all(chunk).await?;
-        self.len += chunk.len() as u64;
-        self.digest.write_bytes(chunk);
-        let wanted = 2 - self.head.len();
-        self.head
-            .extend_from_slice(&chunk[..chunk.len().min(wanted)]);
-        self.tail
-            .extend_from_slice(&chunk[chunk.len().saturating_sub(4)..]);
-        let excess = self.tail.len().saturating_sub(4);
-        self.tail.drain(..excess);
+        self.seen.add(chunk);
         Ok(())
     }
 
@@ -244,10 +244,7 @@ impl Spooling {
         let file = self.file.into_inner().into_std().await;
         Ok(SpooledFile {
             file,
-            len: self.len,
-            digest: self.digest.finish(),
-            head: self.head,
-            tail: self.tail,
+            seen: self.seen,
         })
     }
 }

@@ -228,9 +228,8 @@ impl RunViews {
 
     /// Holds only the run used last, without its built reports and waypoints.
     pub fn let_go_but_latest(&self) {
-        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        let keep_from = held.len().saturating_sub(1);
-        held.drain(..keep_from);
+        self.let_go_of_older();
+        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         for view in held.iter() {
             view.reports
                 .lock()
