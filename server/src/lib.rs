@@ -2,6 +2,7 @@
 //! ([`commands`]), and the web server ([`web`]: the Leptos pages, the REST API and sign-in on
 //! axum). The binary only parses the command line and dispatches.
 
+mod activity_relay;
 pub mod cli;
 pub mod commands;
 pub mod config_file;

@@ -22,8 +22,24 @@ pub enum Activity {
     },
 }
 
+impl Activity {
+    /// Whether other processes sharing the database are told of it: what was kept, not the
+    /// progress of one upload's scoring (which only the server that scores it shows).
+    pub fn is_shared(&self) -> bool {
+        !matches!(self, Self::Scoring { .. })
+    }
+}
+
+/// Activity told to every process sharing a PostgreSQL database (servers and scoring workers),
+/// so a page follows what any of them did; `origin` tells a process its own announcements.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Announcement {
+    pub origin: String,
+    pub activity: Activity,
+}
+
 #[cfg(feature = "runtime")]
-pub use feed::ActivityFeed;
+pub use feed::{ActivityFeed, Told};
 
 #[cfg(feature = "runtime")]
 mod feed {
@@ -34,10 +50,18 @@ mod feed {
     /// Messages held for a listener that falls behind; it then skips to the newest.
     const BACKLOG: usize = 64;
 
+    /// Activity with where it happened.
+    #[derive(Clone, Debug)]
+    pub struct Told {
+        pub activity: Activity,
+        /// In this process (not announced by another sharing the database).
+        pub here: bool,
+    }
+
     /// Fans the server's activity out to every open page that follows it.
     #[derive(Clone)]
     pub struct ActivityFeed {
-        sender: broadcast::Sender<Activity>,
+        sender: broadcast::Sender<Told>,
         /// Set when the server shuts down, so followers' streams end and do not hold it open.
         closing: watch::Sender<bool>,
     }
@@ -52,12 +76,23 @@ mod feed {
     }
 
     impl ActivityFeed {
-        /// Tells whoever listens now; nobody listening is fine.
+        /// Tells whoever listens now of what this process did; nobody listening is fine.
         pub fn send(&self, activity: Activity) {
-            let _ = self.sender.send(activity);
+            let _ = self.sender.send(Told {
+                activity,
+                here: true,
+            });
         }
 
-        pub fn subscribe(&self) -> broadcast::Receiver<Activity> {
+        /// Tells whoever listens now of what another process announced.
+        pub fn tell_from_elsewhere(&self, activity: Activity) {
+            let _ = self.sender.send(Told {
+                activity,
+                here: false,
+            });
+        }
+
+        pub fn subscribe(&self) -> broadcast::Receiver<Told> {
             self.sender.subscribe()
         }
 

@@ -77,8 +77,6 @@ mod sending {
         config: NotificationsConfig,
         dispatcher: Arc<Dispatcher>,
         log: Arc<dyn SentLogStore>,
-        /// One dispatch at a time, so two runs finishing together cannot both send an alert.
-        sending: Arc<tokio::sync::Mutex<()>>,
     }
 
     impl AlertNotifier {
@@ -87,7 +85,6 @@ mod sending {
                 dispatcher: Arc::new(Dispatcher::new(config.clone())),
                 config,
                 log,
-                sending: Arc::new(tokio::sync::Mutex::new(())),
             }
         }
     }
@@ -137,16 +134,17 @@ mod sending {
                 }
             }
             let (dispatcher, log) = (Arc::clone(&self.dispatcher), Arc::clone(&self.log));
-            let sending = Arc::clone(&self.sending);
             let run_id = run_id.to_owned();
             let count = alerts.len();
             // Prepared on a blocking thread of the server's runtime, whose database pool it uses.
             let server = tokio::runtime::Handle::current();
             let send = move || {
-                let sent = server.block_on(async {
-                    let _one_at_a_time = sending.lock().await;
-                    dispatch_logged(log.as_ref(), &dispatcher, &alerts, Some(&run_id)).await
-                });
+                let sent = server.block_on(dispatch_logged(
+                    log.as_ref(),
+                    &dispatcher,
+                    &alerts,
+                    Some(&run_id),
+                ));
                 let Ok(report) = sent else {
                     tracing::error!("alerts not sent: the notification log cannot be used");
                     return;
@@ -189,20 +187,30 @@ mod sending {
         }
     }
 
-    /// Sends `alerts`, skipping those the notification log has, and records what went out.
+    /// Sends `alerts`, skipping those the notification log has, and records what went out,
+    /// holding the log meanwhile so no other dispatch (of any process) interleaves.
     pub async fn dispatch_logged(
         log: &dyn SentLogStore,
         dispatcher: &Dispatcher,
         alerts: &[Alert],
         run_id: Option<&str>,
     ) -> Result<DeliveryReport, StoreError> {
+        let hold = log.hold_sent_log().await?;
+        let earlier = match log.sent_entries().await {
+            Ok(earlier) => earlier,
+            Err(error) => {
+                hold.release().await?;
+                return Err(error);
+            }
+        };
         let mut sent = LoggedDeliveries {
-            earlier: log.sent_entries().await?,
+            earlier,
             recorded: Vec::new(),
         };
         let report = dispatcher.dispatch(alerts, now_ms(), &mut sent).await;
-        log.record_sent(run_id, &sent.recorded).await?;
-        Ok(report)
+        let recorded = log.record_sent(run_id, &sent.recorded).await;
+        hold.release().await?;
+        recorded.map(|()| report)
     }
 
     /// The log as read before a dispatch, plus what the dispatch sends; the new entries are

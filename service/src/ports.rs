@@ -187,8 +187,34 @@ pub trait AccountStore: Send + Sync {
     fn revoke_api_token<'a>(&'a self, id: &'a str) -> Stored<'a, bool>;
 }
 
+/// Failed sign-ins by counter (`account:NAME`, `address:IP`), shared by every server of an
+/// installation so that throttling counts guesses sent to any of them.
+pub trait SignInFailureStore: Send + Sync {
+    /// The instants of each counter's failures at or after `since_ms`, oldest first (counters
+    /// without any are left out).
+    fn sign_in_failures<'a>(
+        &'a self,
+        counters: &'a [String],
+        since_ms: i64,
+    ) -> Stored<'a, Vec<(String, Vec<i64>)>>;
+    /// Records a failure at `at_ms` on each counter, and forgets every failure before
+    /// `forget_before_ms`.
+    fn record_sign_in_failure<'a>(
+        &'a self,
+        counters: &'a [String],
+        at_ms: i64,
+        forget_before_ms: i64,
+    ) -> Stored<'a, ()>;
+    fn clear_sign_in_failures<'a>(&'a self, counter: &'a str) -> Stored<'a, ()>;
+}
+
 /// The notification log: which alerts went out on which channel, so none is sent twice.
 pub trait SentLogStore: Send + Sync {
+    /// Waits until no other dispatch holds the log (in this process or in any other sharing the
+    /// database), then holds it until released: a dispatch reads, sends and records under the
+    /// hold, so two workers never both send one alert nor both take the last of a channel's
+    /// hourly allowance.
+    fn hold_sent_log(&self) -> Stored<'_, SentLogHold>;
     fn sent_entries(&self) -> Stored<'_, Vec<alerts::SentEntry>>;
     /// Records deliveries (with the run that caused them, if any).
     fn record_sent<'a>(
@@ -196,6 +222,15 @@ pub trait SentLogStore: Send + Sync {
         run_id: Option<&'a str>,
         entries: &'a [alerts::SentEntry],
     ) -> Stored<'a, ()>;
+}
+
+/// Exclusive use of the notification log ([`SentLogStore::hold_sent_log`]).
+pub type SentLogHold = Box<dyn HeldSentLog>;
+
+pub trait HeldSentLog: Send {
+    /// Lets the next dispatch go. Dropping the hold does too, only less promptly (a process
+    /// that dies lets go when its database connection closes).
+    fn release(self: Box<Self>) -> Stored<'static, ()>;
 }
 
 /// A login accepted by the monitor, as kept: what arrived and how it was scored.

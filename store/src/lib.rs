@@ -25,9 +25,11 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
+pub use activity::Announcements;
+
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 12] = [
+const MIGRATIONS: [(i64, &str, &str); 13] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -80,6 +82,11 @@ const MIGRATIONS: [(i64, &str, &str); 12] = [
         "scale-out partitions: leases, workers, learnt state",
         include_str!("../migrations/0012_partitions.sql"),
     ),
+    (
+        13,
+        "failed sign-ins shared by the servers",
+        include_str!("../migrations/0013_sign_in_failures.sql"),
+    ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.
 const LEGACY_MIGRATIONS_TABLE: &str = "schema_migrations";
@@ -127,9 +134,14 @@ pub(crate) enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Where it connects (PostgreSQL's listeners connect on their own).
+    url: Arc<str>,
     /// Writes of whole runs, one at a time: SQLite has one writer, and a run of a million
     /// logins takes a minute or two to write; waiting here holds no connection of the pool.
     run_writes: Arc<tokio::sync::Mutex<()>>,
+    /// The notification log's hold within this process (SQLite; PostgreSQL holds it with an
+    /// advisory lock that every process sharing the database sees).
+    sent_log_hold: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -174,7 +186,9 @@ impl Store {
         let store = Self {
             pool,
             backend,
+            url: Arc::from(url),
             run_writes: Arc::default(),
+            sent_log_hold: Arc::default(),
         };
         store.migrate().await.map_err(OpenError::Migrate)?;
         Ok(store)
@@ -566,10 +580,12 @@ impl RunStore for Store {
 }
 
 mod accounts;
+mod activity;
 mod feedback;
 mod grid;
 mod monitor;
 mod notifications;
 mod partitions;
+mod sign_in;
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,61 @@
 //! The notification log: which alert went out on which channel when (from web runs and from
-//! `skytrace analyze --notify` alike), so an incident is alerted once across runs and restarts.
+//! `skytrace analyze --notify` alike), so an incident is alerted once across runs and restarts;
+//! and its hold, so dispatches of several processes sharing a PostgreSQL database take turns.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use alerts::SentEntry;
-use service::ports::{SentLogStore, Stored};
+use service::ports::{HeldSentLog, SentLogHold, SentLogStore, Stored};
 use sqlx::Row;
 
-use super::{Result, Store, logged};
+use super::{Backend, Result, Store, logged};
+
+/// The PostgreSQL advisory lock a dispatch holds ("skytrace" in ASCII): one number for every
+/// process of an installation.
+const SENT_LOG_LOCK: i64 = 0x736B_7974_7261_6365;
+
+/// The hold in a PostgreSQL transaction: its advisory lock ends with the transaction, or with the
+/// connection when the process dies.
+struct TransactionHold(sqlx::Transaction<'static, sqlx::Any>);
+
+impl HeldSentLog for TransactionHold {
+    fn release(self: Box<Self>) -> Stored<'static, ()> {
+        Box::pin(async move { logged(self.0.commit().await.map_err(Into::into)) })
+    }
+}
+
+/// The hold within one process (SQLite has no other writer process to share with).
+struct ProcessHold {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl HeldSentLog for ProcessHold {
+    fn release(self: Box<Self>) -> Stored<'static, ()> {
+        Box::pin(async move {
+            drop(self);
+            Ok(())
+        })
+    }
+}
 
 impl Store {
+    async fn take_sent_log_hold(&self) -> Result<SentLogHold> {
+        match self.backend {
+            Backend::Postgres => {
+                let mut transaction = self.pool.begin().await?;
+                sqlx::query("SELECT 1 AS held FROM pg_advisory_xact_lock($1)")
+                    .bind(SENT_LOG_LOCK)
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                Ok(Box::new(TransactionHold(transaction)))
+            }
+            Backend::Sqlite => Ok(Box::new(ProcessHold {
+                _guard: Arc::clone(&self.sent_log_hold).lock_owned().await,
+            })),
+        }
+    }
+
     /// Every delivery recorded, oldest first.
     async fn load_sent_entries(&self) -> Result<Vec<SentEntry>> {
         let rows = sqlx::query(
@@ -74,6 +120,10 @@ impl Store {
 }
 
 impl SentLogStore for Store {
+    fn hold_sent_log(&self) -> Stored<'_, SentLogHold> {
+        Box::pin(async move { logged(self.take_sent_log_hold().await) })
+    }
+
     fn sent_entries(&self) -> Stored<'_, Vec<SentEntry>> {
         Box::pin(async move { logged(self.load_sent_entries().await) })
     }

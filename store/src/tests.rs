@@ -354,6 +354,45 @@ async fn postgres_keeps_and_pages_runs_like_sqlite() {
     partitions_round_trip(&store).await;
 }
 
+/// One dispatch at a time holds the notification log: a second waits until the first lets go,
+/// whether it shares the first's store (SQLite) or is another process's (PostgreSQL, two pools).
+async fn sent_log_is_held_by_one_at_a_time(first: &Store, second: &Store) {
+    use std::time::Duration;
+
+    let held = first.hold_sent_log().await.unwrap();
+    let waiting = {
+        let second = second.clone();
+        tokio::spawn(async move { second.hold_sent_log().await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "a second hold waits for the first");
+    held.release().await.unwrap();
+    let taken = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("released, the second hold is taken")
+        .unwrap();
+    taken.release().await.unwrap();
+    // A hold dropped unreleased lets go too.
+    drop(first.hold_sent_log().await.unwrap());
+    let again = tokio::time::timeout(Duration::from_secs(5), second.hold_sent_log())
+        .await
+        .expect("a dropped hold lets go");
+    again.unwrap().release().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_notification_log_is_held_by_one_dispatch_at_a_time() {
+    let store = fresh_sqlite().await;
+    sent_log_is_held_by_one_at_a_time(&store, &store).await;
+    if let Some(url) = postgres_url() {
+        let (first, second) = (
+            Store::open(&url).await.unwrap(),
+            Store::open(&url).await.unwrap(),
+        );
+        sent_log_is_held_by_one_at_a_time(&first, &second).await;
+    }
+}
+
 #[tokio::test]
 async fn partitions_are_leased_once_and_verdicts_kept_once() {
     partitions_round_trip(&fresh_sqlite().await).await;

@@ -101,7 +101,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 tracing::info!(accounts = listed.len(), "sign-in required (hosted mode)");
                 AuthMode::SignIn(Arc::new(SignIn {
                     accounts,
-                    limiter: LoginLimiter::new(LimitSettings::default()),
+                    limiter: LoginLimiter::new(LimitSettings::default(), store.clone()),
                     secure_cookie: !args.insecure_cookie,
                 }))
             } else {
@@ -117,6 +117,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             let activity = service::activity::ActivityFeed::default();
+            if is_postgres(&database) {
+                crate::activity_relay::spawn(Arc::clone(&store), activity.clone());
+            }
             let monitor = if let Some(nats) = &args.nats {
                 let client = crate::event_log::connect(nats)
                     .await

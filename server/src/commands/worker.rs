@@ -14,14 +14,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use async_nats::jetstream;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
-use engine::AnalysisConfig;
 use engine::enrich::GeoLookup;
+use engine::{AnalysisConfig, RiskLevel};
 use futures_util::StreamExt;
+use service::activity::{Activity, Announcement};
 use service::clock::now_ms;
 use service::monitor::{ALERT_LOGINS, ALERT_WINDOW_MS};
 use service::notify::{AlertNotifier, Alerted, Notifier};
 use service::partitions::{LogMessage, PARTITIONS, PartitionScorer, partition_subjects};
-use service::ports::{MonitorStore, PartitionStore, PublishedLogin};
+use service::ports::{MonitorStore, MonitoredLogin, PartitionStore, PublishedLogin};
 use service::source::SourceName;
 use store::Store;
 
@@ -55,7 +56,10 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let geo: Arc<dyn GeoLookup + Send> = Arc::from(super::lookup::open_for(&args.geo)?);
     let notifications = crate::config_file::notifications(args.config.as_deref())?
         .filter(alerts::NotificationsConfig::has_channels);
-    let worker_id = args.worker_id.clone().unwrap_or_else(default_worker_id);
+    let worker_id = args
+        .worker_id
+        .clone()
+        .unwrap_or_else(crate::activity_relay::process_name);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -80,6 +84,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 due
             });
             let scoring = Arc::new(Scoring {
+                worker_id: worker_id.clone(),
                 alerting,
                 config,
                 geo,
@@ -117,17 +122,10 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         })
 }
 
-fn default_worker_id() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|name| name.trim().to_owned())
-        .ok()
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "worker".to_owned());
-    format!("{host}-{}", std::process::id())
-}
-
 /// What every partition's scoring shares.
 struct Scoring {
+    /// This worker's name, as its announcements say.
+    worker_id: String,
     /// With notifications: where sources that kept new verdicts are told, with their latest
     /// login's time.
     alerting: Option<tokio::sync::mpsc::UnboundedSender<(SourceName, i64)>>,
@@ -136,6 +134,31 @@ struct Scoring {
     store: Arc<Store>,
     jetstream: jetstream::Context,
     progress: Arc<Progress>,
+}
+
+impl Scoring {
+    /// Tells the servers' open pages of new verdicts (`inserted` of `logins` were new).
+    async fn announce_verdicts(
+        &self,
+        source: &SourceName,
+        logins: &[MonitoredLogin],
+        inserted: u64,
+    ) {
+        let high_or_above = logins
+            .iter()
+            .filter(|login| login.scored.risk_level >= RiskLevel::High)
+            .count() as u64;
+        let announcement = Announcement {
+            origin: self.worker_id.clone(),
+            activity: Activity::Monitored {
+                source: source.to_string(),
+                scored: inserted,
+                high_or_above: high_or_above.min(inserted),
+            },
+        };
+        // Pages refetch on the next announcement; a missed one is not worth a retry.
+        let _ = self.store.announce(&announcement).await;
+    }
 }
 
 /// A partition being scored: told to stop through `stop`, then it keeps a checkpoint.
@@ -359,6 +382,9 @@ async fn follow(
             let mut new = 0;
             for (source, logins) in &batch.new {
                 let inserted = store.keep_new_verdicts(source, logins).await?;
+                if inserted > 0 {
+                    scoring.announce_verdicts(source, logins, inserted).await;
+                }
                 // Redelivered logins kept before were alerted on then.
                 if inserted > 0
                     && let Some(alerting) = &scoring.alerting

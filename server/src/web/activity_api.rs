@@ -37,7 +37,8 @@ fn follow(feed: &ActivityFeed) -> Sse<impl Stream<Item = Result<Event, Infallibl
                 _ = closing.changed() => return None,
             };
             match received {
-                Ok(activity_now) => {
+                Ok(told) => {
+                    let activity_now = told.activity;
                     let event = Event::default()
                         .event(kind(&activity_now))
                         .data(serde_json::to_string(&activity_now).unwrap_or_default());

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
@@ -63,8 +63,13 @@ async fn check_credentials(
     if from_another_site(headers) {
         return Err(Refused::CrossSite);
     }
-    let now = Instant::now();
-    if let Some(wait) = sign_in.limiter.retry_after(name, address, now) {
+    let now_ms = service::clock::now_ms();
+    let limited = sign_in
+        .limiter
+        .retry_after(name, address, now_ms)
+        .await
+        .map_err(|error| Refused::Internal(error.into()))?;
+    if let Some(wait) = limited {
         tracing::warn!(
             account = name,
             ?address,
@@ -74,12 +79,18 @@ async fn check_credentials(
     }
     match sign_in.accounts.sign_in(name, password).await {
         Ok(started) => {
-            sign_in.limiter.succeeded(name);
+            if sign_in.limiter.succeeded(name).await.is_err() {
+                tracing::warn!(account = name, "the account's failed sign-ins stay counted");
+            }
             tracing::info!(account = name, ?address, "signed in");
             Ok(started)
         }
         Err(AccountError::BadCredentials) => {
-            sign_in.limiter.failed(name, address, now);
+            sign_in
+                .limiter
+                .failed(name, address, now_ms)
+                .await
+                .map_err(|error| Refused::Internal(error.into()))?;
             tracing::warn!(account = name, ?address, "failed sign-in");
             Err(Refused::BadCredentials)
         }

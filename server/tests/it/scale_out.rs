@@ -140,6 +140,36 @@ fn http_within(port: u16, request: &[u8]) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&response).into_owned())
 }
 
+/// Follows a server's `/api/v1/activity` until it tells of monitored logins (true), or a
+/// minute passes (false).
+fn hears_of_monitored_logins(port: u16) -> std::thread::JoinHandle<bool> {
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        if stream
+            .write_all(b"GET /api/v1/activity HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .is_err()
+        {
+            return false;
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut lines = BufReader::new(stream);
+        let mut line = String::new();
+        while Instant::now() < deadline {
+            line.clear();
+            match lines.read_line(&mut line) {
+                Ok(0) => return false,
+                Ok(_) if line.trim_end() == "event: monitored" => return true,
+                _ => {}
+            }
+        }
+        false
+    })
+}
+
 /// POST /api/v1/events; the status and the `Retry-After` header, with the body.
 fn post_events(port: u16, records: &[String]) -> (u16, Option<String>, String) {
     let body = records.join("\n");
@@ -339,6 +369,8 @@ fn scale_out_keeps_one_verdict_per_event_through_a_killed_worker_and_a_nats_rest
         }
     });
 
+    // The workers' verdicts reach the servers' open pages.
+    let followed = hears_of_monitored_logins(ports[1]);
     // Each partition through one server, in time order: half the partitions through each.
     let sent = Arc::new(Sent::default());
     let give_up = Arc::new(AtomicBool::new(false));
@@ -473,6 +505,10 @@ fn scale_out_keeps_one_verdict_per_event_through_a_killed_worker_and_a_nats_rest
         }
     }
     assert_eq!(compared, accepted.len());
+    assert!(
+        followed.join().unwrap(),
+        "a server's activity feed told of the workers' verdicts"
+    );
     // The log's attacks were alerted on by the workers.
     let heard = Instant::now();
     while alerts.lock().unwrap().is_empty() {

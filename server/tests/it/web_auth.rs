@@ -36,11 +36,14 @@ async fn hosted_app_with_rate(ingest_rate_per_token: u32) -> (Router, Accounts, 
         .unwrap();
     let sign_in = SignIn {
         accounts: accounts.clone(),
-        limiter: LoginLimiter::new(LimitSettings {
-            per_account: 3,
-            per_address: 10,
-            window: Duration::from_secs(600),
-        }),
+        limiter: LoginLimiter::new(
+            LimitSettings {
+                per_account: 3,
+                per_address: 10,
+                window: Duration::from_secs(600),
+            },
+            store.clone(),
+        ),
         secure_cookie: true,
     };
     let router = app(AppState {

@@ -2,12 +2,14 @@
 //! account, or from one client address, within a window, further attempts are refused without
 //! checking the password until the oldest failure leaves the window. It is a throttle, not a
 //! lockout: the owner can sign in again once the window has passed, and a success clears the
-//! account's failures. Kept in memory, so a restart forgets it.
+//! account's failures. The failures are kept in the database, so every server sharing it counts
+//! them together and a restart does not forget them.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use service::ports::{SignInFailureStore, StoreError};
 
 /// Limits on failed sign-ins.
 #[derive(Clone, Copy, Debug)]
@@ -31,21 +33,19 @@ impl Default for LimitSettings {
     }
 }
 
-/// Recent failures per key (`account:NAME`, `address:IP`).
+/// Recent failures per counter (`account:NAME`, `address:IP`), as the database keeps them.
 pub struct LoginLimiter {
     settings: LimitSettings,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: Arc<dyn SignInFailureStore>,
 }
 
-/// Keys kept before stale ones are swept (bounds memory under a spray of made-up names).
-const SWEEP_ABOVE_KEYS: usize = 10_000;
-
 impl LoginLimiter {
-    pub fn new(settings: LimitSettings) -> Self {
-        Self {
-            settings,
-            failures: Mutex::new(HashMap::new()),
-        }
+    pub fn new(settings: LimitSettings, failures: Arc<dyn SignInFailureStore>) -> Self {
+        Self { settings, failures }
+    }
+
+    fn window_ms(&self) -> i64 {
+        i64::try_from(self.settings.window.as_millis()).unwrap_or(i64::MAX)
     }
 
     /// The counters an attempt is checked against, with their limits.
@@ -58,59 +58,55 @@ impl LoginLimiter {
     }
 
     /// How long until another attempt is allowed, if it is not allowed now.
-    pub fn retry_after(
+    pub async fn retry_after(
         &self,
         account: &str,
         address: Option<IpAddr>,
-        now: Instant,
-    ) -> Option<Duration> {
-        let window = self.settings.window;
-        let mut failures = self
+        now_ms: i64,
+    ) -> Result<Option<Duration>, StoreError> {
+        let window_ms = self.window_ms();
+        let counters = self.counters(account, address);
+        let keys: Vec<String> = counters.iter().map(|(key, _)| key.clone()).collect();
+        // A failure leaves the window once a whole window has passed since it.
+        let failures = self
             .failures
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        self.counters(account, address)
-            .into_iter()
-            .filter_map(|(key, limit)| {
-                let times = failures.get_mut(&key)?;
-                while times
-                    .front()
-                    .is_some_and(|&at| now.duration_since(at) >= window)
-                {
-                    times.pop_front();
-                }
+            .sign_in_failures(&keys, now_ms.saturating_sub(window_ms) + 1)
+            .await?;
+        Ok(failures
+            .iter()
+            .filter_map(|(key, instants)| {
+                let (_, limit) = counters.iter().find(|(counter, _)| counter == key)?;
                 // Allowed again when enough failures have left the window to be under the limit.
-                let blocking = times.len().checked_sub(limit)?;
-                Some(window.saturating_sub(now.duration_since(times[blocking])))
+                let blocking = instants.len().checked_sub(*limit)?;
+                let wait_ms = instants[blocking]
+                    .saturating_add(window_ms)
+                    .saturating_sub(now_ms);
+                Some(Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)))
             })
-            .max()
+            .max())
     }
 
-    pub fn failed(&self, account: &str, address: Option<IpAddr>, now: Instant) {
-        let window = self.settings.window;
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if failures.len() > SWEEP_ABOVE_KEYS {
-            failures.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|&at| now.duration_since(at) < window)
-            });
-        }
-        for (key, _) in self.counters(account, address) {
-            failures.entry(key).or_default().push_back(now);
-        }
+    pub async fn failed(
+        &self,
+        account: &str,
+        address: Option<IpAddr>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let keys: Vec<String> = self
+            .counters(account, address)
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        self.failures
+            .record_sign_in_failure(&keys, now_ms, now_ms.saturating_sub(self.window_ms()))
+            .await
     }
 
     /// A successful sign-in clears its account's failures (not its address's).
-    pub fn succeeded(&self, account: &str) {
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        failures.remove(&account_key(account));
+    pub async fn succeeded(&self, account: &str) -> Result<(), StoreError> {
+        self.failures
+            .clear_sign_in_failures(&account_key(account))
+            .await
     }
 }
 
