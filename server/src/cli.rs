@@ -94,6 +94,19 @@ pub struct WorkerArgs {
     /// Analysis settings file (TOML, as `skytrace config` prints); the same for every worker.
     #[arg(long, env = "SKYTRACE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Gather each partition's logins for this many milliseconds from the first of them, then
+    /// score them together in time order, so logins published out of order within those
+    /// milliseconds (by different servers, say) are placed in order; verdicts wait up to as
+    /// long. 0: score each fetch in log order at once. Either way a login older than one
+    /// already scored for its user's partition is rejected.
+    #[arg(long, env = "SKYTRACE_REORDER_WINDOW_MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub reorder_window_ms: u64,
+    /// Keep verdicts this many days after their logins were received (0: for ever). The worker
+    /// holding partition 0 deletes older ones hourly, of every source.
+    #[arg(long, env = "SKYTRACE_RETENTION_DAYS", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=36_500))]
+    pub retention_days: u32,
     #[command(flatten)]
     pub geo: GeoArgs,
 }

@@ -142,13 +142,45 @@ impl PartitionScorer {
         messages: Vec<LogMessage>,
         kept: &HashMap<(SourceName, String), i64>,
     ) -> ScoredBatch {
+        let fresh = self.fresh(messages);
+        self.score_fresh(fresh, kept)
+    }
+
+    /// Scores `messages` gathered over a reorder window as [`Self::score`] does, but in the
+    /// order of their logins' instants (ties in log order), so that logins which reached the
+    /// log out of order within the window are placed in order rather than rejected as late.
+    pub fn score_reordered(
+        &mut self,
+        messages: Vec<LogMessage>,
+        kept: &HashMap<(SourceName, String), i64>,
+    ) -> ScoredBatch {
+        let mut fresh = self.fresh(messages);
+        fresh.sort_by_key(|message| message.login.login.timestamp_ms);
+        self.score_fresh(fresh, kept)
+    }
+
+    /// The messages after the last one learnt, in log order (a redelivered one is passed over).
+    fn fresh(&self, messages: Vec<LogMessage>) -> Vec<LogMessage> {
+        let mut through = self.through_sequence;
+        messages
+            .into_iter()
+            .filter(|message| {
+                let fresh = message.sequence > through;
+                through = through.max(message.sequence);
+                fresh
+            })
+            .collect()
+    }
+
+    fn score_fresh(
+        &mut self,
+        messages: Vec<LogMessage>,
+        kept: &HashMap<(SourceName, String), i64>,
+    ) -> ScoredBatch {
         let mut batch = ScoredBatch::default();
         let mut seen: HashMap<(SourceName, String), i64> = HashMap::new();
         for message in messages {
-            if message.sequence <= self.through_sequence {
-                continue;
-            }
-            self.through_sequence = message.sequence;
+            self.through_sequence = self.through_sequence.max(message.sequence);
             let sequence = i64::try_from(message.sequence).unwrap_or(i64::MAX);
             let PublishedLogin {
                 source,
@@ -289,6 +321,29 @@ mod tests {
         )]);
         let duplicate = resumed.score(vec![republished], &kept);
         assert_eq!((duplicate.duplicates, duplicate.new.len()), (1, 0));
+    }
+
+    #[test]
+    fn a_reorder_window_places_logins_that_reached_the_log_out_of_order() {
+        // Ana's logins at minutes 3, 1 and 2 reached the log in that order.
+        let messages = vec![
+            message(1, 3, "ana"),
+            message(2, 1, "ana"),
+            message(3, 2, "ana"),
+        ];
+        let in_log_order = scorer(None).score(messages.clone(), &HashMap::new());
+        assert_eq!(in_log_order.late.len(), 2, "without a window, two are late");
+
+        let mut reordering = scorer(None);
+        let reordered = reordering.score_reordered(messages, &HashMap::new());
+        assert!(reordered.late.is_empty());
+        let kept = &reordered.new[&SourceName::default()];
+        assert_eq!(
+            kept.iter().map(|login| login.sequence).collect::<Vec<_>>(),
+            [2, 3, 1],
+            "scored in time order, each under its own sequence"
+        );
+        assert_eq!(reordering.through_sequence(), 3);
     }
 
     #[test]

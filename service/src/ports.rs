@@ -378,4 +378,7 @@ pub trait PartitionStore: Send + Sync {
         source: &'a SourceName,
         logins: &'a [MonitoredLogin],
     ) -> Stored<'a, u64>;
+    /// Deletes the verdicts of every source received before `before_ms`; how many. The
+    /// workers' learnt state is in their checkpoints, so nothing else needs keeping first.
+    fn purge_verdicts_received_before(&self, before_ms: i64) -> Stored<'_, u64>;
 }

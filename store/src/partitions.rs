@@ -269,4 +269,15 @@ impl PartitionStore for Store {
             )
         })
     }
+
+    fn purge_verdicts_received_before(&self, before_ms: i64) -> Stored<'_, u64> {
+        Box::pin(async move {
+            let deleted = sqlx::query("DELETE FROM monitored_events WHERE received_ms < $1")
+                .bind(before_ms)
+                .execute(&self.pool)
+                .await
+                .map(|done| done.rows_affected());
+            logged(deleted.map_err(Into::into))
+        })
+    }
 }

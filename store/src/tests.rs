@@ -472,7 +472,8 @@ async fn partitions_round_trip(store: &Store) {
         .map(|index| MonitoredLogin {
             sequence: 100 + index as i64,
             login_id: run.events[index].login_id(),
-            received_ms: 1_000,
+            // Older than every other test's logins: the purge below deletes before an instant.
+            received_ms: 1 + 4 * index as i64,
             login: run.logins[index].clone(),
             scored: run.events[index].clone(),
             models: ModelFits::default(),
@@ -494,6 +495,10 @@ async fn partitions_round_trip(store: &Store) {
     let kept = store.kept_sequences(&source, &ids).await.unwrap();
     assert_eq!(kept.len(), 3);
     assert_eq!(kept[&ids[2]], 102);
+    // Retention: verdicts received before the instant go, of every source.
+    store.purge_verdicts_received_before(6).await.unwrap();
+    let kept = store.kept_sequences(&source, &ids).await.unwrap();
+    assert_eq!(kept.keys().collect::<Vec<_>>(), [&ids[2]]);
 }
 
 #[tokio::test]

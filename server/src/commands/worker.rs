@@ -41,6 +41,8 @@ const FETCH_WAIT: Duration = Duration::from_millis(500);
 /// How long a message may go unacknowledged before it is delivered again (the worker reads on
 /// from its own position after a failure, so this only bounds a stalled consumer).
 const ACK_WAIT: Duration = Duration::from_secs(60);
+/// How often the holder of partition 0 deletes verdicts past the retention period.
+const PURGE_EVERY: Duration = Duration::from_secs(3_600);
 /// How often sources with new verdicts are alerted on, at most.
 const ALERT_EVERY: Duration = Duration::from_secs(1);
 
@@ -91,6 +93,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 store: Arc::clone(&store),
                 jetstream: event_log::context(client.clone()),
                 progress: Arc::clone(&progress),
+                reorder_window: Duration::from_millis(args.reorder_window_ms),
             });
             if let Some(addr) = args.listen {
                 let listener = tokio::net::TcpListener::bind(addr)
@@ -105,6 +108,8 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 scoring,
                 owned: BTreeMap::new(),
                 renewed: Instant::now(),
+                retention_ms: i64::from(args.retention_days) * 86_400_000,
+                purged: None,
             };
             let mut tick = tokio::time::interval(RENEW_EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -134,6 +139,9 @@ struct Scoring {
     store: Arc<Store>,
     jetstream: jetstream::Context,
     progress: Arc<Progress>,
+    /// How long logins are gathered before they are scored together in time order (zero: each
+    /// fetch is scored in log order at once).
+    reorder_window: Duration,
 }
 
 impl Scoring {
@@ -174,6 +182,9 @@ struct Leases {
     owned: BTreeMap<u32, Owned>,
     /// When the leases were last renewed.
     renewed: Instant,
+    /// How long verdicts are kept (0: for ever), and when they were last purged.
+    retention_ms: i64,
+    purged: Option<Instant>,
 }
 
 impl Leases {
@@ -190,6 +201,30 @@ impl Leases {
                 }
             }
         }
+        self.purge_when_due();
+    }
+
+    /// One worker, the holder of partition 0, deletes the verdicts past the retention period.
+    fn purge_when_due(&mut self) {
+        let due = self
+            .purged
+            .is_none_or(|purged| purged.elapsed() >= PURGE_EVERY);
+        if self.retention_ms == 0 || !self.owned.contains_key(&0) || !due {
+            return;
+        }
+        self.purged = Some(Instant::now());
+        let store = Arc::clone(&self.scoring.store);
+        let before_ms = now_ms().saturating_sub(self.retention_ms);
+        tokio::spawn(async move {
+            match store.purge_verdicts_received_before(before_ms).await {
+                Ok(deleted) => {
+                    tracing::info!(deleted, "verdicts past the retention period deleted");
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "purging verdicts past the retention period failed; retrying in an hour");
+                }
+            }
+        });
     }
 
     async fn try_balance(&mut self) -> Result<(), service::ports::StoreError> {
@@ -338,15 +373,17 @@ async fn follow(
                 }
             },
             ack_policy: AckPolicy::Explicit,
-            ack_wait: ACK_WAIT,
-            inactive_threshold: ACK_WAIT,
+            ack_wait: ACK_WAIT + scoring.reorder_window,
+            inactive_threshold: ACK_WAIT + scoring.reorder_window,
             ..Default::default()
         })
         .await?;
     let mut checkpointed = Instant::now();
     let mut unkept = false;
+    let mut gathered = Gathered::default();
     loop {
-        if *stopping.borrow() {
+        let stop = *stopping.borrow();
+        if stop && gathered.messages.is_empty() {
             if unkept {
                 store
                     .keep_checkpoint(partition, &scorer.checkpoint(now_ms()))
@@ -354,31 +391,50 @@ async fn follow(
             }
             return Ok(());
         }
-        let mut fetched = consumer
-            .fetch()
-            .max_messages(FETCH_BATCH)
-            .expires(FETCH_WAIT)
-            .messages()
-            .await?;
-        let mut messages = Vec::new();
-        let mut delivered = Vec::new();
-        let mut pending = 0;
-        while let Some(message) = fetched.next().await {
-            let message = message.map_err(|error| anyhow::anyhow!(error))?;
-            let info = message.info().map_err(|error| anyhow::anyhow!(error))?;
-            pending = info.pending;
-            let sequence = info.stream_sequence;
-            match serde_json::from_slice::<PublishedLogin>(&message.payload) {
-                Ok(login) => messages.push(LogMessage { sequence, login }),
-                Err(error) => {
-                    tracing::warn!(partition, sequence, %error, "a message of the log is not a login; passed over");
+        if !stop {
+            let wait = gathered
+                .until_due(scoring.reorder_window)
+                .map_or(FETCH_WAIT, |due| {
+                    due.clamp(Duration::from_millis(10), FETCH_WAIT)
+                });
+            let mut fetched = consumer
+                .fetch()
+                .max_messages(FETCH_BATCH)
+                .expires(wait)
+                .messages()
+                .await?;
+            while let Some(message) = fetched.next().await {
+                let message = message.map_err(|error| anyhow::anyhow!(error))?;
+                let info = message.info().map_err(|error| anyhow::anyhow!(error))?;
+                gathered.lag = info.pending;
+                let sequence = info.stream_sequence;
+                match serde_json::from_slice::<PublishedLogin>(&message.payload) {
+                    Ok(login) => gathered.messages.push(LogMessage { sequence, login }),
+                    Err(error) => {
+                        tracing::warn!(partition, sequence, %error, "a message of the log is not a login; passed over");
+                    }
                 }
+                gathered.delivered.push(message);
+                gathered.since.get_or_insert_with(Instant::now);
             }
-            delivered.push(message);
+            // Within the reorder window, gather on (a stopping worker scores what it has).
+            if gathered.until_due(scoring.reorder_window).is_some() {
+                continue;
+            }
         }
+        let Gathered {
+            messages,
+            delivered,
+            lag,
+            ..
+        } = std::mem::take(&mut gathered);
         if !messages.is_empty() {
             let kept = kept_sequences(store, &messages).await?;
-            let batch = scorer.score(messages, &kept);
+            let batch = if scoring.reorder_window.is_zero() {
+                scorer.score(messages, &kept)
+            } else {
+                scorer.score_reordered(messages, &kept)
+            };
             let mut new = 0;
             for (source, logins) in &batch.new {
                 let inserted = store.keep_new_verdicts(source, logins).await?;
@@ -401,7 +457,7 @@ async fn follow(
             scoring.progress.scored(
                 partition,
                 scorer.through_sequence(),
-                pending,
+                lag,
                 new,
                 batch.duplicates + batch.late.len(),
             );
@@ -409,7 +465,7 @@ async fn follow(
         } else {
             scoring
                 .progress
-                .scored(partition, scorer.through_sequence(), pending, 0, 0);
+                .scored(partition, scorer.through_sequence(), lag, 0, 0);
         }
         // Only once the verdicts are kept: a message not acked is delivered again.
         for message in delivered {
@@ -424,6 +480,28 @@ async fn follow(
             checkpointed = Instant::now();
             unkept = false;
         }
+    }
+}
+
+/// Messages fetched and not scored yet: with a reorder window, those of the window so far.
+#[derive(Default)]
+struct Gathered {
+    messages: Vec<LogMessage>,
+    delivered: Vec<jetstream::Message>,
+    /// The partition's messages in the stream after the last one fetched.
+    lag: u64,
+    /// When the first of them arrived.
+    since: Option<Instant>,
+}
+
+impl Gathered {
+    /// How long until the gathered messages are to be scored; `None` when they are due now (or
+    /// there are none and no window).
+    fn until_due(&self, window: Duration) -> Option<Duration> {
+        let since = self.since?;
+        window
+            .checked_sub(since.elapsed())
+            .filter(|left| !left.is_zero())
     }
 }
 
