@@ -337,12 +337,6 @@ impl Feedback {
     pub fn is_empty(&self) -> bool {
         self.allow.is_empty() && self.verdicts.is_empty()
     }
-
-    /// The allow-list and verdicts of `taught`, keeping the compromised sources learnt so far.
-    pub fn retaught(&mut self, taught: Self) {
-        self.allow = taught.allow;
-        self.verdicts = taught.verdicts;
-    }
 }
 
 /// What is known of a login's source when feedback is applied.
@@ -393,10 +387,27 @@ impl FeedbackIndex {
         self.allow.is_empty() && self.verdicts.is_empty()
     }
 
-    /// The allow-list and verdicts of `taught`, keeping the compromised sources learnt so far.
+    /// The allow-list and verdicts of `taught`, keeping the compromised sources learnt so far
+    /// whose verdicts still stand (a verdict changed to another kind, or gone, no longer marks
+    /// its address).
     pub fn retaught(&mut self, taught: Self) {
         self.allow = taught.allow;
         self.verdicts = taught.verdicts;
+        let verdicts = &self.verdicts;
+        self.compromised_sources.retain(|ip, source| {
+            let key = login_key(&source.user_id, source.timestamp_ms, *ip);
+            match verdicts.get(&key).map(|verdict| verdict.kind) {
+                Some(VerdictKind::ConfirmedCompromised) => {
+                    source.attempt = false;
+                    true
+                }
+                Some(VerdictKind::AttackAttempt) => {
+                    source.attempt = true;
+                    true
+                }
+                Some(VerdictKind::ConfirmedSafe | VerdictKind::Dismissed) | None => false,
+            }
+        });
     }
 
     /// The first entry covering the login, as "office VPN 198.51.100.0/24".
@@ -412,12 +423,26 @@ impl FeedbackIndex {
         self.verdicts.get(&login_key)
     }
 
+    /// Remembers `source` for its address, unless an earlier (or as early) one is remembered.
     pub fn remember_compromised(&mut self, ip: IpAddr, source: CompromisedSource) {
-        self.compromised_sources.entry(ip).or_insert(source);
+        match self.compromised_sources.entry(ip) {
+            std::collections::hash_map::Entry::Occupied(mut earlier) => {
+                if source.timestamp_ms < earlier.get().timestamp_ms {
+                    earlier.insert(source);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(none) => {
+                none.insert(source);
+            }
+        }
     }
 
-    pub fn compromised_source(&self, ip: IpAddr) -> Option<&CompromisedSource> {
-        self.compromised_sources.get(&ip)
+    /// The compromised source remembered for the address of a login at `timestamp_ms`, if it
+    /// came before it.
+    pub fn compromised_source(&self, ip: IpAddr, timestamp_ms: i64) -> Option<&CompromisedSource> {
+        self.compromised_sources
+            .get(&ip)
+            .filter(|source| source.timestamp_ms <= timestamp_ms)
     }
 }
 

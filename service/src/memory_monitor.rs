@@ -1,13 +1,14 @@
-//! Monitored logins in memory: the monitor's store for tests of what is built on it (the
-//! database's own is tested against SQLite and PostgreSQL).
+//! Monitored logins, verdicts and allow-list entries in memory: the monitor's store for tests of
+//! what is built on it (the database's own is tested against SQLite and PostgreSQL).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use engine::ScoredEvent;
+use engine::{LoginEvent, ScoredEvent};
 
-use crate::ports::{LearntState, MonitorStore, MonitoredLogin, Stored};
+use crate::ports::{FeedbackStore, LearntState, MonitorStore, MonitoredLogin, ScoredIn, Stored};
 use crate::source::SourceName;
+use crate::triage::{AllowListEntry, TriageRecord, TriageState};
 
 /// Monitored logins in memory, for apps whose tests do not restart them; when gated, each write
 /// waits for a permit ([`Self::let_through`]).
@@ -16,6 +17,9 @@ pub struct MemoryMonitorStore {
     kept: Mutex<BTreeMap<SourceName, Vec<MonitoredLogin>>>,
     learnt: Mutex<BTreeMap<SourceName, LearntState>>,
     gate: Option<tokio::sync::Semaphore>,
+    allow: Mutex<Vec<AllowListEntry>>,
+    /// Every verdict recorded, oldest first.
+    triage: Mutex<Vec<TriageRecord>>,
 }
 
 impl MemoryMonitorStore {
@@ -93,6 +97,24 @@ impl MonitorStore for MemoryMonitorStore {
         Box::pin(async { Ok(logins) })
     }
 
+    fn monitored_named<'a>(
+        &'a self,
+        source: &'a SourceName,
+        login_ids: &'a [String],
+    ) -> Stored<'a, Vec<LoginEvent>> {
+        let named = self
+            .kept
+            .lock()
+            .unwrap()
+            .get(source)
+            .into_iter()
+            .flatten()
+            .filter(|kept| login_ids.contains(&kept.login_id))
+            .map(|kept| kept.login.clone())
+            .collect();
+        Box::pin(async { Ok(named) })
+    }
+
     fn learnt_state<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Option<LearntState>> {
         let learnt = self.learnt.lock().unwrap().get(source).cloned();
         Box::pin(async { Ok(learnt) })
@@ -139,5 +161,70 @@ impl MonitorStore for MemoryMonitorStore {
         scored.sort_by_key(|scored| scored.timestamp_ms);
         let scored = scored.split_off(scored.len().saturating_sub(limit));
         Box::pin(async { Ok(scored) })
+    }
+}
+
+/// Kept runs are not held here: no login is found in one.
+impl FeedbackStore for MemoryMonitorStore {
+    fn allow_list<'a>(&'a self, source: Option<&'a SourceName>) -> Stored<'a, Vec<AllowListEntry>> {
+        let entries = self
+            .allow
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|entry| source.is_none_or(|source| entry.source == *source))
+            .cloned()
+            .collect();
+        Box::pin(async { Ok(entries) })
+    }
+
+    fn save_allow(&self, entry: AllowListEntry) -> Stored<'_, ()> {
+        let mut entries = self.allow.lock().unwrap();
+        entries.retain(|kept| kept.id != entry.id);
+        entries.push(entry);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn delete_allow<'a>(&'a self, id: &'a str) -> Stored<'a, bool> {
+        let mut entries = self.allow.lock().unwrap();
+        let before = entries.len();
+        entries.retain(|kept| kept.id != id);
+        let deleted = entries.len() < before;
+        Box::pin(async move { Ok(deleted) })
+    }
+
+    fn record_triage(&self, record: TriageRecord) -> Stored<'_, ()> {
+        self.triage.lock().unwrap().push(record);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn triage<'a>(&'a self, source: &'a SourceName, login_id: &'a str) -> Stored<'a, TriageState> {
+        let history: Vec<TriageRecord> = self
+            .triage
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|record| record.source == *source && record.login_id == login_id)
+            .cloned()
+            .collect();
+        let state = TriageState {
+            current: history.last().cloned(),
+            history,
+        };
+        Box::pin(async { Ok(state) })
+    }
+
+    fn verdicts<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<TriageRecord>> {
+        let mut current: BTreeMap<String, TriageRecord> = BTreeMap::new();
+        for record in self.triage.lock().unwrap().iter() {
+            if record.source == *source {
+                current.insert(record.login_id.clone(), record.clone());
+            }
+        }
+        Box::pin(async { Ok(current.into_values().collect()) })
+    }
+
+    fn find_login<'a>(&'a self, _login_id: &'a str) -> Stored<'a, Vec<ScoredIn>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
 }

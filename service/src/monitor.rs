@@ -24,9 +24,15 @@
 //! are concluded on as a run's are, and what reaches the rules goes out once (the notification
 //! log keys each incident and account).
 //!
+//! Each source's analyzer applies the feedback in force in it (its allow-list entries not
+//! expired, and analysts' verdicts): read when the analyzer is built, before it learns the kept
+//! logins again, and read again with a batch once [`FEEDBACK_REFRESH`] has passed or a change
+//! was made in this process. A verdict confirming a monitored login compromised (or an attack
+//! attempt) marks its address for the logins after it.
+//!
 //! In scale-out mode ([`Monitor::publishing`]) nothing is scored here: each request's logins are
 //! published to the event log and answered `accepted` once it has kept them; the workers score
-//! them with the same function ([`crate::partitions`]).
+//! them with the same function, applying the feedback the same way ([`crate::partitions`]).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -44,6 +50,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
+pub use crate::feedback::FEEDBACK_REFRESH;
+use crate::feedback::Taught;
 use crate::notify::Notifier;
 pub use crate::ports::ModelFits;
 use crate::ports::{
@@ -781,6 +789,8 @@ async fn publish(
 /// What the monitor holds of one source.
 struct Watched {
     analyzer: Analyzer<'static>,
+    /// The feedback `analyzer` applies.
+    taught: Taught,
     next_sequence: i64,
     /// Every accepted login by user, in arrival order (for the account's verdict).
     by_user: HashMap<Arc<str>, Vec<ScoredEvent>>,
@@ -797,6 +807,7 @@ impl Watched {
     fn new(analyzer: Analyzer<'static>) -> Self {
         Self {
             analyzer,
+            taught: Taught::default(),
             next_sequence: 1,
             by_user: HashMap::new(),
             by_id: HashMap::new(),
@@ -973,7 +984,7 @@ impl Worker {
     }
 
     /// A source's analyzer after learning its kept logins again, in their arrival order, from
-    /// its learnt state if its oldest were purged.
+    /// its learnt state if its oldest were purged, with the feedback in force now.
     async fn rebuild(&self, source: &SourceName) -> Result<Watched, StoreError> {
         let learnt = self.store.learnt_state(source).await?;
         let kept = self.store.monitored(source).await?;
@@ -991,6 +1002,10 @@ impl Worker {
             (fresh, 0)
         });
         let mut watched = Watched::new(analyzer);
+        watched
+            .taught
+            .refresh(&mut watched.analyzer, self.store.as_ref(), source)
+            .await?;
         // Sequences go on after every login ever kept, purged ones included.
         watched.next_sequence = learnt.map_or(0, |learnt| learnt.through_sequence) + 1;
         watched.learnt_through = learnt_through;
@@ -1096,6 +1111,10 @@ impl Worker {
         let Some(watched) = self.sources.get_mut(&source) else {
             return Err(MonitorError::Stopped);
         };
+        watched
+            .taught
+            .refresh(&mut watched.analyzer, self.store.as_ref(), &source)
+            .await?;
         let mut answers: Vec<Option<RecordVerdict>> = vec![None; records.len()];
         let mut logins: Vec<(usize, LoginEvent, i64)> = Vec::new();
         for (index, (record, received_ms)) in records.into_iter().enumerate() {
@@ -1232,6 +1251,8 @@ fn late_by(late_ms: i64) -> String {
 mod tests {
     use super::*;
     use crate::memory_monitor::MemoryMonitorStore;
+    use crate::ports::FeedbackStore;
+    use crate::triage::{AllowListEntry, TriageRecord};
 
     fn start(store: Arc<MemoryMonitorStore>, queue_depth: usize) -> Monitor {
         Monitor::start(
@@ -1521,6 +1542,144 @@ mod tests {
         assert_eq!(monitor.purge(now_ms() - 60_000).await.unwrap(), 0);
         let again = submit(&monitor, crowd(0..1)).await;
         assert_eq!(again[0]["status"], "rejected");
+    }
+
+    /// A login from `country` (as the log reports it), `minute` minutes into March 2026.
+    fn login_in(minute: u32, user: &str, ip: &str, country: &str) -> Vec<u8> {
+        format!(
+            r#"{{"timestamp":"2026-03-{:02}T{:02}:{:02}:00Z","user_id":"{user}","ip_address":"{ip}","user_agent":"Mozilla/5.0 (Windows NT 10.0)","success":true,"country":"{country}"}}"#,
+            minute / 1440 + 1,
+            minute / 60 % 24,
+            minute % 60
+        )
+        .into_bytes()
+    }
+
+    fn reasons(answer: &serde_json::Value) -> Vec<String> {
+        answer["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|reason| reason.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    fn allow_entry(id: &str, kind: &str, value: &str, reason: &str) -> AllowListEntry {
+        AllowListEntry {
+            id: id.to_owned(),
+            source: SourceName::default(),
+            kind: kind.to_owned(),
+            value: value.to_owned(),
+            user: None,
+            reason: reason.to_owned(),
+            expires_ms: None,
+            created_ms: 0,
+            actor: "admin".to_owned(),
+        }
+    }
+
+    fn verdict(login: &[u8], kind: engine::VerdictKind) -> TriageRecord {
+        let engine::ingest::RecordOutcome::Event(login) =
+            read_record(login, &IngestOptions::default())
+        else {
+            panic!("not a login");
+        };
+        TriageRecord {
+            source: SourceName::default(),
+            login_id: login.login_id(),
+            verdict: kind,
+            comment: String::new(),
+            actor: "analyst".to_owned(),
+            at_ms: 0,
+        }
+    }
+
+    /// Allow-list entries and verdicts kept while a source is monitored apply to its next
+    /// logins: here read again at once, as after a change made through this process' service.
+    #[tokio::test]
+    async fn allow_list_entries_and_verdicts_apply_to_the_next_monitored_logins() {
+        let kept = Arc::new(MemoryMonitorStore::default());
+        let monitor = start(Arc::clone(&kept), 4);
+        // A week of four people's logins from their own addresses in Norway.
+        let routine = (0..160)
+            .map(|at| {
+                let user = ["ana", "bo", "cy", "dee"][at as usize % 4];
+                login_in(at * 60, user, &format!("198.51.100.{}", at % 4 + 7), "NO")
+            })
+            .collect();
+        submit(&monitor, routine).await;
+        let suppressed = |answer: &serde_json::Value, by: &str| {
+            let by = format!("(suppressed by allow-list: {by})");
+            reasons(answer).iter().any(|reason| reason.ends_with(&by))
+        };
+
+        // A country new to ana, from a network then allow-listed: bo's first login from it is
+        // vouched for (a Low login shows only its suppressed findings).
+        let office = "office VPN 203.0.113.0/24";
+        let before = submit(
+            &monitor,
+            vec![login_in(10_000, "ana", "203.0.113.50", "DE")],
+        )
+        .await;
+        assert!(!suppressed(&before[0], office), "{before:?}");
+        kept.save_allow(allow_entry("AL-1", "cidr", "203.0.113.0/24", "office VPN"))
+            .await
+            .unwrap();
+        crate::feedback::feedback_changed();
+        let after = submit(&monitor, vec![login_in(10_001, "bo", "203.0.113.51", "DE")]).await;
+        assert!(suppressed(&after[0], office), "{after:?}");
+
+        // A country, likewise: cy's trip to Brazil before the entry, dee's after it.
+        let trip = "travel country BR";
+        let before = submit(&monitor, vec![login_in(10_002, "cy", "177.10.20.30", "BR")]).await;
+        assert!(!suppressed(&before[0], trip), "{before:?}");
+        kept.save_allow(allow_entry("AL-2", "country", "BR", "travel"))
+            .await
+            .unwrap();
+        crate::feedback::feedback_changed();
+        let after = submit(
+            &monitor,
+            vec![login_in(10_003, "dee", "177.10.20.31", "BR")],
+        )
+        .await;
+        assert!(suppressed(&after[0], trip), "{after:?}");
+
+        // A login confirmed compromised after it was scored marks its address for later logins
+        // of any account; once the verdict no longer stands, the address is not marked.
+        let stolen = login_in(10010, "ana", "192.0.2.66", "NO");
+        let marked = |answer: &serde_json::Value| {
+            reasons(answer).iter().any(|reason| {
+                reason.contains("the address of a login confirmed compromised on ana's account")
+            })
+        };
+        let first = submit(
+            &monitor,
+            vec![stolen.clone(), login_in(10011, "cy", "192.0.2.66", "NO")],
+        )
+        .await;
+        assert!(!marked(&first[1]), "{first:?}");
+        kept.record_triage(verdict(&stolen, engine::VerdictKind::ConfirmedCompromised))
+            .await
+            .unwrap();
+        crate::feedback::feedback_changed();
+        let next = submit(&monitor, vec![login_in(10012, "dee", "192.0.2.66", "NO")]).await;
+        assert!(marked(&next[0]), "{next:?}");
+        assert!(
+            matches!(next[0]["risk_level"].as_str(), Some("High" | "Critical")),
+            "{next:?}"
+        );
+
+        // A restarted monitor learns the kept logins again with the feedback in force.
+        let restarted = start(Arc::clone(&kept), 4);
+        let again = submit(&restarted, vec![login_in(10013, "bo", "192.0.2.66", "NO")]).await;
+        assert!(marked(&again[0]), "{again:?}");
+
+        kept.record_triage(verdict(&stolen, engine::VerdictKind::Dismissed))
+            .await
+            .unwrap();
+        crate::feedback::feedback_changed();
+        let dismissed = submit(&monitor, vec![login_in(10014, "bo", "192.0.2.66", "NO")]).await;
+        assert!(!marked(&dismissed[0]), "{dismissed:?}");
     }
 
     #[tokio::test]

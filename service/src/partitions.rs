@@ -3,6 +3,13 @@
 //! partition's logins in log order, one analyzer per source, as the single-process monitor
 //! scores a source's ([`crate::monitor`]).
 //!
+//! Each analyzer applies the feedback in force in its source, read from the shared database
+//! before a batch when it was never read or [`FEEDBACK_REFRESH`] has passed
+//! ([`PartitionScorer::refresh_feedback`]): an allow-list entry or verdict recorded on any
+//! server applies to the logins every worker scores from then on. A verdict confirming a
+//! monitored login compromised (or an attack attempt) marks its address in every partition, for
+//! the logins after it, whichever partition scored it.
+//!
 //! A login's partition is a stable hash of its lower-cased user id modulo [`PARTITIONS`], so
 //! each user's logins stay in one partition, in the order they were published. The population
 //! models (Isolation Forest, DBSCAN, attack windows) of a partition's analyzer learn from that
@@ -16,8 +23,11 @@ use engine::config::ConfigError;
 use engine::enrich::GeoLookup;
 use engine::{AnalysisConfig, Analyzer};
 
+use crate::feedback::Taught;
+#[cfg(doc)]
+use crate::monitor::FEEDBACK_REFRESH;
 use crate::monitor::{late_reason, score_in_order};
-use crate::ports::{MonitoredLogin, PartitionCheckpoint, PublishedLogin};
+use crate::ports::{MonitorStore, MonitoredLogin, PartitionCheckpoint, PublishedLogin, StoreError};
 use crate::source::SourceName;
 
 /// Partitions of the log, fixed: every server and worker of an installation must agree (the
@@ -71,11 +81,26 @@ pub struct ScoredBatch {
     pub late: Vec<(SourceName, String)>,
 }
 
+/// One source's analyzer in a partition, and the feedback it applies.
+struct Scored {
+    analyzer: Analyzer<'static>,
+    taught: Taught,
+}
+
+impl Scored {
+    fn new(analyzer: Analyzer<'static>) -> Self {
+        Self {
+            analyzer,
+            taught: Taught::default(),
+        }
+    }
+}
+
 /// One partition's analyzers, one per source.
 pub struct PartitionScorer {
     config: AnalysisConfig,
     geo: Arc<dyn GeoLookup + Send>,
-    sources: HashMap<SourceName, Analyzer<'static>>,
+    sources: HashMap<SourceName, Scored>,
     /// The last message learnt (0: none).
     through_sequence: u64,
 }
@@ -101,7 +126,7 @@ impl PartitionScorer {
         for (source, state) in checkpoint.sources {
             match Analyzer::resume_shared(scorer.config.clone(), Arc::clone(&scorer.geo), &state) {
                 Ok(analyzer) => {
-                    scorer.sources.insert(source, analyzer);
+                    scorer.sources.insert(source, Scored::new(analyzer));
                 }
                 Err(error) => {
                     tracing::warn!(%source, %error, "a partition's learnt state cannot be read; learning the partition again from the start of the log");
@@ -124,7 +149,7 @@ impl PartitionScorer {
         let mut sources: Vec<(SourceName, Vec<u8>)> = self
             .sources
             .iter()
-            .map(|(source, analyzer)| (source.clone(), analyzer.learnt_state()))
+            .map(|(source, scored)| (source.clone(), scored.analyzer.learnt_state()))
             .collect();
         sources.sort_by(|a, b| a.0.cmp(&b.0));
         PartitionCheckpoint {
@@ -132,6 +157,40 @@ impl PartitionScorer {
             taken_ms,
             sources,
         }
+    }
+
+    /// Teaches the analyzer of each source of `messages` the feedback in force in it, read from
+    /// `store` when it was never read or [`FEEDBACK_REFRESH`] has passed: before
+    /// [`Self::score`], which applies what each analyzer was taught.
+    pub async fn refresh_feedback(
+        &mut self,
+        messages: &[LogMessage],
+        store: &dyn MonitorStore,
+    ) -> Result<(), StoreError> {
+        let mut sources: Vec<&SourceName> = messages
+            .iter()
+            .map(|message| &message.login.source)
+            .collect();
+        sources.sort();
+        sources.dedup();
+        for source in sources {
+            let scored = self.scored(source);
+            scored
+                .taught
+                .refresh(&mut scored.analyzer, store, source)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The source's analyzer, fresh when it has none yet.
+    fn scored(&mut self, source: &SourceName) -> &mut Scored {
+        self.sources.entry(source.clone()).or_insert_with(|| {
+            Scored::new(
+                Analyzer::shared(self.config.clone(), Arc::clone(&self.geo))
+                    .expect("the settings were checked when the scorer was made"),
+            )
+        })
     }
 
     /// Scores `messages` (in log order) after those already learnt; `kept` holds the sequence
@@ -195,10 +254,7 @@ impl PartitionScorer {
                 continue;
             }
             let (source, login_id) = key;
-            let analyzer = self.sources.entry(source.clone()).or_insert_with(|| {
-                Analyzer::shared(self.config.clone(), Arc::clone(&self.geo))
-                    .expect("the settings were checked when the scorer was made")
-            });
+            let analyzer = &mut self.scored(&source).analyzer;
             match score_in_order(analyzer, login, sequence, login_id.clone(), received_ms) {
                 Ok(scored) => {
                     seen.insert((source.clone(), login_id), sequence);
@@ -321,6 +377,128 @@ mod tests {
         )]);
         let duplicate = resumed.score(vec![republished], &kept);
         assert_eq!((duplicate.duplicates, duplicate.new.len()), (1, 0));
+    }
+
+    /// A worker's scorer applies the allow-list entries and verdicts kept in the shared
+    /// database, read again once [`FEEDBACK_REFRESH`] has passed; a verdict on a login another
+    /// partition scored marks its address here too.
+    #[tokio::test(start_paused = true)]
+    async fn a_partition_applies_the_feedback_kept_in_the_database_after_the_refresh_interval() {
+        use crate::feedback::FEEDBACK_REFRESH;
+        use crate::memory_monitor::MemoryMonitorStore;
+        use crate::ports::{FeedbackStore, MonitorStore};
+        use crate::triage::{AllowListEntry, TriageRecord};
+
+        let source = SourceName::default();
+        let store = MemoryMonitorStore::default();
+        let mut worker = scorer(None);
+        // A week of ana's and bo's logins from their own addresses.
+        let mut sequence = 0;
+        let mut next = |minute: u32, user: &str, ip: &str| {
+            sequence += 1;
+            let mut message = message(sequence, minute % 60, user);
+            message.login.login.timestamp_ms += i64::from(minute / 60) * 3_600_000;
+            message.login.login.ip = ip.parse().unwrap();
+            message.login.login.reported_location = Some(Box::new(engine::ReportedLocation {
+                country_code: Some(if ip.starts_with("203.") { "DE" } else { "NO" }.to_owned()),
+                ..engine::ReportedLocation::default()
+            }));
+            message.login.login_id = message.login.login.login_id();
+            message
+        };
+        let routine: Vec<LogMessage> = (0..80)
+            .map(|at| {
+                let (user, ip) = if at % 2 == 0 {
+                    ("ana", "198.51.100.7")
+                } else {
+                    ("bo", "198.51.100.8")
+                };
+                next(at * 120, user, ip)
+            })
+            .collect();
+        let score = async |scorer: &mut PartitionScorer, message: LogMessage| {
+            let messages = vec![message];
+            scorer.refresh_feedback(&messages, &store).await.unwrap();
+            let mut batch = scorer.score(messages, &HashMap::new());
+            let scored = batch.new.remove(&source).unwrap().remove(0);
+            store
+                .keep_monitored(&source, std::slice::from_ref(&scored))
+                .await
+                .unwrap();
+            scored.scored
+        };
+        for message in routine {
+            score(&mut worker, message).await;
+        }
+        let suppressed = |scored: &engine::ScoredEvent| {
+            scored.findings.iter().any(|finding| {
+                finding.suppressed.as_deref() == Some("allow-list: office VPN 203.0.113.0/24")
+            })
+        };
+        let before = score(&mut worker, next(20000, "ana", "203.0.113.50")).await;
+        assert!(!suppressed(&before), "{before:?}");
+
+        // Kept on another server: applied once the interval has passed.
+        store
+            .save_allow(AllowListEntry {
+                id: "AL-1".to_owned(),
+                source: source.clone(),
+                kind: "cidr".to_owned(),
+                value: "203.0.113.0/24".to_owned(),
+                user: None,
+                reason: "office VPN".to_owned(),
+                expires_ms: None,
+                created_ms: 0,
+                actor: "admin".to_owned(),
+            })
+            .await
+            .unwrap();
+        tokio::time::advance(FEEDBACK_REFRESH).await;
+        let after = score(&mut worker, next(20001, "bo", "203.0.113.51")).await;
+        assert!(suppressed(&after), "{after:?}");
+
+        // A login another partition scored, confirmed compromised: its address is marked here
+        // for the logins after it.
+        let elsewhere = next(20002, "cy", "192.0.2.66");
+        let mut other_partition = scorer(None);
+        let stolen = score(&mut other_partition, elsewhere.clone()).await;
+        assert!(
+            !stolen
+                .findings
+                .iter()
+                .any(|finding| finding.kind == engine::FindingKind::KnownCompromisedSource)
+        );
+        store
+            .record_triage(TriageRecord {
+                source: source.clone(),
+                login_id: elsewhere.login.login_id.clone(),
+                verdict: engine::VerdictKind::ConfirmedCompromised,
+                comment: String::new(),
+                actor: "analyst".to_owned(),
+                at_ms: 0,
+            })
+            .await
+            .unwrap();
+        tokio::time::advance(FEEDBACK_REFRESH).await;
+        let later = score(&mut worker, next(20003, "ana", "192.0.2.66")).await;
+        assert!(
+            later
+                .findings
+                .iter()
+                .any(|finding| finding.kind == engine::FindingKind::KnownCompromisedSource),
+            "{later:?}"
+        );
+
+        // Resumed from its checkpoint, the partition applies the feedback in force at once.
+        let mut resumed = scorer(Some(worker.checkpoint(0)));
+        let resumed_later = score(&mut resumed, next(20004, "bo", "192.0.2.66")).await;
+        assert!(
+            resumed_later
+                .findings
+                .iter()
+                .any(|finding| finding.kind == engine::FindingKind::KnownCompromisedSource),
+            "{resumed_later:?}"
+        );
     }
 
     #[test]

@@ -266,8 +266,9 @@ pub struct LearntState {
     pub state: Vec<u8>,
 }
 
-/// Where the monitor keeps the logins it has accepted, per source.
-pub trait MonitorStore: Send + Sync {
+/// Where the monitor keeps the logins it has accepted, per source, and reads what analysts taught
+/// each source (its scoring applies the feedback in force).
+pub trait MonitorStore: FeedbackStore + Send + Sync {
     /// Keeps logins with their verdicts in one transaction: all of them or none.
     fn keep_monitored<'a>(
         &'a self,
@@ -280,6 +281,13 @@ pub trait MonitorStore: Send + Sync {
     fn monitored_sources(&self) -> Stored<'_, Vec<SourceName>>;
     /// A source's monitored logins in sequence order.
     fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>>;
+    /// Those of a source's monitored logins named in `login_ids` that are kept, in sequence
+    /// order (verdicts name logins by id).
+    fn monitored_named<'a>(
+        &'a self,
+        source: &'a SourceName,
+        login_ids: &'a [String],
+    ) -> Stored<'a, Vec<LoginEvent>>;
     /// The source's learnt state, if its logins were ever purged.
     fn learnt_state<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Option<LearntState>>;
     /// In one transaction: keeps `learnt` as the source's learnt state (replacing any) and

@@ -23,7 +23,6 @@ use crate::notify::Notifier;
 use crate::ports::{FeedbackStore, RunStore, ScoredIn};
 use crate::review::{AccountBrief, LoginDetails, login_details};
 use crate::source::{SourceListing, SourceName};
-use crate::triage::feedback_of;
 use crate::views::{RunView, RunViews, ScoredWith, history_fingerprint};
 
 /// Points along its way at which a run keeps what it had learnt, so that re-scoring it after a
@@ -559,9 +558,7 @@ impl DetectionService {
         &self,
         source: &SourceName,
     ) -> Result<Feedback, RunError> {
-        let entries = self.feedback.allow_list(Some(source)).await?;
-        let verdicts = self.feedback.verdicts(source).await?;
-        Ok(feedback_of(&entries, &verdicts, now_ms()))
+        Ok(crate::feedback::feedback_in_force(self.feedback.as_ref(), source, now_ms()).await?)
     }
 
     /// What the engine has learnt about `user` from the kept logins of `source` (the latest

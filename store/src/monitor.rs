@@ -4,7 +4,7 @@
 //! Past the retention period a source's oldest are deleted, in the transaction that keeps what
 //! its analyzer had learnt (`monitored_learnt`).
 
-use engine::ScoredEvent;
+use engine::{LoginEvent, ScoredEvent};
 use service::ports::{LearntState, MonitorStore, MonitoredLogin, Stored};
 use service::source::SourceName;
 use sqlx::Row;
@@ -95,6 +95,34 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    async fn load_monitored_named(
+        &self,
+        source: &SourceName,
+        login_ids: &[String],
+    ) -> Result<Vec<LoginEvent>> {
+        let mut found: Vec<(i64, LoginEvent)> = Vec::new();
+        for chunk in login_ids.chunks(super::partitions::LOOKUP_CHUNK) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|at| format!("${}", at + 2)).collect();
+            // Built from constant fragments and numbered placeholders only.
+            let statement = format!(
+                "SELECT sequence, login FROM monitored_events \
+                 WHERE source = $1 AND login_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement)).bind(source.as_str());
+            for login_id in chunk {
+                query = query.bind(login_id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let login: String = row.try_get("login")?;
+                found.push((row.try_get("sequence")?, serde_json::from_str(&login)?));
+            }
+        }
+        found.sort_by_key(|(sequence, _)| *sequence);
+        Ok(found.into_iter().map(|(_, login)| login).collect())
     }
 
     async fn load_learnt_state(&self, source: &SourceName) -> Result<Option<LearntState>> {
@@ -199,6 +227,14 @@ impl MonitorStore for Store {
 
     fn monitored<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<MonitoredLogin>> {
         Box::pin(async move { logged(self.load_monitored(source).await) })
+    }
+
+    fn monitored_named<'a>(
+        &'a self,
+        source: &'a SourceName,
+        login_ids: &'a [String],
+    ) -> Stored<'a, Vec<LoginEvent>> {
+        Box::pin(async move { logged(self.load_monitored_named(source, login_ids).await) })
     }
 
     fn learnt_state<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Option<LearntState>> {

@@ -11,7 +11,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::{Failure, Result, Store, logged};
 
 /// Login ids looked up per statement.
-const LOOKUP_CHUNK: usize = 500;
+pub(crate) const LOOKUP_CHUNK: usize = 500;
 
 /// How long a worker that stopped renewing is still counted live: its rows are then deleted.
 const FORGET_WORKERS_AFTER_MS: i64 = 60_000;

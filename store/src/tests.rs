@@ -547,6 +547,16 @@ async fn monitored_round_trip(store: &Store) {
             .collect::<Vec<_>>()
     );
     assert!(store.monitored_sources().await.unwrap().contains(&source));
+    // By id, in arrival order; ids not kept are passed over.
+    let named = [
+        logins[3].login_id.clone(),
+        "F-000000000000".to_owned(),
+        logins[1].login_id.clone(),
+    ];
+    assert_eq!(
+        store.monitored_named(&source, &named).await.unwrap(),
+        [run.logins[1].clone(), run.logins[3].clone()]
+    );
     // By their own time: from the second login's until before the fifth's, the latest two.
     let time = |index: usize| run.events[index].timestamp_ms;
     assert!(time(1) < time(4));

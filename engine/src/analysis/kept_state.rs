@@ -5,8 +5,10 @@
 //!
 //! Settings are not kept: a resumed analyzer scores with the settings in force, its windows
 //! span their current lengths and its models refit with their current parameters (the samples
-//! keep the size they were drawn with). The allow-list and verdicts are taught again
-//! ([`Analyzer::with_feedback`]).
+//! keep the size they were drawn with). The addresses marked by verdicts are kept, but not the
+//! allow-list and verdicts themselves: a resumed analyzer applies none until it is taught the
+//! feedback in force ([`Analyzer::set_feedback`]), which also lets go of the marks whose verdicts
+//! no longer stand.
 
 use std::sync::Arc;
 

@@ -446,8 +446,40 @@ impl<'g> Analyzer<'g> {
 
     /// Applies what analysts have taught (allow-list entries in force and verdicts on logins).
     pub fn with_feedback(mut self, feedback: &Feedback) -> Self {
-        self.feedback = FeedbackIndex::new(feedback);
+        self.set_feedback(feedback);
         self
+    }
+
+    /// Applies `feedback` to the logins scored from now on, in place of what was taught before
+    /// (a monitored source's analyzer, taught again as analysts change the allow-list and
+    /// verdicts). What was learnt stays: baselines are not taught again, and addresses marked
+    /// by verdicts stay marked while those verdicts stand.
+    pub fn set_feedback(&mut self, feedback: &Feedback) {
+        self.feedback.retaught(FeedbackIndex::new(feedback));
+    }
+
+    /// Marks the address of `login` for the logins after it (from any account) when the verdict
+    /// in force on it says it was compromised or an attack attempt, as scoring it with that
+    /// verdict does: for a login scored before its verdict was given, or by another analyzer
+    /// (another partition's). Any other login changes nothing. Of several marked logins from one
+    /// address the earliest is named (the first given, of those as early).
+    pub fn mark_verdict_source(&mut self, login: &LoginEvent) {
+        let Some(verdict) = self.feedback.verdict(login.login_key()) else {
+            return;
+        };
+        let attempt = match verdict.kind {
+            VerdictKind::ConfirmedCompromised => false,
+            VerdictKind::AttackAttempt => true,
+            VerdictKind::ConfirmedSafe | VerdictKind::Dismissed => return,
+        };
+        self.feedback.remember_compromised(
+            login.ip,
+            CompromisedSource {
+                user_id: login.user_id.clone(),
+                timestamp_ms: login.timestamp_ms,
+                attempt,
+            },
+        );
     }
 
     pub fn config(&self) -> &AnalysisConfig {
@@ -660,7 +692,10 @@ impl<'g> Analyzer<'g> {
                     attempt: verdict.kind == VerdictKind::AttackAttempt,
                 },
             );
-        } else if let Some(earlier) = self.feedback.compromised_source(event.ip) {
+        } else if let Some(earlier) = self
+            .feedback
+            .compromised_source(event.ip, event.timestamp_ms)
+        {
             findings.push(Finding {
                 kind: FindingKind::KnownCompromisedSource,
                 floor: self.config.rules.known_compromised_source_floor,

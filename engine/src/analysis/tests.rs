@@ -1542,3 +1542,132 @@ fn an_analyzer_resumed_from_its_learnt_state_scores_as_one_that_never_stopped() 
         Err(ResumeError::Damaged(_))
     ));
 }
+
+#[test]
+fn feedback_set_on_a_running_analyzer_applies_from_the_next_login() {
+    let mut events = trip_to_brazil();
+    events.sort_by_key(|event| event.timestamp_ms);
+    let trip = Feedback {
+        allow: vec![allow("user_country", "BR", Some("user1"), "conference")],
+        verdicts: Vec::new(),
+    };
+    let (before_trip, on_trip) = events.split_at(events.len() - 2);
+    let mut analyzer = Analyzer::new(AnalysisConfig::default(), &FixtureGeo).unwrap();
+    for event in before_trip {
+        analyzer.score(event).unwrap();
+    }
+    let mut untaught = analyzer.clone();
+
+    // Taught before the trip, it scores the trip as a whole analysis with the entry does.
+    analyzer.set_feedback(&trip);
+    let taught: Vec<ScoredEvent> = on_trip
+        .iter()
+        .map(|event| analyzer.score(event).unwrap())
+        .collect();
+    assert_eq!(
+        taught,
+        run_with(&events, &[], &trip).events[before_trip.len()..]
+    );
+    assert!(
+        taught[0]
+            .findings
+            .iter()
+            .any(|finding| finding.suppressed.as_deref()
+                == Some("allow-list: conference user1 in BR"))
+    );
+
+    // Taught and then untaught, it scores as one never taught.
+    untaught.set_feedback(&trip);
+    untaught.set_feedback(&Feedback::default());
+    let never: Vec<ScoredEvent> = on_trip
+        .iter()
+        .map(|event| untaught.score(event).unwrap())
+        .collect();
+    assert_eq!(never, run(&events, &FixtureGeo).events[before_trip.len()..]);
+    assert!(never[0].risk_level >= RiskLevel::High, "{:?}", never[0]);
+}
+
+#[test]
+fn a_verdict_given_after_its_login_marks_its_address_while_it_stands() {
+    let mut events = routine(4);
+    let at = START_MS + 30 * DAY_MS + 9 * HOUR_MS;
+    events.push(login(
+        at,
+        "user1",
+        "84.208.21.10",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    for (hours, user) in [(1, "user3"), (2, "user2"), (3, "user0")] {
+        events.push(login(
+            at + hours * HOUR_MS,
+            user,
+            "84.208.21.10",
+            CHROME_WINDOWS,
+            Some(true),
+        ));
+    }
+    events.sort_by_key(|event| event.timestamp_ms);
+    let events = numbered(events);
+    let (through_suspect, later) = events.split_at(events.len() - 3);
+    let suspect = through_suspect.last().unwrap();
+    let compromised = Feedback {
+        allow: Vec::new(),
+        verdicts: vec![Verdict {
+            login_id: suspect.login_id(),
+            kind: VerdictKind::ConfirmedCompromised,
+            comment: String::new(),
+        }],
+    };
+    let marked = |event: &ScoredEvent| kinds(event).contains(&FindingKind::KnownCompromisedSource);
+    let geo: Arc<dyn GeoLookup + Send> = Arc::new(FixtureGeo);
+    let mut analyzer = Analyzer::shared(AnalysisConfig::default(), Arc::clone(&geo)).unwrap();
+    for event in through_suspect {
+        analyzer.score(event).unwrap();
+    }
+    analyzer.set_feedback(&compromised);
+    analyzer.mark_verdict_source(suspect);
+    let next = analyzer.score(&later[0]).unwrap();
+    assert!(marked(&next), "{next:?}");
+    assert!(
+        next.reasons().contains(
+            "from 84.208.21.10, the address of a login confirmed compromised on user1's account"
+        ),
+        "{}",
+        next.reasons()
+    );
+
+    // Kept and resumed, the mark stays, applied once the feedback in force is taught again.
+    let learnt = analyzer.learnt_state();
+    let mut resumed =
+        Analyzer::resume_shared(AnalysisConfig::default(), Arc::clone(&geo), &learnt).unwrap();
+    let mut untaught = resumed.clone();
+    assert!(!marked(&untaught.score(&later[1]).unwrap()));
+    resumed.set_feedback(&compromised);
+    assert!(marked(&resumed.clone().score(&later[1]).unwrap()));
+
+    // A verdict that no longer stands lets go of the mark; given again, it must be marked again.
+    let dismissed = Feedback {
+        verdicts: vec![Verdict {
+            kind: VerdictKind::Dismissed,
+            ..compromised.verdicts[0].clone()
+        }],
+        ..Feedback::default()
+    };
+    resumed.set_feedback(&dismissed);
+    assert!(!marked(&resumed.score(&later[1]).unwrap()));
+    resumed.set_feedback(&compromised);
+    assert!(!marked(&resumed.clone().score(&later[2]).unwrap()));
+    resumed.mark_verdict_source(suspect);
+    assert!(marked(&resumed.score(&later[2]).unwrap()));
+
+    // Another analyzer that has not reached the login yet marks the address only after it.
+    let mut behind = Analyzer::shared(AnalysisConfig::default(), geo).unwrap();
+    behind.set_feedback(&compromised);
+    behind.mark_verdict_source(suspect);
+    let mut earlier = suspect.clone();
+    earlier.user_id = "user2".to_owned();
+    earlier.timestamp_ms -= HOUR_MS;
+    assert!(!marked(&behind.score(&earlier).unwrap()));
+    assert!(marked(&behind.score(&later[0]).unwrap()));
+}

@@ -4,7 +4,9 @@
 //! divided by the live workers, rounded up); a lease not renewed for [`LEASE_MS`] is free to
 //! take. For each partition it holds, it resumes the partition's checkpoint, reads the stream
 //! on from the sequence the checkpoint reflects, keeps each verdict once (by login id), acks
-//! the messages only then, and keeps a new checkpoint every [`CHECKPOINT_EVERY`].
+//! the messages only then, and keeps a new checkpoint every [`CHECKPOINT_EVERY`]. Before each
+//! batch it reads the feedback in force in the batch's sources again once
+//! [`service::monitor::FEEDBACK_REFRESH`] has passed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
@@ -430,6 +432,7 @@ async fn follow(
         } = std::mem::take(&mut gathered);
         if !messages.is_empty() {
             let kept = kept_sequences(store, &messages).await?;
+            scorer.refresh_feedback(&messages, store.as_ref()).await?;
             let batch = if scoring.reorder_window.is_zero() {
                 scorer.score(messages, &kept)
             } else {
