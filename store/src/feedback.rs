@@ -262,7 +262,26 @@ impl Store {
         Ok(verdicts)
     }
 
+    /// Where a login was scored: monitored first (as [`service::dashboard::LIVE`]), then the
+    /// kept analyses, newest first.
     async fn locate_login(&self, login_id: &str) -> Result<Vec<ScoredIn>> {
+        let monitored = sqlx::query(
+            "SELECT source, scored FROM monitored_events WHERE login_id = $1 ORDER BY source",
+        )
+        .bind(login_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut found = monitored
+            .iter()
+            .map(|row| {
+                let scored: String = row.try_get("scored")?;
+                Ok(ScoredIn {
+                    analysis_id: service::dashboard::LIVE.to_owned(),
+                    source: source_of(row)?,
+                    event: serde_json::from_str(&scored)?,
+                })
+            })
+            .collect::<Result<Vec<ScoredIn>>>()?;
         let rows = sqlx::query(
             "SELECT s.analysis_id, s.source, s.event FROM scored_events s \
              JOIN analyses a ON a.id = s.analysis_id \
@@ -279,7 +298,11 @@ impl Store {
                     event: decode_event(row)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<ScoredIn>>>()
+            .map(|kept| {
+                found.extend(kept);
+                found
+            })
     }
 }
 

@@ -29,7 +29,7 @@ pub use activity::Announcements;
 
 /// The schema, version by version; a version once released never changes (its checksum is
 /// kept in each database, and a changed one is refused).
-const MIGRATIONS: [(i64, &str, &str); 13] = [
+const MIGRATIONS: [(i64, &str, &str); 14] = [
     (1, "runs", include_str!("../migrations/0001_runs.sql")),
     (
         2,
@@ -86,6 +86,11 @@ const MIGRATIONS: [(i64, &str, &str); 13] = [
         13,
         "failed sign-ins shared by the servers",
         include_str!("../migrations/0013_sign_in_failures.sql"),
+    ),
+    (
+        14,
+        "monitored logins by id",
+        include_str!("../migrations/0014_monitored_by_login.sql"),
     ),
 ];
 /// Where earlier versions recorded the versions they applied; moved into sqlx's table once.

@@ -410,8 +410,9 @@ async fn partitions_round_trip(store: &Store) {
     let (first, second) = (format!("first-{stamp}"), format!("second-{stamp}"));
     assert_eq!(store.prepare_partitions(4).await.unwrap(), 4);
     assert_eq!(store.prepare_partitions(4).await.unwrap(), 4, "made once");
-    // Far in the future, so that no lease of an earlier run of the test is held.
-    let now = 4_000_000_000_000 + i64::try_from(stamp % 1_000_000).unwrap() * 10_000;
+    // Far in the future, and later than every earlier run of the test (which ran seconds ago at
+    // least), so that no lease or worker of one is held or live.
+    let now = 4_000_000_000_000 + i64::try_from(stamp / 1_000_000).unwrap();
     assert_eq!(store.heartbeat(&first, now, now + 5_000).await.unwrap(), 1);
     assert_eq!(store.heartbeat(&second, now, now + 5_000).await.unwrap(), 2);
     assert_eq!(store.free_partitions(now).await.unwrap(), vec![0, 1, 2, 3]);

@@ -745,3 +745,80 @@ fn roc_auc(scores: &[f64], attack: &[bool]) -> f64 {
     let attacks = attack.iter().filter(|a| **a).count() as f64;
     wins / (attacks * below)
 }
+
+/// A verdict on a login only the monitor holds: recorded through the findings API by its id
+/// (the login is found among the monitored ones, as "live"), and the next login from its
+/// address, of another account, is flagged as coming from a compromised login's address.
+#[tokio::test]
+async fn a_monitored_login_takes_a_verdict_that_flags_its_address() {
+    let store = Arc::new(fresh_store().await);
+    let mut state = state(
+        detection_on(Arc::clone(&store), None),
+        ServerSettings::default(),
+        AuthMode::Local,
+        PageFiles::default(),
+    );
+    state.monitor = Monitor::start(
+        AnalysisConfig::default(),
+        Arc::new(NoGeolocation),
+        store,
+        8,
+        state.detection.activity.clone(),
+        None,
+    )
+    .unwrap();
+    let router = app(state);
+    let send = |login: Value| {
+        let router = router.clone();
+        async move {
+            let (status, answer) = json_of(
+                &router,
+                post(
+                    "/api/v1/events?source=acme",
+                    "application/x-ndjson",
+                    false,
+                    ndjson(&[login]),
+                ),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            answer["results"][0].clone()
+        }
+    };
+    let taken = send(csv_login("2026-03-02T08:00:00Z", "ana", "203.0.113.7")).await;
+    let login_id = taken["login_id"].as_str().unwrap().to_owned();
+
+    let triage = Request::post(format!("/api/v1/findings/{login_id}/triage"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"verdict": "confirmed_compromised", "comment": "ana did not sign in"})
+                .to_string(),
+        ))
+        .unwrap();
+    let (status, finding) = json_of(&router, triage).await;
+    assert_eq!(status, StatusCode::OK, "{finding}");
+    assert_eq!(finding["analyses"][0]["analysis_id"], "live", "{finding}");
+    assert_eq!(finding["analyses"][0]["source"], "acme", "{finding}");
+    assert_eq!(
+        finding["triage"]["current"]["verdict"], "confirmed_compromised",
+        "{finding}"
+    );
+
+    let next = send(csv_login("2026-03-02T09:00:00Z", "bo", "203.0.113.7")).await;
+    let reasons: Vec<&str> = next["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|reason| reason.contains("confirmed compromised")),
+        "{next}"
+    );
+    assert!(
+        matches!(next["risk_level"].as_str(), Some("High" | "Critical")),
+        "{next}"
+    );
+}
