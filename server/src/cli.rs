@@ -676,6 +676,30 @@ pub struct BenchIngestArgs {
     /// Takeovers sent with --alerts-listen, one after another.
     #[arg(long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     pub alert_rounds: usize,
+    /// Scale-out benchmark instead: send this log (CSV, as `skytrace generate` writes) to a
+    /// `serve --nats` server as one source, in the log's order (each connection the partitions
+    /// of its own), wait until every login the stream kept has its verdict in --database, and
+    /// print ingest and verdict rates, receipt-to-verdict latency and what was written. One
+    /// run: the first of --batches and --rates. Needs a fresh database (it adds a column to
+    /// time verdicts) and a fresh stream.
+    #[arg(long, requires_all = ["database", "nats"])]
+    pub file: Option<PathBuf>,
+    /// With --file: the workers' PostgreSQL database (postgres://…).
+    #[arg(long, requires = "file")]
+    pub database: Option<String>,
+    /// With --file: the NATS server the stream is on (nats://…).
+    #[arg(long, requires = "file")]
+    pub nats: Option<String>,
+    /// With --file: the source the log is sent as.
+    #[arg(long, default_value = "bench")]
+    pub source: String,
+    /// With --file: wait until at least this many workers are live (and the partitions
+    /// balanced between them) before sending.
+    #[arg(long, default_value_t = 1)]
+    pub expect_workers: usize,
+    /// With --file: also write the figures here as JSON.
+    #[arg(long, requires = "file")]
+    pub json: Option<PathBuf>,
 }
 
 /// The ingest endpoint `bench-ingest` drives.

@@ -5,6 +5,8 @@
 //!
 //! Each connection posts to a source of its own, so its batches arrive in time order; a `busy`
 //! answer waits for its Retry-After and sends the batch again (counted).
+//!
+//! With `--file`, the scale-out benchmark instead ([`super::bench_scale`]).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -26,6 +28,9 @@ pub fn run(args: &BenchIngestArgs) -> anyhow::Result<ExitCode> {
     let runtime = super::runtime()?;
     if let Some(listen) = args.alerts_listen {
         return runtime.block_on(alert_latency(args, listen));
+    }
+    if let (Some(file), Some(database), Some(nats)) = (&args.file, &args.database, &args.nats) {
+        return runtime.block_on(super::bench_scale::run(args, file, database, nats));
     }
     let endpoint = match args.endpoint {
         IngestEndpoint::Events => "POST /api/v1/events",
@@ -329,7 +334,7 @@ fn accepted(answer: &str) -> usize {
 }
 
 /// A kept-alive HTTP/1.1 connection.
-struct Client {
+pub(super) struct Client {
     stream: BufReader<TcpStream>,
     addr: SocketAddr,
     token: Option<String>,
@@ -337,7 +342,7 @@ struct Client {
 }
 
 impl Client {
-    async fn connect(
+    pub(super) async fn connect(
         addr: SocketAddr,
         token: Option<String>,
         endpoint: IngestEndpoint,
@@ -354,7 +359,11 @@ impl Client {
         })
     }
 
-    async fn post(&mut self, source: &str, body: &[u8]) -> anyhow::Result<(u16, String)> {
+    pub(super) async fn post(
+        &mut self,
+        source: &str,
+        body: &[u8],
+    ) -> anyhow::Result<(u16, String)> {
         let (target, content_type, scheme) = match self.endpoint {
             IngestEndpoint::Events => (
                 format!("/api/v1/events?source={source}"),

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod analyze;
 pub mod bench;
 pub mod bench_ingest;
+pub mod bench_scale;
 pub mod health;
 pub mod loadtest;
 pub mod lookup;
