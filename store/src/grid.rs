@@ -11,7 +11,7 @@ use service::kept::SavedRun;
 use service::review::{Outcome, SourceFilter, detections_column, network_of};
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Backend, Failure, Result, Store, decode_event, escape_like};
+use super::{Backend, Failure, Result, Store, decode_event, escape_like, value_rows};
 
 /// Logins per INSERT statement (18 values each; well under SQLite's and PostgreSQL's limits).
 const ROWS_PER_INSERT: usize = 500;
@@ -547,26 +547,11 @@ async fn insert_rows(
         if chunk.is_empty() {
             return Ok(());
         }
-        let values: Vec<String> = (0..chunk.len())
-            .map(|row| {
-                let places: Vec<String> = match backend {
-                    // Anonymous placeholders, bound in order: sqlx looks up the name of each
-                    // numbered one, and SQLite finds a name by scanning every name of the
-                    // statement, which made a 9,000-value INSERT quadratic (45 s for 115k logins).
-                    Backend::Sqlite => vec!["?".to_owned(); COLUMNS],
-                    Backend::Postgres => {
-                        let first = row * COLUMNS;
-                        (1..=COLUMNS).map(|n| format!("${}", first + n)).collect()
-                    }
-                };
-                format!("({})", places.join(", "))
-            })
-            .collect();
+        let values = value_rows(backend, chunk.len(), COLUMNS);
         let sql = format!(
             "INSERT INTO scored_events (analysis_id, record, timestamp_ms, user_id, user_key, \
              risk_score, risk_level, event, login_id, login, source, outcome, detections, \
-             account_status, ip, network, asn, country) VALUES {}",
-            values.join(", ")
+             account_status, ip, network, asn, country) VALUES {values}"
         );
         // Built from constant fragments and numbered placeholders only.
         let mut insert = sqlx::query(AssertSqlSafe(sql));

@@ -9,7 +9,12 @@ use service::ports::{LearntState, MonitorStore, MonitoredLogin, Stored};
 use service::source::SourceName;
 use sqlx::Row;
 
-use super::{Failure, Result, Store, logged};
+use super::{Failure, Result, Store, logged, value_rows};
+
+/// Monitored logins written per statement (each row binds [`MONITORED_COLUMNS`] values; SQLite
+/// takes 32,766 at most, PostgreSQL 65,535).
+const MONITORED_ROWS_PER_INSERT: usize = 200;
+const MONITORED_COLUMNS: usize = 9;
 
 impl Store {
     async fn insert_monitored(&self, source: &SourceName, logins: &[MonitoredLogin]) -> Result<()> {
@@ -25,27 +30,30 @@ impl Store {
         logins: &[MonitoredLogin],
         on_conflict: &'static str,
     ) -> Result<u64> {
-        let statement = format!(
-            "INSERT INTO monitored_events \
-             (source, sequence, login_id, received_ms, timestamp_ms, login, scored, \
-             forest_fit, dbscan_fit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) {on_conflict}"
-        );
         let mut inserted = 0;
         let mut transaction = self.pool.begin().await?;
-        for login in logins {
-            inserted += sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
-                .bind(source.as_str())
-                .bind(login.sequence)
-                .bind(&login.login_id)
-                .bind(login.received_ms)
-                .bind(login.login.timestamp_ms)
-                .bind(serde_json::to_string(&login.login)?)
-                .bind(serde_json::to_string(&login.scored)?)
-                .bind(i64::from(login.models.isolation_forest))
-                .bind(i64::from(login.models.dbscan))
-                .execute(&mut *transaction)
-                .await?
-                .rows_affected();
+        for chunk in logins.chunks(MONITORED_ROWS_PER_INSERT) {
+            let statement = format!(
+                "INSERT INTO monitored_events \
+                 (source, sequence, login_id, received_ms, timestamp_ms, login, scored, \
+                 forest_fit, dbscan_fit) VALUES {} {on_conflict}",
+                value_rows(self.backend, chunk.len(), MONITORED_COLUMNS)
+            );
+            // Built from constant fragments and placeholders only.
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(statement));
+            for login in chunk {
+                insert = insert
+                    .bind(source.as_str())
+                    .bind(login.sequence)
+                    .bind(login.login_id.clone())
+                    .bind(login.received_ms)
+                    .bind(login.login.timestamp_ms)
+                    .bind(serde_json::to_string(&login.login)?)
+                    .bind(serde_json::to_string(&login.scored)?)
+                    .bind(i64::from(login.models.isolation_forest))
+                    .bind(i64::from(login.models.dbscan));
+            }
+            inserted += insert.execute(&mut *transaction).await?.rows_affected();
         }
         transaction.commit().await?;
         Ok(inserted)
