@@ -392,7 +392,7 @@ const ROWS_PER_UPDATE: usize = 500;
 /// Writes the new scores, findings and account verdicts of re-scored logins of the run `id`,
 /// many rows per statement.
 async fn update_rows<'e>(
-    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     id: &str,
     mut events: impl Iterator<Item = &'e ScoredEvent> + Send,
@@ -459,7 +459,7 @@ async fn update_rows<'e>(
 
 /// A run's scored logins with the validated logins behind them.
 pub(super) async fn insert_events(
-    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     id: &str,
     run: &SavedRun,
@@ -533,7 +533,7 @@ impl EncodedRow {
 /// Inserts scored logins of the run `id` in `source` with the grid's columns, encoding each
 /// statement's rows just before it (a run's encoded rows are never all held at once).
 async fn insert_rows(
-    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     id: &str,
     source: &str,
