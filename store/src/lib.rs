@@ -20,9 +20,9 @@ use service::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
 use service::kept::{KeptRun, SavedRun, UserLogins};
 use service::ports::{RunStamp, RunStore, StoreError, Stored};
 use service::source::{SourceListing, SourceName};
-use sqlx::{AnyConnection, Connection};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
+use sqlx::{AnyConnection, Connection};
 use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 pub use activity::Announcements;
@@ -231,11 +231,15 @@ impl Store {
             // A run's rows and their nine indexes do not fit SQLite's default 2 MiB page cache:
             // pages spilled to the log mid-transaction were written again and again (3.3 GB
             // written for a 158 MB run of 113k logins). A larger cache for the write only.
-            sqlx::raw_sql(WRITING_CACHE).execute(&mut *connection).await?;
+            sqlx::raw_sql(WRITING_CACHE)
+                .execute(&mut *connection)
+                .await?;
         }
         let saved = self.save_run_on(&mut connection, run).await;
         if self.backend == Backend::Sqlite {
-            sqlx::raw_sql(RESTING_CACHE).execute(&mut *connection).await?;
+            sqlx::raw_sql(RESTING_CACHE)
+                .execute(&mut *connection)
+                .await?;
         }
         saved
     }
