@@ -37,8 +37,25 @@ pub(crate) async fn monitoring_with_hec_tokens(
     hec_tokens: Vec<String>,
     ingest_rate_per_token: u32,
 ) -> Router {
-    let mut state = state(
+    monitoring_for(
         detection_on(Arc::new(fresh_store().await), None),
+        store,
+        queue_depth,
+        hec_tokens,
+        ingest_rate_per_token,
+    )
+}
+
+/// [`monitoring_with_hec_tokens`] with the app's use-cases on `detection`.
+fn monitoring_for(
+    detection: service::DetectionService,
+    store: Arc<dyn MonitorStore>,
+    queue_depth: usize,
+    hec_tokens: Vec<String>,
+    ingest_rate_per_token: u32,
+) -> Router {
+    let mut state = state(
+        detection,
         ServerSettings {
             max_upload_bytes: 256 * 1024,
             ..ServerSettings::default()
@@ -752,22 +769,13 @@ fn roc_auc(scores: &[f64], attack: &[bool]) -> f64 {
 #[tokio::test]
 async fn a_monitored_login_takes_a_verdict_that_flags_its_address() {
     let store = Arc::new(fresh_store().await);
-    let mut state = state(
+    let router = monitoring_for(
         detection_on(Arc::clone(&store), None),
-        ServerSettings::default(),
-        AuthMode::Local,
-        PageFiles::default(),
-    );
-    state.monitor = Monitor::start(
-        AnalysisConfig::default(),
-        Arc::new(NoGeolocation),
         store,
         8,
-        state.detection.activity.clone(),
-        None,
-    )
-    .unwrap();
-    let router = app(state);
+        Vec::new(),
+        0,
+    );
     let send = |login: Value| {
         let router = router.clone();
         async move {
