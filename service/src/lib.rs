@@ -51,6 +51,8 @@ pub mod reporting;
 #[cfg(feature = "runtime")]
 pub mod runs;
 #[cfg(feature = "runtime")]
+mod taught;
+#[cfg(feature = "runtime")]
 pub mod upload;
 #[cfg(feature = "runtime")]
 pub mod views;

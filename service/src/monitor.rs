@@ -50,14 +50,14 @@ use tokio::sync::{mpsc, oneshot};
 use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
 use crate::error::{Categorised, ErrorKind};
-pub use crate::feedback::FEEDBACK_REFRESH;
-use crate::feedback::Taught;
 use crate::notify::Notifier;
 pub use crate::ports::ModelFits;
 use crate::ports::{
     EventLog, LearntState, LogUnavailable, MonitorStore, MonitoredLogin, PublishedLogin, StoreError,
 };
 use crate::source::SourceName;
+pub use crate::taught::FEEDBACK_REFRESH;
+use crate::taught::Taught;
 
 /// Batches waiting to be scored at most, unless the server says otherwise.
 pub const DEFAULT_QUEUE_DEPTH: usize = 64;
@@ -1625,7 +1625,7 @@ mod tests {
         kept.save_allow(allow_entry("AL-1", "cidr", "203.0.113.0/24", "office VPN"))
             .await
             .unwrap();
-        crate::feedback::feedback_changed();
+        crate::taught::feedback_changed();
         let after = submit(&monitor, vec![login_in(10_001, "bo", "203.0.113.51", "DE")]).await;
         assert!(suppressed(&after[0], office), "{after:?}");
 
@@ -1636,7 +1636,7 @@ mod tests {
         kept.save_allow(allow_entry("AL-2", "country", "BR", "travel"))
             .await
             .unwrap();
-        crate::feedback::feedback_changed();
+        crate::taught::feedback_changed();
         let after = submit(
             &monitor,
             vec![login_in(10_003, "dee", "177.10.20.31", "BR")],
@@ -1661,7 +1661,7 @@ mod tests {
         kept.record_triage(verdict(&stolen, engine::VerdictKind::ConfirmedCompromised))
             .await
             .unwrap();
-        crate::feedback::feedback_changed();
+        crate::taught::feedback_changed();
         let next = submit(&monitor, vec![login_in(10012, "dee", "192.0.2.66", "NO")]).await;
         assert!(marked(&next[0]), "{next:?}");
         assert!(
@@ -1677,7 +1677,7 @@ mod tests {
         kept.record_triage(verdict(&stolen, engine::VerdictKind::Dismissed))
             .await
             .unwrap();
-        crate::feedback::feedback_changed();
+        crate::taught::feedback_changed();
         let dismissed = submit(&monitor, vec![login_in(10014, "bo", "192.0.2.66", "NO")]).await;
         assert!(!marked(&dismissed[0]), "{dismissed:?}");
     }

@@ -23,12 +23,12 @@ use engine::config::ConfigError;
 use engine::enrich::GeoLookup;
 use engine::{AnalysisConfig, Analyzer};
 
-use crate::feedback::Taught;
 #[cfg(doc)]
 use crate::monitor::FEEDBACK_REFRESH;
 use crate::monitor::{late_reason, score_in_order};
 use crate::ports::{MonitorStore, MonitoredLogin, PartitionCheckpoint, PublishedLogin, StoreError};
 use crate::source::SourceName;
+use crate::taught::Taught;
 
 /// Partitions of the log, fixed: every server and worker of an installation must agree (the
 /// workers refuse a database whose leases name another count).
@@ -384,9 +384,9 @@ mod tests {
     /// partition scored marks its address here too.
     #[tokio::test(start_paused = true)]
     async fn a_partition_applies_the_feedback_kept_in_the_database_after_the_refresh_interval() {
-        use crate::feedback::FEEDBACK_REFRESH;
         use crate::memory_monitor::MemoryMonitorStore;
         use crate::ports::{FeedbackStore, MonitorStore};
+        use crate::taught::FEEDBACK_REFRESH;
         use crate::triage::{AllowListEntry, TriageRecord};
 
         let source = SourceName::default();

@@ -558,7 +558,7 @@ impl DetectionService {
         &self,
         source: &SourceName,
     ) -> Result<Feedback, RunError> {
-        Ok(crate::feedback::feedback_in_force(self.feedback.as_ref(), source, now_ms()).await?)
+        Ok(crate::taught::feedback_in_force(self.feedback.as_ref(), source, now_ms()).await?)
     }
 
     /// What the engine has learnt about `user` from the kept logins of `source` (the latest

@@ -6,7 +6,7 @@
 //! Each connection posts to a source of its own, so its batches arrive in time order; a `busy`
 //! answer waits for its Retry-After and sends the batch again (counted).
 //!
-//! With `--file`, the scale-out benchmark instead ([`super::bench_scale`]).
+//! With `--file`, the scale-out benchmark runs instead (`bench_scale`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -28,9 +28,6 @@ pub fn run(args: &BenchIngestArgs) -> anyhow::Result<ExitCode> {
     let runtime = super::runtime()?;
     if let Some(listen) = args.alerts_listen {
         return runtime.block_on(alert_latency(args, listen));
-    }
-    if let (Some(file), Some(database), Some(nats)) = (&args.file, &args.database, &args.nats) {
-        return runtime.block_on(super::bench_scale::run(args, file, database, nats));
     }
     let endpoint = match args.endpoint {
         IngestEndpoint::Events => "POST /api/v1/events",

@@ -349,7 +349,23 @@ async fn settled_counters(pool: &PgPool, before: &Counters, kept: i64) -> anyhow
     }
 }
 
-pub async fn run(
+/// The scale-out benchmark of `skytrace bench-ingest --file … --database … --nats …`.
+pub fn run_blocking(
+    args: &BenchIngestArgs,
+    file: &Path,
+    database: &str,
+    nats: &str,
+) -> anyhow::Result<ExitCode> {
+    if !args.addr.ip().is_loopback() {
+        anyhow::bail!(
+            "bench-ingest drives a server on loopback only (got {})",
+            args.addr
+        );
+    }
+    super::runtime()?.block_on(run(args, file, database, nats))
+}
+
+async fn run(
     args: &BenchIngestArgs,
     file: &Path,
     database: &str,

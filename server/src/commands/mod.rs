@@ -35,7 +35,12 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => scenario::generate(&args),
         Command::Evaluate(args) => scenario::evaluate(&args),
         Command::Bench(args) => bench::run(&args),
-        Command::BenchIngest(args) => bench_ingest::run(&args),
+        Command::BenchIngest(args) => match (&args.file, &args.database, &args.nats) {
+            (Some(file), Some(database), Some(nats)) => {
+                bench_scale::run_blocking(&args, file, database, nats)
+            }
+            _ => bench_ingest::run(&args),
+        },
         Command::Report(args) => report::run(&args),
         Command::NotifyTest(args) => notify::notify_test(&args),
         Command::User(args) => accounts::user(&args),
