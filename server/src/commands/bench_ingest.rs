@@ -118,27 +118,13 @@ async fn drive(
                     IngestEndpoint::Events => body,
                     IngestEndpoint::Hec => envelopes(&body, &source),
                 };
-                loop {
-                    let sent = Instant::now();
-                    let (status, answer) = client.post(&source, &body).await?;
-                    match status {
-                        200 => {
-                            out.2.push(sent.elapsed().as_secs_f64() * 1000.0);
-                            out.0 += match endpoint {
-                                IngestEndpoint::Events => {
-                                    answer.matches("\"status\":\"scored\"").count()
-                                }
-                                IngestEndpoint::Hec => accepted(&answer),
-                            };
-                            break;
-                        }
-                        503 => {
-                            out.1 += 1;
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                        other => bail!("the server answered {other}: {answer}"),
-                    }
-                }
+                let taken = client.post_until_taken(&source, &body).await?;
+                out.2.push(taken.latency_ms);
+                out.1 += taken.busy;
+                out.0 += match endpoint {
+                    IngestEndpoint::Events => taken.answer.matches("\"status\":\"scored\"").count(),
+                    IngestEndpoint::Hec => accepted(&taken.answer),
+                };
             }
             anyhow::Ok(out)
         }));
@@ -330,6 +316,15 @@ fn accepted(answer: &str) -> usize {
         .map_or(0, |accepted| accepted as usize)
 }
 
+/// A batch the server took.
+pub(super) struct Taken {
+    pub answer: String,
+    /// How long the request it took answered in.
+    pub latency_ms: f64,
+    /// Busy answers (503) before it.
+    pub busy: usize,
+}
+
 /// A kept-alive HTTP/1.1 connection.
 pub(super) struct Client {
     stream: BufReader<TcpStream>,
@@ -354,6 +349,34 @@ impl Client {
             token,
             endpoint,
         })
+    }
+
+    /// Posts `body` until the server takes it: a busy answer (503) waits a second and sends it
+    /// again; any other answer but 200 is an error.
+    pub(super) async fn post_until_taken(
+        &mut self,
+        source: &str,
+        body: &[u8],
+    ) -> anyhow::Result<Taken> {
+        let mut busy = 0;
+        loop {
+            let sent = Instant::now();
+            let (status, answer) = self.post(source, body).await?;
+            match status {
+                200 => {
+                    return Ok(Taken {
+                        answer,
+                        latency_ms: sent.elapsed().as_secs_f64() * 1000.0,
+                        busy,
+                    });
+                }
+                503 => {
+                    busy += 1;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                other => bail!("the server answered {other}: {answer}"),
+            }
+        }
     }
 
     pub(super) async fn post(

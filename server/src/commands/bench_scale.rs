@@ -278,22 +278,10 @@ async fn send(
                 }
                 let mut body = chunk.join("\n");
                 body.push('\n');
-                loop {
-                    let sent = Instant::now();
-                    let (status, answer) = client.post(&source, body.as_bytes()).await?;
-                    match status {
-                        200 => {
-                            latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                            accepted += answer.matches("\"status\":\"accepted\"").count();
-                            break;
-                        }
-                        503 => {
-                            busy += 1;
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                        other => bail!("the server answered {other}: {answer}"),
-                    }
-                }
+                let taken = client.post_until_taken(&source, body.as_bytes()).await?;
+                latencies.push(taken.latency_ms);
+                busy += taken.busy;
+                accepted += taken.answer.matches("\"status\":\"accepted\"").count();
             }
             anyhow::Ok((accepted, busy, latencies))
         }));
