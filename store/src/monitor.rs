@@ -8,8 +8,12 @@ use engine::{LoginEvent, ScoredEvent};
 use service::ports::{LearntState, MonitorStore, MonitoredLogin, Stored};
 use service::source::SourceName;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::{Failure, Result, Store, logged, value_rows};
+
+/// Login ids looked up per statement.
+const LOOKUP_CHUNK: usize = 500;
 
 /// Monitored logins written per statement (each row binds [`MONITORED_COLUMNS`] values; SQLite
 /// takes 32,766 at most, PostgreSQL 65,535).
@@ -105,29 +109,44 @@ impl Store {
             .collect()
     }
 
-    async fn load_monitored_named(
+    /// The `columns` of `source`'s monitored logins named in `login_ids`, in no order, looked up
+    /// [`LOOKUP_CHUNK`] ids at a time.
+    pub(crate) async fn monitored_rows_named(
         &self,
+        columns: &'static str,
         source: &SourceName,
         login_ids: &[String],
-    ) -> Result<Vec<LoginEvent>> {
-        let mut found: Vec<(i64, LoginEvent)> = Vec::new();
-        for chunk in login_ids.chunks(super::partitions::LOOKUP_CHUNK) {
+    ) -> Result<Vec<AnyRow>> {
+        let mut rows = Vec::new();
+        for chunk in login_ids.chunks(LOOKUP_CHUNK) {
             let placeholders: Vec<String> =
                 (0..chunk.len()).map(|at| format!("${}", at + 2)).collect();
             // Built from constant fragments and numbered placeholders only.
             let statement = format!(
-                "SELECT sequence, login FROM monitored_events \
-                 WHERE source = $1 AND login_id IN ({})",
+                "SELECT {columns} FROM monitored_events WHERE source = $1 AND login_id IN ({})",
                 placeholders.join(", ")
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(statement)).bind(source.as_str());
             for login_id in chunk {
                 query = query.bind(login_id);
             }
-            for row in query.fetch_all(&self.pool).await? {
-                let login: String = row.try_get("login")?;
-                found.push((row.try_get("sequence")?, serde_json::from_str(&login)?));
-            }
+            rows.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(rows)
+    }
+
+    async fn load_monitored_named(
+        &self,
+        source: &SourceName,
+        login_ids: &[String],
+    ) -> Result<Vec<LoginEvent>> {
+        let mut found: Vec<(i64, LoginEvent)> = Vec::new();
+        for row in self
+            .monitored_rows_named("sequence, login", source, login_ids)
+            .await?
+        {
+            let login: String = row.try_get("login")?;
+            found.push((row.try_get("sequence")?, serde_json::from_str(&login)?));
         }
         found.sort_by_key(|(sequence, _)| *sequence);
         Ok(found.into_iter().map(|(_, login)| login).collect())

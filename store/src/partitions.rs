@@ -6,12 +6,9 @@ use std::collections::HashMap;
 
 use service::ports::{MonitoredLogin, PartitionCheckpoint, PartitionStore, Stored};
 use service::source::SourceName;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 use super::{Failure, Result, Store, logged};
-
-/// Login ids looked up per statement.
-pub(crate) const LOOKUP_CHUNK: usize = 500;
 
 /// How long a worker that stopped renewing is still counted live: its rows are then deleted.
 const FORGET_WORKERS_AFTER_MS: i64 = 60_000;
@@ -186,21 +183,11 @@ impl Store {
         login_ids: &[String],
     ) -> Result<HashMap<String, i64>> {
         let mut kept = HashMap::new();
-        for chunk in login_ids.chunks(LOOKUP_CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|at| format!("${}", at + 2)).collect();
-            let statement = format!(
-                "SELECT login_id, sequence FROM monitored_events \
-                 WHERE source = $1 AND login_id IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(AssertSqlSafe(statement)).bind(source.as_str());
-            for login_id in chunk {
-                query = query.bind(login_id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                kept.insert(row.try_get("login_id")?, row.try_get("sequence")?);
-            }
+        for row in self
+            .monitored_rows_named("login_id, sequence", source, login_ids)
+            .await?
+        {
+            kept.insert(row.try_get("login_id")?, row.try_get("sequence")?);
         }
         Ok(kept)
     }
