@@ -23,12 +23,8 @@ pub(crate) fn process_name() -> String {
 }
 
 /// Relays between `feed` and the other processes while the server runs (PostgreSQL only: on
-/// SQLite there are none).
-pub fn spawn(store: Arc<Store>, feed: ActivityFeed) {
-    spawn_as(store, feed, process_name());
-}
-
-fn spawn_as(store: Arc<Store>, feed: ActivityFeed, origin: String) {
+/// SQLite there are none), announcing this process as `origin` ([`process_name`]).
+pub fn spawn(store: Arc<Store>, feed: ActivityFeed, origin: String) {
     tokio::spawn(announce_ours(
         Arc::clone(&store),
         feed.clone(),
@@ -99,7 +95,7 @@ mod tests {
         let (first, second) = (ActivityFeed::default(), ActivityFeed::default());
         for (feed, origin) in [(&first, "first"), (&second, "second")] {
             let store = Arc::new(Store::open(&url).await.unwrap());
-            spawn_as(store, feed.clone(), origin.to_owned());
+            spawn(store, feed.clone(), origin.to_owned());
         }
         let (mut on_first, mut on_second) = (first.subscribe(), second.subscribe());
         // The listeners connect on their own; announce until the second hears.

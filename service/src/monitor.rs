@@ -190,6 +190,20 @@ pub struct Verdict {
     pub models: ModelFits,
 }
 
+/// What monitoring did for `source`: `kept` of `logins` were new (a redelivery keeps fewer),
+/// with how many of those were High or Critical.
+pub fn monitored_activity(source: &SourceName, logins: &[MonitoredLogin], kept: u64) -> Activity {
+    let high_or_above = logins
+        .iter()
+        .filter(|login| login.scored.risk_level >= RiskLevel::High)
+        .count() as u64;
+    Activity::Monitored {
+        source: source.to_string(),
+        scored: kept,
+        high_or_above: high_or_above.min(kept),
+    }
+}
+
 /// The fits of `analyzer`'s population models, those its next login is scored with.
 fn fits_of(analyzer: &Analyzer<'_>) -> ModelFits {
     let (isolation_forest, dbscan) = analyzer.model_fits();
@@ -1174,14 +1188,8 @@ impl Worker {
             alerting.due.insert(source.clone());
         }
         if !kept.is_empty() {
-            self.activity.send(Activity::Monitored {
-                source: source.to_string(),
-                scored: kept.len() as u64,
-                high_or_above: kept
-                    .iter()
-                    .filter(|login| login.scored.risk_level >= RiskLevel::High)
-                    .count() as u64,
-            });
+            self.activity
+                .send(monitored_activity(&source, &kept, kept.len() as u64));
         }
         let Some(watched) = self.sources.get(&source) else {
             return Err(MonitorError::Stopped);

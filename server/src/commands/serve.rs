@@ -118,7 +118,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             };
             let activity = service::activity::ActivityFeed::default();
             if is_postgres(&database) {
-                crate::activity_relay::spawn(Arc::clone(&store), activity.clone());
+                crate::activity_relay::spawn(
+                    Arc::clone(&store),
+                    activity.clone(),
+                    crate::activity_relay::process_name(),
+                );
             }
             let monitor = if let Some(nats) = &args.nats {
                 let client = crate::event_log::connect(nats)

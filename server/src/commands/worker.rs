@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use async_nats::jetstream;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+use engine::AnalysisConfig;
 use engine::enrich::GeoLookup;
-use engine::{AnalysisConfig, RiskLevel};
 use futures_util::StreamExt;
-use service::activity::{Activity, Announcement};
+use service::activity::Announcement;
 use service::clock::now_ms;
-use service::monitor::{ALERT_LOGINS, ALERT_WINDOW_MS};
+use service::monitor::{ALERT_LOGINS, ALERT_WINDOW_MS, monitored_activity};
 use service::notify::{AlertNotifier, Alerted, Notifier};
 use service::partitions::{LogMessage, PARTITIONS, PartitionScorer, partition_subjects};
 use service::ports::{MonitorStore, MonitoredLogin, PartitionStore, PublishedLogin};
@@ -154,17 +154,9 @@ impl Scoring {
         logins: &[MonitoredLogin],
         inserted: u64,
     ) {
-        let high_or_above = logins
-            .iter()
-            .filter(|login| login.scored.risk_level >= RiskLevel::High)
-            .count() as u64;
         let announcement = Announcement {
             origin: self.worker_id.clone(),
-            activity: Activity::Monitored {
-                source: source.to_string(),
-                scored: inserted,
-                high_or_above: high_or_above.min(inserted),
-            },
+            activity: monitored_activity(source, logins, inserted),
         };
         // Pages refetch on the next announcement; a missed one is not worth a retry.
         let _ = self.store.announce(&announcement).await;
