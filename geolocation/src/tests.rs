@@ -129,3 +129,30 @@ fn user_lists_classify_and_trust() {
     assert!(office.trusted);
     assert_eq!(office.lists, ["office"]);
 }
+
+#[test]
+fn quoted_organisation_names_keep_their_commas_and_quotes() {
+    let cloudflare = lookup("1.1.1.1");
+    assert_eq!(cloudflare.asn, Some(13335));
+    assert_eq!(cloudflare.as_org.as_deref(), Some("Cloudflare, Inc."));
+
+    let path = std::env::temp_dir().join(format!("skytrace-asn-{}.csv", std::process::id()));
+    std::fs::write(
+        &path,
+        "10,19,64500,\"Example \"\"Net\"\", Ltd\"\r\n1,5,64501,Plain Org\n20,29,64500,\"Example \"\"Net\"\", Ltd\"\n",
+    )
+    .unwrap();
+    let (table, organisations) = read_asn_table::<u32>(&path).unwrap();
+    assert_eq!(organisations, ["Example \"Net\", Ltd", "Plain Org"]);
+    let starts: Vec<(u32, u32, u32)> = table
+        .ranges
+        .iter()
+        .map(|range| (range.start, range.asn, range.organisation))
+        .collect();
+    assert_eq!(starts, [(1, 64501, 1), (10, 64500, 0), (20, 64500, 0)]);
+
+    std::fs::write(&path, "1,5,64501,Plain Org\n6,x,64502,Other\n").unwrap();
+    let error = read_asn_table::<u32>(&path).unwrap_err();
+    assert!(error.to_string().ends_with("malformed line 2"), "{error}");
+    std::fs::remove_file(&path).unwrap();
+}

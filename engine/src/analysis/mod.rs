@@ -25,7 +25,7 @@ use crate::detectors::evidence::{Evidence, SourceInfo};
 use crate::detectors::isolation_forest::{ForestSnapshot, PopulationForest};
 use crate::detectors::{rules, statistical};
 use crate::enrich::{
-    DeviceType, GeoLookup, NetworkType, UserAgentInfo, haversine_km, network_prefix,
+    DeviceType, GeoInfo, GeoLookup, NetworkType, UserAgentInfo, haversine_km, network_prefix,
     parse_user_agent, with_reported,
 };
 use crate::event::{LoginEvent, ReportedLocation};
@@ -363,6 +363,9 @@ pub struct Analyzer<'g> {
     last_timestamp_ms: i64,
     first_timestamp_ms: i64,
     feedback: FeedbackIndex,
+    /// Places of addresses the next logins come from, looked up ahead on another thread
+    /// ([`look_up_ahead`]); taken when the address is first seen.
+    looked_up: HashMap<IpAddr, Option<GeoInfo>>,
 }
 
 /// Country code and city of a source, shared by the events from it.
@@ -441,6 +444,7 @@ impl<'g> Analyzer<'g> {
             last_timestamp_ms: i64::MIN,
             first_timestamp_ms: i64::MIN,
             feedback: FeedbackIndex::default(),
+            looked_up: HashMap::default(),
         })
     }
 
@@ -787,7 +791,11 @@ impl<'g> Analyzer<'g> {
             return id;
         }
         let id = self.sources.len() as u32;
-        let geo = with_reported(self.geo.lookup().lookup(ip), reported);
+        let found = match self.looked_up.remove(&ip) {
+            Some(found) => found,
+            None => self.geo.lookup().lookup(ip),
+        };
+        let geo = with_reported(found, reported);
         self.source_places.push(Place {
             country: geo
                 .as_ref()
@@ -810,6 +818,16 @@ impl<'g> Analyzer<'g> {
         }));
         self.source_ids.insert(ip, id);
         id
+    }
+
+    /// Keeps the places [`look_up_ahead`] found for addresses not seen yet.
+    fn take_looked_up(&mut self, looked_up: Vec<(IpAddr, Option<GeoInfo>)>) {
+        self.looked_up.clear();
+        for (ip, found) in looked_up {
+            if !self.source_ids.contains_key(&ip) {
+                self.looked_up.insert(ip, found);
+            }
+        }
     }
 
     /// A time zone by IANA name, once per name; unknown names are ignored (UTC is used).
@@ -1269,29 +1287,34 @@ fn hour_and_weekday(timestamp_ms: i64) -> (usize, usize) {
 }
 
 /// |x − median| / (1.4826 · MAD), with a floor on the spread so a very regular user's first
-/// irregularity is not infinite. 0 with fewer than 8 observations.
+/// irregularity is not infinite. 0 with fewer than 8 observations; of more than
+/// [`PACE_HISTORY`], the latest are used. Works on the stack: it runs for every login.
 fn robust_z(value: f64, history: &[f64]) -> f64 {
     if history.len() < 8 {
         return 0.0;
     }
-    let median = median_of(history.to_vec());
-    let deviations: Vec<f64> = history.iter().map(|x| (x - median).abs()).collect();
-    let mad = median_of(deviations);
+    let history = &history[history.len().saturating_sub(PACE_HISTORY)..];
+    let mut buffer = [0.0; PACE_HISTORY];
+    let values = &mut buffer[..history.len()];
+    values.copy_from_slice(history);
+    let median = median_of(values);
+    for deviation in values.iter_mut() {
+        *deviation = (*deviation - median).abs();
+    }
+    let mad = median_of(values);
     (value - median).abs() / (1.4826 * mad).max(0.5)
 }
 
-fn median_of(mut values: Vec<f64>) -> f64 {
+/// The median of `values`, which it reorders.
+fn median_of(values: &mut [f64]) -> f64 {
     let middle = values.len() / 2;
-    let (_, upper, _) = values.select_nth_unstable_by(middle, f64::total_cmp);
-    let upper = *upper;
-    if values.len() % 2 == 1 {
-        return upper;
+    let odd = values.len() % 2 == 1;
+    let (lower, upper, _) = values.select_nth_unstable_by(middle, f64::total_cmp);
+    if odd {
+        return *upper;
     }
-    let lower = values[..middle]
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    (lower + upper) / 2.0
+    let lower = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lower + *upper) / 2.0
 }
 
 /// Logins per block in the batch pipeline.
@@ -1370,20 +1393,57 @@ fn finish_all(block: Vec<Observed>, risk_params: &RiskParams, model: &Model) -> 
     }
 }
 
-/// Finishes `block` while `observe_next` runs (on another thread when `parallel` is on).
-fn finish_while(
+/// Finishes `block`, then runs `look_ahead`, while `observe_next` runs (on another thread when
+/// `parallel` is on).
+fn finish_while<T: Send>(
     block: Vec<Observed>,
     risk_params: &RiskParams,
     model: &Model,
+    look_ahead: impl FnOnce() -> T + Send,
     observe_next: impl FnOnce() -> Vec<Observed> + Send,
-) -> (Vec<ScoredEvent>, Vec<Observed>) {
+) -> (Vec<ScoredEvent>, T, Vec<Observed>) {
     #[cfg(feature = "parallel")]
     {
-        rayon::join(|| finish_all(block, risk_params, model), observe_next)
+        let ((done, ahead), next) = rayon::join(
+            || (finish_all(block, risk_params, model), look_ahead()),
+            observe_next,
+        );
+        (done, ahead, next)
     }
     #[cfg(not(feature = "parallel"))]
     {
-        (finish_all(block, risk_params, model), observe_next())
+        (
+            finish_all(block, risk_params, model),
+            look_ahead(),
+            observe_next(),
+        )
+    }
+}
+
+/// The places of the distinct addresses of `logins`, looked up off the sequential pass: with
+/// `parallel`, on the threads that are not observing (a tenth of the sequential work was these
+/// lookups). Without it there is no other thread, and nothing is looked up twice.
+fn look_up_ahead<'e>(
+    geo: &dyn GeoLookup,
+    logins: impl Iterator<Item = &'e LoginEvent>,
+) -> Vec<(IpAddr, Option<GeoInfo>)> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let mut seen = rustc_hash::FxHashSet::default();
+        let addresses: Vec<IpAddr> = logins
+            .map(|login| login.ip)
+            .filter(|ip| seen.insert(*ip))
+            .collect();
+        addresses
+            .into_par_iter()
+            .map(|ip| (ip, geo.lookup(ip)))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let _ = (geo, logins);
+        Vec::new()
     }
 }
 
@@ -1883,7 +1943,13 @@ fn analyze_reusing<'g>(
         progress(finished.len());
     }
     let reused_events = finished.len();
-    for (block, slots) in order[reused..].chunks(FINISH_BLOCK).enumerate() {
+    let lookahead_geo = analyzer.geo.clone();
+    let lookahead_geo = lookahead_geo.lookup();
+    let blocks: Vec<&[Result<usize, usize>]> = order[reused..].chunks(FINISH_BLOCK).collect();
+    if let Some(first) = blocks.first() {
+        analyzer.take_looked_up(look_up_ahead(lookahead_geo, first.iter().map(login)));
+    }
+    for (block, slots) in blocks.iter().copied().enumerate() {
         let first_position = reused + block * FINISH_BLOCK;
         let mut observe_block = |analyzer: &mut Analyzer<'g>| -> Vec<Observed> {
             slots
@@ -1901,9 +1967,15 @@ fn analyze_reusing<'g>(
         scored_order.extend(slots.iter().filter_map(|slot| slot.ok()));
         let previous = std::mem::take(&mut pending);
         users_in_order.extend(previous.iter().map(Observed::user));
-        let (done, next) = finish_while(previous, risk_params, &model, || {
-            observe_block(&mut analyzer)
-        });
+        let ahead = blocks.get(block + 1).copied().unwrap_or_default();
+        let (done, looked_up, next) = finish_while(
+            previous,
+            risk_params,
+            &model,
+            || look_up_ahead(lookahead_geo, ahead.iter().map(login)),
+            || observe_block(&mut analyzer),
+        );
+        analyzer.take_looked_up(looked_up);
         finished.extend(done);
         pending = next;
         progress((reused_events + block * FINISH_BLOCK).min(events.len()));

@@ -481,7 +481,9 @@ pub fn hierarchy_surprise(
 
 /// The weighted terms of [`hierarchy_surprise`], one per level (the first `N` levels), each
 /// ln(p_population / p_user) of the level given its parent: how much of the surprise is the
-/// country, the network, the address.
+/// country, the network, the address. The user's estimate is smoothed towards the population's
+/// with `smoothing_weight` pseudo-logins; the population's is add-one smoothed over the parent's
+/// known children plus one unseen ([`Population::conditional`]).
 pub fn hierarchy_terms<const N: usize>(
     user: &UserBaseline,
     population: &Population,
@@ -489,28 +491,28 @@ pub fn hierarchy_terms<const N: usize>(
     smoothing_weight: f64,
 ) -> [f64; N] {
     let mut terms = [0.0; N];
-    let mut parent: Option<&Key> = None;
+    // A level's parent is the level before it, whose counts were just looked up: this runs for
+    // every login, and each lookup is a likely cache miss.
+    let mut parent: Option<(&Key, u32, u32)> = None;
     for ((key, weight), term) in levels.iter().zip(terms.iter_mut()) {
-        *term = weight * level_surprise(user, population, key, parent, smoothing_weight);
-        parent = Some(key);
+        let population_count = population.count(key);
+        let user_count = user.count(key);
+        let (population_parent, siblings, user_parent) = match parent {
+            Some((parent, population_parent, user_parent)) => (
+                population_parent,
+                population.children.get(parent).copied().unwrap_or(0),
+                user_parent,
+            ),
+            None => (population.logins, population.roots, user.logins),
+        };
+        let population_p = (f64::from(population_count) + 1.0)
+            / (f64::from(population_parent) + f64::from(siblings) + 1.0);
+        let user_p = (f64::from(user_count) + smoothing_weight * population_p)
+            / (f64::from(user_parent) + smoothing_weight);
+        *term = weight * (population_p / user_p).ln();
+        parent = Some((key, population_count, user_count));
     }
     terms
-}
-
-/// ln(p_population(key | parent) / p_user(key | parent)), the user's estimate smoothed towards
-/// the population's with `smoothing_weight` pseudo-logins.
-pub fn level_surprise(
-    user: &UserBaseline,
-    population: &Population,
-    key: &Key,
-    parent: Option<&Key>,
-    smoothing_weight: f64,
-) -> f64 {
-    let population_p = population.conditional(key, parent);
-    let user_parent = parent.map_or(user.logins, |parent| user.count(parent));
-    let user_p = (f64::from(user.count(key)) + smoothing_weight * population_p)
-        / (f64::from(user_parent) + smoothing_weight);
-    (population_p / user_p).ln()
 }
 
 #[cfg(test)]

@@ -32,14 +32,20 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let started = Instant::now();
     let settings = crate::config_file::input(args.config.as_deref())?;
-    let ingested = match crate::input::read(&args.reading, &settings, &args.input)? {
+    // The geolocation data loads while the log is read.
+    let (read, geo) = std::thread::scope(|scope| {
+        let geo = scope.spawn(|| super::lookup::open_for(&args.geo));
+        let read = crate::input::read(&args.reading, &settings, &args.input);
+        (read, geo.join())
+    });
+    let ingested = match read? {
         Ok(ingested) => ingested,
         Err(error) => {
             eprintln!("skytrace: cannot analyse {}: {error}", args.input.display());
             return Ok(ExitCode::from(EXIT_UNUSABLE_INPUT));
         }
     };
-    let geo = super::lookup::open_for(&args.geo)?;
+    let geo = geo.map_err(|_| anyhow::anyhow!("loading the geolocation data panicked"))??;
     let analysis = analyze_with_progress(&ingested, &config, geo.as_ref())?;
     let elapsed = started.elapsed();
 

@@ -88,23 +88,31 @@ pub fn core_flags<const D: usize>(rows: &[[f64; D]], eps: f64, min_points: usize
             .push(index as u32);
     }
     let eps_sq = eps * eps;
-    rows.iter()
-        .map(|row| {
-            let mut neighbours = 0;
-            Grid::for_each_neighbour_cell(&Grid::cell(row, eps), |cell| {
-                if neighbours >= min_points {
-                    return;
-                }
-                if let Some(members) = cells.get(cell) {
-                    neighbours += members
-                        .iter()
-                        .filter(|&&member| squared_distance(row, &rows[member as usize]) <= eps_sq)
-                        .count();
-                }
-            });
-            neighbours >= min_points
-        })
-        .collect()
+    let is_core = |row: &[f64; D]| {
+        let mut neighbours = 0;
+        Grid::for_each_neighbour_cell(&Grid::cell(row, eps), |cell| {
+            if neighbours >= min_points {
+                return;
+            }
+            if let Some(members) = cells.get(cell) {
+                neighbours += members
+                    .iter()
+                    .filter(|&&member| squared_distance(row, &rows[member as usize]) <= eps_sq)
+                    .count();
+            }
+        });
+        neighbours >= min_points
+    };
+    // Each row on its own: the same flags on any number of threads.
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        rows.par_iter().map(is_core).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        rows.iter().map(is_core).collect()
+    }
 }
 
 /// `eps` at the knee of the sorted k-distance curve of (a deterministic subset of) `rows`.
