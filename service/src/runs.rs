@@ -205,7 +205,14 @@ impl DetectionService {
         })
         .await??;
         let summary = run.summary.clone();
+        let writing = std::time::Instant::now();
         self.runs.save(&run).await?;
+        tracing::debug!(
+            run = %summary.id,
+            logins = run.events.len(),
+            elapsed_ms = writing.elapsed().as_millis() as u64,
+            "run written"
+        );
         self.history.keep(
             &run.summary.source,
             run.created_ms,

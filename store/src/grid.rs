@@ -177,6 +177,10 @@ fn status_named(text: &str) -> Result<AccountStatus> {
     .ok_or_else(|| Failure::Corrupt(format!("unknown account verdict {text:?}")))
 }
 
+/// One login of a run, by id ([`Store::load_login_in_run`]).
+pub(super) const LOGIN_IN_RUN: &str = "SELECT event, account_status FROM scored_events \
+     WHERE analysis_id = $1 AND login_id = $2 ORDER BY record LIMIT 1";
+
 impl Store {
     pub(super) async fn load_page(
         &self,
@@ -256,14 +260,11 @@ impl Store {
         if self.prepare_run(id).await?.is_none() {
             return Ok(None);
         }
-        let row = sqlx::query(
-            "SELECT event, account_status FROM scored_events \
-             WHERE analysis_id = $1 AND login_id = $2 ORDER BY record LIMIT 1",
-        )
-        .bind(id)
-        .bind(login_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(LOGIN_IN_RUN)
+            .bind(id)
+            .bind(login_id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| {
             let status = row
                 .try_get::<Option<String>, _>("account_status")?

@@ -173,6 +173,49 @@ async fn a_run_is_kept_and_paged_like_in_memory() {
     );
 }
 
+/// SQLite's plan for `sql`, one line per step.
+async fn query_plan(store: &Store, sql: &str, binds: [&str; 2]) -> String {
+    let mut explain = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+    for bind in binds {
+        explain = explain.bind(bind.to_owned());
+    }
+    let steps = explain.fetch_all(&store.pool).await.unwrap();
+    steps
+        .iter()
+        .map(|step| step.try_get::<String, _>("detail").unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn a_login_and_a_users_logins_are_found_by_index_not_by_scanning_runs() {
+    let store = fresh_sqlite().await;
+    let csv = sample_csv();
+    let run = sample_run(&csv, "sample.csv");
+    let id = run.summary.id.clone();
+    let event = run.events[run.events.len() / 2].clone();
+    store.save(&run).await.unwrap();
+    store.save(&sample_run(&csv, "again.csv")).await.unwrap();
+
+    let login = query_plan(&store, grid::LOGIN_IN_RUN, [&id, &event.login_id()]).await;
+    assert!(
+        login.contains("USING INDEX scored_events_by_login"),
+        "{login}"
+    );
+    let user = event.user_id.to_lowercase();
+    let logins = query_plan(&store, USER_LOGINS_IN_SOURCE, [&user, "default"]).await;
+    assert!(
+        logins.contains("USING INDEX scored_events_by_user_everywhere"),
+        "{logins}"
+    );
+    let (found, _) = store
+        .load_login_in_run(&id, &event.login_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, event);
+}
+
 #[tokio::test]
 async fn like_wildcards_in_a_search_match_themselves() {
     let store = fresh_sqlite().await;
