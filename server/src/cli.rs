@@ -744,10 +744,14 @@ pub struct WatchArgs {
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Sizes for the end-to-end runs (approximate events).
-    #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
+    #[arg(long, value_delimiter = ',', default_values_t = [113_000, 1_000_000])]
     pub events: Vec<usize>,
+    /// Also the 10-million-login case (about 80,000 users; minutes per run, and memory in
+    /// gigabytes).
+    #[arg(long)]
+    pub ten_million: bool,
     /// Repetitions; medians are reported.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     pub runs: usize,
     /// Directory for the table shared with scikit-learn.
     #[arg(long, default_value = "target/bench")]

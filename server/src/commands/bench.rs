@@ -23,9 +23,20 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "Sky Trace benchmarks (median of {} runs; 2-core machines are noisy)",
         args.runs
     );
+    let mut opening = Vec::new();
+    for _ in 0..args.runs {
+        let started = Instant::now();
+        drop(super::lookup::open_for(&args.geo)?);
+        opening.push(started.elapsed().as_secs_f64());
+    }
+    println!(
+        "geolocation data opened in {:.0} ms (city databases mapped, ASN tables parsed)",
+        median(opening) * 1e3
+    );
     let geo: std::sync::Arc<dyn GeoLookup + Send> =
         std::sync::Arc::from(super::lookup::open_for(&args.geo)?);
-    for (index, &events) in args.events.iter().enumerate() {
+    let ten_million = args.ten_million.then_some(10_000_000);
+    for (index, &events) in args.events.iter().chain(&ten_million).enumerate() {
         let log = GeneratedLog::of_about(events)?;
         end_to_end(&log.csv, args.runs, geo.as_ref())?;
         if index == 0 {
