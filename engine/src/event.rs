@@ -1,6 +1,7 @@
 //! The validated login event every later stage works on.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +17,10 @@ pub struct LoginEvent {
     pub timestamp_ms: i64,
     pub user_id: String,
     pub ip: IpAddr,
-    /// Raw user-agent string; may be empty when the source does not record one.
-    pub user_agent: String,
+    /// Raw user-agent string; may be empty when the source does not record one. Shared: a log
+    /// holds a few hundred distinct agents for a million logins, and reading keeps one copy of
+    /// each ([`crate::ingest`]).
+    pub user_agent: Arc<str>,
     /// `None` when the input has no success column or the cell is empty, and for interrupts.
     pub success: Option<bool>,
     /// The attempt was interrupted: the identity provider asked for more (a second factor,
@@ -105,7 +108,7 @@ impl Default for LoginEvent {
             timestamp_ms: 0,
             user_id: String::new(),
             ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            user_agent: String::new(),
+            user_agent: Arc::from(""),
             success: None,
             interrupted: false,
             interactive: None,

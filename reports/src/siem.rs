@@ -148,7 +148,7 @@ pub fn ecs_document(event: &ScoredEvent, login: Option<&LoginEvent>) -> Value {
             "as": {"number": event.asn},
         },
         "user_agent": {
-            "original": login.map(|login| login.user_agent.as_str()).filter(|agent| !agent.is_empty()),
+            "original": login.map(|login| &*login.user_agent).filter(|agent| !agent.is_empty()),
         },
         "service": {"name": login.and_then(|login| login.resource.as_deref())},
         "related": {"ip": [event.ip.to_string()], "user": [user]},
@@ -210,7 +210,7 @@ pub fn ocsf_event(event: &ScoredEvent, login: Option<&LoginEvent>) -> Value {
             "autonomous_system": {"number": event.asn},
         },
         "http_request": {
-            "user_agent": login.map(|login| login.user_agent.as_str()).filter(|agent| !agent.is_empty()),
+            "user_agent": login.map(|login| &*login.user_agent).filter(|agent| !agent.is_empty()),
         },
         "is_mfa": login.and_then(|login| login.mfa),
         "service": {"name": login.and_then(|login| login.resource.as_deref())},
@@ -317,7 +317,7 @@ mod tests {
             timestamp_ms: 1_772_439_303_000,
             user_id: "alice@contoso.com".to_owned(),
             ip: "185.220.101.4".parse().unwrap(),
-            user_agent: "python-requests/2.31.0".to_owned(),
+            user_agent: "python-requests/2.31.0".into(),
             interrupted: true,
             failure_reason: Some("50074: Strong Authentication is required.".into()),
             mfa: Some(true),
@@ -415,7 +415,7 @@ mod tests {
         let selected: Vec<&ScoredEvent> = events.iter().collect();
         let mut machine = login(2);
         machine.identity_kind = IdentityKind::ServicePrincipal;
-        machine.user_agent.clear();
+        machine.user_agent = "".into();
         let logins = [login(1), machine];
         type Writer = fn(&[&ScoredEvent], &[LoginEvent], &mut Vec<u8>) -> Result<(), ReportError>;
         let writers: [Writer; 2] = [

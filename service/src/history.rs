@@ -472,7 +472,7 @@ mod tests {
             timestamp_ms,
             user_id: user.to_owned(),
             ip: std::net::IpAddr::from([192, 0, 2, last_octet]),
-            user_agent: String::new(),
+            user_agent: "".into(),
             success: Some(true),
             interrupted: false,
             interactive: None,

@@ -19,7 +19,7 @@ fn login(at_ms: i64, user: &str, ip: &str, agent: &str, success: Option<bool>) -
         timestamp_ms: at_ms,
         user_id: user.to_owned(),
         ip: ip.parse().unwrap(),
-        user_agent: agent.to_owned(),
+        user_agent: agent.into(),
         success,
         failure_reason: None,
         mfa: None,

@@ -413,10 +413,7 @@ fn parse_row(
         timestamp_ms,
         user_id: user_id.to_owned(),
         ip,
-        user_agent: field(Field::UserAgent)?
-            .unwrap_or_default()
-            .trim()
-            .to_owned(),
+        user_agent: field(Field::UserAgent)?.unwrap_or_default().trim().into(),
         success,
         interrupted: outcome == Outcome::Interrupted,
         failure_reason: if success == Some(true) {

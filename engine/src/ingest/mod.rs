@@ -346,7 +346,13 @@ struct Collector<'a> {
     observer: &'a mut dyn ReadObserver,
     consumed: std::rc::Rc<std::cell::Cell<u64>>,
     next_report_at: u64,
+    /// One copy of each user agent the accepted logins carry (the first
+    /// [`MAX_SHARED_AGENTS`]; a log of ever-new agents keeps each in its login instead).
+    agents: rustc_hash::FxHashSet<std::sync::Arc<str>>,
 }
+
+/// Distinct user agents shared between logins while reading: real logs have hundreds.
+const MAX_SHARED_AGENTS: usize = 65_536;
 
 impl Collector<'_> {
     /// Whether one more record fits within the row limit; past it, the reader stops too.
@@ -374,6 +380,11 @@ impl Collector<'_> {
             Ok(mut event) => {
                 event.row = row;
                 event.line = line.unwrap_or(0);
+                if let Some(shared) = self.agents.get(&event.user_agent) {
+                    event.user_agent = std::sync::Arc::clone(shared);
+                } else if self.agents.len() < MAX_SHARED_AGENTS {
+                    self.agents.insert(std::sync::Arc::clone(&event.user_agent));
+                }
                 ingested.events.push(event);
             }
             Err(reason) => {
@@ -459,6 +470,7 @@ fn read_within(
         observer,
         consumed,
         next_report_at: 0,
+        agents: Default::default(),
     };
     if format.is_csv() {
         let head = String::from_utf8_lossy(&text.head);

@@ -527,7 +527,7 @@ fn event_value(event: &LoginEvent, field: Field) -> Option<String> {
         Field::Timestamp => Some(format_utc(event.timestamp_ms)),
         Field::UserId => Some(event.user_id.clone()),
         Field::IpAddress => Some(event.ip.to_string()),
-        Field::UserAgent => (!event.user_agent.is_empty()).then(|| event.user_agent.clone()),
+        Field::UserAgent => (!event.user_agent.is_empty()).then(|| event.user_agent.to_string()),
         Field::Success if event.interrupted => Some("interrupted".to_owned()),
         Field::Success => event.success.map(|success| success.to_string()),
         Field::FailureReason => event.failure_reason.as_deref().map(str::to_owned),

@@ -31,6 +31,25 @@ fn reads_valid_rows_with_positions() {
 }
 
 #[test]
+fn logins_with_the_same_user_agent_share_one_copy_of_it() {
+    let ingested = read_text(
+        "timestamp,user_id,ip_address,user_agent\n\
+         2026-03-02T08:00:00Z,ana,192.0.2.1,Mozilla/5.0 (X11)\n\
+         2026-03-02T08:01:00Z,bob,192.0.2.2,curl/8.5\n\
+         2026-03-02T08:02:00Z,cid,192.0.2.3,Mozilla/5.0 (X11)\n",
+    )
+    .unwrap();
+    let agents: Vec<&std::sync::Arc<str>> = ingested
+        .events
+        .iter()
+        .map(|event| &event.user_agent)
+        .collect();
+    assert_eq!(&**agents[2], "Mozilla/5.0 (X11)");
+    assert!(std::sync::Arc::ptr_eq(agents[0], agents[2]));
+    assert!(!std::sync::Arc::ptr_eq(agents[0], agents[1]));
+}
+
+#[test]
 fn every_bad_row_is_rejected_with_line_and_reason() {
     let input = format!(
         "{HEADER}2026-03-02T08:15:03Z,alice,84.208.1.2,UA,true\n\
@@ -212,10 +231,7 @@ fn two_stray_quotes_on_different_lines_fold_nothing_into_a_user_agent() {
         .iter()
         .find(|e| e.user_id == "user4")
         .unwrap();
-    assert_eq!(
-        (user4.line, user4.user_agent.as_str()),
-        (6, "Mozilla/5.0 (X11)\"")
-    );
+    assert_eq!((user4.line, &*user4.user_agent), (6, "Mozilla/5.0 (X11)\""));
     assert!(
         ingested
             .events
@@ -261,7 +277,7 @@ fn a_user_agent_spanning_lines_within_the_limit_is_one_record() {
     assert_eq!((ingested.events.len(), ingested.rejected), (4, 0));
     let user1 = &ingested.events[1];
     assert_eq!(
-        user1.user_agent,
+        &*user1.user_agent,
         "Mozilla/5.0\n(X11; Linux x86_64)\nGecko, \"quoted\""
     );
     assert_eq!((user1.row, user1.line), (2, 3));

@@ -127,7 +127,7 @@ fn generic_tsv_with_a_column_mapping() {
     assert_eq!(ingested.rejections[0].line, Some(6));
     let mallory = event(&ingested, "MALLORY", 0);
     assert_eq!(mallory.failure_reason.as_deref(), Some("bad password"));
-    assert_eq!(mallory.user_agent, "AnyConnect Windows 4.10");
+    assert_eq!(&*mallory.user_agent, "AnyConnect Windows 4.10");
     // 08:40:02 in Oslo (UTC+1 in March) is 07:40:02 UTC.
     assert_eq!(
         engine::time::format_utc(mallory.timestamp_ms),
@@ -175,7 +175,7 @@ fn check_entra_portal(ingested: &Ingested) {
         ),
         (Some("DE"), Some("Berlin"), None)
     );
-    assert_eq!(guess.user_agent, "python-requests/2.31.0");
+    assert_eq!(&*guess.user_agent, "python-requests/2.31.0");
     let interrupted = event(ingested, "bob@contoso.com", 0);
     assert_eq!(interrupted.success, None);
     assert_eq!(
@@ -282,7 +282,7 @@ fn check_okta(ingested: &Ingested, rejected: usize) {
     let guess = event(ingested, "bob@example.com", 0);
     assert_eq!(guess.success, Some(false));
     assert_eq!(guess.failure_reason.as_deref(), Some("INVALID_CREDENTIALS"));
-    assert_eq!(guess.user_agent, "python-requests/2.31.0");
+    assert_eq!(&*guess.user_agent, "python-requests/2.31.0");
     assert_eq!(guess.reported_location.as_ref().unwrap().asn, Some(49505));
     let denied_push = event(ingested, "bob@example.com", 2);
     assert_eq!(
@@ -519,7 +519,7 @@ fn entra_diagnostic_settings_one_record_per_line() {
         guess.failure_reason.as_deref(),
         Some("50126: Error validating credentials due to invalid username or password.")
     );
-    assert_eq!(guess.user_agent, "python-requests/2.31.0");
+    assert_eq!(&*guess.user_agent, "python-requests/2.31.0");
     let interrupt = event(&ingested, "alice@contoso.com", 2);
     assert_eq!(
         outcome(interrupt),
@@ -683,7 +683,7 @@ fn check_auth0(ingested: &Ingested) {
         outcome(first),
         (Some(true), false, Some(true), IdentityKind::User)
     );
-    assert_eq!(first.user_agent, "Chrome 122.0.0 / Windows 10.0.0");
+    assert_eq!(&*first.user_agent, "Chrome 122.0.0 / Windows 10.0.0");
     assert_eq!(first.resource.as_deref(), Some("Acme Portal"));
     assert_eq!(place(first), (Some("NO"), Some("Oslo"), None));
     let wrong_password = event(ingested, "alice@example.com", 1);
@@ -935,7 +935,7 @@ fn check_ecs(ingested: &Ingested) {
         (guess.success, guess.failure_reason.as_deref()),
         (Some(false), Some("INVALID_CREDENTIALS"))
     );
-    assert_eq!(guess.user_agent, "python-requests/2.31.0");
+    assert_eq!(&*guess.user_agent, "python-requests/2.31.0");
     assert_eq!(event(ingested, "alice@example.com", 2).success, None);
 }
 

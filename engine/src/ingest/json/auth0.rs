@@ -99,7 +99,7 @@ pub fn read(value: &Value, options: &IngestOptions) -> Record {
         Ok(event) => event,
         Err(reason) => return Record::Rejected(reason),
     };
-    event.user_agent = fields.text(&[&["user_agent"]]).unwrap_or_default();
+    event.user_agent = fields.text(&[&["user_agent"]]).unwrap_or_default().into();
     event.interactive = interactive;
     event.identity_kind = kind;
     event.mfa = (code.starts_with("gd_")

@@ -46,7 +46,7 @@ pub fn read(value: &Value, options: &IngestOptions) -> Record {
         _ if error.is_some() => Outcome::Failure,
         _ => Outcome::Unknown,
     };
-    event.user_agent = fields.text(&[&["userAgent"]]).unwrap_or_default();
+    event.user_agent = fields.text(&[&["userAgent"]]).unwrap_or_default().into();
     event.mfa = fields
         .text(&[&["additionalEventData", "MFAUsed"]])
         .and_then(|used| parse_mfa(&used));

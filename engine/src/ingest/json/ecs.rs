@@ -86,7 +86,8 @@ pub fn read(value: &Value, options: &IngestOptions) -> Record {
     };
     event.user_agent = fields
         .text(&[&["user_agent", "original"]])
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into();
     let geo = |key: &[&str]| {
         let path: Vec<&str> = ["source", "geo"].iter().chain(key).copied().collect();
         fields.text(&[&path])

@@ -191,7 +191,7 @@ pub fn read(value: &Value, options: &IngestOptions) -> Record {
         timestamp_ms,
         user_id,
         ip,
-        user_agent: text("userAgent", &["UserAgent"]).unwrap_or_default(),
+        user_agent: text("userAgent", &["UserAgent"]).unwrap_or_default().into(),
         mfa: text("authenticationRequirement", &["AuthenticationRequirement"])
             .and_then(|text| parse_mfa(&text)),
         interactive: if kind == IdentityKind::User {

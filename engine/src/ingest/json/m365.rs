@@ -97,7 +97,7 @@ pub fn read(value: &Value, _options: &IngestOptions) -> Record {
             error.or_else(|| property("ResultStatusDetail").filter(|_| outcome != Outcome::Success))
         }
     };
-    event.user_agent = property("UserAgent").unwrap_or_default();
+    event.user_agent = property("UserAgent").unwrap_or_default().into();
     let request = property("RequestType").unwrap_or_default();
     if request.starts_with("SAS:") {
         event.mfa = Some(true);

@@ -82,7 +82,8 @@ pub fn read(value: &Value, options: &IngestOptions) -> Record {
     };
     event.user_agent = fields
         .text(&[&["http_request", "user_agent"]])
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into();
     event.mfa = fields.flag(&[&["is_mfa"]]);
     event.resource = fields
         .text(&[&["service", "name"], &["dst_endpoint", "svc_name"]])

@@ -63,7 +63,8 @@ pub fn read(value: &Value, options: &IngestOptions) -> Record {
         .then_some(true);
     event.user_agent = fields
         .text(&[&["client", "userAgent", "rawUserAgent"]])
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into();
     let location = ReportedLocation {
         asn: fields
             .text(&[&["securityContext", "asNumber"]])
