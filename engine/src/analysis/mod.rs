@@ -321,7 +321,7 @@ struct UserState {
     zone: Option<u32>,
     baseline: UserBaseline,
     failures: AccountFailures,
-    gaps: Vec<f64>,
+    gaps: Pace,
     risk: f64,
     risk_at_ms: i64,
     scored: u32,
@@ -933,7 +933,7 @@ impl<'g> Analyzer<'g> {
         let previous = baseline.last.as_ref();
         let secs_since_previous =
             previous.map(|last| (now_ms - last.timestamp_ms).max(0) as f64 / 1000.0);
-        let pace_z = secs_since_previous.map_or(0.0, |gap| robust_z((gap + 1.0).ln(), &state.gaps));
+        let pace_z = secs_since_previous.map_or(0.0, |gap| state.gaps.robust_z((gap + 1.0).ln()));
         let travel_from = |last: &LastLogin| {
             let from = self.sources.get(last.source as usize)?.geo.as_ref()?;
             let to = info.geo.as_ref()?;
@@ -1173,9 +1173,6 @@ impl<'g> Analyzer<'g> {
             return;
         }
         if let Some(gap) = features.secs_since_previous {
-            if state.gaps.len() == PACE_HISTORY {
-                state.gaps.remove(0);
-            }
             state.gaps.push((gap + 1.0).ln());
         }
         let (hour, weekday) = match (state.zone, self.sources[source as usize].zone) {
@@ -1286,35 +1283,93 @@ fn hour_and_weekday(timestamp_ms: i64) -> (usize, usize) {
     (hour as usize, weekday as usize)
 }
 
-/// |x − median| / (1.4826 · MAD), with a floor on the spread so a very regular user's first
-/// irregularity is not infinite. 0 with fewer than 8 observations; of more than
-/// [`PACE_HISTORY`], the latest are used. Works on the stack: it runs for every login.
-fn robust_z(value: f64, history: &[f64]) -> f64 {
-    if history.len() < 8 {
-        return 0.0;
-    }
-    let history = &history[history.len().saturating_sub(PACE_HISTORY)..];
-    let mut buffer = [0.0; PACE_HISTORY];
-    let values = &mut buffer[..history.len()];
-    values.copy_from_slice(history);
-    let median = median_of(values);
-    for deviation in values.iter_mut() {
-        *deviation = (*deviation - median).abs();
-    }
-    let mad = median_of(values);
-    (value - median).abs() / (1.4826 * mad).max(0.5)
+/// A user's latest [`PACE_HISTORY`] gaps between learnt logins (ln of seconds + 1), in the
+/// order they came and sorted: the robust z-score of each login's gap then needs no sorting.
+/// Kept (serialized) as the gaps in order.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<f64>", into = "Vec<f64>")]
+struct Pace {
+    latest: Vec<f64>,
+    sorted: Vec<f64>,
 }
 
-/// The median of `values`, which it reorders.
-fn median_of(values: &mut [f64]) -> f64 {
-    let middle = values.len() / 2;
-    let odd = values.len() % 2 == 1;
-    let (lower, upper, _) = values.select_nth_unstable_by(middle, f64::total_cmp);
-    if odd {
-        return *upper;
+impl From<Vec<f64>> for Pace {
+    fn from(mut latest: Vec<f64>) -> Self {
+        latest.drain(..latest.len().saturating_sub(PACE_HISTORY));
+        let mut sorted = latest.clone();
+        sorted.sort_by(f64::total_cmp);
+        Self { latest, sorted }
     }
-    let lower = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (lower + *upper) / 2.0
+}
+
+impl From<Pace> for Vec<f64> {
+    fn from(pace: Pace) -> Self {
+        pace.latest
+    }
+}
+
+impl Pace {
+    fn push(&mut self, gap: f64) {
+        if self.latest.len() == PACE_HISTORY {
+            let oldest = self.latest.remove(0);
+            let at = self
+                .sorted
+                .partition_point(|kept| kept.total_cmp(&oldest).is_lt());
+            self.sorted.remove(at);
+        }
+        self.latest.push(gap);
+        let at = self
+            .sorted
+            .partition_point(|kept| kept.total_cmp(&gap).is_lt());
+        self.sorted.insert(at, gap);
+    }
+
+    /// |x − median| / (1.4826 · MAD), with a floor on the spread so a very regular user's first
+    /// irregularity is not infinite. 0 with fewer than 8 gaps. The deviations from the median
+    /// come in order by walking outwards from the middle of the sorted gaps.
+    fn robust_z(&self, value: f64) -> f64 {
+        let sorted = &self.sorted;
+        let count = sorted.len();
+        if count < 8 {
+            return 0.0;
+        }
+        let middle = count / 2;
+        let odd = count % 2 == 1;
+        let median = if odd {
+            sorted[middle]
+        } else {
+            (sorted[middle - 1] + sorted[middle]) / 2.0
+        };
+        // Below `middle` the gaps are at most the median, from it on at least.
+        let (mut below, mut above) = (middle, middle);
+        let (mut previous, mut current) = (0.0, 0.0);
+        for _ in 0..=middle {
+            let from_below = below.checked_sub(1).map(|index| median - sorted[index]);
+            let from_above = sorted.get(above).map(|gap| gap - median);
+            previous = current;
+            current = match (from_below, from_above) {
+                (Some(low), Some(high)) if low <= high => {
+                    below -= 1;
+                    low
+                }
+                (Some(low), None) => {
+                    below -= 1;
+                    low
+                }
+                (_, Some(high)) => {
+                    above += 1;
+                    high
+                }
+                (None, None) => break,
+            };
+        }
+        let mad = if odd {
+            current
+        } else {
+            (previous + current) / 2.0
+        };
+        (value - median).abs() / (1.4826 * mad).max(0.5)
+    }
 }
 
 /// Logins per block in the batch pipeline.

@@ -434,9 +434,64 @@ fn out_of_order_events_are_refused_by_the_incremental_analyzer() {
 #[test]
 fn robust_z_uses_median_and_mad() {
     let history: Vec<f64> = (0..10).map(|i| 10.0 + f64::from(i % 2)).collect();
-    assert!(robust_z(10.5, &history) < 1.0);
-    assert!(robust_z(20.0, &history) > 5.0);
-    assert_eq!(robust_z(20.0, &history[..3]), 0.0);
+    let pace = Pace::from(history.clone());
+    assert!(pace.robust_z(10.5) < 1.0);
+    assert!(pace.robust_z(20.0) > 5.0);
+    assert_eq!(Pace::from(history[..3].to_vec()).robust_z(20.0), 0.0);
+}
+
+/// The median and MAD of the gaps, by sorting them: what [`Pace::robust_z`] must equal, bit for
+/// bit, however the gaps came.
+fn robust_z_by_sorting(value: f64, history: &[f64]) -> f64 {
+    if history.len() < 8 {
+        return 0.0;
+    }
+    let median_of = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let middle = values.len() / 2;
+        if values.len() % 2 == 1 {
+            values[middle]
+        } else {
+            (values[middle - 1] + values[middle]) / 2.0
+        }
+    };
+    let median = median_of(&mut history.to_vec());
+    let mad = median_of(&mut history.iter().map(|gap| (gap - median).abs()).collect());
+    (value - median).abs() / (1.4826 * mad).max(0.5)
+}
+
+#[test]
+fn the_pace_keeps_the_latest_gaps_and_scores_them_as_sorting_would() {
+    use rand_core::{Rng, SeedableRng};
+    let mut random = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+    let mut pace = Pace::default();
+    let mut gaps = Vec::new();
+    for step in 0..200 {
+        // Repeats and ties too: gaps drawn from few values at times.
+        let raw = random.next_u32();
+        let gap = if step % 3 == 0 {
+            f64::from(raw % 4)
+        } else {
+            f64::from(raw % 100_000).ln_1p()
+        };
+        pace.push(gap);
+        gaps.push(gap);
+        let latest = &gaps[gaps.len().saturating_sub(PACE_HISTORY)..];
+        assert_eq!(pace.latest, latest);
+        for value in [0.0, 3.5, gap, 12.0] {
+            assert_eq!(
+                pace.robust_z(value).to_bits(),
+                robust_z_by_sorting(value, latest).to_bits(),
+                "step {step}, value {value}"
+            );
+        }
+    }
+    let kept: Vec<f64> = pace.clone().into();
+    let restored = Pace::from(kept);
+    assert_eq!(
+        (restored.latest, restored.sorted),
+        (pace.latest, pace.sorted)
+    );
 }
 
 #[test]
