@@ -182,7 +182,7 @@ impl Analyzer<'static> {
             last_timestamp_ms: state.last_timestamp_ms,
             first_timestamp_ms: state.first_timestamp_ms,
             feedback: state.feedback,
-            looked_up: HashMap::default(),
+            looked_up: Default::default(),
             config: fresh.config,
             model: fresh.model,
             geo: fresh.geo,

@@ -365,7 +365,18 @@ pub struct Analyzer<'g> {
     feedback: FeedbackIndex,
     /// Places of addresses the next logins come from, looked up ahead on another thread
     /// ([`look_up_ahead`]); taken when the address is first seen.
-    looked_up: HashMap<IpAddr, Option<GeoInfo>>,
+    looked_up: LookedUp,
+}
+
+/// Places looked up ahead of the logins that need them. A copy of an analyzer (a kept point
+/// of a run) starts without them and looks its addresses up when it meets them: the same places.
+#[derive(Default)]
+struct LookedUp(HashMap<IpAddr, Option<GeoInfo>>);
+
+impl Clone for LookedUp {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
 }
 
 /// Country code and city of a source, shared by the events from it.
@@ -444,7 +455,7 @@ impl<'g> Analyzer<'g> {
             last_timestamp_ms: i64::MIN,
             first_timestamp_ms: i64::MIN,
             feedback: FeedbackIndex::default(),
-            looked_up: HashMap::default(),
+            looked_up: LookedUp::default(),
         })
     }
 
@@ -791,7 +802,7 @@ impl<'g> Analyzer<'g> {
             return id;
         }
         let id = self.sources.len() as u32;
-        let found = match self.looked_up.remove(&ip) {
+        let found = match self.looked_up.0.remove(&ip) {
             Some(found) => found,
             None => self.geo.lookup().lookup(ip),
         };
@@ -822,10 +833,10 @@ impl<'g> Analyzer<'g> {
 
     /// Keeps the places [`look_up_ahead`] found for addresses not seen yet.
     fn take_looked_up(&mut self, looked_up: Vec<(IpAddr, Option<GeoInfo>)>) {
-        self.looked_up.clear();
+        self.looked_up.0.clear();
         for (ip, found) in looked_up {
             if !self.source_ids.contains_key(&ip) {
-                self.looked_up.insert(ip, found);
+                self.looked_up.0.insert(ip, found);
             }
         }
     }
