@@ -14,7 +14,10 @@ pub use counts::CountMap;
 pub use params::BaselineParams;
 
 /// One level of a categorical hierarchy, as a compact key (interned ids and packed values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+// Equal keys hash alike: names are hashed by their text, and compared by it too, after a quick
+// look at whether they are the same `&'static str` (they nearly always are).
+#[allow(clippy::derived_hash_with_manual_eq)]
+#[derive(Clone, Copy, Debug, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Key {
     Country([u8; 2]),
     Asn(u32),
@@ -26,6 +29,24 @@ pub enum Key {
     Agent(u32),
     /// A city, by [`city_key`] (its parent is the country).
     City(u32),
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Country(a), Self::Country(b)) => a == b,
+            (Self::Asn(a), Self::Asn(b))
+            | (Self::Agent(a), Self::Agent(b))
+            | (Self::City(a), Self::City(b)) => a == b,
+            (Self::Prefix(a), Self::Prefix(b)) => a == b,
+            (Self::Ip(a), Self::Ip(b)) => a == b,
+            (Self::Device(a), Self::Device(b)) => a == b,
+            (Self::Os(a), Self::Os(b)) | (Self::Browser(a), Self::Browser(b)) => {
+                std::ptr::eq(*a, *b) || a == b
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A user's learnt behaviour. Only logins that were accepted as legitimate (successful or of
@@ -518,6 +539,17 @@ pub fn hierarchy_terms<const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_with_the_same_name_are_equal_wherever_the_name_is_kept() {
+        let kept: &'static str = Box::leak(String::from("Firefox").into_boxed_str());
+        assert_eq!(Key::Browser("Firefox"), Key::Browser(kept));
+        assert_ne!(Key::Browser("Firefox"), Key::Os("Firefox"));
+        assert_ne!(Key::Browser("Firefox"), Key::Browser("Chrome"));
+        let mut counts: HashMap<Key, u32> = HashMap::default();
+        counts.insert(Key::Browser("Firefox"), 3);
+        assert_eq!(counts.get(&Key::Browser(kept)), Some(&3));
+    }
 
     fn learn_all(user: &mut UserBaseline, population: &mut Population, levels: &[Key]) {
         user.logins += 1;
