@@ -113,14 +113,18 @@ fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow
     columns.extend(ingested.extra_columns.iter().map(String::as_str));
     header.write_record(&columns)?;
     out.write_all(&header.into_inner()?)?;
-    let rows: Vec<(&engine::ScoredEvent, &engine::LoginEvent)> =
-        analysis.events.iter().zip(&ingested.events).collect();
-    for batch in rows.chunks(ROWS_PER_PIECE * PIECES_AT_ONCE) {
-        let pieces = batch
+    let batch = ROWS_PER_PIECE * PIECES_AT_ONCE;
+    for (scored, events) in analysis
+        .events
+        .chunks(batch)
+        .zip(ingested.events.chunks(batch))
+    {
+        let pieces = scored
             .par_chunks(ROWS_PER_PIECE)
-            .map(|piece| {
+            .zip(events.par_chunks(ROWS_PER_PIECE))
+            .map(|(scored, events)| {
                 let mut writer = csv::Writer::from_writer(Vec::new());
-                for (scored, event) in piece {
+                for (scored, event) in scored.iter().zip(events) {
                     let mut record = event_record(scored);
                     record.extend(event.extra.iter().map(|value| neutralise(value)));
                     writer.write_record(&record)?;
