@@ -19,11 +19,19 @@
 //!   browser from a stranger's network), or combined evidence at Critical from at least two
 //!   networks, one of them at High. **Suspicious**: combined evidence at High. **Clean**:
 //!   otherwise (even if attacks failed against it).
+//! - **Hindsight**: a risky sign-in from a network, city and device the user then kept signing
+//!   in from — on [`AccountParams::settled_days`] different days over
+//!   [`AccountParams::settled_span_secs`] — is not evidence, unless a rule other than impossible
+//!   travel raised it (a brute-force or stuffing hit stays evidence however long it lasts). That
+//!   is a new phone or a new carrier settling in: a carrier's addresses placed at its gateway
+//!   make the phone "travel", and the phone's first week is all novelty. An intruder's sessions
+//!   rarely span a week from one place (the same assumption as the baselines' probation). The
+//!   verdict's summary says what was not counted.
 //!
 //! Verdicts are computed from scored logins alone ([`account_verdicts`]), so results read back
 //! from storage give the same verdicts as the analysis that produced them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +50,12 @@ pub struct AccountParams {
     pub window_secs: i64,
     /// Logins below this level are not evidence about an account (Medium by default).
     pub min_level: RiskLevel,
+    /// Risky sign-ins from a network, city and device the user then kept signing in from, on
+    /// this many different days spanning `settled_span_secs`, are not evidence unless a rule
+    /// other than impossible travel raised them: the test the baselines' probation applies to a
+    /// new network ([`crate::baseline::BaselineParams::probation_days`]), with hindsight.
+    pub settled_days: u32,
+    pub settled_span_secs: i64,
 }
 
 impl Default for AccountParams {
@@ -49,6 +63,8 @@ impl Default for AccountParams {
         Self {
             window_secs: 7 * 86_400,
             min_level: RiskLevel::Medium,
+            settled_days: 3,
+            settled_span_secs: 7 * 86_400,
         }
     }
 }
@@ -59,6 +75,16 @@ impl AccountParams {
             self.window_secs > 0,
             "accounts.window_secs",
             "must be positive",
+        )?;
+        require(
+            self.settled_days >= 2,
+            "accounts.settled_days",
+            "must be at least 2 (one day of use settles nothing)",
+        )?;
+        require(
+            self.settled_span_secs >= 0,
+            "accounts.settled_span_secs",
+            "must not be negative",
         )
     }
 }
@@ -197,6 +223,48 @@ fn context(event: &ScoredEvent) -> (String, &str) {
     (network, &event.device)
 }
 
+/// Where and on what a user signed in: the network (owner or /24), the city and the device.
+type Habit<'a> = (String, Option<&'a str>, &'a str);
+
+fn habit(event: &ScoredEvent) -> Habit<'_> {
+    let (network, device) = context(event);
+    (network, event.city.as_deref(), device)
+}
+
+/// The habits the account went on to sign in with successfully on at least
+/// [`AccountParams::settled_days`] different days spanning [`AccountParams::settled_span_secs`]:
+/// a new phone, a new carrier, a new home ISP, first unusual and then the user's own.
+fn settled_habits<'a>(logins: &[&'a ScoredEvent], params: &AccountParams) -> BTreeSet<Habit<'a>> {
+    struct Use {
+        first_ms: i64,
+        last_ms: i64,
+        days: u32,
+        last_day: i64,
+    }
+    let mut uses: BTreeMap<Habit<'a>, Use> = BTreeMap::new();
+    for event in logins.iter().filter(|event| event.success != Some(false)) {
+        let day = event.timestamp_ms.div_euclid(86_400_000);
+        let entry = uses.entry(habit(event)).or_insert(Use {
+            first_ms: event.timestamp_ms,
+            last_ms: event.timestamp_ms,
+            days: 0,
+            last_day: i64::MIN,
+        });
+        entry.last_ms = event.timestamp_ms;
+        if entry.last_day != day {
+            entry.days += 1;
+            entry.last_day = day;
+        }
+    }
+    uses.into_iter()
+        .filter(|(_, used)| {
+            used.days >= params.settled_days
+                && used.last_ms - used.first_ms >= params.settled_span_secs.saturating_mul(1000)
+        })
+        .map(|(habit, _)| habit)
+        .collect()
+}
+
 fn verdict(
     user: &str,
     logins: &[&ScoredEvent],
@@ -210,11 +278,20 @@ fn verdict(
         RiskLevel::Critical => risk.critical,
     };
     let window_ms = params.window_secs.saturating_mul(1000);
-    let risky: Vec<&ScoredEvent> = logins
+    let settled = settled_habits(logins, params);
+    let settled_risky = |event: &ScoredEvent| {
+        let strong = event.findings.iter().any(|finding| {
+            finding.is_active()
+                && finding.floor > 0.0
+                && finding.kind != FindingKind::ImpossibleTravel
+        });
+        !strong && settled.contains(&habit(event))
+    };
+    let (risky, discounted): (Vec<&ScoredEvent>, Vec<&ScoredEvent>) = logins
         .iter()
         .copied()
         .filter(|event| event.success != Some(false) && event.risk_score >= min_score)
-        .collect();
+        .partition(|event| !settled_risky(event));
     // The strongest window ending at each risky login.
     let mut best: (f64, Vec<(&ScoredEvent, u32)>) = (0.0, Vec::new());
     for (end, last) in risky.iter().enumerate() {
@@ -298,8 +375,41 @@ fn verdict(
         campaigns: Vec::new(),
         summary: String::new(),
     };
-    verdict.summary = summary(&verdict);
+    verdict.summary = match settled_note(&discounted, params) {
+        Some(note) if verdict.evidence.is_empty() && verdict.attacked == 0 => {
+            format!("{user}: clean; {note}")
+        }
+        Some(note) => format!("{}; {note}", summary(&verdict)),
+        None => summary(&verdict),
+    };
     verdict
+}
+
+/// "4 risky sign-ins from Warsaw, PL · AS39603 on Safari 26 on iOS (mobile) are not counted: a
+/// place and device the user kept using (on 3+ days over 7+ days)" — what hindsight took out
+/// of the evidence.
+fn settled_note(discounted: &[&ScoredEvent], params: &AccountParams) -> Option<String> {
+    let first = discounted.first()?;
+    let habits: BTreeSet<Habit<'_>> = discounted.iter().map(|event| habit(event)).collect();
+    let (from, what) = if habits.len() == 1 {
+        (
+            format!("from {} on {}", crate::scored::place(first), first.device),
+            "a place and device",
+        )
+    } else {
+        (
+            format!("from {} places and devices", habits.len()),
+            "places and devices",
+        )
+    };
+    let count = discounted.len();
+    Some(format!(
+        "{count} risky sign-in{} {from} {} not counted: {what} the user kept using (on {}+ days over {}+ days)",
+        if count == 1 { "" } else { "s" },
+        if count == 1 { "is" } else { "are" },
+        params.settled_days,
+        params.settled_span_secs / 86_400,
+    ))
 }
 
 fn summary(verdict: &AccountVerdict) -> String {

@@ -105,6 +105,10 @@ pub struct LoginFeatures {
     pub source: WindowCounts,
     /// Attempts from this /24 (/48) within the spray window.
     pub network_long: WindowCounts,
+    /// Other accounts that signed in successfully from this address before (any time; up to
+    /// [`SHARED_EGRESS_ACCOUNTS`], counted on anonymising networks only): a
+    /// company VPN's egress in a cloud region, used by colleagues day after day.
+    pub egress_accounts: u32,
     /// The source's network (the ASN when located, else the /24) was never used in a learnt
     /// login of this account, or the account is unknown: what campaigns are made of.
     pub foreign_source: bool,
@@ -116,6 +120,10 @@ pub struct LoginFeatures {
     pub tenant_unknown: WindowCounts,
     pub success: Option<bool>,
 }
+
+/// Other accounts signing in from one address, mostly successfully, that make it a shared
+/// egress (a company VPN in a cloud region, a hotel) rather than a campaign's address.
+pub const SHARED_EGRESS_ACCOUNTS: u32 = 3;
 
 /// Number of columns of [`LoginFeatures::forest_vector`].
 pub const FOREST_DIMENSIONS: usize = 11;

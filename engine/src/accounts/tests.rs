@@ -162,3 +162,91 @@ fn failed_attacks_leave_the_account_clean_but_make_a_campaign() {
     assert!(found[0].succeeded.is_empty());
     assert_eq!(verdicts[0].campaigns, [found[0].id.clone()]);
 }
+
+fn on_phone(mut event: ScoredEvent) -> ScoredEvent {
+    event.asn = Some(39_603);
+    event.city = Some(Arc::from("Warsaw"));
+    event.country = Some(Arc::from("PL"));
+    event.device = Arc::from("Safari 26 on iOS (mobile)");
+    with(
+        event,
+        FindingKind::NewNetwork,
+        "first-seen network owner for this user, in a country they use",
+    )
+}
+
+#[test]
+fn a_new_phone_the_user_keeps_using_is_not_evidence_of_a_compromise() {
+    let mut events = Vec::new();
+    // alice's new phone on a new carrier scores Critical on its first days (all novelty), and
+    // she goes on using it for ten days.
+    for (row, day) in [0, 1, 2, 5, 10].into_iter().enumerate() {
+        let score = if day < 3 { 0.9 } else { 0.3 };
+        events.push(on_phone(login(
+            row as u64,
+            day * 24,
+            "alice",
+            "5.173.0.9",
+            score,
+            true,
+        )));
+    }
+    // bob's phone signs in on two days only: still evidence.
+    for (row, day) in [0, 1].into_iter().enumerate() {
+        events.push(on_phone(login(
+            10 + row as u64,
+            day * 24,
+            "bob",
+            "5.173.0.9",
+            0.9,
+            true,
+        )));
+    }
+    // carol's stuffing hit is evidence however long the intruder stays.
+    for (row, day) in [0, 1, 2, 5, 10].into_iter().enumerate() {
+        let mut event = on_phone(login(
+            20 + row as u64,
+            day * 24,
+            "carol",
+            "5.173.0.9",
+            0.9,
+            true,
+        ));
+        if day == 0 {
+            event.findings.push(Finding {
+                kind: FindingKind::CredentialStuffing,
+                floor: 0.9,
+                reason: "credential stuffing hit a valid password".to_owned(),
+                suppressed: None,
+            });
+        }
+        events.push(event);
+    }
+    let verdicts = verdicts(&events);
+    let alice = status_of(&verdicts, "alice");
+    assert_eq!(alice.status, AccountStatus::Clean, "{}", alice.summary);
+    assert!(
+        alice.summary
+            == "alice: clean; 3 risky sign-ins from Warsaw, PL · AS39603 on Safari 26 on iOS (mobile) are not counted: a place and device the user kept using (on 3+ days over 7+ days)",
+        "{}",
+        alice.summary
+    );
+    assert_eq!(
+        status_of(&verdicts, "bob").status,
+        AccountStatus::Compromised
+    );
+    let carol = status_of(&verdicts, "carol");
+    assert_eq!(carol.status, AccountStatus::Compromised);
+    assert_eq!(carol.evidence[0].row, 20, "{}", carol.summary);
+
+    // Hindsight needs the days to span the settling time, not only to be many.
+    let strict = AccountParams {
+        settled_span_secs: 14 * 86_400,
+        ..AccountParams::default()
+    };
+    let verdicts = account_verdicts(&events, &strict, &RiskParams::default());
+    assert_eq!(
+        status_of(&verdicts, "alice").status,
+        AccountStatus::Compromised
+    );
+}

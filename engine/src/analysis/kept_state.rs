@@ -30,7 +30,7 @@ use crate::windows::SourceWindows;
 
 /// The layout of kept state; bumped whenever it changes, so older state is refused rather than
 /// misread.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Kept state that cannot be resumed from.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,7 @@ struct StateRef<'a> {
     fingerprint_windows: &'a SourceWindows<u32>,
     network_owner_windows: &'a SourceWindows<u32>,
     tenant_unknown_window: &'a SourceWindows<()>,
+    egress_accounts: &'a HashMap<u32, Vec<u32>>,
     forest: &'a PopulationForest<FOREST_DIMENSIONS>,
     clusters: &'a PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
@@ -87,6 +88,7 @@ struct State {
     fingerprint_windows: SourceWindows<u32>,
     network_owner_windows: SourceWindows<u32>,
     tenant_unknown_window: SourceWindows<()>,
+    egress_accounts: HashMap<u32, Vec<u32>>,
     forest: PopulationForest<FOREST_DIMENSIONS>,
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
@@ -119,6 +121,7 @@ impl Analyzer<'_> {
             fingerprint_windows: &self.fingerprint_windows,
             network_owner_windows: &self.network_owner_windows,
             tenant_unknown_window: &self.tenant_unknown_window,
+            egress_accounts: &self.egress_accounts,
             forest: &self.forest,
             clusters: &self.clusters,
             last_timestamp_ms: self.last_timestamp_ms,
@@ -177,6 +180,7 @@ impl Analyzer<'static> {
             tenant_unknown_window: fresh
                 .tenant_unknown_window
                 .holding(state.tenant_unknown_window),
+            egress_accounts: state.egress_accounts,
             forest: fresh.forest.holding(state.forest),
             clusters: fresh.clusters.holding(state.clusters),
             last_timestamp_ms: state.last_timestamp_ms,

@@ -32,7 +32,7 @@ use crate::event::{LoginEvent, ReportedLocation};
 use crate::explain::{self, Explanation};
 use crate::features::{
     CLUSTER_DIMENSIONS, CLUSTER_FEATURE_NAMES, FOREST_DIMENSIONS, FOREST_FEATURE_NAMES,
-    LoginFeatures, Travel,
+    LoginFeatures, SHARED_EGRESS_ACCOUNTS, Travel,
 };
 use crate::feedback::{
     CompromisedSource, Feedback, FeedbackIndex, SourceFacts, Verdict, VerdictKind,
@@ -358,6 +358,9 @@ pub struct Analyzer<'g> {
     fingerprint_windows: SourceWindows<u32>,
     network_owner_windows: SourceWindows<u32>,
     tenant_unknown_window: SourceWindows<()>,
+    /// Accounts (up to [`SHARED_EGRESS_ACCOUNTS`]) that signed in successfully from each
+    /// address of an anonymising network, by source.
+    egress_accounts: HashMap<u32, Vec<u32>>,
     forest: PopulationForest<FOREST_DIMENSIONS>,
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
     last_timestamp_ms: i64,
@@ -439,6 +442,7 @@ impl<'g> Analyzer<'g> {
                 config.rules.campaign_window_secs,
             ),
             tenant_unknown_window: SourceWindows::counting_sources(config.rules.wave_window_secs),
+            egress_accounts: HashMap::default(),
             config,
             geo,
             user_ids: HashMap::default(),
@@ -1081,6 +1085,9 @@ impl<'g> Analyzer<'g> {
             data_span_secs: (now_ms - self.first_timestamp_ms) as f64 / 1000.0,
             failures_before: state.failures.consecutive_from(source),
             source: source_counts,
+            egress_accounts: self.egress_accounts.get(&source).map_or(0, |accounts| {
+                accounts.iter().filter(|account| **account != user).count() as u32
+            }),
             network_long: network_counts,
             foreign_source,
             fingerprint,
@@ -1128,6 +1135,13 @@ impl<'g> Analyzer<'g> {
                 .record((), now_ms, user, source, failed, unknown);
         }
         if event.success == Some(true) {
+            if attack_infrastructure.is_some() {
+                let accounts = self.egress_accounts.entry(source).or_default();
+                if accounts.len() < SHARED_EGRESS_ACCOUNTS as usize + 1 && !accounts.contains(&user)
+                {
+                    accounts.push(user);
+                }
+            }
             self.fingerprint_windows.forgive(agent, user, source);
             if let Some(asn) = attack_infrastructure {
                 self.network_owner_windows.forgive(asn, user, source);

@@ -1726,3 +1726,59 @@ fn a_verdict_given_after_its_login_marks_its_address_while_it_stands() {
     assert!(!marked(&behind.score(&earlier).unwrap()));
     assert!(marked(&behind.score(&later[0]).unwrap()));
 }
+
+#[test]
+fn a_company_vpn_egress_colleagues_use_is_not_a_campaigns_address() {
+    // Twenty staff in Oslo; three of them sign in through the company VPN's egress in a
+    // cloud region now and then.
+    let mut events = routine(20);
+    let egress = "45.33.1.1";
+    for day in [3, 9, 15, 21] {
+        for user in 0..3 {
+            events.push(login(
+                START_MS + day * DAY_MS + 14 * HOUR_MS + user * 60_000,
+                &format!("user{user}"),
+                egress,
+                CHROME_WINDOWS,
+                Some(true),
+            ));
+        }
+    }
+    // A spraying run from other servers of the same cloud, at night.
+    let night = START_MS + 30 * DAY_MS + 2 * HOUR_MS;
+    for user in 0..18 {
+        events.push(login(
+            night + user * 5 * 60_000,
+            &format!("user{user}"),
+            &format!("45.33.2.{}", 10 + user),
+            CHROME_WINDOWS,
+            Some(false),
+        ));
+    }
+    // A colleague's first sign-in through the VPN, an hour later.
+    events.push(login(
+        night + 2 * HOUR_MS,
+        "user9",
+        egress,
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    events.sort_by_key(|event| event.timestamp_ms);
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let sprayed = analysis
+        .events
+        .iter()
+        .filter(|event| {
+            event.success == Some(false) && kinds(event).contains(&FindingKind::PasswordSpray)
+        })
+        .count();
+    assert!(sprayed >= 4, "the campaign is found: {sprayed}");
+    let colleague = analysis.events.last().unwrap();
+    assert_eq!(&*colleague.user_id, "user9");
+    assert!(
+        !kinds(colleague).contains(&FindingKind::PasswordSpray),
+        "{}",
+        colleague.reasons()
+    );
+    assert!(colleague.risk_level < RiskLevel::Critical, "{colleague:?}");
+}

@@ -39,7 +39,7 @@ mod params;
 pub use params::RuleParams;
 
 use super::evidence::{Evidence, clock_utc, duration, thousands};
-use crate::features::LoginFeatures;
+use crate::features::{LoginFeatures, SHARED_EGRESS_ACCOUNTS};
 use crate::risk::{Finding, FindingKind};
 use crate::windows::WindowCounts;
 
@@ -48,10 +48,6 @@ const MIN_HISTORY_FOR_NAME_NOVELTY_SECS: f64 = 86_400.0;
 
 /// Share of failures among a source's attempts above which its breadth looks like an attack.
 const ATTACK_FAILURE_SHARE: f64 = 0.6;
-
-/// Other accounts signing in from one address within the window, mostly successfully, that
-/// make it a shared egress rather than a campaign's address.
-const SHARED_EGRESS_ACCOUNTS: u32 = 3;
 
 /// Share of never-seen names among the accounts one address tried that makes stuffing, with
 /// outcomes recorded (failures confirm it) and without them (names are all there is).
@@ -314,11 +310,13 @@ fn distributed_campaign(
     }
     let with_outcomes = features.success.is_some();
     let succeeded = features.success == Some(true);
-    // An address several accounts sign in from, mostly successfully, is a shared egress (the
-    // company VPN in a cloud region, a hotel), not one of a campaign's: a success from it is a
-    // colleague's, whoever else uses the same cloud.
+    // An address several accounts sign in from, mostly successfully — within the window, or
+    // over the whole history on an anonymising network — is a shared egress (the company VPN
+    // in a cloud region, a hotel), not one of a campaign's: a success from it is a colleague's,
+    // whoever else uses the same cloud.
     if succeeded
-        && features.source.accounts >= SHARED_EGRESS_ACCOUNTS
+        && (features.source.accounts >= SHARED_EGRESS_ACCOUNTS
+            || features.egress_accounts >= SHARED_EGRESS_ACCOUNTS)
         && !attacking_share(features.source.failures, features.source.attempts)
     {
         return None;
