@@ -17,7 +17,8 @@
 //! - **Compromised**: a successful login at Critical on its own (strong evidence: a brute-force
 //!   or stuffing hit, impossible travel with everything new, an out-of-date copy of the user's
 //!   browser from a stranger's network), or combined evidence at Critical from at least two
-//!   networks, one of them at High. **Suspicious**: combined evidence at High. **Clean**:
+//!   networks, one of them at High, or risky sign-ins repeated from an anonymising network
+//!   (hosting, VPN, Tor), one of them at High. **Suspicious**: combined evidence at High. **Clean**:
 //!   otherwise (even if attacks failed against it).
 //! - **Hindsight**: a risky sign-in from a network, city and device the user then kept signing
 //!   in from — on [`AccountParams::settled_days`] different days over
@@ -223,6 +224,10 @@ fn context(event: &ScoredEvent) -> (String, &str) {
     (network, &event.device)
 }
 
+/// Risky successful sign-ins from one anonymising network (hosting, VPN, Tor), the strongest
+/// at High, that make an account compromised: someone keeps using the account from servers.
+const SUSTAINED_LOGINS: u32 = 2;
+
 /// Where and on what a user signed in: the network (owner or /24), the city and the device.
 type Habit<'a> = (String, Option<&'a str>, &'a str);
 
@@ -331,7 +336,15 @@ fn verdict(
         .iter()
         .any(|(event, _)| succeeded(event) && event.risk_score >= risk.critical);
     let corroborated = score >= risk.critical && strongest >= risk.high && second >= risk.medium;
-    let status = if critical_success || corroborated {
+    let sustained = contexts.iter().any(|(event, logins)| {
+        succeeded(event)
+            && event.risk_score >= risk.high
+            && *logins >= SUSTAINED_LOGINS
+            && event
+                .network
+                .is_some_and(crate::enrich::NetworkType::hides_location)
+    });
+    let status = if critical_success || corroborated || sustained {
         AccountStatus::Compromised
     } else if score >= risk.high {
         AccountStatus::Suspicious
@@ -432,9 +445,14 @@ fn summary(verdict: &AccountVerdict) -> String {
         1 => ", with one more risky network within the week".to_owned(),
         n => format!(", with {n} more risky networks within the week"),
     };
+    let again = match first.repeats {
+        0 => String::new(),
+        1 => ", and once more from that network".to_owned(),
+        n => format!(", and {n} more times from that network"),
+    };
     match verdict.status {
         AccountStatus::Compromised => format!(
-            "{user}: compromised — signed in from {} on {} at {when} ({strongest}){corroboration}",
+            "{user}: compromised — signed in from {} on {} at {when} ({strongest}){again}{corroboration}",
             first.place, first.device
         ),
         AccountStatus::Suspicious => format!(

@@ -24,16 +24,14 @@
 //! logistic regression with non-negative coefficients by projected Newton steps; it repeats
 //! this until the coefficients settle (baselines learn only from logins the model finds
 //! ordinary, so the inputs depend on the model) and prints the constants below. Deterministic:
-//! the same data gives the same constants. (The constants were fitted while the stuffing-wave
-//! input still counted for successes too; it now counts for attempts only, and fewer successes
-//! take a campaign's floor. A refit on the calibration seeds is due.)
+//! the same data gives the same constants.
 
 use crate::enrich::NetworkType;
 use crate::features::LoginFeatures;
 use crate::risk::RiskParams;
 
 /// Number of model inputs.
-pub const INPUTS: usize = 31;
+pub const INPUTS: usize = 32;
 
 /// What each input is, in order (also the names the calibration prints).
 pub const INPUT_NAMES: [&str; INPUTS] = [
@@ -68,6 +66,7 @@ pub const INPUT_NAMES: [&str; INPUTS] = [
     "unknown_account",
     "campaign_from_new_source",
     "stuffing_wave_from_new_source",
+    "fast_travel_to_new_anonymising",
 ];
 
 /// Each input in words, for explanations.
@@ -103,6 +102,7 @@ pub const INPUT_DESCRIPTIONS: [&str; INPUTS] = [
     "an account never seen to sign in",
     "a campaign against many accounts sharing this client or network",
     "a wave of never-seen account names",
+    "fast travel to a hosting or VPN network new for this user",
 ];
 
 /// The detector family an input belongs to, whose weight scales it.
@@ -163,39 +163,40 @@ pub struct Model {
 
 /// The shipped model (see the module documentation for how it was fitted).
 pub const FITTED: Model = Model {
-    intercept: -6.1767,
+    intercept: -6.1930,
     coefficients: [
-        0.9073, // rare_country_surprise
-        0.6395, // common_country_surprise
-        0.2550, // rare_network_owner_surprise
-        0.4569, // common_network_owner_surprise
+        0.9407, // rare_country_surprise
+        0.6069, // common_country_surprise
+        0.1944, // rare_network_owner_surprise
+        0.4873, // common_network_owner_surprise
         0.0000, // prefix_surprise
         0.0000, // address_surprise
-        1.2993, // rare_city_surprise
-        0.5198, // common_city_surprise
-        0.9951, // device_type_surprise
-        1.6450, // os_surprise
-        0.4110, // browser_surprise
+        1.3293, // rare_city_surprise
+        0.5190, // common_city_surprise
+        1.0412, // device_type_surprise
+        1.6495, // os_surprise
+        0.4170, // browser_surprise
         0.0000, // user_agent_surprise
-        4.2654, // browser_downgrade
-        0.0002, // hour_surprise
+        4.3735, // browser_downgrade
+        0.0178, // hour_surprise
         0.0000, // weekday_surprise
         0.0000, // pace
-        2.6956, // new_hosting_or_vpn
-        1.7598, // tor
-        2.8275, // scripted_client
-        3.6290, // outdated_browser
-        2.8586, // fast_travel
-        1.7085, // isolation_forest_corroborated
-        0.7810, // dbscan_corroborated
-        1.0860, // failed
-        1.1908, // account_failures
+        2.4641, // new_hosting_or_vpn
+        1.7986, // tor
+        2.8386, // scripted_client
+        3.6979, // outdated_browser
+        2.9333, // fast_travel
+        1.6486, // isolation_forest_corroborated
+        0.7742, // dbscan_corroborated
+        1.0900, // failed
+        1.1594, // account_failures
         0.0000, // failures_before_success
-        0.0000, // address_failed_accounts
+        0.0137, // address_failed_accounts
         0.0000, // network_failed_accounts
-        2.8182, // unknown_account
-        0.4831, // campaign_from_new_source
-        1.0979, // stuffing_wave_from_new_source
+        2.7274, // unknown_account
+        0.4458, // campaign_from_new_source
+        1.1894, // stuffing_wave_from_new_source
+        0.5320, // fast_travel_to_new_anonymising
     ],
 };
 
@@ -224,6 +225,15 @@ impl RiskInputs {
         let anonymising = features
             .network
             .is_some_and(|network| matches!(network, NetworkType::Hosting | NetworkType::Vpn));
+        let new_anonymising = anonymising && features.new_asn.unwrap_or(features.new_prefix);
+        // Travel to a server says little about where the person is (a VPN user appears to
+        // jump), but a server new to the user, far from where they just were, is also where
+        // intruders sign in from: the fit says how much it weighs.
+        let travel_to_new_anonymising = features
+            .travel
+            .as_ref()
+            .filter(|travel| new_anonymising && !travel.to_familiar_network)
+            .map_or(0.0, |travel| (travel.speed_kmh / 1000.0).ln_1p());
         let foreign = f64::from(u8::from(features.foreign_source));
         let campaign = features
             .fingerprint
@@ -260,8 +270,7 @@ impl RiskInputs {
                 confidence * features.hour_surprise,
                 confidence * features.weekday_surprise,
                 confidence * (features.pace_z - 3.0).clamp(0.0, 10.0),
-                flag(anonymising && features.new_asn.unwrap_or(features.new_prefix))
-                    * rarity(features.network_owner_share),
+                flag(new_anonymising) * rarity(features.network_owner_share),
                 flag(features.network == Some(NetworkType::Tor)),
                 flag(features.scripted_client),
                 flag(
@@ -295,6 +304,7 @@ impl RiskInputs {
                 } else {
                     0.0
                 },
+                travel_to_new_anonymising,
             ],
         }
     }

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::enrich::NetworkType;
 use crate::risk::Finding;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -248,5 +249,45 @@ fn a_new_phone_the_user_keeps_using_is_not_evidence_of_a_compromise() {
     assert_eq!(
         status_of(&verdicts, "alice").status,
         AccountStatus::Compromised
+    );
+}
+
+#[test]
+fn risky_sign_ins_repeated_from_servers_are_a_compromise() {
+    let from = |row: u64, hours: i64, user: &str, network: NetworkType| {
+        let mut event = with(
+            login(row, hours, user, "84.37.103.5", 0.65, true),
+            FindingKind::AnonymisingNetwork,
+            "login from a vpn network",
+        );
+        event.asn = Some(9009);
+        event.network = Some(network);
+        event
+    };
+    let events = vec![
+        // alice: the same VPN twice in an evening.
+        from(1, 0, "alice", NetworkType::Vpn),
+        from(2, 5, "alice", NetworkType::Vpn),
+        // bob: once.
+        from(3, 0, "bob", NetworkType::Vpn),
+        // carol: twice, from a home network.
+        from(4, 0, "carol", NetworkType::Residential),
+        from(5, 5, "carol", NetworkType::Residential),
+    ];
+    let verdicts = verdicts(&events);
+    let alice = status_of(&verdicts, "alice");
+    assert_eq!(alice.status, AccountStatus::Compromised);
+    assert!(
+        alice.summary.contains("and once more from that network"),
+        "{}",
+        alice.summary
+    );
+    assert_eq!(
+        status_of(&verdicts, "bob").status,
+        AccountStatus::Suspicious
+    );
+    assert_eq!(
+        status_of(&verdicts, "carol").status,
+        AccountStatus::Suspicious
     );
 }
