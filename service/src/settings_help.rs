@@ -174,9 +174,7 @@ pub fn meaning(name: &str) -> &'static str {
         "accounts.settled_days" => {
             "Risky sign-ins from a network, city and device the user then kept using on this many different days (over the span below) are not evidence of a compromise, unless a rule other than impossible travel raised them: a new phone or carrier settling in."
         }
-        "accounts.settled_span_secs" => {
-            "Seconds those days must span (a week)."
-        }
+        "accounts.settled_span_secs" => "Seconds those days must span (a week).",
         _ => "See the README's configuration section.",
     }
 }

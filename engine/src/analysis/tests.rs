@@ -1788,3 +1788,41 @@ fn a_company_vpn_egress_colleagues_use_is_not_a_campaigns_address() {
     );
     assert!(colleague.risk_level < RiskLevel::Critical, "{colleague:?}");
 }
+
+#[test]
+fn a_home_line_renumbered_every_day_is_still_a_place_to_travel_from() {
+    // user0's home line hands out a new /24 every day (a forced daily reconnect), used for the
+    // day's logins; colleagues keep the population company.
+    let mut events = routine(4)
+        .into_iter()
+        .filter(|event| event.user_id != "user0")
+        .collect::<Vec<_>>();
+    for day in 0..30 {
+        for hour in [8, 12, 17] {
+            events.push(login(
+                START_MS + day * DAY_MS + hour * HOUR_MS,
+                "user0",
+                &format!("84.208.{}.17", 40 + day),
+                CHROME_WINDOWS,
+                Some(true),
+            ));
+        }
+    }
+    // An hour after the evening's login at home, a success from São Paulo.
+    let at = START_MS + 29 * DAY_MS + 18 * HOUR_MS;
+    events.push(login(
+        at,
+        "user0",
+        "177.10.20.30",
+        CHROME_WINDOWS,
+        Some(true),
+    ));
+    events.sort_by_key(|event| event.timestamp_ms);
+    let analysis = run(&numbered(events), &FixtureGeo);
+    let jump = analysis.events.last().unwrap();
+    assert!(
+        kinds(jump).contains(&FindingKind::ImpossibleTravel),
+        "{}",
+        jump.reasons()
+    );
+}

@@ -283,40 +283,70 @@ pub fn city_key(country: &[u8; 2], city: &str) -> u32 {
 }
 
 /// Distinct /24s (up to [`SPREAD_PREFIXES`]) the user's learnt logins came from, per network
-/// owner: a carrier that hands the user addresses all over its pool (mobile carrier-grade NAT,
-/// roaming routed home) places them where the carrier is, not where they are.
+/// owner, and how often consecutive logins from the owner changed /24: a carrier that hands the
+/// user a new address from all over its pool at almost every session (mobile carrier-grade NAT,
+/// roaming routed home) places them where the carrier is, not where they are. A home line that
+/// is renumbered once a day keeps its address for the day's logins and stays a place.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct AddressSpread {
-    owners: Vec<(u32, Vec<u128>)>,
+    owners: Vec<OwnerSpread>,
 }
 
-/// Distinct /24s of one owner that make its locations unreliable for a user.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct OwnerSpread {
+    asn: u32,
+    prefixes: Vec<u128>,
+    logins: u32,
+    /// Logins from another /24 than the owner's previous one for this user.
+    changes: u32,
+    last: u128,
+}
+
+/// Distinct /24s of one owner that, with [`POOL_TURNOVER`], make its locations unreliable for
+/// a user.
 pub const SPREAD_PREFIXES: usize = 3;
+/// Share of a user's consecutive logins from one owner that changed /24, from which the owner
+/// hands out addresses from a pool rather than a line.
+pub const POOL_TURNOVER: f64 = 0.6;
 /// Network owners remembered per user.
 const SPREAD_OWNERS: usize = 8;
 
 impl AddressSpread {
     pub fn learn(&mut self, asn: u32, prefix: u128) {
-        match self.owners.iter_mut().find(|(owner, _)| *owner == asn) {
-            Some((_, prefixes)) => {
-                if prefixes.len() < SPREAD_PREFIXES && !prefixes.contains(&prefix) {
-                    prefixes.push(prefix);
+        match self.owners.iter_mut().find(|owner| owner.asn == asn) {
+            Some(owner) => {
+                if owner.prefixes.len() < SPREAD_PREFIXES && !owner.prefixes.contains(&prefix) {
+                    owner.prefixes.push(prefix);
                 }
+                owner.logins = owner.logins.saturating_add(1);
+                owner.changes = owner
+                    .changes
+                    .saturating_add(u32::from(owner.last != prefix));
+                owner.last = prefix;
             }
             None => {
                 if self.owners.len() == SPREAD_OWNERS {
                     self.owners.remove(0);
                 }
-                self.owners.push((asn, vec![prefix]));
+                self.owners.push(OwnerSpread {
+                    asn,
+                    prefixes: vec![prefix],
+                    logins: 1,
+                    changes: 0,
+                    last: prefix,
+                });
             }
         }
     }
 
-    /// The user's addresses from `asn` spread over many /24s.
+    /// The user's addresses from `asn` come from a pool: many /24s, a new one at most logins.
     pub fn scattered(&self, asn: u32) -> bool {
-        self.owners
-            .iter()
-            .any(|(owner, prefixes)| *owner == asn && prefixes.len() >= SPREAD_PREFIXES)
+        self.owners.iter().any(|owner| {
+            owner.asn == asn
+                && owner.prefixes.len() >= SPREAD_PREFIXES
+                && f64::from(owner.changes)
+                    >= POOL_TURNOVER * f64::from(owner.logins.saturating_sub(1))
+        })
     }
 }
 
@@ -549,6 +579,28 @@ mod tests {
         let mut counts: HashMap<Key, u32> = HashMap::default();
         counts.insert(Key::Browser("Firefox"), 3);
         assert_eq!(counts.get(&Key::Browser(kept)), Some(&3));
+    }
+
+    #[test]
+    fn a_pool_scatters_a_line_renumbered_daily_does_not() {
+        let mut spread = AddressSpread::default();
+        // A home line renumbered once a day: three logins on each day's address.
+        for day in 0..5u128 {
+            for _ in 0..3 {
+                spread.learn(3320, day);
+            }
+        }
+        assert!(!spread.scattered(3320));
+        // A carrier's pool: a new /24 at almost every session.
+        for session in 0..6u128 {
+            spread.learn(6805, 100 + session % 4);
+        }
+        assert!(spread.scattered(6805));
+        // Two /24s are not yet a spread.
+        for session in 0..6u128 {
+            spread.learn(12929, 200 + session % 2);
+        }
+        assert!(!spread.scattered(12929));
     }
 
     fn learn_all(user: &mut UserBaseline, population: &mut Population, levels: &[Key]) {
