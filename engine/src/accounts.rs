@@ -228,25 +228,38 @@ fn context(event: &ScoredEvent) -> (String, &str) {
 /// at High, that make an account compromised: someone keeps using the account from servers.
 const SUSTAINED_LOGINS: u32 = 2;
 
-/// Where and on what a user signed in: the network (owner or /24), the city and the device.
-type Habit<'a> = (String, Option<&'a str>, &'a str);
+/// Where and on what a user signed in: the network (owner or /24, as [`network_key`]), the city
+/// and the device.
+type Habit<'a> = (u128, Option<&'a str>, &'a str);
 
 fn habit(event: &ScoredEvent) -> Habit<'_> {
-    let (network, device) = context(event);
-    (network, event.city.as_deref(), device)
+    (network_key(event), event.city.as_deref(), &event.device)
+}
+
+/// [`network_of`] as a number, for counting without formatting: the owner's AS number, or the
+/// /24 (/48), each kind in its own range.
+fn network_key(event: &ScoredEvent) -> u128 {
+    match (event.asn, event.ip) {
+        (Some(asn), _) => (1 << 127) | u128::from(asn),
+        (None, IpAddr::V4(v4)) => u128::from(u32::from(v4) >> 8),
+        (None, IpAddr::V6(v6)) => (1 << 126) | (u128::from(v6) >> 80),
+    }
 }
 
 /// The habits the account went on to sign in with successfully on at least
 /// [`AccountParams::settled_days`] different days spanning [`AccountParams::settled_span_secs`]:
 /// a new phone, a new carrier, a new home ISP, first unusual and then the user's own.
-fn settled_habits<'a>(logins: &[&'a ScoredEvent], params: &AccountParams) -> BTreeSet<Habit<'a>> {
+fn settled_habits<'a>(
+    logins: &[&'a ScoredEvent],
+    params: &AccountParams,
+) -> rustc_hash::FxHashSet<Habit<'a>> {
     struct Use {
         first_ms: i64,
         last_ms: i64,
         days: u32,
         last_day: i64,
     }
-    let mut uses: BTreeMap<Habit<'a>, Use> = BTreeMap::new();
+    let mut uses: rustc_hash::FxHashMap<Habit<'a>, Use> = rustc_hash::FxHashMap::default();
     for event in logins.iter().filter(|event| event.success != Some(false)) {
         let day = event.timestamp_ms.div_euclid(86_400_000);
         let entry = uses.entry(habit(event)).or_insert(Use {
@@ -283,7 +296,17 @@ fn verdict(
         RiskLevel::Critical => risk.critical,
     };
     let window_ms = params.window_secs.saturating_mul(1000);
-    let settled = settled_habits(logins, params);
+    let candidates: Vec<&ScoredEvent> = logins
+        .iter()
+        .copied()
+        .filter(|event| event.success != Some(false) && event.risk_score >= min_score)
+        .collect();
+    // Most accounts have no risky sign-in: their habits need no counting.
+    let settled = if candidates.is_empty() {
+        Default::default()
+    } else {
+        settled_habits(logins, params)
+    };
     let settled_risky = |event: &ScoredEvent| {
         let strong = event.findings.iter().any(|finding| {
             finding.is_active()
@@ -292,10 +315,8 @@ fn verdict(
         });
         !strong && settled.contains(&habit(event))
     };
-    let (risky, discounted): (Vec<&ScoredEvent>, Vec<&ScoredEvent>) = logins
-        .iter()
-        .copied()
-        .filter(|event| event.success != Some(false) && event.risk_score >= min_score)
+    let (risky, discounted): (Vec<&ScoredEvent>, Vec<&ScoredEvent>) = candidates
+        .into_iter()
         .partition(|event| !settled_risky(event));
     // The strongest window ending at each risky login.
     let mut best: (f64, Vec<(&ScoredEvent, u32)>) = (0.0, Vec::new());
