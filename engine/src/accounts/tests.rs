@@ -282,12 +282,9 @@ fn risky_sign_ins_repeated_from_servers_are_a_compromise() {
         "{}",
         alice.summary
     );
-    assert_eq!(
-        status_of(&verdicts, "bob").status,
-        AccountStatus::Suspicious
-    );
-    assert_eq!(
-        status_of(&verdicts, "carol").status,
-        AccountStatus::Suspicious
-    );
+    let others: Vec<AccountStatus> = ["bob", "carol"]
+        .iter()
+        .map(|user| status_of(&verdicts, user).status)
+        .collect();
+    assert_eq!(others, [AccountStatus::Suspicious; 2]);
 }
