@@ -228,22 +228,14 @@ fn context(event: &ScoredEvent) -> (String, &str) {
 /// at High, that make an account compromised: someone keeps using the account from servers.
 const SUSTAINED_LOGINS: u32 = 2;
 
-/// Where and on what a user signed in: the network (owner or /24, as [`network_key`]), the city
-/// and the device.
+/// Where and on what a user signed in: the network (owner or /24, [`network_of`] as the
+/// baselines' numeric key), the city and the device.
 type Habit<'a> = (u128, Option<&'a str>, &'a str);
 
 fn habit(event: &ScoredEvent) -> Habit<'_> {
-    (network_key(event), event.city.as_deref(), &event.device)
-}
-
-/// [`network_of`] as a number, for counting without formatting: the owner's AS number, or the
-/// /24 (/48), each kind in its own range.
-fn network_key(event: &ScoredEvent) -> u128 {
-    match (event.asn, event.ip) {
-        (Some(asn), _) => (1 << 127) | u128::from(asn),
-        (None, IpAddr::V4(v4)) => u128::from(u32::from(v4) >> 8),
-        (None, IpAddr::V6(v6)) => (1 << 126) | (u128::from(v6) >> 80),
-    }
+    let network =
+        crate::baseline::Probation::key(event.asn, crate::enrich::network_prefix(event.ip));
+    (network, event.city.as_deref(), &event.device)
 }
 
 /// The habits the account went on to sign in with successfully on at least

@@ -358,8 +358,9 @@ pub struct Analyzer<'g> {
     fingerprint_windows: SourceWindows<u32>,
     network_owner_windows: SourceWindows<u32>,
     tenant_unknown_window: SourceWindows<()>,
-    /// Accounts (up to [`SHARED_EGRESS_ACCOUNTS`]) that signed in successfully from each
-    /// address of an anonymising network, by source.
+    /// Accounts that signed in successfully from each address of an anonymising network, by
+    /// source: up to one more than [`SHARED_EGRESS_ACCOUNTS`], so that as many *others* are
+    /// counted for any of them.
     egress_accounts: HashMap<u32, Vec<u32>>,
     forest: PopulationForest<FOREST_DIMENSIONS>,
     clusters: PopulationClusters<CLUSTER_DIMENSIONS>,
