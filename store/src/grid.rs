@@ -9,7 +9,7 @@ use service::detection::{
 };
 use service::kept::SavedRun;
 use service::review::{Outcome, SourceFilter, detections_column, network_of};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Connection, Row};
 
 use super::{Backend, Failure, Result, Store, decode_event, escape_like, value_rows};
 
@@ -348,8 +348,21 @@ impl Store {
     /// the run). Its dataset, rejections and logins stay.
     pub(super) async fn rescore_run(&self, run: &SavedRun, changed: &[usize]) -> Result<bool> {
         let _one_at_a_time = self.run_writes.lock().await;
+        let mut connection = self.writer().await?;
+        let rescored = self.rescore_run_on(&mut connection, run, changed).await;
+        self.rest(&mut connection, matches!(rescored, Ok(true)))
+            .await?;
+        rescored
+    }
+
+    async fn rescore_run_on(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        run: &SavedRun,
+        changed: &[usize],
+    ) -> Result<bool> {
         let id = run.summary.id.clone();
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = connection.begin().await?;
         let Some(analysis) = sqlx::query("SELECT triage_columns FROM analyses WHERE id = $1")
             .bind(&id)
             .fetch_optional(&mut *transaction)
