@@ -59,9 +59,27 @@ pub struct Upload {
     pub file_name: String,
 }
 
-/// How long the analysis queue stays idle before the server lets go of what it holds for the
-/// next analysis ([`DetectionService::settle_when_idle`]).
-pub const SETTLE_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long the server waits, with neither an analysis nor a re-score, before it lets go of what
+/// it holds only to be quicker ([`DetectionService::settle_when_idle`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settling {
+    /// Then older runs, held logins and what was learnt from them go (read again when an
+    /// analysis needs them).
+    pub older_after: std::time::Duration,
+    /// Then the latest run's waypoints and built reports go too, so an idle server holds what it
+    /// holds after a start. Long enough for an analyst working through verdicts, whose re-scores
+    /// the waypoints keep quick.
+    pub everything_after: std::time::Duration,
+}
+
+impl Default for Settling {
+    fn default() -> Self {
+        Self {
+            older_after: std::time::Duration::from_secs(60),
+            everything_after: std::time::Duration::from_secs(10 * 60),
+        }
+    }
+}
 
 /// Memory learning one earlier login takes while an analysis runs, when it cannot start from
 /// what was learnt before: a million kept logins took about 260 MiB (measured, release build).
@@ -94,6 +112,8 @@ pub struct DetectionService {
     pub read_limits: ReadLimits,
     /// The queue new analyses wait in (`--analysis-parallelism`, `--analysis-queue-depth`).
     pub queue: AnalysisQueue,
+    /// When an idle server lets go of what it holds to be quicker.
+    pub settling: Settling,
     /// Where uploaded files are written as they arrive, and analysed from (unnamed files, gone
     /// when their request ends).
     pub spool_dir: std::path::PathBuf,
@@ -244,24 +264,46 @@ impl DetectionService {
         tracing::info!("let go of held runs and learnt states to stay within the memory budget");
     }
 
-    /// Once no analysis has been asked for during [`SETTLE_AFTER_IDLE`], lets go of everything
-    /// held but the latest run (older runs, held logins and what was learnt from them, all
-    /// rebuilt from the store when asked for) and gives the freed memory back to the system: an
-    /// idle server returns close to its memory at start and the latest run.
+    /// Once neither an analysis nor a re-score has been asked for during
+    /// [`Settling::older_after`], lets go of everything held but the latest run (older runs, held
+    /// logins and what was learnt from them, all rebuilt from the store when asked for); after
+    /// [`Settling::everything_after`], of the latest run's waypoints and built reports too. Each
+    /// time the freed memory goes back to the system: an idle server returns to its memory after
+    /// a start with the latest run.
     pub fn settle_when_idle(self: &Arc<Self>) {
         let asked = self.queue.turns_asked();
+        let scored = self.views.scored_so_far();
+        let Settling {
+            older_after,
+            everything_after,
+        } = self.settling;
         let service = Arc::clone(self);
         tokio::spawn(async move {
-            tokio::time::sleep(SETTLE_AFTER_IDLE).await;
-            if service.queue.turns_asked() != asked || !service.queue.is_idle() {
+            let still_idle = || {
+                service.queue.turns_asked() == asked
+                    && service.views.scored_so_far() == scored
+                    && service.queue.is_idle()
+            };
+            let give_back = || {
+                if let Some(budget) = service.queue.budget() {
+                    (budget.give_back)();
+                }
+            };
+            tokio::time::sleep(older_after).await;
+            if !still_idle() {
                 return;
             }
             service.views.let_go_of_older();
             service.history.let_go_of_everything();
-            if let Some(budget) = service.queue.budget() {
-                (budget.give_back)();
-            }
+            give_back();
             tracing::debug!("idle: let go of held runs and logins");
+            tokio::time::sleep(everything_after.saturating_sub(older_after)).await;
+            if !still_idle() {
+                return;
+            }
+            service.views.let_go_but_latest();
+            give_back();
+            tracing::debug!("idle: let go of the latest run's waypoints and reports");
         });
     }
 

@@ -13,6 +13,7 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::dashboard::RunFacts;
@@ -162,6 +163,8 @@ impl RunView {
 pub struct RunViews {
     held: Mutex<VecDeque<Arc<RunView>>>,
     max_logins: usize,
+    /// Runs scored (analysed or re-scored) so far.
+    scored: AtomicU64,
 }
 
 impl Default for RunViews {
@@ -176,6 +179,7 @@ impl RunViews {
         Self {
             held: Mutex::new(VecDeque::new()),
             max_logins,
+            scored: AtomicU64::new(0),
         }
     }
 
@@ -198,6 +202,7 @@ impl RunViews {
 
     /// [`Self::insert`] for a run this server has just scored, with what it was scored with.
     pub fn insert_scored(&self, kept: KeptRun, scored_with: Option<ScoredWith>) -> Arc<RunView> {
+        self.scored.fetch_add(1, Ordering::Relaxed);
         let view = Arc::new(RunView::new(kept, scored_with));
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         held.retain(|other| other.id() != view.id());
@@ -217,6 +222,11 @@ impl RunViews {
             }
         }
         view
+    }
+
+    /// How many runs were analysed or re-scored so far: unchanged over a while, none was.
+    pub fn scored_so_far(&self) -> u64 {
+        self.scored.load(Ordering::Relaxed)
     }
 
     /// Holds only the run used last, whole (its waypoints keep a verdict's re-score quick).

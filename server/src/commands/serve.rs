@@ -170,6 +170,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 queue: AnalysisQueue::new(queue)
                     .within(crate::memory::budget(args.memory_budget_mb)),
                 spool_dir,
+                settling: Default::default(),
             });
             // The latest analysis in memory before anyone asks: the dashboard shows it first.
             tokio::spawn({

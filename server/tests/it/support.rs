@@ -43,6 +43,7 @@ pub fn detection_on(store: Arc<Store>, notifier: Option<Arc<dyn Notifier>>) -> D
         ),
         queue: Default::default(),
         spool_dir: std::env::temp_dir(),
+        settling: Default::default(),
     }
 }
 

@@ -740,3 +740,70 @@ async fn history_held_in_memory_scores_as_history_read_from_the_database() {
     let small_scores = store.run(&small_probe.id).await.unwrap().unwrap().events;
     assert_eq!(small_scores, warm_scores);
 }
+
+/// An idle server first lets go of older runs, then of the latest run's waypoints (what keeps a
+/// verdict's re-score quick); the latest run stays held, and a re-score still works after that.
+#[tokio::test]
+async fn an_idle_server_lets_go_of_older_runs_then_of_the_latest_runs_waypoints() {
+    use service::detection::DetectionChoices;
+    use service::runs::{Settling, Upload};
+    use service::source::SourceName;
+    use std::time::Duration;
+
+    let content = sample();
+    let text = String::from_utf8(content.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Too few logins for waypoints; the whole sample has them.
+    let first_part = format!("{}\n", lines[..1_000].join("\n")).into_bytes();
+    let mut detection = crate::support::detection_on(
+        std::sync::Arc::new(crate::support::fresh_store().await),
+        None,
+    );
+    detection.settling = Settling {
+        older_after: Duration::from_secs(1),
+        everything_after: Duration::from_secs(3),
+    };
+    let detection = std::sync::Arc::new(detection);
+    let mut kept = Vec::new();
+    for content in [first_part, content] {
+        let upload = Upload {
+            content: service::upload::SpooledFile::of_bytes(&std::env::temp_dir(), &content)
+                .unwrap(),
+            options: engine::IngestOptions::default(),
+            file_name: "sample.csv".to_owned(),
+        };
+        kept.push(
+            detection
+                .run_and_keep(upload, DetectionChoices::default(), SourceName::default())
+                .await
+                .unwrap(),
+        );
+    }
+    let latest = kept.last().unwrap();
+    let waypoints_held = || {
+        detection
+            .views
+            .get(&latest.id, latest)
+            .expect("the latest run stays held")
+            .waypoints()
+            .is_some()
+    };
+    assert_eq!(
+        detection.views.held(),
+        [kept[0].id.clone(), latest.id.clone()]
+    );
+    assert!(waypoints_held());
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(detection.views.held(), std::slice::from_ref(&latest.id));
+    assert!(waypoints_held(), "a verdict's re-score stays quick a while");
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(detection.views.held(), std::slice::from_ref(&latest.id));
+    assert!(!waypoints_held());
+    let rerun = detection.rerun(&latest.id).await.unwrap();
+    assert_eq!(
+        (rerun.summary.levels.clone(), rerun.changed_levels),
+        (latest.levels.clone(), 0)
+    );
+}
