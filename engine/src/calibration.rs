@@ -12,7 +12,8 @@
 //! **Corroboration before alarm.** The population detectors (Isolation Forest, DBSCAN) enter
 //! only multiplied by the user-level evidence ([`RiskInputs::user_evidence`], from 0 with no
 //! per-user novelty to 1), so a population outlier alone adds nothing; per-user novelty is
-//! scaled by the baseline's confidence (the learning period). Strong evidence (the rules'
+//! scaled by the baseline's confidence (the learning period), a browser downgrade is not (it
+//! contradicts what the user has run, however short their history). Strong evidence (the rules'
 //! floors: impossible travel, a success after a brute-force run, stuffing and spraying, a
 //! confirmed compromise) still raises a login on its own: the risk is the larger of the model's
 //! probability and the strongest active floor.
@@ -163,40 +164,40 @@ pub struct Model {
 
 /// The shipped model (see the module documentation for how it was fitted).
 pub const FITTED: Model = Model {
-    intercept: -6.1930,
+    intercept: -6.3708,
     coefficients: [
-        0.9407, // rare_country_surprise
-        0.6069, // common_country_surprise
-        0.1944, // rare_network_owner_surprise
-        0.4873, // common_network_owner_surprise
+        0.9031, // rare_country_surprise
+        0.5908, // common_country_surprise
+        0.1844, // rare_network_owner_surprise
+        0.5107, // common_network_owner_surprise
         0.0000, // prefix_surprise
         0.0000, // address_surprise
-        1.3293, // rare_city_surprise
-        0.5190, // common_city_surprise
-        1.0412, // device_type_surprise
-        1.6495, // os_surprise
-        0.4170, // browser_surprise
+        1.3020, // rare_city_surprise
+        0.4948, // common_city_surprise
+        1.1065, // device_type_surprise
+        1.6988, // os_surprise
+        0.4285, // browser_surprise
         0.0000, // user_agent_surprise
-        4.3735, // browser_downgrade
-        0.0178, // hour_surprise
+        4.5764, // browser_downgrade
+        0.0568, // hour_surprise
         0.0000, // weekday_surprise
         0.0000, // pace
-        2.4641, // new_hosting_or_vpn
-        1.7986, // tor
-        2.8386, // scripted_client
-        3.6979, // outdated_browser
-        2.9333, // fast_travel
-        1.6486, // isolation_forest_corroborated
-        0.7742, // dbscan_corroborated
-        1.0900, // failed
-        1.1594, // account_failures
+        2.6129, // new_hosting_or_vpn
+        1.8211, // tor
+        2.8392, // scripted_client
+        3.8316, // outdated_browser
+        2.8565, // fast_travel
+        1.6086, // isolation_forest_corroborated
+        0.7917, // dbscan_corroborated
+        1.1029, // failed
+        1.1567, // account_failures
         0.0000, // failures_before_success
-        0.0137, // address_failed_accounts
+        0.0004, // address_failed_accounts
         0.0000, // network_failed_accounts
-        2.7274, // unknown_account
-        0.4458, // campaign_from_new_source
-        1.1894, // stuffing_wave_from_new_source
-        0.5320, // fast_travel_to_new_anonymising
+        2.7842, // unknown_account
+        0.4793, // campaign_from_new_source
+        1.1902, // stuffing_wave_from_new_source
+        0.5496, // fast_travel_to_new_anonymising
     ],
 };
 
@@ -263,10 +264,9 @@ impl RiskInputs {
                 confidence * os.max(0.0),
                 confidence * browser.max(0.0),
                 confidence * agent.max(0.0),
-                confidence
-                    * features
-                        .downgrade
-                        .map_or(0.0, |downgrade| f64::from(downgrade.steps.min(4))),
+                features
+                    .downgrade
+                    .map_or(0.0, |downgrade| f64::from(downgrade.steps.min(4))),
                 confidence * features.hour_surprise,
                 confidence * features.weekday_surprise,
                 confidence * (features.pace_z - 3.0).clamp(0.0, 10.0),

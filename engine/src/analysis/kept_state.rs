@@ -30,7 +30,7 @@ use crate::windows::SourceWindows;
 
 /// The layout of kept state; bumped whenever it changes, so older state is refused rather than
 /// misread.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Kept state that cannot be resumed from.
 #[derive(Debug, thiserror::Error)]

@@ -1195,6 +1195,21 @@ impl<'g> Analyzer<'g> {
         state.failures.record(now_ms, source, event.success);
         state.baseline.attempts += 1;
         state.baseline.successes += u32::from(event.success == Some(true));
+        // Every sign-in's release is remembered, also a risky one's: the user's second device
+        // with an older browser stops being a downgrade once it has been in use for a while.
+        let agent_info = &self.agents[agent as usize];
+        if event.success != Some(false)
+            && let Some(major) = agent_info.browser_major
+        {
+            state.baseline.releases.learn(
+                agent_info.browser,
+                agent_info.os,
+                (major, agent_info.browser_minor.unwrap_or(0)),
+                now_ms,
+                teaches,
+                (self.config.baseline.release_recency_days * 86_400_000.0) as i64,
+            );
+        }
         if !teaches {
             return;
         }
@@ -1225,15 +1240,6 @@ impl<'g> Analyzer<'g> {
         if let Some((country, city)) = self.sources[source as usize].city_key() {
             baseline.cities.add(&city);
             self.population.learn_city(&country, city);
-        }
-        let agent_info = &self.agents[agent as usize];
-        if let Some(major) = agent_info.browser_major {
-            baseline.releases.learn(
-                agent_info.browser,
-                agent_info.os,
-                (major, agent_info.browser_minor.unwrap_or(0)),
-                now_ms,
-            );
         }
         baseline.last = Some(LastLogin {
             timestamp_ms: now_ms,

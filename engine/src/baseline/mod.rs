@@ -437,8 +437,25 @@ struct ReleaseSeen {
     #[serde(deserialize_with = "crate::interned::name")]
     os: crate::interned::Name,
     release: Release,
+    /// When a login the baseline learnt from last used it (`None`: only risky ones did).
+    taught_ms: Option<i64>,
+    /// The start of the current stretch of sign-ins with it (no break of the recency window).
+    seen_since_ms: i64,
     last_ms: i64,
 }
+
+impl ReleaseSeen {
+    fn in_use(&self, now_ms: i64, recent_ms: i64) -> bool {
+        self.taught_ms
+            .is_some_and(|taught| now_ms - taught < recent_ms)
+            || (now_ms - self.last_ms < recent_ms && now_ms - self.seen_since_ms >= IN_USE_AFTER_MS)
+    }
+}
+
+/// How long a release must have been signed in with before it counts as a device in use: an
+/// intruder's out-of-date copy signs in for a few hours, a second device of the user's keeps
+/// coming back.
+const IN_USE_AFTER_MS: i64 = 12 * 3_600_000;
 
 /// Releases remembered per user (a few devices, each with a few recent releases).
 const MAX_RELEASES: usize = 12;
@@ -453,12 +470,28 @@ pub struct Downgrade {
 }
 
 impl BrowserReleases {
-    pub fn learn(&mut self, browser: &'static str, os: &'static str, release: Release, at_ms: i64) {
+    /// Remembers a sign-in with `release` at `at_ms`. Only a `taught` one (a login the baseline
+    /// learnt from) can become the newest release a downgrade is measured from: an intruder's
+    /// newer browser string must not make the user's own look old.
+    pub fn learn(
+        &mut self,
+        browser: &'static str,
+        os: &'static str,
+        release: Release,
+        at_ms: i64,
+        taught: bool,
+        recent_ms: i64,
+    ) {
         if let Some(entry) = self
             .entries
             .iter_mut()
             .find(|entry| entry.browser == browser && entry.os == os && entry.release == release)
         {
+            if taught {
+                entry.taught_ms = Some(at_ms);
+            } else if at_ms - entry.last_ms >= recent_ms {
+                entry.seen_since_ms = at_ms;
+            }
             entry.last_ms = entry.last_ms.max(at_ms);
             return;
         }
@@ -467,7 +500,7 @@ impl BrowserReleases {
                 .entries
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, entry)| entry.last_ms)
+                .min_by_key(|(_, entry)| (entry.taught_ms.is_some(), entry.last_ms))
                 .map(|(index, _)| index)
         {
             self.entries.swap_remove(oldest);
@@ -476,13 +509,16 @@ impl BrowserReleases {
             browser,
             os,
             release,
+            taught_ms: taught.then_some(at_ms),
+            seen_since_ms: at_ms,
             last_ms: at_ms,
         });
     }
 
-    /// Whether `release` is older than the newest the user has used of the same browser on the
-    /// same OS, and was not itself used within `recent_ms` (a second device that updates later
-    /// is in use all along; an attacker's out-of-date copy is not).
+    /// Whether `release` is older than the newest the baseline learnt of the same browser on
+    /// the same OS, and is not itself in use: taught within `recent_ms`, or signed in with
+    /// without a break of `recent_ms` for at least [`IN_USE_AFTER_MS`] (a second device that
+    /// updates later is in use all along; an attacker's out-of-date copy is not).
     pub fn downgrade(
         &self,
         browser: &'static str,
@@ -497,10 +533,12 @@ impl BrowserReleases {
             .iter()
             .filter(|entry| entry.browser == browser && entry.os == os)
         {
-            if entry.release == release && now_ms - entry.last_ms < recent_ms {
+            if entry.release == release && entry.in_use(now_ms, recent_ms) {
                 return None;
             }
-            newest = Some(newest.map_or(entry.release, |newest| newest.max(entry.release)));
+            if entry.taught_ms.is_some() {
+                newest = Some(newest.map_or(entry.release, |newest| newest.max(entry.release)));
+            }
         }
         let newest = newest.filter(|newest| *newest > release)?;
         let steps = if newest.0 > release.0 {
@@ -655,9 +693,9 @@ mod tests {
     fn an_older_copy_of_the_users_browser_is_a_downgrade_an_update_is_not() {
         const DAY: i64 = 86_400_000;
         let mut releases = BrowserReleases::default();
-        releases.learn("Chrome", "Windows", (146, 0), 0);
-        releases.learn("Chrome", "Windows", (147, 0), 30 * DAY);
         let recent = 21 * DAY;
+        releases.learn("Chrome", "Windows", (146, 0), 0, true, recent);
+        releases.learn("Chrome", "Windows", (147, 0), 30 * DAY, true, recent);
         // The update itself, and the release in use until recently, are not downgrades.
         assert_eq!(
             releases.downgrade("Chrome", "Windows", (148, 0), 31 * DAY, recent),
@@ -688,12 +726,59 @@ mod tests {
             None
         );
         let mut safari = BrowserReleases::default();
-        safari.learn("Safari", "macOS", (26, 4), 0);
+        safari.learn("Safari", "macOS", (26, 4), 0, true, recent);
         assert_eq!(
             safari
                 .downgrade("Safari", "macOS", (26, 3), 40 * DAY, recent)
                 .map(|downgrade| downgrade.steps),
             Some(1)
+        );
+    }
+
+    #[test]
+    fn a_second_device_stops_being_a_downgrade_once_in_use_an_intruders_copy_does_not() {
+        const DAY: i64 = 86_400_000;
+        const HOUR: i64 = 3_600_000;
+        let recent = 21 * DAY;
+        let mut releases = BrowserReleases::default();
+        releases.learn("Edge", "Windows", (143, 0), 0, true, recent);
+        releases.learn("Edge", "Windows", (145, 0), 40 * DAY, true, recent);
+        let older = |releases: &BrowserReleases, at_ms| {
+            releases
+                .downgrade("Edge", "Windows", (143, 0), at_ms, recent)
+                .is_some()
+        };
+        // Weeks after the user last taught it, 143 is a downgrade again; sign-ins with it that
+        // the baseline does not learn from (they score high) keep it one for half a day...
+        let start = 50 * DAY;
+        assert!(older(&releases, start));
+        releases.learn("Edge", "Windows", (143, 0), start, false, recent);
+        releases.learn("Edge", "Windows", (143, 0), start + 3 * HOUR, false, recent);
+        assert!(older(&releases, start + 6 * HOUR));
+        // ...after which it is a device in use, not a copy an intruder signs in with.
+        releases.learn(
+            "Edge",
+            "Windows",
+            (143, 0),
+            start + 11 * HOUR,
+            false,
+            recent,
+        );
+        assert!(!older(&releases, start + 13 * HOUR));
+
+        // A newer release seen only on risky sign-ins does not make the user's own look old.
+        let mut releases = BrowserReleases::default();
+        releases.learn("Chrome", "Windows", (145, 0), 0, true, recent);
+        releases.learn("Chrome", "Windows", (148, 0), DAY, false, recent);
+        assert_eq!(
+            releases.downgrade("Chrome", "Windows", (145, 0), 30 * DAY, recent),
+            None
+        );
+        assert_eq!(
+            releases
+                .downgrade("Chrome", "Windows", (144, 0), 30 * DAY, recent)
+                .map(|downgrade| downgrade.newest),
+            Some((145, 0))
         );
     }
 

@@ -19,6 +19,8 @@
 //! Tor, scripted clients and browsers far behind the population's. Novelty is scaled by the
 //! baseline's confidence, which grows over the learning period (`baseline.learning_logins`
 //! logins and `baseline.learning_days` days), so new accounts raise no alarm from novelty alone.
+//! A downgrade is not novelty (it contradicts a release the user has already run) and counts
+//! from the first days.
 //!
 //! **Score.** The terms are weighted by the calibrated model ([`crate::calibration`]); their
 //! weighted sum S (log-odds) maps to S / (S + 4).
@@ -26,7 +28,9 @@
 //! **Known false positives.** Travellers (a new city, hotel networks), new phones and browser
 //! reinstalls, people who move house or change ISP, second homes, and anyone with little
 //! history. Weekday and hour patterns of shift workers. A rarely used second computer whose
-//! browser lags behind looks like a downgrade after weeks unused.
+//! browser lags behind looks like a downgrade after weeks unused, and a second device with an
+//! older release than the user's first one does for its first half day of use (every sign-in's
+//! release is remembered, also a risky one's, so it is not one for longer).
 
 use super::evidence::{Evidence, duration};
 use crate::calibration::{FITTED, OUTDATED_VERSIONS, RiskInputs};
@@ -107,7 +111,9 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
             ),
         ));
     }
-    if well_known && let Some(downgrade) = features.downgrade {
+    // A downgrade contradicts what the user has run rather than being new to them: it counts
+    // in the learning period too.
+    if let Some(downgrade) = features.downgrade {
         let release = |(major, minor): (u32, u32)| {
             if evidence.agent.browser == "Safari" {
                 format!("{major}.{minor}")
@@ -273,6 +279,39 @@ mod tests {
             ..LoginFeatures::default()
         };
         assert_eq!(score(&RiskInputs::from_features(&newcomer)), 0.0);
+    }
+
+    #[test]
+    fn a_downgrade_counts_in_the_learning_period() {
+        let downgrade = Some(Downgrade {
+            newest: (145, 0),
+            steps: 2,
+        });
+        let newcomer = LoginFeatures {
+            confidence: 0.2,
+            network_terms: [0.0, 3.0, 1.0, 0.5],
+            ..LoginFeatures::default()
+        };
+        let score_of = |features: &LoginFeatures| score(&RiskInputs::from_features(features));
+        let older = LoginFeatures {
+            downgrade,
+            ..newcomer.clone()
+        };
+        let familiar_older = LoginFeatures {
+            confidence: 1.0,
+            ..older.clone()
+        };
+        assert!(score_of(&newcomer) < 0.1, "{}", score_of(&newcomer));
+        assert!(score_of(&older) >= 0.4, "{}", score_of(&older));
+        // The downgrade weighs the same for a new user as for a well-known one.
+        let without_novelty = |features: &LoginFeatures| LoginFeatures {
+            network_terms: [0.0; 4],
+            ..features.clone()
+        };
+        assert_eq!(
+            score_of(&without_novelty(&older)),
+            score_of(&without_novelty(&familiar_older))
+        );
     }
 
     proptest::proptest! {
