@@ -18,7 +18,9 @@
 //!   or stuffing hit, impossible travel with everything new, an out-of-date copy of the user's
 //!   browser from a stranger's network), or combined evidence at Critical from at least two
 //!   networks, one of them at High, or risky sign-ins repeated from an anonymising network
-//!   (hosting, VPN, Tor), one of them at High. **Suspicious**: combined evidence at High. **Clean**:
+//!   (hosting, VPN, Tor), one of them at High, or a successful login at High with an older
+//!   release of the user's browser than they have since run (browsers update and do not go
+//!   back; a second device of the user's stops counting as one once in use). **Suspicious**: combined evidence at High. **Clean**:
 //!   otherwise (even if attacks failed against it).
 //! - **Hindsight**: a risky sign-in from a network, city and device the user then kept signing
 //!   in from — on [`AccountParams::settled_days`] different days over
@@ -39,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{ConfigError, require};
 use crate::digest::fnv1a64;
-use crate::risk::{FindingKind, RiskLevel, RiskParams};
+use crate::risk::{Finding, FindingKind, RiskLevel, RiskParams};
 use crate::scored::ScoredEvent;
 use crate::time::format_utc;
 
@@ -357,7 +359,14 @@ fn verdict(
                 .network
                 .is_some_and(crate::enrich::NetworkType::hides_location)
     });
-    let status = if critical_success || corroborated || sustained {
+    // Browsers update and do not go back: a risky success with an older copy of the user's
+    // browser than the one they have since run is someone else's machine.
+    let downgraded = contexts.iter().any(|(event, _)| {
+        succeeded(event)
+            && event.risk_score >= risk.high
+            && event.findings.iter().any(Finding::is_downgrade)
+    });
+    let status = if critical_success || corroborated || sustained || downgraded {
         AccountStatus::Compromised
     } else if score >= risk.high {
         AccountStatus::Suspicious

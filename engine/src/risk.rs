@@ -182,10 +182,21 @@ pub struct Finding {
     pub suppressed: Option<String>,
 }
 
+/// How the reason of a browser downgrade begins (a [`FindingKind::NewDevice`] finding).
+pub const DOWNGRADE_REASON: &str = "older browser than this user now runs";
+
 impl Finding {
     /// Counts towards the score.
     pub fn is_active(&self) -> bool {
         self.suppressed.is_none()
+    }
+
+    /// An active finding that the user signed in with an older release of a browser they have
+    /// since updated.
+    pub fn is_downgrade(&self) -> bool {
+        self.is_active()
+            && self.kind == FindingKind::NewDevice
+            && self.reason.starts_with(DOWNGRADE_REASON)
     }
 
     /// The reason with its suppression, as shown to people.

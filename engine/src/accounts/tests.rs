@@ -288,3 +288,52 @@ fn risky_sign_ins_repeated_from_servers_are_a_compromise() {
         .collect();
     assert_eq!(others, [AccountStatus::Suspicious; 2]);
 }
+
+#[test]
+fn a_risky_success_with_an_older_copy_of_the_users_browser_is_a_compromise() {
+    let downgrade = "older browser than this user now runs: Chrome 144 on Windows, 1 release behind the 145 they have used (browsers update, they do not go back)";
+    let events = vec![
+        // frank: one High success with a downgrade.
+        with(
+            login(1, 0, "frank", "192.0.2.1", 0.68, true),
+            FindingKind::NewDevice,
+            downgrade,
+        ),
+        // grace: the same finding on a Medium success, and heidi's on a failed attempt.
+        with(
+            login(2, 0, "grace", "192.0.2.2", 0.52, true),
+            FindingKind::NewDevice,
+            downgrade,
+        ),
+        with(
+            login(3, 0, "heidi", "192.0.2.3", 0.68, false),
+            FindingKind::NewDevice,
+            downgrade,
+        ),
+        // ivan: a High success with a new device that is not a downgrade.
+        with(
+            login(4, 0, "ivan", "192.0.2.4", 0.68, true),
+            FindingKind::NewDevice,
+            "new device for this user: Firefox 148 on Linux (desktop)",
+        ),
+    ];
+    let verdicts = verdicts(&events);
+    let frank = status_of(&verdicts, "frank");
+    assert_eq!(frank.status, AccountStatus::Compromised);
+    assert!(
+        frank
+            .summary
+            .starts_with("frank: compromised — signed in from Oslo, NO")
+            && frank
+                .summary
+                .contains("(older browser than this user now runs"),
+        "{}",
+        frank.summary
+    );
+    assert_eq!(status_of(&verdicts, "grace").status, AccountStatus::Clean);
+    assert_eq!(status_of(&verdicts, "heidi").status, AccountStatus::Clean);
+    assert_eq!(
+        status_of(&verdicts, "ivan").status,
+        AccountStatus::Suspicious
+    );
+}

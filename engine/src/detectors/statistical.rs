@@ -35,7 +35,7 @@
 use super::evidence::{Evidence, duration};
 use crate::calibration::{FITTED, OUTDATED_VERSIONS, RiskInputs};
 use crate::features::LoginFeatures;
-use crate::risk::{Finding, FindingKind};
+use crate::risk::{DOWNGRADE_REASON, Finding, FindingKind};
 
 /// The detector's 0–1 score for a login's model inputs.
 pub fn score(inputs: &RiskInputs) -> f64 {
@@ -128,7 +128,7 @@ pub fn explain(features: &LoginFeatures, evidence: &Evidence<'_>, findings: &mut
         findings.push(explanation(
             FindingKind::NewDevice,
             format!(
-                "older browser than this user now runs: {} {} on {}, {} release{} behind the {} they have used (browsers update, they do not go back)",
+                "{DOWNGRADE_REASON}: {} {} on {}, {} release{} behind the {} they have used (browsers update, they do not go back)",
                 evidence.agent.browser,
                 release(this),
                 evidence.agent.os,
