@@ -517,7 +517,7 @@ impl BrowserReleases {
 
     /// Whether `release` is older than the newest the baseline learnt of the same browser on
     /// the same OS, and is not itself in use: taught within `recent_ms`, or signed in with
-    /// without a break of `recent_ms` for at least [`IN_USE_AFTER_MS`] (a second device that
+    /// without a break of `recent_ms` for at least 12 hours (a second device that
     /// updates later is in use all along; an attacker's out-of-date copy is not).
     pub fn downgrade(
         &self,
