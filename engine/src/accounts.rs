@@ -20,8 +20,8 @@
 //!   networks, one of them at High, or risky sign-ins repeated from an anonymising network
 //!   (hosting, VPN, Tor), one of them at High, or a successful login at High with an older
 //!   release of the user's browser than they have since run (browsers update and do not go
-//!   back; a second device of the user's stops counting as one once in use). **Suspicious**: combined evidence at High. **Clean**:
-//!   otherwise (even if attacks failed against it).
+//!   back; a second device of the user's stops counting as one once in use). **Suspicious**:
+//!   combined evidence at High. **Clean**: otherwise (even if attacks failed against it).
 //! - **Hindsight**: a risky sign-in from a network, city and device the user then kept signing
 //!   in from — on [`AccountParams::settled_days`] different days over
 //!   [`AccountParams::settled_span_secs`] — is not evidence, unless a rule other than impossible
