@@ -48,7 +48,7 @@ pub use feedback::{
     AllowEntry, AllowScope, Feedback, Verdict, VerdictKind, login_id, login_key, login_key_of,
 };
 pub use incidents::{Incident, IncidentKind, IncidentParams, incidents};
-pub use risk::{Finding, FindingKind, RiskLevel};
+pub use risk::{DOWNGRADE_REASON, Finding, FindingKind, RiskLevel};
 
 pub use event::{IdentityKind, LoginEvent, ReportedLocation};
 pub use ingest::{

@@ -255,7 +255,9 @@ impl Detection {
             FindingKind::NewLocation if reason.contains("city") => Self::NewCity,
             FindingKind::NewLocation => Self::NewCountry,
             FindingKind::NewNetwork => Self::UnusualNetwork,
-            FindingKind::NewDevice if reason.starts_with("older") => Self::OlderBrowser,
+            FindingKind::NewDevice if finding.reason.starts_with(engine::DOWNGRADE_REASON) => {
+                Self::OlderBrowser
+            }
             FindingKind::NewDevice if reason.starts_with("outdated") => Self::OutdatedBrowser,
             FindingKind::NewDevice => Self::NewDevice,
             FindingKind::UnusualTime => Self::UnusualHour,
