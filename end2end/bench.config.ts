@@ -22,7 +22,7 @@ export default defineConfig({
   webServer: {
     command:
       `rm -rf ../target/bench/browser-data && ../target/release/skytrace serve ` +
-      `--addr 127.0.0.1:${PORT} --data-dir ../target/bench/browser-data --max-browser-mb 64`,
+      `--addr 127.0.0.1:${PORT} --data-dir ../target/bench/browser-data --max-browser-mb 256`,
     url: `http://127.0.0.1:${PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 30_000,

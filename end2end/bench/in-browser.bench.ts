@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,9 +13,24 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** The resident memory of Chromium's largest renderer process (the tab, with its web worker), in
+ * MiB: what the operating system holds for the page, wasm memory included. */
+function rendererMiB(): number {
+  const lines = execFileSync('ps', ['-eo', 'rss=,args='], { encoding: 'utf8' }).split('\n');
+  const renderers = lines
+    .filter((line) => line.includes('--type=renderer'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]) / 1024);
+  return renderers.length ? Math.max(...renderers) : 0;
+}
+
 /** Runs the in-browser analysis once: wall time from the click to the results, the engine's own
- * time as the page reports it, and the longest stall of the page's thread meanwhile. */
+ * time as the page reports it, the longest stall of the page's thread meanwhile, and the tab's
+ * peak resident memory (sampled every 100 ms). */
 async function runOnce(page: Page) {
+  let peakMiB = rendererMiB();
+  const sampler = setInterval(() => {
+    peakMiB = Math.max(peakMiB, rendererMiB());
+  }, 100);
   await page.evaluate(() => {
     const probe = window as unknown as { stalls: number[]; timer: number };
     probe.stalls = [];
@@ -33,14 +49,21 @@ async function runOnce(page: Page) {
   const wallMs = Date.now() - started;
   await expect(page.getByTestId('detected-where')).toContainText('Analysed locally');
   const counts = (await page.getByTestId('detection-counts').textContent()) ?? '';
-  const engineMs = Number(/in ([\d,]+) ms/.exec(counts)?.[1].replace(/,/g, '') ?? NaN);
+  // "… scoring the file in this browser took 840 ms" or "… took 5.2 s".
+  const timing = (await page.getByTestId('detection-timing').textContent()) ?? '';
+  const took = /in this browser took ([\d.,]+) (ms|s)\b/.exec(timing);
+  const engineMs = took
+    ? Number(took[1].replace(/,/g, '')) * (took[2] === 's' ? 1000 : 1)
+    : NaN;
   const logins = Number(/^([\d,]+) logins scored/.exec(counts.trim())?.[1].replace(/,/g, '') ?? NaN);
   const longestStallMs = await page.evaluate(() => {
     const probe = window as unknown as { stalls: number[]; timer: number };
     window.clearInterval(probe.timer);
     return Math.max(...probe.stalls);
   });
-  return { wallMs, engineMs, logins, longestStallMs };
+  clearInterval(sampler);
+  peakMiB = Math.max(peakMiB, rendererMiB());
+  return { wallMs, engineMs, logins, longestStallMs, peakMiB: Math.round(peakMiB) };
 }
 
 test('in-browser analysis of a large log, in a web worker', async ({ page }) => {
@@ -58,6 +81,7 @@ test('in-browser analysis of a large log, in a web worker', async ({ page }) => 
       wall_ms_median: median(runs.map((run) => run.wallMs)),
       engine_ms_median: median(runs.map((run) => run.engineMs)),
       longest_page_stall_ms_median: median(runs.map((run) => run.longestStallMs)),
+      tab_peak_mib_max: Math.max(...runs.map((run) => run.peakMiB)),
       runs,
     };
     results[geolocation ? 'country_geolocation' : 'no_geolocation'] = summary;
