@@ -1023,7 +1023,7 @@ impl<'g> Analyzer<'g> {
                 agent_info.os,
                 (major, agent_info.browser_minor.unwrap_or(0)),
                 now_ms,
-                (params.baseline.release_recency_days * 86_400_000.0) as i64,
+                params.baseline.release_recency_ms(),
             )
         });
         // Without outcomes, "unknown" can only mean never seen before.
@@ -1207,7 +1207,7 @@ impl<'g> Analyzer<'g> {
                 (major, agent_info.browser_minor.unwrap_or(0)),
                 now_ms,
                 teaches,
-                (self.config.baseline.release_recency_days * 86_400_000.0) as i64,
+                self.config.baseline.release_recency_ms(),
             );
         }
         if !teaches {

@@ -54,6 +54,11 @@ impl Default for BaselineParams {
 }
 
 impl BaselineParams {
+    /// [`Self::release_recency_days`] in milliseconds, as timestamps are kept.
+    pub fn release_recency_ms(&self) -> i64 {
+        (self.release_recency_days * 86_400_000.0) as i64
+    }
+
     pub fn check(&self) -> Result<(), ConfigError> {
         require(
             self.learning_logins >= 1,
