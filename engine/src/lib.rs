@@ -40,8 +40,9 @@ pub use accounts::{
 };
 pub use analysis::{
     Analysis, AnalysisConfig, Analyzer, BaselineSnapshot, Counted, History, Keep, Kept, Learnt,
-    OutOfOrder, ResumeError, Reuse, SCORE_DECIMALS, ScoredEvent, UserRisk, Waypoints, analyze,
-    analyze_after, analyze_with, learnt_baseline, reanalyze_after, user_risks,
+    OutOfOrder, ResumeError, Reuse, SCORE_DECIMALS, Scored, ScoredEvent, StreamEnd,
+    StreamingAnalysis, UserRisk, Waypoints, analyze, analyze_after, analyze_with, learnt_baseline,
+    reanalyze_after, user_risks,
 };
 pub use explain::{Explanation, FeatureShare};
 pub use feedback::{

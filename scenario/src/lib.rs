@@ -383,7 +383,7 @@ pub struct ScenarioParams {
 }
 
 /// Largest accepted [`ScenarioParams::users`].
-pub const MAX_USERS: usize = 100_000;
+pub const MAX_USERS: usize = 250_000;
 /// Largest accepted [`ScenarioParams::days`].
 pub const MAX_DAYS: u32 = 3_660;
 /// Largest accepted count for each kind of attack.

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use engine::ingest::{Field, parse_mapping};
 use engine::ingest::{ReadObserver, ReadProgress};
-use engine::{IngestError, IngestOptions, Ingested, Rejection};
+use engine::{IngestError, IngestOptions, Ingested, LoginEvent, RejectReason, Rejection};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{InputArgs, parse_format};
@@ -26,6 +26,7 @@ pub fn options(
     args: &InputArgs,
     settings: &InputSettings,
     path: &Path,
+    streaming: bool,
 ) -> anyhow::Result<IngestOptions> {
     let zone_name = args
         .timezone
@@ -69,7 +70,7 @@ pub fn options(
         column_map,
         syslog_year: args.year.or(settings.year),
         reference_ms,
-        limits: service::reading::read_limits(args.max_expanded_mb, args.max_rows),
+        limits: args.limits(streaming),
     })
 }
 
@@ -96,7 +97,18 @@ pub fn read(
     settings: &InputSettings,
     path: &Path,
 ) -> anyhow::Result<Result<Ingested, Unusable>> {
-    let options = options(args, settings, path)?;
+    read_into(args, settings, path, None)
+}
+
+/// [`read`], handing every accepted login to `logins` instead of keeping it (and the limits
+/// that only guard memory lifted unless given): the reading of a streamed analysis.
+pub fn read_into(
+    args: &InputArgs,
+    settings: &InputSettings,
+    path: &Path,
+    logins: Option<&mut dyn ReadObserver>,
+) -> anyhow::Result<Result<Ingested, Unusable>> {
+    let options = options(args, settings, path, logins.is_some())?;
     let (input, size): (Box<dyn std::io::Read>, u64) = if path == Path::new(STDIN) {
         (Box::new(std::io::stdin().lock()), 0)
     } else {
@@ -126,6 +138,7 @@ pub fn read(
     let mut observer = Observer {
         bar: &bar,
         rejects: rejects.as_mut(),
+        logins,
     };
     let result = engine::read(input, &options, &mut observer);
     bar.finish_and_clear();
@@ -140,13 +153,15 @@ pub fn read(
     Ok(result.map_err(Unusable))
 }
 
-/// The progress bar and the rejects file, fed while the log is read.
-struct Observer<'a> {
+/// The progress bar and the rejects file, fed while the log is read, and whoever takes the
+/// logins as they are read.
+struct Observer<'a, 'b> {
     bar: &'a ProgressBar,
     rejects: Option<&'a mut RejectsWriter>,
+    logins: Option<&'b mut dyn ReadObserver>,
 }
 
-impl ReadObserver for Observer<'_> {
+impl ReadObserver for Observer<'_, '_> {
     fn progress(&mut self, progress: ReadProgress) {
         self.bar.set_position(progress.bytes_read);
         self.bar.set_message(format!(
@@ -158,6 +173,19 @@ impl ReadObserver for Observer<'_> {
     fn rejected(&mut self, rejection: &Rejection) {
         if let Some(rejects) = self.rejects.as_deref_mut() {
             rejects.write(rejection);
+        }
+    }
+
+    fn extra_columns(&mut self, names: &[String]) {
+        if let Some(logins) = self.logins.as_deref_mut() {
+            logins.extra_columns(names);
+        }
+    }
+
+    fn accepted(&mut self, login: LoginEvent) -> Result<Option<LoginEvent>, RejectReason> {
+        match self.logins.as_deref_mut() {
+            Some(logins) => logins.accepted(login),
+            None => Ok(Some(login)),
         }
     }
 }
@@ -229,7 +257,7 @@ pub fn counts(ingested: &Ingested) -> String {
     let mut out = format!(
         "  records read {}  =  accepted {}  +  rejected {}  +  skipped {}\n",
         count(ingested.rows_read),
-        count(ingested.events.len() as u64),
+        count(ingested.accepted),
         count(ingested.rejected),
         count(ingested.skipped_total()),
     );

@@ -30,7 +30,7 @@ use crate::windows::SourceWindows;
 
 /// The layout of kept state; bumped whenever it changes, so older state is refused rather than
 /// misread.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// Kept state that cannot be resumed from.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,7 @@ struct StateRef<'a> {
     user_ids: &'a HashMap<String, u32>,
     users: &'a [Arc<UserState>],
     source_ids: &'a HashMap<std::net::IpAddr, u32>,
+    prefix_ids: &'a HashMap<u128, u32>,
     sources: &'a [Arc<SourceInfo>],
     agent_ids: &'a HashMap<String, u32>,
     agents: &'a [Arc<UserAgentInfo>],
@@ -76,6 +77,7 @@ struct State {
     user_ids: HashMap<String, u32>,
     users: Vec<Arc<UserState>>,
     source_ids: HashMap<std::net::IpAddr, u32>,
+    prefix_ids: HashMap<u128, u32>,
     sources: Vec<Arc<SourceInfo>>,
     agent_ids: HashMap<String, u32>,
     agents: Vec<Arc<UserAgentInfo>>,
@@ -109,6 +111,7 @@ impl Analyzer<'_> {
             user_ids: &self.user_ids,
             users: &self.users,
             source_ids: &self.source_ids,
+            prefix_ids: &self.prefix_ids,
             sources: &self.sources,
             agent_ids: &self.agent_ids,
             agents: &self.agents,
@@ -165,6 +168,7 @@ impl Analyzer<'static> {
             user_ids: state.user_ids,
             users: state.users,
             source_ids: state.source_ids,
+            prefix_ids: state.prefix_ids,
             sources: state.sources,
             agent_ids: state.agent_ids,
             agents: state.agents,

@@ -340,6 +340,8 @@ pub struct Analyzer<'g> {
     /// one pointer per user until a login of theirs arrives.
     users: Vec<Arc<UserState>>,
     source_ids: HashMap<IpAddr, u32>,
+    /// Ids of the /24 (/48) networks of the sources, in order of first sight.
+    prefix_ids: HashMap<u128, u32>,
     /// Shared with copies of the analyzer, as `users`.
     sources: Vec<Arc<SourceInfo>>,
     agent_ids: HashMap<String, u32>,
@@ -449,6 +451,7 @@ impl<'g> Analyzer<'g> {
             user_ids: HashMap::default(),
             users: Vec::new(),
             source_ids: HashMap::default(),
+            prefix_ids: HashMap::default(),
             sources: Vec::new(),
             agent_ids: HashMap::default(),
             agents: Vec::new(),
@@ -784,7 +787,12 @@ impl<'g> Analyzer<'g> {
             .zone
             .and_then(|zone| self.zones.get(zone as usize))
             .and_then(|zone| zone.iana_name().map(str::to_owned));
-        Some(state.baseline.snapshot(&state.id, zone))
+        Some(state.baseline.snapshot(&state.id, zone, |id| {
+            self.sources
+                .get(id as usize)
+                .map(|source| source.ip.to_string())
+                .unwrap_or_default()
+        }))
     }
 
     fn intern_user(&mut self, user_id: &str) -> u32 {
@@ -826,9 +834,13 @@ impl<'g> Analyzer<'g> {
             .as_ref()
             .and_then(|geo| geo.timezone.as_deref())
             .and_then(|name| self.intern_zone(name));
+        let prefix = network_prefix(ip);
+        let next_prefix_id = self.prefix_ids.len() as u32;
+        let prefix_id = *self.prefix_ids.entry(prefix).or_insert(next_prefix_id);
         self.sources.push(Arc::new(SourceInfo {
             ip,
-            prefix: network_prefix(ip),
+            prefix,
+            prefix_id,
             geo,
             zone,
         }));
@@ -888,8 +900,8 @@ impl<'g> Analyzer<'g> {
                 levels.push((Key::Asn(asn), 0.8));
             }
         }
-        levels.push((Key::Prefix(info.prefix), 0.6));
-        levels.push((Key::Ip(info.ip), 0.25));
+        levels.push((Key::Prefix(info.prefix_id), 0.6));
+        levels.push((Key::Ip(source), 0.25));
         levels
     }
 
@@ -971,9 +983,9 @@ impl<'g> Analyzer<'g> {
                 to_shared_network: self
                     .population
                     .prefix_users(info.prefix)
-                    .saturating_sub(u32::from(baseline.prefixes.count(&info.prefix) > 0))
+                    .saturating_sub(u32::from(baseline.prefixes.count(&info.prefix_id) > 0))
                     >= SHARED_NETWORK_USERS,
-                to_familiar_network: baseline.prefixes.count(&info.prefix) > 0
+                to_familiar_network: baseline.prefixes.count(&info.prefix_id) > 0
                     || (to.asn.is_some_and(|asn| baseline.asns.count(&asn) > 0)
                         && country_key(to.country_code.as_deref())
                             .is_some_and(|code| baseline.countries.count(&code) > 0)),
@@ -1035,7 +1047,7 @@ impl<'g> Analyzer<'g> {
         let foreign_source = unknown_account
             || geo
                 .and_then(|geo| geo.asn)
-                .map_or(baseline.prefixes.count(&info.prefix) == 0, |asn| {
+                .map_or(baseline.prefixes.count(&info.prefix_id) == 0, |asn| {
                     baseline.asns.count(&asn) == 0
                 });
         LoginFeatures {
@@ -1064,8 +1076,8 @@ impl<'g> Analyzer<'g> {
             new_asn: geo
                 .and_then(|geo| geo.asn)
                 .map(|asn| baseline.asns.count(&asn) == 0),
-            new_prefix: baseline.prefixes.count(&info.prefix) == 0,
-            new_ip: baseline.ips.count(&info.ip) == 0,
+            new_prefix: baseline.prefixes.count(&info.prefix_id) == 0,
+            new_ip: baseline.ips.count(&source) == 0,
             new_device_type: baseline.devices.count(&agent_info.device) == 0,
             new_os: baseline.oses.count(&agent_info.os) == 0,
             new_browser: baseline.browsers.count(&agent_info.browser) == 0,
@@ -1109,7 +1121,10 @@ impl<'g> Analyzer<'g> {
     ) {
         let now_ms = event.timestamp_ms;
         let failed = event.success == Some(false);
-        let prefix = self.sources[source as usize].prefix;
+        let (prefix, prefix_id) = {
+            let info = &self.sources[source as usize];
+            (info.prefix, info.prefix_id)
+        };
         let unknown = features.unknown_account;
         self.address_windows
             .record(source, now_ms, user, source, failed, unknown);
@@ -1258,7 +1273,7 @@ impl<'g> Analyzer<'g> {
         let agent_info = &self.agents[agent as usize];
         self.population
             .learn_browser(agent_info.browser, agent_info.browser_major);
-        if baseline.prefixes.count(&prefix) == 0 {
+        if baseline.prefixes.count(&prefix_id) == 0 {
             self.population.learn_prefix_user(prefix);
         }
         for levels in [&network_levels[..], &device_levels[..]] {
@@ -2105,6 +2120,9 @@ fn analyze_reusing<'g>(
 
 mod kept_state;
 pub use kept_state::ResumeError;
+
+mod stream;
+pub use stream::{Scored, StreamEnd, StreamingAnalysis};
 
 #[cfg(test)]
 mod tests;

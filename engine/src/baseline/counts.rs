@@ -68,6 +68,13 @@ impl<K: PartialEq + Clone> CountMap<K> {
         {
             self.entries.swap_remove(rarest);
         }
+        if self.entries.len() == self.entries.capacity() {
+            // Grown by hand so a full table holds MAX_DISTINCT entries, not the 64 that doubling
+            // would reserve: a tenant's users hold most of an analysis's memory.
+            let len = self.entries.len();
+            self.entries
+                .reserve_exact(len.clamp(4, MAX_DISTINCT).min(MAX_DISTINCT - len).max(1));
+        }
         self.entries.push((key.clone(), 1));
     }
 

@@ -21,8 +21,10 @@ pub use params::BaselineParams;
 pub enum Key {
     Country([u8; 2]),
     Asn(u32),
-    Prefix(u128),
-    Ip(IpAddr),
+    /// A /24 (IPv4) or /48 (IPv6) network, by its id in the analysis's table of networks.
+    Prefix(u32),
+    /// An address, by its id in the analysis's table of source addresses.
+    Ip(u32),
     Device(DeviceType),
     Os(#[serde(deserialize_with = "crate::interned::name")] crate::interned::Name),
     Browser(#[serde(deserialize_with = "crate::interned::name")] crate::interned::Name),
@@ -37,9 +39,9 @@ impl PartialEq for Key {
             (Self::Country(a), Self::Country(b)) => a == b,
             (Self::Asn(a), Self::Asn(b))
             | (Self::Agent(a), Self::Agent(b))
-            | (Self::City(a), Self::City(b)) => a == b,
-            (Self::Prefix(a), Self::Prefix(b)) => a == b,
-            (Self::Ip(a), Self::Ip(b)) => a == b,
+            | (Self::City(a), Self::City(b))
+            | (Self::Prefix(a), Self::Prefix(b))
+            | (Self::Ip(a), Self::Ip(b)) => a == b,
             (Self::Device(a), Self::Device(b)) => a == b,
             (Self::Os(a), Self::Os(b)) | (Self::Browser(a), Self::Browser(b)) => {
                 std::ptr::eq(*a, *b) || a == b
@@ -57,8 +59,10 @@ pub struct UserBaseline {
     pub logins: u32,
     pub countries: CountMap<[u8; 2]>,
     pub asns: CountMap<u32>,
-    pub prefixes: CountMap<u128>,
-    pub ips: CountMap<IpAddr>,
+    /// By network id (the analysis's table; ids, not prefixes, keep a user's tables small).
+    pub prefixes: CountMap<u32>,
+    /// By source address id.
+    pub ips: CountMap<u32>,
     pub devices: CountMap<DeviceType>,
     #[serde(deserialize_with = "interned_counts")]
     pub oses: CountMap<&'static str>,
@@ -660,7 +664,7 @@ mod tests {
             Key::Country(*b"NO"),
             Key::Asn(2119),
             Key::Prefix(1),
-            Key::Ip("84.208.20.17".parse().unwrap()),
+            Key::Ip(17),
         ];
         for _ in 0..40 {
             learn_all(&mut alice, &mut population, &home);
@@ -669,7 +673,7 @@ mod tests {
             Key::Country(*b"BR"),
             Key::Asn(28573),
             Key::Prefix(2),
-            Key::Ip("177.1.2.3".parse().unwrap()),
+            Key::Ip(3),
         ];
         for _ in 0..40 {
             learn_all(&mut UserBaseline::default(), &mut population, &other);
@@ -679,12 +683,7 @@ mod tests {
         let foreign = hierarchy_surprise(&alice, &population, &weights(&other), 1.0);
         assert!(familiar < 0.1, "{familiar}");
         assert!((foreign - (41.0f64).ln()).abs() < 0.7, "{foreign}");
-        let new_ip_same_prefix = [
-            home[0],
-            home[1],
-            home[2],
-            Key::Ip("84.208.20.99".parse().unwrap()),
-        ];
+        let new_ip_same_prefix = [home[0], home[1], home[2], Key::Ip(99)];
         let churn = hierarchy_surprise(&alice, &population, &weights(&new_ip_same_prefix), 1.0);
         assert!(churn > 0.5 && churn < foreign, "{churn}");
     }
@@ -873,7 +872,13 @@ pub struct BaselineSnapshot {
 }
 
 impl UserBaseline {
-    pub fn snapshot(&self, user_id: &str, time_zone: Option<String>) -> BaselineSnapshot {
+    /// What the baseline holds, with `address` naming a source address id.
+    pub fn snapshot(
+        &self,
+        user_id: &str,
+        time_zone: Option<String>,
+        address: impl Fn(u32) -> String,
+    ) -> BaselineSnapshot {
         BaselineSnapshot {
             user_id: user_id.to_owned(),
             learnt_logins: self.logins,
@@ -883,7 +888,7 @@ impl UserBaseline {
                 String::from_utf8_lossy(code).into_owned()
             }),
             networks: counted(&self.asns, |asn| format!("AS{asn}")),
-            addresses: counted(&self.ips, IpAddr::to_string),
+            addresses: counted(&self.ips, |&id| address(id)),
             devices: counted(&self.devices, |device| device.as_str().to_owned()),
             operating_systems: counted(&self.oses, |os| (*os).to_owned()),
             browsers: counted(&self.browsers, |browser| (*browser).to_owned()),

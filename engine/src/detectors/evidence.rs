@@ -13,6 +13,8 @@ use crate::enrich::{GeoInfo, UserAgentInfo};
 pub struct SourceInfo {
     pub ip: IpAddr,
     pub prefix: u128,
+    /// The prefix's id in the analysis's table of networks.
+    pub prefix_id: u32,
     pub geo: Option<GeoInfo>,
     /// Index of the location's time zone in the analysis' zone table.
     pub zone: Option<u32>,

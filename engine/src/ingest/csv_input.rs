@@ -294,6 +294,7 @@ pub fn read(
             error => error,
         })?;
     out.ingested.extra_columns = map.extra.iter().map(|&i| columns[i].clone()).collect();
+    out.observer.extra_columns(&out.ingested.extra_columns);
     out.ingested.columns = columns;
 
     let mut record = CsvRecord::default();

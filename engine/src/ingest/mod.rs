@@ -19,6 +19,7 @@ mod detect;
 mod json;
 mod preview;
 mod record;
+mod reorder;
 mod source;
 mod syslog;
 mod values;
@@ -39,6 +40,7 @@ pub use preview::{
 };
 
 pub use record::{RecordOutcome, read_record};
+pub use reorder::Reorder;
 pub use source::{MAX_LINE_BYTES, TextEncoding};
 pub use syslog::network_line;
 
@@ -231,6 +233,12 @@ pub enum RejectReason {
     Malformed(String),
     #[error("the input stops being readable here: {0}")]
     Unreadable(String),
+    #[error(
+        "{} s earlier than a login already scored: further out of time order than the reorder \
+         window of {window} logins allows (sort the log by time, or widen the window)",
+        (late_by_ms + 999) / 1000
+    )]
+    TooLate { window: usize, late_by_ms: i64 },
 }
 
 /// Why a quoted CSV field that spans lines was not read as one record.
@@ -251,7 +259,10 @@ pub struct Ingested {
     pub format: Format,
     pub encoding: TextEncoding,
     pub gzip: bool,
+    /// The accepted logins, unless the [`ReadObserver`] took them.
     pub events: Vec<LoginEvent>,
+    /// Logins accepted (kept in [`Self::events`] or taken by the observer).
+    pub accepted: u64,
     /// The first [`MAX_KEPT_REJECTIONS`] rejected records, in input order.
     pub rejections: Vec<Rejection>,
     /// All rejected records (also those beyond the kept list).
@@ -259,7 +270,7 @@ pub struct Ingested {
     /// Records that are not sign-ins, by event type or program.
     pub skipped: BTreeMap<String, u64>,
     /// Records read (CSV header excluded; blank lines are not records):
-    /// `events + rejected + skipped`.
+    /// `accepted + rejected + skipped`.
     pub rows_read: u64,
     /// Lines of the (decoded) input, the header and blank lines included; a last line without a
     /// line break counts.
@@ -277,6 +288,7 @@ impl Ingested {
             encoding,
             gzip,
             events: Vec::new(),
+            accepted: 0,
             rejections: Vec::new(),
             rejected: 0,
             skipped: BTreeMap::new(),
@@ -322,10 +334,19 @@ const PROGRESS_EVERY_RECORDS: u64 = 16_384;
 /// [`ReadObserver`]).
 pub const MAX_KEPT_REJECTIONS: usize = 100_000;
 
-/// Sees the reading as it goes: progress, and every rejected record.
+/// Sees the reading as it goes: progress, every rejected record, and every accepted login.
 pub trait ReadObserver {
     fn progress(&mut self, _progress: ReadProgress) {}
     fn rejected(&mut self, _rejection: &Rejection) {}
+    /// The names of the CSV columns passed through ([`Ingested::extra_columns`]), once the
+    /// header is read, before the first login.
+    fn extra_columns(&mut self, _names: &[String]) {}
+    /// An accepted login (its row and line set): handed back to be kept in
+    /// [`Ingested::events`], taken (`None`: a reader that analyses as it reads keeps nothing),
+    /// or refused after all (counted and reported as rejected).
+    fn accepted(&mut self, login: LoginEvent) -> Result<Option<LoginEvent>, RejectReason> {
+        Ok(Some(login))
+    }
 }
 
 /// Nobody watching.
@@ -376,16 +397,20 @@ impl Collector<'_> {
         let ingested = &mut self.ingested;
         ingested.rows_read += 1;
         let row = ingested.rows_read;
+        let record = record.and_then(|mut event| {
+            event.row = row;
+            event.line = line.unwrap_or(0);
+            if let Some(shared) = self.agents.get(&event.user_agent) {
+                event.user_agent = std::sync::Arc::clone(shared);
+            } else if self.agents.len() < MAX_SHARED_AGENTS {
+                self.agents.insert(std::sync::Arc::clone(&event.user_agent));
+            }
+            self.observer.accepted(event)
+        });
         match record {
-            Ok(mut event) => {
-                event.row = row;
-                event.line = line.unwrap_or(0);
-                if let Some(shared) = self.agents.get(&event.user_agent) {
-                    event.user_agent = std::sync::Arc::clone(shared);
-                } else if self.agents.len() < MAX_SHARED_AGENTS {
-                    self.agents.insert(std::sync::Arc::clone(&event.user_agent));
-                }
-                ingested.events.push(event);
+            Ok(kept) => {
+                ingested.accepted += 1;
+                ingested.events.extend(kept);
             }
             Err(reason) => {
                 ingested.rejected += 1;

@@ -35,13 +35,22 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     );
     let geo: std::sync::Arc<dyn GeoLookup + Send> =
         std::sync::Arc::from(super::lookup::open_for(&args.geo)?);
-    let ten_million = args.ten_million.then_some(10_000_000);
-    for (index, &events) in args.events.iter().chain(&ten_million).enumerate() {
+    for (index, &events) in args.events.iter().enumerate() {
         let log = GeneratedLog::of_about(events)?;
         end_to_end(&log.csv, args.runs, geo.as_ref())?;
+        let file = log.write_to(&args.scratch)?;
+        for stream in [false, true] {
+            whole_process(&file, &log, stream, args)?;
+        }
         if index == 0 {
             learnt_state(&log, args.runs, &geo)?;
         }
+    }
+    if args.ten_million {
+        // A month of a 160,000-person company, streamed: the whole log would not fit the budget.
+        let log = GeneratedLog::of(TEN_MILLION_USERS, TEN_MILLION_DAYS)?;
+        let file = log.write_to(&args.scratch)?;
+        whole_process(&file, &log.on_disk_only(), true, args)?;
     }
     geolocation(geo.as_ref(), args.runs);
     isolation_forest(args.runs, &args.scratch)?;
@@ -55,31 +64,120 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// Peak resident memory of this process so far (Linux), in MiB.
 fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    crate::memory::peak_resident_bytes().map(|bytes| bytes as f64 / (1024.0 * 1024.0))
 }
+
+/// The 10-million-login case: about 62 logins per user over a month.
+const TEN_MILLION_USERS: usize = 160_000;
+const TEN_MILLION_DAYS: u32 = 30;
 
 /// A generated log as CSV in memory: the evaluation scenario scaled by users.
 struct GeneratedLog {
     users: usize,
+    days: u32,
+    logins: usize,
     csv: Vec<u8>,
 }
 
 impl GeneratedLog {
-    /// About `events` logins (some 123 per user).
+    /// About `events` logins (some 123 per user over the scenario's 60 days).
     fn of_about(events: usize) -> anyhow::Result<Self> {
+        Self::of((events / 123).max(10), ScenarioParams::evaluation().days)
+    }
+
+    fn of(users: usize, days: u32) -> anyhow::Result<Self> {
         let mut params = ScenarioParams::evaluation();
-        params.users = (events / 123).max(10);
+        params.users = users;
+        params.days = days;
         let rows = scenario::generate(&params)?;
-        let mut csv = Vec::with_capacity(rows.len() * 160);
+        let mut csv = Vec::with_capacity(rows.len() * 175);
         scenario::write_csv(&rows, &mut csv, false)?;
         Ok(Self {
-            users: params.users,
+            users,
+            days,
+            logins: rows.len(),
             csv,
         })
     }
+
+    /// The same log without its text in memory (once written to a file).
+    fn on_disk_only(self) -> Self {
+        Self {
+            csv: Vec::new(),
+            ..self
+        }
+    }
+
+    /// The log as a file in `scratch`, for the runs as whole processes.
+    fn write_to(&self, scratch: &Path) -> anyhow::Result<std::path::PathBuf> {
+        std::fs::create_dir_all(scratch)?;
+        let path = scratch.join(format!(
+            "generated-{}-users-{}-days.csv",
+            self.users, self.days
+        ));
+        std::fs::write(&path, &self.csv)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+/// `skytrace analyze FILE` (or `--stream`) as a whole process, `args.runs` times: the median
+/// time and the largest peak resident memory.
+fn whole_process(
+    file: &Path,
+    log: &GeneratedLog,
+    stream: bool,
+    args: &BenchArgs,
+) -> anyhow::Result<()> {
+    let mut secs = Vec::new();
+    let mut peak_mib: Option<f64> = None;
+    for _ in 0..args.runs {
+        let mut command = Command::new(std::env::current_exe()?);
+        command.arg("analyze").arg(file);
+        if stream {
+            command.arg("--stream");
+        } else {
+            command.args(["--max-rows", "100000000", "--max-expanded-mb", "65536"]);
+        }
+        if let Some(dir) = &args.geo.geo_dir {
+            command.arg("--geo-dir").arg(dir);
+        }
+        for list in &args.geo.ip_lists {
+            command.arg("--ip-list").arg(list);
+        }
+        let started = Instant::now();
+        let output = command.output().context("cannot start skytrace analyze")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "skytrace analyze {} failed: {}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        secs.push(started.elapsed().as_secs_f64());
+        // Its own figure: a child's resource usage would count the memory of this process,
+        // which it starts as a copy of.
+        let peak = String::from_utf8_lossy(&output.stdout)
+            .split("peak memory ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next()?.parse::<f64>().ok());
+        peak_mib = match (peak, peak_mib) {
+            (Some(this), Some(before)) => Some(this.max(before)),
+            (this, before) => this.or(before),
+        };
+    }
+    let total = median(secs);
+    let bytes = std::fs::metadata(file)?.len();
+    println!(
+        "  `skytrace analyze{}`, {} logins of {} users ({:.0} MB CSV) as a whole process: {:.2} s ({:.0}k logins/s), peak memory {}",
+        if stream { " --stream" } else { "" },
+        log.logins,
+        log.users,
+        bytes as f64 / 1e6,
+        total,
+        log.logins as f64 / total / 1e3,
+        peak_mib.map_or_else(|| "unknown".to_owned(), |mib| format!("{mib:.0} MiB"))
+    );
+    Ok(())
 }
 
 /// Times ingest + analysis of `csv`.

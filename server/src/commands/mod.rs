@@ -6,6 +6,7 @@ use crate::cli::Command;
 
 pub mod accounts;
 pub mod analyze;
+mod analyze_stream;
 pub mod bench;
 pub mod bench_ingest;
 pub mod bench_scale;

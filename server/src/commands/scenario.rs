@@ -27,6 +27,9 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     if let Some(users) = args.users {
         params.users = users;
     }
+    if let Some(days) = args.days {
+        params.days = days;
+    }
     let rows = scenario::generate(&params)?;
     let file = std::fs::File::create(&args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;

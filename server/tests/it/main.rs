@@ -11,6 +11,7 @@ mod cli_formats;
 mod cli_health;
 mod cli_loadtest;
 mod cli_report;
+mod cli_stream;
 mod config_file;
 mod figures;
 mod hec;
