@@ -174,6 +174,8 @@ impl Analyzer<'static> {
             agents: state.agents,
             agent_descriptions: state.agent_descriptions,
             source_places: state.source_places,
+            // Shared again from here on: what is read back holds a copy per address.
+            places: Default::default(),
             population: state.population,
             address_windows: fresh.address_windows.holding(state.address_windows),
             network_windows: fresh.network_windows.holding(state.network_windows),

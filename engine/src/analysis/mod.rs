@@ -350,6 +350,8 @@ pub struct Analyzer<'g> {
     /// scored events instead of copied into each.
     agent_descriptions: Vec<Arc<str>>,
     source_places: Vec<Place>,
+    /// One copy of each distinct geolocation answer and place name the sources share.
+    places: SharedPlaces,
     zone_ids: HashMap<String, u32>,
     zones: Vec<TimeZone>,
     population: Population,
@@ -372,6 +374,81 @@ pub struct Analyzer<'g> {
     /// Places of addresses the next logins come from, looked up ahead on another thread
     /// ([`look_up_ahead`]); taken when the address is first seen.
     looked_up: LookedUp,
+}
+
+/// One copy of each distinct geolocation answer and of each country and city name: a tenant's
+/// hundreds of thousands of addresses come from some thousands of places and networks, and an
+/// answer with its names takes about 500 bytes.
+#[derive(Clone, Default)]
+struct SharedPlaces {
+    answers: rustc_hash::FxHashSet<SharedGeo>,
+    names: rustc_hash::FxHashSet<Arc<str>>,
+}
+
+impl SharedPlaces {
+    fn geo(&mut self, geo: GeoInfo) -> Arc<GeoInfo> {
+        let answer = SharedGeo(Arc::new(geo));
+        if let Some(shared) = self.answers.get(&answer) {
+            return Arc::clone(&shared.0);
+        }
+        let shared = Arc::clone(&answer.0);
+        self.answers.insert(answer);
+        shared
+    }
+
+    fn name(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.names.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.names.insert(Arc::clone(&shared));
+        shared
+    }
+}
+
+/// A geolocation answer compared and hashed by value (its coordinates bit for bit).
+#[derive(Clone)]
+struct SharedGeo(Arc<GeoInfo>);
+
+impl SharedGeo {
+    fn numbers(&self) -> [u64; 3] {
+        let geo = &self.0;
+        [
+            geo.latitude.map_or(u64::MAX, f64::to_bits),
+            geo.longitude.map_or(u64::MAX, f64::to_bits),
+            geo.accuracy_km.to_bits(),
+        ]
+    }
+}
+
+impl PartialEq for SharedGeo {
+    fn eq(&self, other: &Self) -> bool {
+        self.numbers() == other.numbers() && {
+            let (a, b) = (&self.0, &other.0);
+            a.country_code == b.country_code
+                && a.region == b.region
+                && a.city == b.city
+                && a.latitude.is_some() == b.latitude.is_some()
+                && a.longitude.is_some() == b.longitude.is_some()
+                && a.asn == b.asn
+                && a.as_org == b.as_org
+                && a.network == b.network
+                && a.network_source == b.network_source
+                && a.lists == b.lists
+                && a.trusted == b.trusted
+                && a.timezone == b.timezone
+        }
+    }
+}
+
+impl Eq for SharedGeo {}
+
+impl std::hash::Hash for SharedGeo {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.numbers().hash(state);
+        self.0.asn.hash(state);
+        self.0.city.hash(state);
+    }
 }
 
 /// Places looked up ahead of the logins that need them. A copy of an analyzer (a kept point
@@ -457,6 +534,7 @@ impl<'g> Analyzer<'g> {
             agents: Vec::new(),
             agent_descriptions: Vec::new(),
             source_places: Vec::new(),
+            places: SharedPlaces::default(),
             zone_ids: HashMap::default(),
             zones: Vec::new(),
             population: Population::default(),
@@ -819,17 +897,18 @@ impl<'g> Analyzer<'g> {
             Some(found) => found,
             None => self.geo.lookup().lookup(ip),
         };
-        let geo = with_reported(found, reported);
-        self.source_places.push(Place {
+        let geo = with_reported(found, reported).map(|geo| self.places.geo(geo));
+        let place = Place {
             country: geo
                 .as_ref()
                 .and_then(|geo| geo.country_code.as_deref())
-                .map(Arc::from),
+                .map(|name| self.places.name(name)),
             city: geo
                 .as_ref()
                 .and_then(|geo| geo.city.as_deref())
-                .map(Arc::from),
-        });
+                .map(|name| self.places.name(name)),
+        };
+        self.source_places.push(place);
         let zone = geo
             .as_ref()
             .and_then(|geo| geo.timezone.as_deref())

@@ -1826,3 +1826,28 @@ fn a_home_line_renumbered_every_day_is_still_a_place_to_travel_from() {
         jump.reasons()
     );
 }
+
+#[test]
+fn addresses_of_one_place_and_network_share_one_answer() {
+    let mut analyzer = Analyzer::new(AnalysisConfig::default(), &FixtureGeo).unwrap();
+    for (minute, ip) in ["84.208.20.10", "84.208.31.7", "177.1.2.3"]
+        .into_iter()
+        .enumerate()
+    {
+        let at = START_MS + minute as i64 * 60_000;
+        analyzer
+            .observe(&login(at, "ola", ip, CHROME_WINDOWS, Some(true)))
+            .unwrap();
+    }
+    let geo = |index: usize| analyzer.sources[index].geo.clone().unwrap();
+    assert!(Arc::ptr_eq(&geo(0), &geo(1)));
+    assert!(!Arc::ptr_eq(&geo(0), &geo(2)));
+    let city = |index: usize| analyzer.source_places[index].city.clone().unwrap();
+    assert!(Arc::ptr_eq(&city(0), &city(1)));
+    // A copy read back from the learnt state answers the same.
+    let state = analyzer.learnt_state();
+    let resumed =
+        Analyzer::resume_shared(AnalysisConfig::default(), Arc::new(NoGeolocation), &state)
+            .unwrap();
+    assert_eq!(resumed.sources[1].geo, analyzer.sources[1].geo);
+}

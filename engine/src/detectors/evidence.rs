@@ -15,7 +15,8 @@ pub struct SourceInfo {
     pub prefix: u128,
     /// The prefix's id in the analysis's table of networks.
     pub prefix_id: u32,
-    pub geo: Option<GeoInfo>,
+    /// Shared by the addresses of one place and network (one copy per distinct answer).
+    pub geo: Option<Arc<GeoInfo>>,
     /// Index of the location's time zone in the analysis' zone table.
     pub zone: Option<u32>,
 }
