@@ -53,6 +53,27 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Commands whose output is read by another program (`skytrace analyze LOG | head`) end quietly
+/// when it stops reading, as Unix tools do, instead of failing on the write. The others keep the
+/// signal ignored: a server or a client must not stop because a peer closed a connection.
+pub fn end_quietly_when_output_closes(command: &Command) {
+    if matches!(
+        command,
+        Command::Analyze(_)
+            | Command::Profile(_)
+            | Command::Outliers(_)
+            | Command::Config(_)
+            | Command::Lookup(_)
+            | Command::Evaluate(_)
+    ) {
+        #[cfg(unix)]
+        // SAFETY: puts SIGPIPE back to its default action, before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+}
+
 /// `skytrace config`: the settings (defaults, or the file's) as TOML.
 fn print_config(args: &crate::cli::ConfigArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;

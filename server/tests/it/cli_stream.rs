@@ -171,3 +171,33 @@ fn the_command_streams_in_time_order_and_reports_a_login_later_than_its_window()
         text(&refused.stderr)
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    write(
+        &log,
+        &["2026-03-02T08:00:00Z,alice,84.208.20.17,curl/8.5,true,T-1"],
+    );
+    for stream in [false, true] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_skytrace"));
+        command.arg("analyze").arg(&log);
+        if stream {
+            command.arg("--stream");
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `skytrace analyze LOG | head -0`: the reader is gone before the summary is printed.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            !text(&output.stderr).contains("panicked"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+}
