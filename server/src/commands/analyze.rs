@@ -1,6 +1,5 @@
 //! `skytrace analyze`: score every login of a file and explain the risky ones.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -8,15 +7,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use engine::{Analysis, AnalysisConfig, Ingested, RiskLevel, enrich::GeoLookup};
+use engine::{Analysis, AnalysisConfig, Ingested, enrich::GeoLookup};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
-use service::text::count;
 
+use super::analysis_output::{Totals, header, print_summary, write_row, write_summary};
 use super::profile::EXIT_UNUSABLE_INPUT;
 use crate::cli::AnalyzeArgs;
-use reports::csv_safety::neutralise;
-use reports::export::{EVENT_COLUMNS, event_record};
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;
@@ -32,9 +28,6 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let started = Instant::now();
     let settings = crate::config_file::input(args.config.as_deref())?;
-    if args.stream {
-        return super::analyze_stream::run(args, config, &settings, started);
-    }
     // The geolocation data loads while the log is read.
     let (read, geo) = std::thread::scope(|scope| {
         let geo = scope.spawn(|| super::lookup::open_for(&args.geo));
@@ -100,27 +93,6 @@ pub fn analyze_with_progress(
     Ok(analysis)
 }
 
-/// The scores' header row: the engine's columns, then the input's passed-through ones.
-pub(super) fn header(extra_columns: &[String]) -> anyhow::Result<Vec<u8>> {
-    let mut header = csv::Writer::from_writer(Vec::new());
-    let mut columns: Vec<&str> = EVENT_COLUMNS.to_vec();
-    columns.extend(extra_columns.iter().map(String::as_str));
-    header.write_record(&columns)?;
-    Ok(header.into_inner()?)
-}
-
-/// One scored login as a row of the scores file.
-pub(super) fn write_row(
-    writer: &mut csv::Writer<Vec<u8>>,
-    scored: &engine::ScoredEvent,
-    event: &engine::LoginEvent,
-) -> anyhow::Result<()> {
-    let mut record = event_record(scored);
-    record.extend(event.extra.iter().map(|value| neutralise(value)));
-    writer.write_record(&record)?;
-    Ok(())
-}
-
 /// Rows formatted together on one thread, and written in order.
 const ROWS_PER_PIECE: usize = 8_192;
 /// Pieces formatted at once: the formatted text held is bounded whatever the log's size.
@@ -155,182 +127,4 @@ fn write_scores(path: &Path, ingested: &Ingested, analysis: &Analysis) -> anyhow
     }
     out.flush()?;
     Ok(())
-}
-
-/// What the summary says of the scored logins: gathered from a whole analysis, or login by
-/// login as a streamed one goes.
-pub(super) struct Totals {
-    /// Logins per level, in the order of [`RiskLevel::ALL`].
-    by_level: [usize; 4],
-    findings: BTreeMap<&'static str, usize>,
-    /// Riskiest first.
-    pub users: Vec<engine::UserRisk>,
-    pub forest_fits: u32,
-    pub cluster_fits: u32,
-    pub cluster_eps: Option<f64>,
-    pub geo_data: Option<String>,
-    pub config: AnalysisConfig,
-}
-
-impl Totals {
-    pub fn new(config: AnalysisConfig) -> Self {
-        Self {
-            by_level: [0; 4],
-            findings: BTreeMap::new(),
-            users: Vec::new(),
-            forest_fits: 0,
-            cluster_fits: 0,
-            cluster_eps: None,
-            geo_data: None,
-            config,
-        }
-    }
-
-    fn of(analysis: &Analysis) -> Self {
-        let mut totals = Self::new(analysis.config.clone());
-        for scored in &analysis.events {
-            totals.add(scored);
-        }
-        totals.users = analysis.users.clone();
-        totals.forest_fits = analysis.forest_fits;
-        totals.cluster_fits = analysis.cluster_fits;
-        totals.cluster_eps = analysis.cluster_eps;
-        totals.geo_data = analysis.geo_data.clone();
-        totals
-    }
-
-    pub fn add(&mut self, scored: &engine::ScoredEvent) {
-        if let Some(index) = RiskLevel::ALL
-            .iter()
-            .position(|level| *level == scored.risk_level)
-        {
-            self.by_level[index] += 1;
-        }
-        for finding in &scored.findings {
-            *self.findings.entry(finding.kind.as_str()).or_insert(0) += 1;
-        }
-    }
-
-    fn count_at(&self, level: RiskLevel) -> usize {
-        RiskLevel::ALL
-            .iter()
-            .position(|candidate| *candidate == level)
-            .map_or(0, |index| self.by_level[index])
-    }
-}
-
-#[derive(Serialize)]
-struct Summary<'a> {
-    input: String,
-    format: engine::Format,
-    encoding: engine::ingest::TextEncoding,
-    gzip: bool,
-    rows_read: u64,
-    accepted: u64,
-    rejected: u64,
-    skipped: &'a BTreeMap<String, u64>,
-    rejected_rows: Vec<RejectedRow>,
-    levels: BTreeMap<&'static str, usize>,
-    top_users: &'a [engine::UserRisk],
-    findings: &'a BTreeMap<&'static str, usize>,
-    isolation_forest_fits: u32,
-    dbscan_fits: u32,
-    dbscan_eps: Option<f64>,
-    geo_data: Option<String>,
-    config: &'a AnalysisConfig,
-}
-
-#[derive(Serialize)]
-struct RejectedRow {
-    record: u64,
-    line: Option<u64>,
-    reason: String,
-}
-
-impl<'a> Summary<'a> {
-    fn new(input: &Path, ingested: &'a Ingested, totals: &'a Totals) -> Self {
-        Self {
-            input: input.display().to_string(),
-            format: ingested.format,
-            encoding: ingested.encoding,
-            gzip: ingested.gzip,
-            rows_read: ingested.rows_read,
-            accepted: ingested.accepted,
-            rejected: ingested.rejected,
-            skipped: &ingested.skipped,
-            rejected_rows: ingested
-                .rejections
-                .iter()
-                .map(|rejection| RejectedRow {
-                    record: rejection.row,
-                    line: rejection.line,
-                    reason: rejection.reason.to_string(),
-                })
-                .collect(),
-            levels: RiskLevel::ALL
-                .iter()
-                .map(|level| (level.as_str(), totals.count_at(*level)))
-                .collect(),
-            top_users: &totals.users[..totals.users.len().min(10)],
-            findings: &totals.findings,
-            isolation_forest_fits: totals.forest_fits,
-            dbscan_fits: totals.cluster_fits,
-            dbscan_eps: totals.cluster_eps,
-            geo_data: totals.geo_data.clone(),
-            config: &totals.config,
-        }
-    }
-}
-
-/// The JSON summary (`--summary`).
-pub(super) fn write_summary(
-    path: &Path,
-    input: &Path,
-    ingested: &Ingested,
-    totals: &Totals,
-) -> anyhow::Result<()> {
-    let summary = Summary::new(input, ingested, totals);
-    std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-pub(super) fn print_summary(input: &Path, ingested: &Ingested, totals: &Totals, secs: f64) {
-    println!(
-        "{}  [{}]",
-        input.display(),
-        crate::input::describe_format(ingested)
-    );
-    print!("{}", crate::input::counts(ingested));
-    let levels: Vec<String> = RiskLevel::ALL
-        .iter()
-        .rev()
-        .map(|level| format!("{level} {}", count(totals.count_at(*level) as u64)))
-        .collect();
-    println!("  logins by level: {}", levels.join(", "));
-    let risky: Vec<&engine::UserRisk> = totals
-        .users
-        .iter()
-        .filter(|user| user.risk_level >= RiskLevel::High)
-        .take(5)
-        .collect();
-    if !risky.is_empty() {
-        println!("  riskiest users:");
-        for user in risky {
-            println!(
-                "    {:<32} {:.2} {:<8} ({} of {} logins High or above)",
-                user.user_id, user.risk_score, user.risk_level, user.high_or_above, user.logins
-            );
-        }
-    }
-    let peak = crate::memory::peak_resident_bytes()
-        .map(|bytes| format!(", peak memory {} MiB", bytes / (1024 * 1024)))
-        .unwrap_or_default();
-    println!(
-        "  analysed in {secs:.2} s{peak}{}",
-        totals
-            .geo_data
-            .as_ref()
-            .map(|data| format!("; geolocation: {data}"))
-            .unwrap_or_else(|| "; no geolocation data".to_owned())
-    );
 }

@@ -15,10 +15,9 @@ use anyhow::Context;
 use engine::ingest::{ReadObserver, Reorder};
 use engine::{AnalysisConfig, LoginEvent, RejectReason, Scored, StreamingAnalysis};
 
-use super::analyze::{Totals, header, print_summary, write_row, write_summary};
+use super::analysis_output::{Totals, header, print_summary, write_row, write_summary};
 use super::profile::EXIT_UNUSABLE_INPUT;
 use crate::cli::AnalyzeArgs;
-use crate::config_file::InputSettings;
 
 /// Logins per block handed from the reader to the analysis.
 const BLOCK: usize = 32_768;
@@ -32,12 +31,10 @@ enum Piece<T> {
     Logins(T),
 }
 
-pub fn run(
-    args: &AnalyzeArgs,
-    config: AnalysisConfig,
-    settings: &InputSettings,
-    started: Instant,
-) -> anyhow::Result<ExitCode> {
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let config = super::analyze::load_config(args.config.as_deref())?;
+    let started = Instant::now();
+    let settings = &crate::config_file::input(args.config.as_deref())?;
     let window = usize::try_from(args.reorder_window).unwrap_or(usize::MAX);
     let (to_analysis, from_reader) = sync_channel(QUEUED_BLOCKS);
     let (to_writer, from_analysis) = sync_channel(QUEUED_BLOCKS);

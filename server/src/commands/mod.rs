@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use crate::cli::Command;
 
 pub mod accounts;
+mod analysis_output;
 pub mod analyze;
 mod analyze_stream;
 pub mod bench;
@@ -29,6 +30,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => serve::run(args),
         Command::Profile(args) => profile::run(&args),
+        Command::Analyze(args) if args.stream => analyze_stream::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Outliers(args) => outliers::run(&args),
         Command::Config(args) => print_config(&args),
