@@ -406,7 +406,8 @@ impl SharedPlaces {
     }
 }
 
-/// A geolocation answer compared and hashed by value (its coordinates bit for bit).
+/// A geolocation answer compared and hashed by value, its coordinates bit for bit (an answer
+/// with a NaN coordinate equals no other, and is kept unshared).
 #[derive(Clone)]
 struct SharedGeo(Arc<GeoInfo>);
 
@@ -423,21 +424,7 @@ impl SharedGeo {
 
 impl PartialEq for SharedGeo {
     fn eq(&self, other: &Self) -> bool {
-        self.numbers() == other.numbers() && {
-            let (a, b) = (&self.0, &other.0);
-            a.country_code == b.country_code
-                && a.region == b.region
-                && a.city == b.city
-                && a.latitude.is_some() == b.latitude.is_some()
-                && a.longitude.is_some() == b.longitude.is_some()
-                && a.asn == b.asn
-                && a.as_org == b.as_org
-                && a.network == b.network
-                && a.network_source == b.network_source
-                && a.lists == b.lists
-                && a.trusted == b.trusted
-                && a.timezone == b.timezone
-        }
+        self.numbers() == other.numbers() && self.0 == other.0
     }
 }
 

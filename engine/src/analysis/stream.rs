@@ -4,7 +4,7 @@
 //! [`crate::ingest::Reorder`] puts a log that is only roughly in time order back in order first.
 
 use super::{
-    Analyzer, ConfigError, Observed, OutOfOrder, ScoredEvent, UserRisk, finish_all, finish_while,
+    Analyzer, ConfigError, Observed, OutOfOrder, ScoredEvent, UserRisk, finish_while,
     look_up_ahead, sort_users,
 };
 use crate::calibration::Model;
@@ -17,7 +17,7 @@ use crate::feedback::Feedback;
 pub type Scored = (LoginEvent, ScoredEvent);
 
 /// What a streamed analysis knows at its end beside the scored logins.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct StreamEnd {
     /// Riskiest first, as [`super::Analysis::users`].
     pub users: Vec<UserRisk>,
@@ -59,10 +59,6 @@ impl<'g> StreamingAnalysis<'g> {
             observed: Vec::new(),
             observed_logins: Vec::new(),
         })
-    }
-
-    pub fn config(&self) -> &AnalysisConfig {
-        self.analyzer.config()
     }
 
     /// Takes `block` (in time order, none before what came before) and hands back the logins
@@ -135,17 +131,8 @@ impl<'g> StreamingAnalysis<'g> {
     pub fn finish(mut self) -> (Vec<Scored>, StreamEnd) {
         let to_observe = std::mem::take(&mut self.queued);
         let mut finished = self.step(to_observe, Vec::new);
-        let observed = std::mem::take(&mut self.observed);
-        let users: Vec<u32> = observed.iter().map(Observed::user).collect();
-        let done = finish_all(observed, &self.analyzer.config().risk, &self.model);
-        for (&user, scored) in users.iter().zip(&done) {
-            self.analyzer.record_user_risk(user, scored);
-        }
-        finished.extend(
-            std::mem::take(&mut self.observed_logins)
-                .into_iter()
-                .zip(done),
-        );
+        // Nothing more to observe: this step only finishes the last block.
+        finished.extend(self.step(Vec::new(), Vec::new));
         let mut users = self.analyzer.user_risks();
         sort_users(&mut users);
         let (forest_fits, cluster_fits) = self.analyzer.model_fits();

@@ -73,7 +73,7 @@ impl<K: PartialEq + Clone> CountMap<K> {
             // would reserve: a tenant's users hold most of an analysis's memory.
             let len = self.entries.len();
             self.entries
-                .reserve_exact(len.clamp(4, MAX_DISTINCT).min(MAX_DISTINCT - len).max(1));
+                .reserve_exact(len.max(4).min(MAX_DISTINCT - len));
         }
         self.entries.push((key.clone(), 1));
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use engine::{Analysis, AnalysisConfig, Ingested, RiskLevel};
+use engine::{Analysis, AnalysisConfig, Ingested, RiskLevel, StreamEnd};
 use reports::csv_safety::neutralise;
 use reports::export::{EVENT_COLUMNS, event_record};
 use serde::Serialize;
@@ -38,12 +38,8 @@ pub struct Totals {
     /// Logins per level, in the order of [`RiskLevel::ALL`].
     by_level: [usize; 4],
     findings: BTreeMap<&'static str, usize>,
-    /// Riskiest first.
-    pub users: Vec<engine::UserRisk>,
-    pub forest_fits: u32,
-    pub cluster_fits: u32,
-    pub cluster_eps: Option<f64>,
-    pub geo_data: Option<String>,
+    /// The users, the model fits and the geolocation data, known at the analysis's end.
+    pub end: StreamEnd,
     pub config: AnalysisConfig,
 }
 
@@ -52,11 +48,7 @@ impl Totals {
         Self {
             by_level: [0; 4],
             findings: BTreeMap::new(),
-            users: Vec::new(),
-            forest_fits: 0,
-            cluster_fits: 0,
-            cluster_eps: None,
-            geo_data: None,
+            end: StreamEnd::default(),
             config,
         }
     }
@@ -66,11 +58,13 @@ impl Totals {
         for scored in &analysis.events {
             totals.add(scored);
         }
-        totals.users = analysis.users.clone();
-        totals.forest_fits = analysis.forest_fits;
-        totals.cluster_fits = analysis.cluster_fits;
-        totals.cluster_eps = analysis.cluster_eps;
-        totals.geo_data = analysis.geo_data.clone();
+        totals.end = StreamEnd {
+            users: analysis.users.clone(),
+            forest_fits: analysis.forest_fits,
+            cluster_fits: analysis.cluster_fits,
+            cluster_eps: analysis.cluster_eps,
+            geo_data: analysis.geo_data.clone(),
+        };
         totals
     }
 
@@ -146,12 +140,12 @@ impl<'a> Summary<'a> {
                 .iter()
                 .map(|level| (level.as_str(), totals.count_at(*level)))
                 .collect(),
-            top_users: &totals.users[..totals.users.len().min(10)],
+            top_users: &totals.end.users[..totals.end.users.len().min(10)],
             findings: &totals.findings,
-            isolation_forest_fits: totals.forest_fits,
-            dbscan_fits: totals.cluster_fits,
-            dbscan_eps: totals.cluster_eps,
-            geo_data: totals.geo_data.clone(),
+            isolation_forest_fits: totals.end.forest_fits,
+            dbscan_fits: totals.end.cluster_fits,
+            dbscan_eps: totals.end.cluster_eps,
+            geo_data: totals.end.geo_data.clone(),
             config: &totals.config,
         }
     }
@@ -183,6 +177,7 @@ pub fn print_summary(input: &Path, ingested: &Ingested, totals: &Totals, secs: f
         .collect();
     println!("  logins by level: {}", levels.join(", "));
     let risky: Vec<&engine::UserRisk> = totals
+        .end
         .users
         .iter()
         .filter(|user| user.risk_level >= RiskLevel::High)
@@ -203,6 +198,7 @@ pub fn print_summary(input: &Path, ingested: &Ingested, totals: &Totals, secs: f
     println!(
         "  analysed in {secs:.2} s{peak}{}",
         totals
+            .end
             .geo_data
             .as_ref()
             .map(|data| format!("; geolocation: {data}"))

@@ -124,11 +124,7 @@ fn score(
     }
     let (scored, end) = analysis.finish();
     pass_on(scored, &mut totals);
-    totals.users = end.users;
-    totals.forest_fits = end.forest_fits;
-    totals.cluster_fits = end.cluster_fits;
-    totals.cluster_eps = end.cluster_eps;
-    totals.geo_data = end.geo_data;
+    totals.end = end;
     Ok(totals)
 }
 
