@@ -4,6 +4,7 @@
 //! the attack rate, not the file.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
@@ -56,6 +57,13 @@ struct AccountTally {
 }
 
 impl SourceWindow {
+    /// Whether some of its attempts are older than the window ending at `now_ms`.
+    fn has_expired(&self, now_ms: i64, window_ms: i64) -> bool {
+        self.attempts
+            .front()
+            .is_some_and(|oldest| now_ms - oldest.timestamp_ms >= window_ms)
+    }
+
     fn expire(&mut self, now_ms: i64, window_ms: i64) {
         while let Some(oldest) = self.attempts.front().copied() {
             if now_ms - oldest.timestamp_ms < window_ms {
@@ -147,7 +155,10 @@ impl SourceWindow {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SourceWindows<K: Eq + Hash> {
     window_ms: i64,
-    windows: HashMap<K, SourceWindow>,
+    /// Shared until changed, as an analyzer's users: a copy of the windows (an analysis keeps
+    /// some along its way) costs a pointer per source until an attempt of theirs arrives or
+    /// leaves the window.
+    windows: HashMap<K, Arc<SourceWindow>>,
     pushes_since_sweep: usize,
     /// Whether distinct source addresses are counted ([`WindowCounts::sources`]); windows
     /// keyed by one address do not need it.
@@ -185,7 +196,7 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
     /// were the owner's own (typos), not an attack.
     pub fn forgive(&mut self, source: K, account: u32, address: u32) {
         if let Some(window) = self.windows.get_mut(&source) {
-            window.forgive(account, address);
+            Arc::make_mut(window).forgive(account, address);
         }
     }
 
@@ -193,7 +204,9 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
     pub fn counts(&mut self, source: K, now_ms: i64) -> WindowCounts {
         match self.windows.get_mut(&source) {
             Some(window) => {
-                window.expire(now_ms, self.window_ms);
+                if window.has_expired(now_ms, self.window_ms) {
+                    Arc::make_mut(window).expire(now_ms, self.window_ms);
+                }
                 window.counts()
             }
             None => WindowCounts::default(),
@@ -210,7 +223,7 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
         failed: bool,
         unknown_account: bool,
     ) {
-        let window = self.windows.entry(source).or_default();
+        let window = Arc::make_mut(self.windows.entry(source).or_default());
         window.push(Attempt {
             timestamp_ms: now_ms,
             account,
@@ -228,7 +241,9 @@ impl<K: Eq + Hash + Copy> SourceWindows<K> {
             self.pushes_since_sweep = 0;
             let window_ms = self.window_ms;
             self.windows.retain(|_, window| {
-                window.expire(now_ms, window_ms);
+                if window.has_expired(now_ms, window_ms) {
+                    Arc::make_mut(window).expire(now_ms, window_ms);
+                }
                 !window.attempts.is_empty()
             });
         }

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use engine::{LoginEvent, ScoredEvent};
 
 use crate::account::{Account, Role, TokenHolder, TokenScope};
-use crate::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
+use crate::detection::{AccountStatuses, DetectionSummary, EventPage, EventQuery, RunListing};
 use crate::kept::{KeptRun, SavedRun, UserLogins};
 use crate::source::{SourceListing, SourceName};
 use crate::triage::{AllowListEntry, TriageRecord, TriageState};
@@ -72,8 +72,13 @@ pub trait RunStore: Send + Sync {
     fn run_stamps<'a>(&'a self, source: &'a SourceName) -> Stored<'a, Vec<RunStamp>>;
     /// Replaces a kept run's summary and settings and the scores of the logins `changed` (indices
     /// into `run.events`; their score or their account's verdict changed) after re-scoring its
-    /// logins; `false` when no such run is kept.
-    fn rescore<'a>(&'a self, run: &'a SavedRun, changed: &'a [usize]) -> Stored<'a, bool>;
+    /// logins, whose accounts' verdicts are now `accounts`; `false` when no such run is kept.
+    fn rescore<'a>(
+        &'a self,
+        run: &'a SavedRun,
+        changed: &'a [usize],
+        accounts: &'a AccountStatuses,
+    ) -> Stored<'a, bool>;
     /// One login of a kept run (by [`engine::login_id`]) with its account's verdict in the run;
     /// `None` when the run does not keep it.
     fn login_in_run<'a>(

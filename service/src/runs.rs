@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use engine::enrich::{GeoLookup, NoGeolocation};
+use engine::figures::Conclusions;
 use engine::{
     AnalysisConfig, BaselineSnapshot, Feedback, IngestOptions, LoginEvent, ReadLimits, ScoredEvent,
 };
@@ -12,8 +13,8 @@ use engine::{
 use crate::activity::{Activity, ActivityFeed};
 use crate::clock::now_ms;
 use crate::detection::{
-    DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied, Rerun, RunListing,
-    summarise,
+    AccountStatuses, DetectionChoices, DetectionSummary, EventPage, EventQuery, FeedbackApplied,
+    Rerun, RunListing, summarise_scored,
 };
 use crate::error::RunError;
 use crate::history::{Earlier, KeptHistory, Start};
@@ -177,7 +178,7 @@ impl DetectionService {
         .await?;
         let service = Arc::clone(self);
         let name = file_name.clone();
-        let (run, alerts, scored_with) = blocking(move || {
+        let (run, alerts, scored_with, conclusions) = blocking(move || {
             let profile = engine::DataProfile::of(&ingested);
             let engine::Ingested {
                 events, rejections, ..
@@ -198,7 +199,18 @@ impl DetectionService {
                     });
                 })?;
             let elapsed_ms = started.elapsed().as_millis() as u64;
-            let mut summary = summarise(id, file_name, profile, choices, &analysis, elapsed_ms);
+            let conclusions = Conclusions::of(&analysis);
+            let mut summary = summarise_scored(
+                id,
+                file_name,
+                profile,
+                choices,
+                &analysis.events,
+                &conclusions,
+                &analysis.config,
+                analysis.geo_data.clone(),
+                elapsed_ms,
+            );
             summary.source = source;
             summary.feedback = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
             let alerts = service.notifier.as_ref().and_then(|notifier| {
@@ -221,7 +233,7 @@ impl DetectionService {
                 logins: events.into(),
                 created_ms: now_ms(),
             };
-            Ok::<_, RunError>((run, alerts, scored_with))
+            Ok::<_, RunError>((run, alerts, scored_with, conclusions))
         })
         .await??;
         let summary = run.summary.clone();
@@ -239,7 +251,8 @@ impl DetectionService {
             &run.summary.id,
             Arc::clone(&run.logins),
         );
-        self.views.insert_scored(run.into_kept(), Some(scored_with));
+        self.views
+            .insert_scored(run.into_kept(), Some(scored_with), Some(conclusions));
         drop(turn);
         self.keep_within_budget();
         self.settle_when_idle();
@@ -483,7 +496,7 @@ impl DetectionService {
         let waypoints = view.waypoints();
         let replaced = Arc::clone(&view);
         let service = Arc::clone(self);
-        let (run, changed, scored_with, changed_levels, suppressed) = blocking(move || {
+        let (run, rescored, scored_with, conclusions) = blocking(move || {
             let started = std::time::Instant::now();
             let previous = &view.kept;
             let earlier_logins = earlier.logins();
@@ -504,35 +517,42 @@ impl DetectionService {
             });
             let (analysis, waypoints) =
                 service.score_again(&logins, &earlier_logins, &feedback, previous, reuse)?;
-            let changed = changed_rows(
-                &previous.events,
-                &view.account_statuses(),
-                &analysis,
-                before_ms,
-            );
-            let changed_levels = changed
-                .iter()
-                .filter(|&&index| {
-                    previous.events[index].risk_level != analysis.events[index].risk_level
-                })
-                .count();
+            // Which rows changed, on another thread while the run is summarised.
+            let (rescored, conclusions) = std::thread::scope(|scope| {
+                let rescored = scope.spawn(|| {
+                    Rescored::of(
+                        &previous.events,
+                        &view.account_statuses(),
+                        &analysis,
+                        before_ms,
+                    )
+                });
+                let conclusions = Conclusions::of(&analysis);
+                (rescored.join(), conclusions)
+            });
+            let rescored = rescored.map_err(|_| {
+                tracing::error!("comparing the re-scored logins failed");
+                RunError::Task
+            })?;
             let applied = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
-            let suppressed = applied.suppressed_logins as usize;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             tracing::info!(
                 run = %previous.summary.id,
                 reused_before_ms = ?before_ms,
-                changed = changed.len(),
+                changed = rescored.rows.len(),
                 elapsed_ms,
                 "re-scored"
             );
             let kept_summary = previous.summary.clone();
-            let mut summary = summarise(
+            let mut summary = summarise_scored(
                 kept_summary.id,
                 kept_summary.file_name,
                 kept_summary.profile,
                 kept_summary.choices,
-                &analysis,
+                &analysis.events,
+                &conclusions,
+                &analysis.config,
+                analysis.geo_data.clone(),
                 elapsed_ms,
             );
             summary.source = kept_summary.source;
@@ -550,15 +570,22 @@ impl DetectionService {
                 history: history_print,
                 waypoints,
             };
-            Ok::<_, RunError>((run, changed, scored_with, changed_levels, suppressed))
+            Ok::<_, RunError>((run, rescored, scored_with, conclusions))
         })
         .await??;
         let summary = run.summary.clone();
-        if !self.runs.rescore(&run, &changed).await? {
+        if !self
+            .runs
+            .rescore(&run, &rescored.rows, &rescored.accounts)
+            .await?
+        {
             self.views.forget(id);
             return Err(not_kept(id));
         }
-        self.views.insert_scored(run.into_kept(), Some(scored_with));
+        let changed_levels = rescored.changed_levels;
+        let suppressed = summary.feedback.suppressed_logins as usize;
+        self.views
+            .insert_scored(run.into_kept(), Some(scored_with), Some(conclusions));
         // Freeing the replaced scores and what was learnt along the way takes a tenth of a
         // second for 100k logins: not on the request's path.
         tokio::task::spawn_blocking(move || drop(replaced));
@@ -792,34 +819,54 @@ fn unchanged_before(
     )
 }
 
-/// The logins (by index) whose score or account verdict differs between two scorings of a run
-/// (`accounts_before`: the verdicts of the first).
-fn changed_rows(
-    before: &[ScoredEvent],
-    accounts_before: &crate::detection::AccountStatuses,
-    after: &engine::Analysis,
-    kept_before_ms: Option<i64>,
-) -> Vec<usize> {
-    let accounts_after: crate::detection::AccountStatuses = after
-        .accounts
-        .iter()
-        .map(|verdict| (verdict.user_id.clone(), verdict.status))
-        .collect();
-    // Logins before `kept_before_ms` kept their scores ([`engine::Reuse`]): only their
-    // account's verdict can have changed.
-    let rescored =
-        |event: &ScoredEvent| kept_before_ms.is_none_or(|kept| event.timestamp_ms >= kept);
-    before
-        .iter()
-        .zip(&after.events)
-        .enumerate()
-        .filter(|(_, (old, new))| {
-            (rescored(new) && old != new)
-                || accounts_before.get(old.user_id.as_ref())
-                    != accounts_after.get(new.user_id.as_ref())
-        })
-        .map(|(index, _)| index)
-        .collect()
+/// What a re-score changed in a run.
+struct Rescored {
+    /// Indices of the logins whose row is written again: their score, findings or account's
+    /// verdict changed.
+    rows: Vec<usize>,
+    /// How many of them changed level.
+    changed_levels: usize,
+    /// Every account's verdict now.
+    accounts: AccountStatuses,
+}
+
+impl Rescored {
+    fn of(
+        before: &[ScoredEvent],
+        accounts_before: &AccountStatuses,
+        after: &engine::Analysis,
+        kept_before_ms: Option<i64>,
+    ) -> Self {
+        let accounts: AccountStatuses = after
+            .accounts
+            .iter()
+            .map(|verdict| (verdict.user_id.clone(), verdict.status))
+            .collect();
+        // Logins before `kept_before_ms` kept their scores ([`engine::Reuse`]): only their
+        // account's verdict can have changed.
+        let rescored =
+            |event: &ScoredEvent| kept_before_ms.is_none_or(|kept| event.timestamp_ms >= kept);
+        let rows: Vec<usize> = before
+            .iter()
+            .zip(&after.events)
+            .enumerate()
+            .filter(|(_, (old, new))| {
+                (rescored(new) && old != new)
+                    || accounts_before.get(old.user_id.as_ref())
+                        != accounts.get(new.user_id.as_ref())
+            })
+            .map(|(index, _)| index)
+            .collect();
+        let changed_levels = rows
+            .iter()
+            .filter(|&&index| before[index].risk_level != after.events[index].risk_level)
+            .count();
+        Self {
+            rows,
+            changed_levels,
+            accounts,
+        }
+    }
 }
 
 fn not_kept(id: &str) -> RunError {

@@ -197,13 +197,23 @@ impl RunViews {
 
     /// Holds `kept` (replacing an earlier copy of the same run) and returns it.
     pub fn insert(&self, kept: KeptRun) -> Arc<RunView> {
-        self.insert_scored(kept, None)
+        self.insert_scored(kept, None, None)
     }
 
-    /// [`Self::insert`] for a run this server has just scored, with what it was scored with.
-    pub fn insert_scored(&self, kept: KeptRun, scored_with: Option<ScoredWith>) -> Arc<RunView> {
+    /// [`Self::insert`] for a run this server has just scored, with what it was scored with and,
+    /// when drawn already, what was concluded from it.
+    pub fn insert_scored(
+        &self,
+        kept: KeptRun,
+        scored_with: Option<ScoredWith>,
+        conclusions: Option<Conclusions>,
+    ) -> Arc<RunView> {
         self.scored.fetch_add(1, Ordering::Relaxed);
-        let view = Arc::new(RunView::new(kept, scored_with));
+        let view = RunView::new(kept, scored_with);
+        if let Some(conclusions) = conclusions {
+            view.conclusions.get_or_init(|| conclusions);
+        }
+        let view = Arc::new(view);
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         held.retain(|other| other.id() != view.id());
         if view.waypoints().is_some() {
@@ -320,10 +330,10 @@ mod tests {
     fn only_the_run_scored_last_keeps_its_waypoints() {
         let views = RunViews::default();
         let (first, scored_with) = scored("first");
-        let first = views.insert_scored(first, Some(scored_with));
+        let first = views.insert_scored(first, Some(scored_with), None);
         assert!(first.waypoints().is_some());
         let (second, scored_with) = scored("second");
-        let second = views.insert_scored(second, Some(scored_with));
+        let second = views.insert_scored(second, Some(scored_with), None);
         assert!(
             first.waypoints().is_none(),
             "let go when another run is scored"

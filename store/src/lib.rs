@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use engine::{AccountStatus, LoginEvent, ScoredEvent};
 use grid::insert_events;
-use service::detection::{DetectionSummary, EventPage, EventQuery, RunListing};
+use service::detection::{AccountStatuses, DetectionSummary, EventPage, EventQuery, RunListing};
 use service::kept::{KeptRun, SavedRun, UserLogins};
 use service::ports::{RunStamp, RunStore, StoreError, Stored};
 use service::source::{SourceListing, SourceName};
@@ -145,11 +145,13 @@ pub(crate) enum Backend {
 }
 
 /// SQLite's page cache while a run is written (64 MiB), with the statement journals of its
-/// multi-row inserts in memory rather than in temporary files; and after it, the defaults (a
-/// 2 MiB cache), with the pages the write held given back.
-const WRITING_CACHE: &str = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY";
-const RESTING_CACHE: &str =
-    "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; PRAGMA shrink_memory";
+/// multi-row inserts in memory rather than in temporary files, and no checkpoint at its commit
+/// ([`Store::checkpoint_soon`] runs it after); and after it, the defaults (a 2 MiB cache, a
+/// checkpoint past 1,000 pages of log), with the pages the write held given back.
+const WRITING_CACHE: &str =
+    "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0";
+const RESTING_CACHE: &str = "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; \
+     PRAGMA wal_autocheckpoint = 1000; PRAGMA shrink_memory";
 /// A user's kept logins in one source ([`Store::load_user_logins`]).
 const USER_LOGINS_IN_SOURCE: &str = "SELECT analysis_id, event FROM scored_events \
      WHERE user_key = $1 AND source = $2 ORDER BY analysis_id, record";
@@ -267,6 +269,7 @@ impl Store {
             sqlx::raw_sql(RESTING_CACHE)
                 .execute(&mut *connection)
                 .await?;
+            self.checkpoint_soon();
             if written {
                 sqlx::raw_sql(REFRESH_STATISTICS)
                     .execute(&mut *connection)
@@ -274,6 +277,22 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Copies what a write added to SQLite's write-ahead log into the database file, beside the
+    /// answer to the request that wrote it rather than before it: at the commit of a verdict's
+    /// re-score of a 118k-login run this took 0.1 s of its 1.2 s. Readers and writers go on
+    /// meanwhile (a passive checkpoint waits for no one); what it leaves is copied by the next.
+    fn checkpoint_soon(&self) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            if let Err(error) = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(%error, "checkpointing the database's log failed");
+            }
+        });
     }
 
     async fn save_run_on(&self, connection: &mut AnyConnection, run: &SavedRun) -> Result<()> {
@@ -652,8 +671,13 @@ impl RunStore for Store {
         Box::pin(async move { logged(self.load_run_stamps(source).await) })
     }
 
-    fn rescore<'a>(&'a self, run: &'a SavedRun, changed: &'a [usize]) -> Stored<'a, bool> {
-        Box::pin(async move { logged(self.rescore_run(run, changed).await) })
+    fn rescore<'a>(
+        &'a self,
+        run: &'a SavedRun,
+        changed: &'a [usize],
+        accounts: &'a AccountStatuses,
+    ) -> Stored<'a, bool> {
+        Box::pin(async move { logged(self.rescore_run(run, changed, accounts).await) })
     }
 
     fn login_in_run<'a>(

@@ -823,7 +823,8 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     rescored.summary.elapsed_ms = 999;
     rescored.events[0].risk_score = 0.5;
     rescored.rejections.clear();
-    store.rescore(&rescored, &[0]).await.unwrap();
+    let accounts = service::detection::account_statuses(&rescored.events, &rescored.settings);
+    store.rescore(&rescored, &[0], &accounts).await.unwrap();
     let kept = store.run(&id).await.unwrap().unwrap();
     assert_eq!(kept.summary.elapsed_ms, 999);
     assert_eq!(kept.events[0].risk_score, 0.5);
@@ -847,7 +848,10 @@ async fn feedback_round_trip(store: &Store, tag: &str) {
     );
     unknown.summary.id = "not-kept".to_owned();
     assert!(
-        !store.rescore(&unknown, &[]).await.unwrap(),
+        !store
+            .rescore(&unknown, &[], &AccountStatuses::default())
+            .await
+            .unwrap(),
         "no such run to re-score"
     );
 }
@@ -1307,7 +1311,7 @@ async fn rescore_round_trip(store: &Store) {
     let accounts = service::detection::account_statuses(&events, &run.settings);
     // Every row, as when the account's verdict changes with the login.
     let every_row: Vec<usize> = (0..events.len()).collect();
-    assert!(store.rescore(&run, &every_row).await.unwrap());
+    assert!(store.rescore(&run, &every_row, &accounts).await.unwrap());
     for query in triage_queries()
         .into_iter()
         .chain([everything(EventOrder::RiskiestFirst)])
