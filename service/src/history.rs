@@ -327,6 +327,10 @@ impl KeptHistory {
                 return Ok(Earlier::read(logins, source));
             }
         };
+        if runs.is_empty() {
+            // Nothing else kept: no need to tell this upload's own logins apart.
+            return Ok(Earlier::none());
+        }
         let skip: KeySet = own.iter().map(LoginEvent::login_key).collect();
         let picks = select(&runs, until_ms, limit, skip);
         Ok(Earlier { runs, picks })

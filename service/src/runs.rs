@@ -517,8 +517,9 @@ impl DetectionService {
             });
             let (analysis, waypoints) =
                 service.score_again(&logins, &earlier_logins, &feedback, previous, reuse)?;
+            let scored_ms = started.elapsed().as_millis() as u64;
             // Which rows changed, on another thread while the run is summarised.
-            let (rescored, conclusions) = std::thread::scope(|scope| {
+            let (rescored, conclusions, mut summary) = std::thread::scope(|scope| {
                 let rescored = scope.spawn(|| {
                     Rescored::of(
                         &previous.events,
@@ -528,35 +529,34 @@ impl DetectionService {
                     )
                 });
                 let conclusions = Conclusions::of(&analysis);
-                (rescored.join(), conclusions)
+                let kept_summary = previous.summary.clone();
+                let mut summary = summarise_scored(
+                    kept_summary.id,
+                    kept_summary.file_name,
+                    kept_summary.profile,
+                    kept_summary.choices,
+                    &analysis.events,
+                    &conclusions,
+                    &analysis.config,
+                    analysis.geo_data.clone(),
+                    scored_ms,
+                );
+                summary.source = kept_summary.source;
+                summary.feedback = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
+                (rescored.join(), conclusions, summary)
             });
             let rescored = rescored.map_err(|_| {
                 tracing::error!("comparing the re-scored logins failed");
                 RunError::Task
             })?;
-            let applied = FeedbackApplied::of(&analysis.events, earlier.len(), &feedback);
-            let elapsed_ms = started.elapsed().as_millis() as u64;
+            summary.elapsed_ms = started.elapsed().as_millis() as u64;
             tracing::info!(
                 run = %previous.summary.id,
                 reused_before_ms = ?before_ms,
                 changed = rescored.rows.len(),
-                elapsed_ms,
+                elapsed_ms = summary.elapsed_ms,
                 "re-scored"
             );
-            let kept_summary = previous.summary.clone();
-            let mut summary = summarise_scored(
-                kept_summary.id,
-                kept_summary.file_name,
-                kept_summary.profile,
-                kept_summary.choices,
-                &analysis.events,
-                &conclusions,
-                &analysis.config,
-                analysis.geo_data.clone(),
-                elapsed_ms,
-            );
-            summary.source = kept_summary.source;
-            summary.feedback = applied;
             let run = SavedRun {
                 summary,
                 settings: previous.settings.clone(),
