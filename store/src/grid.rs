@@ -358,7 +358,7 @@ impl Store {
             .rescore_run_on(&mut connection, run, changed, accounts)
             .await;
         // The same logins with new scores: the planner's statistics still hold.
-        self.rest(&mut connection, false).await?;
+        self.rest(connection, false).await?;
         rescored
     }
 
