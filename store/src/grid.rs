@@ -410,13 +410,14 @@ impl Store {
 /// Rows per UPDATE of re-scored logins.
 const ROWS_PER_UPDATE: usize = 300;
 
-/// The columns a re-score rewrites, after `record`, which names the row.
-const RESCORED_COLUMNS: [&str; 5] = [
-    "risk_score",
-    "risk_level",
-    "event",
-    "detections",
-    "account_status",
+/// The columns a re-score rewrites (in [`RescoredRow::bind`]'s order), each with its SQL type;
+/// `record` names the row.
+const RESCORED_COLUMNS: [(&str, &str); 5] = [
+    ("risk_score", "DOUBLE PRECISION"),
+    ("risk_level", "TEXT"),
+    ("event", "TEXT"),
+    ("detections", "TEXT"),
+    ("account_status", "TEXT"),
 ];
 
 /// Writes the new scores, findings and account verdicts of re-scored logins of the run `id`,
@@ -491,7 +492,7 @@ async fn update_sqlite_rows(
     let cases = " WHEN ? THEN ?".repeat(rows.len());
     let sets: Vec<String> = RESCORED_COLUMNS
         .iter()
-        .map(|column| format!("{column} = CASE record{cases} END"))
+        .map(|(column, _)| format!("{column} = CASE record{cases} END"))
         .collect();
     let records = vec!["?"; rows.len()].join(", ");
     // Built from constant fragments and anonymous placeholders only, bound in the order they
@@ -529,25 +530,26 @@ async fn update_postgres_rows(
     let values: Vec<String> = rows
         .iter()
         .map(|_| {
-            format!(
-                "(CAST({} AS BIGINT), CAST({} AS DOUBLE PRECISION), CAST({} AS TEXT), \
-                 CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT))",
-                place(),
-                place(),
-                place(),
-                place(),
-                place(),
-                place()
-            )
+            let mut row = format!("(CAST({} AS BIGINT)", place());
+            for (_, sql_type) in RESCORED_COLUMNS {
+                row.push_str(&format!(", CAST({} AS {sql_type})", place()));
+            }
+            row.push(')');
+            row
         })
         .collect();
     let analysis_place = place();
+    // VALUES columns are named column1 (the record), column2, …
+    let sets: Vec<String> = RESCORED_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(index, (column, _))| format!("{column} = changed.column{}", index + 2))
+        .collect();
     let sql = format!(
-        "UPDATE scored_events SET risk_score = changed.column2, risk_level = changed.column3, \
-         event = changed.column4, detections = changed.column5, \
-         account_status = changed.column6 FROM (VALUES {}) AS changed \
+        "UPDATE scored_events SET {} FROM (VALUES {}) AS changed \
          WHERE scored_events.analysis_id = {analysis_place} \
          AND scored_events.record = changed.column1",
+        sets.join(", "),
         values.join(", ")
     );
     // Built from constant fragments and numbered placeholders only.

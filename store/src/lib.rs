@@ -146,7 +146,7 @@ pub(crate) enum Backend {
 
 /// SQLite's page cache while a run is written (64 MiB), with the statement journals of its
 /// multi-row inserts in memory rather than in temporary files, and no checkpoint at its commit
-/// ([`Store::checkpoint_soon`] runs it after); and after it, the defaults (a 2 MiB cache, a
+/// ([`checkpoint_soon`] runs it after); and after it, the defaults (a 2 MiB cache, a
 /// checkpoint past 1,000 pages of log), with the pages the write held given back.
 const WRITING_CACHE: &str =
     "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0";
